@@ -1,0 +1,168 @@
+use super::transition::{status_names, IllegalTransition};
+
+/// How a call ended. Every attempt ends in exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Answered and later hung up.
+    Completed,
+    NoAnswer,
+    Busy,
+    Rejected,
+    InvalidNumber,
+    TrunkFailure,
+    Error,
+    /// A crash or power loss cut it off; we could not learn how it ended.
+    Interrupted,
+    /// Ended by the operator (hang up, stop) before it was answered.
+    Canceled,
+    /// LiveKit never accepted the dial (unreachable, 5xx, rate limited): no call was
+    /// placed, so it does not count against the lead's attempts.
+    NotPlaced,
+}
+
+status_names!(Outcome {
+    Completed => "completed",
+    NoAnswer => "no_answer",
+    Busy => "busy",
+    Rejected => "rejected",
+    InvalidNumber => "invalid_number",
+    TrunkFailure => "trunk_failure",
+    Error => "error",
+    Interrupted => "interrupted",
+    Canceled => "canceled",
+    NotPlaced => "not_placed",
+});
+
+impl Outcome {
+    /// Counts against `max_attempts` and the per-number daily limit.
+    pub fn counts_as_attempt(self) -> bool {
+        self != Outcome::NotPlaced
+    }
+
+    /// A person picked up.
+    pub fn was_answered(self) -> bool {
+        self == Outcome::Completed
+    }
+
+    /// Default retry rule of a new campaign.
+    pub const DEFAULT_RETRY_ON: &'static [Outcome] =
+        &[Outcome::NoAnswer, Outcome::Busy, Outcome::TrunkFailure];
+}
+
+/// `queued → dialing → ringing → answered → ended(outcome)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttemptState {
+    Queued,
+    Dialing,
+    Ringing,
+    Answered,
+    Ended(Outcome),
+}
+
+impl AttemptState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptState::Queued => "queued",
+            AttemptState::Dialing => "dialing",
+            AttemptState::Ringing => "ringing",
+            AttemptState::Answered => "answered",
+            AttemptState::Ended(outcome) => outcome.as_str(),
+        }
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, AttemptState::Ended(_))
+    }
+
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            AttemptState::Ended(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub fn can_become(self, next: AttemptState) -> bool {
+        use AttemptState::*;
+        match (self, next) {
+            (Queued, Dialing) => true,
+            // `ringing` may be skipped: LiveKit does not always report it.
+            (Dialing, Ringing | Answered) | (Ringing, Answered) => true,
+            // Only an answered call can complete; any live call can fail.
+            (Answered, Ended(Outcome::Completed)) => true,
+            (Queued | Dialing | Ringing, Ended(o)) => o != Outcome::Completed,
+            (Answered, Ended(o)) => matches!(o, Outcome::Interrupted | Outcome::Error),
+            _ => false,
+        }
+    }
+
+    pub fn transition(self, next: AttemptState) -> Result<AttemptState, IllegalTransition> {
+        if self.can_become(next) {
+            Ok(next)
+        } else {
+            Err(IllegalTransition::new("call attempt", self, next))
+        }
+    }
+}
+
+impl std::fmt::Display for AttemptState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AttemptState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "queued" => AttemptState::Queued,
+            "dialing" => AttemptState::Dialing,
+            "ringing" => AttemptState::Ringing,
+            "answered" => AttemptState::Answered,
+            other => AttemptState::Ended(other.parse()?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AttemptState::*;
+    use super::Outcome::*;
+    use super::*;
+
+    #[test]
+    fn a_call_moves_forward_only() {
+        assert!(Queued.transition(Dialing).is_ok());
+        assert!(Dialing.transition(Ringing).is_ok());
+        assert!(Dialing.transition(Answered).is_ok(), "ringing can be skipped");
+        assert!(Answered.transition(Ended(Completed)).is_ok());
+        assert!(Ringing.transition(Dialing).is_err());
+        assert!(Answered.transition(Ringing).is_err());
+        assert!(Queued.transition(Answered).is_err());
+    }
+
+    #[test]
+    fn only_answered_calls_complete_and_ended_calls_stay_ended() {
+        assert!(Ringing.transition(Ended(Completed)).is_err());
+        assert!(Ringing.transition(Ended(NoAnswer)).is_ok());
+        assert!(Answered.transition(Ended(Busy)).is_err());
+        for outcome in Outcome::ALL {
+            for next in [Queued, Dialing, Ringing, Answered, Ended(Error)] {
+                assert!(Ended(*outcome).transition(next).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn not_placed_is_not_an_attempt() {
+        assert!(!NotPlaced.counts_as_attempt());
+        assert!(Interrupted.counts_as_attempt());
+        assert!(Busy.counts_as_attempt());
+    }
+
+    #[test]
+    fn attempt_state_round_trips_through_its_name() {
+        for state in [Queued, Dialing, Ringing, Answered, Ended(NoAnswer), Ended(NotPlaced)] {
+            assert_eq!(state.as_str().parse::<AttemptState>(), Ok(state));
+        }
+    }
+}

@@ -1,0 +1,142 @@
+use super::transition::{status_names, IllegalTransition};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `draft → running ⇄ paused → completed | stopped`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CampaignStatus {
+    Draft,
+    Running,
+    Paused,
+    Completed,
+    Stopped,
+}
+
+status_names!(CampaignStatus {
+    Draft => "draft",
+    Running => "running",
+    Paused => "paused",
+    Completed => "completed",
+    Stopped => "stopped",
+});
+
+impl CampaignStatus {
+    pub fn can_become(self, next: CampaignStatus) -> bool {
+        use CampaignStatus::*;
+        matches!(
+            (self, next),
+            (Draft, Running)
+                | (Draft, Stopped)
+                | (Running, Paused)
+                | (Paused, Running)
+                | (Running, Completed)
+                | (Paused, Completed)
+                | (Running, Stopped)
+                | (Paused, Stopped)
+        )
+    }
+
+    pub fn transition(self, next: CampaignStatus) -> Result<CampaignStatus, IllegalTransition> {
+        if self.can_become(next) {
+            Ok(next)
+        } else {
+            Err(IllegalTransition::new("campaign", self, next))
+        }
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, CampaignStatus::Completed | CampaignStatus::Stopped)
+    }
+
+    /// Settings may change only while nothing is being dialled.
+    pub fn is_editable(self) -> bool {
+        !matches!(self, CampaignStatus::Running)
+    }
+}
+
+/// Why a campaign is paused. Operator pauses are sticky; the others are lifted by the
+/// engine itself when their condition clears.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PauseReason {
+    Operator,
+    /// Every remaining lead is outside its calling hours.
+    OutsideWindow { until: Option<DateTime<Utc>>, timezone: String },
+    DailyCapReached { cap: u32, until: DateTime<Utc> },
+    LiveKitUnreachable { since: DateTime<Utc>, last_error: String },
+    /// Needs the operator: a missing trunk, bad credentials. `fix` names what to do.
+    Configuration { problem: String, fix: String },
+    /// The process stopped (quit, signal) while this campaign was running; it resumes
+    /// by itself on the next start.
+    Shutdown,
+    /// Waiting for the campaign's scheduled start time.
+    Scheduled { at: DateTime<Utc> },
+}
+
+impl PauseReason {
+    /// Lifted by the engine when the condition clears, as opposed to waiting for a key.
+    pub fn is_automatic(&self) -> bool {
+        !matches!(self, PauseReason::Operator | PauseReason::Configuration { .. })
+    }
+}
+
+impl fmt::Display for PauseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let local = |t: &DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+        match self {
+            PauseReason::Operator => write!(f, "paused by operator"),
+            PauseReason::OutsideWindow { until: Some(t), timezone } => {
+                write!(f, "outside calling hours until {} ({timezone})", local(t))
+            }
+            PauseReason::OutsideWindow { until: None, timezone } => {
+                write!(f, "outside calling hours ({timezone})")
+            }
+            PauseReason::DailyCapReached { cap, until } => {
+                write!(f, "daily cap of {cap} reached, resumes {}", local(until))
+            }
+            PauseReason::LiveKitUnreachable { since, last_error } => {
+                write!(f, "LiveKit unreachable since {}: {last_error}", since.format("%H:%M:%S UTC"))
+            }
+            PauseReason::Configuration { problem, fix } => write!(f, "{problem}: {fix}"),
+            PauseReason::Shutdown => write!(f, "switchboard was closed while running"),
+            PauseReason::Scheduled { at } => write!(f, "scheduled to start {}", local(at)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CampaignStatus::*;
+    use super::*;
+
+    #[test]
+    fn legal_campaign_transitions_follow_the_design() {
+        assert_eq!(Draft.transition(Running), Ok(Running));
+        assert_eq!(Running.transition(Paused), Ok(Paused));
+        assert_eq!(Paused.transition(Running), Ok(Running));
+        assert_eq!(Running.transition(Completed), Ok(Completed));
+        assert_eq!(Paused.transition(Stopped), Ok(Stopped));
+    }
+
+    #[test]
+    fn finished_campaigns_never_run_again() {
+        for finished in [Completed, Stopped] {
+            for next in CampaignStatus::ALL {
+                assert!(finished.transition(*next).is_err(), "{finished} -> {next}");
+            }
+        }
+        assert!(Draft.transition(Paused).is_err());
+        assert!(Draft.transition(Completed).is_err());
+        let err = Completed.transition(Running).unwrap_err();
+        assert_eq!(err.to_string(), "a campaign cannot go from completed to running");
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in CampaignStatus::ALL {
+            assert_eq!(s.as_str().parse::<CampaignStatus>(), Ok(*s));
+        }
+        assert!("runing".parse::<CampaignStatus>().unwrap_err().contains("expected one of"));
+    }
+}

@@ -1,0 +1,18 @@
+//! The words of the product: campaigns, leads, attempts and their events, with the
+//! status machines of design.md as code. Nothing here does I/O.
+
+mod attempt;
+mod campaign;
+mod event;
+mod ids;
+mod lead;
+mod settings;
+mod transition;
+
+pub use attempt::{AttemptState, Outcome};
+pub use campaign::{CampaignStatus, PauseReason};
+pub use event::{AttemptEventKind, Disposition};
+pub use ids::{AttemptId, CampaignId, LeadId};
+pub use lead::LeadState;
+pub use settings::{CallingWindow, CampaignSettings, DispatchMode, SettingsError};
+pub use transition::IllegalTransition;

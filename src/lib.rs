@@ -1,0 +1,8 @@
+//! Switchboard: a terminal console that runs outbound AI voice-call campaigns on LiveKit.
+//!
+//! The map is in design.md: `engine` owns scheduling, `telephony` is the LiveKit
+//! boundary, `store` is SQLite on one writer thread, `sandbox` is a LiveKit-compatible
+//! server that simulates a phone network, and `tui` is the console. Only `tui` (and the
+//! binary) may use ratatui or crossterm.
+
+pub mod domain;
