@@ -6,3 +6,6 @@
 //! binary) may use ratatui or crossterm.
 
 pub mod domain;
+pub mod engine;
+pub mod store;
+pub mod telephony;

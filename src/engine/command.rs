@@ -1,0 +1,58 @@
+use crate::domain::{AttemptId, CampaignId, CampaignSettings, LeadId};
+use thiserror::Error;
+
+/// What the engine can be asked to do. Each is answered once, with `Reply` or
+/// `EngineError`.
+#[derive(Debug, Clone)]
+pub enum Command {
+    CreateCampaign(Box<CampaignSettings>),
+    /// Only while the campaign is not running.
+    UpdateCampaign { id: CampaignId, settings: Box<CampaignSettings> },
+    Start(CampaignId),
+    /// In-flight calls finish; no new ones start.
+    Pause(CampaignId),
+    Resume(CampaignId),
+    /// Ends the campaign. `hang_up_live_calls` ends calls in flight at once; otherwise
+    /// they are left to finish.
+    Stop { id: CampaignId, hang_up_live_calls: bool },
+    /// The operator ends one call.
+    HangUp(AttemptId),
+    /// Puts the lead at the front of its queue, whatever ended it.
+    RetryNow(LeadId),
+    /// Adds a number to the do-not-call list (a campaign's, or every campaign's when
+    /// `campaign` is `None`); leads with that number are never dialled again.
+    MarkDnc { phone: String, campaign: Option<CampaignId>, reason: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Created(CampaignId),
+    Done,
+}
+
+/// Why a command was refused or failed, in words an operator can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EngineError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{problem}: {fix}")]
+    Configuration { problem: String, fix: String },
+    #[error("database: {0}")]
+    Store(String),
+    #[error("the engine is busy; try again")]
+    Busy,
+    #[error("the engine has stopped")]
+    Stopped,
+}
+
+impl From<crate::store::StoreError> for EngineError {
+    fn from(err: crate::store::StoreError) -> Self {
+        match err {
+            crate::store::StoreError::NotFound(what) => EngineError::NotFound { what },
+            crate::store::StoreError::Rejected(why) => EngineError::Refused(why),
+            other => EngineError::Store(other.to_string()),
+        }
+    }
+}

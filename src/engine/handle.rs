@@ -1,0 +1,59 @@
+use super::{Command, EngineError, EngineEvent, Reply, Snapshot};
+use crate::store::Store;
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+pub(crate) type ReplyTx = oneshot::Sender<Result<Reply, EngineError>>;
+
+/// A command and where its answer goes.
+pub(crate) struct Envelope {
+    pub command: Command,
+    pub reply: ReplyTx,
+}
+
+/// The engine's cloneable handle (the actor pattern of style.md): commands go in on a
+/// bounded channel, each with its own reply; state comes out as the latest `Snapshot`
+/// and a stream of `EngineEvent`s. The engine task ends when every handle is dropped.
+#[derive(Clone)]
+pub struct EngineHandle {
+    pub(crate) commands: mpsc::Sender<Envelope>,
+    pub(crate) snapshot: watch::Receiver<Arc<Snapshot>>,
+    pub(crate) events: broadcast::Sender<EngineEvent>,
+    pub(crate) store: Store,
+}
+
+impl EngineHandle {
+    /// Sends `command` and waits for the engine's answer.
+    pub async fn send(&self, command: Command) -> Result<Reply, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.send(Envelope { command, reply }).await.map_err(|_| EngineError::Stopped)?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Sends `command` without waiting; the answer arrives on the returned receiver.
+    /// For the console, which must never block on the engine.
+    pub fn try_send(&self, command: Command) -> Result<oneshot::Receiver<Result<Reply, EngineError>>, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands.try_send(Envelope { command, reply }).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => EngineError::Busy,
+            mpsc::error::TrySendError::Closed(_) => EngineError::Stopped,
+        })?;
+        Ok(answer)
+    }
+
+    /// The latest state; `changed().await` on it wakes when a new one is published.
+    pub fn snapshot(&self) -> watch::Receiver<Arc<Snapshot>> {
+        self.snapshot.clone()
+    }
+
+    /// Every state change from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.events.subscribe()
+    }
+
+    /// Read access for views that page through more than a snapshot holds (the
+    /// queue, the timeline, a lead's history). Writes go through commands only.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}

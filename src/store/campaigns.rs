@@ -1,0 +1,146 @@
+//! Campaign rows: create, read, change settings and status.
+
+use super::{from_millis, StoreError};
+use crate::domain::{CampaignId, CampaignSettings, CampaignStatus, PauseReason};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// A campaign as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignRecord {
+    pub id: CampaignId,
+    pub settings: CampaignSettings,
+    pub status: CampaignStatus,
+    pub pause_reason: Option<PauseReason>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// What `insert` needs; the id and times are the store's to give.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub settings: CampaignSettings,
+    pub now: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, settings, status, pause_reason, created_at, updated_at, started_at, completed_at";
+
+impl CampaignRecord {
+    pub fn insert(conn: &Connection, new: &NewCampaign) -> Result<CampaignId, StoreError> {
+        new.settings.validate().map_err(|e| StoreError::Rejected(e.to_string()))?;
+        let settings = serde_json::to_string(&new.settings).map_err(|e| StoreError::corrupt("campaign settings", e))?;
+        let now = new.now.timestamp_millis();
+        conn.execute(
+            "INSERT INTO campaigns (name, settings, status, created_at, updated_at) VALUES (?1, ?2, 'draft', ?3, ?3)",
+            params![new.settings.name, settings, now],
+        )?;
+        Ok(CampaignId(conn.last_insert_rowid()))
+    }
+
+    pub fn get(conn: &Connection, id: CampaignId) -> Result<CampaignRecord, StoreError> {
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM campaigns WHERE id = ?1"))?
+            .query_row([id.0], Self::from_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("campaign {id}")))?
+    }
+
+    pub fn list(conn: &Connection) -> Result<Vec<CampaignRecord>, StoreError> {
+        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM campaigns ORDER BY id"))?;
+        let rows = stmt.query_map([], Self::from_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Replaces the settings; refused while the campaign is running.
+    pub fn update_settings(
+        conn: &Connection,
+        id: CampaignId,
+        settings: &CampaignSettings,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        settings.validate().map_err(|e| StoreError::Rejected(e.to_string()))?;
+        let current = Self::get(conn, id)?;
+        if !current.status.is_editable() {
+            return Err(StoreError::Rejected(format!(
+                "campaign {id} is {}; pause it before editing",
+                current.status
+            )));
+        }
+        let json = serde_json::to_string(settings).map_err(|e| StoreError::corrupt("campaign settings", e))?;
+        conn.execute(
+            "UPDATE campaigns SET name = ?2, settings = ?3, updated_at = ?4 WHERE id = ?1",
+            params![id.0, settings.name, json, now.timestamp_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// Moves the campaign to `next`, refusing what the status machine forbids. Records
+    /// the first start and the finish time.
+    pub fn set_status(
+        conn: &Connection,
+        id: CampaignId,
+        next: CampaignStatus,
+        reason: Option<&PauseReason>,
+        now: DateTime<Utc>,
+    ) -> Result<CampaignRecord, StoreError> {
+        let current = Self::get(conn, id)?;
+        if current.status != next {
+            current.status.transition(next).map_err(|e| StoreError::Rejected(e.to_string()))?;
+        }
+        let reason_json = reason
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("pause reason", e))?;
+        let now_ms = now.timestamp_millis();
+        conn.execute(
+            "UPDATE campaigns SET status = ?2, pause_reason = ?3, updated_at = ?4,
+                 started_at = CASE WHEN ?2 = 'running' AND started_at IS NULL THEN ?4 ELSE started_at END,
+                 completed_at = CASE WHEN ?2 IN ('completed', 'stopped') THEN ?4 ELSE completed_at END
+             WHERE id = ?1",
+            params![id.0, next.as_str(), reason_json, now_ms],
+        )?;
+        Self::get(conn, id)
+    }
+
+    /// Deletes the campaign with its leads, attempts and events. Refused while running.
+    pub fn delete(conn: &Connection, id: CampaignId) -> Result<(), StoreError> {
+        let current = Self::get(conn, id)?;
+        if current.status == CampaignStatus::Running {
+            return Err(StoreError::Rejected(format!("campaign {id} is running; stop it before deleting")));
+        }
+        conn.execute("DELETE FROM campaigns WHERE id = ?1", [id.0])?;
+        Ok(())
+    }
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<CampaignRecord, StoreError>> {
+        let id = CampaignId(row.get(0)?);
+        let settings: String = row.get(1)?;
+        let status: String = row.get(2)?;
+        let reason: Option<String> = row.get(3)?;
+        let opt_time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+            Ok(row.get::<_, Option<i64>>(i)?.map(from_millis))
+        };
+        let created_at = from_millis(row.get(4)?);
+        let updated_at = from_millis(row.get(5)?);
+        let started_at = opt_time(6)?;
+        let completed_at = opt_time(7)?;
+        Ok((|| {
+            Ok(CampaignRecord {
+                id,
+                settings: serde_json::from_str(&settings)
+                    .map_err(|e| StoreError::corrupt(format!("settings of campaign {id}"), e))?,
+                status: status.parse().map_err(|e| StoreError::corrupt(format!("status of campaign {id}"), e))?,
+                pause_reason: reason
+                    .map(|r| serde_json::from_str(&r))
+                    .transpose()
+                    .map_err(|e| StoreError::corrupt(format!("pause reason of campaign {id}"), e))?,
+                created_at,
+                updated_at,
+                started_at,
+                completed_at,
+            })
+        })())
+    }
+}

@@ -1,0 +1,40 @@
+//! Versioned schema migrations. `PRAGMA user_version` records how far a database has
+//! come; each step runs in its own transaction, so an interrupted upgrade leaves the
+//! database at the last complete version and the next start finishes the job.
+
+use super::StoreError;
+use rusqlite::Connection;
+
+/// Every schema version in order. Append; never edit a released step.
+const MIGRATIONS: &[(&str, &str)] = &[("initial schema", include_str!("migrations/0001_init.sql"))];
+
+/// The version a database has once `migrate` has run.
+pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub fn schema_version(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))?)
+}
+
+/// Brings the database to `LATEST_VERSION`. Refuses a database from a newer
+/// Switchboard rather than guessing at a schema it does not know.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_to(conn, LATEST_VERSION)
+}
+
+/// Like `migrate`, but stops at `target`; tests use it to build an old database.
+pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    let current = schema_version(conn)?;
+    if current > LATEST_VERSION {
+        return Err(StoreError::TooNew { found: current, supported: LATEST_VERSION });
+    }
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().take(target as usize).skip(current as usize) {
+        let version = index as u32 + 1;
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)
+            .and_then(|_| tx.pragma_update(None, "user_version", version))
+            .map_err(|source| StoreError::Migration { version, name, source })?;
+        tx.commit()?;
+        tracing::info!(version, name, "database migrated");
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! SQLite on one dedicated writer thread (design.md): WAL, foreign keys, versioned
+//! migrations, group commit. Callers hand the store a closure; the writer runs the
+//! closures that are waiting in one transaction (each inside its own savepoint, so one
+//! failing job never undoes another) and answers every caller only after the commit is
+//! durable. Reads go to a small pool of read-only connections on blocking threads, so a
+//! long query never holds up a write.
+//!
+//! Queries live next to what they are about: `campaigns.rs`, `leads.rs`, ... Each is a
+//! plain function over `&Connection` that callers run through `write` or `read`.
+
+mod campaigns;
+mod error;
+mod migrate;
+mod read_pool;
+mod time;
+mod writer;
+
+pub use campaigns::{CampaignRecord, NewCampaign};
+pub use error::StoreError;
+pub use migrate::{migrate_to, schema_version, LATEST_VERSION};
+pub use time::{from_millis, to_millis};
+
+use read_pool::ReadPool;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use writer::{Job, Writer};
+
+/// Cheap to clone; the writer thread ends when the last clone is dropped.
+#[derive(Clone)]
+pub struct Store {
+    writer: Writer,
+    readers: Arc<ReadPool>,
+    path: Arc<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to the
+    /// latest schema before any caller can touch it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::CreateDir { dir: dir.to_path_buf(), source })?;
+        }
+        let mut conn = open_connection(&path, false)?;
+        migrate::migrate(&mut conn)?;
+        Ok(Store {
+            writer: Writer::spawn(conn)?,
+            readers: Arc::new(ReadPool::new(path.clone())),
+            path: Arc::new(path),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `job` on the writer thread inside a transaction and returns its result once
+    /// committed. An error from `job` rolls back only this job's changes.
+    pub async fn write<T, F>(&self, job: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.writer.submit(Job::new(job, reply)).await?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Like `write`, for callers outside the async runtime (CLI helpers, tests).
+    pub fn write_blocking<T, F>(&self, job: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.writer.submit_blocking(Job::new(job, reply))?;
+        answer.blocking_recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `query` on a read-only connection on a blocking thread. Sees everything
+    /// committed before it started.
+    pub async fn read<T, F>(&self, query: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || readers.with(query))
+            .await
+            .map_err(|e| StoreError::Worker(e.to_string()))?
+    }
+
+    /// Like `read`, on the calling thread.
+    pub fn read_blocking<T, F>(&self, query: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError>,
+    {
+        self.readers.with(query)
+    }
+}
+
+/// One connection with the settings every connection needs: WAL so readers never block
+/// the writer, foreign keys on, `synchronous = NORMAL` (durable at each WAL checkpoint,
+/// safe against application crashes, which is what write-ahead attempts rely on), and a
+/// busy timeout so a reader opening during a checkpoint waits instead of failing.
+pub(crate) fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+    use rusqlite::OpenFlags;
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    if !read_only {
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::NoWal { path: path.to_path_buf(), mode });
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}

@@ -1,0 +1,113 @@
+//! The single writer thread and its group commit.
+
+use super::StoreError;
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+/// Most jobs folded into one transaction; bounds the latency one commit adds.
+const MAX_BATCH: usize = 512;
+
+type Answer = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+
+/// A closure to run in the writer's transaction, and how to answer its caller once the
+/// transaction's fate is known.
+/// It is handed the connection, or the reason the transaction could not begin.
+pub(crate) struct Job(Box<dyn FnOnce(Result<&Connection, &StoreError>) -> Answer + Send>);
+
+impl Job {
+    pub fn new<T, F>(work: F, reply: oneshot::Sender<Result<T, StoreError>>) -> Job
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        Job(Box::new(move |conn| {
+            let result = match conn {
+                Ok(conn) => in_savepoint(conn, work),
+                Err(err) => Err(StoreError::Commit(err.to_string())),
+            };
+            Box::new(move |commit_failure: Option<&StoreError>| {
+                let answer = match commit_failure {
+                    Some(err) if result.is_ok() => Err(StoreError::Commit(err.to_string())),
+                    _ => result,
+                };
+                let _ = reply.send(answer);
+            })
+        }))
+    }
+}
+
+fn in_savepoint<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.execute_batch("SAVEPOINT job")?;
+    let result = work(conn);
+    if result.is_err() {
+        conn.execute_batch("ROLLBACK TO job")?;
+    }
+    conn.execute_batch("RELEASE job")?;
+    result
+}
+
+#[derive(Clone)]
+pub(crate) struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    pub fn spawn(conn: Connection) -> Result<Writer, StoreError> {
+        let (jobs, queue) = mpsc::channel(4096);
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(conn, queue))
+            .map_err(|e| StoreError::Worker(e.to_string()))?;
+        Ok(Writer { jobs })
+    }
+
+    pub async fn submit(&self, job: Job) -> Result<(), StoreError> {
+        self.jobs.send(job).await.map_err(|_| StoreError::Closed)
+    }
+
+    pub fn submit_blocking(&self, job: Job) -> Result<(), StoreError> {
+        self.jobs.blocking_send(job).map_err(|_| StoreError::Closed)
+    }
+}
+
+fn run(conn: Connection, mut queue: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = queue.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&conn, &mut batch);
+    }
+    // Every handle is gone: fold the WAL back so the file is complete on its own.
+    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+fn commit_batch(conn: &Connection, batch: &mut Vec<Job>) {
+    if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let err = StoreError::from(err);
+        tracing::error!(%err, "database write could not start");
+        for Job(work) in batch.drain(..) {
+            work(Err(&err))(None);
+        }
+        return;
+    }
+    let answers: Vec<Answer> = batch.drain(..).map(|Job(work)| work(Ok(conn))).collect();
+    let committed = conn.execute_batch("COMMIT").map_err(StoreError::from);
+    if committed.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    let failure = committed.err();
+    if let Some(err) = &failure {
+        tracing::error!(%err, "database commit failed");
+    }
+    for answer in answers {
+        answer(failure.as_ref());
+    }
+}

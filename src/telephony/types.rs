@@ -1,0 +1,147 @@
+use crate::domain::{AttemptId, CampaignId, LeadId, Outcome};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::time::Duration;
+use thiserror::Error;
+
+/// One call to place. `room` is unique per attempt (`<prefix>-<campaign>-<attempt>`).
+#[derive(Debug, Clone)]
+pub struct DialRequest {
+    pub campaign: CampaignId,
+    pub lead: LeadId,
+    pub attempt: AttemptId,
+    pub room: String,
+    pub participant_identity: String,
+    pub participant_name: String,
+    /// JSON handed to the room as the participant's metadata.
+    pub participant_metadata: String,
+    /// Campaign, lead and attempt ids, so webhooks and polling can be matched back.
+    pub participant_attributes: HashMap<String, String>,
+    pub trunk_id: String,
+    /// E.164 number to call.
+    pub phone: String,
+    /// Caller ID, sent as `sip_number`.
+    pub caller_id: Option<String>,
+    pub ringing_timeout: Duration,
+    pub max_call_duration: Duration,
+    pub krisp: bool,
+    pub dtmf: Option<String>,
+    pub wait_until_answered: bool,
+}
+
+/// LiveKit accepted the call (and, when waiting, the callee answered).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialed {
+    pub participant_sid: String,
+    pub participant_identity: String,
+    pub room: String,
+    pub sip_call_id: String,
+    /// When LiveKit's answer arrived.
+    pub at: DateTime<Utc>,
+}
+
+/// Why a dial did not connect. Three kinds, because they are handled three ways.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum DialFailure {
+    /// The call was placed and the phone network ended it: a lead outcome.
+    #[error("{outcome}: {message}")]
+    Call {
+        outcome: Outcome,
+        sip_status_code: Option<i32>,
+        sip_status: Option<String>,
+        /// The Twirp error code LiveKit answered with.
+        twirp_code: String,
+        message: String,
+    },
+    /// The campaign is set up wrong (unknown trunk, bad credentials): pause it and
+    /// tell the operator `fix`; the lead is not at fault.
+    #[error("{problem}: {fix}")]
+    Configuration { problem: String, fix: String },
+    /// LiveKit unreachable, 5xx, rate limited: no call was placed. Retry the lead later
+    /// without spending an attempt, and back off.
+    #[error("LiveKit unavailable: {message}")]
+    Infrastructure { message: String, twirp_code: Option<String>, rate_limited: bool },
+}
+
+#[derive(Debug, Clone)]
+pub struct DispatchRequest {
+    pub room: String,
+    pub agent_name: String,
+    /// JSON: campaign id, lead id, attempt id, phone, name, the lead's variables, prompt.
+    pub metadata: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TelephonyError {
+    #[error("LiveKit rejected the request: {code}: {message}")]
+    Rejected { code: String, message: String },
+    #[error("LiveKit unavailable: {0}")]
+    Unavailable(String),
+    #[error("{problem}: {fix}")]
+    Configuration { problem: String, fix: String },
+}
+
+/// The SIP participant's `sip.callStatus` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveCallStatus {
+    Dialing,
+    Ringing,
+    Automation,
+    Active,
+    Hangup,
+    Other,
+}
+
+impl LiveCallStatus {
+    pub fn from_attribute(value: &str) -> Self {
+        match value {
+            "dialing" => Self::Dialing,
+            "ringing" => Self::Ringing,
+            "automation" => Self::Automation,
+            "active" => Self::Active,
+            "hangup" => Self::Hangup,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// What `ListParticipants` shows of a call's room.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveCall {
+    pub participant_identity: String,
+    pub status: LiveCallStatus,
+    /// `switchboard.disposition` set by the agent, if any (see sandbox/agent.rs).
+    pub disposition: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrunkInfo {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub numbers: Vec<String>,
+}
+
+/// Something LiveKit told us about a call after the dial returned, from a verified
+/// webhook or from polling. Matched to the attempt by room name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallProgress {
+    pub room: String,
+    /// When it happened, as LiveKit reported it (webhook `createdAt`) or as observed.
+    pub at: DateTime<Utc>,
+    pub kind: CallProgressKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallProgressKind {
+    Ringing,
+    Answered,
+    /// The SIP participant left. `disconnect_reason` is LiveKit's enum name
+    /// (e.g. `CLIENT_INITIATED`, `USER_UNAVAILABLE`); `last_status` the last
+    /// `sip.callStatus` seen, which tells an answered hang-up from a failure.
+    Ended { disconnect_reason: String, last_status: Option<LiveCallStatus> },
+    /// The agent reported what the call was.
+    Disposition { value: String, note: Option<String> },
+    /// The room is gone (`room_finished` or absent on poll).
+    RoomFinished,
+}
