@@ -9,7 +9,9 @@
 //! plain function over `&Connection` that callers run through `write` or `read`.
 
 mod campaigns;
+pub mod dnc;
 mod error;
+mod leads;
 mod migrate;
 mod read_pool;
 mod time;
@@ -17,6 +19,7 @@ mod writer;
 
 pub use campaigns::{CampaignRecord, NewCampaign};
 pub use error::StoreError;
+pub use leads::{LeadRecord, NewLead, LEAD_COLUMNS};
 pub use migrate::{migrate_to, schema_version, LATEST_VERSION};
 pub use time::{from_millis, to_millis};
 
