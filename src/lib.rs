@@ -5,7 +5,10 @@
 //! server that simulates a phone network, and `tui` is the console. Only `tui` (and the
 //! binary) may use ratatui or crossterm.
 
+pub mod config;
 pub mod domain;
+pub mod logging;
+pub mod paths;
 pub mod engine;
 pub mod store;
 pub mod telephony;

@@ -1,0 +1,146 @@
+//! The sections of `config.toml`. Every key has a default, so a missing file or a missing
+//! key is fine; config.toml.example documents each one and a test keeps it in step.
+
+use super::secret::Secret;
+use super::validate;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// `[livekit]`: the server to call through. With no url, key and secret the app runs
+/// on its embedded sandbox.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveKitConfig {
+    /// `wss://<project>.livekit.cloud` or a self-hosted server.
+    #[serde(deserialize_with = "validate::livekit_url")]
+    pub url: Option<String>,
+    pub api_key: Option<String>,
+    pub api_secret: Option<Secret>,
+    /// Each call gets a fresh room named `<room_prefix>-<campaign>-<attempt>`.
+    #[serde(deserialize_with = "validate::room_prefix")]
+    pub room_prefix: String,
+    /// How long one API request may take before it counts as LiveKit being unreachable.
+    #[serde(deserialize_with = "validate::positive")]
+    pub request_timeout_secs: u64,
+}
+
+impl Default for LiveKitConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            api_key: None,
+            api_secret: None,
+            room_prefix: "outbound".into(),
+            request_timeout_secs: 10,
+        }
+    }
+}
+
+/// `[webhook]`: where to receive LiveKit's webhooks. Without it call progress comes
+/// from polling alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// Address to listen on, e.g. `127.0.0.1:8089`.
+    pub listen: Option<SocketAddr>,
+}
+
+/// `[polling]`: `RoomService.ListParticipants` polling of active calls.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollingConfig {
+    #[serde(deserialize_with = "validate::positive")]
+    pub interval_ms: u64,
+    /// Upper bound on poll requests, shared by all active calls.
+    #[serde(deserialize_with = "validate::positive")]
+    pub max_requests_per_sec: u32,
+}
+
+impl Default for PollingConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: 1000,
+            max_requests_per_sec: 10,
+        }
+    }
+}
+
+/// `[engine]`: limits across all campaigns and what to do when LiveKit is unreachable.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Calls in progress across all campaigns; unset means each campaign's own limit.
+    #[serde(default, deserialize_with = "validate::positive_option")]
+    pub global_max_concurrent: Option<u32>,
+    /// Attempts to one phone number per day, across campaigns.
+    #[serde(deserialize_with = "validate::positive")]
+    pub per_number_daily_limit: u32,
+    /// First wait after an infrastructure failure (unreachable, 5xx, 429); doubles each time.
+    #[serde(deserialize_with = "validate::positive")]
+    pub infra_backoff_initial_ms: u64,
+    #[serde(deserialize_with = "validate::positive")]
+    pub infra_backoff_max_ms: u64,
+    /// Pause running campaigns after LiveKit has been unreachable this long.
+    #[serde(deserialize_with = "validate::positive")]
+    pub infra_pause_after_secs: u64,
+    /// Region for numbers written without a country code.
+    #[serde(deserialize_with = "validate::region")]
+    pub default_region: String,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            global_max_concurrent: None,
+            per_number_daily_limit: 3,
+            infra_backoff_initial_ms: 1_000,
+            infra_backoff_max_ms: 60_000,
+            infra_pause_after_secs: 300,
+            default_region: "US".into(),
+        }
+    }
+}
+
+/// `[trunks.<trunk id>]`: per-trunk limits, for carriers that cap the call rate.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrunkConfig {
+    #[serde(deserialize_with = "validate::positive")]
+    pub calls_per_second: f64,
+}
+
+/// `[ui]`: the console.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Redraw interval.
+    #[serde(deserialize_with = "validate::positive")]
+    pub tick_ms: u64,
+    /// Also turned on by a non-empty `NO_COLOR`.
+    pub no_color: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            tick_ms: 250,
+            no_color: false,
+        }
+    }
+}
+
+/// `[log]`: the log file's filter, under `SWITCHBOARD_LOG` and `RUST_LOG`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    #[serde(deserialize_with = "validate::log_filter")]
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Logs go to a daily file, `<log dir>/switchboard.log.YYYY-MM-DD`, never to the
+//! terminal: the console owns it. `switchboard paths` shows the directory.
+
+use crate::config::{Env, LogConfig, NotUnicode, LOG_VAR, RUST_LOG_VAR};
+use std::io;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+use tracing::Subscriber;
+use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::EnvFilter;
+
+/// Files are named `switchboard.log.<date>`.
+pub const LOG_FILE_PREFIX: &str = "switchboard.log";
+/// Older files are removed past this many days.
+pub const KEPT_LOG_FILES: usize = 14;
+
+/// Keeps the background writer alive; dropping it flushes what is buffered, so hold it
+/// until the program ends.
+#[must_use = "dropping the guard stops the log writer"]
+pub struct LogGuard {
+    _writer: WorkerGuard,
+}
+
+#[derive(Debug, Error)]
+pub enum LoggingError {
+    #[error("cannot create the log directory {}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot open a log file in {}", dir.display())]
+    OpenFile {
+        dir: PathBuf,
+        #[source]
+        source: tracing_appender::rolling::InitError,
+    },
+    #[error("{source_name}: {problem}")]
+    BadFilter {
+        source_name: &'static str,
+        problem: String,
+    },
+    #[error(transparent)]
+    NotUnicode(#[from] NotUnicode),
+    #[error("a logger is already installed in this process")]
+    AlreadyInstalled(#[source] tracing_subscriber::util::TryInitError),
+}
+
+/// Which filter applies and who set it: `SWITCHBOARD_LOG`, else `RUST_LOG`, else
+/// `[log] level` (already checked when the file was read).
+pub fn choose_filter(
+    env: &Env,
+    config: &LogConfig,
+) -> Result<(String, &'static str), LoggingError> {
+    for var in [LOG_VAR, RUST_LOG_VAR] {
+        if let Some(filter) = env.text(var)? {
+            if let Some(problem) = crate::config::log_filter_problem(&filter) {
+                return Err(LoggingError::BadFilter {
+                    source_name: var,
+                    problem,
+                });
+            }
+            return Ok((filter, var));
+        }
+    }
+    Ok((config.level.clone(), "[log] level"))
+}
+
+/// Installs the process-wide logger writing into `log_dir`.
+pub fn init(log_dir: &Path, filter: &str) -> Result<LogGuard, LoggingError> {
+    let (writer, guard) = file_writer(log_dir)?;
+    subscriber(filter, writer)
+        .try_init()
+        .map_err(LoggingError::AlreadyInstalled)?;
+    Ok(LogGuard { _writer: guard })
+}
+
+fn file_writer(log_dir: &Path) -> Result<(NonBlocking, WorkerGuard), LoggingError> {
+    std::fs::create_dir_all(log_dir).map_err(|source| LoggingError::CreateDir {
+        dir: log_dir.to_owned(),
+        source,
+    })?;
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix(LOG_FILE_PREFIX)
+        .max_log_files(KEPT_LOG_FILES)
+        .build(log_dir)
+        .map_err(|source| LoggingError::OpenFile {
+            dir: log_dir.to_owned(),
+            source,
+        })?;
+    Ok(tracing_appender::non_blocking(appender))
+}
+
+fn subscriber<W>(filter: &str, writer: W) -> impl Subscriber + Send + Sync
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    // `choose_filter` and the config loader have validated the text; fall back to
+    // `info` rather than fail if something unvalidated slips through.
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let file = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_ansi(false);
+    tracing_subscriber::registry().with(filter).with(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+
+    #[test]
+    fn the_environment_overrides_the_config_level() {
+        let config = LogConfig {
+            level: "warn".into(),
+        };
+        let both = Env::from_pairs([(LOG_VAR, "debug"), (RUST_LOG_VAR, "trace")]);
+        assert_eq!(
+            choose_filter(&both, &config).unwrap(),
+            ("debug".into(), LOG_VAR)
+        );
+        let rust_log = Env::from_pairs([(RUST_LOG_VAR, "trace")]);
+        assert_eq!(
+            choose_filter(&rust_log, &config).unwrap(),
+            ("trace".into(), RUST_LOG_VAR)
+        );
+        assert_eq!(
+            choose_filter(&Env::default(), &config).unwrap(),
+            ("warn".into(), "[log] level")
+        );
+    }
+
+    #[test]
+    fn a_bad_filter_names_its_variable() {
+        let env = Env::from_pairs([(LOG_VAR, "switchboard=loud")]);
+        let error = choose_filter(&env, &LogConfig::default()).unwrap_err();
+        assert!(error
+            .to_string()
+            .starts_with("SWITCHBOARD_LOG: `switchboard=loud` is not a log filter"));
+    }
+
+    #[test]
+    fn events_land_in_the_dated_file_and_the_filter_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let log_dir = dir.path().join("logs");
+        let (writer, guard) = file_writer(&log_dir).unwrap();
+        tracing::subscriber::with_default(subscriber("info", writer), || {
+            tracing::info!(campaign = 7, "campaign started");
+            tracing::debug!("too chatty to keep");
+        });
+        drop(guard); // flushes the background writer
+
+        let today = chrono::Utc::now().format("%Y-%m-%d");
+        let file = log_dir.join(format!("{LOG_FILE_PREFIX}.{today}"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.contains("campaign started") && text.contains("campaign=7"),
+            "{text}"
+        );
+        assert!(!text.contains("too chatty"), "{text}");
+        assert!(!text.contains('\u{1b}'), "no colour codes in files: {text}");
+    }
+}
