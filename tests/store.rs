@@ -1,0 +1,168 @@
+//! The store on a real file: round trips, durability across reopen, group commit under
+//! concurrent writers, a failing job undoing only itself, and schema versioning.
+
+use chrono::{TimeZone, Utc};
+use switchboard::domain::{CampaignSettings, CampaignStatus, PauseReason};
+use switchboard::store::{dnc, CampaignRecord, LeadRecord, NewCampaign, NewLead, Store, StoreError};
+
+fn settings(name: &str) -> CampaignSettings {
+    CampaignSettings {
+        name: name.into(),
+        agent_name: "agent".into(),
+        trunk_id: "ST_test".into(),
+        ..Default::default()
+    }
+}
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
+}
+
+#[tokio::test]
+async fn campaigns_and_leads_survive_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/switchboard.db");
+    let id = {
+        let store = Store::open(&path).unwrap();
+        let id = store
+            .write(|c| CampaignRecord::insert(c, &NewCampaign { settings: settings("Renewals"), now: now() }))
+            .await
+            .unwrap();
+        let lead = NewLead {
+            phone: "+15125550100".into(),
+            name: Some("Ada".into()),
+            variables: serde_json::json!({"plan": "gold"}).as_object().unwrap().clone(),
+            ..Default::default()
+        };
+        let inserted = store.write(move |c| LeadRecord::insert(c, id, &lead, now())).await.unwrap();
+        assert!(inserted.is_some());
+        id
+    };
+    let store = Store::open(&path).unwrap();
+    let campaign = store.read(move |c| CampaignRecord::get(c, id)).await.unwrap();
+    assert_eq!(campaign.settings, settings("Renewals"));
+    assert_eq!(campaign.status, CampaignStatus::Draft);
+    let leads: Vec<LeadRecord> = store
+        .read(|c| {
+            let mut stmt = c.prepare(&format!("SELECT {} FROM leads", switchboard::store::LEAD_COLUMNS))?;
+            let rows = stmt.query_map([], LeadRecord::from_row)?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0].name.as_deref(), Some("Ada"));
+    assert_eq!(leads[0].variables["plan"], "gold");
+}
+
+#[tokio::test]
+async fn a_number_is_imported_once_per_campaign() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("db")).unwrap();
+    let id = store
+        .write(|c| CampaignRecord::insert(c, &NewCampaign { settings: settings("A"), now: now() }))
+        .await
+        .unwrap();
+    let lead = NewLead { phone: "+15125550100".into(), ..Default::default() };
+    let again = lead.clone();
+    assert!(store.write(move |c| LeadRecord::insert(c, id, &lead, now())).await.unwrap().is_some());
+    assert!(store.write(move |c| LeadRecord::insert(c, id, &again, now())).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn concurrent_writes_all_commit_and_a_failing_job_undoes_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("db")).unwrap();
+    let mut writes = Vec::new();
+    for i in 0..200 {
+        let store = store.clone();
+        writes.push(tokio::spawn(async move {
+            store
+                .write(move |c| {
+                    let id = CampaignRecord::insert(c, &NewCampaign { settings: settings(&format!("c{i}")), now: now() })?;
+                    if i % 10 == 0 {
+                        // Written, then refused: the savepoint must take the row back.
+                        return Err(StoreError::Rejected(format!("job {i} refused after writing {id}")));
+                    }
+                    Ok(id)
+                })
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for w in writes {
+        if w.await.unwrap().is_ok() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 180);
+    let count: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM campaigns", [], |r| r.get(0))?)).await.unwrap();
+    assert_eq!(count, 180, "refused jobs must leave nothing behind");
+}
+
+#[tokio::test]
+async fn status_changes_follow_the_state_machine_and_keep_their_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("db")).unwrap();
+    let id = store
+        .write(|c| CampaignRecord::insert(c, &NewCampaign { settings: settings("A"), now: now() }))
+        .await
+        .unwrap();
+    let refused = store
+        .write(move |c| CampaignRecord::set_status(c, id, CampaignStatus::Completed, None, now()))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("cannot go from draft to completed"), "{refused}");
+
+    store.write(move |c| CampaignRecord::set_status(c, id, CampaignStatus::Running, None, now())).await.unwrap();
+    let reason = PauseReason::DailyCapReached { cap: 100, until: now() };
+    let paused = store
+        .write(move |c| CampaignRecord::set_status(c, id, CampaignStatus::Paused, Some(&reason), now()))
+        .await
+        .unwrap();
+    assert_eq!(paused.pause_reason, Some(PauseReason::DailyCapReached { cap: 100, until: now() }));
+    assert_eq!(paused.started_at, Some(now()));
+    let edit = store.write(move |c| CampaignRecord::update_settings(c, id, &settings("B"), now())).await;
+    assert!(edit.is_ok(), "paused campaigns are editable");
+}
+
+#[tokio::test]
+async fn dnc_lists_are_global_or_per_campaign() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("db")).unwrap();
+    let (a, b) = store
+        .write(|c| {
+            let a = CampaignRecord::insert(c, &NewCampaign { settings: settings("A"), now: now() })?;
+            let b = CampaignRecord::insert(c, &NewCampaign { settings: settings("B"), now: now() })?;
+            Ok((a, b))
+        })
+        .await
+        .unwrap();
+    let blocked = store
+        .write(move |c| {
+            assert!(dnc::add(c, "+15125550100", Some(a), Some("asked"), now())?);
+            assert!(!dnc::add(c, "+15125550100", Some(a), None, now())?, "second add is a no-op");
+            dnc::add(c, "+15125550199", None, None, now())?;
+            Ok((
+                dnc::is_blocked(c, "+15125550100", a)?,
+                dnc::is_blocked(c, "+15125550100", b)?,
+                dnc::is_blocked(c, "+15125550199", b)?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(blocked, (true, false, true));
+}
+
+#[test]
+fn a_database_from_a_newer_switchboard_is_refused_not_guessed_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", switchboard::store::LATEST_VERSION + 1).unwrap();
+    drop(conn);
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+    assert!(err.to_string().contains("newer Switchboard"));
+}
