@@ -5,6 +5,7 @@
 //! server that simulates a phone network, and `tui` is the console. Only `tui` (and the
 //! binary) may use ratatui or crossterm.
 
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod logging;

@@ -1,0 +1,128 @@
+//! The command line: `switchboard [--config PATH] [--db PATH] [COMMAND]`. With no
+//! command it opens the console.
+//!
+//! Adding a command `foo`:
+//! 1. write `src/cli/foo.rs` with `pub struct FooArgs` (`#[derive(clap::Args)]`, or
+//!    `clap::Subcommand` for a group such as `campaign start|pause`) and
+//!    `pub async fn run(ctx: &Context, args: FooArgs) -> color_eyre::Result<ExitCode>`;
+//! 2. add `mod foo;` below, a `Foo(foo::FooArgs)` variant with a one-line doc comment
+//!    (clap shows it in `--help`) to [`Command`], and its arm in [`Command::run`].
+//!
+//! [`Context`] has the resolved paths, the config and the environment; logging is
+//! already set up when `run` is called. Return an error (with `wrap_err` context) rather
+//! than printing one: [`report`] prints it as `error: ...` and exits with 1.
+
+mod context;
+mod paths;
+mod report;
+
+pub use context::Context;
+pub use report::{exit_code, install_error_hooks, parse_args};
+
+use crate::config::{self, Env};
+use crate::logging::{self, LogGuard, LOG_FILE_PREFIX};
+use crate::paths::{PathFlags, Paths, PlatformDirs};
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::eyre;
+use color_eyre::Result;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about, after_help = help_footer())]
+pub struct Cli {
+    /// Config file [default: $SWITCHBOARD_CONFIG, else config.toml in the platform config dir]
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// SQLite database [default: $SWITCHBOARD_DB, else switchboard.db in the platform data dir]
+    #[arg(long, value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show where the config file, the database and the logs are
+    Paths(paths::PathsArgs),
+}
+
+impl Command {
+    async fn run(self, ctx: &Context) -> Result<ExitCode> {
+        match self {
+            Command::Paths(args) => paths::run(ctx, args).await,
+        }
+    }
+}
+
+impl Cli {
+    /// Loads the context from the process environment and runs the command.
+    pub async fn run(self) -> Result<ExitCode> {
+        let flags = PathFlags {
+            config: self.config,
+            db: self.db,
+        };
+        let ctx = Context::load(&flags, Env::from_process(), PlatformDirs::detect().as_ref())?;
+        match self.command {
+            // Only reports where things are, so it must not create the log directory.
+            Some(Command::Paths(args)) => paths::run(&ctx, args).await,
+            command => {
+                let _log = start_logging(&ctx)?;
+                tracing::info!(
+                    ?command,
+                    "switchboard {} started",
+                    env!("CARGO_PKG_VERSION")
+                );
+                let outcome = match command {
+                    None => open_console(&ctx).await,
+                    Some(command) => command.run(&ctx).await,
+                };
+                if let Err(report) = &outcome {
+                    tracing::error!("{report:#}");
+                }
+                outcome
+            }
+        }
+    }
+}
+
+fn start_logging(ctx: &Context) -> Result<LogGuard> {
+    let (filter, _) = logging::choose_filter(&ctx.env, &ctx.config.log)?;
+    Ok(logging::init(&ctx.paths.log_dir, &filter)?)
+}
+
+/// The console is the TUI's; until `crate::tui::run_console` is wired in here, say so.
+async fn open_console(_ctx: &Context) -> Result<ExitCode> {
+    Err(eyre!(
+        "the console is not in this build yet; run `switchboard --help` for the commands"
+    ))
+}
+
+/// The end of `--help`: where files are (for this environment) and what the environment
+/// variables do.
+fn help_footer() -> String {
+    let files = match Paths::resolve(&PathFlags::default(), &Env::from_process(), PlatformDirs::detect().as_ref()) {
+        Ok(paths) => format!(
+            "  config file  {}\n  database     {}\n  logs         {}/{LOG_FILE_PREFIX}.YYYY-MM-DD (next to the database)",
+            paths.config_file.display(),
+            paths.database.display(),
+            paths.log_dir.display(),
+        ),
+        Err(e) => format!("  {e}"),
+    };
+    format!(
+        "Files (`switchboard paths` shows whether they exist):\n{files}\n\n\
+         Environment:\n  \
+         {url}, {key}, {secret}\n      \
+         the LiveKit server, over [livekit] in the config file; without them the embedded sandbox is used\n  \
+         {log} (or {rust_log})\n      \
+         log filter, e.g. debug or warn,switchboard::engine=debug; default from [log] level",
+        url = config::LIVEKIT_URL_VAR,
+        key = config::LIVEKIT_API_KEY_VAR,
+        secret = config::LIVEKIT_API_SECRET_VAR,
+        log = config::LOG_VAR,
+        rust_log = config::RUST_LOG_VAR,
+    )
+}
