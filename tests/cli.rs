@@ -1,0 +1,212 @@
+//! The binary as a user runs it. Each test gets its own HOME, so platform defaults land
+//! in a temp dir, and none of Switchboard's variables leak in from the caller.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+const OUR_VARS: [&str; 8] = [
+    "SWITCHBOARD_CONFIG",
+    "SWITCHBOARD_DB",
+    "SWITCHBOARD_LOG",
+    "RUST_LOG",
+    "LIVEKIT_URL",
+    "LIVEKIT_API_KEY",
+    "LIVEKIT_API_SECRET",
+    "NO_COLOR",
+];
+
+fn switchboard(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    for var in OUR_VARS.iter().chain(&["XDG_CONFIG_HOME", "XDG_DATA_HOME"]) {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", home);
+    cmd
+}
+
+fn home() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn help_exits_zero_and_says_where_the_logs_are() {
+    let home = home();
+    let logs = home
+        .path()
+        .join(".local/share/switchboard/logs/switchboard.log.YYYY-MM-DD");
+    switchboard(home.path())
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(logs.display().to_string()))
+        .stdout(predicate::str::contains("switchboard paths"))
+        .stdout(predicate::str::contains("LIVEKIT_API_SECRET"));
+}
+
+#[test]
+fn help_follows_the_database_variable_for_the_log_path() {
+    let home = home();
+    let db = home.path().join("campaigns/calls.db");
+    switchboard(home.path())
+        .env("SWITCHBOARD_DB", &db)
+        .arg("-h")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            home.path().join("campaigns/logs").display().to_string(),
+        ));
+}
+
+#[test]
+fn version_exits_zero() {
+    switchboard(home().path())
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(format!("switchboard {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn an_unknown_subcommand_is_one_line_and_exit_code_two() {
+    switchboard(home().path())
+        .arg("frobnicate")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: unrecognized subcommand 'frobnicate'\n");
+}
+
+#[test]
+fn a_misspelt_subcommand_gets_clap_s_tip() {
+    switchboard(home().path())
+        .arg("pahts")
+        .assert()
+        .code(2)
+        .stderr(
+            "error: unrecognized subcommand 'pahts'\n  tip: a similar subcommand exists: 'paths'\n",
+        );
+}
+
+#[test]
+fn an_unknown_flag_is_one_line_and_exit_code_two() {
+    switchboard(home().path())
+        .arg("--frobnicate")
+        .assert()
+        .code(2)
+        .stderr("error: unexpected argument '--frobnicate' found\n");
+}
+
+#[test]
+fn paths_shows_flag_paths_and_whether_they_exist() {
+    let home = home();
+    let config = home.path().join("sb.toml");
+    std::fs::write(&config, "[ui]\ntick_ms = 100\n").unwrap();
+    let db = home.path().join("data/calls.db");
+    let output = switchboard(home.path())
+        .arg("paths")
+        .arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let expected = format!(
+        "config file  {}  (exists; from --config)\n\
+         database     {}  (missing; from --db)\n\
+         log dir      {}  (missing; next to the database)\n",
+        config.display(),
+        db.display(),
+        home.path().join("data/logs").display(),
+    );
+    assert_eq!(String::from_utf8(output).unwrap(), expected);
+    assert!(
+        !home.path().join("data").exists(),
+        "`paths` only reports; it creates nothing"
+    );
+}
+
+#[test]
+fn paths_takes_flags_before_the_subcommand_and_variables_too() {
+    let home = home();
+    let db = home.path().join("env.db");
+    switchboard(home.path())
+        .env("SWITCHBOARD_DB", &db)
+        .args(["--config", "/nonexistent/switchboard.toml", "paths"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "config file  /nonexistent/switchboard.toml  (missing: defaults in use; from --config)",
+        ))
+        .stdout(predicate::str::contains(format!(
+            "database     {}  (missing; from $SWITCHBOARD_DB)",
+            db.display()
+        )));
+}
+
+#[test]
+fn paths_defaults_to_the_platform_directories() {
+    let home = home();
+    let config = home.path().join(".config/switchboard/config.toml");
+    switchboard(home.path())
+        .arg("paths")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "config file  {}  (missing: defaults in use; platform default)",
+            config.display()
+        )));
+}
+
+#[test]
+fn a_bad_config_file_exits_one_naming_the_key_and_the_file() {
+    let home = home();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[livekit]\nroom_prefix = \"calls\"\nsecrt = \"oops\"\n",
+    )
+    .unwrap();
+    switchboard(home.path())
+        .args(["paths", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(format!(
+            "error: {} line 3: unknown key `livekit.secrt` (did you mean `api_secret`?)\n",
+            config.display()
+        ));
+}
+
+#[test]
+fn a_bad_value_exits_one_naming_the_key_and_the_file() {
+    let home = home();
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, "[polling]\ninterval_ms = -5\n").unwrap();
+    switchboard(home.path())
+        .env("SWITCHBOARD_CONFIG", &config)
+        .arg("paths")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(format!(
+            "error: {} line 2: bad value for `polling.interval_ms`",
+            config.display()
+        )));
+}
+
+#[test]
+fn errors_never_print_the_secret() {
+    let home = home();
+    switchboard(home.path())
+        .env("LIVEKIT_URL", "wss://example.livekit.cloud")
+        .env("LIVEKIT_API_SECRET", "do-not-print-me")
+        .arg("paths")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("api_key missing"))
+        .stderr(predicate::str::contains("do-not-print-me").not());
+}
