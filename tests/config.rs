@@ -278,6 +278,7 @@ fn bad_values_name_key_file_and_line() {
         .contains("line 2: bad value for `engine.default_region`"));
     assert!(error_for("[trunks.ST_a]\ncalls_per_second = -1.0\n")
         .contains("bad value for `trunks.ST_a.calls_per_second`"));
+    assert!(error_for("[trunks.ST_a]\ncalls_per_second = nan\n").contains("must be greater than 0"));
     assert!(error_for("[keys]\nquit = 3\n").contains("line 2: bad value for `keys.quit`"));
     assert!(error_for("[log]\nlevel = \"switchboard=loud\"\n")
         .contains("line 2: bad value for `log.level`"));

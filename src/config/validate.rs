@@ -31,8 +31,8 @@ where
     T: Deserialize<'de> + PartialOrd + Default + Copy,
 {
     let value = T::deserialize(d)?;
-    // `!(>)` rather than `<=` so that a NaN float is refused too.
-    if !(value > T::default()) {
+    // Compared with `partial_cmp` so that a NaN float is refused too.
+    if value.partial_cmp(&T::default()) != Some(std::cmp::Ordering::Greater) {
         return Err(D::Error::custom("must be greater than 0"));
     }
     Ok(value)
