@@ -8,8 +8,8 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod engine;
 pub mod logging;
 pub mod paths;
-pub mod engine;
 pub mod store;
 pub mod telephony;
