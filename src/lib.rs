@@ -11,5 +11,8 @@ pub mod domain;
 pub mod engine;
 pub mod logging;
 pub mod paths;
+pub mod phone;
+pub mod sandbox;
 pub mod store;
 pub mod telephony;
+pub mod tui;

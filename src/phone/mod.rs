@@ -1,0 +1,10 @@
+//! Phone numbers: normalising what people type into E.164 (`normalize.rs`) and guessing
+//! the callee's time zone from the number (`timezone.rs`, with the North American area
+//! code table in `nanp_area_codes.rs`), so calling hours hold in the lead's own time.
+
+mod nanp_area_codes;
+mod normalize;
+mod timezone;
+
+pub use normalize::{parse_region, PhoneError, PhoneNormalizer, RegionError};
+pub use timezone::infer_timezone;
