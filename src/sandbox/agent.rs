@@ -1,0 +1,189 @@
+//! The simulated AI agent that `AgentDispatchService.CreateDispatch` sends into a room.
+//!
+//! # Disposition contract
+//!
+//! This is how an agent reports what came of a call, and what the console reads. A real
+//! LiveKit Agents worker honours the same contract by setting its own participant
+//! attributes (`ctx.room.local_participant.set_attributes(...)` in Python):
+//!
+//! - The agent joins the call's room as a participant of kind `AGENT` (the sandbox's
+//!   identity is `agent-<room>`).
+//! - Before the callee hangs up, it sets its attribute [`DISPOSITION_ATTRIBUTE`]
+//!   (`switchboard.disposition`) to one short snake_case word: `interested`,
+//!   `not_interested`, `callback`, `do_not_call`, `voicemail` (a machine answered),
+//!   or any other word the agent's prompt defines. It may also set [`NOTE_ATTRIBUTE`]
+//!   (`switchboard.note`), one line of free text for the operator.
+//! - The attributes are visible through `RoomService.ListParticipants` while the agent
+//!   is in the room, and in the `participant_left` webhook of the agent participant
+//!   (its `attributes`), since the agent leaves after the callee.
+//! - No disposition means the agent had nothing to report (e.g. the call never
+//!   connected); the console then relies on the SIP outcome alone.
+//!
+//! The sandbox agent learns the callee's side of the conversation from the simulated
+//! phone network: it reports the disposition drawn (or scripted) for the call at 80% of
+//! the talk time, and leaves shortly after the callee hangs up.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use livekit_protocol as proto;
+use proto::participant_info::{Kind, State};
+use proto::DisconnectReason;
+use tokio::time::{sleep, sleep_until, Instant};
+
+use super::ids::{new_id, unix_millis};
+use super::rooms::{CallPhase, Membership};
+use super::state::SandboxState;
+use super::twirp::TwirpError;
+
+/// The agent's attribute holding the call's disposition.
+pub const DISPOSITION_ATTRIBUTE: &str = "switchboard.disposition";
+/// The agent's attribute holding an optional one-line note about the call.
+pub const NOTE_ATTRIBUTE: &str = "switchboard.note";
+
+/// Simulated seconds from dispatch until the agent's job starts and it joins.
+const JOIN_DELAY_SECS: f64 = 0.3;
+/// Simulated seconds the agent stays after the callee hangs up (saying goodbye, saving).
+const LINGER_SECS: f64 = 0.5;
+/// Simulated seconds an agent waits for a call to start in its room before it gives up.
+const IDLE_TIMEOUT_SECS: f64 = 300.0;
+/// When during the talk time the agent settles on a disposition.
+const REPORT_AT_FRACTION: f64 = 0.8;
+
+/// The identity of the sandbox agent in a room.
+pub fn agent_identity(room: &str) -> String {
+    format!("agent-{room}")
+}
+
+/// Handles `CreateDispatch` after the grant check: records the dispatch (creating the
+/// room, as LiveKit's auto-create does) and starts the agent's job.
+pub fn create_dispatch(
+    state: &Arc<SandboxState>,
+    req: proto::CreateAgentDispatchRequest,
+) -> Result<proto::AgentDispatch, TwirpError> {
+    if req.room.is_empty() {
+        return Err(TwirpError::invalid_argument("room name must be set"));
+    }
+    state.rooms.ensure_room(&req.room);
+    let dispatch = proto::AgentDispatch {
+        id: new_id("AD_"),
+        agent_name: req.agent_name,
+        room: req.room,
+        metadata: req.metadata,
+        state: Some(proto::AgentDispatchState {
+            jobs: Vec::new(),
+            created_at: unix_millis() * 1_000_000,
+            deleted_at: 0,
+        }),
+        restart_policy: req.restart_policy,
+        deployment: req.deployment,
+        attributes: req.attributes,
+    };
+    state.rooms.add_dispatch(dispatch.clone())?;
+    tokio::spawn(run_agent(state.clone(), dispatch.clone()));
+    Ok(dispatch)
+}
+
+async fn run_agent(state: Arc<SandboxState>, dispatch: proto::AgentDispatch) {
+    tokio::select! {
+        _ = state.shutdown.cancelled() => return,
+        _ = sleep(state.scale.real(JOIN_DELAY_SECS)) => {}
+    }
+    let identity = agent_identity(&dispatch.room);
+    let Ok(membership) = state
+        .rooms
+        .join(&dispatch.room, agent_info(&identity, &dispatch), true)
+    else {
+        // The room closed before the job started.
+        return;
+    };
+    let Membership { removed, mut phase } = membership;
+    let room = dispatch.room.as_str();
+    let idle_deadline = Instant::now() + state.scale.real(IDLE_TIMEOUT_SECS);
+
+    // Wait for the call to be answered or to end without an answer.
+    let answered = loop {
+        let current = phase.borrow_and_update().clone();
+        match current {
+            CallPhase::Answered {
+                hangup_at,
+                disposition,
+                note,
+            } => break Some((hangup_at, disposition, note)),
+            CallPhase::Ended => break None,
+            CallPhase::NoCall | CallPhase::Dialing => {}
+        }
+        let idle = matches!(current, CallPhase::NoCall);
+        tokio::select! {
+            _ = removed.cancelled() => return,
+            changed = phase.changed() => if changed.is_err() { return },
+            _ = sleep_until(idle_deadline), if idle => break None,
+        }
+    };
+
+    if let Some((hangup_at, disposition, note)) = answered {
+        let now = Instant::now();
+        let report_at = now
+            + hangup_at
+                .saturating_duration_since(now)
+                .mul_f64(REPORT_AT_FRACTION);
+        tokio::select! {
+            _ = removed.cancelled() => return,
+            _ = sleep_until(report_at) => {}
+        }
+        if let Some(disposition) = disposition {
+            state.rooms.update(room, &identity, false, |info| {
+                info.attributes
+                    .insert(DISPOSITION_ATTRIBUTE.into(), disposition);
+                if let Some(note) = note {
+                    info.attributes.insert(NOTE_ATTRIBUTE.into(), note);
+                }
+            });
+        }
+        // Stay on the line until the callee is gone.
+        loop {
+            if matches!(*phase.borrow_and_update(), CallPhase::Ended) {
+                break;
+            }
+            tokio::select! {
+                _ = removed.cancelled() => return,
+                changed = phase.changed() => if changed.is_err() { return },
+            }
+        }
+    }
+
+    tokio::select! {
+        _ = removed.cancelled() => return,
+        _ = sleep(state.scale.real(LINGER_SECS)) => {}
+    }
+    state
+        .rooms
+        .leave(room, &identity, DisconnectReason::ClientInitiated);
+}
+
+fn agent_info(identity: &str, dispatch: &proto::AgentDispatch) -> proto::ParticipantInfo {
+    let now_ms = unix_millis();
+    let mut attributes: HashMap<String, String> = dispatch.attributes.clone();
+    attributes.insert("lk.agent.state".into(), "listening".into());
+    proto::ParticipantInfo {
+        sid: new_id("PA_"),
+        identity: identity.to_string(),
+        state: State::Active as i32,
+        metadata: dispatch.metadata.clone(),
+        joined_at: now_ms / 1000,
+        joined_at_ms: now_ms,
+        name: dispatch.agent_name.clone(),
+        version: 1,
+        permission: Some(proto::ParticipantPermission {
+            can_subscribe: true,
+            can_publish: true,
+            can_publish_data: true,
+            can_update_metadata: true,
+            ..Default::default()
+        }),
+        is_publisher: true,
+        kind: Kind::Agent as i32,
+        attributes,
+        ..Default::default()
+    }
+}

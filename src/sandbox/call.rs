@@ -1,0 +1,406 @@
+//! One outbound call from `CreateSIPParticipant` to hangup, in its own tokio task:
+//! the SIP participant joins its room `dialing`, moves to `ringing`, then is answered
+//! (`active`, `participant_joined`), talks and hangs up (`hangup`, CLIENT_INITIATED), or
+//! fails and leaves with the disconnect reason LiveKit gives that failure.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use livekit_protocol as proto;
+use proto::participant_info::{Kind, State};
+use proto::DisconnectReason;
+use tokio::sync::oneshot;
+use tokio::time::{sleep_until, Instant};
+use tokio_util::sync::CancellationToken;
+
+use super::config::TrunkLimitError;
+use super::ids::{new_id, unix_millis};
+use super::network::CallPlan;
+use super::outcome::Outcome;
+use super::rooms::CallPhase;
+use super::state::SandboxState;
+use super::twirp::{TwirpCode, TwirpError};
+
+/// `sip.callStatus` values LiveKit's SIP service sets on an outbound participant.
+pub mod call_status {
+    pub const ATTRIBUTE: &str = "sip.callStatus";
+    pub const DIALING: &str = "dialing";
+    pub const RINGING: &str = "ringing";
+    pub const ACTIVE: &str = "active";
+    pub const HANGUP: &str = "hangup";
+}
+
+/// The trunk a call goes out on, resolved from the request.
+struct Route {
+    /// Key for concurrency counting: the trunk id, or `inline:<host>` for inline trunks.
+    trunk_key: String,
+    trunk_id: String,
+    hostname: String,
+    from_number: String,
+    limit: Option<u32>,
+}
+
+/// Handles `CreateSIPParticipant` after the grant check.
+pub async fn create_sip_participant(
+    state: &Arc<SandboxState>,
+    req: proto::CreateSipParticipantRequest,
+) -> Result<proto::SipParticipantInfo, TwirpError> {
+    validate(&req)?;
+    let route = resolve_route(state, &req)?;
+
+    let active = state.stats.call_started(&route.trunk_key, &req.sip_call_to);
+    let mut guard = ActiveCall {
+        state: state.clone(),
+        trunk_key: route.trunk_key.clone(),
+        outcome: None,
+    };
+    let mut plan = state.network.plan(&req.sip_call_to);
+    if route.limit.is_some_and(|limit| active > limit) {
+        match state.config.trunk_limit_error {
+            TrunkLimitError::ResourceExhausted => {
+                return Err(TwirpError::new(
+                    TwirpCode::ResourceExhausted,
+                    "concurrent call limit exceeded",
+                ))
+            }
+            TrunkLimitError::Sip503 => plan.outcome = Outcome::CarrierLimit,
+        }
+    }
+
+    let call_id = new_id("SCL_");
+    let identity = if req.participant_identity.is_empty() {
+        format!("sip_{}", req.sip_call_to)
+    } else {
+        req.participant_identity.clone()
+    };
+    let participant = participant_info(&req, &route, &call_id, &identity);
+    let info = proto::SipParticipantInfo {
+        participant_id: participant.sid.clone(),
+        participant_identity: identity.clone(),
+        room_name: req.room_name.clone(),
+        sip_call_id: call_id,
+    };
+
+    state.rooms.ensure_room(&req.room_name);
+    let membership = state.rooms.join(&req.room_name, participant, false)?;
+    state.rooms.set_phase(&req.room_name, CallPhase::Dialing);
+
+    let (answered_tx, answered_rx) = oneshot::channel();
+    let call = Call {
+        state: state.clone(),
+        room: req.room_name.clone(),
+        identity,
+        plan,
+        ringing_timeout: seconds(req.ringing_timeout.as_ref())
+            .unwrap_or(state.config.default_ringing_timeout_secs),
+        max_call_duration: seconds(req.max_call_duration.as_ref()),
+        removed: membership.removed,
+        answered: Some(answered_tx),
+    };
+    guard.outcome = Some(call.plan.outcome);
+    tokio::spawn(call.run(guard));
+
+    if !req.wait_until_answered {
+        return Ok(info);
+    }
+    match answered_rx.await {
+        Ok(Ok(())) => Ok(info),
+        Ok(Err(err)) => Err(err),
+        // The call task ended without a verdict: the sandbox is shutting down.
+        Err(_) => Err(ringing_timed_out()),
+    }
+}
+
+/// `CreateSIPParticipantRequest.ValidateResult` in LiveKit's protocol package.
+fn validate(req: &proto::CreateSipParticipantRequest) -> Result<(), TwirpError> {
+    if req.sip_trunk_id.is_empty() && req.trunk.is_none() {
+        return Err(TwirpError::invalid_argument(
+            "missing sip trunk id and sip number",
+        ));
+    }
+    if req.sip_call_to.is_empty() {
+        return Err(TwirpError::invalid_argument("missing sip callee number"));
+    }
+    if req.sip_call_to.contains('@') {
+        return Err(TwirpError::invalid_argument(
+            "SipCallTo should be a phone number or SIP user, not a full SIP URI",
+        ));
+    }
+    if req.room_name.is_empty() {
+        return Err(TwirpError::invalid_argument("missing room name"));
+    }
+    if req
+        .display_name
+        .as_ref()
+        .is_some_and(|name| name.chars().count() > 128)
+    {
+        return Err(TwirpError::invalid_argument(
+            "DisplayName too long (max 128 characters)",
+        ));
+    }
+    Ok(())
+}
+
+fn resolve_route(
+    state: &SandboxState,
+    req: &proto::CreateSipParticipantRequest,
+) -> Result<Route, TwirpError> {
+    let (trunk_key, trunk_id, hostname, numbers, limit) = if !req.sip_trunk_id.is_empty() {
+        let trunk = state
+            .trunk(&req.sip_trunk_id)
+            .ok_or_else(|| TwirpError::not_found("requested sip trunk does not exist"))?;
+        (
+            trunk.sip_trunk_id.clone(),
+            trunk.sip_trunk_id.clone(),
+            trunk.address.clone(),
+            trunk.numbers.clone(),
+            state.config.call_limit(trunk),
+        )
+    } else {
+        let inline = req
+            .trunk
+            .as_ref()
+            .map(|t| t.hostname.clone())
+            .unwrap_or_default();
+        if inline.is_empty() {
+            return Err(TwirpError::invalid_argument("missing sip hostname"));
+        }
+        (
+            format!("inline:{inline}"),
+            String::new(),
+            inline,
+            Vec::new(),
+            state.config.max_calls_per_trunk,
+        )
+    };
+    let from_number = if !req.sip_number.is_empty() {
+        req.sip_number.clone()
+    } else if let Some(first) = numbers.first() {
+        // LiveKit picks a trunk number at random; the first keeps the sandbox reproducible.
+        first.clone()
+    } else {
+        return Err(TwirpError::new(
+            TwirpCode::FailedPrecondition,
+            "no numbers on outbound trunk",
+        ));
+    };
+    Ok(Route {
+        trunk_key,
+        trunk_id,
+        hostname,
+        from_number,
+        limit,
+    })
+}
+
+fn participant_info(
+    req: &proto::CreateSipParticipantRequest,
+    route: &Route,
+    call_id: &str,
+    identity: &str,
+) -> proto::ParticipantInfo {
+    let mut attributes: HashMap<String, String> = req.participant_attributes.clone();
+    attributes.insert("sip.callID".into(), call_id.to_string());
+    attributes.insert("sip.trunkID".into(), route.trunk_id.clone());
+    if !req.hide_phone_number {
+        attributes.insert("sip.phoneNumber".into(), req.sip_call_to.clone());
+        attributes.insert("sip.hostname".into(), route.hostname.clone());
+        attributes.insert("sip.trunkPhoneNumber".into(), route.from_number.clone());
+    }
+    attributes.insert(call_status::ATTRIBUTE.into(), call_status::DIALING.into());
+    let now_ms = unix_millis();
+    proto::ParticipantInfo {
+        sid: new_id("PA_"),
+        identity: identity.to_string(),
+        // JOINED while the phone is dialled; ACTIVE once answered (then participant_joined).
+        state: State::Joined as i32,
+        tracks: vec![proto::TrackInfo {
+            sid: new_id("TR_"),
+            r#type: proto::TrackType::Audio as i32,
+            source: proto::TrackSource::Microphone as i32,
+            mime_type: "audio/opus".into(),
+            ..Default::default()
+        }],
+        metadata: req.participant_metadata.clone(),
+        joined_at: now_ms / 1000,
+        joined_at_ms: now_ms,
+        name: req.participant_name.clone(),
+        version: 1,
+        permission: Some(proto::ParticipantPermission {
+            can_subscribe: true,
+            can_publish: true,
+            can_publish_data: true,
+            can_update_metadata: true,
+            ..Default::default()
+        }),
+        is_publisher: true,
+        kind: Kind::Sip as i32,
+        attributes,
+        ..Default::default()
+    }
+}
+
+fn seconds(duration: Option<&pbjson_types::Duration>) -> Option<f64> {
+    duration
+        .map(|d| d.seconds as f64 + f64::from(d.nanos) / 1e9)
+        .filter(|secs| *secs > 0.0)
+}
+
+/// What LiveKit answers when nobody picks up within the ringing timeout.
+fn ringing_timed_out() -> TwirpError {
+    TwirpError::new(TwirpCode::Canceled, "sip request timed out")
+}
+
+/// Keeps the trunk's concurrent-call count right however the call ends.
+struct ActiveCall {
+    state: Arc<SandboxState>,
+    trunk_key: String,
+    outcome: Option<Outcome>,
+}
+
+impl Drop for ActiveCall {
+    fn drop(&mut self) {
+        self.state.stats.call_ended(&self.trunk_key, self.outcome);
+    }
+}
+
+struct Call {
+    state: Arc<SandboxState>,
+    room: String,
+    identity: String,
+    plan: CallPlan,
+    ringing_timeout: f64,
+    max_call_duration: Option<f64>,
+    removed: CancellationToken,
+    answered: Option<oneshot::Sender<Result<(), TwirpError>>>,
+}
+
+/// Why a wait ended early.
+enum Interrupted {
+    /// The ringing timeout passed first.
+    RingingTimeout,
+    /// The server removed the participant (RemoveParticipant, DeleteRoom, shutdown).
+    Removed,
+}
+
+impl Call {
+    async fn run(self, mut guard: ActiveCall) {
+        let scale = self.state.scale;
+        let start = Instant::now();
+        let timeout_at = start + scale.real(self.ringing_timeout);
+        let outcome = self.plan.outcome;
+
+        let result = async {
+            if outcome.rings() {
+                self.wait_until(start + scale.real(self.plan.dial_delay), Some(timeout_at))
+                    .await?;
+                self.set_status(call_status::RINGING, false);
+            }
+            let decided_at = match outcome {
+                Outcome::NoAnswer => None,
+                _ if outcome.rings() => Some(self.plan.dial_delay + self.plan.ring),
+                _ => Some(self.plan.dial_delay),
+            };
+            match decided_at {
+                Some(at) => {
+                    self.wait_until(start + scale.real(at), Some(timeout_at))
+                        .await
+                }
+                None => self.wait_until(timeout_at, Some(timeout_at)).await,
+            }
+        }
+        .await;
+
+        match result {
+            Err(Interrupted::Removed) => return self.removed_by_server(&mut guard),
+            Err(Interrupted::RingingTimeout) => {
+                guard.outcome = Some(Outcome::NoAnswer);
+                return self.fail(ringing_timed_out(), DisconnectReason::UserUnavailable);
+            }
+            Ok(()) => {}
+        }
+        if let Some(status) = outcome.final_status() {
+            return self.fail(status.to_twirp_error(), outcome.failure_reason());
+        }
+        self.talk().await;
+    }
+
+    /// Answered: active, talk, then the callee hangs up (or the max call duration ends it).
+    async fn talk(mut self) {
+        let scale = self.state.scale;
+        let talk = match self.max_call_duration {
+            Some(max) => self.plan.talk.min(max),
+            None => self.plan.talk,
+        };
+        let hangup_at = Instant::now() + scale.real(talk);
+        self.set_status(call_status::ACTIVE, true);
+        self.state.rooms.set_phase(
+            &self.room,
+            CallPhase::Answered {
+                hangup_at,
+                disposition: self.plan.disposition.clone(),
+                note: self.plan.note.clone(),
+            },
+        );
+        if let Some(answered) = self.answered.take() {
+            let _ = answered.send(Ok(()));
+        }
+        if self.wait_until(hangup_at, None).await.is_err() {
+            self.state.rooms.set_phase(&self.room, CallPhase::Ended);
+            return;
+        }
+        self.set_status(call_status::HANGUP, false);
+        self.state.rooms.leave(
+            &self.room,
+            &self.identity,
+            DisconnectReason::ClientInitiated,
+        );
+        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
+    }
+
+    /// The INVITE failed: tell a waiting caller, then leave with LiveKit's reason. The
+    /// `sip.callStatus` attribute is left as it was, as the SIP service does.
+    fn fail(mut self, error: TwirpError, reason: DisconnectReason) {
+        if let Some(answered) = self.answered.take() {
+            let _ = answered.send(Err(error));
+        }
+        self.state.rooms.leave(&self.room, &self.identity, reason);
+        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
+    }
+
+    /// The participant is already gone (the server removed it); the dial is cancelled.
+    fn removed_by_server(mut self, guard: &mut ActiveCall) {
+        guard.outcome = None;
+        if let Some(answered) = self.answered.take() {
+            let _ = answered.send(Err(ringing_timed_out()));
+        }
+        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
+    }
+
+    async fn wait_until(
+        &self,
+        at: Instant,
+        timeout_at: Option<Instant>,
+    ) -> Result<(), Interrupted> {
+        let (deadline, timed_out) = match timeout_at {
+            Some(timeout_at) if timeout_at <= at => (timeout_at, true),
+            _ => (at, false),
+        };
+        tokio::select! {
+            _ = self.removed.cancelled() => Err(Interrupted::Removed),
+            _ = sleep_until(deadline) => if timed_out { Err(Interrupted::RingingTimeout) } else { Ok(()) },
+        }
+    }
+
+    fn set_status(&self, status: &str, answered: bool) {
+        self.state
+            .rooms
+            .update(&self.room, &self.identity, answered, |info| {
+                info.attributes
+                    .insert(call_status::ATTRIBUTE.into(), status.into());
+                if answered {
+                    info.state = State::Active as i32;
+                }
+            });
+    }
+}

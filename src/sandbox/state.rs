@@ -1,0 +1,62 @@
+//! Everything the request handlers and call tasks share. Each part guards its own data
+//! with a short lock, so no request waits on another's network delay.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::auth::Authenticator;
+use super::config::{SandboxConfig, TrunkConfig};
+use super::faults::FaultState;
+use super::network::{PhoneNetwork, TimeScale};
+use super::rooms::Rooms;
+use super::stats::Stats;
+use super::webhooks::WebhookSender;
+
+pub struct SandboxState {
+    pub config: SandboxConfig,
+    pub auth: Authenticator,
+    pub network: PhoneNetwork,
+    pub rooms: Arc<Rooms>,
+    pub stats: Arc<Stats>,
+    pub faults: Arc<FaultState>,
+    pub webhooks: WebhookSender,
+    pub scale: TimeScale,
+    pub shutdown: CancellationToken,
+}
+
+impl SandboxState {
+    /// Builds the state and starts the webhook workers; needs a tokio runtime.
+    pub fn new(config: SandboxConfig, shutdown: CancellationToken) -> Arc<Self> {
+        let stats = Arc::new(Stats::default());
+        let scale = TimeScale(config.time_scale);
+        let webhooks = WebhookSender::start(
+            config.webhook_url.clone(),
+            &config.api_key,
+            &config.api_secret,
+            stats.clone(),
+            shutdown.clone(),
+        );
+        let rooms = Rooms::new(
+            webhooks.clone(),
+            scale,
+            config.departure_timeout_secs,
+            shutdown.clone(),
+        );
+        Arc::new(Self {
+            auth: Authenticator::new(&config.api_key, &config.api_secret),
+            network: PhoneNetwork::new(&config),
+            faults: Arc::new(FaultState::new(config.faults.clone(), config.seed)),
+            rooms,
+            stats,
+            webhooks,
+            scale,
+            shutdown,
+            config,
+        })
+    }
+
+    pub fn trunk(&self, id: &str) -> Option<&TrunkConfig> {
+        self.config.trunks.iter().find(|t| t.sip_trunk_id == id)
+    }
+}

@@ -1,0 +1,135 @@
+//! Counters tests and benchmarks read to check what clients did: how many dials, how
+//! many calls ran at once on each trunk, how often each number was called.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::network::lock;
+use super::outcome::Outcome;
+
+/// A snapshot of the sandbox's counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SandboxStats {
+    /// Every Twirp request that reached the sandbox (faulted ones included).
+    pub requests: u64,
+    /// `CreateSIPParticipant` requests that passed authentication (faulted or not).
+    pub dial_requests: u64,
+    /// Calls that reached the simulated phone network.
+    pub calls_placed: u64,
+    /// Calls in progress right now (dialing, ringing or talking).
+    pub active_calls: u64,
+    /// Calls in progress right now per trunk id.
+    pub active_calls_per_trunk: HashMap<String, u32>,
+    /// The most calls seen in progress at the same time on each trunk, counting the call
+    /// being placed even when the carrier then refuses it for being over the limit.
+    pub max_concurrent_calls_per_trunk: HashMap<String, u32>,
+    /// Calls placed per callee number.
+    pub calls_per_number: HashMap<String, u32>,
+    /// Finished calls per outcome.
+    pub outcomes: HashMap<Outcome, u32>,
+    /// Requests failed on purpose by fault injection.
+    pub faults_injected: u64,
+    /// Webhooks delivered (2xx), failed after retries, and dropped because a queue was full.
+    pub webhooks_delivered: u64,
+    pub webhooks_failed: u64,
+    pub webhooks_dropped: u64,
+}
+
+impl SandboxStats {
+    /// The highest number of concurrent calls seen on any trunk.
+    pub fn max_concurrent_calls(&self) -> u32 {
+        self.max_concurrent_calls_per_trunk
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+#[derive(Default)]
+pub struct Stats {
+    inner: Mutex<SandboxStats>,
+}
+
+impl Stats {
+    pub fn snapshot(&self) -> SandboxStats {
+        lock(&self.inner).clone()
+    }
+
+    pub fn request(&self) {
+        lock(&self.inner).requests += 1;
+    }
+
+    pub fn dial_request(&self) {
+        lock(&self.inner).dial_requests += 1;
+    }
+
+    pub fn fault_injected(&self) {
+        lock(&self.inner).faults_injected += 1;
+    }
+
+    /// Records a call entering the network and returns how many calls the trunk now carries.
+    pub fn call_started(&self, trunk: &str, number: &str) -> u32 {
+        let mut stats = lock(&self.inner);
+        stats.calls_placed += 1;
+        stats.active_calls += 1;
+        *stats
+            .calls_per_number
+            .entry(number.to_string())
+            .or_default() += 1;
+        let active = stats
+            .active_calls_per_trunk
+            .entry(trunk.to_string())
+            .or_default();
+        *active += 1;
+        let active = *active;
+        let max = stats
+            .max_concurrent_calls_per_trunk
+            .entry(trunk.to_string())
+            .or_default();
+        *max = (*max).max(active);
+        active
+    }
+
+    pub fn call_ended(&self, trunk: &str, outcome: Option<Outcome>) {
+        let mut stats = lock(&self.inner);
+        stats.active_calls = stats.active_calls.saturating_sub(1);
+        if let Some(active) = stats.active_calls_per_trunk.get_mut(trunk) {
+            *active = active.saturating_sub(1);
+        }
+        if let Some(outcome) = outcome {
+            *stats.outcomes.entry(outcome).or_default() += 1;
+        }
+    }
+
+    pub fn webhook_delivered(&self) {
+        lock(&self.inner).webhooks_delivered += 1;
+    }
+
+    pub fn webhook_failed(&self) {
+        lock(&self.inner).webhooks_failed += 1;
+    }
+
+    pub fn webhook_dropped(&self) {
+        lock(&self.inner).webhooks_dropped += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_peak_is_kept_after_calls_end() {
+        let stats = Stats::default();
+        assert_eq!(stats.call_started("ST_a", "+1"), 1);
+        assert_eq!(stats.call_started("ST_a", "+2"), 2);
+        stats.call_ended("ST_a", Some(Outcome::Busy));
+        assert_eq!(stats.call_started("ST_a", "+1"), 2);
+        let snapshot = stats.snapshot();
+        assert_eq!(snapshot.max_concurrent_calls_per_trunk["ST_a"], 2);
+        assert_eq!(snapshot.active_calls, 2);
+        assert_eq!(snapshot.calls_per_number["+1"], 2);
+        assert_eq!(snapshot.outcomes[&Outcome::Busy], 1);
+    }
+}
