@@ -2,8 +2,17 @@
 //! messages; `livekit.rs` implements it on the `livekit-api` crate (the same code path
 //! talks to LiveKit Cloud, a self-hosted server or the embedded sandbox).
 
+mod api_error;
+pub mod attributes;
+mod livekit;
+mod outcome_map;
+mod room;
+mod trunk_check;
 mod types;
 
+pub use livekit::{LiveKitOptions, LiveKitTelephony};
+pub use room::{room_name, DEFAULT_ROOM_PREFIX};
+pub use trunk_check::ensure_trunk_exists;
 pub use types::{
     CallProgress, CallProgressKind, DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall,
     LiveCallStatus, TelephonyError, TrunkInfo,
@@ -15,10 +24,22 @@ use std::future::Future;
 /// keeps state the engine relies on.
 pub trait Telephony: Send + Sync + 'static {
     /// `SIP.CreateSIPParticipant` into the request's own room. Waits until the callee
-    /// answers when `wait_until_answered` is set, so failures carry their SIP status.
-    fn dial(&self, request: &DialRequest) -> impl Future<Output = Result<Dialed, DialFailure>> + Send;
+    /// answers when `wait_until_answered` is set, so failures carry their SIP status
+    /// (mapped by the one table in `outcome_map.rs`).
+    ///
+    /// `DialFailure::Infrastructure` means LiveKit did not (knowingly) place the call.
+    /// After a request timeout it may still have, so hang up the room before the lead
+    /// is dialled again.
+    fn dial(
+        &self,
+        request: &DialRequest,
+    ) -> impl Future<Output = Result<Dialed, DialFailure>> + Send;
 
-    /// `AgentDispatchService.CreateDispatch`; returns the dispatch id.
+    /// `AgentDispatchService.CreateDispatch` with the request's JSON metadata; returns
+    /// the dispatch id. LiveKit creates the room if needed, so the engine runs this
+    /// concurrently with `dial` (e.g. `tokio::join!`): the agent is joining while the
+    /// phone rings and dispatch adds no latency in series. If the dial fails, the
+    /// engine's `hang_up` of the room also ends the dispatched agent's job.
     fn dispatch_agent(
         &self,
         request: &DispatchRequest,
@@ -30,7 +51,10 @@ pub trait Telephony: Send + Sync + 'static {
 
     /// `RoomService.ListParticipants`: the SIP participant's live state, or `None` when
     /// the room is empty or gone.
-    fn live_call(&self, room: &str) -> impl Future<Output = Result<Option<LiveCall>, TelephonyError>> + Send;
+    fn live_call(
+        &self,
+        room: &str,
+    ) -> impl Future<Output = Result<Option<LiveCall>, TelephonyError>> + Send;
 
     /// `SIP.ListSIPOutboundTrunk`.
     fn list_trunks(&self) -> impl Future<Output = Result<Vec<TrunkInfo>, TelephonyError>> + Send;

@@ -60,7 +60,11 @@ pub enum DialFailure {
     /// LiveKit unreachable, 5xx, rate limited: no call was placed. Retry the lead later
     /// without spending an attempt, and back off.
     #[error("LiveKit unavailable: {message}")]
-    Infrastructure { message: String, twirp_code: Option<String>, rate_limited: bool },
+    Infrastructure {
+        message: String,
+        twirp_code: Option<String>,
+        rate_limited: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -139,9 +143,15 @@ pub enum CallProgressKind {
     /// The SIP participant left. `disconnect_reason` is LiveKit's enum name
     /// (e.g. `CLIENT_INITIATED`, `USER_UNAVAILABLE`); `last_status` the last
     /// `sip.callStatus` seen, which tells an answered hang-up from a failure.
-    Ended { disconnect_reason: String, last_status: Option<LiveCallStatus> },
+    Ended {
+        disconnect_reason: String,
+        last_status: Option<LiveCallStatus>,
+    },
     /// The agent reported what the call was.
-    Disposition { value: String, note: Option<String> },
+    Disposition {
+        value: String,
+        note: Option<String>,
+    },
     /// The room is gone (`room_finished` or absent on poll).
     RoomFinished,
 }

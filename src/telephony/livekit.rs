@@ -1,0 +1,341 @@
+//! `Telephony` on the `livekit-api` crate: the same code talks to LiveKit Cloud, a
+//! self-hosted server or the embedded sandbox.
+
+use super::api_error::ApiFailure;
+use super::attributes::{self, call_attributes};
+use super::outcome_map::dial_failure;
+use super::types::{
+    DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall, LiveCallStatus, TelephonyError,
+    TrunkInfo,
+};
+use super::Telephony;
+use chrono::Utc;
+use livekit_api::services::room::RoomClient;
+use livekit_api::services::sip::{CreateSIPParticipantOptions, ListSIPOutboundTrunkFilter};
+use livekit_api::services::{LiveKitApi, ServiceError};
+use livekit_protocol as proto;
+use livekit_protocol::participant_info::Kind as ParticipantKind;
+use std::fmt;
+use std::time::Duration;
+
+/// How the client talks to LiveKit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveKitOptions {
+    /// How long one request may take before LiveKit counts as unreachable. A dial that
+    /// waits for the answer gets at least the ringing timeout plus 2 s on top
+    /// (livekit-api's rule), so ringing never trips it.
+    pub request_timeout: Duration,
+}
+
+impl Default for LiveKitOptions {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The LiveKit server API, one HTTP connection pool for all services.
+pub struct LiveKitTelephony {
+    api: LiveKitApi,
+    url: String,
+    api_key: String,
+    options: LiveKitOptions,
+}
+
+// The secret lives only inside `api`, which never prints it; this keeps it that way
+// even if `LiveKitApi`'s Debug changes.
+impl fmt::Debug for LiveKitTelephony {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveKitTelephony")
+            .field("url", &self.url)
+            .field("api_key", &self.api_key)
+            .field("api_secret", &"***")
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl LiveKitTelephony {
+    /// `url` is `wss://…`, `https://…` or `http://127.0.0.1:port`; the secret signs a
+    /// short-lived token per request and is kept nowhere else.
+    pub fn new(url: &str, api_key: &str, api_secret: &str, options: LiveKitOptions) -> Self {
+        let api = LiveKitApi::with_api_key(url, api_key, api_secret)
+            .with_request_timeout(options.request_timeout);
+        Self {
+            api,
+            url: url.to_string(),
+            api_key: api_key.to_string(),
+            options,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn room(&self) -> &RoomClient {
+        self.api.room()
+    }
+
+    fn dial_options(&self, request: &DialRequest) -> CreateSIPParticipantOptions {
+        // The ids always go along, whatever else the engine put in the attributes:
+        // webhooks and polls are matched back by them.
+        let mut participant_attributes = request.participant_attributes.clone();
+        participant_attributes.extend(call_attributes(
+            request.campaign,
+            request.lead,
+            request.attempt,
+        ));
+        CreateSIPParticipantOptions {
+            participant_identity: request.participant_identity.clone(),
+            participant_name: Some(request.participant_name.clone()),
+            participant_metadata: Some(request.participant_metadata.clone()),
+            participant_attributes: Some(participant_attributes),
+            // The caller ID must be sent: without it LiveKit picks a random trunk number.
+            sip_number: request.caller_id.clone().filter(|n| !n.is_empty()),
+            dtmf: request.dtmf.clone().filter(|d| !d.is_empty()),
+            wait_until_answered: Some(request.wait_until_answered),
+            ringing_timeout: Some(request.ringing_timeout),
+            max_call_duration: Some(request.max_call_duration),
+            enable_krisp: Some(request.krisp),
+            timeout: Some(self.options.request_timeout),
+            ..Default::default()
+        }
+    }
+}
+
+fn failure(err: &ServiceError) -> ApiFailure {
+    ApiFailure::from_service_error(err)
+}
+
+fn telephony_error(err: &ServiceError) -> TelephonyError {
+    failure(err).into_telephony_error()
+}
+
+impl Telephony for LiveKitTelephony {
+    async fn dial(&self, request: &DialRequest) -> Result<Dialed, DialFailure> {
+        tracing::debug!(
+            room = %request.room,
+            trunk = %request.trunk_id,
+            attempt = request.attempt.0,
+            wait_until_answered = request.wait_until_answered,
+            "CreateSIPParticipant"
+        );
+        let result = self
+            .api
+            .sip()
+            .create_sip_participant(
+                request.trunk_id.clone(),
+                request.phone.clone(),
+                request.room.clone(),
+                self.dial_options(request),
+                None,
+            )
+            .await;
+        match result {
+            Ok(info) => Ok(Dialed {
+                participant_sid: info.participant_id,
+                participant_identity: info.participant_identity,
+                room: if info.room_name.is_empty() {
+                    request.room.clone()
+                } else {
+                    info.room_name
+                },
+                sip_call_id: info.sip_call_id,
+                at: Utc::now(),
+            }),
+            Err(err) => {
+                let facts = failure(&err);
+                let mapped = dial_failure(&facts, &request.trunk_id);
+                tracing::info!(room = %request.room, livekit = %facts.describe(), "dial failed: {mapped}");
+                Err(mapped)
+            }
+        }
+    }
+
+    async fn dispatch_agent(&self, request: &DispatchRequest) -> Result<String, TelephonyError> {
+        let dispatch = self
+            .api
+            .agent_dispatch()
+            .create_dispatch(proto::CreateAgentDispatchRequest {
+                agent_name: request.agent_name.clone(),
+                room: request.room.clone(),
+                metadata: request.metadata.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| telephony_error(&e))?;
+        Ok(dispatch.id)
+    }
+
+    async fn hang_up(&self, room: &str) -> Result<(), TelephonyError> {
+        match self.room().delete_room(room).await {
+            Ok(()) => Ok(()),
+            Err(err) => match failure(&err) {
+                // Already gone: the call is over either way.
+                ApiFailure::Twirp { code, .. } if code == super::api_error::code::NOT_FOUND => {
+                    Ok(())
+                }
+                other => Err(other.into_telephony_error()),
+            },
+        }
+    }
+
+    async fn live_call(&self, room: &str) -> Result<Option<LiveCall>, TelephonyError> {
+        let participants = self
+            .room()
+            .list_participants(room)
+            .await
+            .map_err(|e| telephony_error(&e))?;
+        Ok(live_call_from(&participants))
+    }
+
+    async fn list_trunks(&self) -> Result<Vec<TrunkInfo>, TelephonyError> {
+        let trunks = self
+            .api
+            .sip()
+            .list_sip_outbound_trunk(ListSIPOutboundTrunkFilter::All)
+            .await
+            .map_err(|e| telephony_error(&e))?;
+        Ok(trunks
+            .into_iter()
+            .map(|t| TrunkInfo {
+                id: t.sip_trunk_id,
+                name: t.name,
+                address: t.address,
+                numbers: t.numbers,
+            })
+            .collect())
+    }
+}
+
+/// The SIP participant's state and the agent's disposition, from one `ListParticipants`.
+/// `None` when no SIP participant is in the room (not joined yet, left, or room gone).
+pub(crate) fn live_call_from(participants: &[proto::ParticipantInfo]) -> Option<LiveCall> {
+    let sip = participants
+        .iter()
+        .find(|p| p.kind == ParticipantKind::Sip as i32)?;
+    let status = attributes::non_empty(&sip.attributes, attributes::SIP_CALL_STATUS)
+        .map(LiveCallStatus::from_attribute)
+        .unwrap_or(LiveCallStatus::Dialing);
+    let disposition = participants
+        .iter()
+        .filter(|p| p.kind == ParticipantKind::Agent as i32)
+        .find_map(|p| attributes::non_empty(&p.attributes, attributes::DISPOSITION))
+        .map(str::to_string);
+    Some(LiveCall {
+        participant_identity: sip.identity.clone(),
+        status,
+        disposition,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AttemptId, CampaignId, LeadId};
+    use std::collections::HashMap;
+
+    fn participant(
+        kind: ParticipantKind,
+        identity: &str,
+        attrs: &[(&str, &str)],
+    ) -> proto::ParticipantInfo {
+        proto::ParticipantInfo {
+            identity: identity.into(),
+            kind: kind as i32,
+            attributes: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn live_call_reads_the_sip_status_and_the_agents_disposition() {
+        let room = [
+            participant(
+                ParticipantKind::Agent,
+                "agent-1",
+                &[(attributes::DISPOSITION, "interested")],
+            ),
+            participant(
+                ParticipantKind::Sip,
+                "sip_+15550100",
+                &[(attributes::SIP_CALL_STATUS, "active")],
+            ),
+        ];
+        assert_eq!(
+            live_call_from(&room),
+            Some(LiveCall {
+                participant_identity: "sip_+15550100".into(),
+                status: LiveCallStatus::Active,
+                disposition: Some("interested".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn a_room_without_its_sip_participant_has_no_live_call() {
+        let room = [participant(
+            ParticipantKind::Agent,
+            "agent-1",
+            &[(attributes::DISPOSITION, "voicemail")],
+        )];
+        assert_eq!(live_call_from(&room), None);
+        assert_eq!(live_call_from(&[]), None);
+    }
+
+    #[test]
+    fn dial_options_send_the_caller_id_and_the_switchboard_ids() {
+        let telephony = LiveKitTelephony::new(
+            "http://127.0.0.1:1",
+            "key",
+            "secret",
+            LiveKitOptions::default(),
+        );
+        let request = DialRequest {
+            campaign: CampaignId(1),
+            lead: LeadId(2),
+            attempt: AttemptId(3),
+            room: "outbound-1-3".into(),
+            participant_identity: "callee".into(),
+            participant_name: "Ada".into(),
+            participant_metadata: "{}".into(),
+            participant_attributes: HashMap::from([("extra".to_string(), "x".to_string())]),
+            trunk_id: "ST_a".into(),
+            phone: "+15550100".into(),
+            caller_id: Some("+15550999".into()),
+            ringing_timeout: Duration::from_secs(25),
+            max_call_duration: Duration::from_secs(600),
+            krisp: true,
+            dtmf: Some("".into()),
+            wait_until_answered: true,
+        };
+        let options = telephony.dial_options(&request);
+        assert_eq!(options.sip_number.as_deref(), Some("+15550999"));
+        assert_eq!(options.dtmf, None);
+        let attrs = options.participant_attributes.unwrap();
+        assert_eq!(attrs[attributes::CAMPAIGN], "1");
+        assert_eq!(attrs[attributes::LEAD], "2");
+        assert_eq!(attrs[attributes::ATTEMPT], "3");
+        assert_eq!(attrs["extra"], "x");
+        assert_eq!(options.enable_krisp, Some(true));
+        assert_eq!(options.ringing_timeout, Some(Duration::from_secs(25)));
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let telephony = LiveKitTelephony::new(
+            "http://127.0.0.1:1",
+            "key",
+            "hunter2-secret",
+            LiveKitOptions::default(),
+        );
+        let shown = format!("{telephony:?} {telephony:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("key"));
+    }
+}
