@@ -9,6 +9,8 @@ mod outcome_map;
 mod room;
 mod trunk_check;
 mod types;
+mod webhook;
+mod webhook_event;
 
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
 pub use room::{room_name, DEFAULT_ROOM_PREFIX};
@@ -17,6 +19,7 @@ pub use types::{
     CallProgress, CallProgressKind, DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall,
     LiveCallStatus, TelephonyError, TrunkInfo,
 };
+pub use webhook::{serve_webhooks, WebhookServer, MAX_WEBHOOK_BODY, WEBHOOK_CONTENT_TYPE};
 
 use std::future::Future;
 
