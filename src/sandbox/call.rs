@@ -312,21 +312,25 @@ impl Call {
         .await;
 
         match result {
-            Err(Interrupted::Removed) => return self.removed_by_server(&mut guard),
+            Err(Interrupted::Removed) => return self.removed_by_server(guard),
             Err(Interrupted::RingingTimeout) => {
                 guard.outcome = Some(Outcome::NoAnswer);
-                return self.fail(ringing_timed_out(), DisconnectReason::UserUnavailable);
+                return self.fail(
+                    guard,
+                    ringing_timed_out(),
+                    DisconnectReason::UserUnavailable,
+                );
             }
             Ok(()) => {}
         }
         if let Some(status) = outcome.final_status() {
-            return self.fail(status.to_twirp_error(), outcome.failure_reason());
+            return self.fail(guard, status.to_twirp_error(), outcome.failure_reason());
         }
-        self.talk().await;
+        self.talk(guard).await;
     }
 
     /// Answered: active, talk, then the callee hangs up (or the max call duration ends it).
-    async fn talk(mut self) {
+    async fn talk(mut self, guard: ActiveCall) {
         let scale = self.state.scale;
         let talk = match self.max_call_duration {
             Some(max) => self.plan.talk.min(max),
@@ -358,23 +362,26 @@ impl Call {
         self.state.rooms.set_phase(&self.room, CallPhase::Ended);
     }
 
-    /// The INVITE failed: tell a waiting caller, then leave with LiveKit's reason. The
-    /// `sip.callStatus` attribute is left as it was, as the SIP service does.
-    fn fail(mut self, error: TwirpError, reason: DisconnectReason) {
+    /// The INVITE failed: the participant leaves with LiveKit's reason (its `sip.callStatus`
+    /// left as it was, as the SIP service does), then a waiting caller hears why. Leaving
+    /// first means a client that dials again at once never sees this call still counted.
+    fn fail(mut self, guard: ActiveCall, error: TwirpError, reason: DisconnectReason) {
+        self.state.rooms.leave(&self.room, &self.identity, reason);
+        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
+        drop(guard);
         if let Some(answered) = self.answered.take() {
             let _ = answered.send(Err(error));
         }
-        self.state.rooms.leave(&self.room, &self.identity, reason);
-        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
     }
 
     /// The participant is already gone (the server removed it); the dial is cancelled.
-    fn removed_by_server(mut self, guard: &mut ActiveCall) {
+    fn removed_by_server(mut self, mut guard: ActiveCall) {
         guard.outcome = None;
+        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
+        drop(guard);
         if let Some(answered) = self.answered.take() {
             let _ = answered.send(Err(ringing_timed_out()));
         }
-        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
     }
 
     async fn wait_until(

@@ -20,6 +20,7 @@ mod codec;
 mod config;
 mod dispatch_service;
 mod faults;
+mod http;
 mod ids;
 mod listener;
 mod network;
@@ -44,6 +45,7 @@ pub use agent::{agent_identity, DISPOSITION_ATTRIBUTE, NOTE_ATTRIBUTE};
 pub use call::call_status;
 pub use config::{OutcomeRates, SandboxConfig, SecondsRange, TrunkConfig, TrunkLimitError};
 pub use faults::{Faults, Outage, OutageMode};
+pub use http::http_client;
 pub use outcome::{Outcome, ScriptedCall};
 pub use stats::SandboxStats;
 

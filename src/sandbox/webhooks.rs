@@ -48,11 +48,7 @@ impl WebhookSender {
         shutdown: CancellationToken,
     ) -> Self {
         let url = Arc::new(RwLock::new(url));
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .user_agent("LiveKit")
-            .build()
-            .unwrap_or_default();
+        let client = super::http::http_client(Duration::from_secs(5));
         let mut queues = Vec::with_capacity(WORKERS);
         for _ in 0..WORKERS {
             let (tx, rx) = mpsc::channel(QUEUE_PER_WORKER);
