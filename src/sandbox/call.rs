@@ -349,17 +349,13 @@ impl Call {
         if let Some(answered) = self.answered.take() {
             let _ = answered.send(Ok(()));
         }
-        if self.wait_until(hangup_at, None).await.is_err() {
-            self.state.rooms.set_phase(&self.room, CallPhase::Ended);
-            return;
+        if self.wait_until(hangup_at, None).await.is_ok() {
+            self.set_status(call_status::HANGUP, false);
+            let reason = DisconnectReason::ClientInitiated;
+            self.state.rooms.leave(&self.room, &self.identity, reason);
         }
-        self.set_status(call_status::HANGUP, false);
-        self.state.rooms.leave(
-            &self.room,
-            &self.identity,
-            DisconnectReason::ClientInitiated,
-        );
         self.state.rooms.set_phase(&self.room, CallPhase::Ended);
+        drop(guard);
     }
 
     /// The INVITE failed: the participant leaves with LiveKit's reason (its `sip.callStatus`
