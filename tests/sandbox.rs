@@ -1024,3 +1024,93 @@ async fn sequential_calls_never_overlap() {
     assert_eq!(stats.calls_placed, 5);
     assert_eq!(stats.outcomes[&Outcome::Busy], 5);
 }
+
+#[tokio::test]
+async fn max_call_duration_cuts_a_long_call_short() {
+    let config = fast_config();
+    let mut sink = webhook_sink(&config.api_key, &config.api_secret).await;
+    let sandbox = start(SandboxConfig {
+        webhook_url: Some(sink.url.clone()),
+        ..config
+    })
+    .await;
+    let number = "+15550000600";
+    sandbox.set_override(
+        number,
+        ScriptedCall::new(Outcome::Answer)
+            .ring_secs(1.0)
+            .talk_secs(100_000.0),
+    );
+    let options = CreateSIPParticipantOptions {
+        max_call_duration: Some(Duration::from_secs(30)),
+        ..waiting()
+    };
+    let started = std::time::Instant::now();
+    dial(&sandbox, number, "capped", options).await.unwrap();
+    let events = sink.until_room_finished("capped").await;
+    // 30 simulated seconds of talk plus the 20 s departure timeout, far below 100,000 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let left = events
+        .iter()
+        .find(|e| e.event == "participant_left")
+        .unwrap();
+    let participant = left.participant.as_ref().unwrap();
+    assert_eq!(
+        participant.disconnect_reason,
+        DisconnectReason::ClientInitiated as i32
+    );
+    assert_eq!(
+        participant.attributes[call_status::ATTRIBUTE],
+        call_status::HANGUP
+    );
+}
+
+#[tokio::test]
+async fn json_clients_can_dial_with_camel_case_fields() {
+    let sandbox = start(fast_config()).await;
+    sandbox.set_override(
+        "+15550000700",
+        ScriptedCall::new(Outcome::Busy).ring_secs(1.0),
+    );
+    let token = AccessToken::with_api_key(sandbox.api_key(), sandbox.api_secret())
+        .with_sip_grants(livekit_api::access_token::SIPGrants {
+            call: true,
+            ..Default::default()
+        })
+        .to_jwt()
+        .unwrap();
+    let http = sandbox::http_client(Duration::from_secs(5));
+    let url = format!("{}/twirp/livekit.SIP/CreateSIPParticipant", sandbox.url());
+    let answer = http
+        .post(&url)
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body(r#"{"sipTrunkId":"ST_sandbox","sipCallTo":"+15550000701","roomName":"json-call"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: serde_json::Value = serde_json::from_str(&answer.text().await.unwrap()).unwrap();
+    assert_eq!(body["participant_identity"], "sip_+15550000701");
+    assert_eq!(body["room_name"], "json-call");
+    assert!(body["sip_call_id"].as_str().unwrap().starts_with("SCL_"));
+
+    let busy = http
+        .post(&url)
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body(r#"{"sip_trunk_id":"ST_sandbox","sip_call_to":"+15550000700","room_name":"json-busy","wait_until_answered":true}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(busy.status(), 412);
+    assert_eq!(busy.headers()["content-type"], "application/json");
+    let body: serde_json::Value = serde_json::from_str(&busy.text().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "failed_precondition");
+    assert_eq!(body["meta"]["sip_status_code"], "486");
+    assert_eq!(body["meta"]["sip_status"], "Busy Here");
+}

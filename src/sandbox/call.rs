@@ -354,7 +354,6 @@ impl Call {
             let reason = DisconnectReason::ClientInitiated;
             self.state.rooms.leave(&self.room, &self.identity, reason);
         }
-        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
         drop(guard);
     }
 
@@ -363,7 +362,6 @@ impl Call {
     /// first means a client that dials again at once never sees this call still counted.
     fn fail(mut self, guard: ActiveCall, error: TwirpError, reason: DisconnectReason) {
         self.state.rooms.leave(&self.room, &self.identity, reason);
-        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
         drop(guard);
         if let Some(answered) = self.answered.take() {
             let _ = answered.send(Err(error));
@@ -373,7 +371,6 @@ impl Call {
     /// The participant is already gone (the server removed it); the dial is cancelled.
     fn removed_by_server(mut self, mut guard: ActiveCall) {
         guard.outcome = None;
-        self.state.rooms.set_phase(&self.room, CallPhase::Ended);
         drop(guard);
         if let Some(answered) = self.answered.take() {
             let _ = answered.send(Err(ringing_timed_out()));

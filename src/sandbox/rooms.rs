@@ -336,6 +336,12 @@ impl Rooms {
     fn remove_at(&self, room: &mut Room, index: usize, reason: DisconnectReason) {
         let participant = room.participants.remove(index);
         participant.removed.cancel();
+        // The callee leaving ends the call for whoever follows the room (the agent). A
+        // duplicate identity is replaced by a new call that already announced itself.
+        let callee = participant.info.kind == proto::participant_info::Kind::Sip as i32;
+        if callee && reason != DisconnectReason::DuplicateIdentity {
+            room.phase.send_replace(CallPhase::Ended);
+        }
         let mut info = participant.info;
         info.state = State::Disconnected as i32;
         info.disconnect_reason = reason as i32;
