@@ -7,21 +7,37 @@ use thiserror::Error;
 pub enum Command {
     CreateCampaign(Box<CampaignSettings>),
     /// Only while the campaign is not running.
-    UpdateCampaign { id: CampaignId, settings: Box<CampaignSettings> },
+    UpdateCampaign {
+        id: CampaignId,
+        settings: Box<CampaignSettings>,
+    },
     Start(CampaignId),
     /// In-flight calls finish; no new ones start.
     Pause(CampaignId),
     Resume(CampaignId),
     /// Ends the campaign. `hang_up_live_calls` ends calls in flight at once; otherwise
     /// they are left to finish.
-    Stop { id: CampaignId, hang_up_live_calls: bool },
+    Stop {
+        id: CampaignId,
+        hang_up_live_calls: bool,
+    },
     /// The operator ends one call.
     HangUp(AttemptId),
     /// Puts the lead at the front of its queue, whatever ended it.
     RetryNow(LeadId),
     /// Adds a number to the do-not-call list (a campaign's, or every campaign's when
     /// `campaign` is `None`); leads with that number are never dialled again.
-    MarkDnc { phone: String, campaign: Option<CampaignId>, reason: Option<String> },
+    MarkDnc {
+        phone: String,
+        campaign: Option<CampaignId>,
+        reason: Option<String>,
+    },
+    /// Ends the engine: running campaigns pause with reason `shutdown` (they resume at
+    /// the next start), no call starts, and calls in flight get `grace` to finish; any
+    /// still live after that are reconciled at the next start, never hung up.
+    Shutdown {
+        grace: std::time::Duration,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

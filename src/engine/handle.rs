@@ -26,18 +26,26 @@ impl EngineHandle {
     /// Sends `command` and waits for the engine's answer.
     pub async fn send(&self, command: Command) -> Result<Reply, EngineError> {
         let (reply, answer) = oneshot::channel();
-        self.commands.send(Envelope { command, reply }).await.map_err(|_| EngineError::Stopped)?;
+        self.commands
+            .send(Envelope { command, reply })
+            .await
+            .map_err(|_| EngineError::Stopped)?;
         answer.await.map_err(|_| EngineError::Stopped)?
     }
 
     /// Sends `command` without waiting; the answer arrives on the returned receiver.
     /// For the console, which must never block on the engine.
-    pub fn try_send(&self, command: Command) -> Result<oneshot::Receiver<Result<Reply, EngineError>>, EngineError> {
+    pub fn try_send(
+        &self,
+        command: Command,
+    ) -> Result<oneshot::Receiver<Result<Reply, EngineError>>, EngineError> {
         let (reply, answer) = oneshot::channel();
-        self.commands.try_send(Envelope { command, reply }).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => EngineError::Busy,
-            mpsc::error::TrySendError::Closed(_) => EngineError::Stopped,
-        })?;
+        self.commands
+            .try_send(Envelope { command, reply })
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => EngineError::Busy,
+                mpsc::error::TrySendError::Closed(_) => EngineError::Stopped,
+            })?;
         Ok(answer)
     }
 
@@ -49,6 +57,12 @@ impl EngineHandle {
     /// Every state change from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
         self.events.subscribe()
+    }
+
+    /// Pauses running campaigns with reason `shutdown` and ends the engine once the
+    /// calls in flight finished or `grace` passed (see `Command::Shutdown`).
+    pub async fn shutdown(&self, grace: std::time::Duration) -> Result<(), EngineError> {
+        self.send(Command::Shutdown { grace }).await.map(|_| ())
     }
 
     /// Read access for views that page through more than a snapshot holds (the

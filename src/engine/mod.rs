@@ -3,13 +3,89 @@
 //! through an `EngineHandle`, drives the `Telephony` boundary in spawned per-call tasks
 //! that report back to it, persists every step through the `Store` before acting on it,
 //! and publishes a `Snapshot` and `EngineEvent`s. Only the engine task changes state.
+//!
+//! One concept per file: `actor.rs` (the loop and commands), `dialer.rs` (one call),
+//! `pacing.rs`, `retry.rs`, `window.rs` (calling hours), `daily_cap.rs`, `infra.rs`
+//! (LiveKit back-off), `slots.rs`, `campaign_run.rs`, `recovery` in `actor::start_up`
+//! and `dialer::resume`, `clock.rs`, `config.rs`, `snapshot_builder.rs`.
 
+mod actor;
+mod campaign_run;
+pub mod clock;
 mod command;
+mod config;
+mod daily_cap;
+mod dial_rate;
+mod dialer;
 mod event;
 mod handle;
+mod infra;
+mod pacing;
+mod retry;
+mod slots;
 mod snapshot;
+mod snapshot_builder;
+pub mod window;
 
+pub use clock::{Clock, SharedClock, SystemClock, TestClock};
 pub use command::{Command, EngineError, Reply};
+pub use config::EngineConfig;
 pub use event::{EngineEvent, EngineEventKind};
 pub use handle::EngineHandle;
 pub use snapshot::{CampaignView, LeadCounts, QueuedLead, SlotView, Snapshot, DIAL_RATE_MINUTES};
+
+use crate::store::Store;
+use crate::telephony::{CallProgress, Telephony};
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// Told which rooms have an answered call to follow (a `ListParticipants` poller).
+/// Progress it finds goes to the engine's progress channel like webhooks do.
+pub trait RoomWatcher: Send + Sync + 'static {
+    fn watch(&self, room: &str);
+    fn forget(&self, room: &str);
+}
+
+/// Capacity of the command channel: the console never blocks on a full one (it uses
+/// `try_send` and shows "busy").
+const COMMAND_QUEUE: usize = 256;
+/// Events kept for slow subscribers before they lag.
+const EVENT_BUFFER: usize = 4096;
+
+pub struct Engine;
+
+impl Engine {
+    /// Loads the store, reconciles calls left in flight by a previous run against
+    /// LiveKit, resumes campaigns that were running, and starts the engine task.
+    /// `progress` carries webhook and poller reports; `watcher` is told which rooms to
+    /// poll (none: each call polls its own room every `config.poll_interval`).
+    pub async fn spawn<T: Telephony>(
+        store: Store,
+        telephony: Arc<T>,
+        clock: SharedClock,
+        config: EngineConfig,
+        progress: mpsc::Receiver<CallProgress>,
+        watcher: Option<Arc<dyn RoomWatcher>>,
+    ) -> Result<EngineHandle, EngineError> {
+        let (commands_tx, commands) = mpsc::channel(COMMAND_QUEUE);
+        let (snapshot_tx, snapshot) = watch::channel(Arc::new(Snapshot::default()));
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let mut actor = actor::Actor::new(
+            store.clone(),
+            telephony,
+            clock,
+            config,
+            watcher,
+            snapshot_tx,
+            events.clone(),
+        );
+        actor.start_up().await?;
+        tokio::spawn(actor.run(commands, progress));
+        Ok(EngineHandle {
+            commands: commands_tx,
+            snapshot,
+            events,
+            store,
+        })
+    }
+}

@@ -1,7 +1,9 @@
 //! The engine's latest state, published on a `watch` channel. Owned data only: the
 //! console draws from a clone and never locks anything the engine holds.
 
-use crate::domain::{AttemptId, AttemptState, CampaignId, CampaignStatus, LeadId, Outcome, PauseReason};
+use crate::domain::{
+    AttemptId, AttemptState, CampaignId, CampaignStatus, LeadId, Outcome, PauseReason,
+};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -62,7 +64,12 @@ impl CampaignView {
         let decided: u64 = self
             .outcomes
             .iter()
-            .filter(|(o, _)| !matches!(o, Outcome::NotPlaced | Outcome::Interrupted | Outcome::Canceled))
+            .filter(|(o, _)| {
+                !matches!(
+                    o,
+                    Outcome::NotPlaced | Outcome::Interrupted | Outcome::Canceled
+                )
+            })
             .map(|(_, n)| n)
             .sum();
         (decided > 0).then(|| answered as f64 / decided as f64)
@@ -82,7 +89,13 @@ pub struct LeadCounts {
 
 impl LeadCounts {
     pub fn total(&self) -> u64 {
-        self.pending + self.dialing + self.done + self.retry_wait + self.exhausted + self.dnc + self.invalid
+        self.pending
+            + self.dialing
+            + self.done
+            + self.retry_wait
+            + self.exhausted
+            + self.dnc
+            + self.invalid
     }
 
     /// Leads with nothing left to do.

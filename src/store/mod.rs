@@ -8,17 +8,25 @@
 //! Queries live next to what they are about: `campaigns.rs`, `leads.rs`, ... Each is a
 //! plain function over `&Connection` that callers run through `write` or `read`.
 
+pub mod attempt_events;
+pub mod attempts;
 mod campaigns;
 pub mod dnc;
+pub mod engine_stats;
 mod error;
+mod lead_import;
 mod leads;
 mod migrate;
+pub mod queue;
 mod read_pool;
+pub mod reports;
 mod time;
+pub mod views;
 mod writer;
 
 pub use campaigns::{CampaignRecord, NewCampaign};
 pub use error::StoreError;
+pub use lead_import::{ImportedLead, LeadFate, LeadImporter};
 pub use leads::{LeadRecord, NewLead, LEAD_COLUMNS};
 pub use migrate::{migrate_to, schema_version, LATEST_VERSION};
 pub use time::{from_millis, to_millis};

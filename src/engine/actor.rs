@@ -1,0 +1,1297 @@
+//! The engine task: one loop that owns every piece of scheduling state. It takes
+//! commands, reports from call tasks, LiveKit progress and timer wake-ups, one at a time,
+//! and after each one starts whatever calls may start now.
+//!
+//! Automatic pauses: a campaign whose remaining leads are all outside their calling
+//! hours, that reached its daily cap, that waits for its `start_at`, or that cannot reach
+//! LiveKit goes `paused` with the reason, and the engine puts it back to `running` when
+//! the reason clears. Operator pauses and configuration problems wait for the operator.
+
+use super::campaign_run::CampaignRun;
+use super::clock::{until, SharedClock};
+use super::config::EngineConfig;
+use super::dialer::{CallContext, CallEnd, CallJob, CallProblem, NotStarted, Report, ResumedCall};
+use super::handle::{Envelope, ReplyTx};
+use super::infra::Infra;
+use super::pacing::TrunkPacer;
+use super::slots::{CallKey, CallSignal, Slot, Slots};
+use super::{
+    snapshot_builder, window, Command, EngineError, EngineEvent, EngineEventKind, Reply,
+    RoomWatcher, Snapshot,
+};
+use crate::domain::{
+    AttemptEventKind, AttemptId, AttemptState, CampaignId, CampaignStatus, LeadId, LeadState,
+    Outcome, PauseReason,
+};
+use crate::store::attempts::{self, AttemptRecord};
+use crate::store::queue::{self, QueuePage, QueueQuery};
+use crate::store::{engine_stats, CampaignRecord, LeadRecord, NewCampaign, Store, StoreError};
+use crate::telephony::{CallProgress, Telephony, TelephonyError};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::time::Instant;
+
+/// Zone lists are re-read this often (leads imported into a running campaign).
+const ZONES_TTL: chrono::Duration = chrono::Duration::seconds(60);
+/// Lead counts are re-read from the store this often (imports, edits elsewhere).
+const COUNTS_REFRESH: Duration = Duration::from_secs(5);
+
+/// Answers that arrive from tasks the engine spawned for slow work.
+pub(crate) enum Internal {
+    Page {
+        campaign: CampaignId,
+        result: Result<(QueuePage, Option<Vec<String>>), StoreError>,
+    },
+    TrunkChecked {
+        campaign: CampaignId,
+        result: Result<(), TelephonyError>,
+        reply: ReplyTx,
+    },
+    Probe(Result<(), TelephonyError>),
+    Counts {
+        campaign: CampaignId,
+        counts: super::LeadCounts,
+    },
+}
+
+struct ShuttingDown {
+    deadline: Instant,
+    reply: ReplyTx,
+}
+
+pub(crate) struct Actor<T: Telephony> {
+    pub store: Store,
+    pub telephony: Arc<T>,
+    pub clock: SharedClock,
+    pub config: EngineConfig,
+    pub calls: Arc<CallContext<T>>,
+    pub runs: BTreeMap<CampaignId, CampaignRun>,
+    pub slots: Slots,
+    pub trunks: TrunkPacer,
+    pub infra: Infra,
+    pub watcher: Option<Arc<dyn RoomWatcher>>,
+    pub snapshot: watch::Sender<Arc<Snapshot>>,
+    pub events: broadcast::Sender<EngineEvent>,
+    pub reports: mpsc::UnboundedReceiver<Report>,
+    pub internal_tx: mpsc::UnboundedSender<Internal>,
+    pub internal: mpsc::UnboundedReceiver<Internal>,
+    /// The one call allowed while LiveKit is failing (half-open circuit).
+    pub probe_call: Option<CallKey>,
+    pub probing: bool,
+    pub dirty: bool,
+    /// The earliest pacing or back-off instant found by the last `schedule`.
+    pub timer: Option<Instant>,
+    /// Which campaign gets the first chance at free capacity next time.
+    pub rotation: usize,
+    shutting_down: Option<ShuttingDown>,
+}
+
+impl<T: Telephony> Actor<T> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Store,
+        telephony: Arc<T>,
+        clock: SharedClock,
+        config: EngineConfig,
+        watcher: Option<Arc<dyn RoomWatcher>>,
+        snapshot: watch::Sender<Arc<Snapshot>>,
+        events: broadcast::Sender<EngineEvent>,
+    ) -> Self {
+        let (reports_tx, reports) = mpsc::unbounded_channel();
+        let (internal_tx, internal) = mpsc::unbounded_channel();
+        let calls = Arc::new(CallContext {
+            telephony: telephony.clone(),
+            store: store.clone(),
+            clock: clock.clone(),
+            reports: reports_tx,
+            room_prefix: config.room_prefix.clone(),
+            per_number_limit: config.per_number_daily_limit,
+            // With webhooks or a poller feeding progress, the call's own poll is a slow safety net.
+            poll_interval: if watcher.is_some() {
+                config.poll_interval * 10
+            } else {
+                config.poll_interval
+            },
+        });
+        Self {
+            trunks: TrunkPacer::new(config.trunk_cps.clone()),
+            infra: Infra::new(
+                config.infra_backoff_initial,
+                config.infra_backoff_max,
+                config.infra_pause_after,
+            ),
+            store,
+            telephony,
+            clock,
+            config,
+            calls,
+            runs: BTreeMap::new(),
+            slots: Slots::default(),
+            watcher,
+            snapshot,
+            events,
+            reports,
+            internal_tx,
+            internal,
+            probe_call: None,
+            probing: false,
+            dirty: true,
+            timer: None,
+            rotation: 0,
+            shutting_down: None,
+        }
+    }
+
+    /// Loads every campaign, resumes the ones left running and follows calls left in
+    /// flight. Runs before the first command is taken.
+    pub async fn start_up(&mut self) -> Result<(), EngineError> {
+        self.store.write(attempts::release_orphaned_leads).await?;
+        let now = self.clock.now();
+        for record in self.store.read(CampaignRecord::list).await? {
+            let id = record.id;
+            self.runs.insert(id, CampaignRun::new(record, now));
+            let run = &self.runs[&id];
+            if run.is_resumable() && self.config.resumes(id) {
+                self.take_up(id).await?;
+                if self.runs[&id].record.pause_reason == Some(PauseReason::Shutdown) {
+                    self.set_status(id, CampaignStatus::Running, None, "resumed after restart")
+                        .await;
+                }
+            }
+        }
+        let in_flight = self.store.read(AttemptRecord::in_flight).await?;
+        for attempt in in_flight {
+            self.resume_call(attempt).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads what the snapshot shows of a campaign and lets the engine dial for it.
+    async fn take_up(&mut self, id: CampaignId) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        let Some(run) = self.runs.get(&id) else {
+            return Ok(());
+        };
+        let day_start = window::day_start(run.settings.tz(), now);
+        let since = now - chrono::Duration::minutes(super::DIAL_RATE_MINUTES as i64);
+        let (counts, stats, today) = self
+            .store
+            .read(move |conn| {
+                Ok((
+                    queue::lead_counts(conn, id)?,
+                    engine_stats::campaign_stats(conn, id, since)?,
+                    attempts::counted_since(conn, id, day_start)?,
+                ))
+            })
+            .await?;
+        let run = self.runs.get_mut(&id).expect("checked above");
+        run.counts = counts;
+        run.cap =
+            super::daily_cap::DailyCap::new(run.settings.daily_cap, run.settings.tz(), now, today);
+        for dial in &stats.recent_dials {
+            run.dial_rate.record(crate::store::from_millis(*dial));
+        }
+        run.stats = stats;
+        run.engaged = true;
+        run.queue.stale = true;
+        self.dirty = true;
+        Ok(())
+    }
+
+    async fn resume_call(&mut self, attempt: AttemptRecord) -> Result<(), EngineError> {
+        let lead_id = attempt.lead;
+        let lead = self
+            .store
+            .read(move |conn| LeadRecord::get(conn, lead_id))
+            .await?;
+        let settings = match self.runs.get(&attempt.campaign) {
+            Some(run) => run.settings.clone(),
+            None => return Ok(()),
+        };
+        let (signals_tx, signals) = mpsc::unbounded_channel();
+        let key = self.slots.claim(Slot {
+            campaign: attempt.campaign,
+            trunk: settings.trunk_id.clone(),
+            lead: lead.id,
+            lead_state: LeadState::Dialing,
+            lead_name: lead.name.clone(),
+            phone: lead.phone.clone(),
+            attempt: Some(attempt.id),
+            room: Some(attempt.room.clone()),
+            number: attempt.number,
+            state: attempt.state,
+            dialed_at: attempt.dialed_at.unwrap_or(attempt.created_at),
+            state_since: attempt
+                .answered_at
+                .or(attempt.ringing_at)
+                .or(attempt.dialed_at)
+                .unwrap_or(attempt.created_at),
+            signals: signals_tx,
+        });
+        if let Some(watcher) = &self.watcher {
+            watcher.watch(&attempt.room);
+        }
+        let job = ResumedCall {
+            key,
+            attempt,
+            lead_attempts: lead.attempts,
+            settings,
+            signals,
+        };
+        tokio::spawn(self.calls.clone().resume(job));
+        Ok(())
+    }
+
+    pub async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Envelope>,
+        mut progress: mpsc::Receiver<CallProgress>,
+    ) {
+        let mut publish = tokio::time::interval(self.config.snapshot_interval);
+        publish.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut maintenance = tokio::time::interval(COUNTS_REFRESH);
+        maintenance.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut progress_open = true;
+        loop {
+            self.schedule().await;
+            if let Some(done) = self.shutdown_finished() {
+                self.publish();
+                let _ = done.reply.send(Ok(Reply::Done));
+                return;
+            }
+            let wake = self.next_wake();
+            let sleep = async move {
+                match wake {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                Some(report) = self.reports.recv() => self.on_report(report).await,
+                Some(message) = self.internal.recv() => self.on_internal(message).await,
+                command = commands.recv(), if self.shutting_down.is_none() => match command {
+                    Some(envelope) => self.on_command(envelope).await,
+                    None => return,
+                },
+                item = progress.recv(), if progress_open => match item {
+                    Some(p) => self.on_progress(p),
+                    None => progress_open = false,
+                },
+                _ = sleep => self.on_wake().await,
+                _ = publish.tick() => if self.dirty { self.publish() },
+                _ = maintenance.tick() => self.refresh_counts(),
+            }
+        }
+    }
+
+    fn shutdown_finished(&mut self) -> Option<ShuttingDown> {
+        let done = self.shutting_down.as_ref()?;
+        if self.slots.total() == 0 || Instant::now() >= done.deadline {
+            return self.shutting_down.take();
+        }
+        None
+    }
+
+    fn publish(&mut self) {
+        let snapshot = snapshot_builder::build(
+            self.clock.now(),
+            self.runs.values(),
+            &self.slots,
+            self.notice(),
+        );
+        self.snapshot.send_replace(Arc::new(snapshot));
+        self.dirty = false;
+    }
+
+    fn notice(&self) -> Option<String> {
+        self.infra.summary()
+    }
+
+    fn emit(
+        &mut self,
+        campaign: CampaignId,
+        kind: EngineEventKind,
+        detail: String,
+        call: Option<(AttemptId, LeadId, String)>,
+    ) {
+        let at = self.clock.now();
+        self.emit_at(at, campaign, kind, detail, call);
+    }
+
+    fn emit_at(
+        &mut self,
+        at: DateTime<Utc>,
+        campaign: CampaignId,
+        kind: EngineEventKind,
+        detail: String,
+        call: Option<(AttemptId, LeadId, String)>,
+    ) {
+        let (attempt, lead, label) = match call {
+            Some((a, l, label)) => (Some(a), Some(l), Some(label)),
+            None => (None, None, None),
+        };
+        let _ = self.events.send(EngineEvent {
+            at,
+            campaign,
+            attempt,
+            lead,
+            lead_label: label,
+            kind,
+            detail,
+        });
+        self.dirty = true;
+    }
+
+    fn emit_call(&mut self, key: CallKey, kind: AttemptEventKind, detail: String) {
+        let at = self.clock.now();
+        self.emit_call_at(at, key, kind, detail);
+    }
+
+    fn emit_call_at(
+        &mut self,
+        at: DateTime<Utc>,
+        key: CallKey,
+        kind: AttemptEventKind,
+        detail: String,
+    ) {
+        let Some(slot) = self.slots.get(key) else {
+            return;
+        };
+        let Some(attempt) = slot.attempt else { return };
+        let label = slot.lead_name.clone().unwrap_or_else(|| slot.phone.clone());
+        let call = Some((attempt, slot.lead, label));
+        self.emit_at(
+            at,
+            slot.campaign,
+            EngineEventKind::Attempt(kind),
+            detail,
+            call,
+        );
+    }
+
+    // ---- the scheduler -------------------------------------------------------------
+
+    /// Starts every call that may start now and asks for queue pages where needed.
+    async fn schedule(&mut self) {
+        self.timer = None;
+        let ids: Vec<CampaignId> = self.runs.keys().copied().collect();
+        if ids.is_empty() {
+            return;
+        }
+        self.rotation = (self.rotation + 1) % ids.len();
+        for i in 0..ids.len() {
+            let id = ids[(self.rotation + i) % ids.len()];
+            self.fill(id).await;
+            let run = &self.runs[&id];
+            if run.is_live() && run.wants_refill() {
+                self.request_page(id);
+            }
+        }
+    }
+
+    fn wake_at(&mut self, at: Instant) {
+        self.timer = Some(self.timer.map_or(at, |t| t.min(at)));
+    }
+
+    fn global_full(&self) -> bool {
+        self.config
+            .global_max_concurrent
+            .is_some_and(|max| self.slots.total() >= max as usize)
+    }
+
+    /// Starts calls for one campaign until a limit stops it.
+    async fn fill(&mut self, id: CampaignId) {
+        if self.shutting_down.is_some() {
+            return;
+        }
+        loop {
+            let now_i = Instant::now();
+            let now = self.clock.now();
+            if let Some(until) = self.infra.blocked_until(now_i) {
+                self.wake_at(until);
+                return;
+            }
+            if !self.infra.healthy() && self.probe_call.is_some() {
+                return;
+            }
+            if self.global_full() {
+                return;
+            }
+            let in_flight = self.slots.in_campaign(id);
+            let Some(run) = self.runs.get_mut(&id) else {
+                return;
+            };
+            if !run.is_running() || in_flight >= run.settings.max_concurrent as usize {
+                return;
+            }
+            run.cap.roll(now);
+            if run.cap.reached() {
+                let reason = PauseReason::DailyCapReached {
+                    cap: run.cap.cap().unwrap_or(0),
+                    until: run.cap.resets_at(),
+                };
+                run.wake_at = Some(run.cap.resets_at());
+                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
+                    .await;
+                return;
+            }
+            if let Some(at) = run.pacer.ready_at().filter(|at| *at > now_i) {
+                self.wake_at(at);
+                return;
+            }
+            let trunk = run.settings.trunk_id.clone();
+            if let Some(at) = self.trunks.ready_at(&trunk).filter(|at| *at > now_i) {
+                self.wake_at(at);
+                return;
+            }
+            let Some(lead) = self.next_lead(id, now) else {
+                return;
+            };
+            self.start_call(id, lead, now, now_i);
+        }
+    }
+
+    /// The first lead of the campaign's page that may be dialled now.
+    fn next_lead(&mut self, id: CampaignId, now: DateTime<Utc>) -> Option<LeadRecord> {
+        let run = self.runs.get_mut(&id)?;
+        let zone = run.settings.tz();
+        while let Some(lead) = run
+            .queue
+            .urgent
+            .pop_front()
+            .or_else(|| run.queue.leads.pop_front())
+        {
+            if self.slots.is_dialing_lead(lead.id)
+                || run.held.get(&lead.id).is_some_and(|t| *t > now)
+            {
+                continue;
+            }
+            if !window::is_open(
+                &run.settings.window,
+                window::lead_zone(lead.timezone.as_deref(), zone),
+                now,
+            ) {
+                // Its window closed since the page was read; it comes back when it opens.
+                continue;
+            }
+            return Some(lead);
+        }
+        None
+    }
+
+    fn start_call(&mut self, id: CampaignId, lead: LeadRecord, now: DateTime<Utc>, now_i: Instant) {
+        let run = self.runs.get_mut(&id).expect("campaign is loaded");
+        let (signals_tx, signals) = mpsc::unbounded_channel();
+        run.pacer.started(now_i);
+        run.cap.dialled();
+        run.dial_rate.record(now);
+        let settings = run.settings.clone();
+        self.trunks.started(&settings.trunk_id, now_i);
+        let key = self.slots.claim(Slot {
+            campaign: id,
+            trunk: settings.trunk_id.clone(),
+            lead: lead.id,
+            lead_state: lead.state,
+            lead_name: lead.name.clone(),
+            phone: lead.phone.clone(),
+            attempt: None,
+            room: None,
+            number: lead.attempts + 1,
+            state: AttemptState::Queued,
+            dialed_at: now,
+            state_since: now,
+            signals: signals_tx,
+        });
+        if !self.infra.healthy() {
+            self.probe_call = Some(key);
+        }
+        let job = CallJob {
+            key,
+            campaign: id,
+            lead,
+            settings,
+            signals,
+        };
+        tokio::spawn(self.calls.clone().place(job));
+        self.dirty = true;
+    }
+
+    fn request_page(&mut self, id: CampaignId) {
+        let now = self.clock.now();
+        let Some(run) = self.runs.get_mut(&id) else {
+            return;
+        };
+        run.queue.refilling = true;
+        run.queue.stale = false;
+        let refresh_zones = run.zones_read_at.is_none_or(|at| now - at >= ZONES_TTL);
+        if refresh_zones {
+            run.zones_read_at = Some(now);
+        }
+        let zones = run.zones.clone();
+        let (window, zone, limit) = (run.settings.window, run.settings.tz(), run.page_size());
+        let store = self.store.clone();
+        let internal = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let result = store
+                .read(move |conn| {
+                    let zones = if refresh_zones {
+                        queue::zones(conn, id)?
+                    } else {
+                        zones
+                    };
+                    let open = window::open_zones(&zones, &window, zone, now);
+                    let page = queue::next_page(
+                        conn,
+                        &QueueQuery {
+                            campaign: id,
+                            now,
+                            open,
+                            limit,
+                        },
+                        &zones,
+                    )?;
+                    Ok((page, refresh_zones.then_some(zones)))
+                })
+                .await;
+            let _ = internal.send(Internal::Page {
+                campaign: id,
+                result,
+            });
+        });
+    }
+
+    async fn on_page(
+        &mut self,
+        id: CampaignId,
+        result: Result<(QueuePage, Option<Vec<String>>), StoreError>,
+    ) {
+        let now = self.clock.now();
+        let in_flight = self.slots.in_campaign(id);
+        let Some(run) = self.runs.get_mut(&id) else {
+            return;
+        };
+        run.queue.refilling = false;
+        let (page, zones) = match result {
+            Ok(answer) => answer,
+            Err(err) => {
+                tracing::error!(campaign = %id, %err, "reading the queue failed");
+                run.wake_at = Some(now + chrono::Duration::seconds(1));
+                return;
+            }
+        };
+        if let Some(zones) = zones {
+            run.zones = zones;
+        }
+        run.held.retain(|_, until| *until > now);
+        let limit = run.page_size() as usize;
+        run.queue.more_behind = page.leads.len() >= limit;
+        run.queue.read_once = true;
+        run.queue.any_open = page.any_open;
+        run.queue.waiting_for_window = page.any_waiting_for_window;
+        run.queue.next_retry_at = page.next_retry_at;
+        let slots = &self.slots;
+        let held = &run.held;
+        run.queue.leads = page
+            .leads
+            .into_iter()
+            .filter(|l| !slots.is_dialing_lead(l.id) && !held.contains_key(&l.id))
+            .collect();
+        self.dirty = true;
+        if !run.queue.leads.is_empty()
+            || !run.queue.urgent.is_empty()
+            || in_flight > 0
+            || !run.engaged
+        {
+            return;
+        }
+        self.settle(id, now).await;
+    }
+
+    /// Nothing to dial and nothing in flight: the campaign is complete, waits for a
+    /// window to open, or waits for a retry or a held number.
+    async fn settle(&mut self, id: CampaignId, now: DateTime<Utc>) {
+        let Some(run) = self.runs.get_mut(&id) else {
+            return;
+        };
+        if !run.queue.any_open {
+            if run.is_live() {
+                self.set_status(id, CampaignStatus::Completed, None, "no lead left to call")
+                    .await;
+            }
+            return;
+        }
+        let held_until = run.held.values().min().copied();
+        let next = [run.queue.next_retry_at, held_until]
+            .into_iter()
+            .flatten()
+            .min();
+        if run.queue.waiting_for_window && held_until.is_none() {
+            let opening =
+                window::earliest_opening(&run.zones, &run.settings.window, run.settings.tz(), now);
+            let (until, timezone) = match opening {
+                Some((at, zone)) => (Some(at), zone),
+                None => (None, run.settings.timezone.clone()),
+            };
+            let wake = [until, next]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(now + chrono::Duration::minutes(1));
+            run.wake_at = Some(wake);
+            if run.is_running() {
+                let reason = PauseReason::OutsideWindow { until, timezone };
+                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
+                    .await;
+            }
+            return;
+        }
+        run.wake_at = next.or(Some(now + chrono::Duration::minutes(1)));
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        let now = self.clock.now();
+        let now_i = Instant::now();
+        let walls = self
+            .runs
+            .values()
+            .filter(|r| r.is_live())
+            .filter_map(|r| r.wake_at)
+            .map(|at| now_i + until(now, at));
+        let probe = self
+            .needs_probe()
+            .then(|| self.infra.blocked_until(now_i).unwrap_or(now_i));
+        let shutdown = self.shutting_down.as_ref().map(|s| s.deadline);
+        self.timer
+            .into_iter()
+            .chain(walls)
+            .chain(probe)
+            .chain(shutdown)
+            .min()
+    }
+
+    /// Timers fired: lift automatic pauses whose time has come, re-read queues whose
+    /// retries fell due, probe LiveKit.
+    async fn on_wake(&mut self) {
+        let now = self.clock.now();
+        let due: Vec<CampaignId> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| r.is_live() && r.wake_at.is_some_and(|at| at <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            let run = self.runs.get_mut(&id).expect("listed above");
+            run.wake_at = None;
+            run.queue.stale = true;
+            let lift = matches!(
+                run.record.pause_reason,
+                Some(
+                    PauseReason::OutsideWindow { .. }
+                        | PauseReason::DailyCapReached { .. }
+                        | PauseReason::Scheduled { .. }
+                )
+            );
+            if run.record.status == CampaignStatus::Paused && lift {
+                self.set_status(id, CampaignStatus::Running, None, "").await;
+            }
+        }
+        if self.needs_probe() && self.infra.blocked_until(Instant::now()).is_none() && !self.probing
+        {
+            self.probing = true;
+            let (telephony, internal) = (self.telephony.clone(), self.internal_tx.clone());
+            tokio::spawn(async move {
+                let result = telephony.list_trunks().await.map(|_| ());
+                let _ = internal.send(Internal::Probe(result));
+            });
+        }
+    }
+
+    fn needs_probe(&self) -> bool {
+        !self.probing
+            && self.runs.values().any(|r| {
+                r.engaged
+                    && matches!(
+                        r.record.pause_reason,
+                        Some(PauseReason::LiveKitUnreachable { .. })
+                    )
+            })
+    }
+
+    fn refresh_counts(&mut self) {
+        for (id, run) in &self.runs {
+            if !run.engaged {
+                continue;
+            }
+            let (id, store, internal) = (*id, self.store.clone(), self.internal_tx.clone());
+            tokio::spawn(async move {
+                if let Ok(counts) = store.read(move |conn| queue::lead_counts(conn, id)).await {
+                    let _ = internal.send(Internal::Counts {
+                        campaign: id,
+                        counts,
+                    });
+                }
+            });
+        }
+    }
+
+    // ---- reports from call tasks ---------------------------------------------------
+
+    async fn on_report(&mut self, report: Report) {
+        self.dirty = true;
+        match report {
+            Report::Begun { key, started } => {
+                let before = self.slots.get(key).map(|s| (s.campaign, s.lead_state));
+                self.slots.started(
+                    key,
+                    started.attempt,
+                    &started.room,
+                    started.number,
+                    started.dialed_at,
+                );
+                if let Some((campaign, before)) = before {
+                    self.move_lead(campaign, before, LeadState::Dialing);
+                }
+                let detail = format!("attempt {} to {}", started.number, started.lead.phone);
+                self.emit_call(key, AttemptEventKind::Dialing, detail);
+            }
+            Report::NotStarted { key, why } => self.not_started(key, why),
+            Report::Advanced { key, state, at } => {
+                let room = self.slots.get_mut(key).and_then(|slot| {
+                    slot.state = state;
+                    slot.state_since = at;
+                    slot.room.clone()
+                });
+                if state == AttemptState::Answered {
+                    if let (Some(watcher), Some(room)) = (&self.watcher, room) {
+                        watcher.watch(&room);
+                    }
+                }
+                let kind = if state == AttemptState::Ringing {
+                    AttemptEventKind::Ringing
+                } else {
+                    AttemptEventKind::Answered
+                };
+                self.emit_call_at(at, key, kind, String::new());
+            }
+            Report::Noted {
+                key,
+                kind,
+                at,
+                detail,
+            } => self.emit_call_at(at, key, kind, detail),
+            Report::Finished { key, end } => self.finished(key, *end).await,
+        }
+    }
+
+    fn move_lead(&mut self, campaign: CampaignId, from: LeadState, to: LeadState) {
+        if let Some(run) = self.runs.get_mut(&campaign) {
+            let from = queue::count_of(&mut run.counts, from);
+            *from = from.saturating_sub(1);
+            *queue::count_of(&mut run.counts, to) += 1;
+        }
+    }
+
+    fn not_started(&mut self, key: CallKey, why: NotStarted) {
+        if self.probe_call == Some(key) {
+            self.probe_call = None;
+        }
+        let Some(slot) = self.slots.release(key) else {
+            return;
+        };
+        let now = self.clock.now();
+        let label = slot.lead_name.clone().unwrap_or_else(|| slot.phone.clone());
+        if let Some(run) = self.runs.get_mut(&slot.campaign) {
+            run.cap.not_placed(slot.dialed_at);
+            run.queue.stale = true;
+        }
+        match why {
+            NotStarted::OnDnc => {
+                self.move_lead(slot.campaign, slot.lead_state, LeadState::Dnc);
+                let detail = format!("{label} is on the do-not-call list; not dialled");
+                self.emit(slot.campaign, EngineEventKind::Problem, detail, None);
+            }
+            NotStarted::NumberLimit { until } => {
+                if let Some(run) = self.runs.get_mut(&slot.campaign) {
+                    run.held.insert(slot.lead, until);
+                }
+                let detail = format!(
+                    "{} already had {} calls today; next try after {}",
+                    slot.phone,
+                    self.config.per_number_daily_limit,
+                    until.format("%Y-%m-%d %H:%M UTC")
+                );
+                self.emit(slot.campaign, EngineEventKind::Problem, detail, None);
+            }
+            NotStarted::NotDialable => {}
+            NotStarted::Store(err) => {
+                tracing::error!(campaign = %slot.campaign, %err, "could not record an attempt before dialling");
+                if let Some(run) = self.runs.get_mut(&slot.campaign) {
+                    run.wake_at = Some(now + chrono::Duration::seconds(1));
+                }
+                self.emit(
+                    slot.campaign,
+                    EngineEventKind::Problem,
+                    format!("database: {err}"),
+                    None,
+                );
+            }
+        }
+    }
+
+    async fn finished(&mut self, key: CallKey, end: CallEnd) {
+        let was_probe = self.probe_call == Some(key);
+        if was_probe {
+            self.probe_call = None;
+        }
+        let detail = end.detail.clone();
+        self.emit_call(key, AttemptEventKind::Ended, detail);
+        let Some(slot) = self.slots.release(key) else {
+            return;
+        };
+        if let (Some(watcher), Some(room)) = (&self.watcher, &slot.room) {
+            watcher.forget(room);
+        }
+        let campaign = slot.campaign;
+        if let Some(state) = end.lead_state {
+            self.move_lead(campaign, LeadState::Dialing, state);
+        }
+        if let Some(run) = self.runs.get_mut(&campaign) {
+            *run.stats.outcomes.entry(end.outcome).or_default() += 1;
+            if let Some(ring) = end.ring_ms {
+                run.stats.durations.ring_ms += ring;
+                run.stats.durations.rings += 1;
+            }
+            if let Some(talk) = end.talk_ms {
+                run.stats.durations.talk_ms += talk;
+                run.stats.durations.talks += 1;
+            }
+            if end.outcome == Outcome::NotPlaced {
+                run.cap.not_placed(end.dialed_at);
+            }
+            run.queue.stale = true;
+        }
+        match end.problem {
+            Some(CallProblem::Infrastructure { message }) => {
+                self.infra_failed(campaign, &message).await
+            }
+            Some(CallProblem::CarrierLimit) => {
+                self.trunks.carrier_limited(&slot.trunk, Instant::now());
+                self.infra_answered().await;
+            }
+            Some(CallProblem::Configuration { problem, fix }) => {
+                self.infra_answered().await;
+                let reason = PauseReason::Configuration {
+                    problem: problem.clone(),
+                    fix: fix.clone(),
+                };
+                if self.runs.get(&campaign).is_some_and(|r| r.is_running()) {
+                    self.set_status(campaign, CampaignStatus::Paused, Some(reason), "")
+                        .await;
+                }
+                self.emit(
+                    campaign,
+                    EngineEventKind::Problem,
+                    format!("{problem}: {fix}"),
+                    None,
+                );
+            }
+            None => self.infra_answered().await,
+        }
+    }
+
+    async fn infra_failed(&mut self, campaign: CampaignId, message: &str) {
+        self.infra
+            .failure(Instant::now(), self.clock.now(), message);
+        self.emit(
+            campaign,
+            EngineEventKind::Problem,
+            format!("LiveKit unavailable: {message}; backing off"),
+            None,
+        );
+        if let Some((since, last_error)) = self.infra.outage(self.clock.now()) {
+            let running: Vec<CampaignId> = self
+                .runs
+                .iter()
+                .filter(|(_, r)| r.is_running())
+                .map(|(id, _)| *id)
+                .collect();
+            for id in running {
+                let reason = PauseReason::LiveKitUnreachable {
+                    since,
+                    last_error: last_error.clone(),
+                };
+                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
+                    .await;
+            }
+        }
+    }
+
+    /// LiveKit answered (whatever the call's fate): clear the back-off and resume
+    /// campaigns it had paused.
+    async fn infra_answered(&mut self) {
+        if self.infra.healthy() {
+            return;
+        }
+        self.infra.success();
+        let paused: Vec<CampaignId> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| {
+                r.engaged
+                    && matches!(
+                        r.record.pause_reason,
+                        Some(PauseReason::LiveKitUnreachable { .. })
+                    )
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in paused {
+            self.set_status(id, CampaignStatus::Running, None, "LiveKit answers again")
+                .await;
+        }
+        self.dirty = true;
+    }
+
+    async fn on_internal(&mut self, message: Internal) {
+        match message {
+            Internal::Page { campaign, result } => self.on_page(campaign, result).await,
+            Internal::TrunkChecked {
+                campaign,
+                result,
+                reply,
+            } => self.trunk_checked(campaign, result, reply).await,
+            Internal::Probe(result) => {
+                self.probing = false;
+                match result {
+                    Ok(()) => self.infra_answered().await,
+                    Err(err) => {
+                        self.infra
+                            .failure(Instant::now(), self.clock.now(), &err.to_string())
+                    }
+                }
+            }
+            Internal::Counts {
+                campaign,
+                mut counts,
+            } => {
+                if let Some(run) = self.runs.get_mut(&campaign) {
+                    // Calls in flight are the engine's to count; the read may predate them.
+                    counts.dialing = self.slots.in_campaign(campaign) as u64;
+                    run.counts = counts;
+                    self.dirty = true;
+                }
+            }
+        }
+    }
+
+    fn on_progress(&mut self, progress: CallProgress) {
+        if let Some(slot) = self.slots.by_room(&progress.room) {
+            let _ = slot.signals.send(CallSignal::Progress(progress));
+        }
+    }
+
+    // ---- status --------------------------------------------------------------------
+
+    /// Persists a campaign status change, then applies it and announces it.
+    async fn set_status(
+        &mut self,
+        id: CampaignId,
+        status: CampaignStatus,
+        reason: Option<PauseReason>,
+        note: &str,
+    ) {
+        let Some(run) = self.runs.get(&id) else {
+            return;
+        };
+        if run.record.status == status && run.record.pause_reason == reason {
+            return;
+        }
+        let now = self.clock.now();
+        let stored_reason = reason.clone();
+        let result = self
+            .store
+            .write(move |conn| {
+                CampaignRecord::set_status(conn, id, status, stored_reason.as_ref(), now)
+            })
+            .await;
+        match result {
+            Ok(record) => {
+                let run = self.runs.get_mut(&id).expect("checked above");
+                let settings = run.record.settings.clone();
+                run.record = CampaignRecord { settings, ..record };
+                let detail = match (&reason, note) {
+                    (Some(reason), _) => reason.to_string(),
+                    (None, note) => note.to_string(),
+                };
+                tracing::info!(campaign = %id, %status, %detail, "campaign status");
+                self.emit(id, EngineEventKind::CampaignStatus(status), detail, None);
+            }
+            Err(err) => {
+                tracing::error!(campaign = %id, %err, "could not change the campaign's status");
+                self.emit(
+                    id,
+                    EngineEventKind::Problem,
+                    format!("could not set status {status}: {err}"),
+                    None,
+                );
+            }
+        }
+    }
+
+    // ---- commands ------------------------------------------------------------------
+
+    async fn on_command(&mut self, Envelope { command, reply }: Envelope) {
+        match command {
+            Command::Start(id) | Command::Resume(id) => {
+                return self.check_trunk_then_run(id, reply)
+            }
+            Command::Shutdown { grace } => return self.begin_shutdown(grace, reply).await,
+            _ => {}
+        }
+        let answer = self.command(command).await;
+        self.dirty = true;
+        let _ = reply.send(answer);
+    }
+
+    async fn command(&mut self, command: Command) -> Result<Reply, EngineError> {
+        let now = self.clock.now();
+        match command {
+            Command::CreateCampaign(settings) => {
+                let new = NewCampaign {
+                    settings: *settings,
+                    now,
+                };
+                let id = self
+                    .store
+                    .write(move |conn| CampaignRecord::insert(conn, &new))
+                    .await?;
+                let record = self
+                    .store
+                    .read(move |conn| CampaignRecord::get(conn, id))
+                    .await?;
+                self.runs.insert(id, CampaignRun::new(record, now));
+                Ok(Reply::Created(id))
+            }
+            Command::UpdateCampaign { id, settings } => {
+                let stored = (*settings).clone();
+                self.store
+                    .write(move |conn| CampaignRecord::update_settings(conn, id, &stored, now))
+                    .await?;
+                if let Some(run) = self.runs.get_mut(&id) {
+                    run.set_settings(*settings);
+                    run.queue.stale = true;
+                }
+                Ok(Reply::Done)
+            }
+            Command::Pause(id) => {
+                let run = self.run_of(id)?;
+                if run.record.status.is_finished() || run.record.status == CampaignStatus::Draft {
+                    return Err(EngineError::Refused(format!(
+                        "campaign {id} is {}; only a started campaign can be paused",
+                        run.record.status
+                    )));
+                }
+                self.set_status(id, CampaignStatus::Paused, Some(PauseReason::Operator), "")
+                    .await;
+                Ok(Reply::Done)
+            }
+            Command::Stop {
+                id,
+                hang_up_live_calls,
+            } => {
+                let run = self.run_of(id)?;
+                if run.record.status.is_finished() {
+                    return Err(EngineError::Refused(format!(
+                        "campaign {id} is already {}",
+                        run.record.status
+                    )));
+                }
+                self.set_status(id, CampaignStatus::Stopped, None, "stopped by operator")
+                    .await;
+                if hang_up_live_calls {
+                    for slot in self.slots.of_campaign(id) {
+                        let _ = slot.signals.send(CallSignal::HangUp);
+                    }
+                }
+                Ok(Reply::Done)
+            }
+            Command::HangUp(attempt) => {
+                let slot = self
+                    .slots
+                    .by_attempt(attempt)
+                    .ok_or_else(|| EngineError::NotFound {
+                        what: format!("call of attempt {attempt} in progress"),
+                    })?;
+                let _ = slot.signals.send(CallSignal::HangUp);
+                Ok(Reply::Done)
+            }
+            Command::RetryNow(lead) => {
+                if self.slots.is_dialing_lead(lead) {
+                    return Err(EngineError::Refused(format!(
+                        "lead {lead} is being called right now"
+                    )));
+                }
+                let before = self
+                    .store
+                    .read(move |conn| LeadRecord::get(conn, lead))
+                    .await?;
+                let record = self
+                    .store
+                    .write(move |conn| queue::requeue_now(conn, lead))
+                    .await?;
+                self.move_lead(record.campaign, before.state, LeadState::Pending);
+                if let Some(run) = self.runs.get_mut(&record.campaign) {
+                    run.held.remove(&lead);
+                    run.queue.leads.retain(|l| l.id != lead);
+                    run.queue.urgent.push_back(record);
+                }
+                Ok(Reply::Done)
+            }
+            Command::MarkDnc {
+                phone,
+                campaign,
+                reason,
+            } => {
+                let (number, why) = (phone.clone(), reason.clone());
+                let changed = self
+                    .store
+                    .write(move |conn| {
+                        crate::store::dnc::add(conn, &number, campaign, why.as_deref(), now)?;
+                        queue::mark_dnc(conn, &number, campaign)
+                    })
+                    .await?;
+                for (campaign, lead, before) in changed {
+                    self.move_lead(campaign, before, LeadState::Dnc);
+                    if let Some(run) = self.runs.get_mut(&campaign) {
+                        run.queue.leads.retain(|l| l.id != lead);
+                        run.queue.urgent.retain(|l| l.id != lead);
+                    }
+                }
+                Ok(Reply::Done)
+            }
+            Command::Start(_) | Command::Resume(_) | Command::Shutdown { .. } => {
+                Err(EngineError::Refused("handled elsewhere".into()))
+            }
+        }
+    }
+
+    fn run_of(&self, id: CampaignId) -> Result<&CampaignRun, EngineError> {
+        self.runs.get(&id).ok_or_else(|| EngineError::NotFound {
+            what: format!("campaign {id}"),
+        })
+    }
+
+    /// Start and resume first ask LiveKit whether the campaign's trunk exists, in a
+    /// task of its own so the engine keeps running meanwhile; nothing is touched before.
+    fn check_trunk_then_run(&mut self, id: CampaignId, reply: ReplyTx) {
+        let run = match self.run_of(id) {
+            Ok(run) => run,
+            Err(err) => {
+                let _ = reply.send(Err(err));
+                return;
+            }
+        };
+        let status = run.record.status;
+        if !matches!(status, CampaignStatus::Draft | CampaignStatus::Paused) || run.is_running() {
+            let _ = reply.send(Err(EngineError::Refused(format!(
+                "campaign {id} is {status}; it cannot be started"
+            ))));
+            return;
+        }
+        let trunk = run.settings.trunk_id.clone();
+        let (telephony, internal) = (self.telephony.clone(), self.internal_tx.clone());
+        tokio::spawn(async move {
+            let result = crate::telephony::ensure_trunk_exists(&*telephony, &trunk).await;
+            let _ = internal.send(Internal::TrunkChecked {
+                campaign: id,
+                result,
+                reply,
+            });
+        });
+    }
+
+    async fn trunk_checked(
+        &mut self,
+        id: CampaignId,
+        result: Result<(), TelephonyError>,
+        reply: ReplyTx,
+    ) {
+        let answer = match result {
+            Ok(()) => self.go(id).await,
+            Err(TelephonyError::Configuration { problem, fix }) => Err(EngineError::Configuration { problem, fix }),
+            Err(err) => Err(EngineError::Refused(format!(
+                "could not check the campaign's trunk with LiveKit ({err}); check the LiveKit URL and try again"
+            ))),
+        };
+        self.dirty = true;
+        let _ = reply.send(answer);
+    }
+
+    async fn go(&mut self, id: CampaignId) -> Result<Reply, EngineError> {
+        let now = self.clock.now();
+        let run = self.run_of(id)?;
+        if !matches!(
+            run.record.status,
+            CampaignStatus::Draft | CampaignStatus::Paused
+        ) {
+            return Err(EngineError::Refused(format!(
+                "campaign {id} is {}",
+                run.record.status
+            )));
+        }
+        let start_at = run.settings.start_at.filter(|at| *at > now);
+        if !run.engaged {
+            self.take_up(id).await?;
+        }
+        match start_at {
+            Some(at) => {
+                let run = self.runs.get_mut(&id).expect("checked above");
+                run.wake_at = Some(at);
+                if run.record.status == CampaignStatus::Draft {
+                    // Draft cannot become paused: it is running, waiting for its time.
+                    self.set_status(id, CampaignStatus::Running, None, "").await;
+                }
+                self.set_status(
+                    id,
+                    CampaignStatus::Paused,
+                    Some(PauseReason::Scheduled { at }),
+                    "",
+                )
+                .await;
+            }
+            None => {
+                self.set_status(id, CampaignStatus::Running, None, "started")
+                    .await
+            }
+        }
+        if let Some(run) = self.runs.get_mut(&id) {
+            run.queue.stale = true;
+        }
+        Ok(Reply::Done)
+    }
+
+    /// Pauses every running campaign with reason `shutdown` (they resume by themselves
+    /// at the next start), starts no new call, and ends the engine once the calls in
+    /// flight have finished or `grace` has passed. Calls still live then are left to
+    /// the next start's reconciliation, not hung up: a conversation is not cut short.
+    async fn begin_shutdown(&mut self, grace: Duration, reply: ReplyTx) {
+        let running: Vec<CampaignId> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| r.is_running())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in running {
+            self.set_status(id, CampaignStatus::Paused, Some(PauseReason::Shutdown), "")
+                .await;
+        }
+        self.shutting_down = Some(ShuttingDown {
+            deadline: Instant::now() + grace,
+            reply,
+        });
+    }
+}

@@ -1,0 +1,76 @@
+//! The engine's settings: limits across campaigns, trunk budgets, infrastructure
+//! back-off, and how often it publishes. Built from `config.toml` by
+//! [`EngineConfig::from_config`], or by hand in tests.
+
+use crate::domain::CampaignId;
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Calls in flight across all campaigns; `None`: only each campaign's own limit.
+    pub global_max_concurrent: Option<u32>,
+    /// Counted attempts to one number per local day (the lead's zone), across campaigns.
+    pub per_number_daily_limit: u32,
+    /// Calls per second per trunk id; a trunk not listed is unlimited.
+    pub trunk_cps: HashMap<String, f64>,
+    /// First wait after an infrastructure failure; doubles up to `infra_backoff_max`.
+    pub infra_backoff_initial: Duration,
+    pub infra_backoff_max: Duration,
+    /// Running campaigns pause themselves after LiveKit failed for this long.
+    pub infra_pause_after: Duration,
+    /// Rooms are named `<room_prefix>-<campaign>-<attempt>`.
+    pub room_prefix: String,
+    /// How often an answered call's room is checked when no poller is given.
+    pub poll_interval: Duration,
+    /// The snapshot is published at most this often.
+    pub snapshot_interval: Duration,
+    /// Campaigns left running (or paused by shutdown) that resume by themselves at
+    /// start-up; `None` means all of them. `switchboard run --campaign ID` limits it.
+    pub resume_only: Option<BTreeSet<CampaignId>>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            global_max_concurrent: None,
+            per_number_daily_limit: 3,
+            trunk_cps: HashMap::new(),
+            infra_backoff_initial: Duration::from_secs(1),
+            infra_backoff_max: Duration::from_secs(60),
+            infra_pause_after: Duration::from_secs(300),
+            room_prefix: "outbound".into(),
+            poll_interval: Duration::from_secs(1),
+            snapshot_interval: Duration::from_millis(100),
+            resume_only: None,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The `[engine]`, `[trunks]`, `[livekit]` and `[polling]` settings of the file.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let engine = &config.engine;
+        Self {
+            global_max_concurrent: engine.global_max_concurrent,
+            per_number_daily_limit: engine.per_number_daily_limit,
+            trunk_cps: config
+                .trunks
+                .iter()
+                .map(|(id, t)| (id.clone(), t.calls_per_second))
+                .collect(),
+            infra_backoff_initial: Duration::from_millis(engine.infra_backoff_initial_ms),
+            infra_backoff_max: Duration::from_millis(engine.infra_backoff_max_ms),
+            infra_pause_after: Duration::from_secs(engine.infra_pause_after_secs),
+            room_prefix: config.livekit.room_prefix.clone(),
+            poll_interval: Duration::from_millis(config.polling.interval_ms),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn resumes(&self, id: CampaignId) -> bool {
+        self.resume_only
+            .as_ref()
+            .is_none_or(|only| only.contains(&id))
+    }
+}

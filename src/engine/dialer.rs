@@ -1,0 +1,746 @@
+//! One call, from the write-ahead row to the persisted outcome, as a spawned task. It
+//! talks to LiveKit and writes its own attempt's rows, and reports every step to the
+//! engine task, which alone changes scheduling state.
+//!
+//! The dial waits until answered (so a failure carries its SIP status) while the agent
+//! is dispatched at the same time; after the answer the call is followed through the
+//! progress the engine routes here (webhooks, the poller) with a slow poll of its own
+//! as a safety net, until the participant leaves or the room is gone. The room is
+//! deleted at the end of every call.
+
+use super::clock::SharedClock;
+use super::retry;
+use super::slots::{CallKey, CallSignal};
+use super::window;
+use crate::domain::{
+    AttemptEventKind, AttemptId, AttemptState, CampaignId, CampaignSettings, DispatchMode,
+    LeadState, Outcome,
+};
+use crate::store::attempts::{
+    self, AttemptRecord, BeginAttempt, Begun, CallIds, FinishAttempt, StartedAttempt,
+};
+use crate::store::{LeadRecord, Store};
+use crate::telephony::{
+    CallProgressKind, DialFailure, DialRequest, DispatchRequest, LiveCallStatus, Telephony,
+    TelephonyError,
+};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What a call task tells the engine.
+#[derive(Debug)]
+pub enum Report {
+    Begun {
+        key: CallKey,
+        started: Box<StartedAttempt>,
+    },
+    NotStarted {
+        key: CallKey,
+        why: NotStarted,
+    },
+    Advanced {
+        key: CallKey,
+        state: AttemptState,
+        at: DateTime<Utc>,
+    },
+    /// A timeline entry that does not change the call's state.
+    Noted {
+        key: CallKey,
+        kind: AttemptEventKind,
+        at: DateTime<Utc>,
+        detail: String,
+    },
+    Finished {
+        key: CallKey,
+        end: Box<CallEnd>,
+    },
+}
+
+#[derive(Debug)]
+pub enum NotStarted {
+    /// On a do-not-call list: the lead is now `dnc`.
+    OnDnc,
+    /// The number had its calls for today: try again after `until`.
+    NumberLimit {
+        until: DateTime<Utc>,
+    },
+    /// Moved on by another path (retry-now, a stale queue page).
+    NotDialable,
+    Store(String),
+}
+
+/// How a call ended, as persisted.
+#[derive(Debug)]
+pub struct CallEnd {
+    pub outcome: Outcome,
+    /// The lead's new state; `None` if the outcome could not be written (the attempt
+    /// stays in flight in the store and is reconciled at the next start).
+    pub lead_state: Option<LeadState>,
+    pub dialed_at: DateTime<Utc>,
+    pub ring_ms: Option<u64>,
+    pub talk_ms: Option<u64>,
+    pub detail: String,
+    pub problem: Option<CallProblem>,
+}
+
+/// What the engine must react to beyond the lead itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallProblem {
+    /// LiveKit was unreachable or failing; no call was placed.
+    Infrastructure { message: String },
+    /// The carrier or LiveKit refused for rate: slow the trunk down.
+    CarrierLimit,
+    /// The campaign is set up wrong; pause it.
+    Configuration { problem: String, fix: String },
+}
+
+/// What every call task shares.
+pub struct CallContext<T> {
+    pub telephony: Arc<T>,
+    pub store: Store,
+    pub clock: SharedClock,
+    pub reports: mpsc::UnboundedSender<Report>,
+    pub room_prefix: String,
+    pub per_number_limit: u32,
+    /// How often an answered call's room is checked by the task itself.
+    pub poll_interval: Duration,
+}
+
+/// A new call to place.
+pub struct CallJob {
+    pub key: CallKey,
+    pub campaign: CampaignId,
+    pub lead: LeadRecord,
+    pub settings: Arc<CampaignSettings>,
+    pub signals: mpsc::UnboundedReceiver<CallSignal>,
+}
+
+/// A call found in flight at start-up, to follow to its end.
+pub struct ResumedCall {
+    pub key: CallKey,
+    pub attempt: AttemptRecord,
+    pub lead_attempts: u32,
+    pub settings: Arc<CampaignSettings>,
+    pub signals: mpsc::UnboundedReceiver<CallSignal>,
+}
+
+/// The facts gathered about a call while it runs.
+struct Call {
+    key: CallKey,
+    campaign: CampaignId,
+    attempt: AttemptId,
+    lead: crate::domain::LeadId,
+    lead_attempts: u32,
+    room: String,
+    dialed_at: DateTime<Utc>,
+    answered_at: Option<DateTime<Utc>>,
+    settings: Arc<CampaignSettings>,
+    hang_up_requested: bool,
+}
+
+/// The end of a call before the lead's fate is decided.
+struct Ending {
+    outcome: Outcome,
+    at: DateTime<Utc>,
+    sip_status_code: Option<i32>,
+    sip_status: Option<String>,
+    twirp_code: Option<String>,
+    disconnect_reason: Option<String>,
+    error: Option<String>,
+    problem: Option<CallProblem>,
+}
+
+impl Ending {
+    fn plain(outcome: Outcome, at: DateTime<Utc>) -> Self {
+        Ending {
+            outcome,
+            at,
+            sip_status_code: None,
+            sip_status: None,
+            twirp_code: None,
+            disconnect_reason: None,
+            error: None,
+            problem: None,
+        }
+    }
+}
+
+impl<T: Telephony> CallContext<T> {
+    fn report(&self, report: Report) {
+        // The engine is gone only when shutting down; the rows are written regardless.
+        let _ = self.reports.send(report);
+    }
+
+    /// Places one call: write-ahead row, dial with agent dispatch, follow, clean up,
+    /// persist the outcome.
+    pub async fn place(self: Arc<Self>, mut job: CallJob) {
+        let now = self.clock.now();
+        let zone = window::lead_zone(job.lead.timezone.as_deref(), job.settings.tz());
+        let begin = BeginAttempt {
+            campaign: job.campaign,
+            lead: job.lead.id,
+            now,
+            room_prefix: self.room_prefix.clone(),
+            per_number_limit: self.per_number_limit,
+            number_day_start: window::day_start(zone, now),
+        };
+        let started = match self
+            .store
+            .write(move |conn| attempts::begin(conn, &begin))
+            .await
+        {
+            Ok(Begun::Started(started)) => started,
+            Ok(Begun::OnDnc) => {
+                return self.report(Report::NotStarted {
+                    key: job.key,
+                    why: NotStarted::OnDnc,
+                })
+            }
+            Ok(Begun::NumberLimitReached) => {
+                let until = window::next_midnight(zone, now);
+                return self.report(Report::NotStarted {
+                    key: job.key,
+                    why: NotStarted::NumberLimit { until },
+                });
+            }
+            Ok(Begun::NotDialable) => {
+                return self.report(Report::NotStarted {
+                    key: job.key,
+                    why: NotStarted::NotDialable,
+                })
+            }
+            Err(e) => {
+                return self.report(Report::NotStarted {
+                    key: job.key,
+                    why: NotStarted::Store(e.to_string()),
+                })
+            }
+        };
+        let mut call = Call {
+            key: job.key,
+            campaign: job.campaign,
+            attempt: started.attempt,
+            lead: started.lead.id,
+            lead_attempts: started.lead.attempts,
+            room: started.room.clone(),
+            dialed_at: started.dialed_at,
+            answered_at: None,
+            settings: job.settings.clone(),
+            hang_up_requested: false,
+        };
+        let (dial, dispatch) = requests(&job, &started);
+        self.report(Report::Begun {
+            key: job.key,
+            started: Box::new(started),
+        });
+
+        let ending = match self
+            .dial(&mut call, &dial, dispatch.as_ref(), &mut job.signals)
+            .await
+        {
+            Some(ending) => ending,
+            None => self.follow(&mut call, &mut job.signals).await,
+        };
+        self.finish(call, ending).await;
+    }
+
+    /// Sends the dial and the dispatch together and waits for the answer. `None` when
+    /// the call was answered (now in `call.answered_at`), else how it ended.
+    async fn dial(
+        &self,
+        call: &mut Call,
+        dial: &DialRequest,
+        dispatch: Option<&DispatchRequest>,
+        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+    ) -> Option<Ending> {
+        let telephony = self.telephony.clone();
+        let both = async {
+            let dispatching = async {
+                match dispatch {
+                    Some(request) => Some(telephony.dispatch_agent(request).await),
+                    None => None,
+                }
+            };
+            tokio::join!(telephony.dial(dial), dispatching)
+        };
+        tokio::pin!(both);
+        let mut early_end = None;
+        let (dialed, dispatched) = loop {
+            tokio::select! {
+                result = &mut both => break result,
+                signal = signals.recv() => match signal {
+                    Some(CallSignal::HangUp) => self.request_hang_up(call).await,
+                    Some(CallSignal::Progress(p)) => match p.kind {
+                        CallProgressKind::Ringing => self.advance(call, AttemptState::Ringing, p.at).await,
+                        CallProgressKind::Ended { disconnect_reason, .. } => early_end = Some(disconnect_reason),
+                        _ => {}
+                    },
+                    None => {}
+                },
+            }
+        };
+        if let Some(Ok(dispatch_id)) = &dispatched {
+            let (store, attempt, campaign, at) = (
+                self.store.clone(),
+                call.attempt,
+                call.campaign,
+                self.clock.now(),
+            );
+            let (id, agent) = (dispatch_id.clone(), call.settings.agent_name.clone());
+            if store
+                .write(move |conn| attempts::set_dispatch(conn, attempt, campaign, &id, &agent, at))
+                .await
+                .is_ok()
+            {
+                self.report(Report::Noted {
+                    key: call.key,
+                    kind: AttemptEventKind::AgentDispatched,
+                    at,
+                    detail: call.settings.agent_name.clone(),
+                });
+            }
+        }
+        if let Some(Err(err)) = &dispatched {
+            tracing::warn!(attempt = %call.attempt, %err, "agent dispatch failed");
+        }
+        match dialed {
+            Ok(answer) => {
+                let ids = CallIds {
+                    participant_sid: Some(answer.participant_sid.clone()),
+                    participant_identity: Some(answer.participant_identity.clone()),
+                    sip_call_id: Some(answer.sip_call_id.clone()),
+                };
+                let attempt = call.attempt;
+                let _ = self
+                    .store
+                    .write(move |conn| attempts::set_call_ids(conn, attempt, &ids))
+                    .await;
+                self.advance(call, AttemptState::Answered, answer.at).await;
+                if call.hang_up_requested {
+                    let _ = self.telephony.hang_up(&call.room).await;
+                }
+                None
+            }
+            Err(failure) => Some(self.dial_failed(call, failure, early_end)),
+        }
+    }
+
+    fn dial_failed(
+        &self,
+        call: &Call,
+        failure: DialFailure,
+        disconnect_reason: Option<String>,
+    ) -> Ending {
+        let now = self.clock.now();
+        match failure {
+            DialFailure::Call {
+                outcome,
+                sip_status_code,
+                sip_status,
+                twirp_code,
+                message,
+            } => {
+                let carrier_limit = sip_status_code == Some(503)
+                    && [sip_status.as_deref().unwrap_or(""), message.as_str()]
+                        .iter()
+                        .any(|text| is_rate_text(text));
+                let outcome = if call.hang_up_requested {
+                    Outcome::Canceled
+                } else {
+                    outcome
+                };
+                Ending {
+                    outcome,
+                    at: now,
+                    sip_status_code,
+                    sip_status,
+                    twirp_code: Some(twirp_code),
+                    disconnect_reason,
+                    error: Some(message),
+                    problem: carrier_limit.then_some(CallProblem::CarrierLimit),
+                }
+            }
+            DialFailure::Infrastructure {
+                message,
+                twirp_code,
+                rate_limited,
+            } => Ending {
+                twirp_code,
+                error: Some(message.clone()),
+                problem: Some(if rate_limited {
+                    CallProblem::CarrierLimit
+                } else {
+                    CallProblem::Infrastructure { message }
+                }),
+                ..Ending::plain(Outcome::NotPlaced, now)
+            },
+            DialFailure::Configuration { problem, fix } => Ending {
+                error: Some(format!("{problem}: {fix}")),
+                problem: Some(CallProblem::Configuration { problem, fix }),
+                ..Ending::plain(Outcome::NotPlaced, now)
+            },
+        }
+    }
+
+    /// Follows an answered call until the participant leaves or the room is gone.
+    async fn follow(
+        &self,
+        call: &mut Call,
+        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+    ) -> Ending {
+        let mut poll = tokio::time::interval(self.poll_interval);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        poll.tick().await;
+        loop {
+            tokio::select! {
+                signal = signals.recv() => match signal {
+                    Some(CallSignal::HangUp) => self.request_hang_up(call).await,
+                    Some(CallSignal::Progress(p)) => match p.kind {
+                        CallProgressKind::Ended { disconnect_reason, .. } => {
+                            return Ending { disconnect_reason: Some(disconnect_reason), ..Ending::plain(Outcome::Completed, p.at) };
+                        }
+                        CallProgressKind::RoomFinished => return Ending::plain(Outcome::Completed, p.at),
+                        CallProgressKind::Disposition { value, note } => self.disposition(call, &value, note.as_deref(), p.at).await,
+                        CallProgressKind::Ringing | CallProgressKind::Answered => {}
+                    },
+                    // The engine stopped: leave the call to be reconciled at the next start.
+                    None => std::future::pending::<()>().await,
+                },
+                _ = poll.tick() => match self.telephony.live_call(&call.room).await {
+                    Ok(None) => return Ending::plain(Outcome::Completed, self.clock.now()),
+                    Ok(Some(live)) => {
+                        if let Some(value) = live.disposition {
+                            self.disposition(call, &value, None, self.clock.now()).await;
+                        }
+                        if live.status == LiveCallStatus::Hangup {
+                            return Ending::plain(Outcome::Completed, self.clock.now());
+                        }
+                    }
+                    Err(err) => tracing::debug!(room = %call.room, %err, "poll failed; will retry"),
+                },
+            }
+        }
+    }
+
+    async fn request_hang_up(&self, call: &mut Call) {
+        if call.hang_up_requested {
+            return;
+        }
+        call.hang_up_requested = true;
+        let at = self.clock.now();
+        let (store, attempt, campaign) = (self.store.clone(), call.attempt, call.campaign);
+        let _ = store
+            .write(move |conn| {
+                crate::store::attempt_events::insert(
+                    conn,
+                    attempt,
+                    campaign,
+                    at,
+                    AttemptEventKind::HangupRequested,
+                    "",
+                    None,
+                )
+            })
+            .await;
+        self.report(Report::Noted {
+            key: call.key,
+            kind: AttemptEventKind::HangupRequested,
+            at,
+            detail: String::new(),
+        });
+        if let Err(err) = self.telephony.hang_up(&call.room).await {
+            tracing::warn!(room = %call.room, %err, "hang-up failed");
+        }
+    }
+
+    async fn advance(&self, call: &mut Call, state: AttemptState, at: DateTime<Utc>) {
+        let (store, attempt, campaign) = (self.store.clone(), call.attempt, call.campaign);
+        let applied = store
+            .write(move |conn| attempts::advance(conn, attempt, campaign, state, at, ""))
+            .await;
+        if state == AttemptState::Answered {
+            call.answered_at = Some(at);
+        }
+        if matches!(applied, Ok(true)) {
+            self.report(Report::Advanced {
+                key: call.key,
+                state,
+                at,
+            });
+        }
+    }
+
+    async fn disposition(&self, call: &Call, value: &str, note: Option<&str>, at: DateTime<Utc>) {
+        let Some(value) = crate::domain::Disposition::new(value) else {
+            return;
+        };
+        let (store, attempt, campaign) = (self.store.clone(), call.attempt, call.campaign);
+        let (text, note) = (value.to_string(), note.map(str::to_string));
+        if store
+            .write(move |conn| {
+                attempts::set_disposition(conn, attempt, campaign, &text, note.as_deref(), at)
+            })
+            .await
+            .is_ok()
+        {
+            self.report(Report::Noted {
+                key: call.key,
+                kind: AttemptEventKind::Disposition,
+                at,
+                detail: value.to_string(),
+            });
+        }
+    }
+
+    /// Deletes the room, decides the lead's fate and persists both.
+    async fn finish(&self, call: Call, ending: Ending) {
+        if let Err(err) = self.telephony.hang_up(&call.room).await {
+            tracing::debug!(room = %call.room, %err, "room clean-up failed");
+        }
+        let counted = ending.outcome.counts_as_attempt() as u32;
+        let next = retry::after_call(
+            &call.settings,
+            ending.outcome,
+            call.lead_attempts + counted,
+            ending.at,
+        );
+        let finish = FinishAttempt {
+            attempt: call.attempt,
+            campaign: call.campaign,
+            lead: call.lead,
+            outcome: ending.outcome,
+            ended_at: ending.at,
+            sip_status_code: ending.sip_status_code,
+            sip_status: ending.sip_status,
+            twirp_code: ending.twirp_code,
+            disconnect_reason: ending.disconnect_reason,
+            error: ending.error,
+            lead_state: next.state,
+            lead_due_at: next.due_at,
+        };
+        let detail = attempts::describe_end(&finish);
+        let lead_state = match self
+            .store
+            .write(move |conn| attempts::finish(conn, &finish))
+            .await
+        {
+            Ok(state) => state,
+            Err(err) => {
+                tracing::error!(attempt = %call.attempt, %err, "could not record the end of a call");
+                None
+            }
+        };
+        let ring_ms = call
+            .answered_at
+            .map(|a| (a - call.dialed_at).num_milliseconds().max(0) as u64);
+        let talk_ms = match (call.answered_at, ending.outcome) {
+            (Some(answered), Outcome::Completed) => {
+                Some((ending.at - answered).num_milliseconds().max(0) as u64)
+            }
+            _ => None,
+        };
+        self.report(Report::Finished {
+            key: call.key,
+            end: Box::new(CallEnd {
+                outcome: ending.outcome,
+                lead_state,
+                dialed_at: call.dialed_at,
+                ring_ms,
+                talk_ms,
+                detail,
+                problem: ending.problem,
+            }),
+        });
+    }
+
+    /// Picks up a call found in flight after a restart: still live, it is followed to
+    /// its end; gone, it ended while we were away and is `interrupted`.
+    pub async fn resume(self: Arc<Self>, mut job: ResumedCall) {
+        let record = &job.attempt;
+        let mut call = Call {
+            key: job.key,
+            campaign: record.campaign,
+            attempt: record.id,
+            lead: record.lead,
+            lead_attempts: job.lead_attempts,
+            room: record.room.clone(),
+            dialed_at: record.dialed_at.unwrap_or(record.created_at),
+            answered_at: record.answered_at,
+            settings: job.settings.clone(),
+            hang_up_requested: false,
+        };
+        let live = self.live_call_with_retries(&call.room).await;
+        let now = self.clock.now();
+        let status = live.as_ref().map(|l| l.status);
+        let detail = match status {
+            None => "gone after restart".to_string(),
+            Some(s) => format!("still live after restart ({s:?})").to_lowercase(),
+        };
+        let (store, attempt, campaign, text) = (
+            self.store.clone(),
+            call.attempt,
+            call.campaign,
+            detail.clone(),
+        );
+        let _ = store
+            .write(move |conn| {
+                crate::store::attempt_events::insert(
+                    conn,
+                    attempt,
+                    campaign,
+                    now,
+                    AttemptEventKind::Reconciled,
+                    &text,
+                    None,
+                )
+            })
+            .await;
+        self.report(Report::Noted {
+            key: call.key,
+            kind: AttemptEventKind::Reconciled,
+            at: now,
+            detail,
+        });
+        let ending = match status {
+            None | Some(LiveCallStatus::Hangup) => Ending::plain(Outcome::Interrupted, now),
+            Some(LiveCallStatus::Active | LiveCallStatus::Automation) => {
+                if call.answered_at.is_none() {
+                    self.advance(&mut call, AttemptState::Answered, now).await;
+                }
+                self.follow(&mut call, &mut job.signals).await
+            }
+            Some(_) => match self.wait_for_answer(&mut call, &mut job.signals).await {
+                Some(ending) => ending,
+                None => self.follow(&mut call, &mut job.signals).await,
+            },
+        };
+        self.finish(call, ending).await;
+    }
+
+    /// A resumed call that was still ringing: poll until it is answered or gone.
+    async fn wait_for_answer(
+        &self,
+        call: &mut Call,
+        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+    ) -> Option<Ending> {
+        let mut poll = tokio::time::interval(self.poll_interval);
+        loop {
+            tokio::select! {
+                signal = signals.recv() => match signal {
+                    Some(CallSignal::HangUp) => self.request_hang_up(call).await,
+                    Some(CallSignal::Progress(p)) => match p.kind {
+                        CallProgressKind::Ringing => self.advance(call, AttemptState::Ringing, p.at).await,
+                        CallProgressKind::Answered => {
+                            self.advance(call, AttemptState::Answered, p.at).await;
+                            return None;
+                        }
+                        CallProgressKind::Ended { disconnect_reason, .. } => {
+                            let outcome = outcome_of_disconnect(&disconnect_reason, call.hang_up_requested);
+                            return Some(Ending { disconnect_reason: Some(disconnect_reason), ..Ending::plain(outcome, p.at) });
+                        }
+                        CallProgressKind::RoomFinished => return Some(Ending::plain(Outcome::Interrupted, p.at)),
+                        CallProgressKind::Disposition { .. } => {}
+                    },
+                    None => std::future::pending::<()>().await,
+                },
+                _ = poll.tick() => match self.telephony.live_call(&call.room).await {
+                    Ok(None) => return Some(Ending::plain(Outcome::Interrupted, self.clock.now())),
+                    Ok(Some(live)) => match live.status {
+                        LiveCallStatus::Active | LiveCallStatus::Automation => {
+                            self.advance(call, AttemptState::Answered, self.clock.now()).await;
+                            return None;
+                        }
+                        LiveCallStatus::Ringing => self.advance(call, AttemptState::Ringing, self.clock.now()).await,
+                        LiveCallStatus::Hangup => return Some(Ending::plain(Outcome::Interrupted, self.clock.now())),
+                        _ => {}
+                    },
+                    Err(err) => tracing::debug!(room = %call.room, %err, "poll failed; will retry"),
+                },
+            }
+        }
+    }
+
+    async fn live_call_with_retries(&self, room: &str) -> Option<crate::telephony::LiveCall> {
+        let mut wait = self.poll_interval;
+        loop {
+            match self.telephony.live_call(room).await {
+                Ok(live) => return live,
+                Err(TelephonyError::Rejected { .. }) => return None,
+                Err(err) => {
+                    tracing::warn!(room, %err, "cannot check a call left in flight; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+}
+
+/// A call that had not been answered and left: what its disconnect reason tells.
+fn outcome_of_disconnect(reason: &str, hang_up_requested: bool) -> Outcome {
+    if hang_up_requested {
+        return Outcome::Canceled;
+    }
+    match reason {
+        "USER_UNAVAILABLE" => Outcome::NoAnswer,
+        "USER_REJECTED" => Outcome::Rejected,
+        "SIP_TRUNK_FAILURE" => Outcome::TrunkFailure,
+        _ => Outcome::Interrupted,
+    }
+}
+
+/// Carrier wording for "too many calls" (SIP 503 "flood", "limit exceeded").
+fn is_rate_text(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    ["flood", "limit", "rate", "too many"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
+/// The dial and (for explicit dispatch) the agent dispatch of one attempt.
+fn requests(job: &CallJob, started: &StartedAttempt) -> (DialRequest, Option<DispatchRequest>) {
+    let settings = &job.settings;
+    let lead = &started.lead;
+    let metadata = json!({
+        "campaign_id": job.campaign.0,
+        "lead_id": lead.id.0,
+        "attempt_id": started.attempt.0,
+        "attempt_number": started.number,
+        "phone": lead.phone,
+        "name": lead.name,
+        "variables": lead.variables,
+        "prompt": settings.prompt,
+    })
+    .to_string();
+    let dial = DialRequest {
+        campaign: job.campaign,
+        lead: lead.id,
+        attempt: started.attempt,
+        room: started.room.clone(),
+        participant_identity: format!("callee-{}", started.attempt.0),
+        participant_name: lead.name.clone().unwrap_or_else(|| lead.phone.clone()),
+        participant_metadata: metadata.clone(),
+        participant_attributes: crate::telephony::attributes::call_attributes(
+            job.campaign,
+            lead.id,
+            started.attempt,
+        ),
+        trunk_id: settings.trunk_id.clone(),
+        phone: lead.phone.clone(),
+        caller_id: settings.caller_id.clone(),
+        ringing_timeout: Duration::from_secs(settings.ringing_timeout_secs as u64),
+        max_call_duration: Duration::from_secs(settings.max_call_duration_secs as u64),
+        krisp: settings.krisp,
+        dtmf: settings.dtmf.clone(),
+        wait_until_answered: true,
+    };
+    let dispatch = (settings.dispatch == DispatchMode::Explicit).then(|| DispatchRequest {
+        room: started.room.clone(),
+        agent_name: settings.agent_name.clone(),
+        metadata,
+    });
+    (dial, dispatch)
+}

@@ -1,0 +1,178 @@
+//! When the next dial may start: a campaign's `call_delay_ms` between its dial starts,
+//! and each trunk's calls-per-second budget shared by every campaign on it, slowed down
+//! when the carrier says it is over its limit and eased back as calls go through.
+
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The gap between dial starts of one campaign.
+#[derive(Debug, Clone)]
+pub struct CampaignPacer {
+    delay: Duration,
+    next: Option<Instant>,
+}
+
+impl CampaignPacer {
+    pub fn new(delay: Duration) -> Self {
+        Self { delay, next: None }
+    }
+
+    pub fn set_delay(&mut self, delay: Duration) {
+        self.delay = delay;
+    }
+
+    /// When the next dial may start (`None`: now).
+    pub fn ready_at(&self) -> Option<Instant> {
+        self.next
+    }
+
+    /// A dial started at `now`. The next one is due `delay` after the previous slot
+    /// start rather than after `now`, so a late wake-up does not push every later dial
+    /// back (pacing stays accurate on average), but never earlier than `now`.
+    pub fn started(&mut self, now: Instant) {
+        self.next = Some(next_on_grid(self.next, self.delay, now));
+    }
+}
+
+/// The next start after one at `now`: `delay` after the previous due time while we are
+/// on its grid (a late wake-up does not push every later dial back), `delay` after
+/// `now` after an idle spell.
+fn next_on_grid(previous_due: Option<Instant>, delay: Duration, now: Instant) -> Instant {
+    match previous_due {
+        Some(due) if now < due + delay => due + delay,
+        _ => now + delay,
+    }
+}
+
+/// Slowest and fastest a throttled trunk goes, and how quickly it recovers.
+const THROTTLE_FIRST_GAP: Duration = Duration::from_millis(50);
+const THROTTLE_MAX_GAP: Duration = Duration::from_secs(5);
+/// Below this a throttled trunk is back to its budget.
+const THROTTLE_FLOOR: Duration = Duration::from_millis(5);
+/// Each dial that goes through without a carrier rejection shortens the gap by 1/20.
+const RECOVERY_DIVISOR: u32 = 20;
+
+#[derive(Debug, Clone)]
+struct TrunkBudget {
+    /// From the configured calls per second; zero when unlimited.
+    base_gap: Duration,
+    /// The gap in force: the base gap, or longer after carrier rejections.
+    gap: Duration,
+    next: Option<Instant>,
+}
+
+/// Per-trunk calls-per-second budgets.
+#[derive(Debug, Clone, Default)]
+pub struct TrunkPacer {
+    configured_cps: HashMap<String, f64>,
+    trunks: HashMap<String, TrunkBudget>,
+}
+
+impl TrunkPacer {
+    pub fn new(configured_cps: HashMap<String, f64>) -> Self {
+        Self {
+            configured_cps,
+            trunks: HashMap::new(),
+        }
+    }
+
+    fn budget(&mut self, trunk: &str) -> &mut TrunkBudget {
+        let cps = self.configured_cps.get(trunk).copied();
+        self.trunks.entry(trunk.to_string()).or_insert_with(|| {
+            let base_gap = match cps {
+                Some(cps) if cps > 0.0 => Duration::from_secs_f64(1.0 / cps),
+                _ => Duration::ZERO,
+            };
+            TrunkBudget {
+                base_gap,
+                gap: base_gap,
+                next: None,
+            }
+        })
+    }
+
+    pub fn ready_at(&mut self, trunk: &str) -> Option<Instant> {
+        self.budget(trunk).next
+    }
+
+    pub fn started(&mut self, trunk: &str, now: Instant) {
+        let budget = self.budget(trunk);
+        if budget.gap.is_zero() {
+            return;
+        }
+        budget.next = Some(next_on_grid(budget.next, budget.gap, now));
+        // A call that starts fine eases a throttled trunk back toward its budget.
+        if budget.gap > budget.base_gap {
+            let eased = budget.gap - budget.gap / RECOVERY_DIVISOR;
+            budget.gap = eased.max(budget.base_gap);
+            if budget.gap < THROTTLE_FLOOR {
+                budget.gap = budget.base_gap;
+            }
+        }
+    }
+
+    /// The carrier refused a call for being over its rate: double the gap.
+    pub fn carrier_limited(&mut self, trunk: &str, now: Instant) {
+        let budget = self.budget(trunk);
+        budget.gap = (budget.gap * 2)
+            .max(THROTTLE_FIRST_GAP)
+            .min(THROTTLE_MAX_GAP.max(budget.base_gap));
+        budget.next = Some(now + budget.gap);
+    }
+
+    /// The gap in force on a trunk.
+    #[cfg(test)]
+    pub fn gap(&mut self, trunk: &str) -> Duration {
+        self.budget(trunk).gap
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn campaign_dials_are_spaced_by_the_delay_without_drift() {
+        let mut pacer = CampaignPacer::new(Duration::from_millis(100));
+        let t0 = Instant::now();
+        pacer.started(t0);
+        assert_eq!(pacer.ready_at(), Some(t0 + Duration::from_millis(100)));
+        // Woken 3 ms late: the next one is still due on the 100 ms grid.
+        pacer.started(t0 + Duration::from_millis(103));
+        assert_eq!(pacer.ready_at(), Some(t0 + Duration::from_millis(200)));
+        // After a long idle gap the grid restarts from now.
+        pacer.started(t0 + Duration::from_secs(10));
+        assert_eq!(
+            pacer.ready_at(),
+            Some(t0 + Duration::from_secs(10) + Duration::from_millis(100))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn trunks_share_a_budget_and_slow_down_on_carrier_limits() {
+        let mut pacer = TrunkPacer::new([("ST_a".to_string(), 10.0)].into_iter().collect());
+        let now = Instant::now();
+        assert_eq!(pacer.ready_at("ST_a"), None);
+        pacer.started("ST_a", now);
+        assert_eq!(
+            pacer.ready_at("ST_a"),
+            Some(now + Duration::from_millis(100))
+        );
+        pacer.carrier_limited("ST_a", now);
+        assert_eq!(pacer.gap("ST_a"), Duration::from_millis(200));
+        for _ in 0..200 {
+            pacer.started("ST_a", now);
+        }
+        assert_eq!(
+            pacer.gap("ST_a"),
+            Duration::from_millis(100),
+            "recovers to its budget"
+        );
+        // An unlimited trunk is throttled only after a rejection.
+        pacer.started("ST_b", now);
+        assert_eq!(pacer.ready_at("ST_b"), None);
+        pacer.carrier_limited("ST_b", now);
+        assert_eq!(pacer.gap("ST_b"), THROTTLE_FIRST_GAP);
+    }
+}

@@ -1,0 +1,115 @@
+//! What becomes of a lead after one of its calls ended: the campaign's retry policy
+//! (`max_attempts`, `retry_delay_secs`, `retry_on`) as one pure function.
+
+use crate::domain::{CampaignSettings, LeadState, Outcome};
+use chrono::{DateTime, Duration, Utc};
+
+/// The lead's next state, and when it is due again for `RetryWait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeadNext {
+    pub state: LeadState,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// `attempts` is the lead's count of counted attempts including the one that ended.
+///
+/// - an infrastructure failure (`not_placed`) spent nothing: back to `pending`;
+/// - answered: `done`; a number that does not exist: `invalid`;
+/// - an outcome in `retry_on`, or a call cut off by a crash (`interrupted`), is retried
+///   after `retry_delay_secs` while attempts remain, else the lead is `exhausted`;
+/// - anything else (rejected, error, canceled by the operator) ends the lead: `done`.
+pub fn after_call(
+    settings: &CampaignSettings,
+    outcome: Outcome,
+    attempts: u32,
+    now: DateTime<Utc>,
+) -> LeadNext {
+    let state = match outcome {
+        Outcome::NotPlaced => LeadState::Pending,
+        Outcome::Completed => LeadState::Done,
+        Outcome::InvalidNumber => LeadState::Invalid,
+        o if settings.retry_on.contains(&o) || o == Outcome::Interrupted => {
+            if attempts < settings.max_attempts {
+                LeadState::RetryWait
+            } else {
+                LeadState::Exhausted
+            }
+        }
+        _ => LeadState::Done,
+    };
+    let due_at = (state == LeadState::RetryWait).then(|| {
+        now + Duration::seconds(settings.retry_delay_secs.min(i64::MAX as u64 / 1000) as i64)
+    });
+    LeadNext { state, due_at }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn settings() -> CampaignSettings {
+        CampaignSettings {
+            max_attempts: 3,
+            retry_delay_secs: 60,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn retryable_outcomes_wait_then_exhaust() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let next = after_call(&settings(), Outcome::NoAnswer, 1, now);
+        assert_eq!(
+            next,
+            LeadNext {
+                state: LeadState::RetryWait,
+                due_at: Some(now + Duration::seconds(60))
+            }
+        );
+        assert_eq!(
+            after_call(&settings(), Outcome::Busy, 3, now).state,
+            LeadState::Exhausted
+        );
+    }
+
+    #[test]
+    fn outcomes_outside_retry_on_end_the_lead() {
+        let now = Utc::now();
+        assert_eq!(
+            after_call(&settings(), Outcome::Rejected, 1, now).state,
+            LeadState::Done
+        );
+        assert_eq!(
+            after_call(&settings(), Outcome::Completed, 1, now).state,
+            LeadState::Done
+        );
+        assert_eq!(
+            after_call(&settings(), Outcome::InvalidNumber, 1, now).state,
+            LeadState::Invalid
+        );
+        let mut only_busy = settings();
+        only_busy.retry_on = [Outcome::Busy].into_iter().collect();
+        assert_eq!(
+            after_call(&only_busy, Outcome::NoAnswer, 1, now).state,
+            LeadState::Done
+        );
+    }
+
+    #[test]
+    fn infrastructure_failures_spend_nothing_and_interruptions_retry_within_the_limit() {
+        let now = Utc::now();
+        assert_eq!(
+            after_call(&settings(), Outcome::NotPlaced, 0, now).state,
+            LeadState::Pending
+        );
+        assert_eq!(
+            after_call(&settings(), Outcome::Interrupted, 2, now).state,
+            LeadState::RetryWait
+        );
+        assert_eq!(
+            after_call(&settings(), Outcome::Interrupted, 3, now).state,
+            LeadState::Exhausted
+        );
+    }
+}

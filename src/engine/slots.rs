@@ -1,0 +1,152 @@
+//! The calls in flight: one slot per call, found by its key (given when the slot is
+//! claimed, before the attempt row exists), its attempt id or its room.
+
+use crate::domain::{AttemptId, AttemptState, CampaignId, LeadId};
+use crate::engine::SlotView;
+use crate::telephony::CallProgress;
+use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet};
+use tokio::sync::mpsc;
+
+/// Identifies one call task from the moment its slot is claimed.
+pub type CallKey = u64;
+
+/// What the engine tells a call task.
+#[derive(Debug, Clone)]
+pub enum CallSignal {
+    /// LiveKit reported something about the call's room.
+    Progress(CallProgress),
+    /// The operator (or a stop) ends the call.
+    HangUp,
+}
+
+#[derive(Debug)]
+pub struct Slot {
+    pub campaign: CampaignId,
+    pub trunk: String,
+    pub lead: LeadId,
+    /// The lead's state before this call (pending or retry_wait), for the counts.
+    pub lead_state: crate::domain::LeadState,
+    pub lead_name: Option<String>,
+    pub phone: String,
+    /// Known once the write-ahead row is committed.
+    pub attempt: Option<AttemptId>,
+    pub room: Option<String>,
+    pub number: u32,
+    pub state: AttemptState,
+    pub dialed_at: DateTime<Utc>,
+    pub state_since: DateTime<Utc>,
+    pub signals: mpsc::UnboundedSender<CallSignal>,
+}
+
+impl Slot {
+    pub fn view(&self) -> Option<SlotView> {
+        Some(SlotView {
+            attempt: self.attempt?,
+            lead: self.lead,
+            lead_name: self.lead_name.clone(),
+            phone: self.phone.clone(),
+            attempt_number: self.number,
+            state: self.state,
+            dialed_at: self.dialed_at,
+            state_since: self.state_since,
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Slots {
+    slots: HashMap<CallKey, Slot>,
+    by_room: HashMap<String, CallKey>,
+    by_attempt: HashMap<AttemptId, CallKey>,
+    per_campaign: HashMap<CampaignId, usize>,
+    leads: HashSet<LeadId>,
+    next_key: CallKey,
+}
+
+impl Slots {
+    pub fn claim(&mut self, slot: Slot) -> CallKey {
+        self.next_key += 1;
+        let key = self.next_key;
+        *self.per_campaign.entry(slot.campaign).or_default() += 1;
+        self.leads.insert(slot.lead);
+        if let Some(attempt) = slot.attempt {
+            self.by_attempt.insert(attempt, key);
+        }
+        if let Some(room) = &slot.room {
+            self.by_room.insert(room.clone(), key);
+        }
+        self.slots.insert(key, slot);
+        key
+    }
+
+    /// The write-ahead row is committed: the call now has an attempt id and a room.
+    pub fn started(
+        &mut self,
+        key: CallKey,
+        attempt: AttemptId,
+        room: &str,
+        number: u32,
+        at: DateTime<Utc>,
+    ) {
+        if let Some(slot) = self.slots.get_mut(&key) {
+            slot.attempt = Some(attempt);
+            slot.room = Some(room.to_string());
+            slot.number = number;
+            slot.state = AttemptState::Dialing;
+            slot.dialed_at = at;
+            slot.state_since = at;
+            self.by_attempt.insert(attempt, key);
+            self.by_room.insert(room.to_string(), key);
+        }
+    }
+
+    pub fn release(&mut self, key: CallKey) -> Option<Slot> {
+        let slot = self.slots.remove(&key)?;
+        self.leads.remove(&slot.lead);
+        if let Some(n) = self.per_campaign.get_mut(&slot.campaign) {
+            *n = n.saturating_sub(1);
+        }
+        if let Some(attempt) = slot.attempt {
+            self.by_attempt.remove(&attempt);
+        }
+        if let Some(room) = &slot.room {
+            self.by_room.remove(room);
+        }
+        Some(slot)
+    }
+
+    pub fn get(&self, key: CallKey) -> Option<&Slot> {
+        self.slots.get(&key)
+    }
+
+    pub fn get_mut(&mut self, key: CallKey) -> Option<&mut Slot> {
+        self.slots.get_mut(&key)
+    }
+
+    pub fn by_room(&self, room: &str) -> Option<&Slot> {
+        self.by_room.get(room).and_then(|k| self.slots.get(k))
+    }
+
+    pub fn by_attempt(&self, attempt: AttemptId) -> Option<&Slot> {
+        self.by_attempt
+            .get(&attempt)
+            .and_then(|k| self.slots.get(k))
+    }
+
+    pub fn in_campaign(&self, campaign: CampaignId) -> usize {
+        self.per_campaign.get(&campaign).copied().unwrap_or(0)
+    }
+
+    pub fn total(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_dialing_lead(&self, lead: LeadId) -> bool {
+        self.leads.contains(&lead)
+    }
+
+    pub fn of_campaign(&self, campaign: CampaignId) -> impl Iterator<Item = &Slot> {
+        self.slots.values().filter(move |s| s.campaign == campaign)
+    }
+}

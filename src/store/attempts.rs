@@ -1,0 +1,453 @@
+//! Attempt rows: one per call. `begin` is the write-ahead step: the attempt is committed
+//! as `dialing` (and its lead as `dialing`) before LiveKit is asked to dial, after the
+//! last checks that must be fresh (still due, not on a do-not-call list, under the
+//! per-number daily limit). `finish` records the outcome and moves the lead on, in one
+//! transaction.
+
+use super::{attempt_events, from_millis, LeadRecord, StoreError, LEAD_COLUMNS};
+use crate::domain::{
+    AttemptEventKind, AttemptId, AttemptState, CampaignId, LeadId, LeadState, Outcome,
+};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::json;
+
+/// What `begin` needs to know.
+#[derive(Debug, Clone)]
+pub struct BeginAttempt {
+    pub campaign: CampaignId,
+    pub lead: LeadId,
+    pub now: DateTime<Utc>,
+    pub room_prefix: String,
+    /// Counted attempts to one number per day, across campaigns.
+    pub per_number_limit: u32,
+    /// Start of the lead's local day, for that limit.
+    pub number_day_start: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Begun {
+    Started(StartedAttempt),
+    /// The number is on a do-not-call list: the lead is now `dnc`, nothing was dialled.
+    OnDnc,
+    /// The number had its calls for today; the lead is untouched.
+    NumberLimitReached,
+    /// The lead is no longer waiting to be dialled (another path moved it on).
+    NotDialable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartedAttempt {
+    pub attempt: AttemptId,
+    /// 1 for the lead's first counted attempt.
+    pub number: u32,
+    pub room: String,
+    /// The lead as it was when dialling began (its `attempts` before this call).
+    pub lead: LeadRecord,
+    pub dialed_at: DateTime<Utc>,
+}
+
+/// The write-ahead step. Every check and the insert run in one transaction on the
+/// writer thread, so two dials of one lead can never both pass.
+pub fn begin(conn: &Connection, req: &BeginAttempt) -> Result<Begun, StoreError> {
+    let lead = conn
+        .prepare_cached(&format!(
+            "SELECT {LEAD_COLUMNS} FROM leads WHERE id = ?1 AND campaign_id = ?2"
+        ))?
+        .query_row(params![req.lead.0, req.campaign.0], LeadRecord::from_row)
+        .optional()?
+        .transpose()?;
+    let Some(lead) = lead else {
+        return Ok(Begun::NotDialable);
+    };
+    let due = match lead.state {
+        LeadState::Pending => true,
+        LeadState::RetryWait => lead.next_attempt_at.is_none_or(|at| at <= req.now),
+        _ => false,
+    };
+    if !due {
+        return Ok(Begun::NotDialable);
+    }
+    if super::dnc::is_blocked(conn, &lead.phone, req.campaign)? {
+        set_lead_state(conn, lead.id, LeadState::Dnc)?;
+        return Ok(Begun::OnDnc);
+    }
+    let today: u32 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM attempts WHERE phone = ?1 AND counted = 1 AND dialed_at >= ?2",
+        )?
+        .query_row(
+            params![lead.phone, req.number_day_start.timestamp_millis()],
+            |r| r.get(0),
+        )?;
+    if today >= req.per_number_limit {
+        return Ok(Begun::NumberLimitReached);
+    }
+    let now = req.now.timestamp_millis();
+    let number = lead.attempts + 1;
+    conn.prepare_cached(
+        "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at, dialed_at)
+         VALUES (?1, ?2, ?3, ?4, 'dialing', '', ?5, ?5)",
+    )?
+    .execute(params![req.campaign.0, lead.id.0, number, lead.phone, now])?;
+    let attempt = AttemptId(conn.last_insert_rowid());
+    let room = crate::telephony::room_name(&req.room_prefix, req.campaign, attempt);
+    conn.prepare_cached("UPDATE attempts SET room = ?2 WHERE id = ?1")?
+        .execute(params![attempt.0, room])?;
+    conn.prepare_cached("UPDATE leads SET state = 'dialing' WHERE id = ?1")?
+        .execute([lead.id.0])?;
+    let detail = format!("attempt {number} to {}", lead.phone);
+    attempt_events::insert(
+        conn,
+        attempt,
+        req.campaign,
+        req.now,
+        AttemptEventKind::Queued,
+        &detail,
+        None,
+    )?;
+    attempt_events::insert(
+        conn,
+        attempt,
+        req.campaign,
+        req.now,
+        AttemptEventKind::Dialing,
+        &room,
+        None,
+    )?;
+    Ok(Begun::Started(StartedAttempt {
+        attempt,
+        number,
+        room,
+        lead,
+        dialed_at: req.now,
+    }))
+}
+
+fn set_lead_state(conn: &Connection, lead: LeadId, state: LeadState) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE leads SET state = ?2 WHERE id = ?1")?
+        .execute(params![lead.0, state.as_str()])?;
+    Ok(())
+}
+
+/// What LiveKit answered when the dial went through.
+#[derive(Debug, Clone, Default)]
+pub struct CallIds {
+    pub participant_sid: Option<String>,
+    pub participant_identity: Option<String>,
+    pub sip_call_id: Option<String>,
+}
+
+pub fn set_call_ids(
+    conn: &Connection,
+    attempt: AttemptId,
+    ids: &CallIds,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE attempts SET participant_sid = coalesce(?2, participant_sid),
+             participant_identity = coalesce(?3, participant_identity), sip_call_id = coalesce(?4, sip_call_id)
+         WHERE id = ?1",
+    )?
+    .execute(params![attempt.0, ids.participant_sid, ids.participant_identity, ids.sip_call_id])?;
+    Ok(())
+}
+
+/// Moves a live attempt to `ringing` or `answered` at LiveKit's time `at`. Returns
+/// false (and writes nothing) when the attempt is already past that step.
+pub fn advance(
+    conn: &Connection,
+    attempt: AttemptId,
+    campaign: CampaignId,
+    next: AttemptState,
+    at: DateTime<Utc>,
+    detail: &str,
+) -> Result<bool, StoreError> {
+    let current = state_of(conn, attempt)?;
+    if !current.can_become(next) {
+        return Ok(false);
+    }
+    let (column, kind) = match next {
+        AttemptState::Ringing => ("ringing_at", AttemptEventKind::Ringing),
+        AttemptState::Answered => ("answered_at", AttemptEventKind::Answered),
+        other => {
+            return Err(StoreError::Rejected(format!(
+                "`advance` cannot move an attempt to {other}"
+            )))
+        }
+    };
+    conn.prepare_cached(&format!(
+        "UPDATE attempts SET state = ?2, {column} = ?3 WHERE id = ?1"
+    ))?
+    .execute(params![attempt.0, next.as_str(), at.timestamp_millis()])?;
+    attempt_events::insert(conn, attempt, campaign, at, kind, detail, None)?;
+    Ok(true)
+}
+
+fn state_of(conn: &Connection, attempt: AttemptId) -> Result<AttemptState, StoreError> {
+    let state: String = conn
+        .prepare_cached("SELECT state FROM attempts WHERE id = ?1")?
+        .query_row([attempt.0], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("attempt {attempt}")))?;
+    state
+        .parse()
+        .map_err(|e| StoreError::corrupt(format!("state of attempt {attempt}"), e))
+}
+
+pub fn set_dispatch(
+    conn: &Connection,
+    attempt: AttemptId,
+    campaign: CampaignId,
+    dispatch_id: &str,
+    agent: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE attempts SET dispatch_id = ?2 WHERE id = ?1")?
+        .execute(params![attempt.0, dispatch_id])?;
+    attempt_events::insert(
+        conn,
+        attempt,
+        campaign,
+        at,
+        AttemptEventKind::AgentDispatched,
+        agent,
+        Some(&json!({ "dispatch_id": dispatch_id })),
+    )
+}
+
+pub fn set_disposition(
+    conn: &Connection,
+    attempt: AttemptId,
+    campaign: CampaignId,
+    disposition: &str,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE attempts SET disposition = ?2 WHERE id = ?1")?
+        .execute(params![attempt.0, disposition])?;
+    let data = note.map(|n| json!({ "note": n }));
+    attempt_events::insert(
+        conn,
+        attempt,
+        campaign,
+        at,
+        AttemptEventKind::Disposition,
+        disposition,
+        data.as_ref(),
+    )
+}
+
+/// How a call ended, and what becomes of its lead.
+#[derive(Debug, Clone)]
+pub struct FinishAttempt {
+    pub attempt: AttemptId,
+    pub campaign: CampaignId,
+    pub lead: LeadId,
+    pub outcome: Outcome,
+    pub ended_at: DateTime<Utc>,
+    pub sip_status_code: Option<i32>,
+    pub sip_status: Option<String>,
+    pub twirp_code: Option<String>,
+    pub disconnect_reason: Option<String>,
+    pub error: Option<String>,
+    pub lead_state: LeadState,
+    pub lead_due_at: Option<DateTime<Utc>>,
+}
+
+/// Ends the attempt and moves its lead on. A number put on a do-not-call list while
+/// the call was live sends the lead to `dnc` instead of back to the queue. Returns the
+/// lead's new state, or `None` if the attempt had already ended (nothing written).
+pub fn finish(conn: &Connection, end: &FinishAttempt) -> Result<Option<LeadState>, StoreError> {
+    if state_of(conn, end.attempt)?.is_terminal() {
+        return Ok(None);
+    }
+    let counted = end.outcome.counts_as_attempt();
+    conn.prepare_cached(
+        "UPDATE attempts SET state = ?2, counted = ?3, ended_at = ?4, sip_status_code = ?5, sip_status = ?6,
+             twirp_code = ?7, disconnect_reason = ?8, error = ?9
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        end.attempt.0,
+        end.outcome.as_str(),
+        counted,
+        end.ended_at.timestamp_millis(),
+        end.sip_status_code,
+        end.sip_status,
+        end.twirp_code,
+        end.disconnect_reason,
+        end.error
+    ])?;
+    let data = json!({
+        "outcome": end.outcome.as_str(),
+        "sip_status_code": end.sip_status_code,
+        "sip_status": end.sip_status,
+        "twirp_code": end.twirp_code,
+        "disconnect_reason": end.disconnect_reason,
+        "error": end.error,
+    });
+    let kind = if end.outcome == Outcome::NotPlaced {
+        AttemptEventKind::InfrastructureError
+    } else {
+        AttemptEventKind::Ended
+    };
+    let detail = describe_end(end);
+    attempt_events::insert(
+        conn,
+        end.attempt,
+        end.campaign,
+        end.ended_at,
+        kind,
+        &detail,
+        Some(&data),
+    )?;
+
+    let phone: String = conn
+        .prepare_cached("SELECT phone FROM leads WHERE id = ?1")?
+        .query_row([end.lead.0], |r| r.get(0))?;
+    let mut state = end.lead_state;
+    if state.is_open() && super::dnc::is_blocked(conn, &phone, end.campaign)? {
+        state = LeadState::Dnc;
+    }
+    conn.prepare_cached(
+        "UPDATE leads SET state = ?2, attempts = attempts + ?3, next_attempt_at = ?4,
+             last_outcome = CASE WHEN ?3 = 1 THEN ?5 ELSE last_outcome END
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        end.lead.0,
+        state.as_str(),
+        counted as i64,
+        end.lead_due_at.map(|t| t.timestamp_millis()),
+        end.outcome.as_str()
+    ])?;
+    Ok(Some(state))
+}
+
+/// One line for the timeline: the outcome with its SIP status and cause.
+pub fn describe_end(end: &FinishAttempt) -> String {
+    let mut text = end.outcome.to_string();
+    if let Some(code) = end.sip_status_code {
+        text.push_str(&format!(" (SIP {code}"));
+        if let Some(status) = end.sip_status.as_deref().filter(|s| !s.is_empty()) {
+            text.push_str(&format!(" {status}"));
+        }
+        text.push(')');
+    }
+    if let Some(reason) = end.disconnect_reason.as_deref() {
+        text.push_str(&format!(", {reason}"));
+    }
+    if let Some(error) = end.error.as_deref() {
+        text.push_str(&format!(": {error}"));
+    }
+    text
+}
+
+/// An attempt as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRecord {
+    pub id: AttemptId,
+    pub campaign: CampaignId,
+    pub lead: LeadId,
+    pub number: u32,
+    pub phone: String,
+    pub state: AttemptState,
+    pub room: String,
+    pub sip_status_code: Option<i32>,
+    pub twirp_code: Option<String>,
+    pub disposition: Option<String>,
+    pub counted: bool,
+    pub created_at: DateTime<Utc>,
+    pub dialed_at: Option<DateTime<Utc>>,
+    pub ringing_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+const ATTEMPT_COLUMNS: &str =
+    "id, campaign_id, lead_id, number, phone, state, room, sip_status_code, twirp_code, \
+     disposition, counted, created_at, dialed_at, ringing_at, answered_at, ended_at";
+
+impl AttemptRecord {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<AttemptRecord, StoreError>> {
+        let id = AttemptId(row.get(0)?);
+        let state: String = row.get(5)?;
+        let time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+            Ok(row.get::<_, Option<i64>>(i)?.map(from_millis))
+        };
+        let record = AttemptRecord {
+            id,
+            campaign: CampaignId(row.get(1)?),
+            lead: LeadId(row.get(2)?),
+            number: row.get(3)?,
+            phone: row.get(4)?,
+            state: AttemptState::Queued,
+            room: row.get(6)?,
+            sip_status_code: row.get(7)?,
+            twirp_code: row.get(8)?,
+            disposition: row.get(9)?,
+            counted: row.get(10)?,
+            created_at: from_millis(row.get(11)?),
+            dialed_at: time(12)?,
+            ringing_at: time(13)?,
+            answered_at: time(14)?,
+            ended_at: time(15)?,
+        };
+        Ok(match state.parse() {
+            Ok(state) => Ok(AttemptRecord { state, ..record }),
+            Err(e) => Err(StoreError::corrupt(format!("state of attempt {id}"), e)),
+        })
+    }
+
+    pub fn get(conn: &Connection, id: AttemptId) -> Result<AttemptRecord, StoreError> {
+        conn.prepare_cached(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE id = ?1"
+        ))?
+        .query_row([id.0], Self::from_row)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("attempt {id}")))?
+    }
+
+    /// Every attempt of a campaign, oldest first.
+    pub fn for_campaign(
+        conn: &Connection,
+        campaign: CampaignId,
+    ) -> Result<Vec<AttemptRecord>, StoreError> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE campaign_id = ?1 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([campaign.0], Self::from_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Attempts that never reached an outcome: in flight, or cut off by a crash.
+    pub fn in_flight(conn: &Connection) -> Result<Vec<AttemptRecord>, StoreError> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE state IN ('queued', 'dialing', 'ringing', 'answered') ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([], Self::from_row)?;
+        rows.map(|r| r?).collect()
+    }
+}
+
+/// Counted attempts of a campaign started since `since` (the daily cap).
+pub fn counted_since(
+    conn: &Connection,
+    campaign: CampaignId,
+    since: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let count: i64 = conn
+        .prepare_cached("SELECT count(*) FROM attempts WHERE campaign_id = ?1 AND counted = 1 AND dialed_at >= ?2")?
+        .query_row(params![campaign.0, since.timestamp_millis()], |r| r.get(0))?;
+    Ok(count as u64)
+}
+
+/// A crash left leads `dialing` with no attempt in flight (should not happen, as both
+/// change in one transaction; this keeps a damaged file from stalling a campaign).
+pub fn release_orphaned_leads(conn: &Connection) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "UPDATE leads SET state = 'pending' WHERE state = 'dialing' AND NOT EXISTS (
+             SELECT 1 FROM attempts a WHERE a.lead_id = leads.id AND a.state IN ('queued', 'dialing', 'ringing', 'answered'))",
+        [],
+    )?)
+}

@@ -1,0 +1,210 @@
+//! The dialling order: which leads of a campaign are next. Pending leads by priority,
+//! then import order; retries once due. Only leads whose calling window is open are
+//! returned (the caller names the open zones), so a campaign never waits behind leads
+//! in a zone that is asleep. Each query reads a small page; leads stay in SQLite.
+
+use super::{from_millis, LeadRecord, StoreError, LEAD_COLUMNS};
+use crate::domain::{CampaignId, LeadState};
+use crate::engine::LeadCounts;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection};
+
+/// Which leads may be called now, by their `timezone` column.
+#[derive(Debug, Clone, Default)]
+pub struct OpenZones {
+    /// Zone names (as stored) whose calling window is open now.
+    pub names: Vec<String>,
+    /// Leads with no zone of their own use the campaign's; true when that is open.
+    pub unzoned: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueQuery {
+    pub campaign: CampaignId,
+    pub now: DateTime<Utc>,
+    pub open: OpenZones,
+    pub limit: u32,
+}
+
+/// A page of the queue and what the scheduler needs to know about the rest.
+#[derive(Debug, Clone, Default)]
+pub struct QueuePage {
+    /// Callable now, in dialling order: due retries and pending leads by priority.
+    pub leads: Vec<LeadRecord>,
+    /// Some lead is pending, waiting for a retry or being dialled.
+    pub any_open: bool,
+    /// Some lead is pending or due but in a zone whose window is closed.
+    pub any_waiting_for_window: bool,
+    /// The earliest retry not yet due.
+    pub next_retry_at: Option<DateTime<Utc>>,
+}
+
+const ZONE_FILTER: &str =
+    "(timezone IN (SELECT value FROM json_each(?2)) OR (?3 AND (timezone IS NULL OR timezone NOT IN (SELECT value FROM json_each(?4)))))";
+
+/// Reads the next `limit` callable leads. `known_zones` are every zone name of the
+/// campaign's open leads; a name outside it (a bad CSV cell) follows the campaign zone.
+pub fn next_page(
+    conn: &Connection,
+    query: &QueueQuery,
+    known_zones: &[String],
+) -> Result<QueuePage, StoreError> {
+    let open = serde_json::to_string(&query.open.names)
+        .map_err(|e| StoreError::corrupt("zone list", e))?;
+    let known =
+        serde_json::to_string(known_zones).map_err(|e| StoreError::corrupt("zone list", e))?;
+    let now = query.now.timestamp_millis();
+    let read = |sql: &str| -> Result<Vec<LeadRecord>, StoreError> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(
+            params![
+                query.campaign.0,
+                open,
+                query.open.unzoned,
+                known,
+                now,
+                query.limit
+            ],
+            LeadRecord::from_row,
+        )?;
+        rows.map(|r| r?).collect()
+    };
+    let retries = read(&format!(
+        "SELECT {LEAD_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait' AND next_attempt_at <= ?5
+             AND {ZONE_FILTER} ORDER BY priority DESC, next_attempt_at LIMIT ?6"
+    ))?;
+    let pending = read(&format!(
+        "SELECT {LEAD_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'pending'
+             AND {ZONE_FILTER} ORDER BY priority DESC, id LIMIT ?6"
+    ))?;
+    let mut leads = merge_by_priority(retries, pending);
+    leads.truncate(query.limit as usize);
+
+    let any_open: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM leads WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait', 'dialing'))",
+        )?
+        .query_row([query.campaign.0], |r| r.get(0))?;
+    let any_waiting_for_window = leads.is_empty()
+        && conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM leads WHERE campaign_id = ?1 AND (state = 'pending'
+                     OR (state = 'retry_wait' AND next_attempt_at <= ?2)))",
+            )?
+            .query_row(params![query.campaign.0, now], |r| r.get(0))?;
+    let next_retry_at: Option<i64> = conn
+        .prepare_cached(
+            "SELECT min(next_attempt_at) FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait' AND next_attempt_at > ?2",
+        )?
+        .query_row(params![query.campaign.0, now], |r| r.get(0))?;
+    Ok(QueuePage {
+        leads,
+        any_open,
+        any_waiting_for_window,
+        next_retry_at: next_retry_at.map(from_millis),
+    })
+}
+
+/// Due retries go first among leads of equal priority: they have waited already.
+fn merge_by_priority(retries: Vec<LeadRecord>, pending: Vec<LeadRecord>) -> Vec<LeadRecord> {
+    let mut merged = Vec::with_capacity(retries.len() + pending.len());
+    let (mut r, mut p) = (
+        retries.into_iter().peekable(),
+        pending.into_iter().peekable(),
+    );
+    loop {
+        let take_retry = match (r.peek(), p.peek()) {
+            (Some(a), Some(b)) => a.priority >= b.priority,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return merged,
+        };
+        merged.extend(if take_retry { r.next() } else { p.next() });
+    }
+}
+
+/// The zone names of a campaign's leads that may still be dialled.
+pub fn zones(conn: &Connection, campaign: CampaignId) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT timezone FROM leads WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait') AND timezone IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([campaign.0], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Leads of a campaign by state.
+pub fn lead_counts(conn: &Connection, campaign: CampaignId) -> Result<LeadCounts, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT state, count(*) FROM leads WHERE campaign_id = ?1 GROUP BY state",
+    )?;
+    let mut rows = stmt.query([campaign.0])?;
+    let mut counts = LeadCounts::default();
+    while let Some(row) = rows.next()? {
+        let state: String = row.get(0)?;
+        let n = row.get::<_, i64>(1)? as u64;
+        let state: LeadState = state
+            .parse()
+            .map_err(|e| StoreError::corrupt("lead state", e))?;
+        *count_of(&mut counts, state) += n;
+    }
+    Ok(counts)
+}
+
+pub fn count_of(counts: &mut LeadCounts, state: LeadState) -> &mut u64 {
+    match state {
+        LeadState::Pending => &mut counts.pending,
+        LeadState::Dialing => &mut counts.dialing,
+        LeadState::Done => &mut counts.done,
+        LeadState::RetryWait => &mut counts.retry_wait,
+        LeadState::Exhausted => &mut counts.exhausted,
+        LeadState::Dnc => &mut counts.dnc,
+        LeadState::Invalid => &mut counts.invalid,
+    }
+}
+
+/// Puts a lead back in the queue at once (the operator's "retry now").
+pub fn requeue_now(
+    conn: &Connection,
+    lead: crate::domain::LeadId,
+) -> Result<LeadRecord, StoreError> {
+    let record = LeadRecord::get(conn, lead)?;
+    record
+        .state
+        .transition(LeadState::Pending)
+        .map_err(|e| StoreError::Rejected(e.to_string()))?;
+    conn.execute(
+        "UPDATE leads SET state = 'pending', next_attempt_at = NULL WHERE id = ?1",
+        [lead.0],
+    )?;
+    LeadRecord::get(conn, lead)
+}
+
+/// Marks every lead with `phone` (in `campaign`, or in all campaigns) that is not in a
+/// call as `dnc`; a lead in a call is marked when the call ends. Returns the leads changed.
+pub fn mark_dnc(
+    conn: &Connection,
+    phone: &str,
+    campaign: Option<CampaignId>,
+) -> Result<Vec<(CampaignId, crate::domain::LeadId, LeadState)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT campaign_id, id, state FROM leads WHERE phone = ?1 AND (?2 IS NULL OR campaign_id = ?2)
+             AND state IN ('pending', 'retry_wait', 'done', 'exhausted', 'invalid')",
+    )?;
+    let rows = stmt.query_map(params![phone, campaign.map(|c| c.0)], |r| {
+        Ok((
+            CampaignId(r.get(0)?),
+            crate::domain::LeadId(r.get(1)?),
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut changed = Vec::new();
+    for row in rows {
+        let (campaign, lead, state) = row?;
+        let state: LeadState = state
+            .parse()
+            .map_err(|e| StoreError::corrupt("lead state", e))?;
+        conn.execute("UPDATE leads SET state = 'dnc' WHERE id = ?1", [lead.0])?;
+        changed.push((campaign, lead, state));
+    }
+    Ok(changed)
+}
