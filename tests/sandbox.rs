@@ -746,21 +746,29 @@ async fn tokens_are_checked_like_livekit() {
 
 /// A token that expired two minutes ago, beyond the 60 s leeway.
 fn expired_token(key: &str, secret: &str) -> String {
-    use base64::Engine;
-    use hmac_free::sign_hs256;
-    let now = std::time::SystemTime::now()
+    let now = unix_now();
+    forge_token(
+        secret,
+        serde_json::json!({"iss": key, "exp": now - 120, "nbf": now - 600, "video": {"roomList": true}}),
+    )
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_secs();
-    let claims = serde_json::json!({"iss": key, "exp": now - 120, "nbf": now - 600, "video": {"roomList": true}});
+        .as_secs()
+}
+
+/// Signs arbitrary claims with HS256, for tokens AccessToken refuses to make.
+fn forge_token(secret: &str, claims: serde_json::Value) -> String {
+    use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let header = b64.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = b64.encode(claims.to_string());
     let signing_input = format!("{header}.{payload}");
-    format!(
-        "{signing_input}.{}",
-        b64.encode(sign_hs256(secret.as_bytes(), signing_input.as_bytes()))
-    )
+    let signature = hmac_free::sign_hs256(secret.as_bytes(), signing_input.as_bytes());
+    format!("{signing_input}.{}", b64.encode(signature))
 }
 
 /// HMAC-SHA256 from sha2, to forge an expired token without another crate.

@@ -1,6 +1,36 @@
 //! What the sandbox simulates: keys, trunks, how calls turn out, how long they take, and
 //! which faults to inject. Every field has a default, so an empty TOML table is a valid
 //! sandbox; unknown fields are rejected so a typo never silently changes a simulation.
+//!
+//! ```toml
+//! [sandbox]
+//! time_scale = 1.0            # 0.1 plays a 60 s call in 6 s
+//! seed = 7
+//! max_calls_per_trunk = 10    # the carrier refuses more with 503 (or 429, see trunk_limit_error)
+//! webhook_url = "http://127.0.0.1:8089/livekit"
+//! ring = { min = 3.0, max = 20.0 }
+//! talk = { min = 20.0, max = 180.0 }
+//!
+//! [sandbox.outcomes]          # relative weights
+//! answer = 0.45
+//! voicemail = 0.15
+//! no_answer = 0.18
+//! busy = 0.08
+//!
+//! [sandbox.number_overrides."+15550000486"]
+//! outcome = "busy"
+//!
+//! [sandbox.faults]
+//! latency_ms = 50
+//! error_rate = 0.02           # 5xx: internal / unavailable
+//! rate_limit_rate = 0.01      # 429 resource_exhausted
+//! outage = { start_after_ms = 60000, duration_ms = 15000, mode = "refuse_connections" }
+//!
+//! [[sandbox.trunks]]
+//! sip_trunk_id = "ST_sandbox"
+//! name = "Sandbox trunk"
+//! numbers = ["+15550001000"]
+//! ```
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -347,6 +377,25 @@ mod tests {
         assert_eq!(config.outcomes.voicemail, 0.15);
         assert!(config.number_overrides.contains_key("+15550000486"));
         assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn the_documented_example_parses() {
+        let doc = include_str!("config.rs");
+        let example: String = doc
+            .lines()
+            .skip_while(|line| !line.starts_with("//! ```toml"))
+            .skip(1)
+            .take_while(|line| !line.starts_with("//! ```"))
+            .map(|line| line.trim_start_matches("//!").trim_start_matches(' '))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let table: toml::Table = toml::from_str(&example).unwrap();
+        let section = toml::to_string(&table["sandbox"]).unwrap();
+        let config: SandboxConfig = toml::from_str(&section).unwrap();
+        assert_eq!(config.max_calls_per_trunk, Some(10));
+        assert_eq!(config.faults.outage.unwrap().duration_ms, 15000);
+        assert!(config.number_overrides.contains_key("+15550000486"));
     }
 
     #[test]
