@@ -1,0 +1,227 @@
+//! Which header is which. Names are matched ignoring case, spaces, `_`, `-` and `.`,
+//! so `Phone Number`, `phone_number` and `PHONE-NUMBER` are the same column. Every
+//! column that is not the phone, the name, the priority or the time zone becomes a
+//! variable handed to the agent under its header as written.
+
+use super::ImportError;
+
+/// Headers taken for the phone column, most specific first.
+pub const PHONE_COLUMN_NAMES: &[&str] = &[
+    "phone",
+    "phonenumber",
+    "phoneno",
+    "phonenum",
+    "mobile",
+    "mobilenumber",
+    "mobilephone",
+    "mobileno",
+    "cell",
+    "cellphone",
+    "cellnumber",
+    "telephone",
+    "telephonenumber",
+    "tel",
+    "msisdn",
+    "e164",
+    "number",
+    "contactnumber",
+    "primaryphone",
+];
+const FULL_NAME: &[&str] = &[
+    "name",
+    "fullname",
+    "contactname",
+    "leadname",
+    "customername",
+];
+const FIRST_NAME: &[&str] = &["firstname", "first", "givenname", "forename"];
+const LAST_NAME: &[&str] = &["lastname", "last", "surname", "familyname"];
+const PRIORITY: &[&str] = &["priority", "prio"];
+const TIMEZONE: &[&str] = &["timezone", "tz", "zone", "tzid", "ianatimezone"];
+
+/// The header, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMap {
+    /// Header cells as written (trimmed).
+    pub headers: Vec<String>,
+    pub phone: usize,
+    /// A full-name column, or first and last name columns to join.
+    pub name: Option<usize>,
+    pub first_name: Option<usize>,
+    pub last_name: Option<usize>,
+    pub priority: Option<usize>,
+    pub timezone: Option<usize>,
+    /// `(column, key)` of every column handed to the agent. First and last names stay
+    /// variables too, so an agent can greet by first name.
+    pub variables: Vec<(usize, String)>,
+}
+
+fn fold(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The first header whose folded name is in `names`, preferring earlier names.
+fn find(folded: &[String], names: &[&str]) -> Option<usize> {
+    names
+        .iter()
+        .find_map(|name| folded.iter().position(|h| h == name))
+}
+
+impl ColumnMap {
+    pub fn from_headers(
+        headers: Vec<String>,
+        phone_column: Option<&str>,
+    ) -> Result<ColumnMap, ImportError> {
+        let folded: Vec<String> = headers.iter().map(|h| fold(h)).collect();
+        let phone = match phone_column {
+            Some(wanted) => {
+                let exact = headers.iter().position(|h| h == wanted.trim());
+                exact
+                    .or_else(|| folded.iter().position(|h| *h == fold(wanted)))
+                    .ok_or_else(|| ImportError::UnknownPhoneColumn {
+                        wanted: wanted.to_string(),
+                        found: headers.clone(),
+                    })?
+            }
+            None => {
+                find(&folded, PHONE_COLUMN_NAMES).ok_or_else(|| ImportError::NoPhoneColumn {
+                    found: headers.clone(),
+                })?
+            }
+        };
+        let other = |names: &[&str]| find(&folded, names).filter(|&i| i != phone);
+        let name = other(FULL_NAME);
+        let (first_name, last_name) = match name {
+            Some(_) => (None, None),
+            None => (other(FIRST_NAME), other(LAST_NAME)),
+        };
+        let priority = other(PRIORITY);
+        let timezone = other(TIMEZONE);
+        let consumed = [Some(phone), name, priority, timezone];
+        let mut variables: Vec<(usize, String)> = Vec::new();
+        for (i, header) in headers.iter().enumerate() {
+            if consumed.contains(&Some(i)) {
+                continue;
+            }
+            let base = if header.is_empty() {
+                format!("column_{}", i + 1)
+            } else {
+                header.clone()
+            };
+            let mut key = base.clone();
+            let mut n = 2;
+            while variables.iter().any(|(_, k)| *k == key) {
+                key = format!("{base}_{n}");
+                n += 1;
+            }
+            variables.push((i, key));
+        }
+        Ok(ColumnMap {
+            headers,
+            phone,
+            name,
+            first_name,
+            last_name,
+            priority,
+            timezone,
+            variables,
+        })
+    }
+
+    /// One line for the report: `phone=Mobile name=First Name+Last Name variables: plan, city`.
+    pub fn describe(&self) -> String {
+        let h = |i: usize| self.headers[i].as_str();
+        let mut parts = vec![format!("phone from `{}`", h(self.phone))];
+        match (self.name, self.first_name, self.last_name) {
+            (Some(n), _, _) => parts.push(format!("name from `{}`", h(n))),
+            (None, Some(f), Some(l)) => parts.push(format!("name from `{}` + `{}`", h(f), h(l))),
+            (None, Some(f), None) | (None, None, Some(f)) => {
+                parts.push(format!("name from `{}`", h(f)))
+            }
+            (None, None, None) => {}
+        }
+        if let Some(p) = self.priority {
+            parts.push(format!("priority from `{}`", h(p)));
+        }
+        match self.timezone {
+            Some(t) => parts.push(format!("time zone from `{}`", h(t))),
+            None => parts.push("time zone inferred from the number".into()),
+        }
+        if !self.variables.is_empty() {
+            let keys: Vec<&str> = self.variables.iter().map(|(_, k)| k.as_str()).collect();
+            parts.push(format!("variables {}", keys.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(headers: &[&str]) -> ColumnMap {
+        ColumnMap::from_headers(headers.iter().map(|s| s.to_string()).collect(), None).unwrap()
+    }
+
+    #[test]
+    fn common_spellings_find_the_phone_column() {
+        for header in [
+            "Phone",
+            "phone_number",
+            "Phone Number",
+            "MOBILE",
+            "Cell",
+            "msisdn",
+            "Tel.",
+            "number",
+        ] {
+            assert_eq!(map(&["id", header]).phone, 1, "{header}");
+        }
+        assert_eq!(
+            map(&["Number", "Mobile Phone"]).phone,
+            1,
+            "the more specific name wins"
+        );
+    }
+
+    #[test]
+    fn name_priority_timezone_and_the_rest_as_variables() {
+        let m = map(&[
+            "First Name",
+            "last_name",
+            "phone",
+            "Priority",
+            "TZ",
+            "plan",
+            "",
+        ]);
+        assert_eq!(
+            (m.name, m.first_name, m.last_name),
+            (None, Some(0), Some(1))
+        );
+        assert_eq!((m.priority, m.timezone), (Some(3), Some(4)));
+        let keys: Vec<&str> = m.variables.iter().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys, ["First Name", "last_name", "plan", "column_7"]);
+        let full = map(&["name", "first_name", "phone"]);
+        assert_eq!((full.name, full.first_name), (Some(0), None));
+    }
+
+    #[test]
+    fn a_missing_phone_column_names_what_was_found() {
+        let err = ColumnMap::from_headers(vec!["id".into(), "email".into()], None).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("`id`, `email`") && text.contains("--phone-column"),
+            "{text}"
+        );
+        let named =
+            ColumnMap::from_headers(vec!["id".into(), "Contact".into()], Some("contact")).unwrap();
+        assert_eq!(named.phone, 1);
+        let err = ColumnMap::from_headers(vec!["id".into()], Some("dial")).unwrap_err();
+        assert!(err.to_string().contains("no column `dial`"), "{err}");
+    }
+}

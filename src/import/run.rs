@@ -1,0 +1,308 @@
+//! The streaming loop. The caller's thread reads and checks rows; the store's writer
+//! thread inserts them in batches as they come, all inside one writer job, so the
+//! import is one transaction: it commits only when the last row is in, and a fatal
+//! error, a panic or a crash leaves the campaign untouched. While an import runs the
+//! writer does nothing else (about a second per 300,000 rows; see BENCHMARKS.md).
+
+use super::columns::ColumnMap;
+use super::rejects::RejectsFile;
+use super::report::{DuplicateRow, ImportProgress, ImportReport, MAX_LISTED_ROWS};
+use super::row::{decode, RowReader};
+use super::sniff::{sniff, SNIFF_BYTES};
+use super::ImportError;
+use crate::domain::CampaignId;
+use crate::phone::PhoneNormalizer;
+use crate::store::{ImportedLead, LeadFate, LeadImporter, Store, StoreError};
+use csv::{ByteRecord, ReaderBuilder};
+use rlibphonenumber::Region;
+use std::io::{Cursor, Read, Write};
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver};
+
+/// Rows handed to the writer at a time.
+const BATCH_ROWS: usize = 2048;
+/// Progress is reported this often.
+const PROGRESS_EVERY: u64 = 10_000;
+
+/// How to read the file. `Default` reads national numbers as US numbers.
+pub struct ImportOptions {
+    /// Region of numbers written without a country code.
+    pub region: Region,
+    /// Header of the phone column, when it is not one of the usual names.
+    pub phone_column: Option<String>,
+    /// Field delimiter; guessed from the header line when unset.
+    pub delimiter: Option<u8>,
+    /// Where to write the rejected rows as CSV (see `rejects.rs`).
+    pub rejects: Option<Box<dyn Write>>,
+    pub progress: Option<Box<dyn FnMut(ImportProgress)>>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            region: Region::US,
+            phone_column: None,
+            delimiter: None,
+            rejects: None,
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ImportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("region", &self.region)
+            .field("phone_column", &self.phone_column)
+            .field("delimiter", &self.delimiter.map(|d| d as char))
+            .field("rejects", &self.rejects.is_some())
+            .finish()
+    }
+}
+
+/// Imports the CSV at `path` into `campaign`. See [`import_csv`].
+pub fn import_csv_file(
+    store: &Store,
+    campaign: CampaignId,
+    path: &Path,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    import_csv(store, campaign, file, options)
+}
+
+/// Imports leads from CSV text into `campaign`, all or nothing. Rows that cannot be
+/// leads are rejected (and reported by line) without stopping the import; problems
+/// with the file itself are an `ImportError` and nothing is written. Blocking: from
+/// async code run it with `spawn_blocking`.
+pub fn import_csv(
+    store: &Store,
+    campaign: CampaignId,
+    mut source: impl Read,
+    mut options: ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let exists: bool = store.read_blocking(move |c| {
+        Ok(c.query_row(
+            "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = ?1)",
+            [campaign.0],
+            |r| r.get(0),
+        )?)
+    })?;
+    if !exists {
+        return Err(ImportError::NoSuchCampaign(campaign));
+    }
+
+    let mut prefix = Vec::with_capacity(SNIFF_BYTES);
+    (&mut source)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut prefix)?;
+    let sniffed = sniff(&prefix, options.delimiter)?;
+    let mut start = Cursor::new(prefix);
+    start.set_position(sniffed.skip as u64);
+    let mut reader = ReaderBuilder::new()
+        .delimiter(sniffed.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(256 * 1024)
+        .from_reader(start.chain(source));
+    let csv_error = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => ImportError::Read(io),
+        other => ImportError::Csv {
+            line: 0,
+            problem: format!("{other:?}"),
+        },
+    };
+
+    let mut report = ImportReport {
+        delimiter: sniffed.delimiter,
+        ..Default::default()
+    };
+    let mut header = ByteRecord::new();
+    if !reader.read_byte_record(&mut header).map_err(csv_error)? {
+        return Err(ImportError::Empty);
+    }
+    let mut header_not_utf8 = false;
+    let names = header
+        .iter()
+        .map(|h| decode(h, &mut header_not_utf8).trim().to_string())
+        .collect();
+    if header_not_utf8 {
+        report.windows_1252_rows += 1;
+        report.first_windows_1252_line = Some(1);
+    }
+    let columns = ColumnMap::from_headers(names, options.phone_column.as_deref())?;
+    report.columns = columns.describe();
+
+    let mut record = ByteRecord::new();
+    if !reader.read_byte_record(&mut record).map_err(csv_error)? {
+        return Err(ImportError::HeaderOnly);
+    }
+    let mut rejects = match options.rejects.take() {
+        Some(out) => Some(
+            RejectsFile::start(out, &header, sniffed.delimiter).map_err(ImportError::Rejects)?,
+        ),
+        None => None,
+    };
+    let rows = RowReader::new(&columns, PhoneNormalizer::new(options.region));
+    let (to_writer, from_reader) = sync_channel::<ToWriter>(4);
+    let now = chrono::Utc::now();
+
+    std::thread::scope(|scope| {
+        let store = store.clone();
+        let writer = scope.spawn(move || {
+            store.write_blocking(move |conn| insert_all(conn, campaign, now, from_reader))
+        });
+        // Everything the reader does; on `Err` the sender drops without `Commit` and the
+        // writer rolls the whole import back.
+        let mut read_all = |report: &mut ImportReport| -> Result<(), ImportError> {
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            loop {
+                let position = record
+                    .position()
+                    .cloned()
+                    .unwrap_or_else(csv::Position::new);
+                let line = position.line();
+                report.rows += 1;
+                match rows.read(&record, line) {
+                    Ok((lead, notes)) => {
+                        if notes.windows_1252 {
+                            report.windows_1252_rows += 1;
+                            report.first_windows_1252_line.get_or_insert(line);
+                        }
+                        report.inferred_timezones += notes.inferred_timezone as u64;
+                        batch.push(lead);
+                        if batch.len() == BATCH_ROWS {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                            if to_writer.send(ToWriter::Leads(full)).is_err() {
+                                // The writer failed; its error is the one to report.
+                                return Ok(());
+                            }
+                        }
+                    }
+                    Err(reason) => {
+                        if let Some(file) = rejects.as_mut() {
+                            file.write(&record, line, &reason)
+                                .map_err(ImportError::Rejects)?;
+                        }
+                        report.reject(line, reason);
+                    }
+                }
+                if report.rows % PROGRESS_EVERY == 0 {
+                    if let Some(progress) = options.progress.as_mut() {
+                        progress(ImportProgress {
+                            rows_read: report.rows,
+                            bytes_read: position.byte(),
+                        });
+                    }
+                }
+                if !reader
+                    .read_byte_record(&mut record)
+                    .map_err(|e| match csv_error(e) {
+                        ImportError::Csv { problem, .. } => ImportError::Csv { line, problem },
+                        other => other,
+                    })?
+                {
+                    break;
+                }
+            }
+            if let Some(file) = rejects.take() {
+                file.finish().map_err(ImportError::Rejects)?;
+            }
+            if !batch.is_empty() {
+                let _ = to_writer.send(ToWriter::Leads(batch));
+            }
+            let _ = to_writer.send(ToWriter::Commit);
+            Ok(())
+        };
+        let read = read_all(&mut report);
+        drop(to_writer);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(StoreError::Worker("the import writer panicked".into())));
+        read?;
+        let outcome = written?;
+        report.imported = outcome.imported;
+        report.dnc = outcome.dnc;
+        report.duplicates = outcome.duplicates;
+        report.duplicate_rows = outcome.duplicate_rows;
+        if let Some(progress) = options.progress.as_mut() {
+            progress(ImportProgress {
+                rows_read: report.rows,
+                bytes_read: reader.position().byte(),
+            });
+        }
+        Ok(report)
+    })
+}
+
+enum ToWriter {
+    Leads(Vec<ImportedLead>),
+    /// Every row has been sent: commit. Without it the import is rolled back.
+    Commit,
+}
+
+#[derive(Default)]
+struct WriterOutcome {
+    imported: u64,
+    dnc: u64,
+    duplicates: u64,
+    duplicate_rows: Vec<DuplicateRow>,
+}
+
+/// The writer job: inserts each batch as it arrives; returns an error (which rolls the
+/// job back) if the reader stops without saying `Commit`.
+fn insert_all(
+    conn: &rusqlite::Connection,
+    campaign: CampaignId,
+    now: chrono::DateTime<chrono::Utc>,
+    batches: Receiver<ToWriter>,
+) -> Result<WriterOutcome, StoreError> {
+    let mut importer = LeadImporter::begin(conn, campaign, now)?;
+    let mut outcome = WriterOutcome::default();
+    loop {
+        match batches.recv() {
+            Ok(ToWriter::Leads(leads)) => {
+                for lead in leads {
+                    let duplicate = |first_line, existing_lead| DuplicateRow {
+                        line: lead.line,
+                        phone: lead.phone.clone(),
+                        first_line,
+                        existing_lead,
+                    };
+                    let row = match importer.insert(&lead)? {
+                        LeadFate::Imported(_) => None,
+                        LeadFate::ImportedAsDnc(_) => {
+                            outcome.dnc += 1;
+                            None
+                        }
+                        LeadFate::DuplicateInFile { first_line } => {
+                            Some(duplicate(first_line, None))
+                        }
+                        LeadFate::AlreadyInCampaign { lead, import_line } => {
+                            Some(duplicate(import_line, Some(lead)))
+                        }
+                    };
+                    match row {
+                        None => outcome.imported += 1,
+                        Some(row) => {
+                            outcome.duplicates += 1;
+                            if outcome.duplicate_rows.len() < MAX_LISTED_ROWS {
+                                outcome.duplicate_rows.push(row);
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(ToWriter::Commit) => return Ok(outcome),
+            Err(_) => {
+                return Err(StoreError::Rejected(
+                    "the import stopped before its last row; nothing was saved".into(),
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The SQL of a CSV import: one prepared insert per lead inside the import's single
+//! transaction. Duplicates are found by the `UNIQUE (campaign_id, phone)` index the
+//! insert maintains anyway (`ON CONFLICT DO NOTHING`), so detecting them costs no memory
+//! and no extra lookup for the rows that go in; only a duplicate asks where its twin
+//! came from. The parsing and the transaction are `crate::import`'s.
+
+use super::StoreError;
+use crate::domain::{CampaignId, LeadId, LeadState};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// One lead ready to insert: validated, phone in E.164, variables as a JSON object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedLead {
+    /// Line in the CSV where the row starts.
+    pub line: u64,
+    pub phone: String,
+    pub name: Option<String>,
+    pub timezone: Option<String>,
+    pub priority: i64,
+    pub variables_json: String,
+}
+
+/// What became of one lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadFate {
+    /// Inserted as `pending`.
+    Imported(LeadId),
+    /// Inserted as `dnc`: the number is on the global or the campaign's do-not-call list.
+    ImportedAsDnc(LeadId),
+    /// An earlier row of this file has the same number.
+    DuplicateInFile { first_line: Option<u64> },
+    /// The campaign had this number before the import began.
+    AlreadyInCampaign {
+        lead: LeadId,
+        import_line: Option<u64>,
+    },
+}
+
+/// Inserts the leads of one import into one campaign. Lives inside one writer job.
+pub struct LeadImporter<'c> {
+    conn: &'c Connection,
+    campaign: CampaignId,
+    /// Leads with a larger id were inserted by this import.
+    last_id_before: i64,
+    /// Skips the per-row DNC lookup when no list applies to this campaign.
+    dnc_lists_in_use: bool,
+    now_ms: i64,
+}
+
+impl<'c> LeadImporter<'c> {
+    /// Refuses an unknown campaign before any row is read.
+    pub fn begin(
+        conn: &'c Connection,
+        campaign: CampaignId,
+        now: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = ?1)",
+            [campaign.0],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Err(StoreError::NotFound(format!("campaign {campaign}")));
+        }
+        let last_id_before =
+            conn.query_row("SELECT ifnull(max(id), 0) FROM leads", [], |r| r.get(0))?;
+        let dnc_lists_in_use = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM dnc WHERE campaign_id IS NULL OR campaign_id = ?1)",
+            [campaign.0],
+            |r| r.get(0),
+        )?;
+        Ok(Self {
+            conn,
+            campaign,
+            last_id_before,
+            dnc_lists_in_use,
+            now_ms: now.timestamp_millis(),
+        })
+    }
+
+    pub fn insert(&mut self, lead: &ImportedLead) -> Result<LeadFate, StoreError> {
+        let dnc =
+            self.dnc_lists_in_use && super::dnc::is_blocked(self.conn, &lead.phone, self.campaign)?;
+        let state = if dnc {
+            LeadState::Dnc
+        } else {
+            LeadState::Pending
+        };
+        let changed = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO leads (campaign_id, phone, name, timezone, priority, variables, state, import_line, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (campaign_id, phone) DO NOTHING",
+            )?
+            .execute(params![
+                self.campaign.0,
+                lead.phone,
+                lead.name,
+                lead.timezone,
+                lead.priority,
+                lead.variables_json,
+                state.as_str(),
+                lead.line as i64,
+                self.now_ms,
+            ])?;
+        if changed == 1 {
+            let id = LeadId(self.conn.last_insert_rowid());
+            return Ok(if dnc {
+                LeadFate::ImportedAsDnc(id)
+            } else {
+                LeadFate::Imported(id)
+            });
+        }
+        let (id, line): (i64, Option<i64>) = self
+            .conn
+            .prepare_cached(
+                "SELECT id, import_line FROM leads WHERE campaign_id = ?1 AND phone = ?2",
+            )?
+            .query_row(params![self.campaign.0, lead.phone], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::corrupt(
+                    "leads index",
+                    format!("{} conflicts but is not there", lead.phone),
+                )
+            })?;
+        let import_line = line.map(|l| l as u64);
+        Ok(if id > self.last_id_before {
+            LeadFate::DuplicateInFile {
+                first_line: import_line,
+            }
+        } else {
+            LeadFate::AlreadyInCampaign {
+                lead: LeadId(id),
+                import_line,
+            }
+        })
+    }
+}

@@ -1,0 +1,478 @@
+//! CSV import on a real database file: the happy path, duplicates, do-not-call numbers,
+//! and every kind of bad input in tests/fixtures/import/.
+
+use chrono::Utc;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use switchboard::domain::{CampaignId, CampaignSettings, LeadState};
+use switchboard::import::{import_csv, import_csv_file, ImportError, ImportOptions, ImportReport};
+use switchboard::store::{dnc, CampaignRecord, LeadRecord, NewCampaign, Store, LEAD_COLUMNS};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+struct Db {
+    _dir: tempfile::TempDir,
+    store: Store,
+    campaign: CampaignId,
+}
+
+fn db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("switchboard.db")).unwrap();
+    let settings = CampaignSettings {
+        name: "Renewals".into(),
+        agent_name: "agent".into(),
+        trunk_id: "ST_test".into(),
+        ..Default::default()
+    };
+    let campaign = store
+        .write_blocking(move |c| {
+            CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings,
+                    now: Utc::now(),
+                },
+            )
+        })
+        .unwrap();
+    Db {
+        _dir: dir,
+        store,
+        campaign,
+    }
+}
+
+impl Db {
+    fn import(&self, name: &str) -> Result<ImportReport, ImportError> {
+        import_csv_file(
+            &self.store,
+            self.campaign,
+            &fixture(name),
+            ImportOptions::default(),
+        )
+    }
+
+    fn leads(&self) -> Vec<LeadRecord> {
+        let campaign = self.campaign;
+        self.store
+            .read_blocking(move |c| {
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {LEAD_COLUMNS} FROM leads WHERE campaign_id = ?1 ORDER BY id"
+                ))?;
+                let rows = stmt.query_map([campaign.0], LeadRecord::from_row)?;
+                rows.map(|r| r?).collect()
+            })
+            .unwrap()
+    }
+
+    fn phones(&self) -> Vec<String> {
+        self.leads().into_iter().map(|l| l.phone).collect()
+    }
+}
+
+/// A `Write` that collects into a buffer the test can read after the import.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[test]
+fn a_clean_file_imports_every_row_with_names_variables_and_time_zones() {
+    let db = db();
+    let report = db.import("leads.csv").unwrap();
+    assert_eq!(
+        (
+            report.rows,
+            report.imported,
+            report.rejected,
+            report.duplicates,
+            report.dnc
+        ),
+        (4, 4, 0, 0, 0)
+    );
+    assert!(report.is_complete());
+    assert!(
+        report.columns.contains("phone from `Phone Number`"),
+        "{}",
+        report.columns
+    );
+    let leads = db.leads();
+    let ada = &leads[0];
+    assert_eq!(ada.phone, "+12125550101");
+    assert_eq!(ada.name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(ada.priority, 5);
+    assert_eq!(
+        ada.timezone.as_deref(),
+        Some("America/New_York"),
+        "inferred from area code 212"
+    );
+    assert_eq!(ada.variables["plan"], "gold");
+    assert_eq!(
+        ada.variables["First Name"], "Ada",
+        "first names stay available to the agent"
+    );
+    assert_eq!(ada.import_line, Some(2));
+    assert_eq!(ada.state, LeadState::Pending);
+    assert_eq!(
+        leads[1].timezone.as_deref(),
+        Some("America/Denver"),
+        "the column wins over the area code"
+    );
+    assert_eq!(leads[2].phone, "+442079460958");
+    assert_eq!(leads[2].timezone.as_deref(), Some("Europe/London"));
+    assert_eq!(leads[3].name.as_deref(), Some("Edsger"));
+    assert_eq!(leads[3].variables["city"], "San Francisco, CA");
+    assert_eq!(report.inferred_timezones, 3);
+}
+
+#[test]
+fn duplicates_in_the_file_and_in_the_campaign_are_reported_with_the_first_line() {
+    let db = db();
+    let report = db.import("duplicates.csv").unwrap();
+    assert_eq!(
+        (report.imported, report.duplicates, report.rejected),
+        (3, 2, 0)
+    );
+    let firsts: Vec<(u64, Option<u64>)> = report
+        .duplicate_rows
+        .iter()
+        .map(|d| (d.line, d.first_line))
+        .collect();
+    assert_eq!(firsts, [(4, Some(2)), (5, Some(3))]);
+    assert_eq!(
+        report.duplicate_rows[0].to_string(),
+        "line 4: +12125550181 repeats line 2"
+    );
+    assert!(report.is_complete(), "duplicates are not rejections");
+
+    let again = db.import("duplicates.csv").unwrap();
+    assert_eq!((again.imported, again.duplicates), (0, 5));
+    let first = &again.duplicate_rows[0];
+    assert!(first.existing_lead.is_some());
+    assert!(
+        first.to_string().contains("already in the campaign"),
+        "{first}"
+    );
+    assert_eq!(db.leads().len(), 3);
+}
+
+#[test]
+fn do_not_call_numbers_are_imported_as_dnc_and_counted() {
+    let db = db();
+    let campaign = db.campaign;
+    db.store
+        .write_blocking(move |c| {
+            dnc::add(c, "+12125550182", None, Some("asked"), Utc::now())?;
+            dnc::add(c, "+12125550183", Some(campaign), None, Utc::now())
+        })
+        .unwrap();
+    let report = db.import("duplicates.csv").unwrap();
+    assert_eq!((report.imported, report.dnc), (3, 2));
+    let states: Vec<(String, LeadState)> =
+        db.leads().into_iter().map(|l| (l.phone, l.state)).collect();
+    assert_eq!(
+        states,
+        [
+            ("+12125550181".to_string(), LeadState::Pending),
+            ("+12125550182".to_string(), LeadState::Dnc),
+            ("+12125550183".to_string(), LeadState::Dnc),
+        ]
+    );
+}
+
+#[test]
+fn semicolons_and_tabs_are_detected_from_the_header() {
+    let db = db();
+    let report = db.import("semicolon.csv").unwrap();
+    assert_eq!((report.imported, report.delimiter), (2, b';'));
+    assert!(
+        report.notes().iter().any(|n| n.contains("`;`")),
+        "{:?}",
+        report.notes()
+    );
+    assert_eq!(db.leads()[1].variables["plan"], "silver; annual");
+    let report = db.import("tab.tsv").unwrap();
+    assert_eq!((report.imported, report.delimiter), (2, b'\t'));
+}
+
+#[test]
+fn a_forced_delimiter_wins_over_sniffing() {
+    let db = db();
+    let options = ImportOptions {
+        delimiter: Some(b','),
+        ..Default::default()
+    };
+    let err =
+        import_csv_file(&db.store, db.campaign, &fixture("semicolon.csv"), options).unwrap_err();
+    assert!(
+        matches!(err, ImportError::NoPhoneColumn { .. }),
+        "the whole header is one column: {err}"
+    );
+}
+
+#[test]
+fn a_utf8_byte_order_mark_is_skipped() {
+    let db = db();
+    let report = db.import("bom.csv").unwrap();
+    assert_eq!(report.imported, 1);
+    assert!(
+        report.columns.contains("phone from `phone`"),
+        "{}",
+        report.columns
+    );
+}
+
+#[test]
+fn latin1_text_is_read_as_windows_1252_and_the_report_says_so() {
+    let db = db();
+    let report = db.import("latin1.csv").unwrap();
+    assert_eq!(report.imported, 2);
+    assert_eq!(
+        (report.windows_1252_rows, report.first_windows_1252_line),
+        (1, Some(2))
+    );
+    assert!(
+        report.notes()[0].contains("Windows-1252"),
+        "{:?}",
+        report.notes()
+    );
+    let renee = &db.leads()[0];
+    assert_eq!(renee.name.as_deref(), Some("Renée François"));
+    assert_eq!(renee.variables["city"], "Montréal");
+}
+
+#[test]
+fn quoted_newlines_stay_in_their_field_and_lines_are_counted_from_the_row_start() {
+    let db = db();
+    let report = db.import("quoted_newlines.csv").unwrap();
+    assert_eq!((report.imported, report.rejected), (2, 1));
+    assert_eq!(db.leads()[0].variables["notes"], "first line\nsecond line");
+    assert_eq!(db.leads()[1].import_line, Some(4));
+    assert_eq!(
+        report.rejected_rows[0].line, 7,
+        "the bad row starts on line 7"
+    );
+    assert!(
+        report.rejected_rows[0].reason.contains("not-a-number"),
+        "{:?}",
+        report.rejected_rows
+    );
+}
+
+#[test]
+fn ragged_rows_are_rejected_with_their_field_count() {
+    let db = db();
+    let report = db.import("ragged.csv").unwrap();
+    assert_eq!((report.imported, report.rejected), (2, 2));
+    let reasons: Vec<(u64, &str)> = report
+        .rejected_rows
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (3, "has 2 fields, the header has 3"),
+            (4, "has 4 fields, the header has 3")
+        ]
+    );
+    assert!(!report.is_complete());
+}
+
+#[test]
+fn an_empty_file_and_a_header_only_file_are_fatal() {
+    let db = db();
+    assert!(matches!(db.import("empty.csv"), Err(ImportError::Empty)));
+    let err = db.import("header_only.csv").unwrap_err();
+    assert!(matches!(err, ImportError::HeaderOnly));
+    assert!(err.to_string().contains("no rows"), "{err}");
+}
+
+#[test]
+fn a_missing_phone_column_names_the_columns_and_the_flag() {
+    let db = db();
+    let err = db.import("no_phone_column.csv").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no phone column among `id`, `email`, `full name`; rename the column to `phone` or name it with --phone-column"
+    );
+    let options = ImportOptions {
+        phone_column: Some("dial this".into()),
+        ..Default::default()
+    };
+    let report = import_csv_file(
+        &db.store,
+        db.campaign,
+        &fixture("custom_phone_column.csv"),
+        options,
+    )
+    .unwrap();
+    assert_eq!(report.imported, 2);
+    assert_eq!(db.leads()[0].variables["id"], "1");
+}
+
+#[test]
+fn absurdly_long_fields_reject_their_row() {
+    let db = db();
+    let report = db.import("long_field.csv").unwrap();
+    assert_eq!((report.imported, report.rejected), (2, 1));
+    assert_eq!(report.rejected_rows[0].line, 3);
+    assert_eq!(
+        report.rejected_rows[0].reason,
+        "field `notes` is 5000 bytes long (the limit is 4096)"
+    );
+}
+
+#[test]
+fn a_binary_file_is_refused_before_anything_is_read_as_rows() {
+    let db = db();
+    let err = db.import("binary.xlsx").unwrap_err();
+    assert!(matches!(err, ImportError::Binary { .. }));
+    assert!(err.to_string().contains("not a text file"), "{err}");
+    assert!(db.leads().is_empty());
+}
+
+#[test]
+fn bad_values_are_rejected_by_line_with_the_reason() {
+    let db = db();
+    let report = db.import("bad_values.csv").unwrap();
+    assert_eq!((report.imported, report.rejected), (1, 4));
+    let reasons: Vec<(u64, &str)> = report
+        .rejected_rows
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(reasons[0], (2, "priority `high` is not a whole number"));
+    assert_eq!(
+        reasons[1],
+        (
+            3,
+            "time zone `Mars/Olympus` is not an IANA zone name such as America/Chicago"
+        )
+    );
+    assert_eq!(reasons[2].0, 4);
+    assert!(
+        reasons[2]
+            .1
+            .starts_with("phone: `(123) 456-7890` is not a valid number"),
+        "{}",
+        reasons[2].1
+    );
+    assert_eq!(reasons[3], (5, "phone: no phone number"));
+    assert_eq!(db.leads()[0].timezone.as_deref(), Some("Europe/London"));
+}
+
+#[test]
+fn the_rejects_file_has_the_original_fields_plus_line_and_reason() {
+    let db = db();
+    let rejects = Shared::default();
+    let options = ImportOptions {
+        rejects: Some(Box::new(rejects.clone())),
+        ..Default::default()
+    };
+    let report = import_csv_file(&db.store, db.campaign, &fixture("ragged.csv"), options).unwrap();
+    assert_eq!(report.rejected, 2);
+    assert_eq!(
+        rejects.text(),
+        "phone,name,plan,line,reason\n\
+         2125550162,Grace,3,\"has 2 fields, the header has 3\"\n\
+         2125550163,Alan,bronze,extra,4,\"has 4 fields, the header has 3\"\n"
+    );
+}
+
+/// A rejects file on a full disk: the import must stop and leave nothing behind.
+struct FailsAfter(usize);
+
+impl Write for FailsAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.len() > self.0 {
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.0 -= buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_fatal_error_half_way_leaves_nothing_imported() {
+    let db = db();
+    let mut csv = String::from("phone,name\n");
+    for i in 0..10_000 {
+        csv.push_str(&format!("212555{:04},Lead {i}\n", i));
+    }
+    csv.push_str("bad,Row\n");
+    // The header fits; the first rejected row (after every good one) does not.
+    let options = ImportOptions {
+        rejects: Some(Box::new(FailsAfter(64))),
+        ..Default::default()
+    };
+    let err = import_csv(&db.store, db.campaign, csv.as_bytes(), options).unwrap_err();
+    assert!(matches!(err, ImportError::Rejects(_)), "{err}");
+    assert!(db.phones().is_empty(), "the import is one transaction");
+    // The store still works afterwards.
+    let report = import_csv(
+        &db.store,
+        db.campaign,
+        csv.as_bytes(),
+        ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!((report.imported, report.rejected), (10_000, 1));
+}
+
+#[test]
+fn an_unknown_campaign_is_refused() {
+    let db = db();
+    let err = import_csv_file(
+        &db.store,
+        CampaignId(999),
+        &fixture("leads.csv"),
+        ImportOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "campaign 999 does not exist; list campaigns with `switchboard campaign list`"
+    );
+}
+
+#[test]
+fn progress_is_reported() {
+    let db = db();
+    let mut csv = String::from("phone\n");
+    for i in 0..25_000 {
+        csv.push_str(&format!("+1212{:07}\n", 5_000_000 + i));
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let options = ImportOptions {
+        progress: Some(Box::new(move |p| sink.lock().unwrap().push(p.rows_read))),
+        ..Default::default()
+    };
+    let report = import_csv(&db.store, db.campaign, csv.as_bytes(), options).unwrap();
+    assert_eq!(report.imported, 25_000);
+    assert_eq!(*seen.lock().unwrap(), [10_000, 20_000, 25_000]);
+}
