@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod export;
+pub mod import;
 pub mod logging;
 pub mod paths;
 pub mod phone;
