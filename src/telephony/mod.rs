@@ -6,13 +6,16 @@ mod api_error;
 pub mod attributes;
 mod livekit;
 mod outcome_map;
+mod poller;
 mod room;
+mod token_bucket;
 mod trunk_check;
 mod types;
 mod webhook;
 mod webhook_event;
 
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
+pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
 pub use room::{room_name, DEFAULT_ROOM_PREFIX};
 pub use trunk_check::ensure_trunk_exists;
 pub use types::{
