@@ -1,0 +1,861 @@
+//! The console's state machine: one `update` that turns every `Event` into a change of
+//! the `View`, and starts the work (commands, store pages, imports) whose answers come
+//! back as events. Nothing here waits on the engine.
+
+use super::action::{Action, Mode};
+use super::event::{Event, PageDirection, QueuePage, TimelinePage};
+use super::forms::campaign::CampaignForm;
+use super::forms::dnc::DncForm;
+use super::forms::import::{
+    self as import_form, ImportEvent, ImportForm, ImportRequest, ImportStep,
+};
+use super::forms::Form;
+use super::keymap::Keymap;
+use super::port::{CommandSink, EnginePort, ReplyReceiver};
+use super::queue::{self, QueueLoad};
+use super::strings;
+use super::theme::Theme;
+use super::timeline::{self, TimelineEntry, TimelineLoad};
+use super::view::{DetailState, Overlay, Pane, PendingCommand, StatusLine, View};
+use crate::domain::{CampaignId, CampaignSettings, CampaignStatus, LeadId};
+use crate::engine::{Command, EngineEvent, EngineEventKind, Reply, Snapshot};
+use crate::store::views;
+use crate::store::{CampaignRecord, Store};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tui_input::backend::crossterm::EventHandler;
+
+/// How the console was left.
+#[derive(Debug)]
+pub enum Exit {
+    /// Nothing was running, or the operator chose to keep campaigns running.
+    Quit,
+    /// Running campaigns were asked to pause; the answers are awaited before leaving.
+    PauseAndQuit(Vec<ReplyReceiver>),
+    /// SIGTERM or SIGHUP.
+    Signal,
+}
+
+/// What the console is started with, besides the engine.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub keymap: Keymap,
+    pub color: bool,
+    /// Region for numbers typed without a country code (imports, DNC).
+    pub default_region: String,
+    /// Redraws caused by the engine come at most this often.
+    pub frame_interval: std::time::Duration,
+    pub demo: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            keymap: Keymap::defaults(),
+            color: true,
+            default_region: "US".into(),
+            frame_interval: std::time::Duration::from_millis(250),
+            demo: false,
+        }
+    }
+}
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub struct App {
+    pub view: View,
+    commands: Arc<dyn CommandSink>,
+    store: Store,
+    pub(crate) port: Option<EnginePort>,
+    tx: mpsc::UnboundedSender<Event>,
+    pub(crate) rx: Option<mpsc::UnboundedReceiver<Event>>,
+    pub exit: Option<Exit>,
+    settings: Settings,
+    clock: Clock,
+}
+
+impl App {
+    pub fn new(port: EnginePort, settings: Settings) -> App {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut view = View::new(settings.keymap.clone(), Theme::new(settings.color));
+        view.demo = settings.demo;
+        App {
+            view,
+            commands: port.commands.clone(),
+            store: port.store.clone(),
+            port: Some(port),
+            tx,
+            rx: Some(rx),
+            exit: None,
+            settings,
+            clock: Arc::new(Utc::now),
+        }
+    }
+
+    /// Replaces the wall clock (tests).
+    pub fn with_clock(mut self, clock: Clock) -> App {
+        self.clock = clock;
+        self
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// A sender for events from outside (the headless driver).
+    pub fn sender(&self) -> mpsc::UnboundedSender<Event> {
+        self.tx.clone()
+    }
+
+    /// True while something on screen changes with time alone.
+    pub fn wants_tick(&self) -> bool {
+        self.view.live_calls() > 0 || self.view.queue.refresh_pending()
+    }
+
+    /// Applies one event; true when the screen needs redrawing.
+    pub fn update(&mut self, event: Event) -> bool {
+        self.view.now = (self.clock)();
+        match event {
+            Event::Key(key) => self.on_key(key),
+            Event::Action(action) => {
+                if action.modes().contains(&self.view.mode()) {
+                    self.on_action(action)
+                } else {
+                    false
+                }
+            }
+            Event::Paste(text) => self.on_paste(&text),
+            Event::Resize => true,
+            Event::Tick => {
+                let load = self.view.queue.refresh_if_due(Instant::now());
+                self.load_queue(load);
+                self.view.live_calls() > 0
+            }
+            Event::Snapshot(snapshot) => self.on_snapshot(snapshot),
+            Event::Engine(event) => self.on_engine_event(*event),
+            Event::EventsLagged(missed) => {
+                self.set_status(strings::events_lagged(missed), false);
+                let load = self.view.timeline.reset(self.view.selected_campaign);
+                self.load_timeline(load);
+                true
+            }
+            Event::Reply { what, result } => self.on_reply(what, result),
+            Event::QueuePage(page) => self.on_queue_page(page),
+            Event::TimelinePage(page) => self.on_timeline_page(page),
+            Event::Detail { lead, result } => {
+                if let Some(Overlay::Detail(detail)) = &mut self.view.overlay {
+                    if detail.lead == lead {
+                        detail.history = Some(result.map_err(|e| e.to_string()));
+                        return true;
+                    }
+                }
+                false
+            }
+            Event::CampaignLoaded(result) => {
+                match result {
+                    Ok(record) => {
+                        let form = CampaignForm::new(Some(record.id), record.settings);
+                        self.view.overlay = Some(Overlay::Form(Box::new(Form::Campaign(form))));
+                    }
+                    Err(e) => self.set_status(e.to_string(), true),
+                }
+                true
+            }
+            Event::Import(event) => {
+                if let Some(Overlay::Form(form)) = &mut self.view.overlay {
+                    if let Form::Import(import) = form.as_mut() {
+                        import.apply(event);
+                        return true;
+                    }
+                }
+                false
+            }
+            Event::Terminate => {
+                self.exit = Some(Exit::Signal);
+                true
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: crossterm::event::KeyEvent) -> bool {
+        if key.kind == crossterm::event::KeyEventKind::Release {
+            return false;
+        }
+        let mode = self.view.mode();
+        if let Some(action) = self.view.keymap.action(mode, &key) {
+            return self.on_action(action);
+        }
+        match mode {
+            Mode::Form => {
+                if let Some(Overlay::Form(form)) = &mut self.view.overlay {
+                    form.edit(key);
+                }
+                true
+            }
+            Mode::Filter => {
+                self.view
+                    .filter
+                    .input
+                    .handle_event(&crossterm::event::Event::Key(key));
+                self.view.slot_selected = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn on_paste(&mut self, text: &str) -> bool {
+        match &mut self.view.overlay {
+            Some(Overlay::Form(form)) => {
+                form.paste(text);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn on_action(&mut self, action: Action) -> bool {
+        match self.view.mode() {
+            Mode::Normal => self.normal_action(action),
+            Mode::Detail => self.detail_action(action),
+            Mode::Help => {
+                if let Some(Overlay::Help { scroll }) = &mut self.view.overlay {
+                    match action {
+                        Action::Down => *scroll = scroll.saturating_add(1),
+                        Action::Up => *scroll = scroll.saturating_sub(1),
+                        _ => self.view.overlay = None,
+                    }
+                }
+                true
+            }
+            Mode::Form => self.form_action(action),
+            Mode::Confirm => {
+                if let Some(Overlay::Confirm { pending, .. }) = self.view.overlay.take() {
+                    if action == Action::Confirm {
+                        self.send(pending.what, pending.command);
+                    }
+                }
+                true
+            }
+            Mode::QuitDialog => {
+                match action {
+                    Action::PauseAndQuit => {
+                        let running: Vec<(String, CampaignId)> = self
+                            .view
+                            .snapshot
+                            .campaigns
+                            .iter()
+                            .filter(|c| c.status == CampaignStatus::Running)
+                            .map(|c| (c.name.clone(), c.id))
+                            .collect();
+                        let replies = running
+                            .into_iter()
+                            .filter_map(|(_, id)| self.commands.try_send(Command::Pause(id)).ok())
+                            .collect();
+                        self.exit = Some(Exit::PauseAndQuit(replies));
+                    }
+                    Action::KeepRunningAndQuit => self.exit = Some(Exit::Quit),
+                    _ => self.view.overlay = None,
+                }
+                true
+            }
+            Mode::Filter => {
+                self.view.filter.editing = false;
+                if action == Action::Cancel {
+                    self.view.filter.input.reset();
+                }
+                if self.view.focus == Pane::Queue {
+                    let load = self
+                        .view
+                        .queue
+                        .set_filter(self.view.filter.text().map(str::to_owned));
+                    self.load_queue(load);
+                }
+                true
+            }
+        }
+    }
+
+    fn normal_action(&mut self, action: Action) -> bool {
+        let campaign = self
+            .view
+            .campaign()
+            .map(|c| (c.id, c.name.clone(), c.status, c.slots.len()));
+        match action {
+            Action::Quit => {
+                let running = self
+                    .view
+                    .snapshot
+                    .campaigns
+                    .iter()
+                    .any(|c| c.status == CampaignStatus::Running);
+                if running {
+                    self.view.overlay = Some(Overlay::Quit);
+                } else {
+                    self.exit = Some(Exit::Quit);
+                }
+            }
+            Action::Help => self.view.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::Start | Action::Pause | Action::Resume | Action::Stop => {
+                let Some((id, name, status, live)) = campaign else {
+                    self.set_status(strings::NOTHING_SELECTED.into(), true);
+                    return true;
+                };
+                let (wanted, command) = match action {
+                    Action::Start => (CampaignStatus::Draft, Command::Start(id)),
+                    Action::Pause => (CampaignStatus::Running, Command::Pause(id)),
+                    Action::Resume => (CampaignStatus::Paused, Command::Resume(id)),
+                    _ => (
+                        status,
+                        Command::Stop {
+                            id,
+                            hang_up_live_calls: true,
+                        },
+                    ),
+                };
+                let verb = strings::action_label(action);
+                if action == Action::Stop {
+                    if status.is_finished() {
+                        self.set_status(strings::not_for_status(verb, status.as_str()), true);
+                    } else {
+                        let pending = PendingCommand {
+                            what: format!("{verb} \"{name}\""),
+                            command,
+                        };
+                        let question = strings::confirm_stop(&name, live);
+                        self.view.overlay = Some(Overlay::Confirm { question, pending });
+                    }
+                } else if status != wanted {
+                    self.set_status(strings::not_for_status(verb, status.as_str()), true);
+                } else {
+                    self.send(format!("{verb} \"{name}\""), command);
+                }
+            }
+            Action::NewCampaign => {
+                // Agent and trunk are usually the same across campaigns: start from the selected one's.
+                let mut settings = CampaignSettings::default();
+                if let Some(c) = self.view.campaign() {
+                    settings.agent_name = c.agent_name.clone();
+                    settings.trunk_id = c.trunk_id.clone();
+                }
+                let form = CampaignForm::new(None, settings);
+                self.view.overlay = Some(Overlay::Form(Box::new(Form::Campaign(form))));
+            }
+            Action::EditCampaign => match campaign {
+                Some((id, _, status, _)) if status.is_editable() => {
+                    let tx = self.tx.clone();
+                    let store = self.store.clone();
+                    tokio::spawn(async move {
+                        let result = store
+                            .read(move |conn| CampaignRecord::get(conn, id))
+                            .await
+                            .map(Box::new);
+                        let _ = tx.send(Event::CampaignLoaded(result));
+                    });
+                }
+                Some((_, _, status, _)) => self.set_status(
+                    strings::not_for_status(strings::action_label(action), status.as_str()),
+                    true,
+                ),
+                None => self.set_status(strings::NOTHING_SELECTED.into(), true),
+            },
+            Action::Import => match campaign {
+                Some((id, name, status, _)) if !status.is_finished() => {
+                    let form = ImportForm::new(id, name, &self.settings.default_region);
+                    self.view.overlay = Some(Overlay::Form(Box::new(Form::Import(form))));
+                }
+                Some((_, _, status, _)) => self.set_status(
+                    strings::not_for_status(strings::action_label(action), status.as_str()),
+                    true,
+                ),
+                None => self.set_status(strings::NOTHING_SELECTED.into(), true),
+            },
+            Action::AddDnc => {
+                let phone = match self.view.focus {
+                    Pane::Slots => self.view.selected_slot().map(|s| s.phone.clone()),
+                    Pane::Queue => self.view.queue.selected_row().map(|r| r.phone.clone()),
+                    _ => None,
+                };
+                let form = DncForm::new(
+                    self.view.selected_campaign,
+                    phone.as_deref().unwrap_or(""),
+                    &self.settings.default_region,
+                );
+                self.view.overlay = Some(Overlay::Form(Box::new(Form::Dnc(form))));
+            }
+            Action::HangUp => match self
+                .view
+                .selected_slot()
+                .filter(|_| self.view.focus == Pane::Slots)
+            {
+                Some(slot) => {
+                    let what = format!(
+                        "end call to {}",
+                        slot.lead_name.clone().unwrap_or_else(|| slot.phone.clone())
+                    );
+                    let command = Command::HangUp(slot.attempt);
+                    self.send(what, command);
+                }
+                None => self.set_status(strings::NO_CALL_SELECTED.into(), true),
+            },
+            Action::Details => self.open_details(),
+            Action::Filter => self.view.filter.editing = true,
+            Action::Follow => {
+                if self.view.timeline.follow {
+                    self.view.timeline.move_by(0);
+                } else {
+                    let load = self.view.timeline.bottom();
+                    self.load_timeline(load);
+                }
+            }
+            Action::FocusNext => self.view.focus = self.view.focus.next(),
+            Action::FocusPrev => self.view.focus = self.view.focus.prev(),
+            Action::FocusCampaigns => self.view.focus = Pane::Campaigns,
+            Action::FocusSlots => self.view.focus = Pane::Slots,
+            Action::FocusQueue => self.view.focus = Pane::Queue,
+            Action::FocusTimeline => self.view.focus = Pane::Timeline,
+            Action::Down => self.move_selection(1),
+            Action::Up => self.move_selection(-1),
+            Action::PageDown => self.move_selection(PAGE_STEP),
+            Action::PageUp => self.move_selection(-PAGE_STEP),
+            Action::Top => self.jump(true),
+            Action::Bottom => self.jump(false),
+            _ => return false,
+        }
+        true
+    }
+
+    fn detail_action(&mut self, action: Action) -> bool {
+        let Some(Overlay::Detail(detail)) = &mut self.view.overlay else {
+            return false;
+        };
+        match action {
+            Action::Down => detail.scroll = detail.scroll.saturating_add(1),
+            Action::Up => detail.scroll = detail.scroll.saturating_sub(1),
+            Action::Close => self.view.overlay = None,
+            Action::HangUp => {
+                let live = detail.attempt.filter(|a| {
+                    self.view
+                        .snapshot
+                        .campaigns
+                        .iter()
+                        .any(|c| c.slots.iter().any(|s| s.attempt == *a))
+                });
+                match live {
+                    Some(attempt) => self.send(
+                        format!("end call {}", attempt.label()),
+                        Command::HangUp(attempt),
+                    ),
+                    None => self.set_status(strings::NO_CALL_SELECTED.into(), true),
+                }
+            }
+            Action::RetryNow => {
+                let lead = detail.lead;
+                self.send(
+                    format!("retry {} now", lead.label()),
+                    Command::RetryNow(lead),
+                );
+            }
+            Action::MarkDnc => {
+                let phone = match &detail.history {
+                    Some(Ok(history)) => history.lead.phone.clone(),
+                    _ => return false,
+                };
+                let campaign = detail.campaign;
+                let pending = PendingCommand {
+                    what: format!("mark {phone} do-not-call"),
+                    command: Command::MarkDnc {
+                        phone: phone.clone(),
+                        campaign,
+                        reason: Some("marked in the console".into()),
+                    },
+                };
+                self.view.overlay = Some(Overlay::Confirm {
+                    question: strings::confirm_dnc(&phone),
+                    pending,
+                });
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn form_action(&mut self, action: Action) -> bool {
+        let Some(Overlay::Form(form)) = &mut self.view.overlay else {
+            return false;
+        };
+        match action {
+            Action::NextField => form.focus_by(1),
+            Action::PrevField => form.focus_by(-1),
+            Action::Cancel => self.view.overlay = None,
+            Action::Submit => match form.as_mut() {
+                Form::Campaign(f) => {
+                    if let Some((what, command)) = f.command() {
+                        self.view.overlay = None;
+                        self.send(what, command);
+                    }
+                }
+                Form::Dnc(f) => {
+                    if let Some((what, command)) = f.command() {
+                        self.view.overlay = None;
+                        self.send(what, command);
+                    }
+                }
+                Form::Import(f) => match f.stage {
+                    import_form::ImportStage::Done(_) => {
+                        self.view.overlay = None;
+                        let load = self.view.queue.reset(self.view.selected_campaign);
+                        self.load_queue(load);
+                    }
+                    import_form::ImportStage::Running => {}
+                    import_form::ImportStage::Editing => match f.next_step() {
+                        ImportStep::Nothing => {}
+                        ImportStep::Preview(path) => self.preview_import(path),
+                        ImportStep::Import(request) => self.run_import(request),
+                    },
+                },
+            },
+            _ => return false,
+        }
+        true
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        match self.view.focus {
+            Pane::Campaigns => {
+                let ids: Vec<CampaignId> =
+                    self.view.visible_campaigns().iter().map(|c| c.id).collect();
+                if ids.is_empty() {
+                    return;
+                }
+                let current = self
+                    .view
+                    .selected_campaign
+                    .and_then(|id| ids.iter().position(|c| *c == id))
+                    .unwrap_or(0);
+                let next = current.saturating_add_signed(delta).min(ids.len() - 1);
+                self.select_campaign(Some(ids[next]));
+            }
+            Pane::Slots => {
+                let n = self.view.visible_slots().len();
+                self.view.slot_selected = self
+                    .view
+                    .slot_selected
+                    .saturating_add_signed(delta)
+                    .min(n.saturating_sub(1));
+            }
+            Pane::Queue => {
+                let load = self.view.queue.move_by(delta);
+                self.load_queue(load);
+            }
+            Pane::Timeline => {
+                let load = self.view.timeline.move_by(delta);
+                self.load_timeline(load);
+            }
+        }
+    }
+
+    fn jump(&mut self, top: bool) {
+        match self.view.focus {
+            Pane::Campaigns | Pane::Slots => {
+                self.move_selection(if top { isize::MIN / 2 } else { isize::MAX / 2 })
+            }
+            Pane::Queue => {
+                let load = if top {
+                    self.view.queue.top()
+                } else {
+                    self.view.queue.bottom()
+                };
+                self.load_queue(load);
+            }
+            Pane::Timeline => {
+                let load = if top {
+                    self.view.timeline.top()
+                } else {
+                    self.view.timeline.bottom()
+                };
+                self.load_timeline(load);
+            }
+        }
+    }
+
+    fn open_details(&mut self) {
+        let target = match self.view.focus {
+            Pane::Slots => self.view.selected_slot().map(|s| (s.lead, Some(s.attempt))),
+            Pane::Queue => self.view.queue.selected_row().map(|r| (r.lead, None)),
+            Pane::Timeline => self
+                .view
+                .timeline
+                .selected()
+                .and_then(|e| e.lead.map(|l| (l, e.attempt))),
+            Pane::Campaigns => {
+                self.view.focus = Pane::Slots;
+                return;
+            }
+        };
+        let Some((lead, attempt)) = target else {
+            self.set_status(strings::NOTHING_TO_SHOW.into(), true);
+            return;
+        };
+        self.view.overlay = Some(Overlay::Detail(Box::new(DetailState {
+            lead,
+            attempt,
+            campaign: self.view.selected_campaign,
+            history: None,
+            scroll: 0,
+        })));
+        self.load_detail(lead);
+    }
+
+    fn load_detail(&self, lead: LeadId) {
+        let tx = self.tx.clone();
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let result = store
+                .read(move |conn| views::lead_history(conn, lead))
+                .await;
+            let _ = tx.send(Event::Detail { lead, result });
+        });
+    }
+
+    fn on_snapshot(&mut self, snapshot: Arc<Snapshot>) -> bool {
+        self.view.snapshot = snapshot;
+        let selected_exists = self.view.campaign().is_some();
+        if !selected_exists {
+            let first = self.view.snapshot.campaigns.first().map(|c| c.id);
+            // A campaign just created may not be in this snapshot yet; keep waiting for it.
+            if self.view.selected_campaign.is_none()
+                || first.is_some() && !self.awaiting_new_campaign()
+            {
+                self.select_campaign(first);
+            }
+        }
+        let n = self.view.visible_slots().len();
+        self.view.slot_selected = self.view.slot_selected.min(n.saturating_sub(1));
+        self.view.queue.mark_stale();
+        let load = self.view.queue.refresh_if_due(Instant::now());
+        self.load_queue(load);
+        if let Some(Overlay::Detail(detail)) = &self.view.overlay {
+            // The lead's history changes as its call progresses.
+            if detail.attempt.is_some()
+                && self
+                    .view
+                    .snapshot
+                    .campaigns
+                    .iter()
+                    .any(|c| c.slots.iter().any(|s| Some(s.attempt) == detail.attempt))
+            {
+                let lead = detail.lead;
+                self.load_detail(lead);
+            }
+        }
+        true
+    }
+
+    fn awaiting_new_campaign(&self) -> bool {
+        self.view
+            .selected_campaign
+            .is_some_and(|id| self.view.snapshot.campaigns.iter().all(|c| c.id < id))
+    }
+
+    fn select_campaign(&mut self, id: Option<CampaignId>) {
+        if self.view.selected_campaign == id && self.view.timeline.campaign == id {
+            return;
+        }
+        self.view.selected_campaign = id;
+        self.view.slot_selected = 0;
+        let load = self.view.queue.reset(id);
+        self.load_queue(load);
+        let load = self.view.timeline.reset(id);
+        self.load_timeline(load);
+    }
+
+    fn on_engine_event(&mut self, event: EngineEvent) -> bool {
+        if let EngineEventKind::Problem = event.kind {
+            self.set_status(event.detail.clone(), true);
+        }
+        if self.view.timeline.campaign == Some(event.campaign) {
+            self.view
+                .timeline
+                .push_live(TimelineEntry::from_event(&event));
+            return true;
+        }
+        matches!(event.kind, EngineEventKind::Problem)
+    }
+
+    fn on_reply(
+        &mut self,
+        what: String,
+        result: Result<Reply, crate::engine::EngineError>,
+    ) -> bool {
+        match result {
+            Ok(Reply::Created(id)) => {
+                self.set_status(strings::campaign_created(&id.label()), false);
+                self.select_campaign(Some(id));
+                self.view.focus = Pane::Campaigns;
+            }
+            Ok(Reply::Done) => self.set_status(strings::command_done(&what), false),
+            Err(e) => self.set_status(strings::command_failed(&what, &e.to_string()), true),
+        }
+        true
+    }
+
+    fn on_queue_page(&mut self, page: QueuePage) -> bool {
+        if !self.view.queue.is_current(page.campaign, page.request) {
+            return false;
+        }
+        match page.rows {
+            Ok(rows) => {
+                let total = self.view.queue_total();
+                self.view.queue.apply(page.direction, rows, total);
+            }
+            Err(e) => {
+                self.view.queue.failed();
+                self.set_status(e.to_string(), true);
+            }
+        }
+        true
+    }
+
+    fn on_timeline_page(&mut self, page: TimelinePage) -> bool {
+        if !self.view.timeline.is_current(page.campaign, page.request) {
+            return false;
+        }
+        match page.rows {
+            Ok(rows) if page.newest => self.view.timeline.apply_newest(rows),
+            Ok(rows) => self.view.timeline.apply_older(rows),
+            Err(e) => {
+                self.view.timeline.loading_older = false;
+                self.view.timeline.loading_newest = false;
+                self.set_status(e.to_string(), true);
+            }
+        }
+        true
+    }
+
+    fn load_queue(&self, load: Option<QueueLoad>) {
+        let Some(load) = load else { return };
+        let tx = self.tx.clone();
+        let store = self.store.clone();
+        let filter = self.view.queue.filter.clone();
+        tokio::spawn(async move {
+            let QueueLoad {
+                campaign,
+                request,
+                direction,
+                from,
+            } = load;
+            let rows = store
+                .read(move |conn| {
+                    let filter = filter.as_deref();
+                    match direction {
+                        PageDirection::First => {
+                            views::queue_after(conn, campaign, None, queue::PAGE, filter)
+                        }
+                        PageDirection::After => {
+                            views::queue_after(conn, campaign, from, queue::PAGE, filter)
+                        }
+                        PageDirection::Last => {
+                            views::queue_before(conn, campaign, None, queue::PAGE, filter)
+                        }
+                        PageDirection::Before => {
+                            views::queue_before(conn, campaign, from, queue::PAGE, filter)
+                        }
+                    }
+                })
+                .await;
+            let _ = tx.send(Event::QueuePage(QueuePage {
+                campaign,
+                request,
+                direction,
+                rows,
+            }));
+        });
+    }
+
+    fn load_timeline(&self, load: Option<TimelineLoad>) {
+        let Some(load) = load else { return };
+        let Some(campaign) = self.view.timeline.campaign else {
+            return;
+        };
+        let tx = self.tx.clone();
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let (request, newest, before) = match load {
+                TimelineLoad::Newest { request } => (request, true, None),
+                TimelineLoad::Older { request, before } => (request, false, before),
+            };
+            let rows = store
+                .read(move |conn| views::timeline_before(conn, campaign, before, timeline::PAGE))
+                .await;
+            let _ = tx.send(Event::TimelinePage(TimelinePage {
+                campaign,
+                request,
+                newest,
+                rows,
+            }));
+        });
+    }
+
+    fn preview_import(&self, path: std::path::PathBuf) {
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = import_form::read_preview(&path);
+            let _ = tx.send(Event::Import(ImportEvent::Preview { path, result }));
+        });
+    }
+
+    fn run_import(&self, request: ImportRequest) {
+        let tx = self.tx.clone();
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = crate::phone::parse_region(&request.region)
+                .map_err(|e| e.to_string())
+                .and_then(|region| {
+                    let options = crate::import::ImportOptions {
+                        region,
+                        ..Default::default()
+                    };
+                    crate::import::import_csv_file(&store, request.campaign, &request.path, options)
+                        .map(Box::new)
+                        .map_err(|e| e.to_string())
+                });
+            let _ = tx.send(Event::Import(ImportEvent::Finished(result)));
+        });
+    }
+
+    /// Sends `command` without waiting; its answer comes back as `Event::Reply`.
+    fn send(&mut self, what: String, command: Command) {
+        match self.commands.try_send(command) {
+            Ok(answer) => {
+                self.set_status(strings::command_sent(&what), false);
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = answer
+                        .await
+                        .unwrap_or(Err(crate::engine::EngineError::Stopped));
+                    let _ = tx.send(Event::Reply { what, result });
+                });
+            }
+            Err(e) => self.set_status(strings::command_failed(&what, &e.to_string()), true),
+        }
+    }
+
+    fn set_status(&mut self, text: String, error: bool) {
+        self.view.status = Some(StatusLine { text, error });
+    }
+}
+
+/// Rows moved by page up / page down.
+const PAGE_STEP: isize = 10;
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("focus", &self.view.focus)
+            .field("mode", &self.view.mode())
+            .finish()
+    }
+}

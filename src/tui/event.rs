@@ -1,0 +1,69 @@
+//! Everything that can change the console's state, in one enum (ratatui's
+//! event-driven template): terminal input, the clock, the engine, and the answers to
+//! work the console started (commands, store pages, imports).
+
+use super::action::Action;
+use crate::domain::{CampaignId, LeadId};
+use crate::engine::{EngineError, EngineEvent, Reply, Snapshot};
+use crate::store::views::{LeadHistory, QueueRow, TimelineRow};
+use crate::store::StoreError;
+use crossterm::event::KeyEvent;
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyEvent),
+    /// An action without a key (the headless driver, tests).
+    Action(Action),
+    Paste(String),
+    Resize,
+    /// Once a second while calls are live, for elapsed-time columns.
+    Tick,
+    Snapshot(Arc<Snapshot>),
+    Engine(Box<EngineEvent>),
+    /// The console fell behind the event stream by this many events.
+    EventsLagged(u64),
+    Reply {
+        what: String,
+        result: Result<Reply, EngineError>,
+    },
+    QueuePage(QueuePage),
+    TimelinePage(TimelinePage),
+    Detail {
+        lead: LeadId,
+        result: Result<LeadHistory, StoreError>,
+    },
+    /// A campaign's stored settings, read to open the edit form.
+    CampaignLoaded(Result<Box<crate::store::CampaignRecord>, StoreError>),
+    Import(super::forms::import::ImportEvent),
+    /// SIGTERM, SIGHUP: restore the terminal and leave.
+    Terminate,
+}
+
+/// Which way a queue page was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageDirection {
+    /// Replace the window with the front of the queue.
+    First,
+    /// Replace the window with the end of the queue.
+    Last,
+    After,
+    Before,
+}
+
+#[derive(Debug)]
+pub struct QueuePage {
+    pub campaign: CampaignId,
+    pub request: u64,
+    pub direction: PageDirection,
+    pub rows: Result<Vec<QueueRow>, StoreError>,
+}
+
+#[derive(Debug)]
+pub struct TimelinePage {
+    pub campaign: CampaignId,
+    pub request: u64,
+    /// True for the newest page (a fresh load), false for an older page.
+    pub newest: bool,
+    pub rows: Result<Vec<TimelineRow>, StoreError>,
+}

@@ -1,0 +1,42 @@
+//! The console: ratatui + crossterm over the engine's handle (design.md).
+//!
+//! - `event.rs`: the one `Event` enum; `app.rs`: the one `update`; `runner.rs`: the loop.
+//! - `view.rs`: the state the screen is drawn from; `ui.rs` lays it out; one file per
+//!   pane in `panes/`, per popup in `popups/`, per form in `forms/`.
+//! - `action.rs` and `keymap.rs`: keys to actions, rebindable under `[keys]`.
+//! - `queue.rs` and `timeline.rs`: the paged views over the store (`store::views`).
+//! - `strings.rs`: every word on screen; `theme.rs`: colours and NO_COLOR.
+//! - `terminal.rs` runs it in a terminal, `headless.rs` without one.
+#![deny(clippy::unwrap_used)]
+
+pub mod action;
+pub mod app;
+mod error;
+pub mod event;
+pub mod format;
+pub mod forms;
+pub mod headless;
+pub mod keymap;
+pub mod panes;
+pub mod popups;
+pub mod port;
+pub mod queue;
+mod runner;
+pub mod strings;
+mod terminal;
+pub mod theme;
+pub mod timeline;
+pub mod ui;
+pub mod view;
+mod widgets;
+
+pub use action::{Action, Mode};
+pub use app::{App, Exit, Settings};
+pub use error::TuiError;
+pub use event::Event;
+pub use headless::{buffer_text, Headless};
+pub use keymap::{Keymap, KeymapError};
+pub use port::{CommandSink, EnginePort};
+pub use terminal::run_in_terminal;
+pub use theme::Theme;
+pub use view::{Pane, View};

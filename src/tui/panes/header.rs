@@ -1,0 +1,186 @@
+//! The selected campaign at a glance: status and why, progress, outcomes, answer rate,
+//! ring and talk times, the dial rate over the last half hour, and an ETA.
+
+use crate::domain::CampaignStatus;
+use crate::engine::CampaignView;
+use crate::tui::action::Action;
+use crate::tui::format;
+use crate::tui::strings;
+use crate::tui::view::View;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Sparkline};
+use ratatui::Frame;
+
+pub const HEIGHT: u16 = 5;
+
+/// Minutes of dial history the ETA averages over.
+const ETA_WINDOW_MINUTES: usize = 5;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    let theme = &view.theme;
+    let block = Block::default()
+        .borders(Borders::BOTTOM)
+        .border_style(theme.border(false));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let spark_width = if inner.width >= 100 {
+        34
+    } else if inner.width >= 70 {
+        18
+    } else {
+        0
+    };
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(spark_width)]).areas(inner);
+    let [title_row, gauge_row, counts_row, stats_row] =
+        Layout::vertical([Constraint::Length(1); 4]).areas(left);
+
+    let mut title = vec![Span::styled(strings::APP_TITLE, theme.title())];
+    if view.demo {
+        title.push(Span::raw("  "));
+        title.push(Span::styled(strings::DEMO_BADGE, theme.warn()));
+    }
+    let Some(campaign) = view.campaign() else {
+        title.push(Span::styled(
+            format!("  {}", strings::NO_CAMPAIGN_SELECTED),
+            theme.dim(),
+        ));
+        frame.render_widget(Line::from(title), title_row);
+        if let Some(notice) = &view.snapshot.notice {
+            frame.render_widget(Line::styled(notice.clone(), theme.error()), gauge_row);
+        }
+        return;
+    };
+    title.push(Span::raw("  "));
+    title.push(Span::styled(campaign.name.clone(), theme.title()));
+    title.push(Span::raw("  "));
+    title.push(Span::styled(
+        campaign.status.as_str().to_uppercase(),
+        theme.campaign_status(campaign.status),
+    ));
+    if let Some(reason) = &campaign.pause_reason {
+        title.push(Span::styled(format!(": {reason}"), theme.warn()));
+    } else if campaign.status == CampaignStatus::Draft {
+        let key = view.keymap.hint(Action::Start).unwrap_or_default();
+        title.push(Span::styled(
+            format!(" · {}", strings::HEADER_DRAFT_HINT.replace("{start}", &key)),
+            theme.key(),
+        ));
+    }
+    frame.render_widget(Line::from(title), title_row);
+
+    let total = campaign.leads.total();
+    let finished = campaign.leads.finished();
+    let ratio = if total == 0 {
+        0.0
+    } else {
+        finished as f64 / total as f64
+    };
+    let label = format!(
+        "{} / {} {} ({})",
+        format::count(finished),
+        format::count(total),
+        strings::HEADER_LEADS,
+        format::percent(ratio)
+    );
+    frame.render_widget(
+        Gauge::default()
+            .gauge_style(theme.gauge())
+            .ratio(ratio.clamp(0.0, 1.0))
+            .label(label),
+        gauge_row,
+    );
+
+    let mut counts: Vec<Span> = Vec::new();
+    for (outcome, n) in &campaign.outcomes {
+        if !counts.is_empty() {
+            counts.push(Span::raw(" · "));
+        }
+        counts.push(Span::styled(
+            format!("{outcome} {}", format::count(*n)),
+            theme.outcome(*outcome),
+        ));
+    }
+    if counts.is_empty() {
+        counts.push(Span::styled(strings::HEADER_NO_OUTCOMES, theme.dim()));
+    }
+    frame.render_widget(Line::from(counts), counts_row);
+
+    let stats = format!(
+        "{} {} · {} {} · {} {} · {} {} · {} {}",
+        strings::HEADER_ANSWER_RATE,
+        campaign
+            .answer_rate()
+            .map(format::percent)
+            .unwrap_or_else(|| "—".into()),
+        strings::HEADER_AVG_RING,
+        campaign
+            .avg_ring_ms
+            .map(format::millis)
+            .unwrap_or_else(|| "—".into()),
+        strings::HEADER_AVG_TALK,
+        campaign
+            .avg_talk_ms
+            .map(format::millis)
+            .unwrap_or_else(|| "—".into()),
+        strings::HEADER_TODAY,
+        today(campaign),
+        strings::HEADER_ETA,
+        eta(campaign),
+    );
+    frame.render_widget(Paragraph::new(stats), stats_row);
+
+    if spark_width > 0 {
+        let rate = campaign.dials_per_minute.last().copied().unwrap_or(0);
+        let [label_row, spark_row] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(right);
+        frame.render_widget(
+            Line::styled(format!("{} {rate}", strings::HEADER_RATE), theme.dim()),
+            label_row,
+        );
+        let data: Vec<u64> = campaign
+            .dials_per_minute
+            .iter()
+            .rev()
+            .take(right.width as usize)
+            .rev()
+            .copied()
+            .collect();
+        frame.render_widget(
+            Sparkline::default().data(&data).style(theme.sparkline()),
+            spark_row,
+        );
+    }
+}
+
+fn today(campaign: &CampaignView) -> String {
+    match campaign.daily_cap {
+        Some(cap) => format!("{}/{}", campaign.attempts_today, cap),
+        None => campaign.attempts_today.to_string(),
+    }
+}
+
+/// Leads still to call over the recent dial rate.
+pub fn eta(campaign: &CampaignView) -> String {
+    if campaign.status.is_finished() {
+        return "—".into();
+    }
+    let remaining = campaign.leads.pending + campaign.leads.retry_wait + campaign.leads.dialing;
+    if remaining == 0 {
+        return "—".into();
+    }
+    let recent: Vec<u64> = campaign
+        .dials_per_minute
+        .iter()
+        .rev()
+        .take(ETA_WINDOW_MINUTES)
+        .copied()
+        .collect();
+    let per_minute = recent.iter().sum::<u64>() as f64 / recent.len().max(1) as f64;
+    if per_minute <= 0.0 {
+        return "—".into();
+    }
+    let minutes = remaining as f64 / per_minute;
+    format::duration(chrono::Duration::seconds((minutes * 60.0) as i64))
+}

@@ -1,0 +1,8 @@
+//! One file per pane; each `draw` reads the `View` and nothing else.
+
+pub mod campaigns;
+pub mod footer;
+pub mod header;
+pub mod queue;
+pub mod slots;
+pub mod timeline;

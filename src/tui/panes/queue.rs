@@ -1,0 +1,90 @@
+//! Pane 3: the next leads in dialling order, with the attempt each will be and when a
+//! retry is due. Paged from the store; see `tui/queue.rs`.
+
+use crate::tui::format;
+use crate::tui::strings;
+use crate::tui::view::{Pane, View};
+use crate::tui::widgets::pane_block;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    let theme = &view.theme;
+    let focused = view.focus == Pane::Queue;
+    let queue = &view.queue;
+    let total = view.queue_total();
+    let position = (!queue.rows.is_empty())
+        .then(|| strings::queue_position(queue.selected_position() + 1, total));
+    let block = pane_block(
+        Pane::Queue.number(),
+        strings::PANE_QUEUE,
+        position.or(Some(format::count(total))),
+        focused,
+        theme,
+    );
+    if queue.rows.is_empty() {
+        let text = if queue.loaded || view.campaign().is_none() {
+            strings::QUEUE_EMPTY
+        } else {
+            strings::QUEUE_LOADING
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme.dim())).block(block),
+            area,
+        );
+        return;
+    }
+    let height = area.height.saturating_sub(3) as usize;
+    let (first, rows) = queue.window(height.max(1));
+    let table_rows = rows.iter().enumerate().map(|(i, row)| {
+        let due = match row.due_at {
+            Some(due) if due > view.now => format!("in {}", format::duration(due - view.now)),
+            Some(_) => strings::DUE_NOW.to_owned(),
+            None => strings::NEW_LEAD.to_owned(),
+        };
+        Row::new(vec![
+            Cell::from(format::count(queue.position + (first + i) as u64 + 1)),
+            Cell::from(row.name.clone().unwrap_or_else(|| row.lead.label())),
+            Cell::from(row.phone.clone()),
+            Cell::from(row.next_attempt.to_string()),
+            Cell::from(Line::styled(
+                due,
+                if row.due_at.is_some() {
+                    theme.warn()
+                } else {
+                    theme.dim()
+                },
+            )),
+        ])
+    });
+    let table = Table::new(
+        table_rows,
+        [
+            Constraint::Length(9),
+            Constraint::Min(8),
+            Constraint::Length(15),
+            Constraint::Length(3),
+            Constraint::Length(9),
+        ],
+    )
+    .header(
+        Row::new(vec![
+            strings::COL_SLOT,
+            strings::COL_LEAD,
+            strings::COL_NUMBER,
+            strings::COL_ATTEMPT,
+            strings::COL_DUE,
+        ])
+        .style(theme.dim()),
+    )
+    .row_highlight_style(if focused {
+        theme.selected()
+    } else {
+        ratatui::style::Style::new()
+    })
+    .block(block);
+    let mut state = TableState::default().with_selected(Some(queue.selected - first));
+    frame.render_stateful_widget(table, area, &mut state);
+}

@@ -1,0 +1,146 @@
+//! A lead with every call made to it: each attempt's outcome, SIP status, ring and talk
+//! time and its full event timeline, plus the lead's variables. From here the operator
+//! can end the live call, retry now, or put the number on the DNC list.
+
+use crate::store::views::{AttemptHistory, LeadHistory};
+use crate::tui::format;
+use crate::tui::panes::footer::available_actions;
+use crate::tui::strings;
+use crate::tui::theme::Theme;
+use crate::tui::view::{DetailState, View};
+use crate::tui::widgets::{hint_line, popup_area, popup_frame};
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+pub fn lines(history: &LeadHistory, theme: &Theme) -> Vec<Line<'static>> {
+    let lead = &history.lead;
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(
+                lead.name.clone().unwrap_or_else(|| lead.id.label()),
+                theme.title(),
+            ),
+            Span::raw(format!("  {}  ", lead.phone)),
+            Span::styled(lead.state.as_str(), theme.key()),
+        ]),
+        Line::from(format!(
+            "{} · attempts {} · priority {} · time zone {}{}",
+            lead.id.label(),
+            lead.attempts,
+            lead.priority,
+            lead.timezone.as_deref().unwrap_or("campaign's"),
+            lead.import_line
+                .map(|l| format!(" · CSV line {l}"))
+                .unwrap_or_default(),
+        )),
+    ];
+    if let Some(due) = lead.next_attempt_at {
+        lines.push(Line::styled(
+            format!("retry due {}", due.format("%Y-%m-%d %H:%M:%S UTC")),
+            theme.warn(),
+        ));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(strings::DETAIL_VARIABLES, theme.title()));
+    if lead.variables.is_empty() {
+        lines.push(Line::styled(
+            format!("  {}", strings::DETAIL_NO_VARIABLES),
+            theme.dim(),
+        ));
+    }
+    for (key, value) in &lead.variables {
+        let value = value
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| value.to_string());
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {key}: "), theme.dim()),
+            Span::raw(value),
+        ]));
+    }
+    if history.attempts.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(strings::DETAIL_NO_ATTEMPTS, theme.dim()));
+    }
+    for attempt in &history.attempts {
+        lines.push(Line::from(""));
+        lines.extend(attempt_lines(attempt, theme));
+    }
+    lines
+}
+
+fn attempt_lines(attempt: &AttemptHistory, theme: &Theme) -> Vec<Line<'static>> {
+    let mut facts = vec![attempt.id.label()];
+    if let Some(code) = attempt.sip_status_code {
+        facts.push(
+            format!(
+                "SIP {code} {}",
+                attempt.sip_status.clone().unwrap_or_default()
+            )
+            .trim()
+            .to_owned(),
+        );
+    }
+    if let Some(ring) = attempt.ring_time() {
+        facts.push(format!(
+            "{} {}",
+            strings::DETAIL_RING,
+            format::duration(ring)
+        ));
+    }
+    if let Some(talk) = attempt.talk_time() {
+        facts.push(format!(
+            "{} {}",
+            strings::DETAIL_TALK,
+            format::duration(talk)
+        ));
+    }
+    if let Some(d) = &attempt.disposition {
+        facts.push(d.clone());
+    }
+    if let Some(reason) = &attempt.disconnect_reason {
+        facts.push(reason.clone());
+    }
+    if let Some(error) = &attempt.error {
+        facts.push(error.clone());
+    }
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            format!("{} {} ", strings::DETAIL_ATTEMPT, attempt.number),
+            theme.title(),
+        ),
+        Span::styled(attempt.state.as_str(), theme.call_state(attempt.state)),
+        Span::raw(format!("  {}", facts.join(" · "))),
+    ])];
+    for step in &attempt.steps {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} ", format::clock(step.at)), theme.dim()),
+            Span::styled(format!("{:<18}", step.kind), theme.event_kind(&step.kind)),
+            Span::raw(step.detail.clone()),
+        ]));
+    }
+    lines
+}
+
+pub fn draw(frame: &mut Frame, view: &View, detail: &DetailState) {
+    let area = popup_area(frame.area(), 96, 40);
+    let inner = popup_frame(frame, area, strings::DETAIL_TITLE, &view.theme);
+    let [body, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let content = match &detail.history {
+        None => vec![Line::styled(strings::DETAIL_LOADING, view.theme.dim())],
+        Some(Err(e)) => vec![Line::styled(e.clone(), view.theme.error())],
+        Some(Ok(history)) => lines(history, &view.theme),
+    };
+    frame.render_widget(
+        Paragraph::new(content)
+            .wrap(Wrap { trim: false })
+            .scroll((detail.scroll, 0)),
+        body,
+    );
+    frame.render_widget(
+        hint_line(view, &available_actions(view), &view.theme),
+        footer,
+    );
+}

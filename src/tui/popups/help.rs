@@ -1,0 +1,56 @@
+//! `?`: every binding of the active keymap, by where it works.
+
+use crate::tui::action::{Action, Mode};
+use crate::tui::strings;
+use crate::tui::view::View;
+use crate::tui::widgets::{popup_area, popup_frame};
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+const MODES: [Mode; 6] = [
+    Mode::Normal,
+    Mode::Detail,
+    Mode::Form,
+    Mode::Confirm,
+    Mode::QuitDialog,
+    Mode::Filter,
+];
+
+/// Every line of the overlay, so scrolling knows its length.
+pub fn lines(view: &View) -> Vec<Line<'static>> {
+    let theme = &view.theme;
+    let mut lines = Vec::new();
+    for mode in MODES {
+        let actions: Vec<Action> = Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.modes().contains(&mode))
+            .collect();
+        if actions.is_empty() {
+            continue;
+        }
+        if !lines.is_empty() {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::styled(mode.name().to_owned(), theme.title()));
+        for action in actions {
+            let keys = view.keymap.all_keys_text(action);
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<16}"), theme.key()),
+                Span::raw(format!("{:<22}", strings::action_label(action))),
+                Span::styled(action.name(), theme.dim()),
+            ]));
+        }
+    }
+    lines
+}
+
+pub fn draw(frame: &mut Frame, view: &View, scroll: u16) {
+    let area = popup_area(frame.area(), 72, 40);
+    let inner = popup_frame(frame, area, strings::HELP_TITLE, &view.theme);
+    let [body, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines(view)).scroll((scroll, 0)), body);
+    frame.render_widget(Line::styled(strings::HELP_FOOTER, view.theme.dim()), footer);
+}

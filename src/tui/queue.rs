@@ -1,0 +1,197 @@
+//! The pending queue's window: a few hundred rows around the selection, paged from the
+//! store by key as the operator scrolls, so a million-lead campaign costs the same
+//! memory as a small one.
+
+use super::event::PageDirection;
+use crate::domain::CampaignId;
+use crate::store::views::{QueueKey, QueueRow};
+use std::time::{Duration, Instant};
+
+pub const PAGE: usize = 100;
+/// Rows held at most; the far end is dropped beyond this.
+const WINDOW: usize = 400;
+/// Scrolling within this many rows of either end of the window fetches the next page.
+const PREFETCH: usize = 10;
+/// The front of the queue is re-read at most this often while calls drain it.
+pub const REFRESH: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLoad {
+    pub campaign: CampaignId,
+    pub request: u64,
+    pub direction: PageDirection,
+    /// The key to page from (`After`/`Before`).
+    pub from: Option<QueueKey>,
+}
+
+#[derive(Debug, Default)]
+pub struct Queue {
+    pub campaign: Option<CampaignId>,
+    pub rows: Vec<QueueRow>,
+    pub selected: usize,
+    /// Position of `rows[0]` in the whole queue (0-based).
+    pub position: u64,
+    pub at_start: bool,
+    pub at_end: bool,
+    pub loaded: bool,
+    pub filter: Option<String>,
+    loading: bool,
+    request: u64,
+    stale: bool,
+    last_load: Option<Instant>,
+}
+
+impl Queue {
+    pub fn reset(&mut self, campaign: Option<CampaignId>) -> Option<QueueLoad> {
+        *self = Queue {
+            campaign,
+            filter: self.filter.take(),
+            request: self.request,
+            ..Queue::default()
+        };
+        self.load(PageDirection::First, None)
+    }
+
+    pub fn set_filter(&mut self, filter: Option<String>) -> Option<QueueLoad> {
+        self.filter = filter;
+        self.reset(self.campaign)
+    }
+
+    fn load(&mut self, direction: PageDirection, from: Option<QueueKey>) -> Option<QueueLoad> {
+        let campaign = self.campaign?;
+        self.request += 1;
+        self.loading = true;
+        self.last_load = Some(Instant::now());
+        Some(QueueLoad {
+            campaign,
+            request: self.request,
+            direction,
+            from,
+        })
+    }
+
+    pub fn is_current(&self, campaign: CampaignId, request: u64) -> bool {
+        self.campaign == Some(campaign) && self.request == request
+    }
+
+    /// Absolute position of the selected row (0-based).
+    pub fn selected_position(&self) -> u64 {
+        self.position + self.selected as u64
+    }
+
+    pub fn selected_row(&self) -> Option<&QueueRow> {
+        self.rows.get(self.selected)
+    }
+
+    /// `total` is the queue's length (pending + retry_wait) from the snapshot.
+    pub fn apply(&mut self, direction: PageDirection, page: Vec<QueueRow>, total: u64) {
+        self.loading = false;
+        self.loaded = true;
+        let full = page.len() >= PAGE;
+        match direction {
+            PageDirection::First => {
+                self.rows = page;
+                self.position = 0;
+                self.at_start = true;
+                self.at_end = !full;
+            }
+            PageDirection::Last => {
+                self.rows = page;
+                self.position = total.saturating_sub(self.rows.len() as u64);
+                self.at_end = true;
+                self.at_start = !full;
+                self.selected = self.rows.len().saturating_sub(1);
+            }
+            PageDirection::After => {
+                self.at_end = !full;
+                self.rows.extend(page);
+                if self.rows.len() > WINDOW {
+                    let drop = self.rows.len() - WINDOW;
+                    self.rows.drain(..drop);
+                    self.position += drop as u64;
+                    self.selected = self.selected.saturating_sub(drop);
+                    self.at_start = false;
+                }
+            }
+            PageDirection::Before => {
+                self.at_start = !full;
+                let added = page.len();
+                self.rows.splice(0..0, page);
+                self.selected += added;
+                self.position = self.position.saturating_sub(added as u64);
+                if self.at_start {
+                    self.position = 0;
+                }
+                if self.rows.len() > WINDOW {
+                    self.rows.truncate(WINDOW);
+                    self.at_end = false;
+                }
+            }
+        }
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    pub fn failed(&mut self) {
+        self.loading = false;
+    }
+
+    pub fn move_by(&mut self, delta: isize) -> Option<QueueLoad> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        self.selected = self
+            .selected
+            .saturating_add_signed(delta)
+            .min(self.rows.len() - 1);
+        if self.loading {
+            return None;
+        }
+        if self.selected + PREFETCH >= self.rows.len() && !self.at_end {
+            let from = self.rows.last().map(|r| r.key);
+            return self.load(PageDirection::After, from);
+        }
+        if self.selected < PREFETCH && !self.at_start {
+            let from = self.rows.first().map(|r| r.key);
+            return self.load(PageDirection::Before, from);
+        }
+        None
+    }
+
+    pub fn top(&mut self) -> Option<QueueLoad> {
+        self.selected = 0;
+        self.load(PageDirection::First, None)
+    }
+
+    pub fn bottom(&mut self) -> Option<QueueLoad> {
+        self.load(PageDirection::Last, None)
+    }
+
+    /// The engine moved on: re-read the front of the queue if that is what is shown,
+    /// at most once per `REFRESH`.
+    pub fn mark_stale(&mut self) {
+        self.stale = true;
+    }
+
+    pub fn refresh_if_due(&mut self, now: Instant) -> Option<QueueLoad> {
+        let due = self
+            .last_load
+            .is_none_or(|t| now.duration_since(t) >= REFRESH);
+        if !self.stale || self.loading || !due || self.position != 0 {
+            return None;
+        }
+        self.stale = false;
+        self.load(PageDirection::First, None)
+    }
+
+    /// True when a refresh is waiting for `REFRESH` to pass.
+    pub fn refresh_pending(&self) -> bool {
+        self.stale && self.position == 0
+    }
+
+    /// Rows that fit in `height` lines around the selection, with the first's index.
+    pub fn window(&self, height: usize) -> (usize, &[QueueRow]) {
+        let start = (self.selected + 1).saturating_sub(height);
+        let end = (start + height).min(self.rows.len());
+        (start, &self.rows[start.min(end)..end])
+    }
+}

@@ -1,0 +1,163 @@
+//! Every word the console shows, in one place (gitui's strings.rs), so wording is
+//! consistent and easy to change.
+
+use super::action::Action;
+
+pub const APP_TITLE: &str = "Switchboard";
+pub const PANE_CAMPAIGNS: &str = "Campaigns";
+pub const PANE_SLOTS: &str = "Active calls";
+pub const PANE_QUEUE: &str = "Queue";
+pub const PANE_TIMELINE: &str = "Timeline";
+pub const FOLLOWING: &str = "following";
+pub const SCROLLED_BACK: &str = "scrolled back";
+pub const NO_CAMPAIGNS: &str = "No campaigns yet. Press {new} to create one.";
+pub const NO_CAMPAIGN_SELECTED: &str = "No campaign selected";
+pub const NO_CALLS: &str = "No calls in progress";
+pub const QUEUE_EMPTY: &str = "Nothing waiting";
+pub const QUEUE_LOADING: &str = "Loading…";
+pub const TIMELINE_EMPTY: &str = "No calls yet";
+pub const TIMELINE_LOADING_OLDER: &str = "loading older events…";
+pub const TIMELINE_START: &str = "— start of the timeline —";
+pub const FILTER_PROMPT: &str = "filter: ";
+
+pub const COL_SLOT: &str = "#";
+pub const COL_LEAD: &str = "Lead";
+pub const COL_NUMBER: &str = "Number";
+pub const COL_STATE: &str = "State";
+pub const COL_ELAPSED: &str = "Elapsed";
+pub const COL_ATTEMPT: &str = "Try";
+pub const COL_DUE: &str = "Due";
+pub const COL_TIME: &str = "Time";
+pub const COL_EVENT: &str = "Event";
+pub const COL_DETAIL: &str = "Detail";
+pub const COL_STATUS: &str = "Status";
+pub const COL_PROGRESS: &str = "Progress";
+pub const COL_NAME: &str = "Name";
+
+pub const DUE_NOW: &str = "now";
+pub const NEW_LEAD: &str = "new";
+
+pub const HEADER_LEADS: &str = "leads";
+pub const HEADER_ANSWER_RATE: &str = "answer rate";
+pub const HEADER_AVG_RING: &str = "avg ring";
+pub const HEADER_AVG_TALK: &str = "avg talk";
+pub const HEADER_RATE: &str = "calls/min";
+pub const HEADER_ETA: &str = "ETA";
+pub const HEADER_TODAY: &str = "today";
+pub const HEADER_NO_OUTCOMES: &str = "no calls finished yet";
+pub const HEADER_DRAFT_HINT: &str = "ready: press {start} to start dialling";
+pub const DEMO_BADGE: &str = "DEMO · sandbox phone network";
+
+pub const HELP_TITLE: &str = "Keys";
+pub const HELP_FOOTER: &str =
+    "Rebind any action in config.toml under [keys], e.g. stop = \"ctrl-x\"";
+
+pub const DETAIL_TITLE: &str = "Lead";
+pub const DETAIL_LOADING: &str = "Loading history…";
+pub const DETAIL_VARIABLES: &str = "Variables";
+pub const DETAIL_NO_VARIABLES: &str = "(none)";
+pub const DETAIL_NO_ATTEMPTS: &str = "Not called yet";
+pub const DETAIL_ATTEMPT: &str = "Attempt";
+pub const DETAIL_RING: &str = "ring";
+pub const DETAIL_TALK: &str = "talk";
+
+pub const CONFIRM_TITLE: &str = "Confirm";
+pub const QUIT_TITLE: &str = "Calls are live";
+pub const QUIT_QUESTION: &str = "A campaign is running. Pause it before quitting, or keep it running? (It resumes by itself the next time Switchboard starts.)";
+
+pub const FORM_NEW_CAMPAIGN: &str = "New campaign";
+pub const FORM_EDIT_CAMPAIGN: &str = "Edit campaign";
+pub const FORM_IMPORT: &str = "Import leads";
+pub const FORM_DNC: &str = "Add to do-not-call list";
+pub const FORM_PREVIEW: &str = "Preview";
+pub const FORM_REPORT: &str = "Import report";
+pub const FORM_IMPORTING: &str = "Importing…";
+pub const FORM_NO_PREVIEW: &str = "Type a CSV path to see its first rows";
+
+pub fn action_label(action: Action) -> &'static str {
+    match action {
+        Action::Quit => "quit",
+        Action::Help => "help",
+        Action::Start => "start",
+        Action::Pause => "pause",
+        Action::Resume => "resume",
+        Action::Stop => "stop",
+        Action::NewCampaign => "new",
+        Action::EditCampaign => "edit",
+        Action::Import => "import",
+        Action::AddDnc => "DNC",
+        Action::HangUp => "end call",
+        Action::Details => "details",
+        Action::Filter => "filter",
+        Action::Follow => "follow",
+        Action::FocusNext => "next pane",
+        Action::FocusPrev => "previous pane",
+        Action::FocusCampaigns => "campaigns",
+        Action::FocusSlots => "calls",
+        Action::FocusQueue => "queue",
+        Action::FocusTimeline => "timeline",
+        Action::Down => "down",
+        Action::Up => "up",
+        Action::Top => "top",
+        Action::Bottom => "bottom",
+        Action::PageDown => "page down",
+        Action::PageUp => "page up",
+        Action::RetryNow => "retry now",
+        Action::MarkDnc => "mark DNC",
+        Action::Close => "close",
+        Action::NextField => "next field",
+        Action::PrevField => "previous field",
+        Action::Submit => "submit",
+        Action::Cancel => "cancel",
+        Action::Confirm => "yes",
+        Action::PauseAndQuit => "pause and quit",
+        Action::KeepRunningAndQuit => "keep running and quit",
+    }
+}
+
+pub fn confirm_stop(name: &str, live: usize) -> String {
+    if live > 0 {
+        format!(
+            "Stop campaign \"{name}\"? {live} live call(s) will be ended. It cannot be restarted."
+        )
+    } else {
+        format!("Stop campaign \"{name}\"? It cannot be restarted.")
+    }
+}
+
+pub fn confirm_dnc(phone: &str) -> String {
+    format!("Put {phone} on this campaign's do-not-call list? It will never be dialled again.")
+}
+
+pub fn command_sent(what: &str) -> String {
+    format!("{what}…")
+}
+
+pub fn command_done(what: &str) -> String {
+    format!("{what}: done")
+}
+
+pub fn command_failed(what: &str, why: &str) -> String {
+    format!("{what} failed: {why}")
+}
+
+pub fn campaign_created(id: &str) -> String {
+    format!("created campaign {id}; import leads with the import key, then start it")
+}
+
+pub fn not_for_status(action: &str, status: &str) -> String {
+    format!("cannot {action} a {status} campaign")
+}
+
+pub fn queue_position(position: u64, total: u64) -> String {
+    format!("{position}/{total}")
+}
+
+pub fn events_lagged(missed: u64) -> String {
+    format!("{missed} live events were skipped while the console was busy; reloaded the timeline")
+}
+
+pub const NOTHING_SELECTED: &str = "select a campaign first";
+pub const NO_CALL_SELECTED: &str = "select a live call (pane 2) to end it";
+pub const NOTHING_TO_SHOW: &str = "nothing selected";
+pub const ENGINE_STOPPED: &str = "the engine has stopped; restart switchboard";

@@ -1,0 +1,58 @@
+//! The whole screen: header, the four panes, the footer, and whatever is open on top.
+//! Pure: reads the `View`, draws, decides nothing.
+
+use super::forms;
+use super::panes::{campaigns, footer, header, queue, slots, timeline};
+use super::popups::{confirm, detail, help, quit};
+use super::view::{Overlay, View};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::Frame;
+
+/// Below this width the panes stack in one column.
+const TWO_COLUMNS_MIN_WIDTH: u16 = 100;
+
+pub fn draw(frame: &mut Frame, view: &View) {
+    let [header_area, body, footer_area] = Layout::vertical([
+        Constraint::Length(header::HEIGHT),
+        Constraint::Min(4),
+        Constraint::Length(footer::HEIGHT),
+    ])
+    .areas(frame.area());
+    header::draw(frame, header_area, view);
+    let [campaigns_area, slots_area, queue_area, timeline_area] = pane_areas(body);
+    campaigns::draw(frame, campaigns_area, view);
+    slots::draw(frame, slots_area, view);
+    queue::draw(frame, queue_area, view);
+    timeline::draw(frame, timeline_area, view);
+    footer::draw(frame, footer_area, view);
+    match &view.overlay {
+        None => {}
+        Some(Overlay::Help { scroll }) => help::draw(frame, view, *scroll),
+        Some(Overlay::Detail(state)) => detail::draw(frame, view, state),
+        Some(Overlay::Form(form)) => forms::draw(frame, form, view),
+        Some(Overlay::Confirm { question, .. }) => confirm::draw(frame, view, question),
+        Some(Overlay::Quit) => quit::draw(frame, view),
+    }
+}
+
+/// Campaigns and calls on top, queue and timeline below; the timeline gets the most
+/// room on wide screens.
+fn pane_areas(body: Rect) -> [Rect; 4] {
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
+    if body.width >= TWO_COLUMNS_MIN_WIDTH {
+        let [campaigns, slots] =
+            Layout::horizontal([Constraint::Percentage(30), Constraint::Percentage(70)]).areas(top);
+        let [queue, timeline] =
+            Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)])
+                .areas(bottom);
+        [campaigns, slots, queue, timeline]
+    } else {
+        let [campaigns, slots] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(top);
+        let [queue, timeline] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(bottom);
+        [campaigns, slots, queue, timeline]
+    }
+}

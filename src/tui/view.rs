@@ -1,0 +1,194 @@
+//! The console's state: the latest engine snapshot plus everything the operator has
+//! done to the screen. `update` changes it; the draw functions only read it.
+
+use super::action::Mode;
+use super::forms::Form;
+use super::keymap::Keymap;
+use super::queue::Queue;
+use super::theme::Theme;
+use super::timeline::Timeline;
+use crate::domain::{AttemptId, CampaignId, LeadId};
+use crate::engine::{CampaignView, Command, SlotView, Snapshot};
+use crate::store::views::LeadHistory;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tui_input::Input;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Campaigns,
+    Slots,
+    Queue,
+    Timeline,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 4] = [Pane::Campaigns, Pane::Slots, Pane::Queue, Pane::Timeline];
+
+    pub fn next(self) -> Pane {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        Self::ORDER[(i + 1) % Self::ORDER.len()]
+    }
+
+    pub fn prev(self) -> Pane {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        Self::ORDER[(i + Self::ORDER.len() - 1) % Self::ORDER.len()]
+    }
+
+    pub fn number(self) -> usize {
+        Self::ORDER.iter().position(|p| *p == self).unwrap_or(0) + 1
+    }
+}
+
+/// A command waiting for the operator's yes.
+#[derive(Debug, Clone)]
+pub struct PendingCommand {
+    pub what: String,
+    pub command: Command,
+}
+
+#[derive(Debug)]
+pub struct DetailState {
+    pub lead: LeadId,
+    /// The call the popup was opened from, if any: `h` ends it.
+    pub attempt: Option<AttemptId>,
+    pub campaign: Option<CampaignId>,
+    pub history: Option<Result<LeadHistory, String>>,
+    pub scroll: u16,
+}
+
+#[derive(Debug)]
+pub enum Overlay {
+    Help {
+        scroll: u16,
+    },
+    Detail(Box<DetailState>),
+    Form(Box<Form>),
+    Confirm {
+        question: String,
+        pending: PendingCommand,
+    },
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub text: String,
+    pub error: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct FilterState {
+    pub input: Input,
+    pub editing: bool,
+}
+
+impl FilterState {
+    pub fn text(&self) -> Option<&str> {
+        Some(self.input.value().trim()).filter(|t| !t.is_empty())
+    }
+}
+
+pub struct View {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub snapshot: Arc<Snapshot>,
+    /// The wall clock when the state last changed; elapsed times count from it.
+    pub now: DateTime<Utc>,
+    pub focus: Pane,
+    pub selected_campaign: Option<CampaignId>,
+    pub slot_selected: usize,
+    pub queue: Queue,
+    pub timeline: Timeline,
+    pub overlay: Option<Overlay>,
+    pub filter: FilterState,
+    pub status: Option<StatusLine>,
+    /// Shown in the header in `switchboard demo`.
+    pub demo: bool,
+}
+
+impl View {
+    pub fn new(keymap: Keymap, theme: Theme) -> View {
+        View {
+            keymap,
+            theme,
+            snapshot: Arc::new(Snapshot::default()),
+            now: Utc::now(),
+            focus: Pane::Campaigns,
+            selected_campaign: None,
+            slot_selected: 0,
+            queue: Queue::default(),
+            timeline: Timeline::new(),
+            overlay: None,
+            filter: FilterState::default(),
+            status: None,
+            demo: false,
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        match &self.overlay {
+            Some(Overlay::Help { .. }) => Mode::Help,
+            Some(Overlay::Detail(_)) => Mode::Detail,
+            Some(Overlay::Form(_)) => Mode::Form,
+            Some(Overlay::Confirm { .. }) => Mode::Confirm,
+            Some(Overlay::Quit) => Mode::QuitDialog,
+            None if self.filter.editing => Mode::Filter,
+            None => Mode::Normal,
+        }
+    }
+
+    pub fn campaign(&self) -> Option<&CampaignView> {
+        self.selected_campaign
+            .and_then(|id| self.snapshot.campaign(id))
+    }
+
+    /// Campaigns shown in the list (the filter applies when that pane has focus).
+    pub fn visible_campaigns(&self) -> Vec<&CampaignView> {
+        let filter = self.filter.text().map(str::to_lowercase);
+        self.snapshot
+            .campaigns
+            .iter()
+            .filter(|c| match (&filter, self.focus) {
+                (Some(f), Pane::Campaigns) => c.name.to_lowercase().contains(f),
+                _ => true,
+            })
+            .collect()
+    }
+
+    /// The selected campaign's calls in flight, filtered by name or number.
+    pub fn visible_slots(&self) -> Vec<&SlotView> {
+        let filter = self.filter.text().map(str::to_lowercase);
+        self.campaign()
+            .map(|c| {
+                c.slots
+                    .iter()
+                    .filter(|s| match &filter {
+                        Some(f) => {
+                            s.phone.contains(f.as_str())
+                                || s.lead_name
+                                    .as_deref()
+                                    .is_some_and(|n| n.to_lowercase().contains(f))
+                        }
+                        None => true,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn selected_slot(&self) -> Option<&SlotView> {
+        self.visible_slots().get(self.slot_selected).copied()
+    }
+
+    pub fn live_calls(&self) -> usize {
+        self.snapshot.active_calls()
+    }
+
+    /// Queue length from the snapshot's counts; the queue itself is paged.
+    pub fn queue_total(&self) -> u64 {
+        self.campaign()
+            .map(|c| c.leads.pending + c.leads.retry_wait)
+            .unwrap_or(0)
+    }
+}

@@ -1,0 +1,88 @@
+//! Pieces every pane and popup draws with: bordered blocks, centred popups and the
+//! key-hint line built from the active keymap.
+
+use super::action::Action;
+use super::strings;
+use super::theme::Theme;
+use super::view::View;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear};
+use ratatui::Frame;
+
+/// A pane's block: `1 Campaigns`, highlighted when focused.
+pub fn pane_block<'a>(
+    number: usize,
+    title: &'a str,
+    extra: Option<String>,
+    focused: bool,
+    theme: &Theme,
+) -> Block<'a> {
+    let mut spans = vec![
+        Span::styled(
+            format!(" {number} "),
+            if focused { theme.key() } else { theme.dim() },
+        ),
+        Span::styled(title, theme.title()),
+    ];
+    if let Some(extra) = extra {
+        spans.push(Span::styled(format!(" {extra}"), theme.dim()));
+    }
+    spans.push(Span::raw(" "));
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(theme.border(focused))
+        .title(Line::from(spans))
+}
+
+/// A `width` x `height` rectangle centred in `area`, shrunk to fit.
+pub fn popup_area(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width
+        .min(area.width.saturating_sub(2))
+        .max(1.min(area.width));
+    let height = height
+        .min(area.height.saturating_sub(2))
+        .max(1.min(area.height));
+    Rect {
+        x: area.x + (area.width.saturating_sub(width)) / 2,
+        y: area.y + (area.height.saturating_sub(height)) / 2,
+        width,
+        height,
+    }
+}
+
+/// Clears `area`, draws a titled border and returns the inside.
+pub fn popup_frame(frame: &mut Frame, area: Rect, title: &str, theme: &Theme) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Line::from(Span::styled(
+            format!(" {title} "),
+            theme.title(),
+        )));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// `s start  p pause  ? help` for `actions` that have a key in the active keymap.
+pub fn hint_line<'a>(view: &View, actions: &[Action], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for action in actions {
+        if let Some(key) = view.keymap.hint(*action) {
+            if !spans.is_empty() {
+                spans.push(Span::raw("  "));
+            }
+            spans.push(Span::styled(key, theme.key()));
+            spans.push(Span::raw(format!(" {}", strings::action_label(*action))));
+        }
+    }
+    Line::from(spans)
+}
