@@ -15,6 +15,7 @@
 mod context;
 mod paths;
 mod report;
+mod trunks;
 
 pub use context::Context;
 pub use report::{exit_code, install_error_hooks, parse_args};
@@ -47,12 +48,15 @@ pub struct Cli {
 pub enum Command {
     /// Show where the config file, the database and the logs are
     Paths(paths::PathsArgs),
+    /// List the LiveKit project's outbound SIP trunks (id, name, address, numbers)
+    Trunks(trunks::TrunksArgs),
 }
 
 impl Command {
     async fn run(self, ctx: &Context) -> Result<ExitCode> {
         match self {
             Command::Paths(args) => paths::run(ctx, args).await,
+            Command::Trunks(args) => trunks::run(ctx, args).await,
         }
     }
 }
