@@ -39,6 +39,9 @@ pub const NEW_LEAD: &str = "new";
 
 pub const HEADER_LEADS: &str = "leads";
 pub const HEADER_ANSWER_RATE: &str = "answer rate";
+pub const HEADER_ANSWER_SHORT: &str = "answered";
+pub const HEADER_RING_SHORT: &str = "ring";
+pub const HEADER_TALK_SHORT: &str = "talk";
 pub const HEADER_AVG_RING: &str = "avg ring";
 pub const HEADER_AVG_TALK: &str = "avg talk";
 pub const HEADER_RATE: &str = "calls/min";

@@ -68,7 +68,7 @@ pub fn draw_fields(frame: &mut Frame, area: Rect, fields: &[Field], focused: usi
         } else {
             theme.title()
         };
-        let input_width = area.width.saturating_sub(label_width).min(36).max(8);
+        let input_width = (area.width.saturating_sub(label_width) / 2).clamp(8, 36);
         let scroll = field.input.visual_scroll(input_width as usize - 1);
         let shown: String = field
             .input

@@ -24,13 +24,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         .border_style(theme.border(false));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let spark_width = if inner.width >= 100 {
-        34
-    } else if inner.width >= 70 {
-        18
-    } else {
-        0
-    };
+    let wide = inner.width >= 110;
+    let spark_width = if wide { 34 } else { 0 };
     let [left, right] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(spark_width)]).areas(inner);
     let [title_row, gauge_row, counts_row, stats_row] =
@@ -107,32 +102,45 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     }
     frame.render_widget(Line::from(counts), counts_row);
 
-    let stats = format!(
-        "{} {} · {} {} · {} {} · {} {} · {} {}",
-        strings::HEADER_ANSWER_RATE,
-        campaign
-            .answer_rate()
-            .map(format::percent)
-            .unwrap_or_else(|| "—".into()),
-        strings::HEADER_AVG_RING,
-        campaign
-            .avg_ring_ms
-            .map(format::millis)
-            .unwrap_or_else(|| "—".into()),
-        strings::HEADER_AVG_TALK,
-        campaign
-            .avg_talk_ms
-            .map(format::millis)
-            .unwrap_or_else(|| "—".into()),
-        strings::HEADER_TODAY,
-        today(campaign),
-        strings::HEADER_ETA,
-        eta(campaign),
-    );
+    let answer_rate = campaign
+        .answer_rate()
+        .map(format::percent)
+        .unwrap_or_else(|| "—".into());
+    let ring = campaign
+        .avg_ring_ms
+        .map(format::millis)
+        .unwrap_or_else(|| "—".into());
+    let talk = campaign
+        .avg_talk_ms
+        .map(format::millis)
+        .unwrap_or_else(|| "—".into());
+    let rate = campaign.dials_per_minute.last().copied().unwrap_or(0);
+    let stats = if wide {
+        format!(
+            "{} {answer_rate} · {} {ring} · {} {talk} · {} {} · {} {}",
+            strings::HEADER_ANSWER_RATE,
+            strings::HEADER_AVG_RING,
+            strings::HEADER_AVG_TALK,
+            strings::HEADER_TODAY,
+            today(campaign),
+            strings::HEADER_ETA,
+            eta(campaign),
+        )
+    } else {
+        // No room for the sparkline: the current rate goes in the line instead.
+        format!(
+            "{} {answer_rate} · {} {ring} · {} {talk} · {rate} {} · {} {}",
+            strings::HEADER_ANSWER_SHORT,
+            strings::HEADER_RING_SHORT,
+            strings::HEADER_TALK_SHORT,
+            strings::HEADER_RATE,
+            strings::HEADER_ETA,
+            eta(campaign),
+        )
+    };
     frame.render_widget(Paragraph::new(stats), stats_row);
 
-    if spark_width > 0 {
-        let rate = campaign.dials_per_minute.last().copied().unwrap_or(0);
+    if wide {
         let [label_row, spark_row] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(right);
         frame.render_widget(

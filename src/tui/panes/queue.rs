@@ -38,53 +38,50 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     }
     let height = area.height.saturating_sub(3) as usize;
     let (first, rows) = queue.window(height.max(1));
+    // Narrow panes drop the number column; the position column is as wide as its numbers.
+    let with_number = area.width >= 56;
+    let last_position = queue.position + (first + rows.len()) as u64;
+    let position_width = format::count(last_position).len() as u16 + 1;
     let table_rows = rows.iter().enumerate().map(|(i, row)| {
         let due = match row.due_at {
             Some(due) if due > view.now => format!("in {}", format::duration(due - view.now)),
             Some(_) => strings::DUE_NOW.to_owned(),
             None => strings::NEW_LEAD.to_owned(),
         };
-        Row::new(vec![
+        let mut cells = vec![
             Cell::from(format::count(queue.position + (first + i) as u64 + 1)),
             Cell::from(row.name.clone().unwrap_or_else(|| row.lead.label())),
-            Cell::from(row.phone.clone()),
-            Cell::from(row.next_attempt.to_string()),
-            Cell::from(Line::styled(
-                due,
-                if row.due_at.is_some() {
-                    theme.warn()
-                } else {
-                    theme.dim()
-                },
-            )),
-        ])
+        ];
+        if with_number {
+            cells.push(Cell::from(row.phone.clone()));
+        }
+        cells.push(Cell::from(row.next_attempt.to_string()));
+        cells.push(Cell::from(Line::styled(
+            due,
+            if row.due_at.is_some() {
+                theme.warn()
+            } else {
+                theme.dim()
+            },
+        )));
+        Row::new(cells)
     });
-    let table = Table::new(
-        table_rows,
-        [
-            Constraint::Length(9),
-            Constraint::Min(8),
-            Constraint::Length(15),
-            Constraint::Length(3),
-            Constraint::Length(9),
-        ],
-    )
-    .header(
-        Row::new(vec![
-            strings::COL_SLOT,
-            strings::COL_LEAD,
-            strings::COL_NUMBER,
-            strings::COL_ATTEMPT,
-            strings::COL_DUE,
-        ])
-        .style(theme.dim()),
-    )
-    .row_highlight_style(if focused {
-        theme.selected()
-    } else {
-        ratatui::style::Style::new()
-    })
-    .block(block);
+    let mut widths = vec![Constraint::Length(position_width), Constraint::Min(8)];
+    let mut header = vec![strings::COL_SLOT, strings::COL_LEAD];
+    if with_number {
+        widths.push(Constraint::Length(15));
+        header.push(strings::COL_NUMBER);
+    }
+    widths.extend([Constraint::Length(3), Constraint::Length(9)]);
+    header.extend([strings::COL_ATTEMPT, strings::COL_DUE]);
+    let table = Table::new(table_rows, widths)
+        .header(Row::new(header).style(theme.dim()))
+        .row_highlight_style(if focused {
+            theme.selected()
+        } else {
+            ratatui::style::Style::new()
+        })
+        .block(block);
     let mut state = TableState::default().with_selected(Some(queue.selected - first));
     frame.render_stateful_widget(table, area, &mut state);
 }

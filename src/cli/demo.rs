@@ -1,0 +1,145 @@
+//! `switchboard demo`: the console on the embedded sandbox with a sample campaign of
+//! 200 fictitious leads (assets/demo_leads.csv) already imported and started, so calls
+//! flow within seconds. Uses a fresh database in the temp directory unless `--db` (or
+//! `$SWITCHBOARD_DB`) names one.
+
+use super::console::{console_settings, run_on};
+use super::Context;
+use crate::domain::{CallingWindow, CampaignId, CampaignSettings, DispatchMode};
+use crate::engine::{Command, EngineHandle, Reply, SystemClock};
+use crate::import::{import_csv, ImportOptions};
+use crate::paths::Origin;
+use crate::runtime::{LiveKitTarget, Runtime, RuntimeSettings};
+use crate::sandbox::SandboxConfig;
+use crate::store::{CampaignRecord, Store};
+use chrono::NaiveTime;
+use color_eyre::eyre::{eyre, WrapErr};
+use color_eyre::Result;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+const DEMO_LEADS: &str = include_str!("../../assets/demo_leads.csv");
+pub const DEMO_CAMPAIGN_NAME: &str = "Demo: spring renewals";
+const DEMO_TRUNK: &str = "ST_sandbox";
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Leave the sample campaign ready but not started (press `s` to start it)
+    #[arg(long)]
+    pub no_start: bool,
+    /// How much faster than real time the simulated phone network runs
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+    pub speed: f64,
+}
+
+pub async fn run(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        return Err(eyre!(
+            "--speed must be a positive number (1 is real time, 10 is ten times faster)"
+        ));
+    }
+    let settings = console_settings(ctx, true)?;
+    let db = demo_database(ctx);
+    let store = Store::open(&db)
+        .wrap_err_with(|| format!("cannot open the demo database {}", db.display()))?;
+    let mut runtime_settings = RuntimeSettings::from_config(&ctx.config)?;
+    let sandbox = SandboxConfig {
+        time_scale: 1.0 / args.speed,
+        ..SandboxConfig::default()
+    };
+    runtime_settings.livekit = LiveKitTarget::Sandbox {
+        config: Box::new(sandbox),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    let runtime = Runtime::start(store, runtime_settings, Arc::new(SystemClock)).await?;
+    prepare_campaign(&runtime.engine, !args.no_start).await?;
+    run_on(runtime, settings).await
+}
+
+/// The database the user named, or a fresh one in the temp directory.
+fn demo_database(ctx: &Context) -> PathBuf {
+    match ctx.paths.database_origin {
+        Origin::Flag(_) | Origin::Env(_) => ctx.paths.database.clone(),
+        Origin::Platform => {
+            let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+            std::env::temp_dir().join(format!(
+                "switchboard-demo-{stamp}-{}.db",
+                std::process::id()
+            ))
+        }
+    }
+}
+
+/// The sample campaign, created and filled on first use; reopening a demo database
+/// finds it where it was left.
+async fn prepare_campaign(engine: &EngineHandle, start: bool) -> Result<()> {
+    let existing = engine
+        .store()
+        .read(|conn| CampaignRecord::list(conn))
+        .await?
+        .into_iter()
+        .find(|c| c.settings.name == DEMO_CAMPAIGN_NAME);
+    if existing.is_some() {
+        return Ok(());
+    }
+    let reply = engine
+        .send(Command::CreateCampaign(Box::new(demo_settings())))
+        .await?;
+    let Reply::Created(id) = reply else {
+        return Err(eyre!(
+            "the engine did not create the demo campaign (answered {reply:?})"
+        ));
+    };
+    import_leads(engine.store().clone(), id).await?;
+    if start {
+        engine
+            .send(Command::Start(id))
+            .await
+            .wrap_err("starting the demo campaign")?;
+    }
+    Ok(())
+}
+
+pub fn demo_settings() -> CampaignSettings {
+    CampaignSettings {
+        name: DEMO_CAMPAIGN_NAME.into(),
+        agent_name: "renewals-agent".into(),
+        trunk_id: DEMO_TRUNK.into(),
+        max_concurrent: 8,
+        call_delay_ms: 400,
+        max_attempts: 3,
+        retry_delay_secs: 120,
+        // Every hour of the day, so the demo runs whatever the time in each lead's zone.
+        window: CallingWindow {
+            start: NaiveTime::MIN,
+            end: NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(NaiveTime::MIN),
+        },
+        timezone: "America/New_York".into(),
+        prompt: "You are calling about the customer's plan renewal; be brief and friendly.".into(),
+        dispatch: DispatchMode::Explicit,
+        ..CampaignSettings::default()
+    }
+}
+
+async fn import_leads(store: Store, campaign: CampaignId) -> Result<()> {
+    let report = tokio::task::spawn_blocking(move || {
+        import_csv(
+            &store,
+            campaign,
+            DEMO_LEADS.as_bytes(),
+            ImportOptions::default(),
+        )
+    })
+    .await
+    .wrap_err("the demo import stopped")??;
+    if report.imported == 0 {
+        return Err(eyre!(
+            "none of the demo leads could be imported: {}",
+            report.summary()
+        ));
+    }
+    tracing::info!("demo leads: {}", report.summary());
+    Ok(())
+}

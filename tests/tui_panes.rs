@@ -1,0 +1,523 @@
+//! Every pane and popup rendered into a `TestBackend` at 80x24 and 160x48 and compared
+//! with its insta snapshot. Data is built by hand with a fixed clock, so times and ids
+//! are the same on every run; colours are checked where they carry meaning.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use ratatui::Terminal;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use switchboard::domain::{
+    AttemptId, AttemptState, CampaignId, CampaignSettings, CampaignStatus, LeadId, LeadState,
+    Outcome, PauseReason,
+};
+use switchboard::engine::{CampaignView, LeadCounts, SlotView, Snapshot};
+use switchboard::store::views::{
+    AttemptHistory, AttemptStep, LeadHistory, QueueKey, QueueRow, TimelineRow,
+};
+use switchboard::store::LeadRecord;
+use switchboard::tui::event::PageDirection;
+use switchboard::tui::forms::campaign::CampaignForm;
+use switchboard::tui::forms::dnc::DncForm;
+use switchboard::tui::forms::import::{ImportEvent, ImportForm, Preview};
+use switchboard::tui::forms::Form;
+use switchboard::tui::panes::{campaigns, footer, header, queue, slots, timeline};
+use switchboard::tui::view::{DetailState, Overlay, PendingCommand};
+use switchboard::tui::{buffer_text, ui, Keymap, Pane, Theme, View};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 14, 15, 9, 26)
+        .single()
+        .expect("valid time")
+}
+
+fn slot(i: i64, state: AttemptState, secs_ago: i64) -> SlotView {
+    SlotView {
+        attempt: AttemptId(100 + i),
+        lead: LeadId(i),
+        lead_name: Some(
+            [
+                "Ada Lovelace",
+                "Grace Hopper",
+                "Alan Turing",
+                "Edsger Dijkstra",
+            ][i as usize % 4]
+                .into(),
+        ),
+        phone: format!("+1212555{:04}", 100 + i),
+        attempt_number: if i == 2 { 2 } else { 1 },
+        state,
+        dialed_at: now() - Duration::seconds(secs_ago),
+        state_since: now() - Duration::seconds(secs_ago / 2),
+    }
+}
+
+fn running_campaign() -> CampaignView {
+    let outcomes: BTreeMap<Outcome, u64> = [
+        (Outcome::Completed, 41),
+        (Outcome::NoAnswer, 17),
+        (Outcome::Busy, 3),
+        (Outcome::InvalidNumber, 1),
+    ]
+    .into();
+    CampaignView {
+        id: CampaignId(1),
+        name: "Spring renewals".into(),
+        status: CampaignStatus::Running,
+        pause_reason: None,
+        agent_name: "renewals-agent".into(),
+        trunk_id: "ST_demo".into(),
+        max_concurrent: 5,
+        leads: LeadCounts {
+            pending: 120,
+            dialing: 3,
+            done: 41,
+            retry_wait: 15,
+            exhausted: 20,
+            dnc: 1,
+            invalid: 0,
+        },
+        outcomes,
+        attempts_today: 62,
+        daily_cap: Some(500),
+        slots: vec![
+            slot(1, AttemptState::Dialing, 2),
+            slot(2, AttemptState::Ringing, 9),
+            slot(3, AttemptState::Answered, 95),
+        ],
+        next_up: Vec::new(),
+        avg_ring_ms: Some(6_400),
+        avg_talk_ms: Some(71_000),
+        dials_per_minute: (0..30).map(|i| (i * 7 % 11) as u64).collect(),
+        started_at: Some(now() - Duration::minutes(42)),
+        completed_at: None,
+    }
+}
+
+fn paused_campaign() -> CampaignView {
+    CampaignView {
+        id: CampaignId(2),
+        name: "Winback Q2".into(),
+        status: CampaignStatus::Paused,
+        pause_reason: Some(PauseReason::OutsideWindow {
+            until: Some(
+                Utc.with_ymd_and_hms(2026, 3, 15, 13, 0, 0)
+                    .single()
+                    .expect("valid time"),
+            ),
+            timezone: "America/New_York".into(),
+        }),
+        slots: Vec::new(),
+        outcomes: BTreeMap::new(),
+        leads: LeadCounts {
+            pending: 800,
+            ..Default::default()
+        },
+        dials_per_minute: vec![0; 30],
+        avg_ring_ms: None,
+        avg_talk_ms: None,
+        ..running_campaign()
+    }
+}
+
+fn snapshot() -> Snapshot {
+    Snapshot {
+        at: Some(now()),
+        campaigns: vec![running_campaign(), paused_campaign()],
+        notice: None,
+    }
+}
+
+fn queue_rows() -> Vec<QueueRow> {
+    (0..30)
+        .map(|i| {
+            let retry = i >= 25;
+            QueueRow {
+                key: if retry {
+                    QueueKey::Retry {
+                        due_ms: 0,
+                        id: 200 + i,
+                    }
+                } else {
+                    QueueKey::Pending {
+                        priority: 0,
+                        id: 200 + i,
+                    }
+                },
+                lead: LeadId(200 + i),
+                name: Some(format!("Lead {}", 200 + i)),
+                phone: format!("+1312555{:04}", 1000 + i),
+                next_attempt: if retry { 2 } else { 1 },
+                due_at: retry.then(|| now() + Duration::minutes(i - 20)),
+            }
+        })
+        .collect()
+}
+
+fn timeline_rows() -> Vec<TimelineRow> {
+    let kinds = [
+        "dialing",
+        "ringing",
+        "answered",
+        "agent_dispatched",
+        "ended",
+        "disposition",
+    ];
+    let details = [
+        "",
+        "SIP 180 Ringing",
+        "",
+        "renewals-agent",
+        "completed, talk 1m11s",
+        "interested",
+    ];
+    (0..40)
+        .map(|i| TimelineRow {
+            id: i + 1,
+            at: now() - Duration::seconds(200 - i * 5),
+            attempt: AttemptId(50 + i / 6),
+            lead: LeadId(10 + i / 6),
+            lead_label: format!("Caller {}", 10 + i / 6),
+            kind: kinds[i as usize % 6].into(),
+            detail: details[i as usize % 6].into(),
+        })
+        .collect()
+}
+
+fn view(color: bool) -> View {
+    let mut view = View::new(Keymap::defaults(), Theme::new(color));
+    view.snapshot = Arc::new(snapshot());
+    view.now = now();
+    view.selected_campaign = Some(CampaignId(1));
+    view.queue.campaign = Some(CampaignId(1));
+    view.queue.apply(PageDirection::First, queue_rows(), 135);
+    view.timeline.reset(Some(CampaignId(1)));
+    view.timeline.apply_newest(timeline_rows());
+    view
+}
+
+fn render(width: u16, height: u16, draw: impl FnOnce(&mut ratatui::Frame)) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(draw).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn check(name: &str, draw: impl Fn(&mut ratatui::Frame, &View)) {
+    for (w, h) in SIZES {
+        let view = view(true);
+        let buffer = render(w, h, |f| draw(f, &view));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), buffer_text(&buffer));
+    }
+}
+
+#[test]
+fn header_pane() {
+    check("header", |f, v| header::draw(f, f.area(), v));
+}
+
+#[test]
+fn campaigns_pane() {
+    check("campaigns", |f, v| campaigns::draw(f, f.area(), v));
+}
+
+#[test]
+fn slots_pane() {
+    check("slots", |f, v| slots::draw(f, f.area(), v));
+}
+
+#[test]
+fn queue_pane() {
+    check("queue", |f, v| queue::draw(f, f.area(), v));
+}
+
+#[test]
+fn timeline_pane() {
+    check("timeline", |f, v| timeline::draw(f, f.area(), v));
+}
+
+#[test]
+fn footer_pane() {
+    check("footer", |f, v| footer::draw(f, f.area(), v));
+}
+
+#[test]
+fn whole_screen() {
+    check("screen", |f, v| ui::draw(f, v));
+}
+
+#[test]
+fn paused_campaign_header_says_why() {
+    let mut view = view(true);
+    view.selected_campaign = Some(CampaignId(2));
+    let buffer = render(160, 6, |f| header::draw(f, f.area(), &view));
+    let text = buffer_text(&buffer);
+    assert!(
+        text.contains(
+            "PAUSED: outside calling hours until 2026-03-15 13:00 UTC (America/New_York)"
+        ),
+        "{text}"
+    );
+}
+
+fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let text = buffer_text(buffer);
+    for (y, line) in text.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let x = line[..byte].chars().count();
+            return Some((x as u16, y as u16));
+        }
+    }
+    None
+}
+
+#[test]
+fn slot_states_are_coloured_and_still_readable_without_colour() {
+    let view = view(true);
+    let buffer = render(100, 10, |f| slots::draw(f, f.area(), &view));
+    for (label, color) in [
+        ("dialing", Color::Yellow),
+        ("ringing", Color::Cyan),
+        ("active", Color::Green),
+    ] {
+        let (x, y) = find(&buffer, label).unwrap_or_else(|| panic!("{label} not on screen"));
+        assert_eq!(buffer[(x, y)].fg, color, "{label}");
+    }
+    let plain = self::view(false);
+    let buffer = render(100, 10, |f| slots::draw(f, f.area(), &plain));
+    for label in ["dialing", "ringing", "active"] {
+        let (x, y) = find(&buffer, label).unwrap_or_else(|| panic!("{label} not on screen"));
+        assert_eq!(
+            buffer[(x, y)].fg,
+            Color::Reset,
+            "NO_COLOR: {label} has no colour"
+        );
+    }
+}
+
+#[test]
+fn focused_pane_is_marked_without_colour_too() {
+    let mut view = view(false);
+    view.focus = Pane::Timeline;
+    let buffer = render(160, 48, |f| ui::draw(f, &view));
+    let text = buffer_text(&buffer);
+    assert!(
+        text.contains("┏"),
+        "the focused pane has a thick border:\n{text}"
+    );
+    for y in 0..48 {
+        for x in 0..160 {
+            assert_eq!(buffer[(x, y)].fg, Color::Reset);
+        }
+    }
+}
+
+#[test]
+fn a_thousand_calls_render_only_what_fits() {
+    let mut view = view(true);
+    let mut snap = snapshot();
+    snap.campaigns[0].slots = (0..1000)
+        .map(|i| slot(i, AttemptState::Answered, i))
+        .collect();
+    snap.campaigns[0].max_concurrent = 1000;
+    view.snapshot = Arc::new(snap);
+    view.slot_selected = 999;
+    let buffer = render(100, 12, |f| slots::draw(f, f.area(), &view));
+    let text = buffer_text(&buffer);
+    assert!(text.contains("1000/1000"), "{text}");
+    assert!(
+        text.contains("1000 "),
+        "the last slot is scrolled into view: {text}"
+    );
+}
+
+fn history() -> LeadHistory {
+    let lead = LeadRecord {
+        id: LeadId(12),
+        campaign: CampaignId(1),
+        phone: "+12125550112".into(),
+        name: Some("Grace Hopper".into()),
+        timezone: Some("America/New_York".into()),
+        priority: 0,
+        variables: serde_json::json!({"plan": "gold", "renewal_date": "2026-04-01"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        state: LeadState::RetryWait,
+        attempts: 1,
+        next_attempt_at: Some(now() + Duration::minutes(30)),
+        last_outcome: Some(Outcome::NoAnswer),
+        import_line: Some(13),
+        created_at: now() - Duration::hours(2),
+    };
+    let t0 = now() - Duration::minutes(40);
+    let first = AttemptHistory {
+        id: AttemptId(51),
+        number: 1,
+        phone: lead.phone.clone(),
+        state: AttemptState::Ended(Outcome::NoAnswer),
+        sip_status_code: Some(480),
+        sip_status: Some("Temporarily Unavailable".into()),
+        twirp_code: None,
+        disconnect_reason: None,
+        error: None,
+        disposition: None,
+        created_at: t0,
+        dialed_at: Some(t0),
+        ringing_at: Some(t0 + Duration::seconds(2)),
+        answered_at: None,
+        ended_at: Some(t0 + Duration::seconds(30)),
+        steps: vec![
+            AttemptStep {
+                at: t0,
+                kind: "dialing".into(),
+                detail: String::new(),
+            },
+            AttemptStep {
+                at: t0 + Duration::seconds(2),
+                kind: "ringing".into(),
+                detail: "SIP 180".into(),
+            },
+            AttemptStep {
+                at: t0 + Duration::seconds(30),
+                kind: "ended".into(),
+                detail: "no_answer, SIP 480".into(),
+            },
+        ],
+    };
+    let t1 = now() - Duration::minutes(2);
+    let second = AttemptHistory {
+        id: AttemptId(77),
+        number: 2,
+        state: AttemptState::Ended(Outcome::Completed),
+        sip_status_code: Some(200),
+        sip_status: Some("OK".into()),
+        disposition: Some("interested".into()),
+        dialed_at: Some(t1),
+        answered_at: Some(t1 + Duration::seconds(6)),
+        ended_at: Some(t1 + Duration::seconds(77)),
+        steps: vec![
+            AttemptStep {
+                at: t1,
+                kind: "dialing".into(),
+                detail: String::new(),
+            },
+            AttemptStep {
+                at: t1 + Duration::seconds(6),
+                kind: "answered".into(),
+                detail: String::new(),
+            },
+            AttemptStep {
+                at: t1 + Duration::seconds(70),
+                kind: "disposition".into(),
+                detail: "interested".into(),
+            },
+            AttemptStep {
+                at: t1 + Duration::seconds(77),
+                kind: "ended".into(),
+                detail: "completed".into(),
+            },
+        ],
+        ..first.clone()
+    };
+    LeadHistory {
+        lead,
+        attempts: vec![first, second],
+    }
+}
+
+fn check_overlay(name: &str, make: impl Fn() -> Overlay) {
+    for (w, h) in SIZES {
+        let mut view = view(true);
+        view.overlay = Some(make());
+        let buffer = render(w, h, |f| ui::draw(f, &view));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), buffer_text(&buffer));
+    }
+}
+
+#[test]
+fn help_popup() {
+    check_overlay("help", || Overlay::Help { scroll: 0 });
+}
+
+#[test]
+fn detail_popup() {
+    check_overlay("detail", || {
+        Overlay::Detail(Box::new(DetailState {
+            lead: LeadId(12),
+            attempt: Some(AttemptId(77)),
+            campaign: Some(CampaignId(1)),
+            history: Some(Ok(history())),
+            scroll: 0,
+        }))
+    });
+}
+
+#[test]
+fn confirm_popup() {
+    check_overlay("confirm", || Overlay::Confirm {
+        question: switchboard::tui::strings::confirm_stop("Spring renewals", 3),
+        pending: PendingCommand {
+            what: "stop".into(),
+            command: switchboard::engine::Command::Stop {
+                id: CampaignId(1),
+                hang_up_live_calls: true,
+            },
+        },
+    });
+}
+
+#[test]
+fn quit_popup() {
+    check_overlay("quit", || Overlay::Quit);
+}
+
+#[test]
+fn campaign_form_shows_errors_beside_fields() {
+    check_overlay("campaign_form", || {
+        let mut form = CampaignForm::new(
+            None,
+            CampaignSettings {
+                name: "Renewals".into(),
+                ..Default::default()
+            },
+        );
+        assert!(form.command().is_none(), "agent and trunk are missing");
+        Overlay::Form(Box::new(Form::Campaign(form)))
+    });
+}
+
+#[test]
+fn import_form_with_preview() {
+    check_overlay("import_form", || {
+        let mut form = ImportForm::new(CampaignId(1), "Spring renewals".into(), "US");
+        form.fields[0].input = tui_input::Input::new("leads.csv".into());
+        form.apply(ImportEvent::Preview {
+            path: "leads.csv".into(),
+            result: Ok(Preview {
+                headers: vec!["phone".into(), "name".into(), "plan".into()],
+                rows: vec![vec![
+                    "(212) 555-0100".into(),
+                    "Ada Lovelace".into(),
+                    "gold".into(),
+                ]],
+                mapping: Ok("phone from `phone`, name from `name`, variables: plan".into()),
+            }),
+        });
+        Overlay::Form(Box::new(Form::Import(form)))
+    });
+}
+
+#[test]
+fn dnc_form() {
+    check_overlay("dnc_form", || {
+        Overlay::Form(Box::new(Form::Dnc(DncForm::new(
+            Some(CampaignId(1)),
+            "+12125550100",
+            "US",
+        ))))
+    });
+}
