@@ -45,6 +45,37 @@ impl Clock for TestClock {
     }
 }
 
+/// A wall clock the test sets by hand, for calling hours, daily caps and due retries
+/// while real time (and real HTTP to the sandbox) runs on. The engine re-reads the
+/// clock at least every `EngineConfig::recheck_interval`, so a jump is noticed promptly.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    now: Arc<std::sync::Mutex<DateTime<Utc>>>,
+}
+
+impl ManualClock {
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self {
+            now: Arc::new(std::sync::Mutex::new(now)),
+        }
+    }
+
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.now.lock().unwrap_or_else(|p| p.into_inner()) = now;
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// The engine's shared clock.
 pub type SharedClock = Arc<dyn Clock>;
 

@@ -25,6 +25,9 @@ pub struct EngineConfig {
     pub poll_interval: Duration,
     /// The snapshot is published at most this often.
     pub snapshot_interval: Duration,
+    /// The engine looks at the wall clock at least this often even with nothing to do,
+    /// so retries fall due and windows open on time after the clock jumps.
+    pub recheck_interval: Duration,
     /// Campaigns left running (or paused by shutdown) that resume by themselves at
     /// start-up; `None` means all of them. `switchboard run --campaign ID` limits it.
     pub resume_only: Option<BTreeSet<CampaignId>>,
@@ -42,6 +45,7 @@ impl Default for EngineConfig {
             room_prefix: "outbound".into(),
             poll_interval: Duration::from_secs(1),
             snapshot_interval: Duration::from_millis(100),
+            recheck_interval: Duration::from_secs(1),
             resume_only: None,
         }
     }

@@ -400,9 +400,10 @@ impl<T: Telephony> CallContext<T> {
                     Some(CallSignal::HangUp) => self.request_hang_up(call).await,
                     Some(CallSignal::Progress(p)) => match p.kind {
                         CallProgressKind::Ended { disconnect_reason, .. } => {
-                            return Ending { disconnect_reason: Some(disconnect_reason), ..Ending::plain(Outcome::Completed, p.at) };
+                            let at = self.end_time(call, p.at);
+                            return Ending { disconnect_reason: Some(disconnect_reason), ..Ending::plain(Outcome::Completed, at) };
                         }
-                        CallProgressKind::RoomFinished => return Ending::plain(Outcome::Completed, p.at),
+                        CallProgressKind::RoomFinished => return Ending::plain(Outcome::Completed, self.end_time(call, p.at)),
                         CallProgressKind::Disposition { value, note } => self.disposition(call, &value, note.as_deref(), p.at).await,
                         CallProgressKind::Ringing | CallProgressKind::Answered => {}
                     },
@@ -423,6 +424,22 @@ impl<T: Telephony> CallContext<T> {
                 },
             }
         }
+    }
+
+    /// When an answered call ended, from LiveKit's report. Webhook times are whole
+    /// seconds: when we received the report within that second, the receipt time is the
+    /// closer bound; and a call never ends before it was answered.
+    fn end_time(&self, call: &Call, reported: DateTime<Utc>) -> DateTime<Utc> {
+        let now = self.clock.now();
+        let whole_second = reported.timestamp_subsec_millis() == 0;
+        let refined =
+            if whole_second && now >= reported && now - reported < chrono::Duration::seconds(1) {
+                now
+            } else {
+                reported
+            };
+        call.answered_at
+            .map_or(refined, |answered| refined.max(answered))
     }
 
     async fn request_hang_up(&self, call: &mut Call) {

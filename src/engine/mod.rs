@@ -27,7 +27,7 @@ mod snapshot;
 mod snapshot_builder;
 pub mod window;
 
-pub use clock::{Clock, SharedClock, SystemClock, TestClock};
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock, TestClock};
 pub use command::{Command, EngineError, Reply};
 pub use config::EngineConfig;
 pub use event::{EngineEvent, EngineEventKind};

@@ -1,0 +1,221 @@
+//! `switchboard run --campaign ID`: runs one campaign without the console, for cron,
+//! systemd and scripts. Progress goes to stderr, one line per finished call and a
+//! status line every few seconds, and a summary at the end.
+//!
+//! Exit codes: 0 when the campaign completes; 1 when it cannot go on without the
+//! operator (stopped, paused by the operator or by a configuration problem); 130 after
+//! SIGINT or SIGTERM. On a signal the campaign is paused with reason `shutdown`, calls in
+//! flight get `--grace-secs` to finish and any still live are left alone (never hung up)
+//! to be reconciled with LiveKit by the next `run` or console start, which also resumes
+//! the campaign by itself.
+
+use super::Context;
+use crate::domain::{CampaignId, CampaignStatus, PauseReason};
+use crate::engine::{CampaignView, Command, EngineEventKind, SystemClock};
+use crate::runtime::{Runtime, RuntimeSettings};
+use crate::store::Store;
+use color_eyre::eyre::{bail, WrapErr};
+use color_eyre::Result;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// How often a status line is printed.
+const STATUS_EVERY: Duration = Duration::from_secs(5);
+/// The exit code after SIGINT/SIGTERM (128 + SIGINT, the shell's convention).
+const INTERRUPTED: u8 = 130;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Id of the campaign to run (draft or paused campaigns are started)
+    #[arg(long, value_name = "ID")]
+    pub campaign: i64,
+
+    /// Seconds calls in flight may take to finish after SIGINT/SIGTERM
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub grace_secs: u64,
+}
+
+pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
+    let id = CampaignId(args.campaign);
+    let mut settings = RuntimeSettings::from_config(&ctx.config)?;
+    settings.engine.resume_only = Some([id].into_iter().collect());
+    let store = Store::open(&ctx.paths.database)
+        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
+    let runtime = Runtime::start(store, settings, Arc::new(SystemClock))
+        .await
+        .wrap_err("starting the engine")?;
+    let grace = Duration::from_secs(args.grace_secs);
+    let outcome = drive(&runtime, id).await;
+    let last = runtime.engine.snapshot().borrow().campaign(id).cloned();
+    runtime.shutdown(grace).await;
+    let code = outcome?;
+    if let Some(view) = last {
+        eprintln!("{}", summary(&view));
+    }
+    Ok(code)
+}
+
+async fn drive(runtime: &Runtime, id: CampaignId) -> Result<ExitCode> {
+    let engine = &runtime.engine;
+    let mut snapshots = engine.snapshot();
+    let mut events = engine.subscribe();
+    let Some(view) = current(runtime, id).await else {
+        bail!("campaign {id} does not exist (list campaigns in the console, or create one there first)");
+    };
+    match view.status {
+        CampaignStatus::Completed => return Ok(ExitCode::SUCCESS),
+        CampaignStatus::Stopped => {
+            bail!("campaign {id} was stopped; a stopped campaign cannot run again")
+        }
+        CampaignStatus::Draft | CampaignStatus::Paused if !is_waiting_by_itself(&view) => {
+            engine
+                .send(Command::Start(id))
+                .await
+                .wrap_err_with(|| format!("starting campaign {id}"))?;
+            eprintln!("campaign {id} ({}) started", view.name);
+        }
+        _ => eprintln!("campaign {id} ({}) resumed", view.name),
+    }
+    let mut interrupt = signals()?;
+    let mut status_line = tokio::time::interval(STATUS_EVERY);
+    loop {
+        tokio::select! {
+            _ = interrupt.recv() => {
+                eprintln!("signal received: pausing campaign {id}; calls in flight may finish");
+                return Ok(ExitCode::from(INTERRUPTED));
+            }
+            event = events.recv() => match event {
+                Ok(event) if event.campaign == id => match event.kind {
+                    EngineEventKind::Attempt(crate::domain::AttemptEventKind::Ended) | EngineEventKind::Problem => {
+                        eprintln!("{} {} {}", event.at.format("%H:%M:%S"), event.lead_label.unwrap_or_default(), event.detail);
+                    }
+                    EngineEventKind::CampaignStatus(status) => eprintln!("campaign {id} is {status} {}", event.detail),
+                    _ => {}
+                },
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => bail!("the engine stopped unexpectedly"),
+            },
+            changed = snapshots.changed() => {
+                if changed.is_err() {
+                    bail!("the engine stopped unexpectedly");
+                }
+                let view = snapshots.borrow_and_update().campaign(id).cloned();
+                if let Some(view) = view {
+                    if let Some(code) = finished(&view)? {
+                        return Ok(code);
+                    }
+                }
+            }
+            _ = status_line.tick() => {
+                if let Some(view) = snapshots.borrow().campaign(id) {
+                    eprintln!("{}", status(view));
+                }
+            }
+        }
+    }
+}
+
+async fn current(runtime: &Runtime, id: CampaignId) -> Option<CampaignView> {
+    let mut snapshots = runtime.engine.snapshot();
+    // The first snapshot is published within one snapshot interval of the start.
+    for _ in 0..50 {
+        if let Some(view) = snapshots.borrow_and_update().campaign(id) {
+            return Some(view.clone());
+        }
+        if tokio::time::timeout(Duration::from_millis(200), snapshots.changed())
+            .await
+            .is_ok_and(|r| r.is_err())
+        {
+            return None;
+        }
+    }
+    None
+}
+
+/// Paused for a reason the engine lifts by itself (calling hours, cap, schedule).
+fn is_waiting_by_itself(view: &CampaignView) -> bool {
+    view.status == CampaignStatus::Paused
+        && view
+            .pause_reason
+            .as_ref()
+            .is_some_and(PauseReason::is_automatic)
+}
+
+/// `Some(exit code)` once the campaign is done or needs the operator.
+fn finished(view: &CampaignView) -> Result<Option<ExitCode>> {
+    match (&view.status, &view.pause_reason) {
+        (CampaignStatus::Completed, _) => Ok(Some(ExitCode::SUCCESS)),
+        (CampaignStatus::Stopped, _) => bail!("campaign {} was stopped", view.id),
+        (CampaignStatus::Paused, Some(reason)) if !reason.is_automatic() => {
+            bail!("campaign {} paused: {reason}", view.id)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn status(view: &CampaignView) -> String {
+    let leads = &view.leads;
+    let mut line = format!(
+        "campaign {} {}: {}/{} leads finished, {} calling, {} pending, {} waiting to retry",
+        view.id,
+        view.status,
+        leads.finished(),
+        leads.total(),
+        view.slots.len(),
+        leads.pending,
+        leads.retry_wait
+    );
+    if let Some(reason) = &view.pause_reason {
+        line.push_str(&format!(" ({reason})"));
+    }
+    line
+}
+
+fn summary(view: &CampaignView) -> String {
+    let leads = &view.leads;
+    let outcomes: Vec<String> = view
+        .outcomes
+        .iter()
+        .map(|(o, n)| format!("{o} {n}"))
+        .collect();
+    let ms = |v: Option<u64>| v.map_or("-".to_string(), |ms| format!("{:.1}s", ms as f64 / 1000.0));
+    format!(
+        "campaign {} ({}) {}\n  leads: {} done, {} exhausted, {} dnc, {} invalid, {} pending, {} waiting to retry\n  calls: {}\n  average ring {}, average talk {}",
+        view.id,
+        view.name,
+        view.status,
+        leads.done,
+        leads.exhausted,
+        leads.dnc,
+        leads.invalid,
+        leads.pending,
+        leads.retry_wait,
+        if outcomes.is_empty() { "none".to_string() } else { outcomes.join(", ") },
+        ms(view.avg_ring_ms),
+        ms(view.avg_talk_ms),
+    )
+}
+
+/// SIGINT and (on Unix) SIGTERM, as one stream.
+fn signals() -> Result<tokio::sync::mpsc::Receiver<()>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let ctrl_c = tx.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = ctrl_c.send(()).await;
+        }
+    });
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .wrap_err("listening for SIGTERM")?;
+        tokio::spawn(async move {
+            if term.recv().await.is_some() {
+                let _ = tx.send(()).await;
+            }
+        });
+    }
+    Ok(rx)
+}
