@@ -14,6 +14,7 @@ pub mod import;
 pub mod logging;
 pub mod paths;
 pub mod phone;
+pub mod runtime;
 pub mod sandbox;
 pub mod store;
 pub mod telephony;

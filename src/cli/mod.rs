@@ -15,6 +15,7 @@
 mod context;
 mod paths;
 mod report;
+mod run;
 mod trunks;
 
 pub use context::Context;
@@ -50,6 +51,8 @@ pub enum Command {
     Paths(paths::PathsArgs),
     /// List the LiveKit project's outbound SIP trunks (id, name, address, numbers)
     Trunks(trunks::TrunksArgs),
+    /// Run one campaign without the console until it completes (for cron, systemd, scripts)
+    Run(run::RunArgs),
 }
 
 impl Command {
@@ -57,6 +60,7 @@ impl Command {
         match self {
             Command::Paths(args) => paths::run(ctx, args).await,
             Command::Trunks(args) => trunks::run(ctx, args).await,
+            Command::Run(args) => run::run(ctx, args).await,
         }
     }
 }
