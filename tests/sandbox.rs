@@ -645,6 +645,15 @@ async fn dispatches_can_be_listed_and_deleted() {
     let listed = client.list_dispatch("dispatch-room").await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, created.id);
+    let job = eventually("the agent's job to start", async || {
+        let listed = client.list_dispatch("dispatch-room").await.ok()?;
+        listed.first()?.state.as_ref()?.jobs.first().cloned()
+    })
+    .await;
+    assert!(job.id.starts_with("AJ_"));
+    let job_state = job.state.unwrap();
+    assert_eq!(job_state.status, proto::JobStatus::JsRunning as i32);
+    assert_eq!(job_state.participant_identity, "agent-dispatch-room");
     let deleted = client
         .delete_dispatch(created.id.clone(), "dispatch-room")
         .await

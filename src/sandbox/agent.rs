@@ -99,6 +99,26 @@ async fn run_agent(state: Arc<SandboxState>, dispatch: proto::AgentDispatch) {
     };
     let Membership { removed, mut phase } = membership;
     let room = dispatch.room.as_str();
+    let job_id = new_id("AJ_");
+    state.rooms.update_dispatch(room, &dispatch.id, |d| {
+        let now_ns = unix_millis() * 1_000_000;
+        let job = proto::Job {
+            id: job_id.clone(),
+            dispatch_id: d.id.clone(),
+            r#type: proto::JobType::JtRoom as i32,
+            agent_name: d.agent_name.clone(),
+            metadata: d.metadata.clone(),
+            state: Some(proto::JobState {
+                status: proto::JobStatus::JsRunning as i32,
+                started_at: now_ns,
+                updated_at: now_ns,
+                participant_identity: identity.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        d.state.get_or_insert_with(Default::default).jobs.push(job);
+    });
     let idle_deadline = Instant::now() + state.scale.real(IDLE_TIMEOUT_SECS);
 
     // Wait for the call to be answered or to end without an answer.

@@ -105,8 +105,10 @@ impl FaultState {
         self.changed.notify_waiters();
     }
 
-    pub async fn changed(&self) {
-        self.changed.notified().await
+    /// Resolves at the next `set`. Enable it before reading the state it guards, so a
+    /// change between the read and the wait is not missed.
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
     }
 
     /// The outage window in absolute time, if one is configured.

@@ -55,13 +55,17 @@ impl axum::serve::Listener for RefusingListener {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let faults = self.faults.clone();
         loop {
+            let changed = faults.changed();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             let now = Instant::now();
-            if let Some(until) = self.faults.refusing_until(now) {
+            if let Some(until) = faults.refusing_until(now) {
                 self.listener = None;
                 tokio::select! {
                     _ = sleep_until(until) => {}
-                    _ = self.faults.changed() => {}
+                    _ = changed => {}
                 }
                 continue;
             }
@@ -75,18 +79,18 @@ impl axum::serve::Listener for RefusingListener {
                 }
                 continue;
             };
-            let next_refusal = self.faults.next_refusal(now);
+            let next_refusal = faults.next_refusal(now);
             tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
                         let _ = stream.set_nodelay(true);
-                        return (DroppableStream { inner: stream, faults: self.faults.clone() }, peer);
+                        return (DroppableStream { inner: stream, faults: faults.clone() }, peer);
                     }
                     // Out of file descriptors and the like: back off instead of spinning.
                     Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
                 },
                 _ = sleep_until(next_refusal.unwrap_or(now)), if next_refusal.is_some() => {}
-                _ = self.faults.changed() => {}
+                _ = changed => {}
             }
         }
     }

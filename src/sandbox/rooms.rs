@@ -299,6 +299,26 @@ impl Rooms {
         Ok(())
     }
 
+    /// Changes a dispatch in place (e.g. records its agent job); false if it is gone.
+    pub fn update_dispatch(
+        &self,
+        room_name: &str,
+        dispatch_id: &str,
+        change: impl FnOnce(&mut proto::AgentDispatch),
+    ) -> bool {
+        let mut rooms = lock(&self.rooms);
+        let dispatch = rooms
+            .get_mut(room_name)
+            .and_then(|room| room.dispatches.iter_mut().find(|d| d.id == dispatch_id));
+        match dispatch {
+            Some(dispatch) => {
+                change(dispatch);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn list_dispatches(&self, room_name: &str, dispatch_id: &str) -> Vec<proto::AgentDispatch> {
         let rooms = lock(&self.rooms);
         rooms
