@@ -193,9 +193,9 @@ fn not_livekit(detail: &str) -> TelephonyError {
 /// ("connection refused"), so the source chain is appended.
 fn transport_message(err: &reqwest::Error) -> String {
     let mut message = if err.is_timeout() {
-        "LiveKit did not answer within the request timeout".to_string()
+        "no answer within the request timeout".to_string()
     } else {
-        format!("cannot reach LiveKit: {err}")
+        err.to_string()
     };
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {

@@ -1,0 +1,147 @@
+//! `switchboard trunks` as a user runs it: against the embedded sandbox when LiveKit is
+//! not configured (and saying so), against a configured LiveKit otherwise, and with a
+//! clear error naming the fix when the credentials are wrong.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+use switchboard::sandbox::{self, SandboxConfig, TrunkConfig};
+
+const OUR_VARS: [&str; 9] = [
+    "SWITCHBOARD_CONFIG",
+    "SWITCHBOARD_DB",
+    "SWITCHBOARD_LOG",
+    "RUST_LOG",
+    "LIVEKIT_URL",
+    "LIVEKIT_API_KEY",
+    "LIVEKIT_API_SECRET",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+];
+
+fn switchboard(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    for var in OUR_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", home);
+    cmd
+}
+
+#[test]
+fn without_livekit_the_sandboxs_trunks_are_listed_and_it_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    switchboard(home.path())
+        .arg("trunks")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ID").and(predicate::str::contains("NUMBERS")))
+        .stdout(
+            predicate::str::contains("ST_sandbox").and(predicate::str::contains("+15550001000")),
+        )
+        .stderr(
+            predicate::str::contains("LiveKit is not configured")
+                .and(predicate::str::contains("sandbox")),
+        );
+}
+
+#[test]
+fn json_output_is_an_array_of_trunks() {
+    let home = tempfile::tempdir().unwrap();
+    let output = switchboard(home.path())
+        .args(["trunks", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let trunks: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert_eq!(trunks[0]["id"], "ST_sandbox");
+    assert_eq!(trunks[0]["numbers"][0], "+15550001000");
+}
+
+async fn livekit_with_two_trunks() -> sandbox::Sandbox {
+    let trunk = |id: &str, name: &str, number: &str| TrunkConfig {
+        sip_trunk_id: id.into(),
+        name: name.into(),
+        address: format!("{}.example.com", name.to_lowercase()),
+        numbers: vec![number.into()],
+        max_concurrent_calls: None,
+    };
+    let config = SandboxConfig {
+        api_key: "projkey".into(),
+        api_secret: "proj-secret-value".into(),
+        trunks: vec![
+            trunk("ST_twilio", "Twilio", "+15551110000"),
+            trunk("ST_telnyx", "Telnyx", "+15552220000"),
+        ],
+        ..Default::default()
+    };
+    sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_livekit_configured_its_trunks_are_listed() {
+    let livekit = livekit_with_two_trunks().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = switchboard(home.path());
+    cmd.env("LIVEKIT_URL", livekit.url())
+        .env("LIVEKIT_API_KEY", "projkey")
+        .env("LIVEKIT_API_SECRET", "proj-secret-value")
+        .arg("trunks");
+    let assert = tokio::task::spawn_blocking(move || cmd.assert())
+        .await
+        .unwrap();
+    assert
+        .success()
+        .stdout(predicate::str::contains("ST_twilio").and(predicate::str::contains("ST_telnyx")))
+        .stdout(
+            predicate::str::contains("telnyx.example.com")
+                .and(predicate::str::contains("+15552220000")),
+        )
+        .stderr(predicate::str::contains("sandbox").not());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_fails_naming_the_variables_and_never_showing_the_secret() {
+    let livekit = livekit_with_two_trunks().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = switchboard(home.path());
+    cmd.env("LIVEKIT_URL", livekit.url())
+        .env("LIVEKIT_API_KEY", "projkey")
+        .env("LIVEKIT_API_SECRET", "wrong-secret-xyzzy")
+        .arg("trunks");
+    let assert = tokio::task::spawn_blocking(move || cmd.assert())
+        .await
+        .unwrap();
+    assert
+        .failure()
+        .stderr(predicate::str::contains("LIVEKIT_API_SECRET"))
+        .stderr(predicate::str::contains("wrong-secret-xyzzy").not())
+        .stdout(predicate::str::is_empty());
+}
+
+#[test]
+fn an_unreachable_livekit_fails_with_the_url() {
+    // Bind and drop a port so nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut cmd = switchboard(home.path());
+    cmd.env("LIVEKIT_URL", &url)
+        .env("LIVEKIT_API_KEY", "projkey")
+        .env("LIVEKIT_API_SECRET", "s")
+        .arg("trunks");
+    cmd.assert()
+        .failure()
+        .stderr(predicate::str::contains(url))
+        .stderr(predicate::str::contains("refused"));
+}
