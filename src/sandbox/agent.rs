@@ -90,10 +90,12 @@ async fn run_agent(state: Arc<SandboxState>, dispatch: proto::AgentDispatch) {
         _ = sleep(state.scale.real(JOIN_DELAY_SECS)) => {}
     }
     let identity = agent_identity(&dispatch.room);
-    let Ok(membership) = state
-        .rooms
-        .join(&dispatch.room, agent_info(&identity, &dispatch), true)
-    else {
+    let Ok(membership) = state.rooms.join(
+        &dispatch.room,
+        agent_info(&identity, &dispatch),
+        false,
+        true,
+    ) else {
         // The room closed before the job started.
         return;
     };

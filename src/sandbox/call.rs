@@ -81,9 +81,7 @@ pub async fn create_sip_participant(
         sip_call_id: call_id,
     };
 
-    state.rooms.ensure_room(&req.room_name);
-    let membership = state.rooms.join(&req.room_name, participant, false)?;
-    state.rooms.set_phase(&req.room_name, CallPhase::Dialing);
+    let membership = state.rooms.join(&req.room_name, participant, true, false)?;
 
     let (answered_tx, answered_rx) = oneshot::channel();
     let call = Call {

@@ -99,8 +99,16 @@ impl Rooms {
     /// Creates the room if it does not exist (LiveKit auto-creates rooms).
     pub fn ensure_room(self: &Arc<Self>, name: &str) {
         let mut rooms = lock(&self.rooms);
+        let created = self.create_if_missing(&mut rooms, name);
+        drop(rooms);
+        if created {
+            self.close_when_empty(name, 0, EMPTY_TIMEOUT_SECS as f64);
+        }
+    }
+
+    fn create_if_missing(&self, rooms: &mut HashMap<String, Room>, name: &str) -> bool {
         if rooms.contains_key(name) {
-            return;
+            return false;
         }
         let now_ms = unix_millis();
         let room = Room {
@@ -122,19 +130,22 @@ impl Rooms {
         self.webhooks
             .send(event::ROOM_STARTED, Some(room.snapshot()), None);
         rooms.insert(name.to_string(), room);
-        drop(rooms);
-        self.close_when_empty(name, 0, EMPTY_TIMEOUT_SECS as f64);
+        true
     }
 
-    /// Adds a participant to an existing room. A participant with the same identity is
-    /// removed first with DUPLICATE_IDENTITY, as LiveKit does.
+    /// Adds a participant to the room, creating the room first when `create` is set (in
+    /// the same critical section, so a room closing at that instant cannot get in between).
+    /// A participant with the same identity is removed first with DUPLICATE_IDENTITY, and
+    /// a SIP participant joining starts the room's call phase at `Dialing`.
     pub fn join(
         self: &Arc<Self>,
         room_name: &str,
         info: proto::ParticipantInfo,
+        create: bool,
         announce: bool,
     ) -> Result<Membership, TwirpError> {
         let mut rooms = lock(&self.rooms);
+        let created = create && self.create_if_missing(&mut rooms, room_name);
         let room = rooms.get_mut(room_name).ok_or_else(room_not_found)?;
         if let Some(index) = room
             .participants
@@ -144,6 +155,9 @@ impl Rooms {
             self.remove_at(room, index, DisconnectReason::DuplicateIdentity);
         }
         room.generation += 1;
+        if info.kind == proto::participant_info::Kind::Sip as i32 {
+            room.phase.send_replace(CallPhase::Dialing);
+        }
         let removed = room.closed.child_token();
         room.participants.push(Participant {
             info: info.clone(),
@@ -153,10 +167,15 @@ impl Rooms {
             self.webhooks
                 .send(event::PARTICIPANT_JOINED, Some(room.snapshot()), Some(info));
         }
-        Ok(Membership {
+        let membership = Membership {
             removed,
             phase: room.phase.subscribe(),
-        })
+        };
+        drop(rooms);
+        if created {
+            self.close_when_empty(room_name, 0, EMPTY_TIMEOUT_SECS as f64);
+        }
+        Ok(membership)
     }
 
     /// Changes a participant in place (bumping its version); `announce_join` sends
