@@ -158,7 +158,10 @@ impl ApiFailure {
                 message: self.describe(),
             },
             ApiFailure::Transport { .. } => TelephonyError::Unavailable(self.describe()),
-            ApiFailure::NotTwirp { message } => bad_credentials(&not_twirp_problem(message)),
+            ApiFailure::NotTwirp { .. } => TelephonyError::Configuration {
+                problem: not_twirp_problem(),
+                fix: CREDENTIALS_FIX.to_string(),
+            },
             ApiFailure::BadResponse { message } => not_livekit(message),
             ApiFailure::Client { message } => TelephonyError::Configuration {
                 problem: message.clone(),
@@ -168,11 +171,10 @@ impl ApiFailure {
     }
 }
 
-/// What a non-Twirp error answer most likely means.
-pub fn not_twirp_problem(detail: &str) -> String {
-    format!(
-        "LiveKit refused the request without a Twirp error ({detail}); LiveKit answers a wrong API key or secret with a plain-text 401"
-    )
+/// What a non-Twirp error answer means. reqwest's own text ("error decoding response
+/// body") would tell the operator nothing.
+pub fn not_twirp_problem() -> String {
+    "LiveKit refused the request with a plain-text error instead of a Twirp one, as it does for a wrong API key or secret (or LIVEKIT_URL is not a LiveKit server)".to_string()
 }
 
 pub fn bad_credentials(detail: &str) -> TelephonyError {
@@ -288,7 +290,7 @@ mod tests {
             message: "error decoding response body".into(),
         };
         assert!(
-            matches!(not_twirp.into_telephony_error(), TelephonyError::Configuration { problem, .. } if problem.contains("401"))
+            matches!(not_twirp.into_telephony_error(), TelephonyError::Configuration { problem, .. } if problem.contains("plain-text"))
         );
         let refused = ApiFailure::Transport {
             timed_out: false,

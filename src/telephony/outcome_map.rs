@@ -133,7 +133,7 @@ pub fn dial_failure(failure: &ApiFailure, trunk_id: &str) -> DialFailure {
         },
         Verdict::BadCredentials => DialFailure::Configuration {
             problem: match failure {
-                ApiFailure::NotTwirp { message } => api_error::not_twirp_problem(message),
+                ApiFailure::NotTwirp { .. } => api_error::not_twirp_problem(),
                 _ => format!("LiveKit did not accept the API key and secret ({detail})"),
             },
             fix: CREDENTIALS_FIX.into(),
@@ -645,13 +645,13 @@ mod tests {
     }
 
     #[test]
-    fn a_non_twirp_error_answer_is_a_plain_text_401_bad_credentials() {
+    fn a_non_twirp_error_answer_like_a_plain_text_401_is_bad_credentials() {
         let failure = ApiFailure::NotTwirp {
             message: "error decoding response body".into(),
         };
         assert_configuration(
             dial_failure(&failure, TRUNK),
-            "plain-text 401",
+            "plain-text error",
             "LIVEKIT_API_KEY",
         );
     }
