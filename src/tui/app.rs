@@ -221,9 +221,12 @@ impl App {
             Mode::Normal => self.normal_action(action),
             Mode::Detail => self.detail_action(action),
             Mode::Help => {
+                let last = super::popups::help::lines(&self.view)
+                    .len()
+                    .saturating_sub(1) as u16;
                 if let Some(Overlay::Help { scroll }) = &mut self.view.overlay {
                     match action {
-                        Action::Down => *scroll = scroll.saturating_add(1),
+                        Action::Down => *scroll = scroll.saturating_add(1).min(last),
                         Action::Up => *scroll = scroll.saturating_sub(1),
                         _ => self.view.overlay = None,
                     }

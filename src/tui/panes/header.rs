@@ -26,10 +26,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     frame.render_widget(block, area);
     let wide = inner.width >= 110;
     let spark_width = if wide { 34 } else { 0 };
+    // The title (status and its reason) gets the full width; the sparkline sits
+    // beside the three lines below it.
+    let [title_row, rest] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     let [left, right] =
-        Layout::horizontal([Constraint::Min(10), Constraint::Length(spark_width)]).areas(inner);
-    let [title_row, gauge_row, counts_row, stats_row] =
-        Layout::vertical([Constraint::Length(1); 4]).areas(left);
+        Layout::horizontal([Constraint::Min(10), Constraint::Length(spark_width)]).areas(rest);
+    let [gauge_row, counts_row, stats_row] =
+        Layout::vertical([Constraint::Length(1); 3]).areas(left);
 
     let mut title = vec![Span::styled(strings::APP_TITLE, theme.title())];
     if view.demo {
@@ -141,8 +145,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     frame.render_widget(Paragraph::new(stats), stats_row);
 
     if wide {
-        let [label_row, spark_row] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(right);
+        let [spark_row, label_row] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(right);
         frame.render_widget(
             Line::styled(format!("{} {rate}", strings::HEADER_RATE), theme.dim()),
             label_row,

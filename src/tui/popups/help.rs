@@ -51,6 +51,9 @@ pub fn draw(frame: &mut Frame, view: &View, scroll: u16) {
     let area = popup_area(frame.area(), 72, 40);
     let inner = popup_frame(frame, area, strings::HELP_TITLE, &view.theme);
     let [body, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(lines(view)).scroll((scroll, 0)), body);
+    let lines = lines(view);
+    // Never scroll past the last screenful.
+    let scroll = scroll.min((lines.len() as u16).saturating_sub(body.height));
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
     frame.render_widget(Line::styled(strings::HELP_FOOTER, view.theme.dim()), footer);
 }

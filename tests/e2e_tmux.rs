@@ -1,0 +1,160 @@
+//! The real binary in a real terminal: `switchboard demo` in tmux, driven with
+//! send-keys and read with capture-pane. Start the campaign, see calls fill the slots
+//! and the timeline move, pause, resume, quit, and find the shell back as it was.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Session(String);
+
+impl Session {
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").args(args).output().expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        self.tmux(&["send-keys", "-t", &self.0, keys]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.0])
+    }
+
+    fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen was:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .output();
+    }
+}
+
+fn tmux_installed() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Rows of the timeline pane (right of the queue) that show a call event.
+fn timeline_rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter_map(|line| line.split("││").nth(1))
+        .filter(|row| row.chars().take(8).filter(|c| *c == ':').count() == 2)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn demo_in_tmux_start_watch_pause_resume_quit() {
+    if !tmux_installed() {
+        eprintln!("SKIPPED: tmux is not installed, so the end-to-end terminal test cannot run");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db");
+    let config = dir.path().join("config.toml");
+    let binary = Path::new(env!("CARGO_BIN_EXE_switchboard"));
+    let name = format!("switchboard-e2e-{}", std::process::id());
+    let session = Session(name.clone());
+    session.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        "sh",
+    ]);
+    session.tmux(&["set-option", "-t", &name, "status", "off"]);
+    let command = format!(
+        "{} --config {} --db {} demo --no-start --speed 20; echo SWITCHBOARD_EXITED=$?",
+        binary.display(),
+        config.display(),
+        db.display()
+    );
+    session.keys(&command);
+    session.keys("Enter");
+
+    let screen = session.wait_for("the demo campaign, ready to start", |s| s.contains("DRAFT"));
+    assert!(screen.contains("Demo: spring renewals"), "{screen}");
+    assert!(
+        screen.contains("press s to start"),
+        "the header says which key starts it:\n{screen}"
+    );
+
+    session.keys("s");
+    let screen = session.wait_for("calls in the slots", |s| {
+        s.contains("RUNNING")
+            && ["dialing", "ringing", "active"]
+                .iter()
+                .any(|state| s.contains(state))
+    });
+    assert!(screen.contains("Active calls"), "{screen}");
+    session.wait_for("the progress gauge over all 200 leads", |s| {
+        s.contains("/ 200 leads")
+    });
+    let first = timeline_rows(&screen);
+    session.wait_for("the timeline to move", |s| {
+        let rows = timeline_rows(s);
+        !rows.is_empty() && rows != first
+    });
+
+    session.keys("p");
+    session.wait_for("the campaign paused", |s| {
+        s.contains("PAUSED: paused by operator")
+    });
+    session.keys("r");
+    session.wait_for("the campaign running again", |s| s.contains("RUNNING"));
+
+    session.keys("q");
+    session.wait_for("the quit question", |s| s.contains("Calls are live"));
+    session.keys("p");
+    // The command line itself mentions the marker; the answer is the line that starts with it.
+    let exited = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("SWITCHBOARD_EXITED="))
+            .map(str::to_owned)
+    };
+    let screen = session.wait_for("the shell back", |s| exited(s).is_some());
+    assert_eq!(
+        exited(&screen).as_deref(),
+        Some("SWITCHBOARD_EXITED=0"),
+        "clean exit:\n{screen}"
+    );
+    assert!(
+        !screen.contains("Active calls"),
+        "the console's screen is gone (alternate screen left):\n{screen}"
+    );
+
+    // The campaign was paused on the way out, and the database says so.
+    let conn = rusqlite::Connection::open(&db).expect("demo database");
+    let status: String = conn
+        .query_row(
+            "SELECT status FROM campaigns WHERE name = 'Demo: spring renewals'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("demo campaign");
+    assert_eq!(status, "paused");
+}

@@ -1,0 +1,406 @@
+//! The whole console driven through its input channel, without a terminal
+//! (`App::run_headless`): first against a hand-fed engine port, to pin down which keys
+//! send which commands and how answers are shown; then against the real engine on the
+//! embedded sandbox, creating, importing, starting, inspecting and pausing a campaign
+//! the way an operator would.
+
+use chrono::{TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use switchboard::config::Config;
+use switchboard::domain::{
+    AttemptEventKind, AttemptId, AttemptState, CampaignId, CampaignStatus, LeadId,
+};
+use switchboard::engine::{
+    CampaignView, Command, EngineError, EngineEvent, EngineEventKind, LeadCounts, Reply, SlotView,
+    Snapshot, SystemClock,
+};
+use switchboard::runtime::{LiveKitTarget, Runtime, RuntimeSettings};
+use switchboard::sandbox::SandboxConfig;
+use switchboard::store::Store;
+use switchboard::tui::port::ReplyReceiver;
+use switchboard::tui::{Action, App, CommandSink, EnginePort, Exit, Settings};
+use tokio::sync::{broadcast, oneshot, watch};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Records every command and answers from a script.
+#[derive(Default)]
+struct ScriptedEngine {
+    sent: Mutex<Vec<Command>>,
+}
+
+impl CommandSink for ScriptedEngine {
+    fn try_send(&self, command: Command) -> Result<ReplyReceiver, EngineError> {
+        let answer = match &command {
+            Command::Pause(_) => Err(EngineError::Refused("LiveKit is busy, try again".into())),
+            _ => Ok(Reply::Done),
+        };
+        self.sent.lock().expect("lock").push(command);
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(answer);
+        Ok(rx)
+    }
+}
+
+fn campaign(status: CampaignStatus, slots: Vec<SlotView>) -> CampaignView {
+    CampaignView {
+        id: CampaignId(1),
+        name: "Renewals".into(),
+        status,
+        pause_reason: None,
+        agent_name: "agent".into(),
+        trunk_id: "ST_1".into(),
+        max_concurrent: 4,
+        leads: LeadCounts {
+            pending: 10,
+            ..Default::default()
+        },
+        outcomes: BTreeMap::new(),
+        attempts_today: 0,
+        daily_cap: None,
+        slots,
+        next_up: Vec::new(),
+        avg_ring_ms: None,
+        avg_talk_ms: None,
+        dials_per_minute: Vec::new(),
+        started_at: None,
+        completed_at: None,
+    }
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+#[tokio::test]
+async fn keys_become_commands_and_answers_become_the_status_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("console.db")).expect("store");
+    let engine = Arc::new(ScriptedEngine::default());
+    let draft = Snapshot {
+        at: None,
+        campaigns: vec![campaign(CampaignStatus::Draft, Vec::new())],
+        notice: None,
+    };
+    let (snapshots, snapshot_rx) = watch::channel(Arc::new(draft));
+    let (events, events_rx) = broadcast::channel(64);
+    let port = EnginePort {
+        commands: engine.clone(),
+        snapshot: snapshot_rx,
+        events: events_rx,
+        store,
+    };
+    let now = Utc
+        .with_ymd_and_hms(2026, 3, 14, 12, 0, 0)
+        .single()
+        .expect("time");
+    let app = App::new(port, Settings::default()).with_clock(Arc::new(move || now));
+    let mut console = app.run_headless(120, 36);
+
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("DRAFT") && s.contains("press s to start")
+        })
+        .await
+        .expect("draft shown");
+    console.keys("s");
+    console
+        .wait_for(WAIT, |s| s.contains("start \"Renewals\": done"))
+        .await
+        .expect("reply shown");
+    assert!(matches!(
+        engine.sent.lock().expect("lock").as_slice(),
+        [Command::Start(CampaignId(1))]
+    ));
+
+    let slot = SlotView {
+        attempt: AttemptId(7),
+        lead: LeadId(3),
+        lead_name: Some("Grace Hopper".into()),
+        phone: "+12125550100".into(),
+        attempt_number: 1,
+        state: AttemptState::Ringing,
+        dialed_at: now - chrono::Duration::seconds(4),
+        state_since: now,
+    };
+    let running = Snapshot {
+        at: None,
+        campaigns: vec![campaign(CampaignStatus::Running, vec![slot])],
+        notice: None,
+    };
+    snapshots.send(Arc::new(running)).expect("console listens");
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("RUNNING") && s.contains("Grace Hopper") && s.contains("ringing")
+        })
+        .await
+        .expect("slot");
+
+    // A refusal is shown as an error, naming the command.
+    console.keys("p");
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("pause \"Renewals\" failed: LiveKit is busy, try again")
+        })
+        .await
+        .expect("error shown");
+
+    // Stop asks first; esc sends nothing, y sends it.
+    console.keys("x");
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("Stop campaign \"Renewals\"? 1 live call")
+        })
+        .await
+        .expect("confirm");
+    console.key(key(KeyCode::Esc));
+    console
+        .wait_for(WAIT, |s| !s.contains("Stop campaign"))
+        .await
+        .expect("closed");
+    assert!(!engine
+        .sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|c| matches!(c, Command::Stop { .. })));
+    console.keys("xy");
+    console
+        .wait_for(WAIT, |s| s.contains("stop \"Renewals\": done"))
+        .await
+        .expect("stopped");
+    assert!(engine.sent.lock().expect("lock").iter().any(|c| matches!(
+        c,
+        Command::Stop {
+            id: CampaignId(1),
+            ..
+        }
+    )));
+
+    // End the selected call from the slots pane.
+    console.keys("2h");
+    console
+        .wait_for(WAIT, |s| s.contains("end call to Grace Hopper: done"))
+        .await
+        .expect("hang up");
+    assert!(engine
+        .sent
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|c| matches!(c, Command::HangUp(AttemptId(7)))));
+
+    // Live events scroll into the timeline.
+    events
+        .send(EngineEvent {
+            at: now,
+            campaign: CampaignId(1),
+            attempt: Some(AttemptId(7)),
+            lead: Some(LeadId(3)),
+            lead_label: Some("Grace Hopper".into()),
+            kind: EngineEventKind::Attempt(AttemptEventKind::Answered),
+            detail: "SIP 200 OK".into(),
+        })
+        .expect("console subscribed");
+    console
+        .wait_for(WAIT, |s| s.contains("answered") && s.contains("SIP 200 OK"))
+        .await
+        .expect("timeline row");
+
+    // The help overlay lists every binding, including the ones not in the hint bar.
+    console.keys("?");
+    console
+        .wait_for(WAIT, |s| s.contains("Keys") && s.contains("new_campaign"))
+        .await
+        .expect("help");
+    console.keys(&"j".repeat(60));
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("keep_running_and_quit") && s.contains("pause_and_quit")
+        })
+        .await
+        .expect("help scrolled");
+    console.key(key(KeyCode::Esc));
+
+    // Quitting while a campaign runs asks what to do with it.
+    console.keys("q");
+    console
+        .wait_for(WAIT, |s| s.contains("Calls are live"))
+        .await
+        .expect("quit question");
+    console.keys("k");
+    let exit = tokio::time::timeout(WAIT, console.task)
+        .await
+        .expect("quits")
+        .expect("task")
+        .expect("no error");
+    assert!(matches!(exit, Exit::Quit));
+}
+
+#[tokio::test]
+async fn a_rebound_key_does_the_action_and_the_hint_bar_shows_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("console.db")).expect("store");
+    let engine = Arc::new(ScriptedEngine::default());
+    let draft = Snapshot {
+        at: None,
+        campaigns: vec![campaign(CampaignStatus::Draft, Vec::new())],
+        notice: None,
+    };
+    let (_snapshots, snapshot_rx) = watch::channel(Arc::new(draft));
+    let (_events, events_rx) = broadcast::channel(4);
+    let port = EnginePort {
+        commands: engine.clone(),
+        snapshot: snapshot_rx,
+        events: events_rx,
+        store,
+    };
+    let keys: BTreeMap<String, String> = [("start".to_string(), "S".to_string())].into();
+    let settings = Settings {
+        keymap: switchboard::tui::Keymap::with_overrides(&keys).expect("valid"),
+        ..Settings::default()
+    };
+    let mut console = App::new(port, settings).run_headless(120, 36);
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("S start") && s.contains("press S to start")
+        })
+        .await
+        .expect("hint");
+    console.keys("s");
+    console.keys("S");
+    console
+        .wait_for(WAIT, |s| s.contains("start \"Renewals\": done"))
+        .await
+        .expect("started");
+    assert_eq!(
+        engine.sent.lock().expect("lock").len(),
+        1,
+        "plain s does nothing any more"
+    );
+    console.action(Action::Quit);
+    tokio::time::timeout(WAIT, console.task)
+        .await
+        .expect("quits")
+        .expect("task")
+        .expect("no error");
+}
+
+fn write_leads(path: &std::path::Path) {
+    let mut csv = String::from("phone,name,plan\n");
+    for i in 0..30 {
+        csv.push_str(&format!("(212) 555-{:04},Lead {i},gold\n", 100 + i));
+    }
+    std::fs::write(path, csv).expect("write csv");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("leads.csv");
+    write_leads(&csv);
+    let store = Store::open(dir.path().join("switchboard.db")).expect("store");
+    let mut settings = RuntimeSettings::from_config(&Config::default()).expect("settings");
+    let sandbox = SandboxConfig {
+        time_scale: 0.02,
+        ..SandboxConfig::default()
+    };
+    settings.livekit = LiveKitTarget::Sandbox {
+        config: Box::new(sandbox),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
+    let runtime = Runtime::start(store, settings, Arc::new(SystemClock))
+        .await
+        .expect("runtime");
+    let mut console =
+        App::new(EnginePort::new(&runtime.engine), Settings::default()).run_headless(160, 48);
+
+    console
+        .wait_for(WAIT, |s| s.contains("No campaigns yet"))
+        .await
+        .expect("empty start");
+
+    // New campaign through the form; the calling window is opened to the whole day so
+    // the test does not depend on the time it runs.
+    console.action(Action::NewCampaign);
+    console
+        .wait_for(WAIT, |s| s.contains("New campaign"))
+        .await
+        .expect("form");
+    console.keys("Console test");
+    console.action(Action::NextField);
+    console.keys("test-agent");
+    console.action(Action::NextField);
+    console.keys("ST_sandbox");
+    for _ in 0..7 {
+        console.action(Action::NextField);
+    }
+    console.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    console.keys("00:00-23:59");
+    console.action(Action::Submit);
+    console
+        .wait_for(WAIT, |s| s.contains("created campaign"))
+        .await
+        .expect("created");
+
+    // Import: preview first, then the report.
+    console.action(Action::Import);
+    console.keys(&csv.display().to_string());
+    console.action(Action::Submit);
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("phone from `phone`") && s.contains("Lead 0")
+        })
+        .await
+        .expect("preview");
+    console.action(Action::Submit);
+    console
+        .wait_for(WAIT, |s| s.contains("imported 30"))
+        .await
+        .expect("report");
+    console.action(Action::Submit);
+
+    console.action(Action::Start);
+    let screen = console
+        .wait_for(WAIT, |s| {
+            s.contains("RUNNING")
+                && ["dialing", "ringing", "active"]
+                    .iter()
+                    .any(|w| s.contains(w))
+        })
+        .await
+        .expect("calls in flight");
+    assert!(screen.contains("Console test"));
+
+    // Details of a live call show its timeline so far.
+    console.action(Action::FocusSlots);
+    console.action(Action::Details);
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("Attempt 1") && s.contains("Variables") && s.contains("plan")
+        })
+        .await
+        .expect("detail");
+    console.action(Action::Close);
+
+    console.action(Action::Pause);
+    console
+        .wait_for(WAIT, |s| s.contains("PAUSED: paused by operator"))
+        .await
+        .expect("paused");
+    console.action(Action::Quit);
+    let exit = tokio::time::timeout(WAIT, console.task)
+        .await
+        .expect("quits")
+        .expect("task")
+        .expect("no error");
+    assert!(
+        matches!(exit, Exit::Quit),
+        "nothing running, so no question"
+    );
+    runtime.shutdown(Duration::from_millis(200)).await;
+}
