@@ -12,7 +12,9 @@
 //! already set up when `run` is called. Return an error (with `wrap_err` context) rather
 //! than printing one: [`report`] prints it as `error: ...` and exits with 1.
 
+mod console;
 mod context;
+mod demo;
 mod paths;
 mod report;
 mod run;
@@ -25,7 +27,6 @@ use crate::config::{self, Env};
 use crate::logging::{self, LogGuard, LOG_FILE_PREFIX};
 use crate::paths::{PathFlags, Paths, PlatformDirs};
 use clap::{Parser, Subcommand};
-use color_eyre::eyre::eyre;
 use color_eyre::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,8 @@ pub struct Cli {
 pub enum Command {
     /// Show where the config file, the database and the logs are
     Paths(paths::PathsArgs),
+    /// Open the console on the embedded sandbox with a sample campaign already calling
+    Demo(demo::DemoArgs),
     /// List the LiveKit project's outbound SIP trunks (id, name, address, numbers)
     Trunks(trunks::TrunksArgs),
     /// Run one campaign without the console until it completes (for cron, systemd, scripts)
@@ -59,6 +62,7 @@ impl Command {
     async fn run(self, ctx: &Context) -> Result<ExitCode> {
         match self {
             Command::Paths(args) => paths::run(ctx, args).await,
+            Command::Demo(args) => demo::run(ctx, args).await,
             Command::Trunks(args) => trunks::run(ctx, args).await,
             Command::Run(args) => run::run(ctx, args).await,
         }
@@ -101,11 +105,8 @@ fn start_logging(ctx: &Context) -> Result<LogGuard> {
     Ok(logging::init(&ctx.paths.log_dir, &filter)?)
 }
 
-/// The console is the TUI's; until `crate::tui::run_console` is wired in here, say so.
-async fn open_console(_ctx: &Context) -> Result<ExitCode> {
-    Err(eyre!(
-        "the console is not in this build yet; run `switchboard --help` for the commands"
-    ))
+async fn open_console(ctx: &Context) -> Result<ExitCode> {
+    console::run(ctx).await
 }
 
 /// The end of `--help`: where files are (for this environment) and what the environment
