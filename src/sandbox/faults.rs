@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::network::lock;
+use super::lock::lock;
 use super::twirp::{TwirpCode, TwirpError};
 
 /// Faults to inject, set in the config or at run time with `Sandbox::set_faults`.

@@ -23,6 +23,7 @@ mod faults;
 mod http;
 mod ids;
 mod listener;
+mod lock;
 mod network;
 mod outcome;
 mod room_service;

@@ -9,6 +9,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use super::config::{OutcomeRates, SandboxConfig, SecondsRange};
+use super::lock::lock;
 use super::outcome::{Outcome, ScriptedCall};
 
 /// Simulated seconds to real time.
@@ -180,14 +181,6 @@ fn uniform(rng: &mut SmallRng, range: SecondsRange) -> f64 {
     } else {
         rng.random_range(range.min..=range.max)
     }
-}
-
-/// Locks a mutex, recovering the data if a panicking thread poisoned it: every critical
-/// section here is a plain map or counter update that cannot be left half-done.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

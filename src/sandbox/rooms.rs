@@ -14,7 +14,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::ids::{new_id, unix_millis};
-use super::network::{lock, TimeScale};
+use super::lock::lock;
+use super::network::TimeScale;
 use super::twirp::TwirpError;
 use super::webhooks::{event, WebhookSender};
 

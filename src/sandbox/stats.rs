@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::network::lock;
+use super::lock::lock;
 use super::outcome::Outcome;
 
 /// A snapshot of the sandbox's counters.
