@@ -60,7 +60,11 @@ impl LiveKitTelephony {
     /// `url` is `wss://…`, `https://…` or `http://127.0.0.1:port`; the secret signs a
     /// short-lived token per request and is kept nowhere else.
     pub fn new(url: &str, api_key: &str, api_secret: &str, options: LiveKitOptions) -> Self {
+        // Region failover retries a request in another region after a timeout or a 5xx.
+        // For CreateSIPParticipant that could ring the callee twice (the first region may
+        // have placed the call); the engine backs off and retries itself, knowingly.
         let api = LiveKitApi::with_api_key(url, api_key, api_secret)
+            .with_failover(false)
             .with_request_timeout(options.request_timeout);
         Self {
             api,

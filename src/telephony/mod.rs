@@ -1,6 +1,17 @@
 //! The LiveKit boundary. The engine sees only the `Telephony` trait and `CallProgress`
 //! messages; `livekit.rs` implements it on the `livekit-api` crate (the same code path
 //! talks to LiveKit Cloud, a self-hosted server or the embedded sandbox).
+//!
+//! - `outcome_map.rs`: the one table from a failed dial to a `DialFailure`.
+//! - `webhook.rs` / `webhook_event.rs`: verified webhooks to `CallProgress`.
+//! - `poller.rs`: `ListParticipants` polling to `CallProgress`, rate-limited.
+//! - `room.rs`, `attributes.rs`: room names and the attribute keys both sides agree on.
+//!
+//! Progress from webhooks and polling overlaps, and a webhook may also be about a room
+//! that is not ours (other apps on the same project): the engine matches by room name
+//! and applies each kind once per attempt. Order per source is LiveKit's, which for
+//! webhooks means the agent's disposition (in its `participant_left`) usually arrives
+//! after the callee's `Ended`; polling sees it while the call is still up.
 
 mod api_error;
 pub mod attributes;
