@@ -1131,3 +1131,56 @@ async fn json_clients_can_dial_with_camel_case_fields() {
     assert_eq!(body["meta"]["sip_status_code"], "486");
     assert_eq!(body["meta"]["sip_status"], "Busy Here");
 }
+
+#[tokio::test]
+async fn webhooks_are_retried_after_a_5xx() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    let attempts = Arc::new(AtomicU32::new(0));
+    let (tx, mut delivered) = mpsc::unbounded_channel::<String>();
+    let app = axum::Router::new().route(
+        "/flaky",
+        axum::routing::post({
+            let attempts = attempts.clone();
+            move |body: String| {
+                let attempts = attempts.clone();
+                let tx = tx.clone();
+                async move {
+                    // The first delivery attempt fails like an overloaded receiver.
+                    if attempts.fetch_add(1, Ordering::SeqCst) == 0 {
+                        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    let _ = tx.send(body);
+                    axum::http::StatusCode::OK
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/flaky", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let sandbox = start(SandboxConfig {
+        webhook_url: Some(url),
+        ..fast_config()
+    })
+    .await;
+    dispatcher(&sandbox)
+        .create_dispatch(proto::CreateAgentDispatchRequest {
+            agent_name: "caller".into(),
+            room: "retry-room".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(3), delivered.recv())
+        .await
+        .expect("redelivered in time")
+        .unwrap();
+    assert!(
+        first.contains("\"room_started\""),
+        "the failed event comes first: {first}"
+    );
+    assert!(attempts.load(Ordering::SeqCst) >= 2);
+}

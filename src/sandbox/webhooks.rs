@@ -157,8 +157,14 @@ impl Worker {
                 .await;
             match sent {
                 Ok(response) if response.status().is_success() => return true,
-                Ok(response) if response.status().is_client_error() => return false,
-                Ok(_) | Err(_) => {}
+                // Like go-retryablehttp: retry 429 and 5xx (but 501) and transport errors.
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    if !(status == 429 || (500..600).contains(&status) && status != 501) {
+                        return false;
+                    }
+                }
+                Err(_) => {}
             }
         }
         tracing::warn!(url, event = %event.event, "webhook not delivered after {ATTEMPTS} attempts");
