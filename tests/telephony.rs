@@ -540,7 +540,7 @@ async fn the_poller_follows_an_answered_call_to_its_end() {
             CallProgressKind::Answered,
             CallProgressKind::Disposition {
                 value: "callback".into(),
-                note: None
+                note: Some("after 5pm".into())
             },
             CallProgressKind::Ended {
                 disconnect_reason: "UNKNOWN".into(),

@@ -223,15 +223,21 @@ pub(crate) fn live_call_from(participants: &[proto::ParticipantInfo]) -> Option<
     let status = attributes::non_empty(&sip.attributes, attributes::SIP_CALL_STATUS)
         .map(LiveCallStatus::from_attribute)
         .unwrap_or(LiveCallStatus::Dialing);
-    let disposition = participants
+    // The agent that reported a disposition; its note goes with it.
+    let agent = participants
         .iter()
         .filter(|p| p.kind == ParticipantKind::Agent as i32)
-        .find_map(|p| attributes::non_empty(&p.attributes, attributes::DISPOSITION))
-        .map(str::to_string);
+        .find(|p| attributes::non_empty(&p.attributes, attributes::DISPOSITION).is_some());
+    let agent_attribute = |key: &str| {
+        agent
+            .and_then(|a| attributes::non_empty(&a.attributes, key))
+            .map(str::to_string)
+    };
     Some(LiveCall {
         participant_identity: sip.identity.clone(),
         status,
-        disposition,
+        disposition: agent_attribute(attributes::DISPOSITION),
+        note: agent_attribute(attributes::NOTE),
     })
 }
 
@@ -263,7 +269,10 @@ mod tests {
             participant(
                 ParticipantKind::Agent,
                 "agent-1",
-                &[(attributes::DISPOSITION, "interested")],
+                &[
+                    (attributes::DISPOSITION, "interested"),
+                    (attributes::NOTE, "call back Friday"),
+                ],
             ),
             participant(
                 ParticipantKind::Sip,
@@ -277,6 +286,7 @@ mod tests {
                 participant_identity: "sip_+15550100".into(),
                 status: LiveCallStatus::Active,
                 disposition: Some("interested".into()),
+                note: Some("call back Friday".into()),
             })
         );
     }

@@ -2,8 +2,8 @@
 //! for the rooms the engine registers: the only source when no webhook is configured,
 //! and a safety net for lost webhooks when one is. Emits changes only.
 //!
-//! Polling sees less than webhooks: no disconnect reason (`UNKNOWN`), no disposition
-//! note, and it cannot tell a room that still holds the agent from an empty one, so once
+//! Polling sees less than webhooks: no disconnect reason (`UNKNOWN`), no brief
+//! `hangup` status, and it cannot tell a room that still holds the agent from an empty one, so once
 //! the callee's SIP participant is gone the call's room counts as finished.
 
 use super::token_bucket::TokenBucket;
@@ -149,7 +149,8 @@ struct RoomWatch {
     last_status: Option<LiveCallStatus>,
     rang: bool,
     answered: bool,
-    disposition: Option<String>,
+    /// The disposition and note last reported.
+    disposition: Option<(String, Option<String>)>,
     finished: bool,
 }
 
@@ -171,12 +172,16 @@ impl RoomWatch {
                     }
                     _ => {}
                 }
-                if call.disposition.is_some() && call.disposition != self.disposition {
-                    self.disposition = call.disposition.clone();
-                    changes.push(CallProgressKind::Disposition {
-                        value: call.disposition.unwrap_or_default(),
-                        note: None,
-                    });
+                // A note set just after its disposition is a change too.
+                let reported = call
+                    .disposition
+                    .clone()
+                    .map(|value| (value, call.note.clone()));
+                if reported.is_some() && reported != self.disposition {
+                    self.disposition = reported.clone();
+                    if let Some((value, note)) = reported {
+                        changes.push(CallProgressKind::Disposition { value, note });
+                    }
                 }
                 self.last_status = Some(call.status);
             }
@@ -259,6 +264,14 @@ mod tests {
             participant_identity: "sip_+1555".into(),
             status,
             disposition: disposition.map(str::to_string),
+            note: None,
+        })
+    }
+
+    fn with_note(call: Option<LiveCall>, note: &str) -> Option<LiveCall> {
+        call.map(|c| LiveCall {
+            note: Some(note.to_string()),
+            ..c
         })
     }
 
@@ -324,6 +337,42 @@ mod tests {
         let polls = rooms.requests().len();
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert_eq!(rooms.requests().len(), polls);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_note_set_after_its_disposition_is_reported_again() {
+        let rooms = Arc::new(ScriptedRooms::default());
+        let interested = || call(LiveCallStatus::Active, Some("interested"));
+        rooms.script(
+            "r1",
+            vec![
+                interested(),
+                with_note(interested(), "wants a demo"),
+                with_note(interested(), "wants a demo"),
+                None,
+            ],
+        );
+        let (tx, mut rx) = mpsc::channel(16);
+        let config = PollerConfig {
+            interval: Duration::from_millis(100),
+            max_requests_per_sec: 50,
+        };
+        let poller = spawn_poller(rooms, config, tx);
+        poller.watch("r1".into());
+        let kinds = drain(&mut rx, CallProgressKind::RoomFinished).await;
+        let disposition = |note: Option<&str>| CallProgressKind::Disposition {
+            value: "interested".into(),
+            note: note.map(str::to_string),
+        };
+        assert_eq!(
+            &kinds[..3],
+            &[
+                CallProgressKind::Answered,
+                disposition(None),
+                disposition(Some("wants a demo"))
+            ]
+        );
+        assert_eq!(kinds.len(), 5, "{kinds:?}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -116,6 +116,8 @@ pub struct LiveCall {
     pub status: LiveCallStatus,
     /// `switchboard.disposition` set by the agent, if any (see sandbox/agent.rs).
     pub disposition: Option<String>,
+    /// `switchboard.note`, the agent's one line about the call, if any.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
