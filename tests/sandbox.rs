@@ -1184,3 +1184,27 @@ async fn webhooks_are_retried_after_a_5xx() {
     );
     assert!(attempts.load(Ordering::SeqCst) >= 2);
 }
+
+#[tokio::test]
+async fn calls_per_second_over_the_carrier_limit_are_refused() {
+    let config = SandboxConfig {
+        max_calls_per_second_per_trunk: Some(3),
+        ..fast_config()
+    };
+    let sandbox = start(config).await;
+    let mut refused = Vec::new();
+    for n in 0..5 {
+        let number = format!("+1555000400{n}");
+        sandbox.set_override(&number, ScriptedCall::new(Outcome::Answer).ring_secs(1.0));
+        if let Err(err) = dial(&sandbox, &number, &format!("cps-{n}"), waiting()).await {
+            let status = sip_error(&err);
+            assert_eq!(status.code(), "failed_precondition");
+            assert_eq!(status.sip_status_code(), Some(503));
+            assert_eq!(status.sip_status(), Some("cps limit exceeded"));
+            refused.push(n);
+        }
+    }
+    // Five dials within a second: the fourth and fifth are over 3 CPS.
+    assert_eq!(refused, vec![3, 4]);
+    assert_eq!(sandbox.stats().max_calls_per_second_per_trunk[TRUNK], 5);
+}

@@ -54,16 +54,27 @@ pub async fn create_sip_participant(
         trunk_key: route.trunk_key.clone(),
         outcome: None,
     };
+    let rate = state.call_rate.record(&route.trunk_key, Instant::now());
+    state.stats.call_rate_seen(&route.trunk_key, rate);
     let mut plan = state.network.plan(&req.sip_call_to);
-    if route.limit.is_some_and(|limit| active > limit) {
+    let over_limit = if route.limit.is_some_and(|limit| active > limit) {
+        Some(Outcome::CarrierLimit)
+    } else if state
+        .config
+        .max_calls_per_second_per_trunk
+        .is_some_and(|cps| rate > cps)
+    {
+        Some(Outcome::CallRateLimit)
+    } else {
+        None
+    };
+    if let Some(refusal) = over_limit {
         match state.config.trunk_limit_error {
             TrunkLimitError::ResourceExhausted => {
-                return Err(TwirpError::new(
-                    TwirpCode::ResourceExhausted,
-                    "concurrent call limit exceeded",
-                ))
+                let reason = refusal.final_status().map(|s| s.reason).unwrap_or_default();
+                return Err(TwirpError::new(TwirpCode::ResourceExhausted, reason));
             }
-            TrunkLimitError::Sip503 => plan.outcome = Outcome::CarrierLimit,
+            TrunkLimitError::Sip503 => plan.outcome = refusal,
         }
     }
 

@@ -83,7 +83,10 @@ pub struct SandboxConfig {
     /// Concurrent calls a trunk accepts before the carrier rejects more (none: unlimited).
     /// A trunk's own `max_concurrent_calls` wins over this.
     pub max_calls_per_trunk: Option<u32>,
-    /// What the carrier answers when a trunk is over its concurrent-call limit.
+    /// Calls a trunk accepts per real second before the carrier refuses more with
+    /// `503 cps limit exceeded` (none: unlimited). Real time, to check the client's pacing.
+    pub max_calls_per_second_per_trunk: Option<u32>,
+    /// What the carrier answers when a trunk is over its concurrent-call or CPS limit.
     pub trunk_limit_error: TrunkLimitError,
 }
 
@@ -107,6 +110,7 @@ impl Default for SandboxConfig {
             faults: Faults::default(),
             webhook_url: None,
             max_calls_per_trunk: None,
+            max_calls_per_second_per_trunk: None,
             trunk_limit_error: TrunkLimitError::default(),
         }
     }
@@ -136,6 +140,10 @@ impl std::fmt::Debug for SandboxConfig {
             .field("seed", &self.seed)
             .field("webhook_url", &self.webhook_url)
             .field("max_calls_per_trunk", &self.max_calls_per_trunk)
+            .field(
+                "max_calls_per_second_per_trunk",
+                &self.max_calls_per_second_per_trunk,
+            )
             .finish_non_exhaustive()
     }
 }
@@ -322,12 +330,13 @@ impl SecondsRange {
     }
 }
 
-/// How a carrier refuses a call over the trunk's concurrent-call limit.
+/// How a carrier refuses a call over the trunk's concurrent-call or calls-per-second limit.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TrunkLimitError {
-    /// The carrier answers the INVITE with `503 concurrent call limit exceeded`, which LiveKit
-    /// reports as `failed_precondition` with the SIP status in the error meta.
+    /// The carrier answers the INVITE with `503 concurrent call limit exceeded` (or `503 cps
+    /// limit exceeded`), which LiveKit reports as `failed_precondition` with the SIP status
+    /// in the error meta.
     #[default]
     Sip503,
     /// The request is refused at once with Twirp `resource_exhausted` (HTTP 429).

@@ -16,6 +16,7 @@
 mod agent;
 mod auth;
 mod call;
+mod call_rate;
 mod codec;
 mod config;
 mod dispatch_service;

@@ -29,6 +29,8 @@ pub enum Outcome {
     TrunkFailure,
     /// 503 because the trunk is over its concurrent-call limit (chosen by the sandbox, not drawn).
     CarrierLimit,
+    /// 503 because the trunk is over its calls-per-second limit (chosen by the sandbox).
+    CallRateLimit,
 }
 
 impl Outcome {
@@ -43,6 +45,7 @@ impl Outcome {
             Self::Unavailable => (480, "Temporarily Unavailable"),
             Self::TrunkFailure => (503, "Service Unavailable"),
             Self::CarrierLimit => (503, "concurrent call limit exceeded"),
+            Self::CallRateLimit => (503, "cps limit exceeded"),
         };
         Some(SipStatus::new(code, reason))
     }
@@ -51,7 +54,11 @@ impl Outcome {
     pub fn rings(self) -> bool {
         !matches!(
             self,
-            Self::InvalidNumber | Self::AddressIncomplete | Self::TrunkFailure | Self::CarrierLimit
+            Self::InvalidNumber
+                | Self::AddressIncomplete
+                | Self::TrunkFailure
+                | Self::CarrierLimit
+                | Self::CallRateLimit
         )
     }
 
@@ -67,9 +74,11 @@ impl Outcome {
             Self::InvalidNumber | Self::Unavailable | Self::NoAnswer => {
                 DisconnectReason::UserUnavailable
             }
-            Self::Busy | Self::Reject | Self::AddressIncomplete | Self::CarrierLimit => {
-                DisconnectReason::UserRejected
-            }
+            Self::Busy
+            | Self::Reject
+            | Self::AddressIncomplete
+            | Self::CarrierLimit
+            | Self::CallRateLimit => DisconnectReason::UserRejected,
             // callDropped: any non-kept leave reason becomes CLIENT_INITIATED on the server.
             Self::TrunkFailure | Self::Answer | Self::Voicemail => {
                 DisconnectReason::ClientInitiated

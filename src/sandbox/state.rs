@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use super::auth::Authenticator;
+use super::call_rate::CallRate;
 use super::config::{SandboxConfig, TrunkConfig};
 use super::faults::FaultState;
 use super::network::{PhoneNetwork, TimeScale};
@@ -19,6 +20,7 @@ pub struct SandboxState {
     pub network: PhoneNetwork,
     pub rooms: Arc<Rooms>,
     pub stats: Arc<Stats>,
+    pub call_rate: CallRate,
     pub faults: Arc<FaultState>,
     pub webhooks: WebhookSender,
     pub scale: TimeScale,
@@ -49,6 +51,7 @@ impl SandboxState {
             faults: Arc::new(FaultState::new(config.faults.clone(), config.seed)),
             rooms,
             stats,
+            call_rate: CallRate::default(),
             webhooks,
             scale,
             shutdown,

@@ -23,6 +23,8 @@ pub struct SandboxStats {
     /// The most calls seen in progress at the same time on each trunk, counting the call
     /// being placed even when the carrier then refuses it for being over the limit.
     pub max_concurrent_calls_per_trunk: HashMap<String, u32>,
+    /// The most calls started on each trunk within one real second (refused ones included).
+    pub max_calls_per_second_per_trunk: HashMap<String, u32>,
     /// Calls placed per callee number.
     pub calls_per_number: HashMap<String, u32>,
     /// Finished calls per outcome.
@@ -89,6 +91,15 @@ impl Stats {
             .or_default();
         *max = (*max).max(active);
         active
+    }
+
+    pub fn call_rate_seen(&self, trunk: &str, calls_in_last_second: u32) {
+        let mut stats = lock(&self.inner);
+        let max = stats
+            .max_calls_per_second_per_trunk
+            .entry(trunk.to_string())
+            .or_default();
+        *max = (*max).max(calls_in_last_second);
     }
 
     pub fn call_ended(&self, trunk: &str, outcome: Option<Outcome>) {
