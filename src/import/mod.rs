@@ -23,7 +23,7 @@ pub use columns::{ColumnMap, PHONE_COLUMN_NAMES};
 pub use error::ImportError;
 pub use report::{DuplicateRow, ImportProgress, ImportReport, RejectedRow};
 pub use run::{import_csv, import_csv_file, ImportOptions};
-pub use sniff::parse_delimiter;
+pub use sniff::{guess_delimiter, parse_delimiter};
 
 /// A field longer than this rejects its row: no phone, name or variable needs it, and
 /// it keeps one runaway cell from flowing into every call's metadata.

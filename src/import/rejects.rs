@@ -5,13 +5,17 @@ use csv::{ByteRecord, Writer, WriterBuilder};
 use std::io::Write;
 
 pub(super) struct RejectsFile {
-    writer: Writer<Box<dyn Write>>,
+    writer: Writer<Box<dyn Write + Send>>,
 }
 
 impl RejectsFile {
     /// Writes the header (the original one plus `line`, `reason`) at once, so even an
     /// import with no rejects leaves a well-formed file.
-    pub fn start(out: Box<dyn Write>, header: &ByteRecord, delimiter: u8) -> std::io::Result<Self> {
+    pub fn start(
+        out: Box<dyn Write + Send>,
+        header: &ByteRecord,
+        delimiter: u8,
+    ) -> std::io::Result<Self> {
         let mut writer = WriterBuilder::new()
             .delimiter(delimiter)
             .flexible(true)

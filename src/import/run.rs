@@ -33,8 +33,8 @@ pub struct ImportOptions {
     /// Field delimiter; guessed from the header line when unset.
     pub delimiter: Option<u8>,
     /// Where to write the rejected rows as CSV (see `rejects.rs`).
-    pub rejects: Option<Box<dyn Write>>,
-    pub progress: Option<Box<dyn FnMut(ImportProgress)>>,
+    pub rejects: Option<Box<dyn Write + Send>>,
+    pub progress: Option<Box<dyn FnMut(ImportProgress) + Send>>,
 }
 
 impl Default for ImportOptions {

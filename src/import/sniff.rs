@@ -48,8 +48,9 @@ fn header_line(text: &[u8]) -> &[u8] {
         .unwrap_or(text)
 }
 
-/// The candidate that appears most often outside quotes; `,` when none does.
-fn guess_delimiter(header: &[u8]) -> u8 {
+/// The candidate that appears most often outside quotes in a header line; `,` when
+/// none does.
+pub fn guess_delimiter(header: &[u8]) -> u8 {
     let mut counts = [0usize; CANDIDATES.len()];
     let mut quoted = false;
     for &b in header {

@@ -1,0 +1,391 @@
+//! `switchboard campaign create|list|show|edit|delete`: campaigns from the command line.
+//! `create` prints the new id alone on stdout, so scripts can capture it. Settings
+//! errors name the flag to fix (`--window: ...`).
+
+use super::Context;
+use crate::domain::{
+    CallingWindow, CampaignId, CampaignSettings, DispatchMode, Outcome, SettingsError,
+};
+use crate::store::{CampaignRecord, NewCampaign, Store, StoreError};
+use color_eyre::eyre::{bail, eyre, WrapErr};
+use color_eyre::Result;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CampaignArgs {
+    /// Create a campaign (as a draft) and print its id
+    Create(CreateArgs),
+    /// List campaigns with their status and lead counts
+    List(ListArgs),
+    /// Show one campaign's settings and status
+    Show(ShowArgs),
+    /// Change settings of a campaign that is not running
+    Edit(EditArgs),
+    /// Delete a campaign with its leads, attempts and events
+    Delete(DeleteArgs),
+}
+
+/// Every setting, all optional so `edit` can change one at a time.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SettingsFlags {
+    /// Campaign name shown in the console
+    #[arg(long)]
+    pub name: Option<String>,
+    /// LiveKit agent (worker) name dispatched into each call
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// Outbound SIP trunk id (ST_...); list them with `switchboard trunks`
+    #[arg(long, value_name = "ID")]
+    pub trunk: Option<String>,
+    /// Number shown to the callee (default: the trunk's)
+    #[arg(long, value_name = "E164")]
+    pub caller_id: Option<String>,
+    /// Calls in progress at once
+    #[arg(long, value_name = "N")]
+    pub max_concurrent: Option<u32>,
+    /// Milliseconds between two dial starts
+    #[arg(long, value_name = "MS")]
+    pub call_delay_ms: Option<u64>,
+    /// Attempts per lead, retries included
+    #[arg(long, value_name = "N")]
+    pub max_attempts: Option<u32>,
+    /// Seconds before a retry
+    #[arg(long, value_name = "SECS")]
+    pub retry_delay_secs: Option<u64>,
+    /// Outcomes that are retried, comma-separated (no_answer,busy,rejected,trunk_failure,error,...)
+    #[arg(long, value_name = "OUTCOMES", value_delimiter = ',')]
+    pub retry_on: Option<Vec<Outcome>>,
+    /// Calling hours in each lead's local time, e.g. 09:00-20:00
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub window: Option<CallingWindow>,
+    /// IANA time zone for leads whose zone is unknown, and for the daily cap
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+    /// Attempts per local day (0 removes the cap)
+    #[arg(long, value_name = "N")]
+    pub daily_cap: Option<u32>,
+    /// Context handed to the agent with each call
+    #[arg(long, value_name = "TEXT", conflicts_with = "prompt_file")]
+    pub prompt: Option<String>,
+    /// Read the prompt from a file
+    #[arg(long, value_name = "FILE")]
+    pub prompt_file: Option<PathBuf>,
+    /// How the agent joins: explicit (dispatched by switchboard) or rules (LiveKit dispatch rules)
+    #[arg(long, value_name = "MODE")]
+    pub dispatch: Option<DispatchMode>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub settings: SettingsFlags,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// Campaign id
+    pub id: i64,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    /// Campaign id
+    pub id: i64,
+    #[command(flatten)]
+    pub settings: SettingsFlags,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeleteArgs {
+    /// Campaign id
+    pub id: i64,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+pub async fn run(ctx: &Context, args: CampaignArgs) -> Result<ExitCode> {
+    let store = Store::open(&ctx.paths.database)
+        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
+    match args {
+        CampaignArgs::Create(args) => create(&store, args).await,
+        CampaignArgs::List(args) => list(&store, args).await,
+        CampaignArgs::Show(args) => show(&store, args).await,
+        CampaignArgs::Edit(args) => edit(&store, args).await,
+        CampaignArgs::Delete(args) => delete(&store, args).await,
+    }
+}
+
+impl SettingsFlags {
+    /// Applies the flags that were given over `settings`.
+    fn apply(self, settings: &mut CampaignSettings) -> Result<()> {
+        let s = settings;
+        if let Some(v) = self.name {
+            s.name = v;
+        }
+        if let Some(v) = self.agent {
+            s.agent_name = v;
+        }
+        if let Some(v) = self.trunk {
+            s.trunk_id = v;
+        }
+        if let Some(v) = self.caller_id {
+            s.caller_id = (!v.trim().is_empty()).then_some(v);
+        }
+        if let Some(v) = self.max_concurrent {
+            s.max_concurrent = v;
+        }
+        if let Some(v) = self.call_delay_ms {
+            s.call_delay_ms = v;
+        }
+        if let Some(v) = self.max_attempts {
+            s.max_attempts = v;
+        }
+        if let Some(v) = self.retry_delay_secs {
+            s.retry_delay_secs = v;
+        }
+        if let Some(v) = self.retry_on {
+            s.retry_on = v.into_iter().collect();
+        }
+        if let Some(v) = self.window {
+            s.window = v;
+        }
+        if let Some(v) = self.timezone {
+            s.timezone = v;
+        }
+        if let Some(v) = self.daily_cap {
+            s.daily_cap = (v > 0).then_some(v);
+        }
+        if let Some(v) = self.prompt {
+            s.prompt = v;
+        }
+        if let Some(path) = self.prompt_file {
+            s.prompt = std::fs::read_to_string(&path)
+                .map_err(|e| eyre!("--prompt-file: cannot read {}: {e}", path.display()))?;
+        }
+        if let Some(v) = self.dispatch {
+            s.dispatch = v;
+        }
+        Ok(())
+    }
+}
+
+/// `--window: ...`: a settings error as the flag the user typed.
+fn flag_error(err: &SettingsError) -> color_eyre::Report {
+    let flag = match err.field {
+        "agent" | "trunk" | "name" => err.field.to_string(),
+        field => field.replace('_', "-"),
+    };
+    eyre!("--{flag}: {}", err.problem)
+}
+
+/// Store refusals (running campaign, unknown id) are the user's to fix: no "caused by".
+fn store_error(err: StoreError) -> color_eyre::Report {
+    match err {
+        StoreError::NotFound(what) => {
+            eyre!("{what} does not exist; list campaigns with `switchboard campaign list`")
+        }
+        StoreError::Rejected(why) => eyre!("{why}"),
+        other => eyre!(other),
+    }
+}
+
+async fn create(store: &Store, args: CreateArgs) -> Result<ExitCode> {
+    let mut settings = CampaignSettings::default();
+    args.settings.apply(&mut settings)?;
+    settings.validate().map_err(|e| flag_error(&e))?;
+    let now = chrono::Utc::now();
+    let id = store
+        .write(move |c| CampaignRecord::insert(c, &NewCampaign { settings, now }))
+        .await
+        .map_err(store_error)?;
+    println!("{id}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn edit(store: &Store, args: EditArgs) -> Result<ExitCode> {
+    let id = CampaignId(args.id);
+    let current = store
+        .read(move |c| CampaignRecord::get(c, id))
+        .await
+        .map_err(store_error)?;
+    let mut settings = current.settings.clone();
+    args.settings.apply(&mut settings)?;
+    settings.validate().map_err(|e| flag_error(&e))?;
+    let now = chrono::Utc::now();
+    store
+        .write(move |c| CampaignRecord::update_settings(c, id, &settings, now))
+        .await
+        .map_err(store_error)?;
+    eprintln!("campaign {id} updated");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Leads per campaign, one query for all.
+fn lead_counts(
+    conn: &rusqlite::Connection,
+) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+    let mut stmt = conn.prepare("SELECT campaign_id, count(*) FROM leads GROUP BY campaign_id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn campaign_json(record: &CampaignRecord, leads: i64) -> serde_json::Value {
+    serde_json::json!({
+        "id": record.id,
+        "name": record.settings.name,
+        "status": record.status,
+        "pause_reason": record.pause_reason.as_ref().map(|r| r.to_string()),
+        "leads": leads,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "started_at": record.started_at,
+        "completed_at": record.completed_at,
+        "settings": record.settings,
+    })
+}
+
+async fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
+    let (campaigns, counts) = store
+        .read(|c| Ok((CampaignRecord::list(c)?, lead_counts(c)?)))
+        .await?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let all: Vec<_> = campaigns
+            .iter()
+            .map(|r| campaign_json(r, counts.get(&r.id.0).copied().unwrap_or(0)))
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &all)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if campaigns.is_empty() {
+        eprintln!("no campaigns yet; create one with `switchboard campaign create --name .. --agent .. --trunk ..`");
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(
+        out,
+        "{:>4}  {:<10} {:>8}  {:<16} NAME",
+        "ID", "STATUS", "LEADS", "CREATED"
+    )?;
+    for r in &campaigns {
+        writeln!(
+            out,
+            "{:>4}  {:<10} {:>8}  {:<16} {}",
+            r.id.0,
+            r.status.as_str(),
+            counts.get(&r.id.0).copied().unwrap_or(0),
+            r.created_at.format("%Y-%m-%d %H:%M"),
+            r.settings.name
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
+    let id = CampaignId(args.id);
+    let (record, counts) = store
+        .read(move |c| Ok((CampaignRecord::get(c, id)?, lead_counts(c)?)))
+        .await
+        .map_err(store_error)?;
+    let leads = counts.get(&id.0).copied().unwrap_or(0);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &campaign_json(&record, leads))?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let s = &record.settings;
+    let retry_on: Vec<&str> = s.retry_on.iter().map(|o| o.as_str()).collect();
+    let mut rows: Vec<(&str, String)> = vec![
+        ("id", record.id.to_string()),
+        ("name", s.name.clone()),
+        ("status", record.status.to_string()),
+    ];
+    if let Some(reason) = &record.pause_reason {
+        rows.push(("paused", reason.to_string()));
+    }
+    rows.extend([
+        ("leads", leads.to_string()),
+        ("agent", s.agent_name.clone()),
+        ("dispatch", s.dispatch.to_string()),
+        ("trunk", s.trunk_id.clone()),
+        (
+            "caller id",
+            s.caller_id
+                .clone()
+                .unwrap_or_else(|| "(the trunk's)".into()),
+        ),
+        ("concurrency", s.max_concurrent.to_string()),
+        ("call delay", format!("{} ms", s.call_delay_ms)),
+        (
+            "attempts",
+            format!(
+                "up to {}, retry after {} s on {}",
+                s.max_attempts,
+                s.retry_delay_secs,
+                retry_on.join(", ")
+            ),
+        ),
+        ("window", format!("{} local time", s.window)),
+        ("timezone", s.timezone.clone()),
+        (
+            "daily cap",
+            s.daily_cap
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "none".into()),
+        ),
+        ("created", record.created_at.to_rfc3339()),
+    ]);
+    if !s.prompt.is_empty() {
+        rows.push(("prompt", s.prompt.replace('\n', "\n              ")));
+    }
+    for (label, value) in rows {
+        writeln!(out, "{label:<12}  {value}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn delete(store: &Store, args: DeleteArgs) -> Result<ExitCode> {
+    let id = CampaignId(args.id);
+    let (record, counts) = store
+        .read(move |c| Ok((CampaignRecord::get(c, id)?, lead_counts(c)?)))
+        .await
+        .map_err(store_error)?;
+    if !args.yes {
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            bail!("not deleting campaign {id} without confirmation: there is no terminal to ask on; pass --yes");
+        }
+        eprint!(
+            "Delete campaign {id} \"{}\" with its {} leads and all their calls? [y/N] ",
+            record.settings.name,
+            counts.get(&id.0).copied().unwrap_or(0)
+        );
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        stdin.lock().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES") {
+            eprintln!("not deleted");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    store
+        .write(move |c| CampaignRecord::delete(c, id))
+        .await
+        .map_err(store_error)?;
+    eprintln!("campaign {id} deleted");
+    Ok(ExitCode::SUCCESS)
+}

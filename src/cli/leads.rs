@@ -1,0 +1,152 @@
+//! `switchboard leads import --campaign ID FILE.csv`: the CLI face of `crate::import`.
+//!
+//! Exit codes: 0 when every row went in (duplicates and do-not-call numbers are
+//! reported, not failures), 1 when some rows were rejected (they are listed on stderr
+//! and, with `--rejects`, written to a CSV to fix and import again), 2 when the file
+//! could not be imported at all (nothing was written).
+
+use super::Context;
+use crate::domain::CampaignId;
+use crate::import::{import_csv_file, parse_delimiter, ImportError, ImportOptions, ImportReport};
+use crate::phone::parse_region;
+use crate::store::Store;
+use color_eyre::eyre::{eyre, WrapErr};
+use color_eyre::Result;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code when some rows were rejected.
+const SOME_REJECTED: u8 = 1;
+/// Exit code when nothing could be imported.
+const FATAL: u8 = 2;
+/// Rejected rows printed on stderr; the rest are counted (and in `--rejects`).
+const SHOWN_REJECTS: usize = 50;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LeadsArgs {
+    /// Import leads from a CSV file (exit 0: all in, 1: some rows rejected, 2: nothing imported)
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Campaign to add the leads to
+    #[arg(long, value_name = "ID")]
+    pub campaign: i64,
+    /// The CSV file; the header names the columns (phone, name, priority, timezone, ...)
+    pub file: PathBuf,
+    /// Header of the phone column, when it is not phone/mobile/number/...
+    #[arg(long, value_name = "HEADER")]
+    pub phone_column: Option<String>,
+    /// Region of numbers written without a country code [default: [engine] default_region, else US]
+    #[arg(long, value_name = "CC")]
+    pub region: Option<String>,
+    /// Field delimiter (`,` `;` `tab` `|`); guessed from the header when not given
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Write rejected rows (original fields + line + reason) to this CSV
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+}
+
+pub async fn run(ctx: &Context, args: LeadsArgs) -> Result<ExitCode> {
+    match args {
+        LeadsArgs::Import(args) => import(ctx, args).await,
+    }
+}
+
+async fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
+    let region_code = args
+        .region
+        .clone()
+        .unwrap_or_else(|| ctx.config.engine.default_region.clone());
+    let region = parse_region(&region_code).map_err(|e| eyre!("--region: {e}"))?;
+    let delimiter = args
+        .delimiter
+        .as_deref()
+        .map(parse_delimiter)
+        .transpose()
+        .map_err(|e| eyre!("--delimiter: {e}"))?;
+    let rejects: Option<Box<dyn Write + Send>> = match &args.rejects {
+        Some(path) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .wrap_err_with(|| format!("--rejects: cannot create {}", path.display()))?,
+        ))),
+        None => None,
+    };
+    let show_progress = std::io::stderr().is_terminal();
+    let options = ImportOptions {
+        region,
+        phone_column: args.phone_column.clone(),
+        delimiter,
+        rejects,
+        progress: show_progress.then(|| {
+            Box::new(|p: crate::import::ImportProgress| eprint!("\r{} rows read…", p.rows_read))
+                as Box<dyn FnMut(_) + Send>
+        }),
+    };
+    let store = Store::open(&ctx.paths.database)
+        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
+    let campaign = CampaignId(args.campaign);
+    let file = args.file.clone();
+    let outcome =
+        tokio::task::spawn_blocking(move || import_csv_file(&store, campaign, &file, options))
+            .await
+            .map_err(|e| eyre!("the import stopped: {e}"))?;
+    if show_progress {
+        eprint!("\r\x1b[K");
+    }
+    match outcome {
+        Ok(report) => Ok(print_report(&report, &args)),
+        Err(err) => {
+            eprintln!("error: {}: {err}", args.file.display());
+            if matches!(err, ImportError::Store(_)) {
+                tracing::error!("import of {} failed: {err}", args.file.display());
+            }
+            Ok(ExitCode::from(FATAL))
+        }
+    }
+}
+
+fn print_report(report: &ImportReport, args: &ImportArgs) -> ExitCode {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "columns: {}", report.columns);
+    for note in report.notes() {
+        let _ = writeln!(err, "note: {note}");
+    }
+    for row in report.rejected_rows.iter().take(SHOWN_REJECTS) {
+        let _ = writeln!(err, "rejected line {}: {}", row.line, row.reason);
+    }
+    if report.rejected as usize > SHOWN_REJECTS {
+        let more = report.rejected as usize - SHOWN_REJECTS;
+        let hint = match &args.rejects {
+            Some(path) => format!("all are in {}", path.display()),
+            None => "write them all to a file with --rejects FILE".into(),
+        };
+        let _ = writeln!(err, "... and {more} more rejected rows ({hint})");
+    }
+    for row in report.duplicate_rows.iter().take(SHOWN_REJECTS) {
+        let _ = writeln!(err, "duplicate {row}");
+    }
+    if report.duplicates as usize > SHOWN_REJECTS {
+        let _ = writeln!(
+            err,
+            "... and {} more duplicates",
+            report.duplicates as usize - SHOWN_REJECTS
+        );
+    }
+    if let (Some(path), true) = (&args.rejects, report.rejected > 0) {
+        let _ = writeln!(
+            err,
+            "rejected rows written to {} (fix them and import that file)",
+            path.display()
+        );
+    }
+    println!("{}", report.summary());
+    if report.is_complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(SOME_REJECTED)
+    }
+}

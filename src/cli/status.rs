@@ -1,0 +1,162 @@
+//! `switchboard status [--campaign ID] [--json]`: leads by state, attempts by outcome,
+//! answer rate, average ring and talk time (from the attempts' own timestamps) and the
+//! attempts of the campaign's local day.
+
+use super::Context;
+use crate::domain::CampaignId;
+use crate::store::reports::{campaign_stats, CampaignStats};
+use crate::store::{CampaignRecord, Store, StoreError};
+use chrono::{DateTime, TimeZone, Utc};
+use color_eyre::eyre::{bail, WrapErr};
+use color_eyre::Result;
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Only this campaign
+    #[arg(long, value_name = "ID")]
+    pub campaign: Option<i64>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Midnight of `now`'s day in `tz`, as UTC. A midnight skipped by DST counts from the
+/// first instant of the day.
+fn local_day_start(now: DateTime<Utc>, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    let date = now.with_timezone(&tz).date_naive();
+    (0..=3)
+        .find_map(|hour| {
+            tz.from_local_datetime(&date.and_hms_opt(hour, 0, 0)?)
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now)
+}
+
+pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
+    let store = Store::open(&ctx.paths.database)
+        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
+    let only = args.campaign.map(CampaignId);
+    let now = Utc::now();
+    let result = store
+        .read(move |c| {
+            let campaigns = match only {
+                Some(id) => vec![CampaignRecord::get(c, id)?],
+                None => CampaignRecord::list(c)?,
+            };
+            campaigns
+                .into_iter()
+                .map(|record| {
+                    let since = local_day_start(now, record.settings.tz());
+                    let stats = campaign_stats(c, record.id, since.timestamp_millis())?;
+                    Ok((record, stats))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        })
+        .await;
+    let all = match result {
+        Err(StoreError::NotFound(what)) => {
+            bail!("{what} does not exist; list campaigns with `switchboard campaign list`")
+        }
+        other => other?,
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let json: Vec<_> = all
+            .iter()
+            .map(|(r, s)| {
+                serde_json::json!({
+                    "id": r.id, "name": r.settings.name, "status": r.status,
+                    "pause_reason": r.pause_reason.as_ref().map(|p| p.to_string()),
+                    "timezone": r.settings.timezone, "stats": s,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if all.is_empty() {
+        eprintln!("no campaigns yet; create one with `switchboard campaign create`");
+    }
+    for (record, stats) in &all {
+        write!(out, "{}", render(record, stats))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn counts(map: &std::collections::BTreeMap<String, i64>) -> String {
+    map.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn render(record: &CampaignRecord, s: &CampaignStats) -> String {
+    let secs = |v: Option<f64>| v.map(|v| format!("{v:.1} s")).unwrap_or_else(|| "-".into());
+    let mut text = format!(
+        "campaign {}  {}  ({})\n",
+        record.id, record.settings.name, record.status
+    );
+    if let Some(reason) = &record.pause_reason {
+        text.push_str(&format!("  paused    {reason}\n"));
+    }
+    text.push_str(&format!(
+        "  leads     {}{}\n",
+        s.leads,
+        sep(&counts(&s.leads_by_state))
+    ));
+    text.push_str(&format!(
+        "  attempts  {}{}\n",
+        s.attempts,
+        sep(&counts(&s.attempts_by_outcome))
+    ));
+    let rate = s
+        .answer_rate
+        .map(|r| format!(" ({:.1}%)", r * 100.0))
+        .unwrap_or_default();
+    text.push_str(&format!(
+        "  answered  {} of {} calls placed{rate}\n",
+        s.calls_answered, s.calls_placed
+    ));
+    text.push_str(&format!(
+        "  avg ring  {}   avg talk  {}\n",
+        secs(s.avg_ring_secs),
+        secs(s.avg_talk_secs)
+    ));
+    text.push_str(&format!(
+        "  today     {} attempts (since midnight {})\n",
+        s.attempts_today, record.settings.timezone
+    ));
+    text
+}
+
+fn sep(list: &str) -> String {
+    if list.is_empty() {
+        String::new()
+    } else {
+        format!(": {list}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_local_day_starts_at_local_midnight() {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 3, 0, 0).unwrap();
+        let chicago: chrono_tz::Tz = "America/Chicago".parse().unwrap();
+        // 03:00 UTC is 22:00 the day before in Chicago (CDT, UTC-5).
+        assert_eq!(
+            local_day_start(now, chicago),
+            Utc.with_ymd_and_hms(2026, 5, 31, 5, 0, 0).unwrap()
+        );
+        assert_eq!(
+            local_day_start(now, chrono_tz::UTC),
+            Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
+        );
+    }
+}
