@@ -12,12 +12,17 @@
 //! already set up when `run` is called. Return an error (with `wrap_err` context) rather
 //! than printing one: [`report`] prints it as `error: ...` and exits with 1.
 
+mod campaign;
 mod console;
 mod context;
 mod demo;
+mod dnc;
+mod export;
+mod leads;
 mod paths;
 mod report;
 mod run;
+mod status;
 mod trunks;
 
 pub use context::Context;
@@ -56,6 +61,19 @@ pub enum Command {
     Trunks(trunks::TrunksArgs),
     /// Run one campaign without the console until it completes (for cron, systemd, scripts)
     Run(run::RunArgs),
+    /// Create, list, show, edit and delete campaigns
+    #[command(subcommand)]
+    Campaign(campaign::CampaignArgs),
+    /// Import leads into a campaign from CSV
+    #[command(subcommand)]
+    Leads(leads::LeadsArgs),
+    /// Manage the do-not-call lists (global and per campaign)
+    #[command(subcommand)]
+    Dnc(dnc::DncArgs),
+    /// Export every call attempt of a campaign as CSV, JSON or JSON Lines
+    Export(export::ExportArgs),
+    /// Lead and call counts, answer rate, ring and talk times per campaign
+    Status(status::StatusArgs),
 }
 
 impl Command {
@@ -65,6 +83,11 @@ impl Command {
             Command::Demo(args) => demo::run(ctx, args).await,
             Command::Trunks(args) => trunks::run(ctx, args).await,
             Command::Run(args) => run::run(ctx, args).await,
+            Command::Campaign(args) => campaign::run(ctx, args).await,
+            Command::Leads(args) => leads::run(ctx, args).await,
+            Command::Dnc(args) => dnc::run(ctx, args).await,
+            Command::Export(args) => export::run(ctx, args).await,
+            Command::Status(args) => status::run(ctx, args).await,
         }
     }
 }
