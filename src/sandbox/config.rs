@@ -7,6 +7,7 @@
 //! time_scale = 1.0            # 0.1 plays a 60 s call in 6 s
 //! seed = 7
 //! max_calls_per_trunk = 10    # the carrier refuses more with 503 (or 429, see trunk_limit_error)
+//! max_calls_per_second_per_trunk = 5   # carrier CPS, in real seconds
 //! webhook_url = "http://127.0.0.1:8089/livekit"
 //! ring = { min = 3.0, max = 20.0 }
 //! talk = { min = 20.0, max = 180.0 }
@@ -403,6 +404,7 @@ mod tests {
         let section = toml::to_string(&table["sandbox"]).unwrap();
         let config: SandboxConfig = toml::from_str(&section).unwrap();
         assert_eq!(config.max_calls_per_trunk, Some(10));
+        assert_eq!(config.max_calls_per_second_per_trunk, Some(5));
         assert_eq!(config.faults.outage.unwrap().duration_ms, 15000);
         assert!(config.number_overrides.contains_key("+15550000486"));
     }
