@@ -11,6 +11,7 @@ use livekit_api::services::room::RoomClient;
 use switchboard::domain::{AttemptId, CampaignId, LeadId, Outcome};
 use switchboard::sandbox::{
     self, Faults, Outage, OutageMode, Outcome as Scripted, Sandbox, SandboxConfig, ScriptedCall,
+    TrunkLimitError,
 };
 use switchboard::telephony::{
     attributes, ensure_trunk_exists, room_name, spawn_poller, CallProgress, CallProgressKind,
@@ -587,4 +588,68 @@ async fn the_poller_reports_a_call_that_rang_out() {
             CallProgressKind::RoomFinished,
         ]
     );
+}
+
+/// A sandbox whose trunk carries one call at a time, answering the next as `limit_error`.
+async fn start_with_one_call_per_trunk(limit_error: TrunkLimitError) -> Sandbox {
+    let config = SandboxConfig {
+        time_scale: 0.001,
+        max_calls_per_trunk: Some(1),
+        trunk_limit_error: limit_error,
+        ..Default::default()
+    };
+    sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_carrier_limit_answered_with_sip_503_is_a_trunk_failure() {
+    let sandbox = start_with_one_call_per_trunk(TrunkLimitError::Sip503).await;
+    sandbox.set_override(
+        "+15550000010",
+        ScriptedCall::new(Scripted::Answer)
+            .ring_secs(1.0)
+            .talk_secs(10_000.0),
+    );
+    let telephony = telephony(&sandbox);
+    telephony
+        .dial(&request(1, "+15550000010"))
+        .await
+        .expect("the first call is answered");
+    let failure = telephony
+        .dial(&request(2, "+15550000011"))
+        .await
+        .unwrap_err();
+    assert_call(
+        &failure,
+        Outcome::TrunkFailure,
+        Some(503),
+        "failed_precondition",
+    );
+    assert!(
+        matches!(&failure, DialFailure::Call { sip_status: Some(s), .. } if s.contains("limit exceeded")),
+        "{failure:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_carrier_limit_answered_with_resource_exhausted_is_rate_limiting() {
+    let sandbox = start_with_one_call_per_trunk(TrunkLimitError::ResourceExhausted).await;
+    sandbox.set_override(
+        "+15550000010",
+        ScriptedCall::new(Scripted::Answer)
+            .ring_secs(1.0)
+            .talk_secs(10_000.0),
+    );
+    let telephony = telephony(&sandbox);
+    telephony
+        .dial(&request(1, "+15550000010"))
+        .await
+        .expect("the first call is answered");
+    let failure = telephony
+        .dial(&request(2, "+15550000011"))
+        .await
+        .unwrap_err();
+    assert_infrastructure(&failure, true);
 }
