@@ -11,6 +11,8 @@ use livekit_protocol::participant_info::Kind as ParticipantKind;
 
 pub const PARTICIPANT_JOINED: &str = "participant_joined";
 pub const PARTICIPANT_LEFT: &str = "participant_left";
+/// Sent instead of `participant_left` for a participant that never became active.
+pub const PARTICIPANT_CONNECTION_ABORTED: &str = "participant_connection_aborted";
 pub const ROOM_FINISHED: &str = "room_finished";
 
 /// The progress a webhook event reports; empty for events about other things.
@@ -31,7 +33,9 @@ pub fn progress_from_event(event: &proto::WebhookEvent) -> Option<CallProgress> 
                 _ => return None,
             }
         }
-        (PARTICIPANT_LEFT, Some(p)) if is_kind(p, ParticipantKind::Sip) => {
+        (PARTICIPANT_LEFT | PARTICIPANT_CONNECTION_ABORTED, Some(p))
+            if is_kind(p, ParticipantKind::Sip) =>
+        {
             CallProgressKind::Ended {
                 disconnect_reason: disconnect_reason(p),
                 last_status: call_status(p),
@@ -153,6 +157,22 @@ mod tests {
             Some(CallProgressKind::Ended {
                 disconnect_reason: "USER_REJECTED".into(),
                 last_status: Some(LiveCallStatus::Ringing),
+            })
+        );
+    }
+
+    #[test]
+    fn sip_connection_aborted_is_ended_too() {
+        let sip = participant(
+            ParticipantKind::Sip,
+            &[("sip.callStatus", "dialing")],
+            proto::DisconnectReason::UserUnavailable,
+        );
+        assert_eq!(
+            kind_of(&event(PARTICIPANT_CONNECTION_ABORTED, Some(sip))),
+            Some(CallProgressKind::Ended {
+                disconnect_reason: "USER_UNAVAILABLE".into(),
+                last_status: Some(LiveCallStatus::Dialing),
             })
         );
     }
