@@ -64,7 +64,6 @@ pub fn create_dispatch(
     if req.room.is_empty() {
         return Err(TwirpError::invalid_argument("room name must be set"));
     }
-    state.rooms.ensure_room(&req.room);
     let dispatch = proto::AgentDispatch {
         id: new_id("AD_"),
         agent_name: req.agent_name,
@@ -79,7 +78,7 @@ pub fn create_dispatch(
         deployment: req.deployment,
         attributes: req.attributes,
     };
-    state.rooms.add_dispatch(dispatch.clone())?;
+    state.rooms.add_dispatch(dispatch.clone());
     tokio::spawn(run_agent(state.clone(), dispatch.clone()));
     Ok(dispatch)
 }

@@ -97,16 +97,6 @@ impl Rooms {
         })
     }
 
-    /// Creates the room if it does not exist (LiveKit auto-creates rooms).
-    pub fn ensure_room(self: &Arc<Self>, name: &str) {
-        let mut rooms = lock(&self.rooms);
-        let created = self.create_if_missing(&mut rooms, name);
-        drop(rooms);
-        if created {
-            self.close_when_empty(name, 0, EMPTY_TIMEOUT_SECS as f64);
-        }
-    }
-
     fn create_if_missing(&self, rooms: &mut HashMap<String, Room>, name: &str) -> bool {
         if rooms.contains_key(name) {
             return false;
@@ -312,11 +302,18 @@ impl Rooms {
         }
     }
 
-    pub fn add_dispatch(&self, dispatch: proto::AgentDispatch) -> Result<(), TwirpError> {
+    /// Records a dispatch, creating its room as LiveKit's auto-create does.
+    pub fn add_dispatch(self: &Arc<Self>, dispatch: proto::AgentDispatch) {
         let mut rooms = lock(&self.rooms);
-        let room = rooms.get_mut(&dispatch.room).ok_or_else(room_not_found)?;
-        room.dispatches.push(dispatch);
-        Ok(())
+        let created = self.create_if_missing(&mut rooms, &dispatch.room);
+        let name = dispatch.room.clone();
+        if let Some(room) = rooms.get_mut(&name) {
+            room.dispatches.push(dispatch);
+        }
+        drop(rooms);
+        if created {
+            self.close_when_empty(&name, 0, EMPTY_TIMEOUT_SECS as f64);
+        }
     }
 
     /// Changes a dispatch in place (e.g. records its agent job); false if it is gone.
