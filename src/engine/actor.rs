@@ -511,6 +511,7 @@ impl<T: Telephony> Actor<T> {
         }
         let job = CallJob {
             key,
+            at: now,
             campaign: id,
             lead,
             settings,

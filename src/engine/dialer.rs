@@ -112,6 +112,8 @@ pub struct CallContext<T> {
 /// A new call to place.
 pub struct CallJob {
     pub key: CallKey,
+    /// When the engine started this call (pacing's clock); recorded as `dialed_at`.
+    pub at: DateTime<Utc>,
     pub campaign: CampaignId,
     pub lead: LeadRecord,
     pub settings: Arc<CampaignSettings>,
@@ -177,7 +179,7 @@ impl<T: Telephony> CallContext<T> {
     /// Places one call: write-ahead row, dial with agent dispatch, follow, clean up,
     /// persist the outcome.
     pub async fn place(self: Arc<Self>, mut job: CallJob) {
-        let now = self.clock.now();
+        let now = job.at;
         let zone = window::lead_zone(job.lead.timezone.as_deref(), job.settings.tz());
         let begin = BeginAttempt {
             campaign: job.campaign,

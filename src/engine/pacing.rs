@@ -27,21 +27,11 @@ impl CampaignPacer {
         self.next
     }
 
-    /// A dial started at `now`. The next one is due `delay` after the previous slot
-    /// start rather than after `now`, so a late wake-up does not push every later dial
-    /// back (pacing stays accurate on average), but never earlier than `now`.
+    /// A dial started at `now`: the next may start `delay` later. Measured from the
+    /// actual start, so the gap is never shorter than the delay (a late wake-up delays
+    /// the next dial rather than squeezing it).
     pub fn started(&mut self, now: Instant) {
-        self.next = Some(next_on_grid(self.next, self.delay, now));
-    }
-}
-
-/// The next start after one at `now`: `delay` after the previous due time while we are
-/// on its grid (a late wake-up does not push every later dial back), `delay` after
-/// `now` after an idle spell.
-fn next_on_grid(previous_due: Option<Instant>, delay: Duration, now: Instant) -> Instant {
-    match previous_due {
-        Some(due) if now < due + delay => due + delay,
-        _ => now + delay,
+        self.next = Some(now + self.delay);
     }
 }
 
@@ -101,7 +91,7 @@ impl TrunkPacer {
         if budget.gap.is_zero() {
             return;
         }
-        budget.next = Some(next_on_grid(budget.next, budget.gap, now));
+        budget.next = Some(now + budget.gap);
         // A call that starts fine eases a throttled trunk back toward its budget.
         if budget.gap > budget.base_gap {
             let eased = budget.gap - budget.gap / RECOVERY_DIVISOR;
