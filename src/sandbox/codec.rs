@@ -140,8 +140,8 @@ fn message_json<T: Serialize + Default + std::fmt::Debug>(message: &T) -> Value 
 
 /// pbjson leaves default values out; protojson with `EmitUnpopulated` writes them. The
 /// `Debug` form of a default prost message names every field with its default value,
-/// which is enough to fill them in: strings, numbers, bools, lists, maps, unset messages
-/// (`null`) and enums (written as their number 0, which protojson readers accept).
+/// which is enough to fill them in: strings, numbers (64-bit ones as strings), bools,
+/// lists, maps, unset messages (`null`) and enums (by the name of their zero value).
 fn default_fields<T: Default + std::fmt::Debug>() -> Vec<(String, Value)> {
     let debug = format!("{:?}", T::default());
     let Some(body) = debug
@@ -153,18 +153,43 @@ fn default_fields<T: Default + std::fmt::Debug>() -> Vec<(String, Value)> {
     body.split(", ")
         .filter_map(|pair| pair.split_once(": "))
         .map(|(name, value)| {
+            let name = name.trim_start_matches("r#");
             let default = match value {
                 "\"\"" => Value::String(String::new()),
                 "false" => Value::Bool(false),
                 "[]" => Value::Array(Vec::new()),
                 "{}" => Value::Object(Map::new()),
                 "None" => Value::Null,
-                // Numbers and enum variants; 64-bit integers are strings in protojson.
-                _ => Value::from(0),
+                "0" if INT64_FIELDS.contains(&name) => Value::String("0".into()),
+                "0" => Value::from(0),
+                // An enum: its zero value's proto name, or the number if it is not listed.
+                _ => zero_enum_name(name).map_or(Value::from(0), Value::from),
             };
-            (name.trim_start_matches("r#").to_string(), default)
+            (name.to_string(), default)
         })
         .collect()
+}
+
+/// 64-bit integer fields of the response messages, which protojson writes as strings.
+const INT64_FIELDS: &[&str] = &[
+    "joined_at",
+    "joined_at_ms",
+    "creation_time",
+    "creation_time_ms",
+];
+
+/// The proto name of the zero value of the enum fields in the response messages.
+fn zero_enum_name(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "state" => proto::participant_info::State::Joining.as_str_name(),
+        "kind" => proto::participant_info::Kind::Standard.as_str_name(),
+        "disconnect_reason" => proto::DisconnectReason::UnknownReason.as_str_name(),
+        "restart_policy" => proto::JobRestartPolicy::JrpOnFailure.as_str_name(),
+        "transport" => proto::SipTransport::Auto.as_str_name(),
+        "include_headers" => proto::SipHeaderOptions::SipNoHeaders.as_str_name(),
+        "media_encryption" => proto::SipMediaEncryption::SipMediaEncryptDisable.as_str_name(),
+        _ => return None,
+    })
 }
 
 fn snake_case_keys(value: Value) -> Value {
@@ -242,7 +267,15 @@ mod tests {
         assert_eq!(first["sid"], "");
         assert_eq!(first["metadata"], "");
         assert_eq!(first["is_publisher"], false);
+        assert_eq!(first["state"], "JOINING");
+        assert_eq!(first["disconnect_reason"], "UNKNOWN_REASON");
+        assert_eq!(first["joined_at"], "0");
+        assert_eq!(first["version"], 0);
+        assert_eq!(first["permission"], Value::Null);
         assert!(first.get("joinedAtMs").is_none());
+        let trunk = proto::SipOutboundTrunkInfo::default().proto_json();
+        assert_eq!(trunk["transport"], "SIP_TRANSPORT_AUTO");
+        assert_eq!(trunk["media_encryption"], "SIP_MEDIA_ENCRYPT_DISABLE");
         let info = proto::SipParticipantInfo::default().proto_json();
         assert_eq!(info["sip_call_id"], "");
         assert_eq!(info["participant_id"], "");
