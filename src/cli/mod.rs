@@ -135,26 +135,36 @@ async fn open_console(ctx: &Context) -> Result<ExitCode> {
 /// The end of `--help`: where files are (for this environment) and what the environment
 /// variables do.
 fn help_footer() -> String {
-    let files = match Paths::resolve(&PathFlags::default(), &Env::from_process(), PlatformDirs::detect().as_ref()) {
+    let platform = PlatformDirs::detect();
+    let files = match Paths::resolve(
+        &PathFlags::default(),
+        &Env::from_process(),
+        platform.as_ref(),
+    ) {
         Ok(paths) => format!(
-            "  config file  {}\n  database     {}\n  logs         {}/{LOG_FILE_PREFIX}.YYYY-MM-DD (next to the database)",
+            "  config file  {}\n  database     {}\n  logs         {}/{LOG_FILE_PREFIX}.YYYY-MM-DD \
+             (next to the database)",
             paths.config_file.display(),
             paths.database.display(),
             paths.log_dir.display(),
         ),
         Err(e) => format!("  {e}"),
     };
+    let livekit = format!(
+        "  {}, {}, {}\n      the LiveKit server, over [livekit] in the config file; \
+         without them the embedded sandbox is used",
+        config::LIVEKIT_URL_VAR,
+        config::LIVEKIT_API_KEY_VAR,
+        config::LIVEKIT_API_SECRET_VAR,
+    );
+    let log = format!(
+        "  {} (or {})\n      log filter, e.g. debug or warn,switchboard::engine=debug; \
+         default from [log] level",
+        config::LOG_VAR,
+        config::RUST_LOG_VAR,
+    );
     format!(
         "Files (`switchboard paths` shows whether they exist):\n{files}\n\n\
-         Environment:\n  \
-         {url}, {key}, {secret}\n      \
-         the LiveKit server, over [livekit] in the config file; without them the embedded sandbox is used\n  \
-         {log} (or {rust_log})\n      \
-         log filter, e.g. debug or warn,switchboard::engine=debug; default from [log] level",
-        url = config::LIVEKIT_URL_VAR,
-        key = config::LIVEKIT_API_KEY_VAR,
-        secret = config::LIVEKIT_API_SECRET_VAR,
-        log = config::LOG_VAR,
-        rust_log = config::RUST_LOG_VAR,
+         Environment:\n{livekit}\n{log}"
     )
 }
