@@ -1,0 +1,261 @@
+//! Crash safety, end to end: the real binary (`switchboard run --campaign ID`) runs a
+//! campaign against an in-test sandbox and is killed with SIGKILL at random moments,
+//! then restarted, until the campaign completes. Afterwards no number was called more
+//! often than its policy allows, no lead is lost, and every attempt has an outcome.
+
+#![cfg(unix)]
+
+use chrono::{NaiveTime, Utc};
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use switchboard::domain::{CallingWindow, CampaignSettings, LeadState};
+use switchboard::sandbox::{SandboxConfig, SecondsRange};
+use switchboard::store::attempts::AttemptRecord;
+use switchboard::store::{CampaignRecord, LeadRecord, NewCampaign, NewLead, Store};
+
+const LEADS: usize = 60;
+const MAX_ATTEMPTS: u32 = 3;
+const KILLS: usize = 8;
+
+fn campaign_settings() -> CampaignSettings {
+    CampaignSettings {
+        name: "crash test".into(),
+        agent_name: "agent".into(),
+        trunk_id: "ST_sandbox".into(),
+        max_concurrent: 8,
+        call_delay_ms: 0,
+        max_attempts: MAX_ATTEMPTS,
+        retry_delay_secs: 0,
+        ringing_timeout_secs: 30,
+        window: CallingWindow {
+            start: NaiveTime::MIN,
+            end: NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
+        },
+        ..CampaignSettings::default()
+    }
+}
+
+const CONFIG: &str = r#"
+[polling]
+interval_ms = 20
+max_requests_per_sec = 1000
+
+[engine]
+per_number_daily_limit = 100
+infra_backoff_initial_ms = 20
+infra_backoff_max_ms = 200
+"#;
+
+fn spawn_run(dir: &std::path::Path, url: &str, key: &str, secret: &str, campaign: i64) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["--config", dir.join("config.toml").to_str().unwrap()])
+        .args(["--db", dir.join("switchboard.db").to_str().unwrap()])
+        .args([
+            "run",
+            "--campaign",
+            &campaign.to_string(),
+            "--grace-secs",
+            "0",
+        ])
+        .env("LIVEKIT_URL", url)
+        .env("LIVEKIT_API_KEY", key)
+        .env("LIVEKIT_API_SECRET", secret)
+        .env_remove("SWITCHBOARD_CONFIG")
+        .env_remove("SWITCHBOARD_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the switchboard binary starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_process_at_random_never_loses_or_repeats_a_call() {
+    let sandbox = switchboard::sandbox::start(
+        SandboxConfig {
+            time_scale: 0.001,
+            dial_delay: SecondsRange::new(1.0, 5.0),
+            ring: SecondsRange::new(5.0, 20.0),
+            talk: SecondsRange::new(30.0, 90.0),
+            departure_timeout_secs: 1.0,
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+    let db = dir.path().join("switchboard.db");
+    let campaign = {
+        let store = Store::open(&db).unwrap();
+        store
+            .write(|conn| {
+                let id = CampaignRecord::insert(
+                    conn,
+                    &NewCampaign {
+                        settings: campaign_settings(),
+                        now: Utc::now(),
+                    },
+                )?;
+                for i in 0..LEADS {
+                    let lead = NewLead {
+                        phone: format!("+1555{:07}", 9_000_000 + i),
+                        ..NewLead::default()
+                    };
+                    LeadRecord::insert(conn, id, &lead, Utc::now())?;
+                }
+                Ok(id)
+            })
+            .await
+            .unwrap()
+    };
+
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(0x5eed);
+    let started = Instant::now();
+    let mut kills = 0;
+    let mut last_stderr = String::new();
+    loop {
+        let mut child = spawn_run(
+            dir.path(),
+            &sandbox.url(),
+            sandbox.api_key(),
+            sandbox.api_secret(),
+            campaign.0,
+        );
+        let wait = if kills < KILLS {
+            Duration::from_millis(rng.random_range(30..400))
+        } else {
+            Duration::from_secs(30)
+        };
+        let deadline = Instant::now() + wait;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() >= deadline {
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        match status {
+            Some(status) if status.success() => break,
+            Some(status) => {
+                let mut err = String::new();
+                use std::io::Read;
+                child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut err)
+                    .unwrap();
+                last_stderr = err;
+                assert!(
+                    kills < KILLS,
+                    "run failed ({status}) with no kill pending:\n{last_stderr}"
+                );
+                // It finished (or failed) before the kill; count it as a restart.
+                kills += 1;
+            }
+            None => {
+                child.kill().unwrap(); // SIGKILL: no clean-up at all
+                child.wait().unwrap();
+                assert!(
+                    kills < KILLS,
+                    "the final run did not complete within 30 s:\n{last_stderr}"
+                );
+                kills += 1;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "recovery loop took too long"
+        );
+    }
+
+    let store = Store::open(&db).unwrap();
+    let attempts = store
+        .read(move |conn| AttemptRecord::for_campaign(conn, campaign))
+        .await
+        .unwrap();
+    let leads: Vec<LeadRecord> = store
+        .read(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {} FROM leads WHERE campaign_id = ?1 ORDER BY id",
+                switchboard::store::LEAD_COLUMNS
+            ))?;
+            let rows = stmt.query_map([campaign.0], LeadRecord::from_row)?;
+            rows.map(|r| r?).collect()
+        })
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), LEADS, "no lead is lost");
+    for lead in &leads {
+        assert!(
+            matches!(
+                lead.state,
+                LeadState::Done | LeadState::Exhausted | LeadState::Invalid
+            ),
+            "lead {} left {}",
+            lead.id,
+            lead.state
+        );
+    }
+    for attempt in &attempts {
+        assert!(
+            attempt.state.is_terminal(),
+            "attempt {} left {}",
+            attempt.id,
+            attempt.state
+        );
+    }
+    let mut counted: HashMap<&str, u32> = HashMap::new();
+    for attempt in attempts.iter().filter(|a| a.counted) {
+        *counted.entry(attempt.phone.as_str()).or_default() += 1;
+    }
+    for lead in &leads {
+        let mine = counted.get(lead.phone.as_str()).copied().unwrap_or(0);
+        assert_eq!(
+            lead.attempts, mine,
+            "lead {}'s count matches its attempts",
+            lead.id
+        );
+        assert!(
+            mine <= MAX_ATTEMPTS,
+            "lead {} has {mine} counted attempts",
+            lead.id
+        );
+    }
+    let stats = sandbox.stats();
+    for (number, calls) in &stats.calls_per_number {
+        assert!(
+            *calls <= MAX_ATTEMPTS,
+            "{number} was called {calls} times; max_attempts is {MAX_ATTEMPTS}"
+        );
+        let recorded = counted.get(number.as_str()).copied().unwrap_or(0);
+        assert!(
+            *calls <= recorded,
+            "{number}: {calls} calls placed but only {recorded} attempts recorded"
+        );
+    }
+    assert!(
+        kills >= 3,
+        "the campaign finished after only {kills} kills; make it longer"
+    );
+    let reconciled: i64 = store
+        .read(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM attempt_events WHERE kind = 'reconciled'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert!(
+        reconciled > 0,
+        "no call was left in flight by a kill, so recovery was not exercised"
+    );
+}
