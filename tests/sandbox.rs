@@ -1208,3 +1208,37 @@ async fn calls_per_second_over_the_carrier_limit_are_refused() {
     assert_eq!(refused, vec![3, 4]);
     assert_eq!(sandbox.stats().max_calls_per_second_per_trunk[TRUNK], 5);
 }
+
+#[tokio::test]
+async fn dtmf_digits_are_sent_in_automation_before_active() {
+    let sandbox = start(fast_config()).await;
+    let number = "+15550000800";
+    sandbox.set_override(
+        number,
+        ScriptedCall::new(Outcome::Answer)
+            .ring_secs(1.0)
+            .talk_secs(1000.0),
+    );
+    let options = CreateSIPParticipantOptions {
+        // 80 digits at a quarter of a second each: 20 simulated seconds of automation.
+        dtmf: Some("1234567890".repeat(8)),
+        ..Default::default()
+    };
+    dial(&sandbox, number, "dtmf", options).await.unwrap();
+    let client = rooms(&sandbox);
+    let mut seen: Vec<String> = Vec::new();
+    eventually("the call to become active", async || {
+        let participants = client.list_participants("dtmf").await.ok()?;
+        let status = participants.first()?.attributes[call_status::ATTRIBUTE].clone();
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        (status == call_status::ACTIVE).then_some(())
+    })
+    .await;
+    assert!(
+        seen.contains(&call_status::AUTOMATION.to_string()),
+        "{seen:?}"
+    );
+    assert_eq!(seen.last().map(String::as_str), Some(call_status::ACTIVE));
+}

@@ -28,7 +28,12 @@ pub mod call_status {
     pub const RINGING: &str = "ringing";
     pub const ACTIVE: &str = "active";
     pub const HANGUP: &str = "hangup";
+    /// Answered, while the request's DTMF digits are being sent.
+    pub const AUTOMATION: &str = "automation";
 }
+
+/// Simulated seconds to send one DTMF digit (tone plus pause).
+const DTMF_SECS_PER_DIGIT: f64 = 0.25;
 
 /// The trunk a call goes out on, resolved from the request.
 struct Route {
@@ -103,6 +108,7 @@ pub async fn create_sip_participant(
         ringing_timeout: seconds(req.ringing_timeout.as_ref())
             .unwrap_or(state.config.default_ringing_timeout_secs),
         max_call_duration: seconds(req.max_call_duration.as_ref()),
+        dtmf_secs: DTMF_SECS_PER_DIGIT * req.dtmf.chars().count() as f64,
         removed: membership.removed,
         answered: Some(answered_tx),
     };
@@ -280,6 +286,8 @@ struct Call {
     plan: CallPlan,
     ringing_timeout: f64,
     max_call_duration: Option<f64>,
+    /// Simulated seconds spent sending the request's DTMF digits once answered.
+    dtmf_secs: f64,
     removed: CancellationToken,
     answered: Option<oneshot::Sender<Result<(), TwirpError>>>,
 }
@@ -341,6 +349,14 @@ impl Call {
     /// Answered: active, talk, then the callee hangs up (or the max call duration ends it).
     async fn talk(mut self, guard: ActiveCall) {
         let scale = self.state.scale;
+        if self.dtmf_secs > 0.0 {
+            // LiveKit sends the digits first and only then calls the participant active.
+            self.set_status(call_status::AUTOMATION, false);
+            let digits_sent = Instant::now() + scale.real(self.dtmf_secs);
+            if self.wait_until(digits_sent, None).await.is_err() {
+                return self.removed_by_server(guard);
+            }
+        }
         let talk = match self.max_call_duration {
             Some(max) => self.plan.talk.min(max),
             None => self.plan.talk,
