@@ -449,3 +449,29 @@ fn every_key_is_documented_in_the_example() {
         }
     }
 }
+
+/// The commented `[sandbox]` example in config.toml.example, uncommented, is a valid
+/// sandbox configuration.
+#[test]
+fn the_sandbox_example_in_the_example_file_is_valid() {
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml.example"))
+            .unwrap();
+    let sandbox: String = example
+        .lines()
+        .skip_while(|line| *line != "# [sandbox]")
+        .take_while(|line| line.starts_with('#'))
+        .map(|line| format!("{}\n", line.trim_start_matches('#').trim_start()))
+        .collect();
+    assert!(
+        sandbox.contains("time_scale"),
+        "no [sandbox] example found:\n{sandbox}"
+    );
+    let config = Config::parse(Path::new("config.toml.example"), &sandbox).unwrap();
+    let parsed = config
+        .section::<switchboard::sandbox::SandboxConfig>("sandbox")
+        .unwrap()
+        .expect("a [sandbox] table");
+    assert_eq!(parsed.time_scale, 0.1);
+    assert_eq!(parsed.seed, 7);
+}
