@@ -476,3 +476,19 @@ fn progress_is_reported() {
     assert_eq!(report.imported, 25_000);
     assert_eq!(*seen.lock().unwrap(), [10_000, 20_000, 25_000]);
 }
+
+#[test]
+fn blank_lines_do_not_shift_line_numbers() {
+    let db = db();
+    let csv = "phone,name\n\n2125550101,a\n\n\nbad,b\n\"x\ny\",c\nbad2,d\n";
+    let report = import_csv(
+        &db.store,
+        db.campaign,
+        csv.as_bytes(),
+        ImportOptions::default(),
+    )
+    .unwrap();
+    let lines: Vec<u64> = report.rejected_rows.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [6, 7, 9]);
+    assert_eq!(db.leads()[0].import_line, Some(3));
+}

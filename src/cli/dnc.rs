@@ -5,7 +5,7 @@
 
 use super::Context;
 use crate::domain::CampaignId;
-use crate::import::{guess_delimiter, ColumnMap};
+use crate::import::{guess_delimiter, record_start_line, ColumnMap};
 use crate::phone::{parse_region, PhoneNormalizer};
 use crate::store::{dnc, queue, CampaignRecord, Store, StoreError};
 use color_eyre::eyre::{bail, eyre, WrapErr};
@@ -218,9 +218,10 @@ async fn import(ctx: &Context, store: &Store, args: ImportArgs) -> Result<ExitCo
     };
     let (mut added, mut marked, mut bad, mut read) = (0, 0, 0, 0);
     let mut batch = Vec::with_capacity(BATCH);
-    for record in reader.records() {
-        let record = record?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record)? {
+        let line = record_start_line(&record, reader.position().line());
+        let record = csv::StringRecord::from_byte_record_lossy(record.clone());
         let raw = record.get(phone_index).unwrap_or("").trim();
         if raw.is_empty() && record.iter().all(|f| f.trim().is_empty()) {
             continue;

@@ -22,6 +22,7 @@ mod sniff;
 pub use columns::{ColumnMap, PHONE_COLUMN_NAMES};
 pub use error::ImportError;
 pub use report::{DuplicateRow, ImportProgress, ImportReport, RejectedRow};
+pub use row::record_start_line;
 pub use run::{import_csv, import_csv_file, ImportOptions};
 pub use sniff::{guess_delimiter, parse_delimiter};
 

@@ -145,3 +145,15 @@ impl<'a> RowReader<'a> {
         Ok((lead, notes))
     }
 }
+
+/// The line a record starts on. `csv` gives the position where it began looking, which
+/// is before any blank lines it skipped, so count back from where the record ended
+/// (`line_after`, the reader's line once the record is read) by the newlines inside
+/// it. (A last record with no newline after it is taken as ending in one, so blank
+/// lines right before such a record are not skipped in the count.)
+pub fn record_start_line(record: &ByteRecord, line_after: u64) -> u64 {
+    let begun = record.position().map(|p| p.line()).unwrap_or(1);
+    let inner_newlines = record.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+    let blank_lines = line_after.saturating_sub(begun + 1 + inner_newlines);
+    begun + blank_lines
+}

@@ -7,7 +7,7 @@
 use super::columns::ColumnMap;
 use super::rejects::RejectsFile;
 use super::report::{DuplicateRow, ImportProgress, ImportReport, MAX_LISTED_ROWS};
-use super::row::{decode, RowReader};
+use super::row::{decode, record_start_line, RowReader};
 use super::sniff::{sniff, SNIFF_BYTES};
 use super::ImportError;
 use crate::domain::CampaignId;
@@ -164,7 +164,7 @@ pub fn import_csv(
                     .position()
                     .cloned()
                     .unwrap_or_else(csv::Position::new);
-                let line = position.line();
+                let line = record_start_line(&record, reader.position().line());
                 report.rows += 1;
                 match rows.read(&record, line) {
                     Ok((lead, notes)) => {

@@ -1,0 +1,447 @@
+//! The campaign, leads, dnc, export and status commands as a user runs them, each test
+//! with its own HOME and `--db` in a temp dir.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+struct Env {
+    home: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.home.path().join("switchboard.db")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        for var in [
+            "SWITCHBOARD_CONFIG",
+            "SWITCHBOARD_DB",
+            "SWITCHBOARD_LOG",
+            "RUST_LOG",
+            "LIVEKIT_URL",
+            "LIVEKIT_API_KEY",
+            "LIVEKIT_API_SECRET",
+            "XDG_CONFIG_HOME",
+            "XDG_DATA_HOME",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", self.home.path())
+            .arg("--db")
+            .arg(self.db())
+            .args(args);
+        cmd
+    }
+
+    fn stdout(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn create(&self, name: &str) -> String {
+        let id = self.stdout(&[
+            "campaign", "create", "--name", name, "--agent", "bot", "--trunk", "ST_test",
+        ]);
+        id.trim().to_string()
+    }
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn create_prints_the_id_alone_and_show_list_edit_see_it() {
+    let env = Env::new();
+    let out = env.stdout(&[
+        "campaign",
+        "create",
+        "--name",
+        "Spring renewals",
+        "--agent",
+        "renewals-agent",
+        "--trunk",
+        "ST_abc",
+        "--max-concurrent",
+        "3",
+        "--retry-on",
+        "no_answer,busy",
+        "--window",
+        "10:00-18:30",
+        "--timezone",
+        "America/Chicago",
+        "--daily-cap",
+        "200",
+        "--prompt",
+        "Be brief.",
+    ]);
+    assert_eq!(out, "1\n");
+    let shown: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["campaign", "show", "1", "--json"])).unwrap();
+    assert_eq!(shown["name"], "Spring renewals");
+    assert_eq!(shown["status"], "draft");
+    assert_eq!(shown["settings"]["max_concurrent"], 3);
+    assert_eq!(shown["settings"]["daily_cap"], 200);
+    assert_eq!(
+        shown["settings"]["retry_on"],
+        serde_json::json!(["no_answer", "busy"])
+    );
+    assert_eq!(shown["settings"]["prompt"], "Be brief.");
+
+    env.cmd(&[
+        "campaign",
+        "edit",
+        "1",
+        "--max-concurrent",
+        "7",
+        "--daily-cap",
+        "0",
+    ])
+    .assert()
+    .success();
+    let shown: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["campaign", "show", "1", "--json"])).unwrap();
+    assert_eq!(shown["settings"]["max_concurrent"], 7);
+    assert_eq!(shown["settings"]["daily_cap"], serde_json::Value::Null);
+    assert_eq!(
+        shown["settings"]["timezone"], "America/Chicago",
+        "edit keeps what it was not told to change"
+    );
+
+    assert_eq!(env.create("Second"), "2");
+    let list = env.stdout(&["campaign", "list"]);
+    assert!(
+        list.contains("Spring renewals") && list.contains("Second"),
+        "{list}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["campaign", "list", "--json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+    assert!(env
+        .stdout(&["campaign", "show", "2"])
+        .contains("trunk         ST_test"));
+}
+
+#[test]
+fn bad_settings_name_the_flag() {
+    let env = Env::new();
+    let base = [
+        "campaign", "create", "--name", "x", "--agent", "a", "--trunk", "ST_1",
+    ];
+    fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        [base, extra].concat()
+    }
+    env.cmd(&with(&base, &["--window", "9-5"]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--window").and(predicate::str::contains("HH:MM")));
+    env.cmd(&with(&base, &["--timezone", "Mars/Olympus"]))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "error: --timezone: not an IANA time zone name",
+        ));
+    env.cmd(&with(&base, &["--max-concurrent", "0"]))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--max-concurrent: must be between 1 and 10000",
+        ));
+    env.cmd(&with(&base, &["--retry-on", "no_answer,completed"]))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--retry-on: answered calls are never retried",
+        ));
+    env.cmd(&with(&base, &["--dispatch", "magic"]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--dispatch"));
+    env.cmd(&["campaign", "create", "--name", "x", "--agent", "a"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--trunk: a campaign needs an outbound trunk id",
+        ));
+    env.cmd(&with(&base, &["--prompt-file", "/nonexistent/prompt.txt"]))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--prompt-file: cannot read /nonexistent/prompt.txt",
+        ));
+    env.cmd(&["campaign", "show", "9"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("campaign 9 does not exist"));
+}
+
+#[test]
+fn delete_asks_and_refuses_without_a_terminal_unless_yes() {
+    let env = Env::new();
+    let id = env.create("Doomed");
+    env.cmd(&["campaign", "delete", &id])
+        .write_stdin("y\n")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no terminal to ask on; pass --yes",
+        ));
+    assert!(env.stdout(&["campaign", "list"]).contains("Doomed"));
+    env.cmd(&["campaign", "delete", &id, "--yes"])
+        .assert()
+        .success();
+    assert!(!env.stdout(&["campaign", "list"]).contains("Doomed"));
+}
+
+#[test]
+fn leads_import_exit_codes_say_all_some_or_nothing() {
+    let env = Env::new();
+    let id = env.create("Import");
+    env.cmd(&["leads", "import", "--campaign", &id, &fixture("leads.csv")])
+        .assert()
+        .code(0)
+        .stdout("imported 4, rejected 0, duplicates 0, do-not-call 0 (of 4 rows)\n");
+    let rejects = env.home.path().join("rejects.csv");
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        &fixture("ragged.csv"),
+        "--rejects",
+    ])
+    .arg(&rejects)
+    .assert()
+    .code(1)
+    .stdout(predicate::str::contains("imported 2, rejected 2"))
+    .stderr(predicate::str::contains(
+        "rejected line 3: has 2 fields, the header has 3",
+    ));
+    let written = std::fs::read_to_string(&rejects).unwrap();
+    assert!(
+        written.starts_with("phone,name,plan,line,reason\n"),
+        "{written}"
+    );
+    assert_eq!(written.lines().count(), 3);
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        &fixture("no_phone_column.csv"),
+    ])
+    .assert()
+    .code(2)
+    .stderr(
+        predicate::str::contains("`id`, `email`, `full name`")
+            .and(predicate::str::contains("--phone-column")),
+    );
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        &fixture("binary.xlsx"),
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("not a text file"));
+    env.cmd(&["leads", "import", "--campaign", "99", &fixture("leads.csv")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("campaign 99 does not exist"));
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        &fixture("semicolon.csv"),
+        "--delimiter",
+        "tab",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("no phone column"));
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        &fixture("leads.csv"),
+        "--region",
+        "XX",
+    ])
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains(
+        "--region: `XX` is not a region code",
+    ));
+}
+
+#[test]
+fn national_numbers_follow_the_region_flag() {
+    let env = Env::new();
+    let id = env.create("UK");
+    let file = env.home.path().join("uk.csv");
+    std::fs::write(&file, "phone,name\n020 7946 0958,Alan\n").unwrap();
+    env.cmd(&["leads", "import", "--campaign", &id, "--region", "GB"])
+        .arg(&file)
+        .assert()
+        .success();
+    let status: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["status", "--campaign", &id, "--json"])).unwrap();
+    assert_eq!(status[0]["stats"]["leads_by_state"]["pending"], 1);
+}
+
+#[test]
+fn dnc_add_import_list_remove_and_leads_are_marked() {
+    let env = Env::new();
+    let id = env.create("DNC");
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        &fixture("duplicates.csv"),
+    ])
+    .assert()
+    .code(0);
+    env.cmd(&[
+        "dnc",
+        "add",
+        "(212) 555-0181",
+        "+1 212 555 0199",
+        "--reason",
+        "asked",
+    ])
+    .assert()
+    .success()
+    .stderr(
+        predicate::str::contains("added 2 numbers to the global do-not-call list")
+            .and(predicate::str::contains("1 lead marked do-not-call")),
+    );
+    env.cmd(&["dnc", "add", "not a number"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("skipped not a number"));
+
+    let list_file = env.home.path().join("dnc.txt");
+    std::fs::write(&list_file, "2125550182\n\nnonsense\n+12125550183\n").unwrap();
+    env.cmd(&["dnc", "import", "--campaign", &id])
+        .arg(&list_file)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "added 2 of 3 numbers to campaign 1's do-not-call list (1 bad lines); 2 leads",
+        ))
+        .stderr(predicate::str::contains(
+            "line 3: `nonsense` is not a phone number",
+        ));
+    let csv_file = env.home.path().join("dnc.csv");
+    std::fs::write(&csv_file, "name;Mobile\nZed;+44 20 7946 0958\n").unwrap();
+    env.cmd(&["dnc", "import"])
+        .arg(&csv_file)
+        .assert()
+        .success();
+
+    let global: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["dnc", "list", "--json"])).unwrap();
+    let phones: Vec<&str> = global
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["phone"].as_str().unwrap())
+        .collect();
+    assert_eq!(phones, ["+12125550181", "+12125550199", "+442079460958"]);
+    assert_eq!(global[0]["reason"], "asked");
+    assert!(env
+        .stdout(&["dnc", "list", "--campaign", &id])
+        .contains("+12125550183"));
+
+    let status: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["status", "--json"])).unwrap();
+    assert_eq!(status[0]["stats"]["leads_by_state"]["dnc"], 3);
+
+    env.cmd(&["dnc", "remove", "212-555-0199"])
+        .assert()
+        .success();
+    env.cmd(&["dnc", "remove", "212-555-0199"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not on"));
+}
+
+#[test]
+fn export_writes_every_attempt_to_a_file_or_stdout() {
+    let env = Env::new();
+    let id = env.create("Export");
+    env.cmd(&["leads", "import", "--campaign", &id, &fixture("leads.csv")])
+        .assert()
+        .success();
+    let out = env.home.path().join("out.csv");
+    env.cmd(&["export", "--campaign", &id, "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("exported 0 attempts"));
+    let header = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        header.starts_with("attempt_id,lead_id,phone,name,attempt,outcome,"),
+        "{header}"
+    );
+    assert!(
+        header
+            .trim_end()
+            .ends_with("First Name,Last Name,plan,city"),
+        "{header}"
+    );
+    env.cmd(&["export", "--campaign", &id, "--format", "json"])
+        .assert()
+        .success()
+        .stdout("[\n]\n");
+    env.cmd(&["export", "--campaign", "42"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("campaign 42 does not exist"));
+}
+
+#[test]
+fn status_counts_leads_for_every_campaign() {
+    let env = Env::new();
+    let a = env.create("A");
+    env.create("B");
+    env.cmd(&["leads", "import", "--campaign", &a, &fixture("leads.csv")])
+        .assert()
+        .success();
+    let text = env.stdout(&["status"]);
+    assert!(
+        text.contains("campaign 1  A  (draft)\n  leads     4: pending 4\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("campaign 2  B  (draft)\n  leads     0\n"),
+        "{text}"
+    );
+    env.cmd(&["status", "--campaign", "7"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("campaign 7 does not exist"));
+}
