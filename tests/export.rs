@@ -1,0 +1,267 @@
+//! Round trip: leads imported from CSV, calls simulated with SQL (as the engine would
+//! have recorded them), then exported as CSV, JSON and JSON Lines.
+
+use chrono::{TimeZone, Utc};
+use std::path::Path;
+use switchboard::domain::{CampaignId, CampaignSettings};
+use switchboard::export::{export_attempts, ExportError, ExportFormat};
+use switchboard::import::{import_csv_file, ImportOptions};
+use switchboard::store::{CampaignRecord, NewCampaign, Store};
+
+fn ms(h: u32, m: u32, s: u32, milli: i64) -> i64 {
+    Utc.with_ymd_and_hms(2026, 11, 20, h, m, s)
+        .unwrap()
+        .timestamp_millis()
+        + milli
+}
+
+/// A campaign with leads.csv imported and three calls: a no-answer then an answered
+/// call for Ada, a busy for Alan, and one still ringing for Grace.
+fn called() -> (tempfile::TempDir, Store, CampaignId) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("switchboard.db")).unwrap();
+    let settings = CampaignSettings {
+        name: "Export".into(),
+        agent_name: "agent".into(),
+        trunk_id: "ST_test".into(),
+        ..Default::default()
+    };
+    let campaign = store
+        .write_blocking(move |c| {
+            CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings,
+                    now: Utc::now(),
+                },
+            )
+        })
+        .unwrap();
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/leads.csv");
+    import_csv_file(&store, campaign, &csv, ImportOptions::default()).unwrap();
+    let rows = [
+        // (phone, number, state, sip code, sip status, twirp, dialed, answered, ended, disposition, error)
+        (
+            "+12125550101",
+            1,
+            "no_answer",
+            Some(480),
+            Some("Temporarily Unavailable"),
+            None,
+            Some(ms(14, 0, 0, 0)),
+            None,
+            Some(ms(14, 0, 30, 0)),
+            None,
+            None,
+        ),
+        (
+            "+12125550101",
+            2,
+            "completed",
+            None,
+            None,
+            None,
+            Some(ms(15, 0, 0, 0)),
+            Some(ms(15, 0, 5, 500)),
+            Some(ms(15, 1, 5, 500)),
+            Some("interested"),
+            None,
+        ),
+        (
+            "+442079460958",
+            1,
+            "busy",
+            Some(486),
+            Some("Busy Here"),
+            Some("failed_precondition"),
+            Some(ms(14, 5, 0, 0)),
+            None,
+            Some(ms(14, 5, 3, 0)),
+            None,
+            Some("callee busy"),
+        ),
+        (
+            "+13125550102",
+            1,
+            "ringing",
+            None,
+            None,
+            None,
+            Some(ms(16, 0, 0, 0)),
+            None,
+            None,
+            None,
+            None,
+        ),
+    ];
+    store
+        .write_blocking(move |c| {
+            for (i, r) in rows.iter().enumerate() {
+                c.execute(
+                    "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, sip_call_id,
+                         sip_status_code, sip_status, twirp_code, disposition, error, created_at, dialed_at,
+                         answered_at, ended_at)
+                     SELECT campaign_id, id, ?2, phone, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13
+                     FROM leads WHERE campaign_id = ?1 AND phone = ?14",
+                    rusqlite::params![
+                        campaign.0,
+                        r.1,
+                        r.2,
+                        format!("sb-{i}"),
+                        format!("SCL_{i}"),
+                        r.3,
+                        r.4,
+                        r.5,
+                        r.9,
+                        r.10,
+                        r.6,
+                        r.7,
+                        r.8,
+                        r.0
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    (dir, store, campaign)
+}
+
+fn export(store: &Store, campaign: CampaignId, format: ExportFormat) -> String {
+    let mut out = Vec::new();
+    let count = export_attempts(store, campaign, format, &mut out).unwrap();
+    assert_eq!(count, 4);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn csv_has_one_row_per_attempt_with_real_times_and_one_column_per_variable() {
+    let (_dir, store, campaign) = called();
+    let text = export(&store, campaign, ExportFormat::Csv);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "attempt_id",
+            "lead_id",
+            "phone",
+            "name",
+            "attempt",
+            "outcome",
+            "sip_status_code",
+            "sip_status",
+            "twirp_code",
+            "room",
+            "sip_call_id",
+            "dialed_at",
+            "answered_at",
+            "ended_at",
+            "ring_seconds",
+            "talk_seconds",
+            "disposition",
+            "error",
+            "First Name",
+            "Last Name",
+            "plan",
+            "city",
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let field = |row: usize, name: &str| {
+        rows[row][header.iter().position(|h| h == name).unwrap()].to_string()
+    };
+    assert_eq!(rows.len(), 4);
+    assert_eq!(field(0, "phone"), "+12125550101");
+    assert_eq!(field(0, "name"), "Ada Lovelace");
+    assert_eq!(field(0, "outcome"), "no_answer");
+    assert_eq!(field(0, "sip_status_code"), "480");
+    assert_eq!(
+        field(0, "ring_seconds"),
+        "30.000",
+        "an unanswered call rang until it ended"
+    );
+    assert_eq!(field(0, "talk_seconds"), "");
+    assert_eq!(field(1, "attempt"), "2");
+    assert_eq!(field(1, "dialed_at"), "2026-11-20T15:00:00.000Z");
+    assert_eq!(field(1, "answered_at"), "2026-11-20T15:00:05.500Z");
+    assert_eq!(field(1, "ring_seconds"), "5.500");
+    assert_eq!(field(1, "talk_seconds"), "60.000");
+    assert_eq!(field(1, "disposition"), "interested");
+    assert_eq!(field(1, "plan"), "gold");
+    assert_eq!(field(2, "twirp_code"), "failed_precondition");
+    assert_eq!(field(2, "error"), "callee busy");
+    assert_eq!(field(2, "city"), "London");
+    assert_eq!(field(3, "outcome"), "ringing");
+    assert_eq!(
+        (field(3, "ended_at"), field(3, "ring_seconds")),
+        (String::new(), String::new()),
+        "unknown stays empty"
+    );
+}
+
+#[test]
+fn json_is_one_array_with_variables_as_an_object() {
+    let (_dir, store, campaign) = called();
+    let text = export(&store, campaign, ExportFormat::Json);
+    let all: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let answered = &all[1];
+    assert_eq!(answered["outcome"], "completed");
+    assert_eq!(answered["talk_seconds"], 60.0);
+    assert_eq!(answered["ring_seconds"], 5.5);
+    assert_eq!(answered["sip_call_id"], "SCL_1");
+    assert_eq!(answered["variables"]["city"], "New York");
+    assert_eq!(all[3]["ended_at"], serde_json::Value::Null);
+    assert_eq!(all.as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn json_lines_is_one_object_per_line() {
+    let (_dir, store, campaign) = called();
+    let text = export(&store, campaign, ExportFormat::Jsonl);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[2]["sip_status"], "Busy Here");
+    assert_eq!(lines[2]["variables"]["plan"], "bronze");
+}
+
+#[test]
+fn a_variable_named_like_a_fixed_column_gets_a_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("db")).unwrap();
+    let settings = CampaignSettings {
+        name: "x".into(),
+        agent_name: "a".into(),
+        trunk_id: "t".into(),
+        ..Default::default()
+    };
+    let campaign = store
+        .write_blocking(move |c| {
+            CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings,
+                    now: Utc::now(),
+                },
+            )
+        })
+        .unwrap();
+    let csv = "phone,outcome\n2125550101,sold\n";
+    switchboard::import::import_csv(&store, campaign, csv.as_bytes(), ImportOptions::default())
+        .unwrap();
+    let mut out = Vec::new();
+    assert_eq!(
+        export_attempts(&store, campaign, ExportFormat::Csv, &mut out).unwrap(),
+        0
+    );
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .trim_end()
+        .ends_with(",error,var_outcome"));
+    let err =
+        export_attempts(&store, CampaignId(77), ExportFormat::Csv, &mut Vec::new()).unwrap_err();
+    assert!(matches!(err, ExportError::NoSuchCampaign(_)));
+}
