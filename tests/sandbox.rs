@@ -298,7 +298,7 @@ async fn request_errors_match_livekit() {
 #[tokio::test]
 async fn polling_sees_dialing_ringing_active_and_the_agents_disposition() {
     let config = SandboxConfig {
-        dial_delay: sandbox::SecondsRange::new(40.0, 40.0),
+        dial_delay: sandbox::SecondsRange::new(150.0, 150.0),
         ..fast_config()
     };
     let sandbox = start(config).await;
@@ -306,7 +306,7 @@ async fn polling_sees_dialing_ringing_active_and_the_agents_disposition() {
     sandbox.set_override(
         number,
         ScriptedCall::new(Outcome::Answer)
-            .ring_secs(60.0)
+            .ring_secs(150.0)
             .talk_secs(300.0)
             .disposition("callback", Some("after 5pm")),
     );
@@ -909,7 +909,7 @@ async fn injected_faults_look_like_an_unhealthy_server() {
     let outage = |mode| Faults {
         outage: Some(Outage {
             start_after_ms: 0,
-            duration_ms: 150,
+            duration_ms: 400,
             mode,
         }),
         ..Faults::none()
@@ -917,7 +917,7 @@ async fn injected_faults_look_like_an_unhealthy_server() {
     sandbox.set_faults(outage(OutageMode::Unavailable));
     let err = list().await.unwrap_err();
     assert_eq!(twirp_code(&err).code, "unavailable");
-    tokio::time::sleep(Duration::from_millis(160)).await;
+    tokio::time::sleep(Duration::from_millis(410)).await;
     list().await.expect("the outage is over");
 
     sandbox.set_faults(outage(OutageMode::RefuseConnections));
@@ -1220,8 +1220,8 @@ async fn dtmf_digits_are_sent_in_automation_before_active() {
             .talk_secs(1000.0),
     );
     let options = CreateSIPParticipantOptions {
-        // 80 digits at a quarter of a second each: 20 simulated seconds of automation.
-        dtmf: Some("1234567890".repeat(8)),
+        // 200 digits at a quarter of a second each: 50 simulated seconds of automation.
+        dtmf: Some("1234567890".repeat(20)),
         ..Default::default()
     };
     dial(&sandbox, number, "dtmf", options).await.unwrap();
