@@ -297,8 +297,10 @@ async fn request_errors_match_livekit() {
 
 #[tokio::test]
 async fn polling_sees_dialing_ringing_active_and_the_agents_disposition() {
+    // 1/100 speed so every state, even the one-second `hangup`, lasts several polls.
     let config = SandboxConfig {
-        dial_delay: sandbox::SecondsRange::new(150.0, 150.0),
+        time_scale: 0.01,
+        dial_delay: sandbox::SecondsRange::new(15.0, 15.0),
         ..fast_config()
     };
     let sandbox = start(config).await;
@@ -306,8 +308,8 @@ async fn polling_sees_dialing_ringing_active_and_the_agents_disposition() {
     sandbox.set_override(
         number,
         ScriptedCall::new(Outcome::Answer)
-            .ring_secs(150.0)
-            .talk_secs(300.0)
+            .ring_secs(15.0)
+            .talk_secs(30.0)
             .disposition("callback", Some("after 5pm")),
     );
     let room = "call-poll";
@@ -354,6 +356,12 @@ async fn polling_sees_dialing_ringing_active_and_the_agents_disposition() {
         disposition,
         ("callback".to_string(), Some("after 5pm".to_string()))
     );
+    eventually("the callee to hang up", async || {
+        let participants = client.list_participants(room).await.ok()?;
+        let callee = participants.iter().find(|p| p.kind == Kind::Sip as i32)?;
+        (callee.attributes[call_status::ATTRIBUTE] == call_status::HANGUP).then_some(())
+    })
+    .await;
 
     // The callee hangs up, then the agent leaves, then the room closes.
     eventually("the room to close", async || {

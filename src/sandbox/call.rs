@@ -35,6 +35,9 @@ pub mod call_status {
 /// Simulated seconds to send one DTMF digit (tone plus pause).
 const DTMF_SECS_PER_DIGIT: f64 = 0.25;
 
+/// Simulated seconds a hung-up participant stays in the room with `sip.callStatus=hangup`.
+const HANGUP_LINGER_SECS: f64 = 1.0;
+
 /// The trunk a call goes out on, resolved from the request.
 struct Route {
     /// Key for concurrency counting: the trunk id, or `inline:<host>` for inline trunks.
@@ -376,8 +379,12 @@ impl Call {
         }
         if self.wait_until(hangup_at, None).await.is_ok() {
             self.set_status(call_status::HANGUP, false);
-            let reason = DisconnectReason::ClientInitiated;
-            self.state.rooms.leave(&self.room, &self.identity, reason);
+            // The SIP service marks the hangup, then tears the participant down a moment later.
+            let gone_at = Instant::now() + scale.real(HANGUP_LINGER_SECS);
+            if self.wait_until(gone_at, None).await.is_ok() {
+                let reason = DisconnectReason::ClientInitiated;
+                self.state.rooms.leave(&self.room, &self.identity, reason);
+            }
         }
         drop(guard);
     }
