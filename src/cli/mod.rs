@@ -22,6 +22,7 @@ mod leads;
 mod paths;
 mod report;
 mod run;
+mod sandbox;
 mod status;
 mod trunks;
 
@@ -74,6 +75,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Lead and call counts, answer rate, ring and talk times per campaign
     Status(status::StatusArgs),
+    /// Run the embedded LiveKit-compatible sandbox alone, like LiveKit's dev server
+    Sandbox(sandbox::SandboxArgs),
 }
 
 impl Command {
@@ -88,6 +91,7 @@ impl Command {
             Command::Dnc(args) => dnc::run(ctx, args).await,
             Command::Export(args) => export::run(ctx, args).await,
             Command::Status(args) => status::run(ctx, args).await,
+            Command::Sandbox(args) => sandbox::run(ctx, args).await,
         }
     }
 }
