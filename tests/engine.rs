@@ -1139,3 +1139,40 @@ async fn several_campaigns_share_the_trunk_and_the_global_limit() {
     };
     assert_eq!(per_campaign, BTreeSet::from([12]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_dispatch_rules_no_agent_dispatch_is_sent() {
+    let h = Harness::start(
+        SandboxConfig {
+            outcomes: all_answer(),
+            ..quick_sandbox()
+        },
+        engine_config(),
+    )
+    .await;
+    let id = h
+        .campaign(CampaignSettings {
+            dispatch: DispatchMode::Rules,
+            agent_name: String::new(),
+            ..settings("rules")
+        })
+        .await;
+    h.leads(id, numbers(30, 3)).await;
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    for attempt in h.attempts(id).await {
+        let aid = attempt.id;
+        let events = h
+            .store
+            .read(move |conn| attempt_events::for_attempt(conn, aid))
+            .await
+            .unwrap();
+        assert!(
+            events
+                .iter()
+                .all(|e| e.kind != AttemptEventKind::AgentDispatched),
+            "{events:?}"
+        );
+        assert!(events.iter().any(|e| e.kind == AttemptEventKind::Answered));
+    }
+}

@@ -236,7 +236,7 @@ impl<T: Telephony> CallContext<T> {
         let (dial, dispatch) = requests(&job, &started);
         self.report(Report::Begun {
             key: job.key,
-            started: Box::new(started),
+            started,
         });
 
         let ending = match self

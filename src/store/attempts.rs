@@ -27,7 +27,7 @@ pub struct BeginAttempt {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Begun {
-    Started(StartedAttempt),
+    Started(Box<StartedAttempt>),
     /// The number is on a do-not-call list: the lead is now `dnc`, nothing was dialled.
     OnDnc,
     /// The number had its calls for today; the lead is untouched.
@@ -115,13 +115,13 @@ pub fn begin(conn: &Connection, req: &BeginAttempt) -> Result<Begun, StoreError>
         &room,
         None,
     )?;
-    Ok(Begun::Started(StartedAttempt {
+    Ok(Begun::Started(Box::new(StartedAttempt {
         attempt,
         number,
         room,
         lead,
         dialed_at: req.now,
-    }))
+    })))
 }
 
 fn set_lead_state(conn: &Connection, lead: LeadId, state: LeadState) -> Result<(), StoreError> {
