@@ -346,6 +346,14 @@ fn the_secret_never_shows_in_debug_output() {
     assert!(!shown.contains("file-secret-value"), "{shown}");
     assert!(shown.contains("***"));
 
+    let (_dir, sandboxed) =
+        file_with("[sandbox]\napi_key = \"devkey\"\napi_secret = \"sandbox-secret-value\"\n");
+    let shown = format!("{:?}", Config::load(&sandboxed, &Env::default()).unwrap());
+    assert!(
+        !shown.contains("sandbox-secret-value") && shown.contains("api_secret"),
+        "{shown}"
+    );
+
     let env = Env::from_pairs([("LIVEKIT_API_SECRET", "env-secret-value")]);
     let from_env = Config::load(&path, &env).unwrap();
     let shown = format!("{from_env:?} {:?} {env:?}", from_env.livekit_credentials());

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Everything in `config.toml`, after the environment's overrides.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub livekit: LiveKitConfig,
@@ -48,6 +48,25 @@ pub struct Config {
     /// The file these settings came from, kept so [`Config::section`] can point into it.
     #[serde(skip)]
     source: Option<Source>,
+}
+
+/// Written out by hand for `sandbox`: its table is raw text that can hold the sandbox's
+/// own API secret, so only its key names are shown.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("livekit", &self.livekit)
+            .field("webhook", &self.webhook)
+            .field("polling", &self.polling)
+            .field("engine", &self.engine)
+            .field("trunks", &self.trunks)
+            .field("sandbox", &self.sandbox.keys().collect::<Vec<_>>())
+            .field("ui", &self.ui)
+            .field("keys", &self.keys)
+            .field("log", &self.log)
+            .field("source", &self.source)
+            .finish()
+    }
 }
 
 #[derive(Clone)]
