@@ -1,7 +1,8 @@
 //! Import benchmark: generates a CSV of 1,000,000 leads (random numbers across US area
 //! codes, a name, two variables) in a temp dir, imports it into a fresh database, and
 //! prints rows/s and the peak resident memory (VmHWM). Also times number parsing alone,
-//! to show where the time goes.
+//! to show where the time goes, and then records one attempt per lead with SQL and
+//! exports them all as CSV, to show the export streams.
 //!
 //!     cargo bench --bench import            # 1,000,000 rows
 //!     IMPORT_BENCH_ROWS=200000 cargo bench --bench import
@@ -9,6 +10,7 @@
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 use switchboard::domain::CampaignSettings;
+use switchboard::export::{export_attempts, ExportFormat};
 use switchboard::import::{import_csv_file, ImportOptions};
 use switchboard::phone::{infer_timezone, parse_region, PhoneNormalizer};
 use switchboard::store::{CampaignRecord, NewCampaign, Store};
@@ -30,10 +32,18 @@ impl Rng {
 }
 
 fn peak_rss_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+fn rss_kib() -> u64 {
+    status_kib("VmRSS:")
+}
+
+fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
@@ -120,4 +130,61 @@ fn main() {
         peak_rss_kib() / 1024,
         rss_before / 1024,
     );
+
+    // One finished call per lead, then the export into a byte counter.
+    let started = Instant::now();
+    let attempts = store
+        .write_blocking(move |c| {
+            Ok(c.execute(
+                "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, sip_status_code, sip_status,
+                     created_at, dialed_at, answered_at, ended_at)
+                 SELECT campaign_id, id, 1, phone, 'completed', 'sb-' || id, 200, 'OK',
+                     1700000000000 + id, 1700000000000 + id, 1700000004000 + id, 1700000064000 + id
+                 FROM leads WHERE campaign_id = ?1",
+                [campaign.0],
+            )?)
+        })
+        .expect("attempts");
+    println!("recorded {attempts} attempts in {:.2?}", started.elapsed());
+    // VmHWM already holds the import's peak, so sample VmRSS while the export runs.
+    let rss_before = rss_kib();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut max = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                max = max.max(rss_kib());
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            max
+        })
+    };
+    let mut sink = ByteCounter(0);
+    let started = Instant::now();
+    let exported = export_attempts(&store, campaign, ExportFormat::Csv, &mut sink).expect("export");
+    let elapsed = started.elapsed();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let max_rss = sampler.join().unwrap_or(0);
+    println!(
+        "export: {exported} attempts ({:.1} MiB of CSV) in {:.2?} = {:.0} rows/s; RSS {} MiB before, at most {} MiB during",
+        sink.0 as f64 / 1048576.0,
+        elapsed,
+        exported as f64 / elapsed.as_secs_f64(),
+        rss_before / 1024,
+        max_rss / 1024,
+    );
+}
+
+/// Counts what the export writes and throws it away.
+struct ByteCounter(u64);
+
+impl Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
