@@ -3,7 +3,9 @@
 
 use chrono::{TimeZone, Utc};
 use switchboard::domain::{CampaignSettings, CampaignStatus, PauseReason};
-use switchboard::store::{dnc, CampaignRecord, LeadRecord, NewCampaign, NewLead, Store, StoreError};
+use switchboard::store::{
+    dnc, CampaignRecord, LeadRecord, NewCampaign, NewLead, Store, StoreError,
+};
 
 fn settings(name: &str) -> CampaignSettings {
     CampaignSettings {
@@ -25,26 +27,46 @@ async fn campaigns_and_leads_survive_reopening_the_file() {
     let id = {
         let store = Store::open(&path).unwrap();
         let id = store
-            .write(|c| CampaignRecord::insert(c, &NewCampaign { settings: settings("Renewals"), now: now() }))
+            .write(|c| {
+                CampaignRecord::insert(
+                    c,
+                    &NewCampaign {
+                        settings: settings("Renewals"),
+                        now: now(),
+                    },
+                )
+            })
             .await
             .unwrap();
         let lead = NewLead {
             phone: "+15125550100".into(),
             name: Some("Ada".into()),
-            variables: serde_json::json!({"plan": "gold"}).as_object().unwrap().clone(),
+            variables: serde_json::json!({"plan": "gold"})
+                .as_object()
+                .unwrap()
+                .clone(),
             ..Default::default()
         };
-        let inserted = store.write(move |c| LeadRecord::insert(c, id, &lead, now())).await.unwrap();
+        let inserted = store
+            .write(move |c| LeadRecord::insert(c, id, &lead, now()))
+            .await
+            .unwrap();
         assert!(inserted.is_some());
         id
     };
     let store = Store::open(&path).unwrap();
-    let campaign = store.read(move |c| CampaignRecord::get(c, id)).await.unwrap();
+    let campaign = store
+        .read(move |c| CampaignRecord::get(c, id))
+        .await
+        .unwrap();
     assert_eq!(campaign.settings, settings("Renewals"));
     assert_eq!(campaign.status, CampaignStatus::Draft);
     let leads: Vec<LeadRecord> = store
         .read(|c| {
-            let mut stmt = c.prepare(&format!("SELECT {} FROM leads", switchboard::store::LEAD_COLUMNS))?;
+            let mut stmt = c.prepare(&format!(
+                "SELECT {} FROM leads",
+                switchboard::store::LEAD_COLUMNS
+            ))?;
             let rows = stmt.query_map([], LeadRecord::from_row)?;
             rows.map(|r| r?).collect()
         })
@@ -60,13 +82,32 @@ async fn a_number_is_imported_once_per_campaign() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("db")).unwrap();
     let id = store
-        .write(|c| CampaignRecord::insert(c, &NewCampaign { settings: settings("A"), now: now() }))
+        .write(|c| {
+            CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings: settings("A"),
+                    now: now(),
+                },
+            )
+        })
         .await
         .unwrap();
-    let lead = NewLead { phone: "+15125550100".into(), ..Default::default() };
+    let lead = NewLead {
+        phone: "+15125550100".into(),
+        ..Default::default()
+    };
     let again = lead.clone();
-    assert!(store.write(move |c| LeadRecord::insert(c, id, &lead, now())).await.unwrap().is_some());
-    assert!(store.write(move |c| LeadRecord::insert(c, id, &again, now())).await.unwrap().is_none());
+    assert!(store
+        .write(move |c| LeadRecord::insert(c, id, &lead, now()))
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .write(move |c| LeadRecord::insert(c, id, &again, now()))
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]
@@ -79,10 +120,18 @@ async fn concurrent_writes_all_commit_and_a_failing_job_undoes_only_itself() {
         writes.push(tokio::spawn(async move {
             store
                 .write(move |c| {
-                    let id = CampaignRecord::insert(c, &NewCampaign { settings: settings(&format!("c{i}")), now: now() })?;
+                    let id = CampaignRecord::insert(
+                        c,
+                        &NewCampaign {
+                            settings: settings(&format!("c{i}")),
+                            now: now(),
+                        },
+                    )?;
                     if i % 10 == 0 {
                         // Written, then refused: the savepoint must take the row back.
-                        return Err(StoreError::Rejected(format!("job {i} refused after writing {id}")));
+                        return Err(StoreError::Rejected(format!(
+                            "job {i} refused after writing {id}"
+                        )));
                     }
                     Ok(id)
                 })
@@ -96,7 +145,10 @@ async fn concurrent_writes_all_commit_and_a_failing_job_undoes_only_itself() {
         }
     }
     assert_eq!(ok, 180);
-    let count: i64 = store.read(|c| Ok(c.query_row("SELECT count(*) FROM campaigns", [], |r| r.get(0))?)).await.unwrap();
+    let count: i64 = store
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM campaigns", [], |r| r.get(0))?))
+        .await
+        .unwrap();
     assert_eq!(count, 180, "refused jobs must leave nothing behind");
 }
 
@@ -105,24 +157,53 @@ async fn status_changes_follow_the_state_machine_and_keep_their_reason() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("db")).unwrap();
     let id = store
-        .write(|c| CampaignRecord::insert(c, &NewCampaign { settings: settings("A"), now: now() }))
+        .write(|c| {
+            CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings: settings("A"),
+                    now: now(),
+                },
+            )
+        })
         .await
         .unwrap();
     let refused = store
         .write(move |c| CampaignRecord::set_status(c, id, CampaignStatus::Completed, None, now()))
         .await
         .unwrap_err();
-    assert!(refused.to_string().contains("cannot go from draft to completed"), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("cannot go from draft to completed"),
+        "{refused}"
+    );
 
-    store.write(move |c| CampaignRecord::set_status(c, id, CampaignStatus::Running, None, now())).await.unwrap();
-    let reason = PauseReason::DailyCapReached { cap: 100, until: now() };
-    let paused = store
-        .write(move |c| CampaignRecord::set_status(c, id, CampaignStatus::Paused, Some(&reason), now()))
+    store
+        .write(move |c| CampaignRecord::set_status(c, id, CampaignStatus::Running, None, now()))
         .await
         .unwrap();
-    assert_eq!(paused.pause_reason, Some(PauseReason::DailyCapReached { cap: 100, until: now() }));
+    let reason = PauseReason::DailyCapReached {
+        cap: 100,
+        until: now(),
+    };
+    let paused = store
+        .write(move |c| {
+            CampaignRecord::set_status(c, id, CampaignStatus::Paused, Some(&reason), now())
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        paused.pause_reason,
+        Some(PauseReason::DailyCapReached {
+            cap: 100,
+            until: now()
+        })
+    );
     assert_eq!(paused.started_at, Some(now()));
-    let edit = store.write(move |c| CampaignRecord::update_settings(c, id, &settings("B"), now())).await;
+    let edit = store
+        .write(move |c| CampaignRecord::update_settings(c, id, &settings("B"), now()))
+        .await;
     assert!(edit.is_ok(), "paused campaigns are editable");
 }
 
@@ -132,8 +213,20 @@ async fn dnc_lists_are_global_or_per_campaign() {
     let store = Store::open(dir.path().join("db")).unwrap();
     let (a, b) = store
         .write(|c| {
-            let a = CampaignRecord::insert(c, &NewCampaign { settings: settings("A"), now: now() })?;
-            let b = CampaignRecord::insert(c, &NewCampaign { settings: settings("B"), now: now() })?;
+            let a = CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings: settings("A"),
+                    now: now(),
+                },
+            )?;
+            let b = CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings: settings("B"),
+                    now: now(),
+                },
+            )?;
             Ok((a, b))
         })
         .await
@@ -141,7 +234,10 @@ async fn dnc_lists_are_global_or_per_campaign() {
     let blocked = store
         .write(move |c| {
             assert!(dnc::add(c, "+15125550100", Some(a), Some("asked"), now())?);
-            assert!(!dnc::add(c, "+15125550100", Some(a), None, now())?, "second add is a no-op");
+            assert!(
+                !dnc::add(c, "+15125550100", Some(a), None, now())?,
+                "second add is a no-op"
+            );
             dnc::add(c, "+15125550199", None, None, now())?;
             Ok((
                 dnc::is_blocked(c, "+15125550100", a)?,
@@ -160,7 +256,8 @@ fn a_database_from_a_newer_switchboard_is_refused_not_guessed_at() {
     let path = dir.path().join("db");
     drop(Store::open(&path).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.pragma_update(None, "user_version", switchboard::store::LATEST_VERSION + 1).unwrap();
+    conn.pragma_update(None, "user_version", switchboard::store::LATEST_VERSION + 1)
+        .unwrap();
     drop(conn);
     let err = Store::open(&path).unwrap_err();
     assert!(matches!(err, StoreError::TooNew { .. }), "{err}");

@@ -133,7 +133,10 @@ mod tests {
     fn a_call_moves_forward_only() {
         assert!(Queued.transition(Dialing).is_ok());
         assert!(Dialing.transition(Ringing).is_ok());
-        assert!(Dialing.transition(Answered).is_ok(), "ringing can be skipped");
+        assert!(
+            Dialing.transition(Answered).is_ok(),
+            "ringing can be skipped"
+        );
         assert!(Answered.transition(Ended(Completed)).is_ok());
         assert!(Ringing.transition(Dialing).is_err());
         assert!(Answered.transition(Ringing).is_err());
@@ -161,7 +164,14 @@ mod tests {
 
     #[test]
     fn attempt_state_round_trips_through_its_name() {
-        for state in [Queued, Dialing, Ringing, Answered, Ended(NoAnswer), Ended(NotPlaced)] {
+        for state in [
+            Queued,
+            Dialing,
+            Ringing,
+            Answered,
+            Ended(NoAnswer),
+            Ended(NotPlaced),
+        ] {
             assert_eq!(state.as_str().parse::<AttemptState>(), Ok(state));
         }
     }

@@ -62,22 +62,39 @@ impl CampaignStatus {
 pub enum PauseReason {
     Operator,
     /// Every remaining lead is outside its calling hours.
-    OutsideWindow { until: Option<DateTime<Utc>>, timezone: String },
-    DailyCapReached { cap: u32, until: DateTime<Utc> },
-    LiveKitUnreachable { since: DateTime<Utc>, last_error: String },
+    OutsideWindow {
+        until: Option<DateTime<Utc>>,
+        timezone: String,
+    },
+    DailyCapReached {
+        cap: u32,
+        until: DateTime<Utc>,
+    },
+    LiveKitUnreachable {
+        since: DateTime<Utc>,
+        last_error: String,
+    },
     /// Needs the operator: a missing trunk, bad credentials. `fix` names what to do.
-    Configuration { problem: String, fix: String },
+    Configuration {
+        problem: String,
+        fix: String,
+    },
     /// The process stopped (quit, signal) while this campaign was running; it resumes
     /// by itself on the next start.
     Shutdown,
     /// Waiting for the campaign's scheduled start time.
-    Scheduled { at: DateTime<Utc> },
+    Scheduled {
+        at: DateTime<Utc>,
+    },
 }
 
 impl PauseReason {
     /// Lifted by the engine when the condition clears, as opposed to waiting for a key.
     pub fn is_automatic(&self) -> bool {
-        !matches!(self, PauseReason::Operator | PauseReason::Configuration { .. })
+        !matches!(
+            self,
+            PauseReason::Operator | PauseReason::Configuration { .. }
+        )
     }
 }
 
@@ -86,17 +103,27 @@ impl fmt::Display for PauseReason {
         let local = |t: &DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
         match self {
             PauseReason::Operator => write!(f, "paused by operator"),
-            PauseReason::OutsideWindow { until: Some(t), timezone } => {
+            PauseReason::OutsideWindow {
+                until: Some(t),
+                timezone,
+            } => {
                 write!(f, "outside calling hours until {} ({timezone})", local(t))
             }
-            PauseReason::OutsideWindow { until: None, timezone } => {
+            PauseReason::OutsideWindow {
+                until: None,
+                timezone,
+            } => {
                 write!(f, "outside calling hours ({timezone})")
             }
             PauseReason::DailyCapReached { cap, until } => {
                 write!(f, "daily cap of {cap} reached, resumes {}", local(until))
             }
             PauseReason::LiveKitUnreachable { since, last_error } => {
-                write!(f, "LiveKit unreachable since {}: {last_error}", since.format("%H:%M:%S UTC"))
+                write!(
+                    f,
+                    "LiveKit unreachable since {}: {last_error}",
+                    since.format("%H:%M:%S UTC")
+                )
             }
             PauseReason::Configuration { problem, fix } => write!(f, "{problem}: {fix}"),
             PauseReason::Shutdown => write!(f, "switchboard was closed while running"),
@@ -129,7 +156,10 @@ mod tests {
         assert!(Draft.transition(Paused).is_err());
         assert!(Draft.transition(Completed).is_err());
         let err = Completed.transition(Running).unwrap_err();
-        assert_eq!(err.to_string(), "a campaign cannot go from completed to running");
+        assert_eq!(
+            err.to_string(),
+            "a campaign cannot go from completed to running"
+        );
     }
 
     #[test]
@@ -137,6 +167,9 @@ mod tests {
         for s in CampaignStatus::ALL {
             assert_eq!(s.as_str().parse::<CampaignStatus>(), Ok(*s));
         }
-        assert!("runing".parse::<CampaignStatus>().unwrap_err().contains("expected one of"));
+        assert!("runing"
+            .parse::<CampaignStatus>()
+            .unwrap_err()
+            .contains("expected one of"));
     }
 }

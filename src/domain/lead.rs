@@ -50,7 +50,10 @@ impl LeadState {
 
     /// Still has a future call in it.
     pub fn is_open(self) -> bool {
-        matches!(self, LeadState::Pending | LeadState::Dialing | LeadState::RetryWait)
+        matches!(
+            self,
+            LeadState::Pending | LeadState::Dialing | LeadState::RetryWait
+        )
     }
 }
 

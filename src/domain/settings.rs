@@ -22,7 +22,9 @@ impl std::str::FromStr for DispatchMode {
         match s {
             "explicit" => Ok(DispatchMode::Explicit),
             "rules" => Ok(DispatchMode::Rules),
-            other => Err(format!("unknown dispatch mode `{other}` (expected explicit or rules)")),
+            other => Err(format!(
+                "unknown dispatch mode `{other}` (expected explicit or rules)"
+            )),
         }
     }
 }
@@ -65,7 +67,12 @@ impl Default for CallingWindow {
 
 impl fmt::Display for CallingWindow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.start.format("%H:%M"), self.end.format("%H:%M"))
+        write!(
+            f,
+            "{}-{}",
+            self.start.format("%H:%M"),
+            self.end.format("%H:%M")
+        )
     }
 }
 
@@ -79,9 +86,14 @@ impl std::str::FromStr for CallingWindow {
             NaiveTime::parse_from_str(t.trim(), "%H:%M")
                 .map_err(|_| format!("`{}` in calling window `{s}` is not a HH:MM time", t.trim()))
         };
-        let window = CallingWindow { start: parse(a)?, end: parse(b)? };
+        let window = CallingWindow {
+            start: parse(a)?,
+            end: parse(b)?,
+        };
         if window.start == window.end {
-            return Err(format!("calling window `{s}` is empty: start and end are the same"));
+            return Err(format!(
+                "calling window `{s}` is empty: start and end are the same"
+            ));
         }
         Ok(window)
     }
@@ -157,15 +169,26 @@ pub struct SettingsError {
 
 impl CampaignSettings {
     pub fn validate(&self) -> Result<(), SettingsError> {
-        let fail = |field, problem: &str| Err(SettingsError { field, problem: problem.into() });
+        let fail = |field, problem: &str| {
+            Err(SettingsError {
+                field,
+                problem: problem.into(),
+            })
+        };
         if self.name.trim().is_empty() {
             return fail("name", "a campaign needs a name");
         }
         if self.agent_name.trim().is_empty() && self.dispatch == DispatchMode::Explicit {
-            return fail("agent", "explicit dispatch needs the agent's name (or use --dispatch rules)");
+            return fail(
+                "agent",
+                "explicit dispatch needs the agent's name (or use --dispatch rules)",
+            );
         }
         if self.trunk_id.trim().is_empty() {
-            return fail("trunk", "a campaign needs an outbound trunk id (list them with `switchboard trunks`)");
+            return fail(
+                "trunk",
+                "a campaign needs an outbound trunk id (list them with `switchboard trunks`)",
+            );
         }
         if self.max_concurrent == 0 || self.max_concurrent > 10_000 {
             return fail("max_concurrent", "must be between 1 and 10000");
@@ -174,10 +197,16 @@ impl CampaignSettings {
             return fail("max_attempts", "must be between 1 and 100");
         }
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
-            return fail("timezone", "not an IANA time zone name (e.g. America/Chicago)");
+            return fail(
+                "timezone",
+                "not an IANA time zone name (e.g. America/Chicago)",
+            );
         }
         if self.daily_cap == Some(0) {
-            return fail("daily_cap", "must be at least 1 (leave it unset for no cap)");
+            return fail(
+                "daily_cap",
+                "must be at least 1 (leave it unset for no cap)",
+            );
         }
         if self.ringing_timeout_secs == 0 || self.ringing_timeout_secs > 600 {
             return fail("ringing_timeout_secs", "must be between 1 and 600 seconds");
@@ -186,7 +215,10 @@ impl CampaignSettings {
             return fail("max_call_duration_secs", "must be at least 1 second");
         }
         if let Some(dtmf) = &self.dtmf {
-            if !dtmf.chars().all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'w')) {
+            if !dtmf
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'w'))
+            {
                 return fail("dtmf", "only digits, *, # and w are allowed");
             }
         }
@@ -240,7 +272,13 @@ mod tests {
         let night: CallingWindow = "22:00-02:00".parse().unwrap();
         assert!(night.contains(NaiveTime::from_hms_opt(1, 0, 0).unwrap()));
         assert!(!night.contains(NaiveTime::from_hms_opt(12, 0, 0).unwrap()));
-        assert!("9-5".parse::<CallingWindow>().unwrap_err().contains("HH:MM"));
-        assert!("10:00-10:00".parse::<CallingWindow>().unwrap_err().contains("empty"));
+        assert!("9-5"
+            .parse::<CallingWindow>()
+            .unwrap_err()
+            .contains("HH:MM"));
+        assert!("10:00-10:00"
+            .parse::<CallingWindow>()
+            .unwrap_err()
+            .contains("empty"));
     }
 }

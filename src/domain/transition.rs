@@ -12,7 +12,11 @@ pub struct IllegalTransition {
 
 impl IllegalTransition {
     pub(crate) fn new(entity: &'static str, from: impl ToString, to: impl ToString) -> Self {
-        Self { entity, from: from.to_string(), to: to.to_string() }
+        Self {
+            entity,
+            from: from.to_string(),
+            to: to.to_string(),
+        }
     }
 }
 

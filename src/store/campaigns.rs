@@ -30,8 +30,11 @@ const COLUMNS: &str =
 
 impl CampaignRecord {
     pub fn insert(conn: &Connection, new: &NewCampaign) -> Result<CampaignId, StoreError> {
-        new.settings.validate().map_err(|e| StoreError::Rejected(e.to_string()))?;
-        let settings = serde_json::to_string(&new.settings).map_err(|e| StoreError::corrupt("campaign settings", e))?;
+        new.settings
+            .validate()
+            .map_err(|e| StoreError::Rejected(e.to_string()))?;
+        let settings = serde_json::to_string(&new.settings)
+            .map_err(|e| StoreError::corrupt("campaign settings", e))?;
         let now = new.now.timestamp_millis();
         conn.execute(
             "INSERT INTO campaigns (name, settings, status, created_at, updated_at) VALUES (?1, ?2, 'draft', ?3, ?3)",
@@ -48,7 +51,8 @@ impl CampaignRecord {
     }
 
     pub fn list(conn: &Connection) -> Result<Vec<CampaignRecord>, StoreError> {
-        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM campaigns ORDER BY id"))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {COLUMNS} FROM campaigns ORDER BY id"))?;
         let rows = stmt.query_map([], Self::from_row)?;
         rows.map(|r| r?).collect()
     }
@@ -60,7 +64,9 @@ impl CampaignRecord {
         settings: &CampaignSettings,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        settings.validate().map_err(|e| StoreError::Rejected(e.to_string()))?;
+        settings
+            .validate()
+            .map_err(|e| StoreError::Rejected(e.to_string()))?;
         let current = Self::get(conn, id)?;
         if !current.status.is_editable() {
             return Err(StoreError::Rejected(format!(
@@ -68,7 +74,8 @@ impl CampaignRecord {
                 current.status
             )));
         }
-        let json = serde_json::to_string(settings).map_err(|e| StoreError::corrupt("campaign settings", e))?;
+        let json = serde_json::to_string(settings)
+            .map_err(|e| StoreError::corrupt("campaign settings", e))?;
         conn.execute(
             "UPDATE campaigns SET name = ?2, settings = ?3, updated_at = ?4 WHERE id = ?1",
             params![id.0, settings.name, json, now.timestamp_millis()],
@@ -87,7 +94,10 @@ impl CampaignRecord {
     ) -> Result<CampaignRecord, StoreError> {
         let current = Self::get(conn, id)?;
         if current.status != next {
-            current.status.transition(next).map_err(|e| StoreError::Rejected(e.to_string()))?;
+            current
+                .status
+                .transition(next)
+                .map_err(|e| StoreError::Rejected(e.to_string()))?;
         }
         let reason_json = reason
             .map(serde_json::to_string)
@@ -108,7 +118,9 @@ impl CampaignRecord {
     pub fn delete(conn: &Connection, id: CampaignId) -> Result<(), StoreError> {
         let current = Self::get(conn, id)?;
         if current.status == CampaignStatus::Running {
-            return Err(StoreError::Rejected(format!("campaign {id} is running; stop it before deleting")));
+            return Err(StoreError::Rejected(format!(
+                "campaign {id} is running; stop it before deleting"
+            )));
         }
         conn.execute("DELETE FROM campaigns WHERE id = ?1", [id.0])?;
         Ok(())
@@ -131,11 +143,15 @@ impl CampaignRecord {
                 id,
                 settings: serde_json::from_str(&settings)
                     .map_err(|e| StoreError::corrupt(format!("settings of campaign {id}"), e))?,
-                status: status.parse().map_err(|e| StoreError::corrupt(format!("status of campaign {id}"), e))?,
+                status: status
+                    .parse()
+                    .map_err(|e| StoreError::corrupt(format!("status of campaign {id}"), e))?,
                 pause_reason: reason
                     .map(|r| serde_json::from_str(&r))
                     .transpose()
-                    .map_err(|e| StoreError::corrupt(format!("pause reason of campaign {id}"), e))?,
+                    .map_err(|e| {
+                        StoreError::corrupt(format!("pause reason of campaign {id}"), e)
+                    })?,
                 created_at,
                 updated_at,
                 started_at,

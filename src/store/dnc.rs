@@ -28,12 +28,21 @@ pub fn add(
             "INSERT INTO dnc (phone, campaign_id, reason, added_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT DO NOTHING",
         )?
-        .execute(params![phone, campaign.map(|c| c.0), reason, now.timestamp_millis()])?;
+        .execute(params![
+            phone,
+            campaign.map(|c| c.0),
+            reason,
+            now.timestamp_millis()
+        ])?;
     Ok(changed == 1)
 }
 
 /// Removes the number from that list; returns false if it was not there.
-pub fn remove(conn: &Connection, phone: &str, campaign: Option<CampaignId>) -> Result<bool, StoreError> {
+pub fn remove(
+    conn: &Connection,
+    phone: &str,
+    campaign: Option<CampaignId>,
+) -> Result<bool, StoreError> {
     let changed = conn.execute(
         "DELETE FROM dnc WHERE phone = ?1 AND ifnull(campaign_id, 0) = ?2",
         params![phone, campaign.map(|c| c.0).unwrap_or(0)],
@@ -43,7 +52,11 @@ pub fn remove(conn: &Connection, phone: &str, campaign: Option<CampaignId>) -> R
 
 /// True when the number may not be called by `campaign`: on the global list or on
 /// that campaign's own.
-pub fn is_blocked(conn: &Connection, phone: &str, campaign: CampaignId) -> Result<bool, StoreError> {
+pub fn is_blocked(
+    conn: &Connection,
+    phone: &str,
+    campaign: CampaignId,
+) -> Result<bool, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM dnc WHERE phone = ?1 AND (campaign_id IS NULL OR campaign_id = ?2))",

@@ -4,13 +4,23 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("cannot open the database {}: {source}", path.display())]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("cannot create the database folder {}: {source}", dir.display())]
-    CreateDir { dir: PathBuf, source: std::io::Error },
+    CreateDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the database {} cannot use WAL journaling (got `{mode}`); is it on a network file system?", path.display())]
     NoWal { path: PathBuf, mode: String },
     #[error("upgrading the database to version {version} ({name}) failed: {source}")]
-    Migration { version: u32, name: &'static str, source: rusqlite::Error },
+    Migration {
+        version: u32,
+        name: &'static str,
+        source: rusqlite::Error,
+    },
     #[error("the database was written by a newer Switchboard (schema {found}, this build knows up to {supported}); upgrade switchboard")]
     TooNew { found: u32, supported: u32 },
     #[error("{0}")]
@@ -31,6 +41,9 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn corrupt(what: impl Into<String>, problem: impl ToString) -> Self {
-        StoreError::Corrupt { what: what.into(), problem: problem.to_string() }
+        StoreError::Corrupt {
+            what: what.into(),
+            problem: problem.to_string(),
+        }
     }
 }

@@ -41,7 +41,8 @@ pub struct NewLead {
     pub dnc: bool,
 }
 
-pub const LEAD_COLUMNS: &str = "id, campaign_id, phone, name, timezone, priority, variables, state, \
+pub const LEAD_COLUMNS: &str =
+    "id, campaign_id, phone, name, timezone, priority, variables, state, \
      attempts, next_attempt_at, last_outcome, import_line, created_at";
 
 impl LeadRecord {
@@ -53,7 +54,11 @@ impl LeadRecord {
         now: DateTime<Utc>,
     ) -> Result<Option<LeadId>, StoreError> {
         let variables = Value::Object(lead.variables.clone()).to_string();
-        let state = if lead.dnc { LeadState::Dnc } else { LeadState::Pending };
+        let state = if lead.dnc {
+            LeadState::Dnc
+        } else {
+            LeadState::Pending
+        };
         let changed = conn
             .prepare_cached(
                 "INSERT INTO leads (campaign_id, phone, name, timezone, priority, variables, state, import_line, created_at)
@@ -106,10 +111,14 @@ impl LeadRecord {
             Ok(LeadRecord {
                 variables: match serde_json::from_str(&variables) {
                     Ok(Value::Object(map)) => map,
-                    Ok(_) => return Err(StoreError::corrupt(what("variables"), "not a JSON object")),
+                    Ok(_) => {
+                        return Err(StoreError::corrupt(what("variables"), "not a JSON object"))
+                    }
                     Err(e) => return Err(StoreError::corrupt(what("variables"), e)),
                 },
-                state: state.parse().map_err(|e| StoreError::corrupt(what("state"), e))?,
+                state: state
+                    .parse()
+                    .map_err(|e| StoreError::corrupt(what("state"), e))?,
                 last_outcome: last_outcome
                     .map(|o| o.parse())
                     .transpose()

@@ -25,14 +25,26 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
     let current = schema_version(conn)?;
     if current > LATEST_VERSION {
-        return Err(StoreError::TooNew { found: current, supported: LATEST_VERSION });
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: LATEST_VERSION,
+        });
     }
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().take(target as usize).skip(current as usize) {
+    for (index, (name, sql)) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(target as usize)
+        .skip(current as usize)
+    {
         let version = index as u32 + 1;
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .and_then(|_| tx.pragma_update(None, "user_version", version))
-            .map_err(|source| StoreError::Migration { version, name, source })?;
+            .map_err(|source| StoreError::Migration {
+                version,
+                name,
+                source,
+            })?;
         tx.commit()?;
         tracing::info!(version, name, "database migrated");
     }

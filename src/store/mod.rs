@@ -57,8 +57,10 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StoreError::CreateDir { dir: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
         }
         let mut conn = open_connection(&path, false)?;
         migrate::migrate(&mut conn)?;
@@ -127,15 +129,22 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> Result<Connection
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     if !read_only {
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::NoWal { path: path.to_path_buf(), mode });
+            return Err(StoreError::NoWal {
+                path: path.to_path_buf(),
+                mode,
+            });
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
     }

@@ -9,10 +9,12 @@ const MAX_BATCH: usize = 512;
 
 type Answer = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 
-/// A closure to run in the writer's transaction, and how to answer its caller once the
+/// A closure to run in the writer's transaction, handed the connection (or the reason
+/// the transaction could not begin); it returns how to answer its caller once the
 /// transaction's fate is known.
-/// It is handed the connection, or the reason the transaction could not begin.
-pub(crate) struct Job(Box<dyn FnOnce(Result<&Connection, &StoreError>) -> Answer + Send>);
+type Work = Box<dyn FnOnce(Result<&Connection, &StoreError>) -> Answer + Send>;
+
+pub(crate) struct Job(Work);
 
 impl Job {
     pub fn new<T, F>(work: F, reply: oneshot::Sender<Result<T, StoreError>>) -> Job
