@@ -194,6 +194,29 @@ fn bad_settings_name_the_flag() {
 }
 
 #[test]
+fn a_running_campaign_cannot_be_edited_or_deleted() {
+    let env = Env::new();
+    let id = env.create("Live");
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute(
+        "UPDATE campaigns SET status = 'running' WHERE id = ?1",
+        [&id],
+    )
+    .unwrap();
+    drop(conn);
+    env.cmd(&["campaign", "edit", &id, "--max-concurrent", "9"])
+        .assert()
+        .code(1)
+        .stderr("error: campaign 1 is running; pause it before editing\n");
+    env.cmd(&["campaign", "delete", &id, "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "is running; stop it before deleting",
+        ));
+}
+
+#[test]
 fn delete_asks_and_refuses_without_a_terminal_unless_yes() {
     let env = Env::new();
     let id = env.create("Doomed");

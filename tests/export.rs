@@ -265,3 +265,46 @@ fn a_variable_named_like_a_fixed_column_gets_a_prefix() {
         export_attempts(&store, CampaignId(77), ExportFormat::Csv, &mut Vec::new()).unwrap_err();
     assert!(matches!(err, ExportError::NoSuchCampaign(_)));
 }
+
+#[test]
+fn status_numbers_come_from_the_attempts_timestamps() {
+    let (_dir, store, campaign) = called();
+    let day_start = ms(0, 0, 0, 0);
+    let stats = store
+        .read_blocking(move |c| switchboard::store::reports::campaign_stats(c, campaign, day_start))
+        .unwrap();
+    assert_eq!(stats.leads, 4);
+    assert_eq!(stats.leads_by_state["pending"], 4);
+    assert_eq!(stats.attempts, 4);
+    let outcomes: Vec<(&str, i64)> = stats
+        .attempts_by_outcome
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("busy", 1),
+            ("completed", 1),
+            ("no_answer", 1),
+            ("ringing", 1)
+        ]
+    );
+    assert_eq!(
+        (stats.calls_placed, stats.calls_answered),
+        (3, 1),
+        "the ringing call has not ended"
+    );
+    assert_eq!(stats.answer_rate, Some(1.0 / 3.0));
+    assert_eq!(stats.avg_ring_secs, Some(5.5));
+    assert_eq!(stats.avg_talk_secs, Some(60.0));
+    assert_eq!(stats.attempts_today, 4);
+    let later = ms(14, 30, 0, 0);
+    let stats = store
+        .read_blocking(move |c| switchboard::store::reports::campaign_stats(c, campaign, later))
+        .unwrap();
+    assert_eq!(
+        stats.attempts_today, 2,
+        "only calls dialled since the start of the day count"
+    );
+}
