@@ -492,3 +492,81 @@ fn blank_lines_do_not_shift_line_numbers() {
     assert_eq!(lines, [6, 7, 9]);
     assert_eq!(db.leads()[0].import_line, Some(3));
 }
+
+fn lead_indexes(db: &Db) -> Vec<String> {
+    db.store
+        .read_blocking(|c| {
+            let mut stmt =
+                c.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'leads' ORDER BY name")?;
+            let rows = stmt.query_map([], |r| r.get::<_, Option<String>>(0))?;
+            Ok(rows.map(|r| r.map(|s| s.unwrap_or_default())).collect::<Result<_, _>>()?)
+        })
+        .unwrap()
+}
+
+/// Big enough to take the bulk path (indexes dropped and rebuilt at the end).
+fn bulk_file(dir: &Path, bad_last_row: bool) -> PathBuf {
+    let path = dir.join("bulk.csv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    writeln!(out, "phone,plan").unwrap();
+    for i in 0..120_000 {
+        writeln!(out, "+1212{:07},p{}", 2_000_000 + i, i % 3).unwrap();
+    }
+    if bad_last_row {
+        writeln!(out, "bad,row").unwrap();
+    }
+    out.flush().unwrap();
+    path
+}
+
+#[test]
+fn a_bulk_import_rebuilds_the_indexes_it_dropped_and_a_failed_one_keeps_them() {
+    let db = db();
+    let before = lead_indexes(&db);
+    assert!(before.len() >= 4, "{before:?}");
+    let dir = tempfile::tempdir().unwrap();
+
+    let failing = ImportOptions {
+        rejects: Some(Box::new(FailsAfter(64))),
+        ..Default::default()
+    };
+    let err = import_csv_file(
+        &db.store,
+        db.campaign,
+        &bulk_file(dir.path(), true),
+        failing,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ImportError::Rejects(_)), "{err}");
+    assert_eq!(
+        lead_indexes(&db),
+        before,
+        "the rollback brought the indexes back"
+    );
+    assert!(db.phones().is_empty());
+
+    let report = import_csv_file(
+        &db.store,
+        db.campaign,
+        &bulk_file(dir.path(), false),
+        ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(report.imported, 120_000);
+    assert_eq!(
+        lead_indexes(&db),
+        before,
+        "every index is back, as the migrations made it"
+    );
+    let pending: i64 = db
+        .store
+        .read_blocking(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM leads INDEXED BY leads_by_state WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(pending, 120_000);
+}

@@ -71,7 +71,19 @@ pub fn import_csv_file(
         path: path.to_path_buf(),
         source,
     })?;
-    import_csv(store, campaign, file, options)
+    let size = file.metadata().ok().map(|m| m.len());
+    import_sized(store, campaign, file, options, size)
+}
+
+/// Rows in the whole source, from the lines in its first bytes; `None` when the size
+/// is unknown.
+fn estimate_rows(prefix: &[u8], size: Option<u64>) -> Option<u64> {
+    let lines = prefix.iter().filter(|&&b| b == b'\n').count() as u64;
+    match size {
+        _ if prefix.len() < SNIFF_BYTES => Some(lines),
+        Some(size) if !prefix.is_empty() => Some(size * lines / prefix.len() as u64),
+        _ => None,
+    }
 }
 
 /// Imports leads from CSV text into `campaign`, all or nothing. Rows that cannot be
@@ -81,8 +93,20 @@ pub fn import_csv_file(
 pub fn import_csv(
     store: &Store,
     campaign: CampaignId,
+    source: impl Read,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    import_sized(store, campaign, source, options, None)
+}
+
+/// `import_csv`, told the size of the source when it is known (a file), so a bulk
+/// import can be recognised before it starts.
+fn import_sized(
+    store: &Store,
+    campaign: CampaignId,
     mut source: impl Read,
     mut options: ImportOptions,
+    size: Option<u64>,
 ) -> Result<ImportReport, ImportError> {
     let exists: bool = store.read_blocking(move |c| {
         Ok(c.query_row(
@@ -100,6 +124,7 @@ pub fn import_csv(
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut prefix)?;
     let sniffed = sniff(&prefix, options.delimiter)?;
+    let expected_rows = estimate_rows(&prefix, size);
     let mut start = Cursor::new(prefix);
     start.set_position(sniffed.skip as u64);
     let mut reader = ReaderBuilder::new()
@@ -153,7 +178,9 @@ pub fn import_csv(
     std::thread::scope(|scope| {
         let store = store.clone();
         let writer = scope.spawn(move || {
-            store.write_blocking(move |conn| insert_all(conn, campaign, now, from_reader))
+            store.write_blocking(move |conn| {
+                insert_all(conn, campaign, now, expected_rows, from_reader)
+            })
         });
         // Everything the reader does; on `Err` the sender drops without `Commit` and the
         // writer rolls the whole import back.
@@ -259,9 +286,10 @@ fn insert_all(
     conn: &rusqlite::Connection,
     campaign: CampaignId,
     now: chrono::DateTime<chrono::Utc>,
+    expected_rows: Option<u64>,
     batches: Receiver<ToWriter>,
 ) -> Result<WriterOutcome, StoreError> {
-    let mut importer = LeadImporter::begin(conn, campaign, now)?;
+    let mut importer = LeadImporter::begin(conn, campaign, now, expected_rows)?;
     let mut outcome = WriterOutcome::default();
     loop {
         match batches.recv() {
@@ -297,7 +325,10 @@ fn insert_all(
                     }
                 }
             }
-            Ok(ToWriter::Commit) => return Ok(outcome),
+            Ok(ToWriter::Commit) => {
+                importer.finish()?;
+                return Ok(outcome);
+            }
             Err(_) => {
                 return Err(StoreError::Rejected(
                     "the import stopped before its last row; nothing was saved".into(),
