@@ -455,30 +455,36 @@ impl<T: Telephony> Actor<T> {
         }
     }
 
-    /// The first lead of the campaign's page that may be dialled now.
+    /// The first lead of the campaign's page that may be dialled now. Leads skipped
+    /// here (window closed since the page was read, number held) make the page stale,
+    /// so the next read finds what is callable instead of the campaign idling.
     fn next_lead(&mut self, id: CampaignId, now: DateTime<Utc>) -> Option<LeadRecord> {
         let run = self.runs.get_mut(&id)?;
         let zone = run.settings.tz();
+        let mut skipped = false;
         while let Some(lead) = run
             .queue
             .urgent
             .pop_front()
             .or_else(|| run.queue.leads.pop_front())
         {
-            if self.slots.is_dialing_lead(lead.id)
-                || run.held.get(&lead.id).is_some_and(|t| *t > now)
-            {
+            if self.slots.is_dialing_lead(lead.id) {
                 continue;
             }
-            if !window::is_open(
+            let held = run.held.get(&lead.id).is_some_and(|t| *t > now);
+            let closed = !window::is_open(
                 &run.settings.window,
                 window::lead_zone(lead.timezone.as_deref(), zone),
                 now,
-            ) {
-                // Its window closed since the page was read; it comes back when it opens.
+            );
+            if held || closed {
+                skipped = true;
                 continue;
             }
             return Some(lead);
+        }
+        if skipped {
+            run.queue.stale = true;
         }
         None
     }

@@ -315,12 +315,8 @@ impl<T: Telephony> CallContext<T> {
                     participant_identity: Some(answer.participant_identity.clone()),
                     sip_call_id: Some(answer.sip_call_id.clone()),
                 };
-                let attempt = call.attempt;
-                let _ = self
-                    .store
-                    .write(move |conn| attempts::set_call_ids(conn, attempt, &ids))
+                self.advance_with(call, AttemptState::Answered, answer.at, Some(ids))
                     .await;
-                self.advance(call, AttemptState::Answered, answer.at).await;
                 if call.hang_up_requested {
                     let _ = self.telephony.hang_up(&call.room).await;
                 }
@@ -476,9 +472,25 @@ impl<T: Telephony> CallContext<T> {
     }
 
     async fn advance(&self, call: &mut Call, state: AttemptState, at: DateTime<Utc>) {
+        self.advance_with(call, state, at, None).await
+    }
+
+    /// Moves the attempt on, recording LiveKit's ids for it in the same write.
+    async fn advance_with(
+        &self,
+        call: &mut Call,
+        state: AttemptState,
+        at: DateTime<Utc>,
+        ids: Option<CallIds>,
+    ) {
         let (store, attempt, campaign) = (self.store.clone(), call.attempt, call.campaign);
         let applied = store
-            .write(move |conn| attempts::advance(conn, attempt, campaign, state, at, ""))
+            .write(move |conn| {
+                if let Some(ids) = &ids {
+                    attempts::set_call_ids(conn, attempt, ids)?;
+                }
+                attempts::advance(conn, attempt, campaign, state, at, "")
+            })
             .await;
         if state == AttemptState::Answered {
             call.answered_at = Some(at);
