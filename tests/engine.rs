@@ -1176,3 +1176,77 @@ async fn with_dispatch_rules_no_agent_dispatch_is_sent() {
         assert!(events.iter().any(|e| e.kind == AttemptEventKind::Answered));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_limit_rejections_slow_the_trunk_down() {
+    let sandbox = SandboxConfig {
+        outcomes: all_answer(),
+        max_calls_per_trunk: Some(2),
+        talk: SecondsRange::new(20.0, 40.0),
+        ..quick_sandbox()
+    };
+    let h = Harness::start(sandbox, engine_config()).await;
+    let id = h
+        .campaign(CampaignSettings {
+            max_concurrent: 6,
+            max_attempts: 5,
+            ..settings("carrier limit")
+        })
+        .await;
+    h.leads(id, numbers(31, 12)).await;
+    let mut events = h.engine.subscribe();
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    let limited: Vec<_> = h
+        .attempts(id)
+        .await
+        .into_iter()
+        .filter(|a| a.sip_status_code == Some(503))
+        .collect();
+    assert!(
+        !limited.is_empty(),
+        "six slots on a two-call trunk hit the carrier's limit"
+    );
+    let mut slowed = false;
+    while let Ok(event) = events.try_recv() {
+        slowed |= event.kind == EngineEventKind::Problem
+            && event.detail.contains("slowing to one call every");
+    }
+    assert!(slowed, "the operator sees the trunk being slowed down");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scheduled_campaign_waits_for_its_start_time() {
+    let h = Harness::start_at(
+        SandboxConfig {
+            outcomes: all_answer(),
+            ..quick_sandbox()
+        },
+        engine_config(),
+        noon(),
+    )
+    .await;
+    let at = noon() + chrono::Duration::hours(1);
+    let id = h
+        .campaign(CampaignSettings {
+            start_at: Some(at),
+            ..settings("scheduled")
+        })
+        .await;
+    h.leads(id, numbers(32, 2)).await;
+    h.start_campaign(id).await;
+    let snapshot = h
+        .until("scheduled", |s| {
+            s.campaign(id).is_some_and(|c| c.pause_reason.is_some())
+        })
+        .await;
+    assert_eq!(
+        snapshot.campaign(id).unwrap().pause_reason,
+        Some(PauseReason::Scheduled { at })
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(h.stats().dial_requests, 0);
+    h.clock.set(at);
+    h.until_status(id, CampaignStatus::Completed).await;
+    assert_eq!(h.stats().calls_placed, 2);
+}

@@ -887,6 +887,13 @@ impl<T: Telephony> Actor<T> {
             }
             Some(CallProblem::CarrierLimit) => {
                 self.trunks.carrier_limited(&slot.trunk, Instant::now());
+                let gap = self.trunks.gap(&slot.trunk);
+                let detail = format!(
+                    "trunk {} is over its carrier's limit; slowing to one call every {} ms",
+                    slot.trunk,
+                    gap.as_millis()
+                );
+                self.emit(campaign, EngineEventKind::Problem, detail, None);
                 self.infra_answered().await;
             }
             Some(CallProblem::Configuration { problem, fix }) => {

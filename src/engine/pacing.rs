@@ -112,7 +112,6 @@ impl TrunkPacer {
     }
 
     /// The gap in force on a trunk.
-    #[cfg(test)]
     pub fn gap(&mut self, trunk: &str) -> Duration {
         self.budget(trunk).gap
     }
