@@ -451,3 +451,122 @@ pub fn release_orphaned_leads(conn: &Connection) -> Result<usize, StoreError> {
         [],
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CampaignSettings;
+    use crate::store::{CampaignRecord, NewCampaign, NewLead, Store};
+    use chrono::TimeZone;
+
+    fn setup() -> (tempfile::TempDir, Store, CampaignId, LeadId) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("a.db")).unwrap();
+        let (campaign, lead) = store
+            .write_blocking(|conn| {
+                let settings = CampaignSettings {
+                    name: "c".into(),
+                    agent_name: "a".into(),
+                    trunk_id: "ST_x".into(),
+                    ..Default::default()
+                };
+                let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+                let campaign = CampaignRecord::insert(conn, &NewCampaign { settings, now })?;
+                let lead = NewLead {
+                    phone: "+15550000001".into(),
+                    ..Default::default()
+                };
+                let lead = LeadRecord::insert(conn, campaign, &lead, now)?.unwrap();
+                Ok((campaign, lead))
+            })
+            .unwrap();
+        (dir, store, campaign, lead)
+    }
+
+    fn request(campaign: CampaignId, lead: LeadId, limit: u32) -> BeginAttempt {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+        BeginAttempt {
+            campaign,
+            lead,
+            now,
+            room_prefix: "outbound".into(),
+            per_number_limit: limit,
+            number_day_start: now - chrono::Duration::hours(12),
+        }
+    }
+
+    #[test]
+    fn a_lead_in_a_call_cannot_be_dialled_twice() {
+        let (_dir, store, campaign, lead) = setup();
+        let req = request(campaign, lead, 3);
+        let first = store.write_blocking({
+            let req = req.clone();
+            move |conn| begin(conn, &req)
+        });
+        let Ok(Begun::Started(started)) = first else {
+            panic!("{first:?}")
+        };
+        assert_eq!(
+            started.room,
+            format!("outbound-{}-{}", campaign.0, started.attempt.0)
+        );
+        assert_eq!(
+            store.write_blocking(move |conn| begin(conn, &req)).unwrap(),
+            Begun::NotDialable
+        );
+        let state = store
+            .read_blocking(|conn| LeadRecord::get(conn, lead))
+            .unwrap()
+            .state;
+        assert_eq!(state, LeadState::Dialing);
+    }
+
+    #[test]
+    fn finishing_counts_the_attempt_and_dnc_wins_over_a_retry() {
+        let (_dir, store, campaign, lead) = setup();
+        let req = request(campaign, lead, 3);
+        let Begun::Started(started) = store.write_blocking(move |conn| begin(conn, &req)).unwrap()
+        else {
+            panic!("not started")
+        };
+        store
+            .write_blocking(move |conn| {
+                crate::store::dnc::add(conn, "+15550000001", None, None, Utc::now())?;
+                finish(
+                    conn,
+                    &FinishAttempt {
+                        attempt: started.attempt,
+                        campaign,
+                        lead,
+                        outcome: Outcome::Busy,
+                        ended_at: Utc::now(),
+                        sip_status_code: Some(486),
+                        sip_status: Some("Busy Here".into()),
+                        twirp_code: Some("failed_precondition".into()),
+                        disconnect_reason: None,
+                        error: None,
+                        lead_state: LeadState::RetryWait,
+                        lead_due_at: Some(Utc::now()),
+                    },
+                )
+            })
+            .unwrap();
+        let record = store
+            .read_blocking(|conn| LeadRecord::get(conn, lead))
+            .unwrap();
+        assert_eq!(
+            (record.state, record.attempts, record.last_outcome),
+            (LeadState::Dnc, 1, Some(Outcome::Busy))
+        );
+    }
+
+    #[test]
+    fn the_per_number_limit_counts_calls_across_campaigns() {
+        let (_dir, store, campaign, lead) = setup();
+        let req = request(campaign, lead, 0);
+        assert_eq!(
+            store.write_blocking(move |conn| begin(conn, &req)).unwrap(),
+            Begun::NumberLimitReached
+        );
+    }
+}
