@@ -320,6 +320,17 @@ fn leads_import_exit_codes_say_all_some_or_nothing() {
 }
 
 #[test]
+fn leads_can_come_from_stdin() {
+    let env = Env::new();
+    let id = env.create("Piped");
+    env.cmd(&["leads", "import", "--campaign", &id, "-"])
+        .write_stdin("phone;name\n2125550101;Ada\n")
+        .assert()
+        .success()
+        .stdout("imported 1, rejected 0, duplicates 0, do-not-call 0 (of 1 rows)\n");
+}
+
+#[test]
 fn national_numbers_follow_the_region_flag() {
     let env = Env::new();
     let id = env.create("UK");

@@ -7,7 +7,9 @@
 
 use super::Context;
 use crate::domain::CampaignId;
-use crate::import::{import_csv_file, parse_delimiter, ImportError, ImportOptions, ImportReport};
+use crate::import::{
+    import_csv, import_csv_file, parse_delimiter, ImportError, ImportOptions, ImportReport,
+};
 use crate::phone::parse_region;
 use crate::store::Store;
 use color_eyre::eyre::{eyre, WrapErr};
@@ -34,7 +36,7 @@ pub struct ImportArgs {
     /// Campaign to add the leads to
     #[arg(long, value_name = "ID")]
     pub campaign: i64,
-    /// The CSV file; the header names the columns (phone, name, priority, timezone, ...)
+    /// The CSV file (`-` reads stdin); the header names the columns (phone, name, priority, timezone, ...)
     pub file: PathBuf,
     /// Header of the phone column, when it is not phone/mobile/number/...
     #[arg(long, value_name = "HEADER")]
@@ -90,10 +92,15 @@ async fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
     let campaign = CampaignId(args.campaign);
     let file = args.file.clone();
-    let outcome =
-        tokio::task::spawn_blocking(move || import_csv_file(&store, campaign, &file, options))
-            .await
-            .map_err(|e| eyre!("the import stopped: {e}"))?;
+    let outcome = tokio::task::spawn_blocking(move || {
+        if file.as_os_str() == "-" {
+            import_csv(&store, campaign, std::io::stdin(), options)
+        } else {
+            import_csv_file(&store, campaign, &file, options)
+        }
+    })
+    .await
+    .map_err(|e| eyre!("the import stopped: {e}"))?;
     if show_progress {
         eprint!("\r\x1b[K");
     }

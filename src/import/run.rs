@@ -2,7 +2,7 @@
 //! thread inserts them in batches as they come, all inside one writer job, so the
 //! import is one transaction: it commits only when the last row is in, and a fatal
 //! error, a panic or a crash leaves the campaign untouched. While an import runs the
-//! writer does nothing else (about a second per 300,000 rows; see BENCHMARKS.md).
+//! writer does nothing else (about a second per 100,000 rows; see BENCHMARKS.md).
 
 use super::columns::ColumnMap;
 use super::rejects::RejectsFile;
