@@ -133,12 +133,12 @@ fn import_sized(
         .flexible(true)
         .buffer_capacity(256 * 1024)
         .from_reader(start.chain(source));
-    let csv_error = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(io) => ImportError::Read(io),
-        other => ImportError::Csv {
-            line: 0,
-            problem: format!("{other:?}"),
-        },
+    let csv_error = |e: csv::Error| {
+        let problem = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => ImportError::Read(io),
+            _ => ImportError::Csv { line: 1, problem },
+        }
     };
 
     let mut report = ImportReport {
