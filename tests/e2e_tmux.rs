@@ -87,12 +87,13 @@ fn demo_in_tmux_start_watch_pause_resume_quit() {
         "sh",
     ]);
     session.tmux(&["set-option", "-t", &name, "status", "off"]);
-    let command = format!(
-        "{} --config {} --db {} demo --no-start --speed 20; echo SWITCHBOARD_EXITED=$?",
+    let base_command = format!(
+        "{} --config {} --db {} demo --no-start --speed 20",
         binary.display(),
         config.display(),
         db.display()
     );
+    let command = format!("{base_command}; echo SWITCHBOARD_EXITED=$?");
     session.keys(&command);
     session.keys("Enter");
 
@@ -148,13 +149,73 @@ fn demo_in_tmux_start_watch_pause_resume_quit() {
     );
 
     // The campaign was paused on the way out, and the database says so.
-    let conn = rusqlite::Connection::open(&db).expect("demo database");
-    let status: String = conn
-        .query_row(
-            "SELECT status FROM campaigns WHERE name = 'Demo: spring renewals'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("demo campaign");
-    assert_eq!(status, "paused");
+    assert_eq!(campaign_status(&db), "paused");
+
+    // Reopened: the view comes back on the paused campaign; resume it, then quit
+    // leaving it running.
+    session.keys(&format!("clear; {}; echo RUN2_EXITED=$?", base_command));
+    session.keys("Enter");
+    session.wait_for("the campaign as it was left", |s| {
+        s.contains("PAUSED: paused by operator")
+    });
+    session.keys("r");
+    session.wait_for("running again", |s| s.contains("RUNNING"));
+    session.keys("q");
+    session.wait_for("the quit question", |s| s.contains("Calls are live"));
+    session.keys("k");
+    let run2 = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("RUN2_EXITED="))
+            .map(str::to_owned)
+    };
+    let screen = session.wait_for("the shell back", |s| run2(s).is_some());
+    assert_eq!(run2(&screen).as_deref(), Some("RUN2_EXITED=0"), "{screen}");
+
+    // Reopened again: it resumes calling by itself. SIGTERM ends the console cleanly.
+    session.keys(&format!("clear; {}; echo RUN3_EXITED=$?", base_command));
+    session.keys("Enter");
+    session.wait_for("the campaign resumed by itself", |s| {
+        s.contains("RUNNING")
+            && ["dialing", "ringing", "active"]
+                .iter()
+                .any(|w| s.contains(w))
+    });
+    let shell = session.tmux(&["display-message", "-p", "-t", &name, "#{pane_pid}"]);
+    let console = child_of(shell.trim()).expect("the console runs under the shell");
+    let killed = Command::new("kill")
+        .args(["-TERM", &console])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let run3 = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("RUN3_EXITED="))
+            .map(str::to_owned)
+    };
+    let screen = session.wait_for("the shell back after SIGTERM", |s| run3(s).is_some());
+    assert_eq!(
+        run3(&screen).as_deref(),
+        Some("RUN3_EXITED=130"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("Active calls"),
+        "terminal restored after SIGTERM:\n{screen}"
+    );
+}
+
+fn campaign_status(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).expect("demo database");
+    conn.query_row(
+        "SELECT status FROM campaigns WHERE name = 'Demo: spring renewals'",
+        [],
+        |r| r.get(0),
+    )
+    .expect("demo campaign")
+}
+
+/// The process id of the first child of `pid`.
+fn child_of(pid: &str) -> Option<String> {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+    children.split_whitespace().next().map(str::to_owned)
 }

@@ -627,7 +627,14 @@ impl App {
         self.view.snapshot = snapshot;
         let selected_exists = self.view.campaign().is_some();
         if !selected_exists {
-            let first = self.view.snapshot.campaigns.first().map(|c| c.id);
+            // Reopening the console shows what is running (it resumed by itself), else
+            // the first campaign.
+            let campaigns = &self.view.snapshot.campaigns;
+            let first = campaigns
+                .iter()
+                .find(|c| c.status == CampaignStatus::Running)
+                .or(campaigns.first())
+                .map(|c| c.id);
             // A campaign just created may not be in this snapshot yet; keep waiting for it.
             if self.view.selected_campaign.is_none()
                 || first.is_some() && !self.awaiting_new_campaign()
