@@ -246,7 +246,7 @@ fn footer_pane() {
 
 #[test]
 fn whole_screen() {
-    check("screen", |f, v| ui::draw(f, v));
+    check("screen", ui::draw);
 }
 
 #[test]

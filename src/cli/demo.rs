@@ -77,7 +77,7 @@ fn demo_database(ctx: &Context) -> PathBuf {
 async fn prepare_campaign(engine: &EngineHandle, start: bool) -> Result<()> {
     let existing = engine
         .store()
-        .read(|conn| CampaignRecord::list(conn))
+        .read(CampaignRecord::list)
         .await?
         .into_iter()
         .find(|c| c.settings.name == DEMO_CAMPAIGN_NAME);
