@@ -149,6 +149,30 @@ async fn keys_become_commands_and_answers_become_the_status_line() {
         .await
         .expect("error shown");
 
+    // The filter narrows the calls by name or number.
+    console.keys("2/zzz");
+    console
+        .wait_for(WAIT, |s| s.contains("No calls in progress"))
+        .await
+        .expect("filtered out");
+    console.key(key(KeyCode::Esc));
+    console
+        .wait_for(WAIT, |s| s.contains("Grace Hopper"))
+        .await
+        .expect("filter cleared");
+    console.keys("/grace");
+    console.key(key(KeyCode::Enter));
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("Grace Hopper") && s.contains("1/4 · /grace")
+        })
+        .await
+        .expect("kept");
+    console.keys("/");
+    console.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    console.key(key(KeyCode::Enter));
+    console.keys("1");
+
     // Stop asks first; esc sends nothing, y sends it.
     console.keys("x");
     console

@@ -250,6 +250,13 @@ fn whole_screen() {
 }
 
 #[test]
+fn whole_screen_at_250x70() {
+    let view = view(true);
+    let buffer = render(250, 70, |f| ui::draw(f, &view));
+    insta::assert_snapshot!("screen_250x70", buffer_text(&buffer));
+}
+
+#[test]
 fn paused_campaign_header_says_why() {
     let mut view = view(true);
     view.selected_campaign = Some(CampaignId(2));

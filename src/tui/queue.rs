@@ -195,3 +195,84 @@ impl Queue {
         (start, &self.rows[start.min(end)..end])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::LeadId;
+
+    fn rows(from: i64, n: i64) -> Vec<QueueRow> {
+        (from..from + n)
+            .map(|id| QueueRow {
+                key: QueueKey::Pending { priority: 0, id },
+                lead: LeadId(id),
+                name: None,
+                phone: format!("+1{id}"),
+                next_attempt: 1,
+                due_at: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_window_pages_forward_and_back_and_stays_bounded() {
+        let mut q = Queue::default();
+        let first = q.reset(Some(CampaignId(1))).expect("loads the front");
+        assert_eq!(first.direction, PageDirection::First);
+        q.apply(PageDirection::First, rows(0, PAGE as i64), 10_000);
+        assert!(q.at_start && !q.at_end);
+
+        // Scrolling near the end of the window asks for the page after its last row.
+        let mut next_id = PAGE as i64;
+        for _ in 0..10 {
+            let load = q.move_by(PAGE as isize).expect("next page");
+            assert_eq!(load.direction, PageDirection::After);
+            assert_eq!(load.from, q.rows.last().map(|r| r.key));
+            q.apply(PageDirection::After, rows(next_id, PAGE as i64), 10_000);
+            next_id += PAGE as i64;
+            assert!(q.rows.len() <= WINDOW);
+        }
+        let position = q.selected_position();
+        assert_eq!(
+            q.rows[q.selected].lead.0 as u64, position,
+            "position follows the rows dropped"
+        );
+        assert!(!q.at_start);
+
+        // And back up: the page before the first row.
+        q.selected = 3;
+        let load = q.move_by(-1).expect("previous page");
+        assert_eq!(load.direction, PageDirection::Before);
+        let before = q.rows[0].lead.0;
+        q.apply(
+            PageDirection::Before,
+            rows(before - PAGE as i64, PAGE as i64),
+            10_000,
+        );
+        assert_eq!(
+            q.rows[q.selected].lead.0,
+            before + 2,
+            "the same row stays selected"
+        );
+        assert!(q.rows.len() <= WINDOW);
+
+        // The end of the queue is placed by the total from the snapshot.
+        q.bottom();
+        q.apply(PageDirection::Last, rows(9_900, PAGE as i64), 10_000);
+        assert_eq!(q.selected_position(), 9_999);
+        assert!(q.at_end);
+    }
+
+    #[test]
+    fn refreshes_wait_for_the_interval_and_only_at_the_front() {
+        let mut q = Queue::default();
+        q.reset(Some(CampaignId(1)));
+        q.apply(PageDirection::First, rows(0, 10), 10);
+        q.mark_stale();
+        let soon = Instant::now();
+        assert!(q.refresh_if_due(soon).is_none(), "just loaded");
+        assert!(q.refresh_pending());
+        assert!(q.refresh_if_due(soon + REFRESH).is_some());
+        assert!(!q.refresh_pending());
+    }
+}

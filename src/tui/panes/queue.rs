@@ -20,7 +20,15 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let block = pane_block(
         Pane::Queue.number(),
         strings::PANE_QUEUE,
-        position.or(Some(format::count(total))),
+        Some(format!(
+            "{}{}",
+            position.unwrap_or_else(|| format::count(total)),
+            queue
+                .filter
+                .as_deref()
+                .map(|f| format!(" · /{f}"))
+                .unwrap_or_default()
+        )),
         focused,
         theme,
     );

@@ -23,9 +23,15 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let theme = &view.theme;
     let focused = view.focus == Pane::Slots;
     let slots = view.visible_slots();
+    // An active filter is named in the title, so an empty pane is never a mystery.
+    let filter = view
+        .filter
+        .text()
+        .map(|f| format!(" · /{f}"))
+        .unwrap_or_default();
     let capacity = view
         .campaign()
-        .map(|c| format!("{}/{}", c.slots.len(), c.max_concurrent));
+        .map(|c| format!("{}/{}{filter}", c.slots.len(), c.max_concurrent));
     let block = pane_block(
         Pane::Slots.number(),
         strings::PANE_SLOTS,
