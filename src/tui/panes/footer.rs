@@ -4,7 +4,7 @@
 use crate::domain::CampaignStatus;
 use crate::tui::action::{Action, Mode};
 use crate::tui::strings;
-use crate::tui::view::{Pane, View};
+use crate::tui::view::{Overlay, Pane, View};
 use crate::tui::widgets::hint_line;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
@@ -41,7 +41,21 @@ pub fn available_actions(view: &View) -> Vec<Action> {
             actions.extend([AddDnc, Filter, FocusNext, Help, Quit]);
             actions
         }
-        Mode::Detail => vec![HangUp, RetryNow, MarkDnc, Down, Up, Close],
+        Mode::Detail => {
+            // Ending the call is offered only while the call it was opened from is live.
+            let live = match &view.overlay {
+                Some(Overlay::Detail(detail)) => detail.attempt.is_some_and(|attempt| {
+                    view.snapshot
+                        .campaigns
+                        .iter()
+                        .any(|c| c.slots.iter().any(|s| s.attempt == attempt))
+                }),
+                _ => false,
+            };
+            let mut actions = if live { vec![HangUp] } else { Vec::new() };
+            actions.extend([RetryNow, MarkDnc, Down, Up, Close]);
+            actions
+        }
         Mode::Help => vec![Down, Up, Close],
         Mode::Form => vec![Submit, NextField, PrevField, Cancel],
         Mode::Confirm => vec![Confirm, Cancel],

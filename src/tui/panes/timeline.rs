@@ -81,7 +81,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         lines,
         [
             Constraint::Length(8),
-            Constraint::Length(18),
+            // Narrow panes give the lead less room so event names stay whole.
+            Constraint::Length(if area.width < 90 { 13 } else { 18 }),
             Constraint::Length(16),
             Constraint::Min(10),
         ],
