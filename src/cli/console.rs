@@ -40,13 +40,18 @@ pub(super) fn console_settings(ctx: &Context, demo: bool) -> Result<tui::Setting
         default_region: ctx.config.engine.default_region.clone(),
         frame_interval: Duration::from_millis(ctx.config.ui.tick_ms),
         demo,
+        backend: None,
     })
 }
 
 /// Runs the console over `runtime` until the operator quits, then shuts the runtime
 /// down. Campaigns left running are paused with reason `shutdown` and resume by
 /// themselves at the next start.
-pub(super) async fn run_on(runtime: Runtime, settings: tui::Settings) -> Result<ExitCode> {
+pub(super) async fn run_on(runtime: Runtime, mut settings: tui::Settings) -> Result<ExitCode> {
+    settings.backend = Some(match runtime.sandbox {
+        Some(_) => tui::strings::BACKEND_SANDBOX.to_owned(),
+        None => runtime.livekit_url.clone(),
+    });
     let app = App::new(EnginePort::new(&runtime.engine), settings);
     let outcome = tui::run_in_terminal(app).await;
     runtime.shutdown(SHUTDOWN_GRACE).await;

@@ -48,6 +48,8 @@ pub struct Settings {
     /// Redraws caused by the engine come at most this often.
     pub frame_interval: std::time::Duration,
     pub demo: bool,
+    /// Where calls go, for the header: the LiveKit URL or the embedded sandbox.
+    pub backend: Option<String>,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             default_region: "US".into(),
             frame_interval: std::time::Duration::from_millis(250),
             demo: false,
+            backend: None,
         }
     }
 }
@@ -81,6 +84,7 @@ impl App {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut view = View::new(settings.keymap.clone(), Theme::new(settings.color));
         view.demo = settings.demo;
+        view.backend = settings.backend.clone();
         App {
             view,
             commands: port.commands.clone(),

@@ -50,6 +50,7 @@ pub const HEADER_TODAY: &str = "today";
 pub const HEADER_NO_OUTCOMES: &str = "no calls finished yet";
 pub const HEADER_DRAFT_HINT: &str = "ready: press {start} to start dialling";
 pub const DEMO_BADGE: &str = "DEMO · sandbox phone network";
+pub const BACKEND_SANDBOX: &str = "embedded sandbox (no LiveKit configured)";
 
 pub const HELP_TITLE: &str = "Keys";
 pub const HELP_FOOTER: &str =

@@ -105,6 +105,8 @@ pub struct View {
     pub status: Option<StatusLine>,
     /// Shown in the header in `switchboard demo`.
     pub demo: bool,
+    /// Where calls go (LiveKit URL or the embedded sandbox), shown in the header.
+    pub backend: Option<String>,
 }
 
 impl View {
@@ -123,6 +125,7 @@ impl View {
             filter: FilterState::default(),
             status: None,
             demo: false,
+            backend: None,
         }
     }
 

@@ -39,6 +39,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     if view.demo {
         title.push(Span::raw("  "));
         title.push(Span::styled(strings::DEMO_BADGE, theme.warn()));
+    } else if let Some(backend) = &view.backend {
+        title.push(Span::styled(format!("  {backend}"), theme.dim()));
     }
     let Some(campaign) = view.campaign() else {
         title.push(Span::styled(
