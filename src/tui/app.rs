@@ -398,10 +398,8 @@ impl App {
                 .filter(|_| self.view.focus == Pane::Slots)
             {
                 Some(slot) => {
-                    let what = format!(
-                        "end call to {}",
-                        slot.lead_name.clone().unwrap_or_else(|| slot.phone.clone())
-                    );
+                    let what =
+                        strings::end_call_to(slot.lead_name.as_deref().unwrap_or(&slot.phone));
                     let command = Command::HangUp(slot.attempt);
                     self.send(what, command);
                 }
@@ -452,7 +450,7 @@ impl App {
                 });
                 match live {
                     Some(attempt) => self.send(
-                        format!("end call {}", attempt.label()),
+                        strings::end_call_to(&attempt.label()),
                         Command::HangUp(attempt),
                     ),
                     None => self.set_status(strings::NO_CALL_SELECTED.into(), true),
@@ -460,10 +458,7 @@ impl App {
             }
             Action::RetryNow => {
                 let lead = detail.lead;
-                self.send(
-                    format!("retry {} now", lead.label()),
-                    Command::RetryNow(lead),
-                );
+                self.send(strings::retry_now(&lead.label()), Command::RetryNow(lead));
             }
             Action::MarkDnc => {
                 let phone = match &detail.history {
@@ -472,11 +467,11 @@ impl App {
                 };
                 let campaign = detail.campaign;
                 let pending = PendingCommand {
-                    what: format!("mark {phone} do-not-call"),
+                    what: strings::mark_dnc(&phone),
                     command: Command::MarkDnc {
                         phone: phone.clone(),
                         campaign,
-                        reason: Some("marked in the console".into()),
+                        reason: Some(strings::DNC_REASON_CONSOLE.into()),
                     },
                 };
                 self.view.overlay = Some(Overlay::Confirm {

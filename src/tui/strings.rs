@@ -165,3 +165,56 @@ pub const NOTHING_SELECTED: &str = "select a campaign first";
 pub const NO_CALL_SELECTED: &str = "select a live call (pane 2) to end it";
 pub const NOTHING_TO_SHOW: &str = "nothing selected";
 pub const ENGINE_STOPPED: &str = "the engine has stopped; restart switchboard";
+
+pub const DNC_REASON_CONSOLE: &str = "marked in the console";
+pub const NOT_A_NUMBER: &str = "a whole number";
+pub const NOT_A_CAP: &str = "a whole number, or empty for no cap";
+pub const IMPORT_NEEDS_PATH: &str = "type the path of a CSV file";
+
+pub fn end_call_to(who: &str) -> String {
+    format!("end call to {who}")
+}
+
+pub fn retry_now(lead: &str) -> String {
+    format!("retry {lead} now")
+}
+
+pub fn mark_dnc(phone: &str) -> String {
+    format!("mark {phone} do-not-call")
+}
+
+pub fn add_dnc(phone: &str) -> String {
+    format!("add {phone} to the do-not-call list")
+}
+
+pub fn create_campaign(name: &str) -> String {
+    format!("create campaign \"{name}\"")
+}
+
+pub fn save_campaign(id: &str) -> String {
+    format!("save campaign {id}")
+}
+
+pub fn import_into(campaign: &str) -> String {
+    format!("into campaign \"{campaign}\"")
+}
+
+pub fn rejected_line(line: u64, reason: &str) -> String {
+    format!("line {line}: {reason}")
+}
+
+pub fn retry_due(when: &str) -> String {
+    format!("retry due {when}")
+}
+
+pub fn lead_facts(
+    id: &str,
+    attempts: u32,
+    priority: i64,
+    timezone: Option<&str>,
+    line: Option<u64>,
+) -> String {
+    let line = line.map(|l| format!(" · CSV line {l}")).unwrap_or_default();
+    let zone = timezone.unwrap_or("campaign's");
+    format!("{id} · attempts {attempts} · priority {priority} · time zone {zone}{line}")
+}

@@ -4,6 +4,7 @@
 use super::field::Field;
 use crate::domain::{CampaignId, CampaignSettings, Outcome};
 use crate::engine::Command;
+use crate::tui::strings;
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone)]
@@ -163,7 +164,7 @@ impl CampaignForm {
                 match self.field(key).parse::<u64>() {
                     Ok(n) => Some(n),
                     Err(_) => {
-                        problems.push((key, "a whole number".into()));
+                        problems.push((key, strings::NOT_A_NUMBER.into()));
                         None
                     }
                 }
@@ -211,9 +212,7 @@ impl CampaignForm {
             "" => s.daily_cap = None,
             text => match text.parse() {
                 Ok(n) => s.daily_cap = Some(n),
-                Err(_) => {
-                    problems.push(("daily_cap", "a whole number, or empty for no cap".into()))
-                }
+                Err(_) => problems.push(("daily_cap", strings::NOT_A_CAP.into())),
             },
         }
         match self.field("dispatch").parse() {
@@ -253,11 +252,11 @@ impl CampaignForm {
         let settings = Box::new(self.settings()?);
         Some(match self.editing {
             None => (
-                format!("create campaign \"{}\"", settings.name),
+                strings::create_campaign(&settings.name),
                 Command::CreateCampaign(settings),
             ),
             Some(id) => (
-                format!("save campaign {}", id.label()),
+                strings::save_campaign(&id.label()),
                 Command::UpdateCampaign { id, settings },
             ),
         })

@@ -3,6 +3,7 @@
 use super::field::Field;
 use crate::domain::CampaignId;
 use crate::engine::Command;
+use crate::tui::strings;
 
 #[derive(Debug, Clone)]
 pub struct DncForm {
@@ -78,7 +79,7 @@ impl DncForm {
         };
         let reason = self.fields[2].optional();
         Some((
-            format!("add {phone} to the do-not-call list"),
+            strings::add_dnc(&phone),
             Command::MarkDnc {
                 phone,
                 campaign,

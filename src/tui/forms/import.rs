@@ -4,6 +4,7 @@
 use super::field::Field;
 use crate::domain::CampaignId;
 use crate::import::{ColumnMap, ImportReport};
+use crate::tui::strings;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -87,7 +88,7 @@ impl ImportForm {
             f.error = None;
         }
         let Some(path) = self.path() else {
-            self.fields[0].error = Some("type the path of a CSV file".into());
+            self.fields[0].error = Some(strings::IMPORT_NEEDS_PATH.into());
             self.focused = 0;
             return ImportStep::Nothing;
         };

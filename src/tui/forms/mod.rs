@@ -98,7 +98,7 @@ fn draw_import(frame: &mut Frame, area: Rect, form: &import::ImportForm, theme: 
     let [fields_area, rest] =
         Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
     let heading = Line::from(Span::styled(
-        format!("into campaign \"{}\"", form.campaign_name),
+        strings::import_into(&form.campaign_name),
         theme.dim(),
     ));
     frame.render_widget(
@@ -150,7 +150,7 @@ fn draw_import(frame: &mut Frame, area: Rect, form: &import::ImportForm, theme: 
             }
             for rejected in report.rejected_rows.iter().take(20) {
                 lines.push(Line::styled(
-                    format!("line {}: {}", rejected.line, rejected.reason),
+                    strings::rejected_line(rejected.line, &rejected.reason),
                     theme.warn(),
                 ));
             }

@@ -25,20 +25,17 @@ pub fn lines(history: &LeadHistory, theme: &Theme) -> Vec<Line<'static>> {
             Span::raw(format!("  {}  ", lead.phone)),
             Span::styled(lead.state.as_str(), theme.key()),
         ]),
-        Line::from(format!(
-            "{} · attempts {} · priority {} · time zone {}{}",
-            lead.id.label(),
+        Line::from(strings::lead_facts(
+            &lead.id.label(),
             lead.attempts,
             lead.priority,
-            lead.timezone.as_deref().unwrap_or("campaign's"),
-            lead.import_line
-                .map(|l| format!(" · CSV line {l}"))
-                .unwrap_or_default(),
+            lead.timezone.as_deref(),
+            lead.import_line,
         )),
     ];
     if let Some(due) = lead.next_attempt_at {
         lines.push(Line::styled(
-            format!("retry due {}", due.format("%Y-%m-%d %H:%M:%S UTC")),
+            strings::retry_due(&due.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
             theme.warn(),
         ));
     }
