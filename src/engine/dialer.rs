@@ -341,10 +341,13 @@ impl<T: Telephony> CallContext<T> {
                 twirp_code,
                 message,
             } => {
-                let carrier_limit = sip_status_code == Some(503)
-                    && [sip_status.as_deref().unwrap_or(""), message.as_str()]
-                        .iter()
-                        .any(|text| is_rate_text(text));
+                let texts = [sip_status.as_deref().unwrap_or(""), message.as_str()];
+                // A 503 that names a limit, or any "flood" answer: the carrier's rate,
+                // not the callee. A bare 503 is an ordinary trunk failure.
+                let carrier_limit = texts
+                    .iter()
+                    .any(|t| t.to_ascii_lowercase().contains("flood"))
+                    || (sip_status_code == Some(503) && texts.iter().any(|t| is_rate_text(t)));
                 let outcome = if call.hang_up_requested {
                     Outcome::Canceled
                 } else {

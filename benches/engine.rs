@@ -1,0 +1,323 @@
+//! Engine benchmarks against the in-process sandbox over real HTTP (the production
+//! path: livekit-api client, Twirp, webhooks, SQLite). Prints a table; the numbers go
+//! into BENCHMARKS.md. Run with `cargo bench --bench engine` (add `-- quick` for a
+//! smaller 1M-lead stand-in of 200k leads).
+//!
+//! 1. attempts per second end to end (dial -> outcome persisted), max_concurrent 1000,
+//!    near-zero simulated ring and talk time;
+//! 2. CPU per attempt (the whole process: engine, store, HTTP client, and the sandbox
+//!    serving it, so an upper bound for the engine);
+//! 3. pacing accuracy at call_delay 100 ms (error of each gap between dial starts);
+//! 4. resident memory while a 1,000,000-lead campaign runs.
+
+use chrono::{NaiveTime, Utc};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard::domain::{CallingWindow, CampaignId, CampaignSettings, CampaignStatus};
+use switchboard::engine::{Command, EngineConfig, Reply, SystemClock};
+use switchboard::runtime::{LiveKitTarget, Runtime, RuntimeSettings};
+use switchboard::sandbox::{OutcomeRates, SandboxConfig, SecondsRange};
+use switchboard::store::attempts::AttemptRecord;
+use switchboard::store::{LeadRecord, NewLead, Store};
+use switchboard::telephony::PollerConfig;
+
+fn sandbox() -> SandboxConfig {
+    SandboxConfig {
+        time_scale: 0.0001,
+        dial_delay: SecondsRange::new(0.0, 1.0),
+        ring: SecondsRange::new(0.0, 2.0),
+        talk: SecondsRange::new(0.0, 5.0),
+        voicemail_talk: SecondsRange::new(0.0, 2.0),
+        departure_timeout_secs: 0.0,
+        outcomes: OutcomeRates {
+            answer: 0.6,
+            no_answer: 0.1,
+            busy: 0.1,
+            ..OutcomeRates::default()
+        },
+        ..SandboxConfig::default()
+    }
+}
+
+fn campaign(name: &str, max_concurrent: u32, call_delay_ms: u64) -> CampaignSettings {
+    CampaignSettings {
+        name: name.into(),
+        agent_name: "bench-agent".into(),
+        trunk_id: "ST_sandbox".into(),
+        max_concurrent,
+        call_delay_ms,
+        max_attempts: 1,
+        retry_delay_secs: 0,
+        window: CallingWindow {
+            start: NaiveTime::MIN,
+            end: NaiveTime::from_hms_opt(23, 59, 59).expect("valid"),
+        },
+        ..CampaignSettings::default()
+    }
+}
+
+struct Bench {
+    runtime: Runtime,
+    store: Store,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Bench {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("bench.db")).expect("database");
+    let settings = RuntimeSettings {
+        livekit: LiveKitTarget::Sandbox {
+            config: Box::new(sandbox()),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+        },
+        request_timeout: Duration::from_secs(10),
+        webhook_listen: None,
+        polling: PollerConfig {
+            interval: Duration::from_millis(200),
+            max_requests_per_sec: 200,
+        },
+        engine: EngineConfig {
+            per_number_daily_limit: 1000,
+            ..EngineConfig::default()
+        },
+    };
+    let runtime = Runtime::start(store.clone(), settings, Arc::new(SystemClock))
+        .await
+        .expect("runtime");
+    Bench {
+        runtime,
+        store,
+        _dir: dir,
+    }
+}
+
+impl Bench {
+    async fn campaign(
+        &self,
+        settings: CampaignSettings,
+        leads: usize,
+        offset: usize,
+    ) -> CampaignId {
+        let id = match self
+            .runtime
+            .engine
+            .send(Command::CreateCampaign(Box::new(settings)))
+            .await
+            .expect("create")
+        {
+            Reply::Created(id) => id,
+            other => panic!("unexpected {other:?}"),
+        };
+        let mut start = 0;
+        while start < leads {
+            let end = (start + 50_000).min(leads);
+            self.store
+                .write(move |conn| {
+                    let now = Utc::now();
+                    for i in start..end {
+                        let lead = NewLead {
+                            phone: format!("+1{:010}", 2_000_000_000 + offset + i),
+                            ..NewLead::default()
+                        };
+                        LeadRecord::insert(conn, id, &lead, now)?;
+                    }
+                    Ok(())
+                })
+                .await
+                .expect("leads");
+            start = end;
+        }
+        id
+    }
+
+    async fn run_until(
+        &self,
+        id: CampaignId,
+        done: impl Fn(&switchboard::engine::CampaignView) -> bool,
+    ) {
+        self.runtime
+            .engine
+            .send(Command::Start(id))
+            .await
+            .expect("start");
+        let mut rx = self.runtime.engine.snapshot();
+        loop {
+            if rx.borrow_and_update().campaign(id).is_some_and(&done) {
+                return;
+            }
+            rx.changed().await.expect("engine running");
+        }
+    }
+}
+
+/// User + system CPU time of this process, from /proc/self/stat.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name; 100 ticks/s.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let only_memory = std::env::args().any(|a| a == "memory");
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+
+    // 4, measured first so nothing else has grown the heap: memory with a very large
+    // campaign.
+    let leads = if quick { 200_000 } else { 1_000_000 };
+    let bench = start().await;
+    let rss_before = rss_mb(); // the runtime with its sandbox, before any lead exists
+    let load = Instant::now();
+    // ENGINE_BENCH_CONCURRENCY shows how much of the memory is calls in flight.
+    let concurrency = std::env::var("ENGINE_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let id = bench
+        .campaign(campaign("million", concurrency, 0), leads, 0)
+        .await;
+    let loaded = load.elapsed();
+    let rss_loaded = rss_mb();
+    bench
+        .runtime
+        .engine
+        .send(Command::Start(id))
+        .await
+        .expect("start");
+    let mut peak: f64 = 0.0;
+    let run = Instant::now();
+    while run.elapsed() < Duration::from_secs(15) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        peak = peak.max(rss_mb());
+    }
+    let done = bench
+        .runtime
+        .engine
+        .snapshot()
+        .borrow()
+        .campaign(id)
+        .map_or(0, |c| c.leads.finished());
+    rows.push((
+        format!("RSS running a {leads}-lead campaign"),
+        format!("peak {peak:.0} MB"),
+        format!(
+            "{rss_before:.0} MB with the runtime up, {rss_loaded:.0} MB after inserting the leads ({:.1} s); {done} leads finished in 15 s at max_concurrent {concurrency}",
+            loaded.as_secs_f64()
+        ),
+    ));
+    bench.runtime.shutdown(Duration::from_secs(1)).await;
+
+    if only_memory {
+        print_table(rows);
+        return;
+    }
+
+    // 1 + 2: throughput and CPU per attempt.
+    let bench = start().await;
+    let attempts = 20_000;
+    let id = bench
+        .campaign(campaign("throughput", 1000, 0), attempts, 0)
+        .await;
+    let (cpu0, t0) = (cpu_time(), Instant::now());
+    bench
+        .run_until(id, |c| c.status == CampaignStatus::Completed)
+        .await;
+    let (elapsed, cpu) = (t0.elapsed(), cpu_time() - cpu0);
+    let stats = bench.runtime.sandbox.as_ref().expect("sandbox").stats();
+    let persisted = bench
+        .store
+        .read(move |conn| AttemptRecord::for_campaign(conn, id))
+        .await
+        .expect("attempts");
+    assert_eq!(
+        persisted.len(),
+        attempts,
+        "every lead got exactly one attempt"
+    );
+    assert!(persisted.iter().all(|a| a.state.is_terminal()));
+    rows.push((
+        "attempts/s end to end (max_concurrent 1000)".into(),
+        format!("{:.0}", attempts as f64 / elapsed.as_secs_f64()),
+        format!(
+            "{attempts} attempts in {:.2} s, peak {} concurrent on the trunk",
+            elapsed.as_secs_f64(),
+            stats.max_concurrent_calls()
+        ),
+    ));
+    rows.push((
+        "process CPU per attempt".into(),
+        format!("{:.0} µs", cpu.as_micros() as f64 / attempts as f64),
+        "engine + store + HTTP client + in-process sandbox and webhooks".into(),
+    ));
+    bench.runtime.shutdown(Duration::from_secs(1)).await;
+
+    // 3: pacing accuracy.
+    let bench = start().await;
+    let dials = 60;
+    let id = bench.campaign(campaign("pacing", 10, 100), dials, 0).await;
+    bench
+        .run_until(id, |c| c.status == CampaignStatus::Completed)
+        .await;
+    let persisted = bench
+        .store
+        .read(move |conn| AttemptRecord::for_campaign(conn, id))
+        .await
+        .expect("attempts");
+    let mut starts: Vec<i64> = persisted
+        .iter()
+        .filter_map(|a| a.dialed_at)
+        .map(|t| t.timestamp_millis())
+        .collect();
+    starts.sort();
+    let mut errors: Vec<f64> = starts
+        .windows(2)
+        .map(|w| ((w[1] - w[0]) as f64 - 100.0).abs())
+        .collect();
+    errors.sort_by(|a, b| a.total_cmp(b));
+    rows.push((
+        "pacing error at call_delay 100 ms".into(),
+        format!(
+            "p50 {:.0} ms, p99 {:.0} ms",
+            percentile(&errors, 0.5),
+            percentile(&errors, 0.99)
+        ),
+        format!("{} gaps between dial starts (ms resolution)", errors.len()),
+    ));
+    bench.runtime.shutdown(Duration::from_secs(1)).await;
+
+    print_table(rows);
+}
+
+fn print_table(rows: Vec<(String, String, String)>) {
+    println!("\n| measure | result | notes |\n|---|---|---|");
+    for (what, result, notes) in rows {
+        println!("| {what} | {result} | {notes} |");
+    }
+}
