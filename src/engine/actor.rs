@@ -608,11 +608,22 @@ impl<T: Telephony> Actor<T> {
             .filter(|l| !slots.is_dialing_lead(l.id) && !held.contains_key(&l.id))
             .collect();
         self.dirty = true;
-        if !run.queue.leads.is_empty()
-            || !run.queue.urgent.is_empty()
-            || in_flight > 0
-            || !run.engaged
+        let callable = !run.queue.leads.is_empty() || !run.queue.urgent.is_empty();
+        let waiting_for_window = matches!(
+            run.record.pause_reason,
+            Some(PauseReason::OutsideWindow { .. })
+        );
+        if callable
+            && waiting_for_window
+            && run.engaged
+            && run.record.status == CampaignStatus::Paused
         {
+            run.wake_at = None;
+            self.set_status(id, CampaignStatus::Running, None, "").await;
+            return;
+        }
+        // A stale page (calls ended while it was read) is followed by a fresh one: decide then.
+        if callable || in_flight > 0 || !run.engaged || run.queue.stale {
             return;
         }
         self.settle(id, now).await;
