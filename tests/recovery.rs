@@ -15,9 +15,9 @@ use switchboard::sandbox::{SandboxConfig, SecondsRange};
 use switchboard::store::attempts::AttemptRecord;
 use switchboard::store::{CampaignRecord, LeadRecord, NewCampaign, NewLead, Store};
 
-const LEADS: usize = 60;
+const LEADS: usize = 150;
 const MAX_ATTEMPTS: u32 = 3;
-const KILLS: usize = 8;
+const KILLS: usize = 12;
 
 fn campaign_settings() -> CampaignSettings {
     CampaignSettings {
@@ -116,7 +116,6 @@ async fn killing_the_process_at_random_never_loses_or_repeats_a_call() {
     let mut rng = rand::rngs::SmallRng::seed_from_u64(0x5eed);
     let started = Instant::now();
     let mut kills = 0;
-    let mut last_stderr = String::new();
     loop {
         let mut child = spawn_run(
             dir.path(),
@@ -151,21 +150,12 @@ async fn killing_the_process_at_random_never_loses_or_repeats_a_call() {
                     .unwrap()
                     .read_to_string(&mut err)
                     .unwrap();
-                last_stderr = err;
-                assert!(
-                    kills < KILLS,
-                    "run failed ({status}) with no kill pending:\n{last_stderr}"
-                );
-                // It finished (or failed) before the kill; count it as a restart.
-                kills += 1;
+                panic!("`switchboard run` failed ({status}) without being killed:\n{err}");
             }
             None => {
                 child.kill().unwrap(); // SIGKILL: no clean-up at all
                 child.wait().unwrap();
-                assert!(
-                    kills < KILLS,
-                    "the final run did not complete within 30 s:\n{last_stderr}"
-                );
+                assert!(kills < KILLS, "the final run did not complete within 30 s");
                 kills += 1;
             }
         }
@@ -240,8 +230,9 @@ async fn killing_the_process_at_random_never_loses_or_repeats_a_call() {
             "{number}: {calls} calls placed but only {recorded} attempts recorded"
         );
     }
+    eprintln!("campaign completed after {kills} kills");
     assert!(
-        kills >= 3,
+        kills >= 6,
         "the campaign finished after only {kills} kills; make it longer"
     );
     let reconciled: i64 = store
