@@ -250,3 +250,82 @@ async fn killing_the_process_at_random_never_loses_or_repeats_a_call() {
         "no call was left in flight by a kill, so recovery was not exercised"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_pauses_the_campaign_for_the_next_start() {
+    let sandbox = switchboard::sandbox::start(
+        SandboxConfig {
+            time_scale: 0.01,
+            talk: SecondsRange::new(30.0, 60.0),
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+    let db = dir.path().join("switchboard.db");
+    let campaign = {
+        let store = Store::open(&db).unwrap();
+        store
+            .write(|conn| {
+                let id = CampaignRecord::insert(
+                    conn,
+                    &NewCampaign {
+                        settings: campaign_settings(),
+                        now: Utc::now(),
+                    },
+                )?;
+                for i in 0..500 {
+                    let lead = NewLead {
+                        phone: format!("+1555{:07}", 8_000_000 + i),
+                        ..NewLead::default()
+                    };
+                    LeadRecord::insert(conn, id, &lead, Utc::now())?;
+                }
+                Ok(id)
+            })
+            .await
+            .unwrap()
+    };
+    let mut child = spawn_run(
+        dir.path(),
+        &sandbox.url(),
+        sandbox.api_key(),
+        sandbox.api_secret(),
+        campaign.0,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sandbox.stats().calls_placed == 0 {
+        assert!(Instant::now() < deadline, "no call was placed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "`run` did not exit after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(status.code(), Some(130));
+    let store = Store::open(&db).unwrap();
+    let record = store
+        .read(move |conn| CampaignRecord::get(conn, campaign))
+        .await
+        .unwrap();
+    assert_eq!(record.status, switchboard::domain::CampaignStatus::Paused);
+    assert_eq!(
+        record.pause_reason,
+        Some(switchboard::domain::PauseReason::Shutdown)
+    );
+}
