@@ -739,9 +739,11 @@ impl<T: Telephony> Actor<T> {
             })
     }
 
+    /// Re-reads lead counts of the campaigns the engine works on (leads imported into a
+    /// running campaign show up); finished campaigns no longer change.
     fn refresh_counts(&mut self) {
         for (id, run) in &self.runs {
-            if !run.engaged {
+            if !run.engaged || run.record.status.is_finished() {
                 continue;
             }
             let (id, store, internal) = (*id, self.store.clone(), self.internal_tx.clone());
