@@ -263,3 +263,78 @@ fn a_database_from_a_newer_switchboard_is_refused_not_guessed_at() {
     assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
     assert!(err.to_string().contains("newer Switchboard"));
 }
+
+/// A database written by schema version 1 (as an older Switchboard left it: campaigns,
+/// leads with variables, attempts, their events and a DNC entry) opens with this build,
+/// is upgraded in place, and keeps every row.
+#[tokio::test]
+async fn a_version_1_database_is_upgraded_without_losing_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        switchboard::store::migrate_to(&mut conn, 1).unwrap();
+        assert_eq!(switchboard::store::schema_version(&conn).unwrap(), 1);
+        conn.execute_batch(
+            r#"INSERT INTO campaigns (id, name, settings, status, created_at, updated_at)
+                   VALUES (1, 'Old', '{"name":"Old","agent_name":"a","trunk_id":"ST_x"}', 'paused', 1, 1);
+               INSERT INTO leads (id, campaign_id, phone, name, variables, state, attempts, created_at)
+                   VALUES (7, 1, '+15125550100', 'Ada', '{"plan":"gold"}', 'retry_wait', 1, 1);
+               INSERT INTO attempts (id, campaign_id, lead_id, number, phone, state, room, created_at,
+                                     dialed_at, answered_at, ended_at, sip_status_code)
+                   VALUES (3, 1, 7, 1, '+15125550100', 'busy', 'outbound-1-3', 1, 1000, NULL, 2000, 486);
+               INSERT INTO attempt_events (attempt_id, campaign_id, at, kind, detail)
+                   VALUES (3, 1, 2000, 'ended', '486 Busy Here');
+               INSERT INTO dnc (phone, campaign_id, added_at) VALUES ('+15125550199', NULL, 1);"#,
+        )
+        .unwrap();
+        let has_index: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'leads_by_phone')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(has_index, "version 1 had the phone index");
+    }
+
+    let store = Store::open(&path).unwrap();
+    let (version, index_left, campaign, lead, attempt, events, dnc_entries) = store
+        .read(|c| {
+            let campaign = CampaignRecord::get(c, switchboard::domain::CampaignId(1))?;
+            let lead = LeadRecord::get(c, switchboard::domain::LeadId(7))?;
+            let attempt: (String, i64, i64) = c.query_row(
+                "SELECT state, sip_status_code, ended_at - dialed_at FROM attempts WHERE id = 3",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let events: i64 =
+                c.query_row("SELECT count(*) FROM attempt_events", [], |r| r.get(0))?;
+            let index_left: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'leads_by_phone')",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok((
+                switchboard::store::schema_version(c)?,
+                index_left,
+                campaign,
+                lead,
+                attempt,
+                events,
+                dnc::list(c, None)?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(version, switchboard::store::LATEST_VERSION);
+    assert!(!index_left, "version 2 dropped the phone index");
+    assert_eq!(campaign.status, CampaignStatus::Paused);
+    assert_eq!(campaign.settings.name, "Old");
+    assert_eq!(lead.name.as_deref(), Some("Ada"));
+    assert_eq!(lead.variables["plan"], "gold");
+    assert_eq!(lead.attempts, 1);
+    assert_eq!(attempt, ("busy".to_string(), 486, 1000));
+    assert_eq!(events, 1);
+    assert_eq!(dnc_entries.len(), 1);
+}

@@ -6,7 +6,13 @@ use super::StoreError;
 use rusqlite::Connection;
 
 /// Every schema version in order. Append; never edit a released step.
-const MIGRATIONS: &[(&str, &str)] = &[("initial schema", include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("initial schema", include_str!("migrations/0001_init.sql")),
+    (
+        "look leads up by number through their campaign",
+        include_str!("migrations/0002_leads_phone_lookup.sql"),
+    ),
+];
 
 /// The version a database has once `migrate` has run.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -187,8 +187,12 @@ pub fn mark_dnc(
     campaign: Option<CampaignId>,
 ) -> Result<Vec<(CampaignId, crate::domain::LeadId, LeadState)>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT campaign_id, id, state FROM leads WHERE phone = ?1 AND (?2 IS NULL OR campaign_id = ?2)
-             AND state IN ('pending', 'retry_wait', 'done', 'exhausted', 'invalid')",
+        // Walks the campaigns and probes UNIQUE (campaign_id, phone) in each: there is
+        // no index on the number alone (schema v2). CROSS JOIN fixes that order.
+        "SELECT l.campaign_id, l.id, l.state FROM campaigns c CROSS JOIN leads l
+             ON l.campaign_id = c.id AND l.phone = ?1
+             WHERE (?2 IS NULL OR c.id = ?2)
+               AND l.state IN ('pending', 'retry_wait', 'done', 'exhausted', 'invalid')",
     )?;
     let rows = stmt.query_map(params![phone, campaign.map(|c| c.0)], |r| {
         Ok((
