@@ -117,10 +117,11 @@ impl RuntimeSettings {
     }
 }
 
-/// The poller is the engine's room watcher.
+/// The poller is the engine's room watcher. The engine registers a room once its call
+/// is up, so a room found empty means the call ended.
 impl RoomWatcher for PollerHandle {
     fn watch(&self, room: &str) {
-        PollerHandle::watch(self, room.to_string());
+        PollerHandle::watch_live(self, room.to_string());
     }
 
     fn forget(&self, room: &str) {

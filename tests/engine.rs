@@ -1250,3 +1250,139 @@ async fn a_scheduled_campaign_waits_for_its_start_time() {
     h.until_status(id, CampaignStatus::Completed).await;
     assert_eq!(h.stats().calls_placed, 2);
 }
+
+/// A room watcher that only remembers which rooms it was given: with it, call tasks
+/// leave their rooms to the watcher, so the only progress is what the test sends.
+#[derive(Default)]
+struct SilentWatcher {
+    rooms: std::sync::Mutex<Vec<String>>,
+}
+
+impl switchboard::engine::RoomWatcher for SilentWatcher {
+    fn watch(&self, room: &str) {
+        self.rooms.lock().unwrap().push(room.to_string());
+    }
+    fn forget(&self, _: &str) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_disposition_after_the_callee_left_is_recorded() {
+    use switchboard::engine::Engine;
+    use switchboard::telephony::{
+        CallProgress, CallProgressKind, LiveCallStatus, LiveKitOptions, LiveKitTelephony,
+    };
+    let sandbox = switchboard::sandbox::start(
+        SandboxConfig {
+            outcomes: all_answer(),
+            talk: SecondsRange::new(5000.0, 6000.0),
+            ..quick_sandbox()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let telephony = Arc::new(LiveKitTelephony::new(
+        &sandbox.url(),
+        sandbox.api_key(),
+        sandbox.api_secret(),
+        LiveKitOptions {
+            request_timeout: Duration::from_secs(5),
+        },
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("engine.db")).unwrap();
+    let (progress, progress_rx) = tokio::sync::mpsc::channel(16);
+    let watcher = Arc::new(SilentWatcher::default());
+    let engine = Engine::spawn(
+        store.clone(),
+        telephony,
+        Arc::new(SystemClock),
+        EngineConfig {
+            disposition_grace: Duration::from_secs(10),
+            ..engine_config()
+        },
+        progress_rx,
+        Some(watcher.clone()),
+    )
+    .await
+    .unwrap();
+    let Reply::Created(id) = engine
+        .send(Command::CreateCampaign(Box::new(settings(
+            "late disposition",
+        ))))
+        .await
+        .unwrap()
+    else {
+        panic!("no campaign created")
+    };
+    store
+        .write(move |conn| LeadRecord::insert(conn, id, &lead("+15551600000"), noon()).map(|_| ()))
+        .await
+        .unwrap();
+    let mut events = engine.subscribe();
+    engine.send(Command::Start(id)).await.unwrap();
+
+    // LiveKit's order: the callee's participant_left, then the agent's with its disposition.
+    let room = loop {
+        match events.recv().await.unwrap() {
+            e if e.kind == EngineEventKind::Attempt(AttemptEventKind::Answered) => {
+                break watcher.rooms.lock().unwrap()[0].clone()
+            }
+            _ => continue,
+        }
+    };
+    let send = |kind| {
+        progress.try_send(CallProgress {
+            room: room.clone(),
+            at: Utc::now(),
+            kind,
+        })
+    };
+    send(CallProgressKind::Ended {
+        disconnect_reason: "CLIENT_INITIATED".into(),
+        last_status: Some(LiveCallStatus::Hangup),
+    })
+    .unwrap();
+    loop {
+        let e = events.recv().await.unwrap();
+        if e.kind == EngineEventKind::CampaignStatus(CampaignStatus::Completed) {
+            break;
+        }
+    }
+    send(CallProgressKind::Disposition {
+        value: "callback".into(),
+        note: Some("call back on Tuesday".into()),
+    })
+    .unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let e = events.recv().await.unwrap();
+            if e.kind == EngineEventKind::Attempt(AttemptEventKind::Disposition) {
+                return e;
+            }
+        }
+    })
+    .await
+    .expect("the late disposition was announced");
+    assert_eq!(event.detail, "callback");
+
+    let attempt = store
+        .read(move |conn| AttemptRecord::for_campaign(conn, id))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(attempt.state, AttemptState::Ended(Outcome::Completed));
+    assert_eq!(attempt.disposition.as_deref(), Some("callback"));
+    let aid = attempt.id;
+    let rows = store
+        .read(move |conn| attempt_events::for_attempt(conn, aid))
+        .await
+        .unwrap();
+    let disposition = rows
+        .iter()
+        .find(|e| e.kind == AttemptEventKind::Disposition)
+        .expect("a disposition event row");
+    assert_eq!(disposition.detail, "callback");
+    // The call's talk time ends when the callee left, not when the agent reported.
+    assert!(attempt.ended_at.unwrap() <= disposition.at);
+}

@@ -109,12 +109,11 @@ impl<T: Telephony> Actor<T> {
             reports: reports_tx,
             room_prefix: config.room_prefix.clone(),
             per_number_limit: config.per_number_daily_limit,
-            // With webhooks or a poller feeding progress, the call's own poll is a slow safety net.
-            poll_interval: if watcher.is_some() {
-                config.poll_interval * 10
-            } else {
-                config.poll_interval
-            },
+            poll_interval: config.poll_interval,
+            // A poller (with its own rate bound) watches answered rooms; polling them
+            // again from each call would only double the load.
+            polls_own_room: watcher.is_none(),
+            disposition_grace: config.disposition_grace,
         });
         Self {
             trunks: TrunkPacer::new(config.trunk_cps.clone()),
@@ -358,7 +357,7 @@ impl<T: Telephony> Actor<T> {
         kind: AttemptEventKind,
         detail: String,
     ) {
-        let Some(slot) = self.slots.get(key) else {
+        let Some(slot) = self.slots.call(key) else {
             return;
         };
         let Some(attempt) = slot.attempt else { return };
@@ -804,6 +803,7 @@ impl<T: Telephony> Actor<T> {
                 detail,
             } => self.emit_call_at(at, key, kind, detail),
             Report::Finished { key, end } => self.finished(key, *end).await,
+            Report::Closed { key } => self.slots.closed(key),
         }
     }
 
@@ -875,7 +875,9 @@ impl<T: Telephony> Actor<T> {
         if let (Some(watcher), Some(room)) = (&self.watcher, &slot.room) {
             watcher.forget(room);
         }
-        let campaign = slot.campaign;
+        let (campaign, trunk) = (slot.campaign, slot.trunk.clone());
+        // The agent's disposition may still come: its room stays routed until `Closed`.
+        self.slots.closing(key, slot);
         if let Some(state) = end.lead_state {
             self.move_lead(campaign, LeadState::Dialing, state);
         }
@@ -899,11 +901,11 @@ impl<T: Telephony> Actor<T> {
                 self.infra_failed(campaign, &message).await
             }
             Some(CallProblem::CarrierLimit) => {
-                self.trunks.carrier_limited(&slot.trunk, Instant::now());
-                let gap = self.trunks.gap(&slot.trunk);
+                self.trunks.carrier_limited(&trunk, Instant::now());
+                let gap = self.trunks.gap(&trunk);
                 let detail = format!(
                     "trunk {} is over its carrier's limit; slowing to one call every {} ms",
-                    slot.trunk,
+                    trunk,
                     gap.as_millis()
                 );
                 self.emit(campaign, EngineEventKind::Problem, detail, None);
@@ -1016,8 +1018,8 @@ impl<T: Telephony> Actor<T> {
     }
 
     fn on_progress(&mut self, progress: CallProgress) {
-        if let Some(slot) = self.slots.by_room(&progress.room) {
-            let _ = slot.signals.send(CallSignal::Progress(progress));
+        if let Some(signals) = self.slots.route(&progress.room) {
+            let _ = signals.send(CallSignal::Progress(progress));
         }
     }
 

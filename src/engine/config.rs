@@ -23,6 +23,9 @@ pub struct EngineConfig {
     pub room_prefix: String,
     /// How often an answered call's room is checked when no poller is given.
     pub poll_interval: Duration,
+    /// How long after the callee hung up the agent's disposition is still awaited (the
+    /// agent leaves, and reports, after the callee). Real time, not the sandbox's.
+    pub disposition_grace: Duration,
     /// The snapshot is published at most this often.
     pub snapshot_interval: Duration,
     /// The engine looks at the wall clock at least this often even with nothing to do,
@@ -44,6 +47,7 @@ impl Default for EngineConfig {
             infra_pause_after: Duration::from_secs(300),
             room_prefix: "outbound".into(),
             poll_interval: Duration::from_secs(1),
+            disposition_grace: Duration::from_secs(2),
             snapshot_interval: Duration::from_millis(100),
             recheck_interval: Duration::from_secs(1),
             resume_only: None,

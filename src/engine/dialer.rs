@@ -4,9 +4,13 @@
 //!
 //! The dial waits until answered (so a failure carries its SIP status) while the agent
 //! is dispatched at the same time; after the answer the call is followed through the
-//! progress the engine routes here (webhooks, the poller) with a slow poll of its own
-//! as a safety net, until the participant leaves or the room is gone. The room is
-//! deleted at the end of every call.
+//! progress the engine routes here (webhooks, the poller), until the participant leaves
+//! or the room is gone. Only with no poller does the task poll its room itself: two
+//! pollers would double the `ListParticipants` load and escape the poller's rate bound.
+//!
+//! The outcome is persisted (and the slot given back) as soon as the callee leaves; the
+//! task then keeps listening for the agent's disposition for a short grace, since the
+//! agent's `participant_left` comes after the callee's, and deletes the room last.
 
 use super::clock::SharedClock;
 use super::retry;
@@ -57,6 +61,10 @@ pub enum Report {
         key: CallKey,
         end: Box<CallEnd>,
     },
+    /// The task is done with the call's room: stop routing its progress here.
+    Closed {
+        key: CallKey,
+    },
 }
 
 #[derive(Debug)]
@@ -105,8 +113,13 @@ pub struct CallContext<T> {
     pub reports: mpsc::UnboundedSender<Report>,
     pub room_prefix: String,
     pub per_number_limit: u32,
-    /// How often an answered call's room is checked by the task itself.
+    /// How often an answered call's room is checked by the task itself, and the first
+    /// wait before retrying a check at restart.
     pub poll_interval: Duration,
+    /// The task polls its own room: no poller (`RoomWatcher`) feeds it progress.
+    pub polls_own_room: bool,
+    /// How long after the callee left the agent's disposition is still awaited.
+    pub disposition_grace: Duration,
 }
 
 /// A new call to place.
@@ -141,6 +154,8 @@ struct Call {
     answered_at: Option<DateTime<Utc>>,
     settings: Arc<CampaignSettings>,
     hang_up_requested: bool,
+    /// The disposition (and note) last recorded, so a repeat is not written twice.
+    disposition: Option<(String, Option<String>)>,
 }
 
 /// The end of a call before the lead's fate is decided.
@@ -153,6 +168,8 @@ struct Ending {
     disconnect_reason: Option<String>,
     error: Option<String>,
     problem: Option<CallProblem>,
+    /// The callee left a room the agent may still be in: its disposition may follow.
+    agent_may_report: bool,
 }
 
 impl Ending {
@@ -166,6 +183,16 @@ impl Ending {
             disconnect_reason: None,
             error: None,
             problem: None,
+            agent_may_report: false,
+        }
+    }
+
+    /// The callee left an answered call; the agent may still report.
+    fn callee_left(at: DateTime<Utc>, disconnect_reason: Option<String>) -> Self {
+        Ending {
+            disconnect_reason,
+            agent_may_report: true,
+            ..Ending::plain(Outcome::Completed, at)
         }
     }
 }
@@ -232,6 +259,7 @@ impl<T: Telephony> CallContext<T> {
             answered_at: None,
             settings: job.settings.clone(),
             hang_up_requested: false,
+            disposition: None,
         };
         let (dial, dispatch) = requests(&job, &started);
         self.report(Report::Begun {
@@ -246,7 +274,9 @@ impl<T: Telephony> CallContext<T> {
             Some(ending) => ending,
             None => self.follow(&mut call, &mut job.signals).await,
         };
-        self.finish(call, ending).await;
+        let listen = ending.agent_may_report;
+        self.finish(&call, ending).await;
+        self.close(&mut call, listen, &mut job.signals).await;
     }
 
     /// Sends the dial and the dispatch together and waits for the answer. `None` when
@@ -362,6 +392,7 @@ impl<T: Telephony> CallContext<T> {
                     disconnect_reason,
                     error: Some(message),
                     problem: carrier_limit.then_some(CallProblem::CarrierLimit),
+                    agent_may_report: false,
                 }
             }
             DialFailure::Infrastructure {
@@ -401,8 +432,7 @@ impl<T: Telephony> CallContext<T> {
                     Some(CallSignal::HangUp) => self.request_hang_up(call).await,
                     Some(CallSignal::Progress(p)) => match p.kind {
                         CallProgressKind::Ended { disconnect_reason, .. } => {
-                            let at = self.end_time(call, p.at);
-                            return Ending { disconnect_reason: Some(disconnect_reason), ..Ending::plain(Outcome::Completed, at) };
+                            return Ending::callee_left(self.end_time(call, p.at), Some(disconnect_reason));
                         }
                         CallProgressKind::RoomFinished => return Ending::plain(Outcome::Completed, self.end_time(call, p.at)),
                         CallProgressKind::Disposition { value, note } => self.disposition(call, &value, note.as_deref(), p.at).await,
@@ -411,14 +441,14 @@ impl<T: Telephony> CallContext<T> {
                     // The engine stopped: leave the call to be reconciled at the next start.
                     None => std::future::pending::<()>().await,
                 },
-                _ = poll.tick() => match self.telephony.live_call(&call.room).await {
+                _ = poll.tick(), if self.polls_own_room => match self.telephony.live_call(&call.room).await {
                     Ok(None) => return Ending::plain(Outcome::Completed, self.clock.now()),
                     Ok(Some(live)) => {
                         if let Some(value) = live.disposition {
-                            self.disposition(call, &value, None, self.clock.now()).await;
+                            self.disposition(call, &value, live.note.as_deref(), self.clock.now()).await;
                         }
                         if live.status == LiveCallStatus::Hangup {
-                            return Ending::plain(Outcome::Completed, self.clock.now());
+                            return Ending::callee_left(self.clock.now(), None);
                         }
                     }
                     Err(err) => tracing::debug!(room = %call.room, %err, "poll failed; will retry"),
@@ -507,10 +537,23 @@ impl<T: Telephony> CallContext<T> {
         }
     }
 
-    async fn disposition(&self, call: &Call, value: &str, note: Option<&str>, at: DateTime<Utc>) {
+    async fn disposition(
+        &self,
+        call: &mut Call,
+        value: &str,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) {
         let Some(value) = crate::domain::Disposition::new(value) else {
             return;
         };
+        // Polling sees the disposition while the call is live, the agent's departure
+        // repeats it: one entry per change.
+        let reported = Some((value.to_string(), note.map(str::to_string)));
+        if call.disposition == reported {
+            return;
+        }
+        call.disposition = reported;
         let (store, attempt, campaign) = (self.store.clone(), call.attempt, call.campaign);
         let (text, note) = (value.to_string(), note.map(str::to_string));
         if store
@@ -529,11 +572,43 @@ impl<T: Telephony> CallContext<T> {
         }
     }
 
-    /// Deletes the room, decides the lead's fate and persists both.
-    async fn finish(&self, call: Call, ending: Ending) {
+    /// After the callee left, waits up to the grace for the agent's disposition (its
+    /// `participant_left` follows the callee's), then deletes the room, which also ends
+    /// the agent's job. `room_finished` does not cut the wait short: the poller reports
+    /// it as soon as the callee is gone, while the agent may still be there.
+    async fn close(
+        &self,
+        call: &mut Call,
+        listen: bool,
+        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+    ) {
+        if listen {
+            let grace = tokio::time::sleep(self.disposition_grace);
+            tokio::pin!(grace);
+            loop {
+                tokio::select! {
+                    _ = &mut grace => break,
+                    signal = signals.recv() => match signal {
+                        Some(CallSignal::Progress(p)) => {
+                            if let CallProgressKind::Disposition { value, note } = p.kind {
+                                self.disposition(call, &value, note.as_deref(), p.at).await;
+                                break;
+                            }
+                        }
+                        Some(CallSignal::HangUp) => {}
+                        None => break,
+                    },
+                }
+            }
+        }
         if let Err(err) = self.telephony.hang_up(&call.room).await {
             tracing::debug!(room = %call.room, %err, "room clean-up failed");
         }
+        self.report(Report::Closed { key: call.key });
+    }
+
+    /// Decides the lead's fate and persists it with the call's end.
+    async fn finish(&self, call: &Call, ending: Ending) {
         let counted = ending.outcome.counts_as_attempt() as u32;
         let next = retry::after_call(
             &call.settings,
@@ -605,6 +680,7 @@ impl<T: Telephony> CallContext<T> {
             answered_at: record.answered_at,
             settings: job.settings.clone(),
             hang_up_requested: false,
+            disposition: None,
         };
         let live = self.live_call_with_retries(&call.room).await;
         let now = self.clock.now();
@@ -651,7 +727,9 @@ impl<T: Telephony> CallContext<T> {
                 None => self.follow(&mut call, &mut job.signals).await,
             },
         };
-        self.finish(call, ending).await;
+        let listen = ending.agent_may_report;
+        self.finish(&call, ending).await;
+        self.close(&mut call, listen, &mut job.signals).await;
     }
 
     /// A resumed call that was still ringing: poll until it is answered or gone.
@@ -680,7 +758,7 @@ impl<T: Telephony> CallContext<T> {
                     },
                     None => std::future::pending::<()>().await,
                 },
-                _ = poll.tick() => match self.telephony.live_call(&call.room).await {
+                _ = poll.tick(), if self.polls_own_room => match self.telephony.live_call(&call.room).await {
                     Ok(None) => return Some(Ending::plain(Outcome::Interrupted, self.clock.now())),
                     Ok(Some(live)) => match live.status {
                         LiveCallStatus::Active | LiveCallStatus::Automation => {

@@ -40,7 +40,10 @@ use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, watch};
 
 /// Told which rooms have an answered call to follow (a `ListParticipants` poller).
-/// Progress it finds goes to the engine's progress channel like webhooks do.
+/// Progress it finds goes to the engine's progress channel like webhooks do. A room is
+/// registered once its call is up (answered, or found in flight at start-up), so a
+/// watcher that finds it empty must report the call ended. With a watcher, call tasks
+/// do not poll their rooms themselves: it is the one, rate-bounded, poller.
 pub trait RoomWatcher: Send + Sync + 'static {
     fn watch(&self, room: &str);
     fn forget(&self, room: &str);

@@ -1,5 +1,7 @@
 //! The calls in flight: one slot per call, found by its key (given when the slot is
-//! claimed, before the attempt row exists), its attempt id or its room.
+//! claimed, before the attempt row exists), its attempt id or its room. A call that has
+//! ended gives its slot back at once but stays reachable by its room for a short while
+//! (`closing`), because the agent's disposition arrives after the callee has left.
 
 use crate::domain::{AttemptId, AttemptState, CampaignId, LeadId};
 use crate::engine::SlotView;
@@ -62,6 +64,10 @@ pub struct Slots {
     per_campaign: HashMap<CampaignId, usize>,
     leads: HashSet<LeadId>,
     next_key: CallKey,
+    /// Ended calls still listening for the agent's late report, until the call task
+    /// says it is done (`closed`). They take no capacity and are not shown.
+    closing: HashMap<CallKey, Slot>,
+    closing_rooms: HashMap<String, CallKey>,
 }
 
 impl Slots {
@@ -118,6 +124,38 @@ impl Slots {
 
     pub fn get(&self, key: CallKey) -> Option<&Slot> {
         self.slots.get(&key)
+    }
+
+    /// A released call that keeps receiving its room's progress until `closed`.
+    pub fn closing(&mut self, key: CallKey, slot: Slot) {
+        if let Some(room) = &slot.room {
+            self.closing_rooms.insert(room.clone(), key);
+            self.closing.insert(key, slot);
+        }
+    }
+
+    pub fn closed(&mut self, key: CallKey) {
+        if let Some(slot) = self.closing.remove(&key) {
+            if let Some(room) = &slot.room {
+                self.closing_rooms.remove(room);
+            }
+        }
+    }
+
+    /// The call with this key, in flight or closing: what a timeline entry names.
+    pub fn call(&self, key: CallKey) -> Option<&Slot> {
+        self.slots.get(&key).or_else(|| self.closing.get(&key))
+    }
+
+    /// Where progress about `room` goes: the call in flight there, or the one closing.
+    pub fn route(&self, room: &str) -> Option<&mpsc::UnboundedSender<CallSignal>> {
+        self.by_room(room)
+            .or_else(|| {
+                self.closing_rooms
+                    .get(room)
+                    .and_then(|k| self.closing.get(k))
+            })
+            .map(|slot| &slot.signals)
     }
 
     pub fn get_mut(&mut self, key: CallKey) -> Option<&mut Slot> {

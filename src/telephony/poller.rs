@@ -39,6 +39,8 @@ impl Default for PollerConfig {
 
 enum Watch {
     Add(String),
+    /// A room whose call is already up: its absence means the call ended.
+    AddLive(String),
     Remove(String),
 }
 
@@ -54,6 +56,14 @@ impl PollerHandle {
     pub fn watch(&self, room: String) {
         // A closed channel means the poller has stopped; there is nothing to tell.
         let _ = self.commands.send(Watch::Add(room));
+    }
+
+    /// Starts polling `room` whose call is already up (answered, or found live at a
+    /// restart): a first poll that finds no participant reports the call ended, where
+    /// `watch` would wait for it to appear. A call that ends before the first poll is
+    /// then still seen to end.
+    pub fn watch_live(&self, room: String) {
+        let _ = self.commands.send(Watch::AddLive(room));
     }
 
     /// Stops polling `room`; the poller also forgets a room by itself once it finished.
@@ -134,6 +144,9 @@ fn apply(rooms: &mut BTreeMap<String, RoomWatch>, command: Watch) {
     match command {
         Watch::Add(room) => {
             rooms.entry(room).or_default();
+        }
+        Watch::AddLive(room) => {
+            rooms.entry(room).or_default().seen = true;
         }
         Watch::Remove(room) => {
             rooms.remove(&room);
@@ -373,6 +386,34 @@ mod tests {
             ]
         );
         assert_eq!(kinds.len(), 5, "{kinds:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_live_room_found_empty_at_once_is_reported_ended() {
+        let rooms = Arc::new(ScriptedRooms::default());
+        rooms.script("r1", vec![None]);
+        rooms.script("r2", vec![None]);
+        let (tx, mut rx) = mpsc::channel(16);
+        let config = PollerConfig {
+            interval: Duration::from_millis(100),
+            max_requests_per_sec: 50,
+        };
+        let poller = spawn_poller(rooms.clone(), config, tx);
+        // r2 waits for its call to appear; r1's call was answered and is already over.
+        poller.watch("r2".into());
+        poller.watch_live("r1".into());
+        let first = rx.recv().await.unwrap();
+        assert_eq!(first.room, "r1");
+        assert!(matches!(first.kind, CallProgressKind::Ended { .. }));
+        assert_eq!(
+            rx.recv().await.unwrap().kind,
+            CallProgressKind::RoomFinished
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(
+            rx.try_recv().is_err(),
+            "r2 is not reported before it was seen"
+        );
     }
 
     #[tokio::test(start_paused = true)]
