@@ -1386,3 +1386,144 @@ async fn the_agents_disposition_after_the_callee_left_is_recorded() {
     // The call's talk time ends when the callee left, not when the agent reported.
     assert!(attempt.ended_at.unwrap() <= disposition.at);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_is_deleted_only_once_it_is_not_running() {
+    let sandbox = SandboxConfig {
+        outcomes: all_answer(),
+        talk: SecondsRange::new(5000.0, 6000.0),
+        ..quick_sandbox()
+    };
+    let h = Harness::start(sandbox, engine_config()).await;
+    let draft = h.campaign(settings("draft")).await;
+    h.leads(draft, numbers(17, 3)).await;
+    assert_eq!(
+        h.engine.send(Command::DeleteCampaign(draft)).await,
+        Ok(Reply::Deleted(draft))
+    );
+    h.until("the draft gone from the snapshot", |s| {
+        s.campaign(draft).is_none()
+    })
+    .await;
+    let gone = h
+        .store
+        .read(move |conn| switchboard::store::CampaignRecord::get(conn, draft))
+        .await;
+    assert!(gone.is_err(), "the campaign row is deleted: {gone:?}");
+    assert!(matches!(
+        h.engine.send(Command::DeleteCampaign(draft)).await,
+        Err(EngineError::NotFound { .. })
+    ));
+
+    let id = h
+        .campaign(CampaignSettings {
+            max_concurrent: 2,
+            ..settings("running")
+        })
+        .await;
+    h.leads(id, numbers(18, 4)).await;
+    h.start_campaign(id).await;
+    h.until("calls answered", |s| {
+        s.campaign(id)
+            .is_some_and(|c| c.slots.iter().any(|x| x.state == AttemptState::Answered))
+    })
+    .await;
+    match h.engine.send(Command::DeleteCampaign(id)).await {
+        Err(EngineError::Refused(why)) => assert!(why.contains("stop it first"), "{why}"),
+        other => panic!("deleting a running campaign was not refused: {other:?}"),
+    }
+    h.engine
+        .send(Command::Stop {
+            id,
+            hang_up_live_calls: true,
+        })
+        .await
+        .unwrap();
+    h.until("the stopped campaign's calls ended", |s| {
+        s.campaign(id).is_some_and(|c| c.slots.is_empty())
+    })
+    .await;
+    assert_eq!(
+        h.engine.send(Command::DeleteCampaign(id)).await,
+        Ok(Reply::Deleted(id))
+    );
+    h.until("the stopped campaign gone", |s| s.campaign(id).is_none())
+        .await;
+    assert!(h.attempts(id).await.is_empty(), "its calls went with it");
+}
+
+/// Imports `phones` the way the console's form and `switchboard leads import` do.
+async fn import_phones(store: &Store, campaign: CampaignId, phones: &[&str]) {
+    let csv = format!("phone\n{}\n", phones.join("\n"));
+    let store = store.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        switchboard::import::import_csv(
+            &store,
+            campaign,
+            csv.as_bytes(),
+            switchboard::import::ImportOptions::default(),
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.imported, phones.len() as u64, "{report:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lead_counts_follow_imports_made_outside_the_engine() {
+    // The periodic re-read is far off: only RefreshCampaign can update the draft.
+    let h = Harness::start(
+        quick_sandbox(),
+        EngineConfig {
+            counts_refresh: Duration::from_secs(3600),
+            ..engine_config()
+        },
+    )
+    .await;
+    let id = h.campaign(settings("imported")).await;
+    import_phones(&h.store, id, &["+12125550100", "+12125550101"]).await;
+    h.engine.send(Command::RefreshCampaign(id)).await.unwrap();
+    let shown = tokio::time::timeout(
+        Duration::from_secs(2),
+        h.until("the imported leads counted", |s| {
+            s.campaign(id)
+                .is_some_and(|c| c.leads.pending == 2 && c.next_up.len() == 2)
+        }),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "RefreshCampaign did not update the snapshot: {:#?}",
+            h.engine.snapshot().borrow().campaign(id)
+        )
+    });
+    let view = shown.campaign(id).unwrap();
+    assert_eq!(view.status, CampaignStatus::Draft);
+    assert_eq!(view.leads.total(), 2);
+
+    // Another process imports into a draft: the engine's periodic look finds it.
+    let h = Harness::start(
+        quick_sandbox(),
+        EngineConfig {
+            counts_refresh: Duration::from_millis(50),
+            ..engine_config()
+        },
+    )
+    .await;
+    let id = h.campaign(settings("elsewhere")).await;
+    h.until("an empty draft", |s| {
+        s.campaign(id).is_some_and(|c| c.leads.total() == 0)
+    })
+    .await;
+    import_phones(
+        &h.store,
+        id,
+        &["+12125550110", "+12125550111", "+12125550112"],
+    )
+    .await;
+    h.until("leads imported elsewhere counted", |s| {
+        s.campaign(id).is_some_and(|c| c.leads.pending == 3)
+    })
+    .await;
+}

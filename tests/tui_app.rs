@@ -37,6 +37,7 @@ impl CommandSink for ScriptedEngine {
     fn try_send(&self, command: Command) -> Result<ReplyReceiver, EngineError> {
         let answer = match &command {
             Command::Pause(_) => Err(EngineError::Refused("LiveKit is busy, try again".into())),
+            Command::DeleteCampaign(id) => Ok(Reply::Deleted(*id)),
             _ => Ok(Reply::Done),
         };
         self.sent.lock().expect("lock").push(command);
@@ -306,6 +307,79 @@ async fn a_rebound_key_does_the_action_and_the_hint_bar_shows_it() {
         1,
         "plain s does nothing any more"
     );
+    console.action(Action::Quit);
+    tokio::time::timeout(WAIT, console.task)
+        .await
+        .expect("quits")
+        .expect("task")
+        .expect("no error");
+}
+
+#[tokio::test]
+async fn delete_asks_first_and_is_refused_for_a_running_campaign() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("console.db")).expect("store");
+    let engine = Arc::new(ScriptedEngine::default());
+    let running = Snapshot {
+        at: None,
+        campaigns: vec![campaign(CampaignStatus::Running, Vec::new())],
+        notice: None,
+    };
+    let (snapshots, snapshot_rx) = watch::channel(Arc::new(running));
+    let (_events, events_rx) = broadcast::channel(4);
+    let port = EnginePort {
+        commands: engine.clone(),
+        snapshot: snapshot_rx,
+        events: events_rx,
+        store,
+    };
+    let mut console = App::new(port, Settings::default()).run_headless(120, 36);
+    console
+        .wait_for(WAIT, |s| s.contains("RUNNING"))
+        .await
+        .expect("running shown");
+    console.keys("D");
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("campaign \"Renewals\" is running; stop it first")
+        })
+        .await
+        .expect("refused");
+    assert!(engine.sent.lock().expect("lock").is_empty());
+
+    let stopped = Snapshot {
+        at: None,
+        campaigns: vec![campaign(CampaignStatus::Stopped, Vec::new())],
+        notice: None,
+    };
+    snapshots.send(Arc::new(stopped)).expect("console listens");
+    console
+        .wait_for(WAIT, |s| s.contains("STOPPED") && s.contains("D delete"))
+        .await
+        .expect("delete offered in the hint bar");
+    // Esc keeps the campaign; y deletes it.
+    console.keys("D");
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("Delete campaign \"Renewals\" with its 10 lead(s)")
+        })
+        .await
+        .expect("confirm");
+    console.key(key(KeyCode::Esc));
+    console
+        .wait_for(WAIT, |s| !s.contains("Delete campaign"))
+        .await
+        .expect("closed");
+    assert!(engine.sent.lock().expect("lock").is_empty());
+    console.keys("Dy");
+    console
+        .wait_for(WAIT, |s| s.contains("deleted campaign c1"))
+        .await
+        .expect("deleted");
+    assert!(matches!(
+        engine.sent.lock().expect("lock").as_slice(),
+        [Command::DeleteCampaign(CampaignId(1))]
+    ));
     console.action(Action::Quit);
     tokio::time::timeout(WAIT, console.task)
         .await

@@ -24,6 +24,7 @@ use crate::domain::{
     Outcome, PauseReason,
 };
 use crate::store::attempts::{self, AttemptRecord};
+use crate::store::engine_stats::CampaignStats;
 use crate::store::queue::{self, QueuePage, QueueQuery};
 use crate::store::{engine_stats, CampaignRecord, LeadRecord, NewCampaign, Store, StoreError};
 use crate::telephony::{CallProgress, Telephony, TelephonyError};
@@ -36,8 +37,6 @@ use tokio::time::Instant;
 
 /// Zone lists are re-read this often (leads imported into a running campaign).
 const ZONES_TTL: chrono::Duration = chrono::Duration::seconds(60);
-/// Lead counts are re-read from the store this often (imports, edits elsewhere).
-const COUNTS_REFRESH: Duration = Duration::from_secs(5);
 
 /// Answers that arrive from tasks the engine spawned for slow work.
 pub(crate) enum Internal {
@@ -51,9 +50,12 @@ pub(crate) enum Internal {
         reply: ReplyTx,
     },
     Probe(Result<(), TelephonyError>),
+    /// What the store says of a campaign's leads, and of its calls when they were read
+    /// (campaigns the engine does not dial for: their figures change only elsewhere).
     Counts {
         campaign: CampaignId,
         counts: super::LeadCounts,
+        stats: Option<Box<CampaignStats>>,
     },
 }
 
@@ -165,6 +167,16 @@ impl<T: Telephony> Actor<T> {
         for attempt in in_flight {
             self.resume_call(attempt).await?;
         }
+        // Campaigns not dialled for still show their leads and results.
+        let idle: Vec<CampaignId> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| !r.engaged)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in idle {
+            self.recount(id, true);
+        }
         Ok(())
     }
 
@@ -251,7 +263,7 @@ impl<T: Telephony> Actor<T> {
     ) {
         let mut publish = tokio::time::interval(self.config.snapshot_interval);
         publish.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut maintenance = tokio::time::interval(COUNTS_REFRESH);
+        let mut maintenance = tokio::time::interval(self.config.counts_refresh);
         maintenance.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut progress_open = true;
         loop {
@@ -738,23 +750,109 @@ impl<T: Telephony> Actor<T> {
             })
     }
 
-    /// Re-reads lead counts of the campaigns the engine works on (leads imported into a
-    /// running campaign show up); finished campaigns no longer change.
+    /// Re-reads lead counts of every campaign that is not finished, from the
+    /// `leads_by_state` index: leads imported into a running campaign, or into a draft
+    /// by `switchboard leads import` in another process, show up. Finished campaigns
+    /// no longer change.
     fn refresh_counts(&mut self) {
-        for (id, run) in &self.runs {
-            if !run.engaged || run.record.status.is_finished() {
-                continue;
-            }
-            let (id, store, internal) = (*id, self.store.clone(), self.internal_tx.clone());
-            tokio::spawn(async move {
-                if let Ok(counts) = store.read(move |conn| queue::lead_counts(conn, id)).await {
+        let due: Vec<CampaignId> = self
+            .runs
+            .iter()
+            .filter(|(_, run)| !run.record.status.is_finished())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            self.recount(id, false);
+        }
+    }
+
+    /// Reads a campaign's lead counts (and its call figures when `with_stats`) in a task
+    /// of its own; the answer comes back as `Internal::Counts`.
+    fn recount(&self, id: CampaignId, with_stats: bool) {
+        let (store, internal) = (self.store.clone(), self.internal_tx.clone());
+        let since = self.dial_rate_since();
+        tokio::spawn(async move {
+            let read = store
+                .read(move |conn| {
+                    let counts = queue::lead_counts(conn, id)?;
+                    let stats = match with_stats {
+                        true => Some(Box::new(engine_stats::campaign_stats(conn, id, since)?)),
+                        false => None,
+                    };
+                    Ok((counts, stats))
+                })
+                .await;
+            match read {
+                Ok((counts, stats)) => {
                     let _ = internal.send(Internal::Counts {
                         campaign: id,
                         counts,
+                        stats,
                     });
                 }
-            });
+                Err(err) => tracing::warn!(campaign = %id, %err, "could not re-read lead counts"),
+            }
+        });
+    }
+
+    fn dial_rate_since(&self) -> DateTime<Utc> {
+        self.clock.now() - chrono::Duration::minutes(super::DIAL_RATE_MINUTES as i64)
+    }
+
+    /// `RefreshCampaign`: counts, call figures and the queue, read now so the answer
+    /// comes after the snapshot holds them. Call figures of a campaign with calls in
+    /// flight are the engine's own tally and are left alone (a read could miss a call
+    /// that is being written, or count one twice).
+    async fn refresh_campaign(&mut self, id: CampaignId) -> Result<Reply, EngineError> {
+        self.run_of(id)?;
+        let in_flight = self.slots.in_campaign(id);
+        let since = self.dial_rate_since();
+        let (counts, stats) = self
+            .store
+            .read(move |conn| {
+                let counts = queue::lead_counts(conn, id)?;
+                let stats = match in_flight {
+                    0 => Some(engine_stats::campaign_stats(conn, id, since)?),
+                    _ => None,
+                };
+                Ok((counts, stats))
+            })
+            .await?;
+        self.apply_counts(id, counts, stats.map(Box::new));
+        let Some(run) = self.runs.get_mut(&id) else {
+            return Ok(Reply::Done);
+        };
+        run.zones_read_at = None;
+        if run.engaged {
+            run.queue.stale = true;
+        } else if !run.record.status.is_finished() && !run.queue.refilling {
+            // Not dialled for: read one page so the snapshot shows what would be called next.
+            self.request_page(id);
         }
+        Ok(Reply::Done)
+    }
+
+    fn apply_counts(
+        &mut self,
+        id: CampaignId,
+        mut counts: super::LeadCounts,
+        stats: Option<Box<CampaignStats>>,
+    ) {
+        let in_flight = self.slots.in_campaign(id);
+        let Some(run) = self.runs.get_mut(&id) else {
+            return;
+        };
+        // Calls in flight are the engine's to count; the read may predate them.
+        counts.dialing = in_flight as u64;
+        run.counts = counts;
+        if let Some(stats) = stats.filter(|_| in_flight == 0) {
+            // Recent dials feed the dial-rate chart only when the campaign is taken up.
+            run.stats = CampaignStats {
+                recent_dials: Vec::new(),
+                ..*stats
+            };
+        }
+        self.dirty = true;
     }
 
     // ---- reports from call tasks ---------------------------------------------------
@@ -1005,15 +1103,9 @@ impl<T: Telephony> Actor<T> {
             }
             Internal::Counts {
                 campaign,
-                mut counts,
-            } => {
-                if let Some(run) = self.runs.get_mut(&campaign) {
-                    // Calls in flight are the engine's to count; the read may predate them.
-                    counts.dialing = self.slots.in_campaign(campaign) as u64;
-                    run.counts = counts;
-                    self.dirty = true;
-                }
-            }
+                counts,
+                stats,
+            } => self.apply_counts(campaign, counts, stats),
         }
     }
 
@@ -1148,6 +1240,27 @@ impl<T: Telephony> Actor<T> {
                 }
                 Ok(Reply::Done)
             }
+            Command::DeleteCampaign(id) => {
+                let run = self.run_of(id)?;
+                if run.record.status == CampaignStatus::Running {
+                    return Err(EngineError::Refused(format!(
+                        "campaign {id} is running; stop it first, then delete it"
+                    )));
+                }
+                let live = self.slots.in_campaign(id);
+                if live > 0 {
+                    return Err(EngineError::Refused(format!(
+                        "campaign {id} still has {live} call(s) in progress; stop it and end its calls first, then delete it"
+                    )));
+                }
+                self.store
+                    .write(move |conn| CampaignRecord::delete(conn, id))
+                    .await?;
+                self.runs.remove(&id);
+                tracing::info!(campaign = %id, "campaign deleted");
+                Ok(Reply::Deleted(id))
+            }
+            Command::RefreshCampaign(id) => self.refresh_campaign(id).await,
             Command::HangUp(attempt) => {
                 let slot = self
                     .slots

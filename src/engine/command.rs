@@ -21,6 +21,12 @@ pub enum Command {
         id: CampaignId,
         hang_up_live_calls: bool,
     },
+    /// Deletes the campaign with its leads, calls and events. Refused while it runs or
+    /// has calls in flight: stop it first.
+    DeleteCampaign(CampaignId),
+    /// Re-reads the campaign's lead counts, outcomes and queue from the store, after
+    /// leads were imported or changed outside the engine.
+    RefreshCampaign(CampaignId),
     /// The operator ends one call.
     HangUp(AttemptId),
     /// Puts the lead at the front of its queue, whatever ended it.
@@ -43,6 +49,7 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Created(CampaignId),
+    Deleted(CampaignId),
     Done,
 }
 

@@ -40,6 +40,7 @@ pub enum Action {
     Stop,
     NewCampaign,
     EditCampaign,
+    DeleteCampaign,
     Import,
     AddDnc,
     HangUp,
@@ -80,6 +81,7 @@ impl Action {
         Action::Stop,
         Action::NewCampaign,
         Action::EditCampaign,
+        Action::DeleteCampaign,
         Action::Import,
         Action::AddDnc,
         Action::HangUp,
@@ -127,11 +129,10 @@ impl Action {
     pub fn modes(self) -> &'static [Mode] {
         use Action::*;
         match self {
-            Quit | Help | Start | Pause | Resume | Stop | NewCampaign | EditCampaign | Import
-            | AddDnc | Details | Filter | Follow | FocusNext | FocusPrev | FocusCampaigns
-            | FocusSlots | FocusQueue | FocusTimeline | Top | Bottom | PageDown | PageUp => {
-                &[Mode::Normal]
-            }
+            Quit | Help | Start | Pause | Resume | Stop | NewCampaign | EditCampaign
+            | DeleteCampaign | Import | AddDnc | Details | Filter | Follow | FocusNext
+            | FocusPrev | FocusCampaigns | FocusSlots | FocusQueue | FocusTimeline | Top
+            | Bottom | PageDown | PageUp => &[Mode::Normal],
             HangUp => &[Mode::Normal, Mode::Detail],
             Down | Up => &[Mode::Normal, Mode::Detail, Mode::Help],
             RetryNow | MarkDnc => &[Mode::Detail],

@@ -340,6 +340,22 @@ impl App {
                     self.send(format!("{verb} \"{name}\""), command);
                 }
             }
+            Action::DeleteCampaign => match campaign {
+                None => self.set_status(strings::NOTHING_SELECTED.into(), true),
+                Some((_, name, CampaignStatus::Running, _)) => {
+                    self.set_status(strings::delete_running(&name), true)
+                }
+                Some((id, name, _, _)) => {
+                    let leads = self.view.campaign().map_or(0, |c| c.leads.total());
+                    let verb = strings::action_label(action);
+                    let pending = PendingCommand {
+                        what: format!("{verb} \"{name}\""),
+                        command: Command::DeleteCampaign(id),
+                    };
+                    let question = strings::confirm_delete(&name, leads);
+                    self.view.overlay = Some(Overlay::Confirm { question, pending });
+                }
+            },
             Action::NewCampaign => {
                 // Agent and trunk are usually the same across campaigns: start from the selected one's.
                 let mut settings = CampaignSettings::default();
@@ -705,6 +721,19 @@ impl App {
                 self.select_campaign(Some(id));
                 self.view.focus = Pane::Campaigns;
             }
+            Ok(Reply::Deleted(id)) => {
+                self.set_status(strings::campaign_deleted(&id.label()), false);
+                if self.view.selected_campaign == Some(id) {
+                    let next = self
+                        .view
+                        .snapshot
+                        .campaigns
+                        .iter()
+                        .find(|c| c.id != id)
+                        .map(|c| c.id);
+                    self.select_campaign(next);
+                }
+            }
             Ok(Reply::Done) => self.set_status(strings::command_done(&what), false),
             Err(e) => self.set_status(strings::command_failed(&what, &e.to_string()), true),
         }
@@ -819,6 +848,7 @@ impl App {
     fn run_import(&self, request: ImportRequest) {
         let tx = self.tx.clone();
         let store = self.store.clone();
+        let commands = self.commands.clone();
         tokio::task::spawn_blocking(move || {
             let result = crate::phone::parse_region(&request.region)
                 .map_err(|e| e.to_string())
@@ -831,6 +861,9 @@ impl App {
                         .map(Box::new)
                         .map_err(|e| e.to_string())
                 });
+            // The engine counts leads in memory: have it re-read the campaign now rather
+            // than at its next periodic look. A busy engine still gets there by itself.
+            let _ = commands.try_send(Command::RefreshCampaign(request.campaign));
             let _ = tx.send(Event::Import(ImportEvent::Finished(result)));
         });
     }

@@ -88,6 +88,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Stop => "stop",
         Action::NewCampaign => "new",
         Action::EditCampaign => "edit",
+        Action::DeleteCampaign => "delete",
         Action::Import => "import",
         Action::AddDnc => "DNC",
         Action::HangUp => "end call",
@@ -127,6 +128,20 @@ pub fn confirm_stop(name: &str, live: usize) -> String {
     } else {
         format!("Stop campaign \"{name}\"? It cannot be restarted.")
     }
+}
+
+pub fn confirm_delete(name: &str, leads: u64) -> String {
+    format!(
+        "Delete campaign \"{name}\" with its {leads} lead(s) and every call record? This cannot be undone."
+    )
+}
+
+pub fn campaign_deleted(id: &str) -> String {
+    format!("deleted campaign {id}")
+}
+
+pub fn delete_running(name: &str) -> String {
+    format!("campaign \"{name}\" is running; stop it first, then delete it")
 }
 
 pub fn confirm_dnc(phone: &str) -> String {

@@ -38,6 +38,13 @@ pub fn available_actions(view: &View) -> Vec<Action> {
                 actions.push(EditCampaign);
                 actions.push(Import);
             }
+            if view.focus == Pane::Campaigns
+                && view
+                    .campaign()
+                    .is_some_and(|c| c.status != CampaignStatus::Running)
+            {
+                actions.push(DeleteCampaign);
+            }
             actions.extend([AddDnc, Filter, FocusNext, Help, Quit]);
             actions
         }
