@@ -411,6 +411,8 @@ async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox()
         config: Box::new(sandbox),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
     };
+    // Lead counts must come from the import form's refresh, not the periodic re-read.
+    settings.engine.counts_refresh = Duration::from_secs(3600);
     let runtime = Runtime::start(store, settings, Arc::new(SystemClock))
         .await
         .expect("runtime");
@@ -461,6 +463,10 @@ async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox()
         .await
         .expect("report");
     console.action(Action::Submit);
+    console
+        .wait_for(WAIT, |s| s.contains("DRAFT") && s.contains("0 / 30 leads"))
+        .await
+        .expect("the draft counts its imported leads");
 
     console.action(Action::Start);
     let screen = console
