@@ -1527,3 +1527,52 @@ async fn lead_counts_follow_imports_made_outside_the_engine() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answered_call_gets_the_agents_disposition_on_the_sandbox() {
+    // Talk lasts milliseconds, so the disposition is mostly seen only in the agent's
+    // participant_left webhook, after the callee left.
+    let h = Harness::start(
+        SandboxConfig {
+            outcomes: all_answer(),
+            ..quick_sandbox()
+        },
+        engine_config(),
+    )
+    .await;
+    let id = h.campaign(settings("dispositions")).await;
+    h.leads(id, numbers(20, 8)).await;
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let attempts = loop {
+        let attempts = h.attempts(id).await;
+        if attempts.iter().all(|a| a.disposition.is_some()) {
+            break attempts;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "attempts without the agent's disposition: {:?}",
+            attempts
+                .iter()
+                .filter(|a| a.disposition.is_none())
+                .map(|a| a.id)
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(attempts.len(), 8);
+    for attempt in attempts {
+        let aid = attempt.id;
+        let rows = h
+            .store
+            .read(move |conn| attempt_events::for_attempt(conn, aid))
+            .await
+            .unwrap();
+        let reported = rows
+            .iter()
+            .filter(|e| e.kind == AttemptEventKind::Disposition)
+            .count();
+        assert_eq!(reported, 1, "one disposition entry per call: {rows:?}");
+    }
+}
