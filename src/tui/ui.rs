@@ -12,14 +12,9 @@ use ratatui::Frame;
 const TWO_COLUMNS_MIN_WIDTH: u16 = 100;
 
 pub fn draw(frame: &mut Frame, view: &View) {
-    let [header_area, body, footer_area] = Layout::vertical([
-        Constraint::Length(header::HEIGHT),
-        Constraint::Min(4),
-        Constraint::Length(footer::HEIGHT),
-    ])
-    .areas(frame.area());
+    let [header_area, campaigns_area, slots_area, queue_area, timeline_area, footer_area] =
+        areas(frame.area());
     header::draw(frame, header_area, view);
-    let [campaigns_area, slots_area, queue_area, timeline_area] = pane_areas(body);
     campaigns::draw(frame, campaigns_area, view);
     slots::draw(frame, slots_area, view);
     queue::draw(frame, queue_area, view);
@@ -33,6 +28,18 @@ pub fn draw(frame: &mut Frame, view: &View) {
         Some(Overlay::Confirm { question, .. }) => confirm::draw(frame, view, question),
         Some(Overlay::Quit) => quit::draw(frame, view),
     }
+}
+
+/// Where each part goes: header, campaigns, calls, queue, timeline, footer.
+pub fn areas(screen: Rect) -> [Rect; 6] {
+    let [header_area, body, footer_area] = Layout::vertical([
+        Constraint::Length(header::HEIGHT),
+        Constraint::Min(4),
+        Constraint::Length(footer::HEIGHT),
+    ])
+    .areas(screen);
+    let [campaigns, slots, queue, timeline] = pane_areas(body);
+    [header_area, campaigns, slots, queue, timeline, footer_area]
 }
 
 /// Campaigns and calls on top, queue and timeline below; the timeline gets the most

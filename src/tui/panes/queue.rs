@@ -9,6 +9,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
+use std::borrow::Cow;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let theme = &view.theme;
@@ -58,10 +59,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         };
         let mut cells = vec![
             Cell::from(format::count(queue.position + (first + i) as u64 + 1)),
-            Cell::from(row.name.clone().unwrap_or_else(|| row.lead.label())),
+            Cell::from(match &row.name {
+                Some(name) => Cow::Borrowed(name.as_str()),
+                None => Cow::Owned(row.lead.label()),
+            }),
         ];
         if with_number {
-            cells.push(Cell::from(row.phone.clone()));
+            cells.push(Cell::from(row.phone.as_str()));
         }
         cells.push(Cell::from(row.next_attempt.to_string()));
         cells.push(Cell::from(Line::styled(

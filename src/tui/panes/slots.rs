@@ -2,6 +2,7 @@
 //! active), with the time spent in the call so far.
 
 use crate::domain::AttemptState;
+use crate::engine::SlotView;
 use crate::tui::format;
 use crate::tui::strings;
 use crate::tui::view::{Pane, View};
@@ -10,6 +11,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
+use std::borrow::Cow;
 
 /// What the operator calls the state: an answered call is "active".
 pub fn state_label(state: AttemptState) -> &'static str {
@@ -22,7 +24,7 @@ pub fn state_label(state: AttemptState) -> &'static str {
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let theme = &view.theme;
     let focused = view.focus == Pane::Slots;
-    let slots = view.visible_slots();
+    let slots = Visible::of(view);
     // An active filter is named in the title, so an empty pane is never a mystery.
     let filter = view
         .filter
@@ -39,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         focused,
         theme,
     );
-    if slots.is_empty() {
+    if slots.len() == 0 {
         frame.render_widget(
             Paragraph::new(Line::styled(strings::NO_CALLS, theme.dim())).block(block),
             area,
@@ -51,23 +53,22 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let selected = view.slot_selected.min(slots.len() - 1);
     let first = (selected + 1).saturating_sub(height.max(1));
     let rows = slots
-        .iter()
+        .range(first, height.max(1))
+        .into_iter()
         .enumerate()
-        .skip(first)
-        .take(height.max(1))
         .map(|(i, slot)| {
             let style = theme.call_state(slot.state);
             let elapsed = format::duration(view.now - slot.dialed_at);
-            let name = slot.lead_name.clone().unwrap_or_else(|| slot.lead.label());
-            let attempt = if slot.attempt_number > 1 {
-                format!(" #{}", slot.attempt_number)
-            } else {
-                String::new()
+            let lead: Cow<str> = match (&slot.lead_name, slot.attempt_number) {
+                (Some(name), 0 | 1) => Cow::Borrowed(name),
+                (Some(name), n) => Cow::Owned(format!("{name} #{n}")),
+                (None, 0 | 1) => Cow::Owned(slot.lead.label()),
+                (None, n) => Cow::Owned(format!("{} #{n}", slot.lead.label())),
             };
             Row::new(vec![
-                Cell::from((i + 1).to_string()),
-                Cell::from(format!("{name}{attempt}")),
-                Cell::from(slot.phone.clone()),
+                Cell::from((first + i + 1).to_string()),
+                Cell::from(lead),
+                Cell::from(slot.phone.as_str()),
                 Cell::from(Line::styled(state_label(slot.state), style)),
                 Cell::from(elapsed),
             ])
@@ -100,4 +101,36 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     .block(block);
     let mut state = TableState::default().with_selected(Some(selected - first));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// The calls the pane lists. Unfiltered, that is the campaign's slots as they are, so a
+/// frame touches only the rows it shows; a filter has to look at every call.
+enum Visible<'a> {
+    All(&'a [SlotView]),
+    Filtered(Vec<&'a SlotView>),
+}
+
+impl<'a> Visible<'a> {
+    fn of(view: &'a View) -> Visible<'a> {
+        match (view.filter.text(), view.campaign()) {
+            (None, Some(campaign)) => Visible::All(&campaign.slots),
+            (None, None) => Visible::All(&[]),
+            (Some(_), _) => Visible::Filtered(view.visible_slots()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Visible::All(slots) => slots.len(),
+            Visible::Filtered(slots) => slots.len(),
+        }
+    }
+
+    /// Up to `count` calls from position `first`.
+    fn range(&self, first: usize, count: usize) -> Vec<&'a SlotView> {
+        match self {
+            Visible::All(slots) => slots.iter().skip(first).take(count).collect(),
+            Visible::Filtered(slots) => slots.iter().skip(first).take(count).copied().collect(),
+        }
+    }
 }

@@ -69,12 +69,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         }
         lines.push(Row::new(vec![
             Cell::from(format::clock(entry.at)),
-            Cell::from(entry.lead_label.clone()),
+            Cell::from(entry.lead_label.as_str()),
             Cell::from(Line::styled(
-                entry.kind.clone(),
+                entry.kind.as_str(),
                 theme.event_kind(&entry.kind),
             )),
-            Cell::from(entry.detail.clone()),
+            Cell::from(entry.detail.as_str()),
         ]));
     }
     let table = Table::new(
