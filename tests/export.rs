@@ -308,3 +308,28 @@ fn status_numbers_come_from_the_attempts_timestamps() {
         "only calls dialled since the start of the day count"
     );
 }
+
+#[test]
+fn a_call_still_in_progress_counts_in_neither_side_of_the_answer_rate() {
+    let (_dir, store, campaign) = called();
+    store
+        .write_blocking(move |c| {
+            c.execute(
+                "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at,
+                                       dialed_at, answered_at)
+                 SELECT campaign_id, id, 2, phone, 'answered', 'outbound-live', 1, ?2, ?2 + 3000
+                 FROM leads WHERE campaign_id = ?1 LIMIT 1",
+                rusqlite::params![campaign.0, ms(9, 0, 0, 0)],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let stats = store
+        .read_blocking(move |c| {
+            switchboard::store::reports::campaign_stats(c, campaign, ms(0, 0, 0, 0))
+        })
+        .unwrap();
+    assert_eq!(stats.attempts, 5);
+    assert_eq!((stats.calls_placed, stats.calls_answered), (3, 1));
+    assert_eq!(stats.answer_rate, Some(1.0 / 3.0));
+}

@@ -117,6 +117,8 @@ pub struct CampaignStats {
     pub attempts_by_outcome: BTreeMap<String, i64>,
     /// Ended attempts that placed a call (everything but `not_placed`).
     pub calls_placed: i64,
+    /// Of those, the ones answered. A call still in progress counts in neither, so the
+    /// rate never tops 100% while calls are live.
     pub calls_answered: i64,
     /// `calls_answered / calls_placed`; `None` before the first call.
     pub answer_rate: Option<f64>,
@@ -155,7 +157,7 @@ pub fn campaign_stats(
     let (placed, answered, ring, talk): (i64, i64, Option<f64>, Option<f64>) = conn.query_row(
         "SELECT
             count(*) FILTER (WHERE ended_at IS NOT NULL AND state <> 'not_placed'),
-            count(*) FILTER (WHERE answered_at IS NOT NULL),
+            count(*) FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL),
             avg(answered_at - dialed_at) FILTER (WHERE answered_at IS NOT NULL AND dialed_at IS NOT NULL),
             avg(ended_at - answered_at) FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL)
          FROM attempts WHERE campaign_id = ?1",
