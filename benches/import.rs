@@ -6,6 +6,7 @@
 //!
 //!     cargo bench --bench import            # 1,000,000 rows
 //!     IMPORT_BENCH_ROWS=200000 cargo bench --bench import
+//!     IMPORT_BENCH_SKIP_EXPORT=1 cargo bench --bench import   # stop after the import
 
 use std::io::{BufWriter, Write};
 use std::time::Instant;
@@ -33,6 +34,23 @@ impl Rng {
 
 fn peak_rss_kib() -> u64 {
     status_kib("VmHWM:")
+}
+
+/// User and system CPU time of the whole process (every thread), in seconds. On a
+/// shared machine this is steadier than the wall clock.
+fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+    let ticks = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<f64>().ok());
+    (
+        ticks(14).unwrap_or(0.0) / 100.0,
+        ticks(15).unwrap_or(0.0) / 100.0,
+    )
 }
 
 fn rss_kib() -> u64 {
@@ -119,17 +137,24 @@ fn main() {
         .expect("campaign");
 
     let started = Instant::now();
+    let (user_before, system_before) = cpu_seconds();
     let report =
         import_csv_file(&store, campaign, &csv_path, ImportOptions::default()).expect("import");
     let elapsed = started.elapsed();
+    let (user_after, system_after) = cpu_seconds();
     println!("{}", report.summary());
     println!(
-        "import: {rows} rows in {:.2?} = {:.0} rows/s; peak RSS {} MiB (before import {} MiB)",
+        "import: {rows} rows in {:.2?} = {:.0} rows/s; CPU {:.2} s user + {:.2} s system; peak RSS {} MiB (before import {} MiB)",
         elapsed,
         rows as f64 / elapsed.as_secs_f64(),
+        user_after - user_before,
+        system_after - system_before,
         peak_rss_kib() / 1024,
         rss_before / 1024,
     );
+    if std::env::var_os("IMPORT_BENCH_SKIP_EXPORT").is_some() {
+        return;
+    }
 
     // One finished call per lead, then the export into a byte counter.
     let started = Instant::now();
