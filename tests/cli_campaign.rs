@@ -479,3 +479,52 @@ fn status_counts_leads_for_every_campaign() {
         .code(1)
         .stderr(predicate::str::contains("campaign 7 does not exist"));
 }
+
+#[test]
+fn a_scheduled_start_is_read_in_the_campaigns_zone_and_can_be_cleared() {
+    let env = Env::new();
+    let id = env.stdout(&[
+        "campaign",
+        "create",
+        "--name",
+        "later",
+        "--agent",
+        "bot",
+        "--trunk",
+        "ST_test",
+        "--timezone",
+        "America/Chicago",
+        "--start-at",
+        "2026-12-01 09:00",
+    ]);
+    let id = id.trim();
+    let shown: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["campaign", "show", id, "--json"])).unwrap();
+    let json = shown.to_string();
+    assert!(
+        json.contains("2026-12-01T15:00:00Z"),
+        "09:00 in Chicago (CST) is 15:00 UTC: {json}"
+    );
+    assert!(env
+        .stdout(&["campaign", "show", id])
+        .contains("starts        2026-12-01T15:00:00+00:00"));
+
+    env.stdout(&["campaign", "edit", id, "--start-at", "none"]);
+    assert!(env
+        .stdout(&["campaign", "show", id])
+        .contains("starts        when started"));
+
+    env.cmd(&["campaign", "edit", id, "--start-at", "tomorrow"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "error: --start-at: `tomorrow` is not",
+        ));
+    // 02:30 on the day US clocks spring forward does not exist in Chicago.
+    env.cmd(&["campaign", "edit", id, "--start-at", "2027-03-14 02:30"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "does not exist in America/Chicago",
+        ));
+}

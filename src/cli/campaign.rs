@@ -7,6 +7,7 @@ use crate::domain::{
     CallingWindow, CampaignId, CampaignSettings, DispatchMode, Outcome, SettingsError,
 };
 use crate::store::{CampaignRecord, NewCampaign, Store, StoreError};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use color_eyre::eyre::{bail, eyre, WrapErr};
 use color_eyre::Result;
 use std::io::{BufRead, IsTerminal, Write};
@@ -75,6 +76,10 @@ pub struct SettingsFlags {
     /// How the agent joins: explicit (dispatched by switchboard) or rules (LiveKit dispatch rules)
     #[arg(long, value_name = "MODE")]
     pub dispatch: Option<DispatchMode>,
+    /// Dial nothing before this time: `YYYY-MM-DD HH:MM` in the campaign's time zone, an
+    /// RFC 3339 instant, or `none` to start as soon as it is started
+    #[arg(long, value_name = "WHEN")]
+    pub start_at: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -178,8 +183,35 @@ impl SettingsFlags {
         if let Some(v) = self.dispatch {
             s.dispatch = v;
         }
+        // After --timezone, which a local start time is read in.
+        if let Some(v) = self.start_at {
+            s.start_at = parse_start_at(&v, &s.timezone).map_err(|e| eyre!("--start-at: {e}"))?;
+        }
         Ok(())
     }
+}
+
+/// `none`, an RFC 3339 instant, or a wall-clock time in the campaign's zone.
+fn parse_start_at(
+    value: &str,
+    timezone: &str,
+) -> std::result::Result<Option<DateTime<Utc>>, String> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("none") || value.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(instant) = DateTime::parse_from_rfc3339(value) {
+        return Ok(Some(instant.with_timezone(&Utc)));
+    }
+    let local = NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M")
+        .map_err(|_| format!("`{value}` is not `YYYY-MM-DD HH:MM`, an RFC 3339 time, or `none`"))?;
+    let tz: chrono_tz::Tz = timezone
+        .parse()
+        .map_err(|_| format!("cannot read it in time zone `{timezone}`; fix --timezone first"))?;
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .ok_or_else(|| format!("{value} does not exist in {timezone} (the clocks skip it)"))
 }
 
 /// `--window: ...`: a settings error as the flag the user typed.
@@ -341,6 +373,12 @@ async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
         ),
         ("window", format!("{} local time", s.window)),
         ("timezone", s.timezone.clone()),
+        (
+            "starts",
+            s.start_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "when started".into()),
+        ),
         (
             "daily cap",
             s.daily_cap
