@@ -1040,13 +1040,7 @@ impl<T: Telephony> Actor<T> {
             None,
         );
         if let Some((since, last_error)) = self.infra.outage(self.clock.now()) {
-            let running: Vec<CampaignId> = self
-                .runs
-                .iter()
-                .filter(|(_, r)| r.is_running())
-                .map(|(id, _)| *id)
-                .collect();
-            for id in running {
+            for id in self.running_campaigns() {
                 let reason = PauseReason::LiveKitUnreachable {
                     since,
                     last_error: last_error.clone(),
@@ -1416,18 +1410,21 @@ impl<T: Telephony> Actor<T> {
         Ok(Reply::Done)
     }
 
+    /// Ids of the campaigns dialling now, collected so the caller may change them.
+    fn running_campaigns(&self) -> Vec<CampaignId> {
+        self.runs
+            .iter()
+            .filter(|(_, r)| r.is_running())
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     /// Pauses every running campaign with reason `shutdown` (they resume by themselves
     /// at the next start), starts no new call, and ends the engine once the calls in
     /// flight have finished or `grace` has passed. Calls still live then are left to
     /// the next start's reconciliation, not hung up: a conversation is not cut short.
     async fn begin_shutdown(&mut self, grace: Duration, reply: ReplyTx) {
-        let running: Vec<CampaignId> = self
-            .runs
-            .iter()
-            .filter(|(_, r)| r.is_running())
-            .map(|(id, _)| *id)
-            .collect();
-        for id in running {
+        for id in self.running_campaigns() {
             self.set_status(id, CampaignStatus::Paused, Some(PauseReason::Shutdown), "")
                 .await;
         }

@@ -10,7 +10,7 @@ mod json_out;
 pub use columns::{Times, FIXED_COLUMNS};
 
 use crate::domain::CampaignId;
-use crate::store::{reports, Store, StoreError};
+use crate::store::{reports, CampaignRecord, Store, StoreError};
 use std::io::Write;
 use thiserror::Error;
 
@@ -48,12 +48,7 @@ pub fn export_attempts(
 ) -> Result<u64, ExportError> {
     store
         .read_blocking(|conn| {
-            let exists: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = ?1)",
-                [campaign.0],
-                |r| r.get(0),
-            )?;
-            if !exists {
+            if !CampaignRecord::exists(conn, campaign)? {
                 return Ok(Err(ExportError::NoSuchCampaign(campaign)));
             }
             Ok(match format {

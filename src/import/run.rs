@@ -12,7 +12,7 @@ use super::sniff::{sniff, SNIFF_BYTES};
 use super::ImportError;
 use crate::domain::CampaignId;
 use crate::phone::PhoneNormalizer;
-use crate::store::{ImportedLead, LeadFate, LeadImporter, Store, StoreError};
+use crate::store::{CampaignRecord, ImportedLead, LeadFate, LeadImporter, Store, StoreError};
 use csv::{ByteRecord, ReaderBuilder};
 use rlibphonenumber::Region;
 use std::io::{Cursor, Read, Write};
@@ -108,14 +108,8 @@ fn import_sized(
     mut options: ImportOptions,
     size: Option<u64>,
 ) -> Result<ImportReport, ImportError> {
-    let exists: bool = store.read_blocking(move |c| {
-        Ok(c.query_row(
-            "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = ?1)",
-            [campaign.0],
-            |r| r.get(0),
-        )?)
-    })?;
-    if !exists {
+    // Fail before reading the file; the import's transaction checks again.
+    if !store.read_blocking(move |c| CampaignRecord::exists(c, campaign))? {
         return Err(ImportError::NoSuchCampaign(campaign));
     }
 

@@ -31,6 +31,7 @@ use proto::participant_info::{Kind, State};
 use proto::DisconnectReason;
 use tokio::time::{sleep, sleep_until, Instant};
 
+use super::call::publisher_permission;
 use super::ids::{new_id, unix_millis};
 use super::rooms::{CallPhase, Membership};
 use super::state::SandboxState;
@@ -195,13 +196,7 @@ fn agent_info(identity: &str, dispatch: &proto::AgentDispatch) -> proto::Partici
         joined_at_ms: now_ms,
         name: dispatch.agent_name.clone(),
         version: 1,
-        permission: Some(proto::ParticipantPermission {
-            can_subscribe: true,
-            can_publish: true,
-            can_publish_data: true,
-            can_update_metadata: true,
-            ..Default::default()
-        }),
+        permission: Some(publisher_permission()),
         is_publisher: true,
         kind: Kind::Agent as i32,
         attributes,

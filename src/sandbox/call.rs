@@ -244,16 +244,22 @@ fn participant_info(
         joined_at_ms: now_ms,
         name: req.participant_name.clone(),
         version: 1,
-        permission: Some(proto::ParticipantPermission {
-            can_subscribe: true,
-            can_publish: true,
-            can_publish_data: true,
-            can_update_metadata: true,
-            ..Default::default()
-        }),
+        permission: Some(publisher_permission()),
         is_publisher: true,
         kind: Kind::Sip as i32,
         attributes,
+        ..Default::default()
+    }
+}
+
+/// What LiveKit grants the participants the sandbox creates, the SIP callee and the
+/// agent alike: publish, subscribe, data and their own metadata.
+pub(super) fn publisher_permission() -> proto::ParticipantPermission {
+    proto::ParticipantPermission {
+        can_subscribe: true,
+        can_publish: true,
+        can_publish_data: true,
+        can_update_metadata: true,
         ..Default::default()
     }
 }

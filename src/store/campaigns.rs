@@ -43,6 +43,13 @@ impl CampaignRecord {
         Ok(CampaignId(conn.last_insert_rowid()))
     }
 
+    /// Whether the campaign is there, without reading its settings.
+    pub fn exists(conn: &Connection, id: CampaignId) -> Result<bool, StoreError> {
+        Ok(conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = ?1)")?
+            .query_row([id.0], |r| r.get(0))?)
+    }
+
     pub fn get(conn: &Connection, id: CampaignId) -> Result<CampaignRecord, StoreError> {
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM campaigns WHERE id = ?1"))?
             .query_row([id.0], Self::from_row)

@@ -4,7 +4,7 @@
 //! and no extra lookup for the rows that go in; only a duplicate asks where its twin
 //! came from. The parsing and the transaction are `crate::import`'s.
 
-use super::StoreError;
+use super::{CampaignRecord, StoreError};
 use crate::domain::{CampaignId, LeadId, LeadState};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Statement};
@@ -81,12 +81,9 @@ impl<'c> LeadImporter<'c> {
         now: DateTime<Utc>,
         expected_rows: Option<u64>,
     ) -> Result<Self, StoreError> {
-        let exists: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = ?1)",
-            [campaign.0],
-            |r| r.get(0),
-        )?;
-        if !exists {
+        // Checked again inside the import's transaction: the campaign may have been
+        // deleted since the caller's quick check.
+        if !CampaignRecord::exists(conn, campaign)? {
             return Err(StoreError::NotFound(format!("campaign {campaign}")));
         }
         let cache_before: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
