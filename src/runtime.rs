@@ -117,9 +117,12 @@ impl RuntimeSettings {
     }
 }
 
-/// The poller is the engine's room watcher. The engine registers a room once its call
-/// is up, so a room found empty means the call ended.
+/// The poller is the engine's room watcher.
 impl RoomWatcher for PollerHandle {
+    fn watch_dialing(&self, room: &str) {
+        PollerHandle::watch(self, room.to_string());
+    }
+
     fn watch(&self, room: &str) {
         PollerHandle::watch_live(self, room.to_string());
     }

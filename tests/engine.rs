@@ -1259,6 +1259,7 @@ struct SilentWatcher {
 }
 
 impl switchboard::engine::RoomWatcher for SilentWatcher {
+    fn watch_dialing(&self, _: &str) {}
     fn watch(&self, room: &str) {
         self.rooms.lock().unwrap().push(room.to_string());
     }
@@ -1575,4 +1576,49 @@ async fn every_answered_call_gets_the_agents_disposition_on_the_sandbox() {
             .count();
         assert_eq!(reported, 1, "one disposition entry per call: {rows:?}");
     }
+}
+
+/// The dial request waits for the answer and webhooks carry no ringing, so only the
+/// poller can see the phone ring: the engine must watch a room from the dial on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_that_rings_before_it_is_answered_is_seen_ringing() {
+    let h = Harness::start(quick_sandbox(), engine_config()).await;
+    let phone = "+15125550777";
+    // 300 simulated seconds of ringing are 300 ms here: many 20 ms polls.
+    scripted(
+        &h,
+        phone,
+        ScriptedCall::new(switchboard::sandbox::Outcome::Answer)
+            .ring_secs(300.0)
+            .talk_secs(2.0),
+    );
+    let id = h
+        .campaign(CampaignSettings {
+            ringing_timeout_secs: 600,
+            ..settings("rings")
+        })
+        .await;
+    h.leads(id, vec![lead(phone)]).await;
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+
+    let attempt = h.attempts(id).await.remove(0);
+    assert_eq!(attempt.state, AttemptState::Ended(Outcome::Completed));
+    let ringing = attempt.ringing_at.expect("the ringing was recorded");
+    assert!(attempt.dialed_at.unwrap() <= ringing, "{attempt:?}");
+    assert!(ringing <= attempt.answered_at.unwrap(), "{attempt:?}");
+    let aid = attempt.id;
+    let kinds: Vec<AttemptEventKind> = h
+        .store
+        .read(move |conn| attempt_events::for_attempt(conn, aid))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    let position = |k| kinds.iter().position(|x| *x == k).unwrap();
+    assert!(
+        position(AttemptEventKind::Ringing) < position(AttemptEventKind::Answered),
+        "{kinds:?}"
+    );
 }

@@ -872,6 +872,9 @@ impl<T: Telephony> Actor<T> {
                 if let Some((campaign, before)) = before {
                     self.move_lead(campaign, before, LeadState::Dialing);
                 }
+                if let Some(watcher) = &self.watcher {
+                    watcher.watch_dialing(&started.room);
+                }
                 let detail = format!("attempt {} to {}", started.number, started.lead.phone);
                 self.emit_call(key, AttemptEventKind::Dialing, detail);
             }

@@ -39,12 +39,17 @@ use crate::telephony::{CallProgress, Telephony};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, watch};
 
-/// Told which rooms have an answered call to follow (a `ListParticipants` poller).
-/// Progress it finds goes to the engine's progress channel like webhooks do. A room is
-/// registered once its call is up (answered, or found in flight at start-up), so a
-/// watcher that finds it empty must report the call ended. With a watcher, call tasks
-/// do not poll their rooms themselves: it is the one, rate-bounded, poller.
+/// Told which rooms have a call to follow (a `ListParticipants` poller). Progress it
+/// finds goes to the engine's progress channel like webhooks do. With a watcher, call
+/// tasks do not poll their rooms themselves: it is the one, rate-bounded, poller.
 pub trait RoomWatcher: Send + Sync + 'static {
+    /// A call is being dialled into `room`: report it ringing or answered. The room may
+    /// not exist yet, so finding it empty means nothing. Without this the phone's
+    /// ringing is invisible: the dial request waits for the answer and webhooks carry
+    /// no ringing.
+    fn watch_dialing(&self, room: &str);
+    /// The call in `room` is up (answered, or found in flight at start-up), so a room
+    /// found empty means the call ended.
     fn watch(&self, room: &str);
     fn forget(&self, room: &str);
 }
