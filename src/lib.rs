@@ -18,4 +18,5 @@ pub mod runtime;
 pub mod sandbox;
 pub mod store;
 pub mod telephony;
+pub mod throttled_log;
 pub mod tui;

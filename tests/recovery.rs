@@ -329,3 +329,138 @@ async fn sigterm_pauses_the_campaign_for_the_next_start() {
         Some(switchboard::domain::PauseReason::Shutdown)
     );
 }
+
+/// A call answered before the kill and finished while Switchboard was down is an
+/// answered call: at the next start it is `completed`, and the lead is not called again
+/// although `retry_on` would retry an `interrupted` one if the campaign listed it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_answered_before_a_kill_is_not_called_again() {
+    let sandbox = switchboard::sandbox::start(
+        SandboxConfig {
+            time_scale: 0.01,
+            dial_delay: SecondsRange::new(1.0, 2.0),
+            ring: SecondsRange::new(2.0, 5.0),
+            talk: SecondsRange::new(100.0, 150.0),
+            outcomes: switchboard::sandbox::OutcomeRates {
+                answer: 1.0,
+                voicemail: 0.0,
+                no_answer: 0.0,
+                busy: 0.0,
+                reject: 0.0,
+                invalid_number: 0.0,
+                unavailable: 0.0,
+                trunk_failure: 0.0,
+            },
+            departure_timeout_secs: 1.0,
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+    let db = dir.path().join("switchboard.db");
+    const CALLS: usize = 4;
+    let campaign = {
+        let store = Store::open(&db).unwrap();
+        store
+            .write(|conn| {
+                let id = CampaignRecord::insert(
+                    conn,
+                    &NewCampaign {
+                        settings: CampaignSettings {
+                            max_concurrent: CALLS as u32,
+                            retry_on: [
+                                switchboard::domain::Outcome::NoAnswer,
+                                switchboard::domain::Outcome::Busy,
+                            ]
+                            .into_iter()
+                            .collect(),
+                            ..campaign_settings()
+                        },
+                        now: Utc::now(),
+                    },
+                )?;
+                for i in 0..CALLS {
+                    let lead = NewLead {
+                        phone: format!("+1555{:07}", 7_000_000 + i),
+                        ..NewLead::default()
+                    };
+                    LeadRecord::insert(conn, id, &lead, Utc::now())?;
+                }
+                Ok(id)
+            })
+            .await
+            .unwrap()
+    };
+    let url = sandbox.url();
+    let mut child = spawn_run(
+        dir.path(),
+        &url,
+        sandbox.api_key(),
+        sandbox.api_secret(),
+        campaign.0,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // Every call answered and recorded so, then the process dies with no clean-up.
+    loop {
+        let answered_rows: i64 = Store::open(&db)
+            .unwrap()
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT count(*) FROM attempts WHERE answered_at IS NOT NULL",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .unwrap();
+        if answered_rows == CALLS as i64 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the calls were not answered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The conversations end while nothing is watching.
+    while sandbox.stats().active_calls > 0 {
+        assert!(Instant::now() < deadline, "the calls did not end");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut child = spawn_run(
+        dir.path(),
+        &url,
+        sandbox.api_key(),
+        sandbox.api_secret(),
+        campaign.0,
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the second run did not finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status}");
+    let stats = sandbox.stats();
+    for (number, calls) in &stats.calls_per_number {
+        assert_eq!(*calls, 1, "{number} was called {calls} times");
+    }
+    assert_eq!(stats.answered_per_number.len(), CALLS);
+    let attempts = Store::open(&db)
+        .unwrap()
+        .read(move |conn| AttemptRecord::for_campaign(conn, campaign))
+        .await
+        .unwrap();
+    assert_eq!(attempts.len(), CALLS, "{attempts:#?}");
+    for attempt in &attempts {
+        assert_eq!(
+            attempt.state,
+            switchboard::domain::AttemptState::Ended(switchboard::domain::Outcome::Completed),
+            "{attempt:#?}"
+        );
+        assert!(attempt.ended_at >= attempt.answered_at);
+    }
+}

@@ -453,7 +453,7 @@ async fn the_sandboxs_webhooks_drive_a_call_from_answer_to_room_finished() {
         sandbox.api_secret(),
         LiveKitOptions::default(),
     );
-    let room = room_name(DEFAULT_ROOM_PREFIX, CampaignId(4), AttemptId(9));
+    let room = room_name(DEFAULT_ROOM_PREFIX, CampaignId(4), AttemptId(9), 0);
     let request = DialRequest {
         campaign: CampaignId(4),
         lead: LeadId(5),

@@ -16,6 +16,9 @@ pub enum AttemptEventKind {
     Reconciled,
     /// LiveKit or the network failed; no call was placed.
     InfrastructureError,
+    /// The dial reached LiveKit but its answer never came (timeout, connection lost):
+    /// the room is being checked before the attempt is called anything.
+    DialUncertain,
 }
 
 status_names!(AttemptEventKind {
@@ -29,6 +32,7 @@ status_names!(AttemptEventKind {
     Ended => "ended",
     Reconciled => "reconciled",
     InfrastructureError => "infrastructure_error",
+    DialUncertain => "dial_uncertain",
 });
 
 /// What the agent says the call was (`voicemail`, `interested`, `callback`, ...). Free

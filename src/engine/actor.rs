@@ -15,6 +15,7 @@ use super::handle::{Envelope, ReplyTx};
 use super::infra::Infra;
 use super::pacing::TrunkPacer;
 use super::slots::{CallKey, CallSignal, Slot, Slots};
+use super::store_health::StoreHealth;
 use super::{
     snapshot_builder, window, Command, EngineError, EngineEvent, EngineEventKind, Reply,
     RoomWatcher, Snapshot,
@@ -50,6 +51,8 @@ pub(crate) enum Internal {
         reply: ReplyTx,
     },
     Probe(Result<(), TelephonyError>),
+    /// A probe write to a store that had been failing.
+    StoreProbe(Result<(), StoreError>),
     /// What the store says of a campaign's leads, and of its calls when they were read
     /// (campaigns the engine does not dial for: their figures change only elsewhere).
     Counts {
@@ -74,6 +77,7 @@ pub(crate) struct Actor<T: Telephony> {
     pub slots: Slots,
     pub trunks: TrunkPacer,
     pub infra: Infra,
+    pub store_health: StoreHealth,
     pub watcher: Option<Arc<dyn RoomWatcher>>,
     pub snapshot: watch::Sender<Arc<Snapshot>>,
     pub events: broadcast::Sender<EngineEvent>,
@@ -116,6 +120,7 @@ impl<T: Telephony> Actor<T> {
             // again from each call would only double the load.
             polls_own_room: watcher.is_none(),
             disposition_grace: config.disposition_grace,
+            uncertain_settle: config.uncertain_settle,
         });
         Self {
             trunks: TrunkPacer::new(config.trunk_cps.clone()),
@@ -137,6 +142,7 @@ impl<T: Telephony> Actor<T> {
             reports,
             internal_tx,
             internal,
+            store_health: StoreHealth::default(),
             probe_call: None,
             probing: false,
             dirty: true,
@@ -319,7 +325,10 @@ impl<T: Telephony> Actor<T> {
     }
 
     fn notice(&self) -> Option<String> {
-        self.infra.summary()
+        match (self.store_health.summary(), self.infra.summary()) {
+            (Some(store), Some(infra)) => Some(format!("{store}; {infra}")),
+            (store, infra) => store.or(infra),
+        }
     }
 
     fn emit(
@@ -422,6 +431,9 @@ impl<T: Telephony> Actor<T> {
         loop {
             let now_i = Instant::now();
             let now = self.clock.now();
+            if !self.store_health.healthy() {
+                return;
+            }
             if let Some(until) = self.infra.blocked_until(now_i) {
                 self.wake_at(until);
                 return;
@@ -698,6 +710,7 @@ impl<T: Telephony> Actor<T> {
             .into_iter()
             .chain(walls)
             .chain(probe)
+            .chain(self.store_health.probe_due())
             .chain(shutdown)
             .min()
     }
@@ -727,6 +740,20 @@ impl<T: Telephony> Actor<T> {
             if run.record.status == CampaignStatus::Paused && lift {
                 self.set_status(id, CampaignStatus::Running, None, "").await;
             }
+        }
+        if self
+            .store_health
+            .probe_due()
+            .is_some_and(|at| at <= Instant::now())
+        {
+            self.store_health.probe_started();
+            let (store, internal, now) = (self.store.clone(), self.internal_tx.clone(), now);
+            tokio::spawn(async move {
+                let result = store
+                    .write(move |conn| crate::store::probe::probe_write(conn, now))
+                    .await;
+                let _ = internal.send(Internal::StoreProbe(result));
+            });
         }
         if self.needs_probe() && self.infra.blocked_until(Instant::now()).is_none() && !self.probing
         {
@@ -879,6 +906,16 @@ impl<T: Telephony> Actor<T> {
                 self.emit_call(key, AttemptEventKind::Dialing, detail);
             }
             Report::NotStarted { key, why } => self.not_started(key, why),
+            Report::StoreTrouble { error } => {
+                self.store_health
+                    .failed(self.clock.now(), Instant::now(), &error)
+            }
+            Report::StoreRecovered => self.store_health.recovered(),
+            Report::LiveKitFailing { key, message } => {
+                if let Some(campaign) = self.slots.get(key).map(|s| s.campaign) {
+                    self.infra_failed(campaign, &message).await;
+                }
+            }
             Report::Advanced { key, state, at } => {
                 let room = self.slots.get_mut(key).and_then(|slot| {
                     slot.state = state;
@@ -949,7 +986,8 @@ impl<T: Telephony> Actor<T> {
             }
             NotStarted::NotDialable => {}
             NotStarted::Store(err) => {
-                tracing::error!(campaign = %slot.campaign, %err, "could not record an attempt before dialling");
+                self.store_health.failed(now, Instant::now(), &err);
+                self.dirty = true;
                 if let Some(run) = self.runs.get_mut(&slot.campaign) {
                     run.wake_at = Some(now + chrono::Duration::seconds(1));
                 }
@@ -1088,6 +1126,15 @@ impl<T: Telephony> Actor<T> {
                 result,
                 reply,
             } => self.trunk_checked(campaign, result, reply).await,
+            Internal::StoreProbe(Ok(())) => {
+                self.store_health.recovered();
+                self.dirty = true;
+            }
+            Internal::StoreProbe(Err(err)) => {
+                self.store_health
+                    .probe_failed(Instant::now(), &err.to_string());
+                self.dirty = true;
+            }
             Internal::Probe(result) => {
                 self.probing = false;
                 match result {

@@ -26,6 +26,9 @@ pub struct EngineConfig {
     /// How long after the callee hung up the agent's disposition is still awaited (the
     /// agent leaves, and reports, after the callee). Real time, not the sandbox's.
     pub disposition_grace: Duration,
+    /// How long the room of a dial LiveKit never answered is watched for the call before
+    /// it is deleted and the attempt called not placed.
+    pub uncertain_settle: Duration,
     /// The snapshot is published at most this often.
     pub snapshot_interval: Duration,
     /// Lead counts are re-read from the store this often, for leads imported by
@@ -51,6 +54,7 @@ impl Default for EngineConfig {
             room_prefix: "outbound".into(),
             poll_interval: Duration::from_secs(1),
             disposition_grace: Duration::from_secs(2),
+            uncertain_settle: Duration::from_secs(2),
             snapshot_interval: Duration::from_millis(100),
             counts_refresh: Duration::from_secs(5),
             recheck_interval: Duration::from_secs(1),

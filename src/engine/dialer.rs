@@ -65,6 +65,19 @@ pub enum Report {
     Closed {
         key: CallKey,
     },
+    /// A write this call needs failed for the database's own reasons (locked, full):
+    /// hold dialling. The task keeps retrying it.
+    StoreTrouble {
+        error: String,
+    },
+    /// The write that had been failing landed.
+    StoreRecovered,
+    /// LiveKit cannot be reached to settle an uncertain dial: the engine backs off as
+    /// it does for a failed dial.
+    LiveKitFailing {
+        key: CallKey,
+        message: String,
+    },
 }
 
 #[derive(Debug)]
@@ -120,6 +133,9 @@ pub struct CallContext<T> {
     pub polls_own_room: bool,
     /// How long after the callee left the agent's disposition is still awaited.
     pub disposition_grace: Duration,
+    /// How long an uncertain dial's empty room is given for the dial to land before the
+    /// room is deleted and the attempt called not placed.
+    pub uncertain_settle: Duration,
 }
 
 /// A new call to place.
@@ -352,8 +368,143 @@ impl<T: Telephony> CallContext<T> {
                 }
                 None
             }
+            Err(DialFailure::Uncertain { message }) => {
+                self.settle_uncertain(call, message, signals).await
+            }
             Err(failure) => Some(self.dial_failed(call, failure, early_end)),
         }
+    }
+
+    /// A dial LiveKit never answered (our timeout, a connection lost mid-request, a
+    /// restart) may have rung the phone, so it is no verdict. Any trace of the call
+    /// decides: progress for its room (a webhook, the poller) or the call found in the
+    /// room. Without one, the empty room is looked at once more after
+    /// `uncertain_settle` (a stalled server places the dial it was holding when it
+    /// wakes), then deleted, and only when LiveKit says it is gone is the attempt
+    /// `not_placed`, so the lead can be dialled again.
+    async fn settle_uncertain(
+        &self,
+        call: &mut Call,
+        message: String,
+        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+    ) -> Option<Ending> {
+        let detail = format!("LiveKit did not confirm the dial ({message}); checking the room");
+        self.note(call, AttemptEventKind::DialUncertain, detail)
+            .await;
+        let mut retry_wait = self.poll_interval;
+        let mut empty_checks = 0;
+        let mut next_check = tokio::time::Instant::now();
+        let mut signals_open = true;
+        loop {
+            let (telephony, room) = (self.telephony.clone(), call.room.clone());
+            let check = async move {
+                tokio::time::sleep_until(next_check).await;
+                telephony.live_call(&room).await
+            };
+            let found = tokio::select! {
+                signal = signals.recv(), if signals_open => {
+                    match signal {
+                        None => signals_open = false,
+                        Some(CallSignal::HangUp) => self.request_hang_up(call).await,
+                        Some(CallSignal::Progress(p)) => match p.kind {
+                            CallProgressKind::Ringing => {
+                                self.advance(call, AttemptState::Ringing, p.at).await;
+                                return self.wait_for_answer(call, signals).await;
+                            }
+                            CallProgressKind::Answered => {
+                                self.advance(call, AttemptState::Answered, p.at).await;
+                                return None;
+                            }
+                            CallProgressKind::Ended { disconnect_reason, .. } => {
+                                let outcome = outcome_of_disconnect(&disconnect_reason, call.hang_up_requested);
+                                return Some(Ending {
+                                    disconnect_reason: Some(disconnect_reason),
+                                    ..Ending::plain(outcome, p.at)
+                                });
+                            }
+                            // The agent's dispatch makes the room too: no trace of a call.
+                            CallProgressKind::RoomFinished | CallProgressKind::Disposition { .. } => {}
+                        },
+                    }
+                    continue;
+                }
+                result = check => result,
+            };
+            let now_i = tokio::time::Instant::now();
+            match found {
+                Ok(Some(live)) => {
+                    let now = self.clock.now();
+                    return match live.status {
+                        LiveCallStatus::Active | LiveCallStatus::Automation => {
+                            self.advance(call, AttemptState::Answered, now).await;
+                            None
+                        }
+                        // Placed, and already over: whether it was answered is unknown.
+                        LiveCallStatus::Hangup => Some(Ending::plain(Outcome::Interrupted, now)),
+                        LiveCallStatus::Ringing => {
+                            self.advance(call, AttemptState::Ringing, now).await;
+                            self.wait_for_answer(call, signals).await
+                        }
+                        _ => self.wait_for_answer(call, signals).await,
+                    };
+                }
+                Ok(None) => {
+                    empty_checks += 1;
+                    match empty_checks {
+                        1 => next_check = now_i + self.uncertain_settle,
+                        2 => {
+                            if let Err(err) = self.telephony.hang_up(&call.room).await {
+                                tracing::debug!(room = %call.room, %err, "deleting an uncertain dial's room failed; retrying");
+                                empty_checks = 1;
+                                next_check = now_i + retry_wait;
+                            }
+                        }
+                        _ => {
+                            let now = self.clock.now();
+                            return Some(Ending {
+                                error: Some(format!(
+                                    "{message}; no trace of a call in room {}, which was deleted",
+                                    call.room
+                                )),
+                                problem: Some(CallProblem::Infrastructure { message }),
+                                ..Ending::plain(Outcome::NotPlaced, now)
+                            });
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::debug!(room = %call.room, %err, "cannot check an uncertain dial yet; retrying");
+                    self.report(Report::LiveKitFailing {
+                        key: call.key,
+                        message: err.to_string(),
+                    });
+                    next_check = now_i + retry_wait;
+                    retry_wait = (retry_wait * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    /// A timeline entry for this call that changes nothing else.
+    async fn note(&self, call: &Call, kind: AttemptEventKind, detail: String) {
+        let at = self.clock.now();
+        let (store, attempt, campaign, text) = (
+            self.store.clone(),
+            call.attempt,
+            call.campaign,
+            detail.clone(),
+        );
+        let _ = store
+            .write(move |conn| {
+                crate::store::attempt_events::insert(conn, attempt, campaign, at, kind, &text, None)
+            })
+            .await;
+        self.report(Report::Noted {
+            key: call.key,
+            kind,
+            at,
+            detail,
+        });
     }
 
     fn dial_failed(
@@ -407,6 +558,12 @@ impl<T: Telephony> CallContext<T> {
                 } else {
                     CallProblem::Infrastructure { message }
                 }),
+                ..Ending::plain(Outcome::NotPlaced, now)
+            },
+            // `dial` settles these against the room before it gets here.
+            DialFailure::Uncertain { message } => Ending {
+                error: Some(message.clone()),
+                problem: Some(CallProblem::Infrastructure { message }),
                 ..Ending::plain(Outcome::NotPlaced, now)
             },
             DialFailure::Configuration { problem, fix } => Ending {
@@ -478,27 +635,8 @@ impl<T: Telephony> CallContext<T> {
             return;
         }
         call.hang_up_requested = true;
-        let at = self.clock.now();
-        let (store, attempt, campaign) = (self.store.clone(), call.attempt, call.campaign);
-        let _ = store
-            .write(move |conn| {
-                crate::store::attempt_events::insert(
-                    conn,
-                    attempt,
-                    campaign,
-                    at,
-                    AttemptEventKind::HangupRequested,
-                    "",
-                    None,
-                )
-            })
+        self.note(call, AttemptEventKind::HangupRequested, String::new())
             .await;
-        self.report(Report::Noted {
-            key: call.key,
-            kind: AttemptEventKind::HangupRequested,
-            at,
-            detail: String::new(),
-        });
         if let Err(err) = self.telephony.hang_up(&call.room).await {
             tracing::warn!(room = %call.room, %err, "hang-up failed");
         }
@@ -631,17 +769,7 @@ impl<T: Telephony> CallContext<T> {
             lead_due_at: next.due_at,
         };
         let detail = attempts::describe_end(&finish);
-        let lead_state = match self
-            .store
-            .write(move |conn| attempts::finish(conn, &finish))
-            .await
-        {
-            Ok(state) => state,
-            Err(err) => {
-                tracing::error!(attempt = %call.attempt, %err, "could not record the end of a call");
-                None
-            }
-        };
+        let lead_state = self.write_until_it_lands(call, finish).await;
         let ring_ms = call
             .answered_at
             .map(|a| (a - call.dialed_at).num_milliseconds().max(0) as u64);
@@ -665,8 +793,48 @@ impl<T: Telephony> CallContext<T> {
         });
     }
 
+    /// Records the call's end, retrying while the database cannot write (locked by
+    /// another program, disk full) so the outcome is never lost while dialling goes on;
+    /// the engine holds dialling meanwhile. A write that is wrong in itself, or a store
+    /// that closed (shutdown), is given up and left to recovery at the next start.
+    async fn write_until_it_lands(&self, call: &Call, finish: FinishAttempt) -> Option<LeadState> {
+        let mut wait = Duration::from_millis(100);
+        let mut troubled = false;
+        loop {
+            let job = finish.clone();
+            match self
+                .store
+                .write(move |conn| attempts::finish(conn, &job))
+                .await
+            {
+                Ok(state) => {
+                    if troubled {
+                        self.report(Report::StoreRecovered);
+                    }
+                    return state;
+                }
+                Err(err) if err.is_transient() => {
+                    if !troubled {
+                        tracing::warn!(attempt = %call.attempt, %err, "cannot record the end of a call yet; retrying until it lands");
+                        self.report(Report::StoreTrouble {
+                            error: err.to_string(),
+                        });
+                        troubled = true;
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                Err(err) => {
+                    tracing::error!(attempt = %call.attempt, %err, "could not record the end of a call; it is reconciled at the next start");
+                    return None;
+                }
+            }
+        }
+    }
+
     /// Picks up a call found in flight after a restart: still live, it is followed to
-    /// its end; gone, it ended while we were away and is `interrupted`.
+    /// its end. Gone, it ended while we were away: `completed` if it had been answered,
+    /// else `interrupted` (retried only if the campaign's `retry_on` lists it).
     pub async fn resume(self: Arc<Self>, mut job: ResumedCall) {
         let record = &job.attempt;
         let mut call = Call {
@@ -685,36 +853,34 @@ impl<T: Telephony> CallContext<T> {
         let live = self.live_call_with_retries(&call.room).await;
         let now = self.clock.now();
         let status = live.as_ref().map(|l| l.status);
+        let gone = matches!(status, None | Some(LiveCallStatus::Hangup));
         let detail = match status {
-            None => "gone after restart".to_string(),
+            _ if gone && call.answered_at.is_some() => {
+                "answered, and ended while Switchboard was down; talk time counts to when it was last seen".to_string()
+            }
+            None => "gone after restart, never seen answered".to_string(),
             Some(s) => format!("still live after restart ({s:?})").to_lowercase(),
         };
-        let (store, attempt, campaign, text) = (
-            self.store.clone(),
-            call.attempt,
-            call.campaign,
-            detail.clone(),
-        );
-        let _ = store
-            .write(move |conn| {
-                crate::store::attempt_events::insert(
-                    conn,
-                    attempt,
-                    campaign,
-                    now,
-                    AttemptEventKind::Reconciled,
-                    &text,
-                    None,
-                )
-            })
-            .await;
-        self.report(Report::Noted {
-            key: call.key,
-            kind: AttemptEventKind::Reconciled,
-            at: now,
-            detail,
-        });
+        self.note(&call, AttemptEventKind::Reconciled, detail).await;
         let ending = match status {
+            // A call with an answer time was answered, whatever came after: it is
+            // `completed`, never an `interrupted` that a retry would ring again.
+            _ if gone && call.answered_at.is_some() => {
+                let attempt = call.attempt;
+                let last_seen = self
+                    .store
+                    .read(move |conn| crate::store::attempt_events::last_seen(conn, attempt))
+                    .await
+                    .ok()
+                    .flatten();
+                let answered = call.answered_at.unwrap_or(now);
+                // Still hanging up now: it ended about now. Gone: when it was last seen.
+                let ended = match status {
+                    Some(_) => now,
+                    None => last_seen.unwrap_or(answered).max(answered),
+                };
+                Ending::plain(Outcome::Completed, ended)
+            }
             None | Some(LiveCallStatus::Hangup) => Ending::plain(Outcome::Interrupted, now),
             Some(LiveCallStatus::Active | LiveCallStatus::Automation) => {
                 if call.answered_at.is_none() {

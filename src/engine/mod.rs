@@ -6,7 +6,7 @@
 //!
 //! One concept per file: `actor.rs` (the loop and commands), `dialer.rs` (one call),
 //! `pacing.rs`, `retry.rs`, `window.rs` (calling hours), `daily_cap.rs`, `infra.rs`
-//! (LiveKit back-off), `slots.rs`, `campaign_run.rs`, `recovery` in `actor::start_up`
+//! (LiveKit back-off), `store_health.rs` (dialling held while the database cannot write), `slots.rs`, `campaign_run.rs`, `recovery` in `actor::start_up`
 //! and `dialer::resume`, `clock.rs`, `config.rs`, `snapshot_builder.rs`.
 
 mod actor;
@@ -25,6 +25,7 @@ mod retry;
 mod slots;
 mod snapshot;
 mod snapshot_builder;
+mod store_health;
 pub mod window;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock, TestClock};

@@ -15,8 +15,10 @@ pub struct LeadNext {
 ///
 /// - an infrastructure failure (`not_placed`) spent nothing: back to `pending`;
 /// - answered: `done`; a number that does not exist: `invalid`;
-/// - an outcome in `retry_on`, or a call cut off by a crash (`interrupted`), is retried
-///   after `retry_delay_secs` while attempts remain, else the lead is `exhausted`;
+/// - an outcome in `retry_on` is retried after `retry_delay_secs` while attempts remain,
+///   else the lead is `exhausted`. That includes `interrupted` (a call cut off by a
+///   crash, whose answer was never seen) only when the campaign lists it: the callee
+///   may have talked to the agent while Switchboard was down;
 /// - anything else (rejected, error, canceled by the operator) ends the lead: `done`.
 pub fn after_call(
     settings: &CampaignSettings,
@@ -28,7 +30,7 @@ pub fn after_call(
         Outcome::NotPlaced => LeadState::Pending,
         Outcome::Completed => LeadState::Done,
         Outcome::InvalidNumber => LeadState::Invalid,
-        o if settings.retry_on.contains(&o) || o == Outcome::Interrupted => {
+        o if settings.retry_on.contains(&o) => {
             if attempts < settings.max_attempts {
                 LeadState::RetryWait
             } else {
@@ -97,18 +99,25 @@ mod tests {
     }
 
     #[test]
-    fn infrastructure_failures_spend_nothing_and_interruptions_retry_within_the_limit() {
+    fn infrastructure_failures_spend_nothing_and_interruptions_retry_only_when_listed() {
         let now = Utc::now();
         assert_eq!(
             after_call(&settings(), Outcome::NotPlaced, 0, now).state,
             LeadState::Pending
         );
+        assert!(!settings().retry_on.contains(&Outcome::Interrupted));
         assert_eq!(
-            after_call(&settings(), Outcome::Interrupted, 2, now).state,
+            after_call(&settings(), Outcome::Interrupted, 1, now).state,
+            LeadState::Done
+        );
+        let mut listed = settings();
+        listed.retry_on.insert(Outcome::Interrupted);
+        assert_eq!(
+            after_call(&listed, Outcome::Interrupted, 2, now).state,
             LeadState::RetryWait
         );
         assert_eq!(
-            after_call(&settings(), Outcome::Interrupted, 3, now).state,
+            after_call(&listed, Outcome::Interrupted, 3, now).state,
             LeadState::Exhausted
         );
     }

@@ -56,7 +56,9 @@ pub async fn create_sip_participant(
     validate(&req)?;
     let route = resolve_route(state, &req)?;
 
-    let active = state.stats.call_started(&route.trunk_key, &req.sip_call_to);
+    let active = state
+        .stats
+        .call_started(&route.trunk_key, &req.sip_call_to, &req.room_name);
     let mut guard = ActiveCall {
         state: state.clone(),
         trunk_key: route.trunk_key.clone(),
@@ -114,6 +116,7 @@ pub async fn create_sip_participant(
         dtmf_secs: DTMF_SECS_PER_DIGIT * req.dtmf.chars().count() as f64,
         removed: membership.removed,
         answered: Some(answered_tx),
+        number: req.sip_call_to.clone(),
     };
     guard.outcome = Some(call.plan.outcome);
     tokio::spawn(call.run(guard));
@@ -299,6 +302,7 @@ struct Call {
     dtmf_secs: f64,
     removed: CancellationToken,
     answered: Option<oneshot::Sender<Result<(), TwirpError>>>,
+    number: String,
 }
 
 /// Why a wait ended early.
@@ -372,6 +376,7 @@ impl Call {
         };
         let hangup_at = Instant::now() + scale.real(talk);
         self.set_status(call_status::ACTIVE, true);
+        self.state.stats.call_answered(&self.number, &self.room);
         self.state.rooms.set_phase(
             &self.room,
             CallPhase::Answered {

@@ -27,6 +27,10 @@ pub struct Faults {
     pub rate_limit_rate: f64,
     /// One outage window, counted from when the faults were set.
     pub outage: Option<Outage>,
+    /// Fraction of `CreateSIPParticipant` requests that are accepted (the call is placed
+    /// and goes on) but whose connection is then cut before any answer: the client
+    /// cannot tell whether the phone is ringing.
+    pub drop_dial_response_rate: f64,
 }
 
 /// A window during which the server is down.
@@ -50,6 +54,10 @@ pub enum OutageMode {
     Unavailable,
     /// The listener is closed: new connections are refused and open ones are dropped.
     RefuseConnections,
+    /// The server is frozen (as a stopped process is): every request waits until the
+    /// window ends and is then handled as usual, so a client's timeout fires first while
+    /// a dial it gave up on is placed later.
+    Stall,
 }
 
 impl Faults {
@@ -62,6 +70,7 @@ impl Faults {
         for (name, rate) in [
             ("error_rate", self.error_rate),
             ("rate_limit_rate", self.rate_limit_rate),
+            ("drop_dial_response_rate", self.drop_dial_response_rate),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!(
@@ -80,6 +89,8 @@ impl Faults {
 pub struct FaultDecision {
     pub delay: Duration,
     pub error: Option<TwirpError>,
+    /// For a dial: place the call, then cut the connection instead of answering.
+    pub drop_dial_response: bool,
 }
 
 /// The faults in force and when they were set.
@@ -152,15 +163,22 @@ impl FaultState {
         } else {
             0
         };
-        let delay = Duration::from_millis(faults.latency_ms + jitter);
+        let mut delay = Duration::from_millis(faults.latency_ms.saturating_add(jitter));
         let roll: f64 = rng.random();
         let internal_first: bool = rng.random();
+        let drop_dial_response = rng.random::<f64>() < faults.drop_dial_response_rate;
         drop(rng);
 
-        let in_outage = matches!(
-            self.outage_window(),
-            Some((start, end, _)) if start <= now && now < end
-        );
+        let (in_outage, stalled_until) = match self.outage_window() {
+            Some((start, end, OutageMode::Stall)) if start <= now && now < end => {
+                (false, Some(end))
+            }
+            Some((start, end, _)) => (start <= now && now < end, None),
+            None => (false, None),
+        };
+        if let Some(end) = stalled_until {
+            delay += end - now;
+        }
         let error = if in_outage {
             Some(unavailable())
         } else if roll < faults.error_rate {
@@ -177,7 +195,11 @@ impl FaultState {
         } else {
             None
         };
-        FaultDecision { delay, error }
+        FaultDecision {
+            delay,
+            error,
+            drop_dial_response,
+        }
     }
 }
 
@@ -242,6 +264,36 @@ mod tests {
         assert!(state
             .refusing_until(now + Duration::from_millis(200))
             .is_none());
+    }
+
+    #[tokio::test]
+    async fn a_stall_holds_requests_until_it_ends_then_answers_them() {
+        let stall = Outage {
+            start_after_ms: 0,
+            duration_ms: 500,
+            mode: OutageMode::Stall,
+        };
+        let state = FaultState::new(
+            Faults {
+                outage: Some(stall),
+                ..Faults::none()
+            },
+            1,
+        );
+        let now = Instant::now();
+        let decision = state.decide(now + Duration::from_millis(100));
+        assert!(
+            decision.error.is_none(),
+            "a stalled server answers late, not wrongly"
+        );
+        assert!(
+            decision.delay >= Duration::from_millis(390),
+            "{:?}",
+            decision.delay
+        );
+        assert!(state.refusing_until(now).is_none());
+        let after = state.decide(now + Duration::from_millis(600));
+        assert!(after.delay.is_zero());
     }
 
     #[test]

@@ -80,6 +80,7 @@ async fn handle(
     let body = &body[..];
     match (service, rpc) {
         ("SIP", "CreateSIPParticipant") => match codec::decode(format, body) {
+            Ok(req) if fault.drop_dial_response => dropped_dial(state, grants, req).await,
             Ok(req) => reply(
                 format,
                 sip_service::create_sip_participant(state, grants, req).await,
@@ -118,6 +119,27 @@ async fn handle(
         }),
         _ => no_handler(path),
     }
+}
+
+/// Places the call as asked (it rings and goes on whatever the client does), then cuts
+/// the connection before any answer: a 200 whose body fails makes the server abort it.
+async fn dropped_dial(
+    state: &Arc<SandboxState>,
+    grants: Grants<'_>,
+    mut req: livekit_protocol::CreateSipParticipantRequest,
+) -> Response {
+    req.wait_until_answered = false;
+    if let Err(error) = sip_service::create_sip_participant(state, grants, req).await {
+        return error.into_response();
+    }
+    state.stats.fault_injected();
+    let cut = futures::stream::once(async {
+        Err::<Bytes, _>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "sandbox fault: connection cut after the dial was accepted",
+        ))
+    });
+    Response::new(axum::body::Body::from_stream(cut))
 }
 
 /// Decodes the request, runs a synchronous method and encodes its reply.

@@ -1,7 +1,7 @@
 //! Counters tests and benchmarks read to check what clients did: how many dials, how
 //! many calls ran at once on each trunk, how often each number was called.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use super::lock::lock;
@@ -27,6 +27,14 @@ pub struct SandboxStats {
     pub max_calls_per_second_per_trunk: HashMap<String, u32>,
     /// Calls placed per callee number.
     pub calls_per_number: HashMap<String, u32>,
+    /// Calls answered per callee number: the truth a "never answered twice" check needs.
+    pub answered_per_number: HashMap<String, u32>,
+    /// Every room a call was answered in.
+    pub answered_rooms: HashSet<String>,
+    /// Every room a call was placed into.
+    pub rooms_dialed: HashSet<String>,
+    /// Dials into a room that an earlier call had already been placed into.
+    pub rooms_dialed_again: u64,
     /// Finished calls per outcome.
     pub outcomes: HashMap<Outcome, u32>,
     /// Requests failed on purpose by fault injection.
@@ -71,9 +79,12 @@ impl Stats {
     }
 
     /// Records a call entering the network and returns how many calls the trunk now carries.
-    pub fn call_started(&self, trunk: &str, number: &str) -> u32 {
+    pub fn call_started(&self, trunk: &str, number: &str, room: &str) -> u32 {
         let mut stats = lock(&self.inner);
         stats.calls_placed += 1;
+        if !stats.rooms_dialed.insert(room.to_string()) {
+            stats.rooms_dialed_again += 1;
+        }
         stats.active_calls += 1;
         *stats
             .calls_per_number
@@ -91,6 +102,15 @@ impl Stats {
             .or_default();
         *max = (*max).max(active);
         active
+    }
+
+    pub fn call_answered(&self, number: &str, room: &str) {
+        let mut stats = lock(&self.inner);
+        *stats
+            .answered_per_number
+            .entry(number.to_string())
+            .or_default() += 1;
+        stats.answered_rooms.insert(room.to_string());
     }
 
     pub fn call_rate_seen(&self, trunk: &str, calls_in_last_second: u32) {
@@ -133,14 +153,17 @@ mod tests {
     #[test]
     fn concurrency_peak_is_kept_after_calls_end() {
         let stats = Stats::default();
-        assert_eq!(stats.call_started("ST_a", "+1"), 1);
-        assert_eq!(stats.call_started("ST_a", "+2"), 2);
+        assert_eq!(stats.call_started("ST_a", "+1", "r1"), 1);
+        assert_eq!(stats.call_started("ST_a", "+2", "r2"), 2);
         stats.call_ended("ST_a", Some(Outcome::Busy));
-        assert_eq!(stats.call_started("ST_a", "+1"), 2);
+        assert_eq!(stats.call_started("ST_a", "+1", "r3"), 2);
         let snapshot = stats.snapshot();
         assert_eq!(snapshot.max_concurrent_calls_per_trunk["ST_a"], 2);
         assert_eq!(snapshot.active_calls, 2);
         assert_eq!(snapshot.calls_per_number["+1"], 2);
         assert_eq!(snapshot.outcomes[&Outcome::Busy], 1);
+        assert_eq!(snapshot.rooms_dialed_again, 0);
+        stats.call_started("ST_a", "+3", "r1");
+        assert_eq!(stats.snapshot().rooms_dialed_again, 1);
     }
 }

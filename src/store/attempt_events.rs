@@ -75,3 +75,15 @@ pub fn for_attempt(
     })
     .collect()
 }
+
+/// The time of the attempt's newest timeline entry: the last moment anyone saw the call,
+/// for a call that ended unseen while Switchboard was down.
+pub fn last_seen(
+    conn: &Connection,
+    attempt: AttemptId,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let at: Option<i64> = conn
+        .prepare_cached("SELECT max(at) FROM attempt_events WHERE attempt_id = ?1")?
+        .query_row([attempt.0], |r| r.get(0))?;
+    Ok(at.map(from_millis))
+}

@@ -91,7 +91,12 @@ pub fn begin(conn: &Connection, req: &BeginAttempt) -> Result<Begun, StoreError>
     )?
     .execute(params![req.campaign.0, lead.id.0, number, lead.phone, now])?;
     let attempt = AttemptId(conn.last_insert_rowid());
-    let room = crate::telephony::room_name(&req.room_prefix, req.campaign, attempt);
+    let room = crate::telephony::room_name(
+        &req.room_prefix,
+        req.campaign,
+        attempt,
+        crate::telephony::room_nonce(),
+    );
     conn.prepare_cached("UPDATE attempts SET room = ?2 WHERE id = ?1")?
         .execute(params![attempt.0, room])?;
     conn.prepare_cached("UPDATE leads SET state = 'dialing' WHERE id = ?1")?
@@ -506,10 +511,8 @@ mod tests {
         let Ok(Begun::Started(started)) = first else {
             panic!("{first:?}")
         };
-        assert_eq!(
-            started.room,
-            format!("outbound-{}-{}", campaign.0, started.attempt.0)
-        );
+        let prefix = format!("outbound-{}-{}-", campaign.0, started.attempt.0);
+        assert!(started.room.starts_with(&prefix), "{}", started.room);
         assert_eq!(
             store.write_blocking(move |conn| begin(conn, &req)).unwrap(),
             Begun::NotDialable

@@ -121,12 +121,25 @@ impl CampaignRecord {
         Self::get(conn, id)
     }
 
-    /// Deletes the campaign with its leads, attempts and events. Refused while running.
+    /// Deletes the campaign with its leads, attempts and events. Refused while running
+    /// or while any of its calls is in flight: its rows are what recovery follows the
+    /// call by, and the call would go on unrecorded.
     pub fn delete(conn: &Connection, id: CampaignId) -> Result<(), StoreError> {
         let current = Self::get(conn, id)?;
         if current.status == CampaignStatus::Running {
             return Err(StoreError::Rejected(format!(
                 "campaign {id} is running; stop it before deleting"
+            )));
+        }
+        let live: i64 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM attempts WHERE campaign_id = ?1
+                 AND state IN ('queued', 'dialing', 'ringing', 'answered')",
+            )?
+            .query_row([id.0], |r| r.get(0))?;
+        if live > 0 {
+            return Err(StoreError::Rejected(format!(
+                "campaign {id} has {live} call(s) in flight; wait for them to end (or end them from the console) before deleting"
             )));
         }
         conn.execute("DELETE FROM campaigns WHERE id = ?1", [id.0])?;

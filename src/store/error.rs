@@ -47,3 +47,26 @@ impl StoreError {
         }
     }
 }
+
+impl StoreError {
+    /// The database cannot take writes right now (locked by another process, disk full,
+    /// I/O failing), as opposed to a write that is wrong. A transient failure is worth
+    /// retrying until it lands; a wrong write never lands.
+    pub fn is_transient(&self) -> bool {
+        use rusqlite::ErrorCode::*;
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                DatabaseBusy
+                    | DatabaseLocked
+                    | DiskFull
+                    | SystemIoFailure
+                    | OutOfMemory
+                    | ReadOnly
+                    | CannotOpen
+            ),
+            StoreError::Commit(_) => true,
+            _ => false,
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! database at the last complete version and the next start finishes the job.
 
 use super::StoreError;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// Every schema version in order. Append; never edit a released step.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -11,6 +11,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "look leads up by number through their campaign",
         include_str!("migrations/0002_leads_phone_lookup.sql"),
+    ),
+    (
+        "ids are never reused",
+        include_str!("migrations/0003_ids_never_reused.sql"),
     ),
 ];
 
@@ -36,6 +40,16 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> 
             supported: LATEST_VERSION,
         });
     }
+    // Rebuilding a table drops one that others reference; SQLite only lets foreign keys
+    // be switched off outside a transaction, so it is done around all steps and each step
+    // checks them before it commits.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let result = run_steps(conn, current, target);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    result
+}
+
+fn run_steps(conn: &mut Connection, current: u32, target: u32) -> Result<(), StoreError> {
     for (index, (name, sql)) in MIGRATIONS
         .iter()
         .enumerate()
@@ -45,6 +59,7 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> 
         let version = index as u32 + 1;
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
+            .and_then(|_| foreign_keys_hold(&tx))
             .and_then(|_| tx.pragma_update(None, "user_version", version))
             .map_err(|source| StoreError::Migration {
                 version,
@@ -55,4 +70,19 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> 
         tracing::info!(version, name, "database migrated");
     }
     Ok(())
+}
+
+/// `PRAGMA foreign_key_check` lists every row whose parent is missing; a step that left
+/// one fails instead of committing a broken database.
+fn foreign_keys_hold(conn: &Connection) -> rusqlite::Result<()> {
+    let broken: Option<String> = conn
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .optional()?;
+    match broken {
+        None => Ok(()),
+        Some(table) => Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+            Some(format!("a row of {table} lost its parent row")),
+        )),
+    }
 }

@@ -17,6 +17,7 @@ mod error;
 mod lead_import;
 mod leads;
 mod migrate;
+pub mod probe;
 pub mod queue;
 mod read_pool;
 pub mod reports;
@@ -35,7 +36,11 @@ use read_pool::ReadPool;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 use writer::{Job, Writer};
+
+/// How long the writer waits for another program's lock on the database file.
+const WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Cheap to clone; the writer thread ends when the last clone is dropped.
 #[derive(Clone)]
@@ -55,6 +60,12 @@ impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it to the
     /// latest schema before any caller can touch it.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        Self::open_with(path, WRITER_BUSY_TIMEOUT)
+    }
+
+    /// Like `open`, with how long a write waits for another program's lock on the file
+    /// before it fails as `database is locked` (tests shorten it).
+    pub fn open_with(path: impl AsRef<Path>, busy_timeout: Duration) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
@@ -63,6 +74,7 @@ impl Store {
             })?;
         }
         let mut conn = open_connection(&path, false)?;
+        conn.busy_timeout(busy_timeout)?;
         migrate::migrate(&mut conn)?;
         Ok(Store {
             writer: Writer::spawn(conn)?,

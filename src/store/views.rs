@@ -570,7 +570,7 @@ mod tests {
         for attempt in 1..=3i64 {
             conn.execute(
                 "INSERT INTO attempts (id, campaign_id, lead_id, number, phone, state, room, created_at, dialed_at, answered_at, ended_at)
-                 VALUES (?1, ?2, ?1, 1, '+1', 'completed', 'r', 0, 1000, 4000, 64000)",
+                 VALUES (?1, ?2, ?1, 1, '+1', 'completed', 'r' || ?1, 0, 1000, 4000, 64000)",
                 params![attempt, c.0],
             )
             .unwrap();

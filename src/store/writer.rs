@@ -1,11 +1,15 @@
 //! The single writer thread and its group commit.
 
 use super::StoreError;
+use crate::throttled_log::ThrottledLog;
 use rusqlite::Connection;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most jobs folded into one transaction; bounds the latency one commit adds.
 const MAX_BATCH: usize = 512;
+/// A database that cannot write fails every batch; one line per this long says so.
+const FAILURE_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 type Answer = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 
@@ -77,6 +81,7 @@ impl Writer {
 
 fn run(conn: Connection, mut queue: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut failures = ThrottledLog::new(FAILURE_LOG_INTERVAL);
     while let Some(first) = queue.blocking_recv() {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -85,20 +90,33 @@ fn run(conn: Connection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_batch(&conn, &mut batch);
+        match commit_batch(&conn, &mut batch) {
+            Ok(()) => {
+                let held_back = failures.settle();
+                if held_back > 0 {
+                    tracing::warn!(held_back, "database writes work again");
+                }
+            }
+            Err(err) => {
+                if let Some(held_back) = failures.hit(Instant::now()) {
+                    tracing::error!(%err, held_back, "database write failed");
+                }
+            }
+        }
     }
     // Every handle is gone: fold the WAL back so the file is complete on its own.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-fn commit_batch(conn: &Connection, batch: &mut Vec<Job>) {
+/// Runs the batch in one transaction; `Err` when it could not start or commit (every
+/// job's caller has been told either way).
+fn commit_batch(conn: &Connection, batch: &mut Vec<Job>) -> Result<(), StoreError> {
     if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
         let err = StoreError::from(err);
-        tracing::error!(%err, "database write could not start");
         for Job(work) in batch.drain(..) {
             work(Err(&err))(None);
         }
-        return;
+        return Err(err);
     }
     let answers: Vec<Answer> = batch.drain(..).map(|Job(work)| work(Ok(conn))).collect();
     let committed = conn.execute_batch("COMMIT").map_err(StoreError::from);
@@ -106,10 +124,8 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Job>) {
         let _ = conn.execute_batch("ROLLBACK");
     }
     let failure = committed.err();
-    if let Some(err) = &failure {
-        tracing::error!(%err, "database commit failed");
-    }
     for answer in answers {
         answer(failure.as_ref());
     }
+    failure.map_or(Ok(()), Err)
 }

@@ -41,7 +41,14 @@ pub enum ApiFailure {
         sip_status: Option<String>,
     },
     /// No answer at all: connection refused or reset, DNS, TLS, or our request timeout.
-    Transport { timed_out: bool, message: String },
+    /// `reached_server` is false only when no connection was ever made (refused, DNS,
+    /// TLS): then the request cannot have been acted on. A timeout or a connection lost
+    /// mid-request may well have been.
+    Transport {
+        timed_out: bool,
+        reached_server: bool,
+        message: String,
+    },
     /// An error answer that is not Twirp JSON. LiveKit's auth middleware answers a bad
     /// key or signature with a plain-text 401; an HTML page means the URL is not LiveKit.
     NotTwirp { message: String },
@@ -75,11 +82,14 @@ impl ApiFailure {
                 sip_status: None,
             },
             // `resp.json()` of a non-200 answer failed: the body was not Twirp JSON.
-            ServiceError::Twirp(ServerError::Request(e)) if e.is_decode() => ApiFailure::NotTwirp {
-                message: e.to_string(),
-            },
+            ServiceError::Twirp(ServerError::Request(e)) if e.is_decode() && is_json_error(e) => {
+                ApiFailure::NotTwirp {
+                    message: e.to_string(),
+                }
+            }
             ServiceError::Twirp(ServerError::Request(e)) => ApiFailure::Transport {
                 timed_out: e.is_timeout(),
+                reached_server: !e.is_connect(),
                 message: transport_message(e),
             },
             ServiceError::Twirp(ServerError::Prost(e)) => ApiFailure::BadResponse {
@@ -191,6 +201,20 @@ fn not_livekit(detail: &str) -> TelephonyError {
     }
 }
 
+/// reqwest calls both a body that is not JSON and a body cut off mid-read "decode"
+/// errors; only the first names a JSON problem. The second is a connection lost while
+/// the answer arrived, which says nothing about the credentials.
+fn is_json_error(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if cause.is::<serde_json::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
 /// reqwest's Display hides the cause ("error sending request"); the operator needs it
 /// ("connection refused"), so the source chain is appended.
 fn transport_message(err: &reqwest::Error) -> String {
@@ -294,6 +318,7 @@ mod tests {
         );
         let refused = ApiFailure::Transport {
             timed_out: false,
+            reached_server: false,
             message: "connection refused".into(),
         };
         assert_eq!(

@@ -27,7 +27,7 @@ mod webhook_event;
 
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
 pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
-pub use room::{room_name, DEFAULT_ROOM_PREFIX};
+pub use room::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
 pub use trunk_check::ensure_trunk_exists;
 pub use types::{
     CallProgress, CallProgressKind, DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall,
@@ -44,9 +44,9 @@ pub trait Telephony: Send + Sync + 'static {
     /// answers when `wait_until_answered` is set, so failures carry their SIP status
     /// (mapped by the one table in `outcome_map.rs`).
     ///
-    /// `DialFailure::Infrastructure` means LiveKit did not (knowingly) place the call.
-    /// After a request timeout it may still have, so hang up the room before the lead
-    /// is dialled again.
+    /// `DialFailure::Infrastructure` means LiveKit did not place the call (it answered
+    /// so, or was never reached). `DialFailure::Uncertain` means it may have: the
+    /// engine checks the room before it calls the attempt not placed.
     fn dial(
         &self,
         request: &DialRequest,

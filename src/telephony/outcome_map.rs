@@ -30,6 +30,9 @@ enum Verdict {
     Outage {
         rate_limited: bool,
     },
+    /// The request reached LiveKit but no answer came back (timeout, connection lost):
+    /// the phone may be ringing.
+    Uncertain,
 }
 
 /// The table. Rows are tried top to bottom; each has a test below.
@@ -92,6 +95,10 @@ fn verdict(failure: &ApiFailure) -> Verdict {
             code::BAD_ROUTE | code::UNIMPLEMENTED => NotLiveKit,
             _ => Call(Error),
         },
+        ApiFailure::Transport {
+            reached_server: true,
+            ..
+        } => Uncertain,
         ApiFailure::Transport { .. } => Outage {
             rate_limited: false,
         },
@@ -146,6 +153,7 @@ pub fn dial_failure(failure: &ApiFailure, trunk_id: &str) -> DialFailure {
             problem: detail,
             fix: format!("check LIVEKIT_URL; {CREDENTIALS_FIX}"),
         },
+        Verdict::Uncertain => DialFailure::Uncertain { message: detail },
         Verdict::Outage { rate_limited } => DialFailure::Infrastructure {
             message: detail,
             twirp_code: failure.twirp_code().map(str::to_string),
@@ -625,22 +633,30 @@ mod tests {
     }
 
     #[test]
-    fn transport_failures_are_outages() {
+    fn a_request_that_never_connected_is_an_outage_one_that_did_is_uncertain() {
         let refused = ApiFailure::Transport {
             timed_out: false,
+            reached_server: false,
             message: "cannot reach LiveKit: connection refused".into(),
         };
         assert_infrastructure(dial_failure(&refused, TRUNK), false);
         let timeout = ApiFailure::Transport {
             timed_out: true,
+            reached_server: true,
             message: "timed out".into(),
         };
         assert!(matches!(
             dial_failure(&timeout, TRUNK),
-            DialFailure::Infrastructure {
-                twirp_code: None,
-                ..
-            }
+            DialFailure::Uncertain { message } if message == "timed out"
+        ));
+        let dropped = ApiFailure::Transport {
+            timed_out: false,
+            reached_server: true,
+            message: "connection closed before message completed".into(),
+        };
+        assert!(matches!(
+            dial_failure(&dropped, TRUNK),
+            DialFailure::Uncertain { .. }
         ));
     }
 

@@ -65,6 +65,11 @@ pub enum DialFailure {
         twirp_code: Option<String>,
         rate_limited: bool,
     },
+    /// The request reached LiveKit and no answer came back (our timeout, a connection
+    /// lost mid-request, a restart): the call may have been placed. Not a verdict: the
+    /// room must be checked before the attempt can be called not placed.
+    #[error("LiveKit did not confirm the dial: {message}")]
+    Uncertain { message: String },
 }
 
 #[derive(Debug, Clone)]
