@@ -47,6 +47,23 @@ impl Outcome {
     /// Default retry rule of a new campaign.
     pub const DEFAULT_RETRY_ON: &'static [Outcome] =
         &[Outcome::NoAnswer, Outcome::Busy, Outcome::TrunkFailure];
+
+    /// The outcomes a campaign's `retry_on` may name. Answered calls and numbers that do
+    /// not exist are never retried, a dial LiveKit never placed (`not_placed`) is always
+    /// tried again without spending an attempt, and an `interrupted` call is always
+    /// retried: naming those would promise a choice that does not exist.
+    pub const RETRYABLE: &'static [Outcome] = &[
+        Outcome::NoAnswer,
+        Outcome::Busy,
+        Outcome::Rejected,
+        Outcome::TrunkFailure,
+        Outcome::Error,
+        Outcome::Canceled,
+    ];
+
+    pub fn is_retryable(self) -> bool {
+        Self::RETRYABLE.contains(&self)
+    }
 }
 
 /// `queued → dialing → ringing → answered → ended(outcome)`.
