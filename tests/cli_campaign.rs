@@ -607,3 +607,47 @@ fn absurd_values_are_refused_naming_the_flag_and_the_bound() {
     ]);
     assert_eq!(id.trim(), "1");
 }
+
+#[test]
+fn offline_commands_work_when_only_the_livekit_key_and_secret_are_set() {
+    let env = Env::new();
+    let partial = |args: &[&str]| {
+        let mut cmd = env.cmd(args);
+        cmd.env("LIVEKIT_API_KEY", "key")
+            .env("LIVEKIT_API_SECRET", "secret-value");
+        cmd
+    };
+    let id = {
+        let out = partial(&[
+            "campaign", "create", "--name", "x", "--agent", "a", "--trunk", "ST_1",
+        ])
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    for args in [
+        vec!["campaign", "list"],
+        vec!["campaign", "show", &id],
+        vec!["campaign", "edit", &id, "--max-concurrent", "2"],
+        vec!["leads", "import", "--campaign", &id, &fixture("leads.csv")],
+        vec!["dnc", "list"],
+        vec!["export", "--campaign", &id, "--format", "json"],
+        vec!["status"],
+    ] {
+        partial(&args).assert().success();
+    }
+    // What talks to LiveKit says what is missing.
+    partial(&["trunks"]).assert().code(1).stderr(
+        predicate::str::contains("LiveKit is only partly configured: url missing")
+            .and(predicate::str::contains("LIVEKIT_URL")),
+    );
+    partial(&["run", "--campaign", &id])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("url missing"));
+}
