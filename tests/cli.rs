@@ -215,3 +215,36 @@ fn errors_never_print_the_secret() {
         .stderr(predicate::str::contains("api_key missing"))
         .stderr(predicate::str::contains("do-not-print-me").not());
 }
+
+#[test]
+fn an_unwritable_log_directory_falls_back_to_stderr_with_one_warning() {
+    let home = home();
+    // The log directory is `logs` next to the database: make that a regular file.
+    let logs = home.path().join("logs");
+    std::fs::write(&logs, "not a directory").unwrap();
+    let output = switchboard(home.path())
+        .arg("--db")
+        .arg(home.path().join("switchboard.db"))
+        .args(["campaign", "list"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains(&format!(
+            "cannot create the log directory {}",
+            logs.display()
+        )) && warnings[0].ends_with("logging to stderr instead"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("switchboard") && stderr.contains("started"),
+        "the log is on stderr: {stderr}"
+    );
+    assert!(stderr.contains("no campaigns yet"), "{stderr}");
+}
