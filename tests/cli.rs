@@ -248,3 +248,36 @@ fn an_unwritable_log_directory_falls_back_to_stderr_with_one_warning() {
     );
     assert!(stderr.contains("no campaigns yet"), "{stderr}");
 }
+
+#[test]
+fn each_cause_of_an_error_is_printed_once() {
+    let home = home();
+    let file = home.path().join("plain-file");
+    std::fs::write(&file, "").unwrap();
+    let output = switchboard(home.path())
+        .arg("--db")
+        .arg(file.join("switchboard.db"))
+        .args(["campaign", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let error: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("error:"))
+        .collect();
+    assert!(
+        error[0].starts_with("error: opening the database"),
+        "{stderr}"
+    );
+    let mentions = error.iter().filter(|l| l.contains("(os error")).count();
+    assert_eq!(mentions, 1, "the OS error is said once: {stderr}");
+    let mut seen = std::collections::HashSet::new();
+    assert!(error.iter().all(|line| seen.insert(*line)), "{stderr}");
+    // The log (on stderr here: the log directory is under a file too) says it once.
+    let logged = stderr
+        .lines()
+        .find(|l| l.contains(" ERROR "))
+        .expect("logged");
+    assert_eq!(logged.matches("(os error").count(), 1, "{logged}");
+}

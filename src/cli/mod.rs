@@ -123,7 +123,7 @@ impl Cli {
                     Some(command) => command.run(&ctx).await,
                 };
                 if let Err(report) = &outcome {
-                    tracing::error!("{report:#}");
+                    tracing::error!("{}", report::one_line(report));
                 }
                 outcome
             }
