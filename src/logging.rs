@@ -1,5 +1,7 @@
 //! Logs go to a daily file, `<log dir>/switchboard.log.YYYY-MM-DD`, never to the
-//! terminal: the console owns it. `switchboard paths` shows the directory.
+//! terminal: the console owns it. `switchboard paths` shows the directory. When that
+//! directory cannot be used, commands log to stderr (the console logs nothing) after
+//! one warning, rather than refusing to run.
 
 use crate::config::{Env, LogConfig, NotUnicode, LOG_VAR, RUST_LOG_VAR};
 use std::io;
@@ -73,6 +75,52 @@ pub fn choose_filter(
 /// Installs the process-wide logger writing into `log_dir`.
 pub fn init(log_dir: &Path, filter: &str) -> Result<LogGuard, LoggingError> {
     let (writer, guard) = file_writer(log_dir)?;
+    install(filter, writer, guard)
+}
+
+/// Where logs go when the log directory cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// A command: its stderr is the user's, and logs there beat no logs.
+    Stderr,
+    /// The console owns the terminal: log lines would tear its screen.
+    Discard,
+}
+
+/// Like [`init`], but a log directory that cannot be created or written does not stop
+/// the program: one warning naming the directory goes to stderr and logs go to
+/// `fallback` instead.
+pub fn init_or_fall_back(
+    log_dir: &Path,
+    filter: &str,
+    fallback: Fallback,
+) -> Result<LogGuard, LoggingError> {
+    match file_writer(log_dir) {
+        Ok((writer, guard)) => install(filter, writer, guard),
+        Err(error @ (LoggingError::CreateDir { .. } | LoggingError::OpenFile { .. })) => {
+            let cause = std::error::Error::source(&error)
+                .map(|cause| format!(" ({cause})"))
+                .unwrap_or_default();
+            let instead = match fallback {
+                Fallback::Stderr => "logging to stderr instead",
+                Fallback::Discard => "not logging this session",
+            };
+            eprintln!("warning: {error}{cause}; {instead}");
+            let (writer, guard) = match fallback {
+                Fallback::Stderr => tracing_appender::non_blocking(io::stderr()),
+                Fallback::Discard => tracing_appender::non_blocking(io::sink()),
+            };
+            install(filter, writer, guard)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+fn install(
+    filter: &str,
+    writer: NonBlocking,
+    guard: WorkerGuard,
+) -> Result<LogGuard, LoggingError> {
     subscriber(filter, writer)
         .try_init()
         .map_err(LoggingError::AlreadyInstalled)?;

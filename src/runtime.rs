@@ -87,7 +87,10 @@ pub struct RuntimeSettings {
 impl RuntimeSettings {
     /// From `config.toml` and the environment.
     pub fn from_config(config: &Config) -> Result<Self, RuntimeError> {
-        let livekit = match config.livekit_credentials() {
+        let credentials = config
+            .livekit_credentials()
+            .map_err(|e| RuntimeError::Config(e.to_string()))?;
+        let livekit = match credentials {
             Some(creds) => LiveKitTarget::Server {
                 url: creds.url.to_string(),
                 api_key: creds.api_key.to_string(),

@@ -208,9 +208,76 @@ fn errors_never_print_the_secret() {
     switchboard(home.path())
         .env("LIVEKIT_URL", "wss://example.livekit.cloud")
         .env("LIVEKIT_API_SECRET", "do-not-print-me")
-        .arg("paths")
+        // A command that talks to LiveKit: offline ones work with a partial config.
+        .arg("trunks")
         .assert()
         .code(1)
         .stderr(predicate::str::contains("api_key missing"))
         .stderr(predicate::str::contains("do-not-print-me").not());
+}
+
+#[test]
+fn an_unwritable_log_directory_falls_back_to_stderr_with_one_warning() {
+    let home = home();
+    // The log directory is `logs` next to the database: make that a regular file.
+    let logs = home.path().join("logs");
+    std::fs::write(&logs, "not a directory").unwrap();
+    let output = switchboard(home.path())
+        .arg("--db")
+        .arg(home.path().join("switchboard.db"))
+        .args(["campaign", "list"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains(&format!(
+            "cannot create the log directory {}",
+            logs.display()
+        )) && warnings[0].ends_with("logging to stderr instead"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("switchboard") && stderr.contains("started"),
+        "the log is on stderr: {stderr}"
+    );
+    assert!(stderr.contains("no campaigns yet"), "{stderr}");
+}
+
+#[test]
+fn each_cause_of_an_error_is_printed_once() {
+    let home = home();
+    let file = home.path().join("plain-file");
+    std::fs::write(&file, "").unwrap();
+    let output = switchboard(home.path())
+        .arg("--db")
+        .arg(file.join("switchboard.db"))
+        .args(["campaign", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let error: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("error:"))
+        .collect();
+    assert!(
+        error[0].starts_with("error: opening the database"),
+        "{stderr}"
+    );
+    let mentions = error.iter().filter(|l| l.contains("(os error")).count();
+    assert_eq!(mentions, 1, "the OS error is said once: {stderr}");
+    let mut seen = std::collections::HashSet::new();
+    assert!(error.iter().all(|line| seen.insert(*line)), "{stderr}");
+    // The log (on stderr here: the log directory is under a file too) says it once.
+    let logged = stderr
+        .lines()
+        .find(|l| l.contains(" ERROR "))
+        .expect("logged");
+    assert_eq!(logged.matches("(os error").count(), 1, "{logged}");
 }

@@ -163,13 +163,13 @@ fn bad_settings_name_the_flag() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "--max-concurrent: must be between 1 and 10000",
+            "--max-concurrent: 0 is too small: at least 1",
         ));
     env.cmd(&with(&base, &["--retry-on", "no_answer,completed"]))
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "--retry-on: answered calls are never retried",
+            "--retry-on: `completed` cannot be retried",
         ));
     env.cmd(&with(&base, &["--dispatch", "magic"]))
         .assert()
@@ -495,19 +495,20 @@ fn a_scheduled_start_is_read_in_the_campaigns_zone_and_can_be_cleared() {
         "--timezone",
         "America/Chicago",
         "--start-at",
-        "2026-12-01 09:00",
+        &format!("{} 09:00", in_ten_days()),
     ]);
     let id = id.trim();
+    let expected = nine_in_chicago_as_utc(in_ten_days());
     let shown: serde_json::Value =
         serde_json::from_str(&env.stdout(&["campaign", "show", id, "--json"])).unwrap();
     let json = shown.to_string();
     assert!(
-        json.contains("2026-12-01T15:00:00Z"),
-        "09:00 in Chicago (CST) is 15:00 UTC: {json}"
+        json.contains(&expected.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        "09:00 in Chicago is {expected}: {json}"
     );
     assert!(env
         .stdout(&["campaign", "show", id])
-        .contains("starts        2026-12-01T15:00:00+00:00"));
+        .contains(&format!("starts        {}", expected.to_rfc3339())));
 
     env.stdout(&["campaign", "edit", id, "--start-at", "none"]);
     assert!(env
@@ -527,4 +528,126 @@ fn a_scheduled_start_is_read_in_the_campaigns_zone_and_can_be_cleared() {
         .stderr(predicate::str::contains(
             "does not exist in America/Chicago",
         ));
+}
+
+/// A scheduled start must lie within the next year, so tests pick dates from today.
+fn in_ten_days() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive() + chrono::Duration::days(10)
+}
+
+fn nine_in_chicago_as_utc(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono_tz::America::Chicago
+        .from_local_datetime(&day.and_hms_opt(9, 0, 0).unwrap())
+        .earliest()
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+#[test]
+fn absurd_values_are_refused_naming_the_flag_and_the_bound() {
+    let env = Env::new();
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "campaign", "create", "--name", "x", "--agent", "a", "--trunk", "ST_1",
+        ];
+        args.extend_from_slice(extra);
+        env.cmd(&args).assert().code(1)
+    };
+    create(&["--retry-delay-secs", "9000000000000"]).stderr(predicate::str::contains(
+        "--retry-delay-secs: 9000000000000 is too large: at most 2592000 (30 days)",
+    ));
+    create(&["--call-delay-ms", "18446744073709551615"]).stderr(predicate::str::contains(
+        "--call-delay-ms: 18446744073709551615 is too large: at most 3600000 (1 hour)",
+    ));
+    create(&["--max-attempts", "1000"]).stderr(predicate::str::contains(
+        "--max-attempts: 1000 is too large: at most 100",
+    ));
+    create(&["--daily-cap", "4000000000"]).stderr(predicate::str::contains(
+        "--daily-cap: 4000000000 is too large",
+    ));
+    create(&["--caller-id", "notanumber"]).stderr(
+        predicate::str::contains("--caller-id: `notanumber` is not an E.164 number")
+            .and(predicate::str::contains("+12125550187")),
+    );
+    create(&["--retry-on", "not_placed"]).stderr(predicate::str::contains(
+        "--retry-on: `not_placed` cannot be retried; the outcomes that can are no_answer, busy, rejected, trunk_failure, error, canceled",
+    ));
+    create(&["--start-at", "0000-01-01 00:00"]).stderr(predicate::str::contains(
+        "--start-at: 0000-01-01 00:00 UTC is more than a day in the past",
+    ));
+    create(&["--start-at", "2999-01-01 00:00"])
+        .stderr(predicate::str::contains("more than a year ahead"));
+    // Read no further than the cap: /dev/zero never ends.
+    create(&["--prompt-file", "/dev/zero"]).stderr(predicate::str::contains(
+        "--prompt-file: /dev/zero is larger than a prompt may be (at most 64 KiB)",
+    ));
+    env.cmd(&["campaign", "list", "--json"])
+        .assert()
+        .success()
+        .stdout("[]\n");
+    // Within the bounds all of it is accepted.
+    let id = env.stdout(&[
+        "campaign",
+        "create",
+        "--name",
+        "x",
+        "--agent",
+        "a",
+        "--trunk",
+        "ST_1",
+        "--retry-delay-secs",
+        "2592000",
+        "--call-delay-ms",
+        "3600000",
+        "--caller-id",
+        "+12125550187",
+        "--retry-on",
+        "no_answer,canceled",
+    ]);
+    assert_eq!(id.trim(), "1");
+}
+
+#[test]
+fn offline_commands_work_when_only_the_livekit_key_and_secret_are_set() {
+    let env = Env::new();
+    let partial = |args: &[&str]| {
+        let mut cmd = env.cmd(args);
+        cmd.env("LIVEKIT_API_KEY", "key")
+            .env("LIVEKIT_API_SECRET", "secret-value");
+        cmd
+    };
+    let id = {
+        let out = partial(&[
+            "campaign", "create", "--name", "x", "--agent", "a", "--trunk", "ST_1",
+        ])
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    for args in [
+        vec!["campaign", "list"],
+        vec!["campaign", "show", &id],
+        vec!["campaign", "edit", &id, "--max-concurrent", "2"],
+        vec!["leads", "import", "--campaign", &id, &fixture("leads.csv")],
+        vec!["dnc", "list"],
+        vec!["export", "--campaign", &id, "--format", "json"],
+        vec!["status"],
+    ] {
+        partial(&args).assert().success();
+    }
+    // What talks to LiveKit says what is missing.
+    partial(&["trunks"]).assert().code(1).stderr(
+        predicate::str::contains("LiveKit is only partly configured: url missing")
+            .and(predicate::str::contains("LIVEKIT_URL")),
+    );
+    partial(&["run", "--campaign", &id])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("url missing"));
 }

@@ -113,6 +113,7 @@ fn livekit_settings_come_from_env_then_file_then_default() {
     let from_file = Config::load(&path, &Env::default()).unwrap();
     let lk = from_file
         .livekit_credentials()
+        .unwrap()
         .expect("configured from the file");
     assert_eq!(
         (lk.url, lk.api_key, lk.api_secret.expose()),
@@ -125,7 +126,7 @@ fn livekit_settings_come_from_env_then_file_then_default() {
         ("LIVEKIT_API_SECRET", "env-secret"),
     ]);
     let from_env = Config::load(&path, &env).unwrap();
-    let lk = from_env.livekit_credentials().unwrap();
+    let lk = from_env.livekit_credentials().unwrap().unwrap();
     assert_eq!(
         (lk.url, lk.api_key, lk.api_secret.expose()),
         ("wss://env.example", "env-key", "env-secret")
@@ -268,7 +269,7 @@ fn bad_values_name_key_file_and_line() {
     );
     assert_eq!(
         error_for("[polling]\n\ninterval_ms = 0\n"),
-        "/etc/switchboard/config.toml line 3: bad value for `polling.interval_ms`: must be greater than 0"
+        "/etc/switchboard/config.toml line 3: bad value for `polling.interval_ms`: 0 is too small: at least 1"
     );
     assert!(error_for("[webhook]\nlisten = \"localhost\"\n")
         .starts_with("/etc/switchboard/config.toml line 2: bad value for `webhook.listen`: "));
@@ -278,10 +279,77 @@ fn bad_values_name_key_file_and_line() {
         .contains("line 2: bad value for `engine.default_region`"));
     assert!(error_for("[trunks.ST_a]\ncalls_per_second = -1.0\n")
         .contains("bad value for `trunks.ST_a.calls_per_second`"));
-    assert!(error_for("[trunks.ST_a]\ncalls_per_second = nan\n").contains("must be greater than 0"));
+    assert!(error_for("[trunks.ST_a]\ncalls_per_second = nan\n").contains("is out of range"));
     assert!(error_for("[keys]\nquit = 3\n").contains("line 2: bad value for `keys.quit`"));
     assert!(error_for("[log]\nlevel = \"switchboard=loud\"\n")
         .contains("line 2: bad value for `log.level`"));
+}
+
+#[test]
+fn every_interval_timeout_and_count_has_a_ceiling() {
+    assert_eq!(
+        error_for("[livekit]\nrequest_timeout_secs = 9000000000000\n"),
+        "/etc/switchboard/config.toml line 2: bad value for `livekit.request_timeout_secs`: 9000000000000 is too large: at most 300"
+    );
+    for (text, key, max) in [
+        (
+            "[polling]\ninterval_ms = 3600001\n",
+            "polling.interval_ms",
+            "60000",
+        ),
+        (
+            "[polling]\nmax_requests_per_sec = 4000000000\n",
+            "polling.max_requests_per_sec",
+            "10000",
+        ),
+        (
+            "[engine]\nglobal_max_concurrent = 4000000000\n",
+            "engine.global_max_concurrent",
+            "10000",
+        ),
+        (
+            "[engine]\nper_number_daily_limit = 101\n",
+            "engine.per_number_daily_limit",
+            "100",
+        ),
+        (
+            "[engine]\ninfra_backoff_max_ms = 18446744073709551615\n",
+            "engine.infra_backoff_max_ms",
+            "3600000",
+        ),
+        (
+            "[engine]\ninfra_pause_after_secs = 86401\n",
+            "engine.infra_pause_after_secs",
+            "86400",
+        ),
+        ("[ui]\ntick_ms = 10001\n", "ui.tick_ms", "10000"),
+    ] {
+        let message = error_for(text);
+        assert!(
+            message.contains(&format!("line 2: bad value for `{key}`"))
+                && message.ends_with(&format!("is too large: at most {max}")),
+            "{message}"
+        );
+    }
+    // A rate so small its gap between dials would overflow a timer.
+    let message = error_for("[trunks.ST_a]\ncalls_per_second = 1e-300\n");
+    assert!(
+        message.contains("line 2: bad value for `trunks.ST_a.calls_per_second`")
+            && message.contains("one call an hour"),
+        "{message}"
+    );
+    assert!(error_for("[trunks.ST_a]\ncalls_per_second = 5000.0\n").contains("1000"));
+}
+
+#[test]
+fn an_unknown_default_region_is_refused_with_file_line_and_key() {
+    assert_eq!(
+        error_for("[engine]\nper_number_daily_limit = 2\ndefault_region = \"ZZ\"\n"),
+        "/etc/switchboard/config.toml line 3: bad value for `engine.default_region`: `ZZ` is not a region code libphonenumber knows (use a two-letter ISO code such as US, GB, DE)"
+    );
+    let (_dir, path) = file_with("[engine]\ndefault_region = \"GB\"\n");
+    let config = Config::load(&path, &Env::default()).unwrap();
+    assert_eq!(config.engine.default_region, "GB");
 }
 
 #[test]
@@ -307,7 +375,10 @@ fn a_backoff_that_starts_above_its_maximum_is_refused() {
 #[test]
 fn partial_livekit_settings_say_what_is_missing() {
     let (_dir, path) = file_with("[livekit]\nurl = \"wss://x.livekit.cloud\"\n");
-    let error = Config::load(&path, &Env::from_pairs([("LIVEKIT_API_KEY", "key")])).unwrap_err();
+    // Loading works (offline commands need no LiveKit); asking for the server does not.
+    let config = Config::load(&path, &Env::from_pairs([("LIVEKIT_API_KEY", "key")])).unwrap();
+    assert!(!config.livekit_configured());
+    let error = config.livekit_credentials().unwrap_err();
     assert!(
         matches!(&error, ConfigError::PartialLiveKit { missing, .. } if missing == &["api_secret"])
     );

@@ -330,6 +330,112 @@ async fn sigterm_pauses_the_campaign_for_the_next_start() {
     );
 }
 
+/// The outcome counts of the summary `run` prints last: `  calls: no_answer 3, busy 1`.
+fn summary_calls(stderr: &str) -> u64 {
+    let line = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("calls: "))
+        .unwrap_or_else(|| panic!("no summary in:\n{stderr}"));
+    if line == "none" {
+        return 0;
+    }
+    line.split(", ")
+        .map(|part| part.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sigterm_summary_counts_the_calls_that_ended_during_the_grace() {
+    let sandbox = switchboard::sandbox::start(
+        SandboxConfig {
+            time_scale: 0.01,
+            talk: SecondsRange::new(30.0, 60.0),
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
+    let db = dir.path().join("switchboard.db");
+    let campaign = {
+        let store = Store::open(&db).unwrap();
+        store
+            .write(|conn| {
+                let id = CampaignRecord::insert(
+                    conn,
+                    &NewCampaign {
+                        settings: campaign_settings(),
+                        now: Utc::now(),
+                    },
+                )?;
+                for i in 0..200 {
+                    let lead = NewLead {
+                        phone: format!("+1555{:07}", 7_000_000 + i),
+                        ..NewLead::default()
+                    };
+                    LeadRecord::insert(conn, id, &lead, Utc::now())?;
+                }
+                Ok(id)
+            })
+            .await
+            .unwrap()
+    };
+    let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["--config", dir.path().join("config.toml").to_str().unwrap()])
+        .args(["--db", db.to_str().unwrap()])
+        .args([
+            "run",
+            "--campaign",
+            &campaign.0.to_string(),
+            "--grace-secs",
+            "20",
+        ])
+        .env("LIVEKIT_URL", sandbox.url())
+        .env("LIVEKIT_API_KEY", sandbox.api_key())
+        .env("LIVEKIT_API_SECRET", sandbox.api_secret())
+        .env_remove("SWITCHBOARD_CONFIG")
+        .env_remove("SWITCHBOARD_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the switchboard binary starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // Signal as soon as the first calls are placed, before any can have ended.
+    while sandbox.stats().calls_placed == 0 {
+        assert!(Instant::now() < deadline, "no call was placed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let store = Store::open(&db).unwrap();
+    let ended = store
+        .read(move |conn| AttemptRecord::for_campaign(conn, campaign))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|a| a.state.is_terminal())
+        .count() as u64;
+    assert!(ended > 0, "calls in flight finished during the grace");
+    assert_eq!(
+        summary_calls(&stderr),
+        ended,
+        "the summary counts every call that ended, the grace's included:\n{stderr}"
+    );
+}
+
 /// A call answered before the kill and finished while Switchboard was down is an
 /// answered call: at the next start it is `completed`, and the lead is not called again
 /// although `retry_on` would retry an `interrupted` one if the campaign listed it.

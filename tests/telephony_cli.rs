@@ -145,3 +145,98 @@ fn an_unreachable_livekit_fails_with_the_url() {
         .stderr(predicate::str::contains(url))
         .stderr(predicate::str::contains("refused"));
 }
+
+/// `switchboard run` against `livekit`, on a campaign of two leads made with the CLI.
+fn run_command(home: &Path, livekit: &sandbox::Sandbox) -> Command {
+    let config = home.join("config.toml");
+    std::fs::write(
+        &config,
+        "[polling]\ninterval_ms = 20\nmax_requests_per_sec = 1000\n\n\
+         [engine]\ninfra_backoff_initial_ms = 200\ninfra_backoff_max_ms = 800\n",
+    )
+    .unwrap();
+    let db = home.join("switchboard.db");
+    let setup = |args: &[&str]| {
+        let out = switchboard(home)
+            .arg("--config")
+            .arg(&config)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    setup(&[
+        "campaign",
+        "create",
+        "--name",
+        "hiccup",
+        "--agent",
+        "bot",
+        "--trunk",
+        "ST_sandbox",
+        "--window",
+        "00:00-23:59",
+        "--max-attempts",
+        "1",
+        "--call-delay-ms",
+        "0",
+    ]);
+    let leads = home.join("leads.csv");
+    std::fs::write(&leads, "phone\n+12125550181\n+12125550182\n").unwrap();
+    setup(&[
+        "leads",
+        "import",
+        "--campaign",
+        "1",
+        leads.to_str().unwrap(),
+    ]);
+    let mut cmd = switchboard(home);
+    cmd.arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(&db)
+        .env("LIVEKIT_URL", livekit.url())
+        .env("LIVEKIT_API_KEY", livekit.api_key())
+        .env("LIVEKIT_API_SECRET", livekit.api_secret())
+        .args(["run", "--campaign", "1", "--grace-secs", "0"])
+        .timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_waits_out_a_503_at_its_first_trunk_check() {
+    let livekit = sandbox::start(
+        SandboxConfig {
+            time_scale: 0.001,
+            ..SandboxConfig::default()
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = run_command(home.path(), &livekit);
+    // Every request answered 503 for 1.2 s: longer than `run` takes to reach its trunk
+    // check, shorter than the check's patience (200 + 400 + 800 + 800 ms of back-off).
+    livekit.set_faults(sandbox::Faults {
+        outage: Some(sandbox::Outage {
+            start_after_ms: 0,
+            duration_ms: 1200,
+            mode: sandbox::OutageMode::Unavailable,
+        }),
+        ..sandbox::Faults::none()
+    });
+    let assert = tokio::task::spawn_blocking(move || cmd.assert())
+        .await
+        .unwrap();
+    assert
+        .success()
+        .stderr(predicate::str::contains("campaign 1 (hiccup) started"))
+        .stderr(predicate::str::contains("campaign 1 (hiccup) completed"));
+}

@@ -4,14 +4,15 @@
 
 use super::Context;
 use crate::domain::{
-    CallingWindow, CampaignId, CampaignSettings, DispatchMode, Outcome, SettingsError,
+    bounds, start_at_problem, CallingWindow, CampaignId, CampaignSettings, DispatchMode, Outcome,
+    SettingsError,
 };
 use crate::store::{CampaignRecord, NewCampaign, Store, StoreError};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use color_eyre::eyre::{bail, eyre, WrapErr};
 use color_eyre::Result;
-use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Subcommand)]
@@ -177,18 +178,41 @@ impl SettingsFlags {
             s.prompt = v;
         }
         if let Some(path) = self.prompt_file {
-            s.prompt = std::fs::read_to_string(&path)
-                .map_err(|e| eyre!("--prompt-file: cannot read {}: {e}", path.display()))?;
+            s.prompt = read_prompt(&path).map_err(|e| eyre!("--prompt-file: {e}"))?;
         }
         if let Some(v) = self.dispatch {
             s.dispatch = v;
         }
         // After --timezone, which a local start time is read in.
         if let Some(v) = self.start_at {
-            s.start_at = parse_start_at(&v, &s.timezone).map_err(|e| eyre!("--start-at: {e}"))?;
+            let start_at = parse_start_at(&v, &s.timezone).map_err(|e| eyre!("--start-at: {e}"))?;
+            if let Some(problem) = start_at.and_then(|at| start_at_problem(at, Utc::now())) {
+                bail!("--start-at: {problem}");
+            }
+            s.start_at = start_at;
         }
         Ok(())
     }
+}
+
+/// The prompt file's text, read no further than one byte past the cap so a huge file
+/// (or `/dev/zero`) is refused without being read whole.
+fn read_prompt(path: &Path) -> std::result::Result<String, String> {
+    let cap = bounds::PROMPT_BYTES.max;
+    let cannot_read = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let mut bytes = Vec::new();
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > cap {
+        return Err(format!(
+            "{} is larger than a prompt may be (at most {} KiB); shorten it",
+            path.display(),
+            cap / 1024
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
 }
 
 /// `none`, an RFC 3339 instant, or a wall-clock time in the campaign's zone.

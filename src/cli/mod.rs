@@ -108,7 +108,11 @@ impl Cli {
             // Only reports where things are, so it must not create the log directory.
             Some(Command::Paths(args)) => paths::run(&ctx, args).await,
             command => {
-                let _log = start_logging(&ctx)?;
+                let fallback = match command {
+                    None => logging::Fallback::Discard,
+                    Some(_) => logging::Fallback::Stderr,
+                };
+                let _log = start_logging(&ctx, fallback)?;
                 tracing::info!(
                     ?command,
                     "switchboard {} started",
@@ -119,7 +123,7 @@ impl Cli {
                     Some(command) => command.run(&ctx).await,
                 };
                 if let Err(report) = &outcome {
-                    tracing::error!("{report:#}");
+                    tracing::error!("{}", report::one_line(report));
                 }
                 outcome
             }
@@ -127,9 +131,13 @@ impl Cli {
     }
 }
 
-fn start_logging(ctx: &Context) -> Result<LogGuard> {
+fn start_logging(ctx: &Context, fallback: logging::Fallback) -> Result<LogGuard> {
     let (filter, _) = logging::choose_filter(&ctx.env, &ctx.config.log)?;
-    Ok(logging::init(&ctx.paths.log_dir, &filter)?)
+    Ok(logging::init_or_fall_back(
+        &ctx.paths.log_dir,
+        &filter,
+        fallback,
+    )?)
 }
 
 async fn open_console(ctx: &Context) -> Result<ExitCode> {

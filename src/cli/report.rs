@@ -48,12 +48,33 @@ pub fn exit_code(outcome: Result<ExitCode, Report>) -> ExitCode {
     }
 }
 
+/// Many errors already end with their cause (`cannot open X: permission denied`), and
+/// their `source()` is that same cause again: a cause whose text was already printed
+/// is left out, so each line says something new.
 fn render(report: &Report) -> String {
-    let mut text = format!("error: {report}\n");
-    for cause in report.chain().skip(1) {
+    let mut lines = distinct_chain(report).into_iter();
+    let mut text = format!("error: {}\n", lines.next().unwrap_or_default());
+    for cause in lines {
         text.push_str(&format!("  caused by: {cause}\n"));
     }
     text
+}
+
+/// The report's message and its causes, one line for the log file.
+pub fn one_line(report: &Report) -> String {
+    distinct_chain(report).join(": ")
+}
+
+/// The message, then each cause whose text is not already in a line before it.
+fn distinct_chain(report: &Report) -> Vec<String> {
+    let mut shown: Vec<String> = Vec::new();
+    for cause in report.chain() {
+        let cause = cause.to_string();
+        if !shown.iter().any(|line| line.contains(&cause)) {
+            shown.push(cause);
+        }
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -79,6 +100,26 @@ mod tests {
         assert_eq!(
             render(&report),
             "error: cannot read config file /etc/switchboard/config.toml\n  caused by: permission denied\n"
+        );
+    }
+
+    /// An error that prints its source in its own message and also returns it.
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot create the database folder /srv: {source}")]
+    struct Embeds {
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_above_is_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory");
+        let report = Err::<(), _>(Embeds { source: io })
+            .wrap_err("opening the database /srv/x.db")
+            .unwrap_err();
+        assert_eq!(
+            render(&report),
+            "error: opening the database /srv/x.db\n  caused by: cannot create the database folder /srv: not a directory\n"
         );
     }
 }

@@ -23,6 +23,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 /// How often a status line is printed.
 const STATUS_EVERY: Duration = Duration::from_secs(5);
+/// The longest `--grace-secs`: an hour is more than any call worth waiting for.
+const MAX_GRACE_SECS: u64 = 3600;
 /// The exit code after SIGINT/SIGTERM (128 + SIGINT, the shell's convention).
 const INTERRUPTED: u8 = 130;
 
@@ -33,7 +35,8 @@ pub struct RunArgs {
     pub campaign: i64,
 
     /// Seconds calls in flight may take to finish after SIGINT/SIGTERM
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_GRACE_SECS))]
     pub grace_secs: u64,
 }
 
@@ -48,8 +51,11 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         .wrap_err("starting the engine")?;
     let grace = Duration::from_secs(args.grace_secs);
     let outcome = drive(&runtime, id).await;
-    let last = runtime.engine.snapshot().borrow().campaign(id).cloned();
+    let snapshots = runtime.engine.snapshot();
     runtime.shutdown(grace).await;
+    // Read after the grace: calls that ended while it ran are in the summary. The
+    // engine publishes a last snapshot as it stops, and the receiver keeps it.
+    let last = snapshots.borrow().campaign(id).cloned();
     let code = outcome?;
     if let Some(view) = last {
         eprintln!("{}", summary(&view));

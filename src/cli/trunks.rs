@@ -20,7 +20,7 @@ pub struct TrunksArgs {
 }
 
 pub async fn run(ctx: &Context, args: TrunksArgs) -> Result<ExitCode> {
-    let trunks = match ctx.config.livekit_credentials() {
+    let trunks = match ctx.config.livekit_credentials()? {
         Some(lk) => {
             let options = LiveKitOptions {
                 request_timeout: Duration::from_secs(ctx.config.livekit.request_timeout_secs),

@@ -48,6 +48,9 @@ pub struct Config {
     /// The file these settings came from, kept so [`Config::section`] can point into it.
     #[serde(skip)]
     source: Option<Source>,
+    /// Where the settings were looked for (the file may not exist), for errors.
+    #[serde(skip)]
+    path: PathBuf,
 }
 
 /// Written out by hand for `sandbox`: its table is raw text that can hold the sandbox's
@@ -65,6 +68,7 @@ impl std::fmt::Debug for Config {
             .field("keys", &self.keys)
             .field("log", &self.log)
             .field("source", &self.source)
+            .field("path", &self.path)
             .finish()
     }
 }
@@ -106,7 +110,9 @@ impl Config {
             }
         };
         config.apply_env(env)?;
-        config.check_livekit(path)?;
+        // A partial [livekit] is not an error yet: only the commands that talk to
+        // LiveKit need it whole (see `livekit_credentials`), the offline ones do not.
+        config.path = path.to_owned();
         Ok(config)
     }
 
@@ -115,6 +121,7 @@ impl Config {
         let mut config: Config =
             toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
         config.check_backoff(path)?;
+        config.path = path.to_owned();
         config.source = Some(Source {
             path: path.to_owned(),
             text: text.to_owned(),
@@ -134,15 +141,22 @@ impl Config {
 
     /// True when url, key and secret are all set; otherwise the app uses the sandbox.
     pub fn livekit_configured(&self) -> bool {
-        self.livekit_credentials().is_some()
+        matches!(self.livekit_credentials(), Ok(Some(_)))
     }
 
-    pub fn livekit_credentials(&self) -> Option<LiveKitCredentials<'_>> {
+    /// The LiveKit server to talk to: `None` when nothing is set (the embedded sandbox
+    /// is used), an error naming what is missing when only some of url, key and secret
+    /// are. Called by the commands that talk to LiveKit, not by the offline ones.
+    pub fn livekit_credentials(&self) -> Result<Option<LiveKitCredentials<'_>>, ConfigError> {
+        self.check_livekit(&self.path)?;
         let lk = &self.livekit;
-        Some(LiveKitCredentials {
-            url: lk.url.as_deref()?,
-            api_key: lk.api_key.as_deref()?,
-            api_secret: lk.api_secret.as_ref()?,
+        Ok(match (&lk.url, &lk.api_key, &lk.api_secret) {
+            (Some(url), Some(api_key), Some(api_secret)) => Some(LiveKitCredentials {
+                url,
+                api_key,
+                api_secret,
+            }),
+            _ => None,
         })
     }
 

@@ -20,7 +20,7 @@ pub struct LiveKitConfig {
     #[serde(deserialize_with = "validate::room_prefix")]
     pub room_prefix: String,
     /// How long one API request may take before it counts as LiveKit being unreachable.
-    #[serde(deserialize_with = "validate::positive")]
+    #[serde(deserialize_with = "validate::between::<_, _, 1, 300>")]
     pub request_timeout_secs: u64,
 }
 
@@ -49,10 +49,10 @@ pub struct WebhookConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PollingConfig {
-    #[serde(deserialize_with = "validate::positive")]
+    #[serde(deserialize_with = "validate::between::<_, _, 1, 60_000>")]
     pub interval_ms: u64,
     /// Upper bound on poll requests, shared by all active calls.
-    #[serde(deserialize_with = "validate::positive")]
+    #[serde(deserialize_with = "validate::between::<_, _, 1, 10_000>")]
     pub max_requests_per_sec: u32,
 }
 
@@ -70,18 +70,21 @@ impl Default for PollingConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
     /// Calls in progress across all campaigns; unset means each campaign's own limit.
-    #[serde(default, deserialize_with = "validate::positive_option")]
+    #[serde(
+        default,
+        deserialize_with = "validate::between_option::<_, _, 1, 10_000>"
+    )]
     pub global_max_concurrent: Option<u32>,
     /// Attempts to one phone number per day, across campaigns.
-    #[serde(deserialize_with = "validate::positive")]
+    #[serde(deserialize_with = "validate::between::<_, _, 1, 100>")]
     pub per_number_daily_limit: u32,
     /// First wait after an infrastructure failure (unreachable, 5xx, 429); doubles each time.
-    #[serde(deserialize_with = "validate::positive")]
+    #[serde(deserialize_with = "validate::between::<_, _, 1, 3_600_000>")]
     pub infra_backoff_initial_ms: u64,
-    #[serde(deserialize_with = "validate::positive")]
+    #[serde(deserialize_with = "validate::between::<_, _, 1, 3_600_000>")]
     pub infra_backoff_max_ms: u64,
     /// Pause running campaigns after LiveKit has been unreachable this long.
-    #[serde(deserialize_with = "validate::positive")]
+    #[serde(deserialize_with = "validate::between::<_, _, 1, 86_400>")]
     pub infra_pause_after_secs: u64,
     /// Region for numbers written without a country code.
     #[serde(deserialize_with = "validate::region")]
@@ -105,7 +108,7 @@ impl Default for EngineConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrunkConfig {
-    #[serde(deserialize_with = "validate::positive")]
+    #[serde(deserialize_with = "validate::calls_per_second")]
     pub calls_per_second: f64,
 }
 
@@ -114,7 +117,7 @@ pub struct TrunkConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct UiConfig {
     /// Redraw interval.
-    #[serde(deserialize_with = "validate::positive")]
+    #[serde(deserialize_with = "validate::between::<_, _, 10, 10_000>")]
     pub tick_ms: u64,
     /// Also turned on by a non-empty `NO_COLOR`.
     pub no_color: bool,

@@ -24,27 +24,50 @@ pub fn livekit_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     }
 }
 
-/// A number that must be above zero (a zero interval or rate would spin or stall).
-pub fn positive<'de, D, T>(d: D) -> Result<T, D::Error>
+/// A whole number in `MIN..=MAX`: every interval, timeout and count in the file has a
+/// ceiling, so a stray digit cannot overflow a timer or stall the engine.
+pub fn between<'de, D, T, const MIN: u64, const MAX: u64>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de> + PartialOrd + Default + Copy,
+    T: Deserialize<'de> + Copy + Into<u64>,
 {
     let value = T::deserialize(d)?;
-    // Compared with `partial_cmp` so that a NaN float is refused too.
-    if value.partial_cmp(&T::default()) != Some(std::cmp::Ordering::Greater) {
-        return Err(D::Error::custom("must be greater than 0"));
+    let n: u64 = value.into();
+    if n > MAX {
+        return Err(D::Error::custom(format!("{n} is too large: at most {MAX}")));
+    }
+    if n < MIN {
+        return Err(D::Error::custom(format!(
+            "{n} is too small: at least {MIN}"
+        )));
     }
     Ok(value)
 }
 
-pub fn positive_option<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub fn between_option<'de, D, T, const MIN: u64, const MAX: u64>(
+    d: D,
+) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de> + PartialOrd + Default + Copy,
+    T: Deserialize<'de> + Copy + Into<u64>,
 {
-    positive(d).map(Some)
+    between::<D, T, MIN, MAX>(d).map(Some)
 }
+
+/// Calls per second of a trunk: above zero and at most [`MAX_CALLS_PER_SECOND`]; below
+/// [`MIN_CALLS_PER_SECOND`] the gap between dials would be longer than an hour.
+pub fn calls_per_second<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let cps = f64::deserialize(d)?;
+    if !(MIN_CALLS_PER_SECOND..=MAX_CALLS_PER_SECOND).contains(&cps) {
+        return Err(D::Error::custom(format!(
+            "{cps} is out of range: between {MIN_CALLS_PER_SECOND} (one call an hour) and {MAX_CALLS_PER_SECOND}"
+        )));
+    }
+    Ok(cps)
+}
+
+pub const MIN_CALLS_PER_SECOND: f64 = 1.0 / 3600.0;
+pub const MAX_CALLS_PER_SECOND: f64 = 1000.0;
 
 /// Room names are `<prefix>-<...>`; keep the prefix to characters LiveKit and shells
 /// treat plainly.
@@ -60,6 +83,8 @@ pub fn room_prefix<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> 
 }
 
 /// An ISO 3166 region code such as `US`, used to read numbers written without `+`.
+/// Checked against libphonenumber's metadata, so `ZZ` (unknown) is refused here rather
+/// than at the first import.
 pub fn region<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let region = String::deserialize(d)?;
     if region.len() != 2 || !region.chars().all(|c| c.is_ascii_uppercase()) {
@@ -67,6 +92,7 @@ pub fn region<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
             "`{region}` is not a two-letter region code such as US, GB or DE"
         )));
     }
+    crate::phone::parse_region(&region).map_err(D::Error::custom)?;
     Ok(region)
 }
 

@@ -47,6 +47,25 @@ impl Outcome {
     /// Default retry rule of a new campaign.
     pub const DEFAULT_RETRY_ON: &'static [Outcome] =
         &[Outcome::NoAnswer, Outcome::Busy, Outcome::TrunkFailure];
+
+    /// The outcomes a campaign's `retry_on` may name. Answered calls and numbers that do
+    /// not exist are never retried, and a dial LiveKit never placed (`not_placed`) is
+    /// always tried again without spending an attempt: naming those would promise a
+    /// choice that does not exist.
+    pub const RETRYABLE: &'static [Outcome] = &[
+        Outcome::NoAnswer,
+        Outcome::Busy,
+        Outcome::Rejected,
+        Outcome::TrunkFailure,
+        Outcome::Error,
+        Outcome::Canceled,
+        // A call cut off by a crash, never seen answered: retried only when listed.
+        Outcome::Interrupted,
+    ];
+
+    pub fn is_retryable(self) -> bool {
+        Self::RETRYABLE.contains(&self)
+    }
 }
 
 /// `queued → dialing → ringing → answered → ended(outcome)`.

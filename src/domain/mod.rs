@@ -14,5 +14,8 @@ pub use campaign::{CampaignStatus, PauseReason};
 pub use event::{AttemptEventKind, Disposition};
 pub use ids::{AttemptId, CampaignId, LeadId};
 pub use lead::LeadState;
-pub use settings::{CallingWindow, CampaignSettings, DispatchMode, SettingsError};
+pub use settings::{
+    bounds, caller_id_problem, start_at_problem, Bound, CallingWindow, CampaignSettings,
+    DispatchMode, Problem, SettingsError, Unit,
+};
 pub use transition::IllegalTransition;

@@ -38,6 +38,9 @@ use tokio::time::Instant;
 
 /// Zone lists are re-read this often (leads imported into a running campaign).
 const ZONES_TTL: chrono::Duration = chrono::Duration::seconds(60);
+/// Requests a start makes to check its trunk while LiveKit is unavailable, spaced by
+/// the infrastructure back-off, before it is refused.
+const TRUNK_CHECK_ATTEMPTS: u32 = 5;
 
 /// Answers that arrive from tasks the engine spawned for slow work.
 pub(crate) enum Internal {
@@ -1390,8 +1393,15 @@ impl<T: Telephony> Actor<T> {
         }
         let trunk = run.settings.trunk_id.clone();
         let (telephony, internal) = (self.telephony.clone(), self.internal_tx.clone());
+        let patience = crate::telephony::Patience {
+            attempts: TRUNK_CHECK_ATTEMPTS,
+            first_wait: self.config.infra_backoff_initial,
+            max_wait: self.config.infra_backoff_max,
+        };
         tokio::spawn(async move {
-            let result = crate::telephony::ensure_trunk_exists(&*telephony, &trunk).await;
+            let result =
+                crate::telephony::ensure_trunk_exists_patiently(&*telephony, &trunk, patience)
+                    .await;
             let _ = internal.send(Internal::TrunkChecked {
                 campaign: id,
                 result,
@@ -1479,7 +1489,9 @@ impl<T: Telephony> Actor<T> {
                 .await;
         }
         self.shutting_down = Some(ShuttingDown {
-            deadline: Instant::now() + grace,
+            deadline: Instant::now()
+                .checked_add(grace)
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400)),
             reply,
         });
     }

@@ -11,7 +11,6 @@ use crate::store::{CampaignRecord, LeadRecord};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A page of the queue and what the last read said about the rest.
 #[derive(Debug, Default)]
@@ -57,7 +56,7 @@ impl CampaignRun {
     pub fn new(record: CampaignRecord, now: DateTime<Utc>) -> Self {
         let settings = Arc::new(record.settings.clone());
         Self {
-            pacer: CampaignPacer::new(Duration::from_millis(settings.call_delay_ms)),
+            pacer: CampaignPacer::new(settings.call_delay()),
             cap: DailyCap::new(settings.daily_cap, settings.tz(), now, 0),
             settings,
             record,
@@ -100,8 +99,7 @@ impl CampaignRun {
     }
 
     pub fn set_settings(&mut self, settings: crate::domain::CampaignSettings) {
-        self.pacer
-            .set_delay(Duration::from_millis(settings.call_delay_ms));
+        self.pacer.set_delay(settings.call_delay());
         self.cap.set_cap(settings.daily_cap, settings.tz());
         self.record.settings = settings.clone();
         self.settings = Arc::new(settings);
@@ -109,7 +107,10 @@ impl CampaignRun {
 
     /// How many leads one read of the queue brings in.
     pub fn page_size(&self) -> u32 {
-        (self.settings.max_concurrent * 2).clamp(32, 2000)
+        self.settings
+            .max_concurrent
+            .saturating_mul(2)
+            .clamp(32, 2000)
     }
 
     /// Read more when the page is half used, or when it ran dry and something changed.

@@ -31,8 +31,18 @@ impl CampaignPacer {
     /// actual start, so the gap is never shorter than the delay (a late wake-up delays
     /// the next dial rather than squeezing it).
     pub fn started(&mut self, now: Instant) {
-        self.next = Some(now + self.delay);
+        self.next = Some(later(now, self.delay));
     }
+}
+
+/// The longest gap a configured rate gives, whatever the config says (it bounds
+/// `calls_per_second` too; this keeps a tiny rate from overflowing a timer).
+const SLOWEST_BASE_GAP: Duration = Duration::from_secs(3600);
+
+/// `now + gap`, or the furthest instant tokio can represent from `now` if that overflows.
+fn later(now: Instant, gap: Duration) -> Instant {
+    now.checked_add(gap)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365))
 }
 
 /// Slowest and fastest a throttled trunk goes, and how quickly it recovers.
@@ -71,7 +81,8 @@ impl TrunkPacer {
         let cps = self.configured_cps.get(trunk).copied();
         self.trunks.entry(trunk.to_string()).or_insert_with(|| {
             let base_gap = match cps {
-                Some(cps) if cps > 0.0 => Duration::from_secs_f64(1.0 / cps),
+                Some(cps) if cps > 0.0 => Duration::try_from_secs_f64(1.0 / cps)
+                    .map_or(SLOWEST_BASE_GAP, |gap| gap.min(SLOWEST_BASE_GAP)),
                 _ => Duration::ZERO,
             };
             TrunkBudget {
@@ -91,7 +102,7 @@ impl TrunkPacer {
         if budget.gap.is_zero() {
             return;
         }
-        budget.next = Some(now + budget.gap);
+        budget.next = Some(later(now, budget.gap));
         // A call that starts fine eases a throttled trunk back toward its budget.
         if budget.gap > budget.base_gap {
             let eased = budget.gap - budget.gap / RECOVERY_DIVISOR;
@@ -108,7 +119,7 @@ impl TrunkPacer {
         budget.gap = (budget.gap * 2)
             .max(THROTTLE_FIRST_GAP)
             .min(THROTTLE_MAX_GAP.max(budget.base_gap));
-        budget.next = Some(now + budget.gap);
+        budget.next = Some(later(now, budget.gap));
     }
 
     /// The gap in force on a trunk.
@@ -131,6 +142,17 @@ mod tests {
         // Started 3 ms late: the next waits a full delay from the actual start.
         pacer.started(t0 + Duration::from_millis(103));
         assert_eq!(pacer.ready_at(), Some(t0 + Duration::from_millis(203)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_delays_and_rates_do_not_overflow_the_clock() {
+        let mut pacer = CampaignPacer::new(Duration::MAX);
+        let now = Instant::now();
+        pacer.started(now);
+        assert!(pacer.ready_at().is_some_and(|at| at > now));
+        let mut trunks = TrunkPacer::new([("ST_a".to_string(), 1e-300)].into_iter().collect());
+        trunks.started("ST_a", now);
+        assert_eq!(trunks.gap("ST_a"), SLOWEST_BASE_GAP);
     }
 
     #[tokio::test(start_paused = true)]

@@ -39,10 +39,17 @@ pub fn after_call(
         }
         _ => LeadState::Done,
     };
-    let due_at = (state == LeadState::RetryWait).then(|| {
-        now + Duration::seconds(settings.retry_delay_secs.min(i64::MAX as u64 / 1000) as i64)
-    });
+    let due_at = (state == LeadState::RetryWait).then(|| retry_due(settings, now));
     LeadNext { state, due_at }
+}
+
+/// `now` plus the retry delay. The delay is read clamped to its bound and the sum is
+/// checked, so a delay stored before the bounds existed cannot overflow the date.
+fn retry_due(settings: &CampaignSettings, now: DateTime<Utc>) -> DateTime<Utc> {
+    Duration::from_std(settings.retry_delay())
+        .ok()
+        .and_then(|delay| now.checked_add_signed(delay))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[cfg(test)]
@@ -73,6 +80,21 @@ mod tests {
             after_call(&settings(), Outcome::Busy, 3, now).state,
             LeadState::Exhausted
         );
+    }
+
+    #[test]
+    fn an_absurd_stored_delay_waits_the_longest_allowed_delay_instead_of_panicking() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let absurd = CampaignSettings {
+            retry_delay_secs: 9_000_000_000_000,
+            ..settings()
+        };
+        let next = after_call(&absurd, Outcome::NoAnswer, 1, now);
+        assert_eq!(next.state, LeadState::RetryWait);
+        assert_eq!(next.due_at, Some(now + Duration::days(30)));
+        let last_day = DateTime::<Utc>::MAX_UTC - Duration::hours(1);
+        let next = after_call(&absurd, Outcome::Busy, 1, last_day);
+        assert_eq!(next.due_at, Some(DateTime::<Utc>::MAX_UTC));
     }
 
     #[test]

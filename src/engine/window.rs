@@ -30,7 +30,7 @@ pub fn next_opening(window: &CallingWindow, zone: Tz, now: DateTime<Utc>) -> Dat
         .filter_map(|days| today.checked_add_signed(Duration::days(days)))
         .map(|day| local_instant(zone, day.and_time(window.start)))
         .find(|t| *t > now)
-        .unwrap_or(now + Duration::days(1))
+        .unwrap_or_else(|| now.checked_add_signed(Duration::days(1)).unwrap_or(now))
 }
 
 /// Which of `zones` (a campaign's lead zone names) are inside the window now, and
@@ -73,8 +73,13 @@ pub fn earliest_opening(
 
 /// The next local midnight after `now` in `zone`, as UTC (when a daily count resets).
 pub fn next_midnight(zone: Tz, now: DateTime<Utc>) -> DateTime<Utc> {
-    let tomorrow = now.with_timezone(&zone).date_naive() + Duration::days(1);
-    local_instant(zone, start_of(tomorrow))
+    // Checked: a date at the end of chrono's range has no tomorrow (never for real
+    // clocks, but dates here can come from stored settings).
+    let today = now.with_timezone(&zone).date_naive();
+    match today.checked_add_signed(Duration::days(1)) {
+        Some(tomorrow) => local_instant(zone, start_of(tomorrow)),
+        None => DateTime::<Utc>::MAX_UTC,
+    }
 }
 
 /// The local midnight that began the day `now` is in, as UTC.
@@ -94,7 +99,10 @@ fn local_instant(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
         match zone.from_local_datetime(&probe) {
             LocalResult::Single(t) => return t.with_timezone(&Utc),
             LocalResult::Ambiguous(earliest, _) => return earliest.with_timezone(&Utc),
-            LocalResult::None => probe += Duration::minutes(1),
+            LocalResult::None => match probe.checked_add_signed(Duration::minutes(1)) {
+                Some(next) => probe = next,
+                None => break,
+            },
         }
     }
     Utc.from_utc_datetime(&local)
@@ -159,6 +167,14 @@ mod tests {
         let now = utc(2026, 11, 1, 12, 0);
         assert_eq!(day_start(zone, now), utc(2026, 11, 1, 4, 0));
         assert_eq!(next_midnight(zone, now), utc(2026, 11, 2, 5, 0));
+    }
+
+    #[test]
+    fn the_end_of_time_does_not_panic() {
+        let end = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(next_midnight(chrono_tz::UTC, end), end);
+        let w = window("09:00-10:00");
+        assert!(next_opening(&w, chrono_tz::UTC, end) >= end - Duration::days(1));
     }
 
     #[test]

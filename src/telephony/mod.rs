@@ -28,7 +28,7 @@ mod webhook_event;
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
 pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
 pub use room::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
-pub use trunk_check::ensure_trunk_exists;
+pub use trunk_check::{ensure_trunk_exists, ensure_trunk_exists_patiently, Patience};
 pub use types::{
     CallProgress, CallProgressKind, DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall,
     LiveCallStatus, TelephonyError, TrunkInfo,

@@ -3,6 +3,7 @@
 
 use super::types::{TelephonyError, TrunkInfo};
 use super::Telephony;
+use std::time::Duration;
 
 /// `Ok` when `trunk_id` is among the project's outbound trunks. Otherwise a
 /// `Configuration` error naming the trunk and the fix; an unreachable LiveKit gives
@@ -13,6 +14,39 @@ pub async fn ensure_trunk_exists<T: Telephony>(
 ) -> Result<(), TelephonyError> {
     let trunks = telephony.list_trunks().await?;
     check_trunk(&trunks, trunk_id)
+}
+
+/// How long a start waits out an unreachable LiveKit before it is refused.
+#[derive(Debug, Clone, Copy)]
+pub struct Patience {
+    /// Requests in all, the first included.
+    pub attempts: u32,
+    /// The wait after the first failure, doubled after each further one up to `max_wait`.
+    pub first_wait: Duration,
+    pub max_wait: Duration,
+}
+
+/// [`ensure_trunk_exists`], asking again with back-off while LiveKit is unavailable
+/// (a 503, a timeout, a refused connection), as every other request to it does: one
+/// passing hiccup must not refuse a start. A missing trunk is answered at once.
+pub async fn ensure_trunk_exists_patiently<T: Telephony>(
+    telephony: &T,
+    trunk_id: &str,
+    patience: Patience,
+) -> Result<(), TelephonyError> {
+    let mut wait = patience.first_wait;
+    let mut attempt = 1;
+    loop {
+        match ensure_trunk_exists(telephony, trunk_id).await {
+            Err(TelephonyError::Unavailable(reason)) if attempt < patience.attempts => {
+                tracing::warn!(%reason, attempt, "checking the trunk failed; asking again");
+                tokio::time::sleep(wait).await;
+                wait = wait.saturating_mul(2).min(patience.max_wait);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn check_trunk(trunks: &[TrunkInfo], trunk_id: &str) -> Result<(), TelephonyError> {

@@ -43,7 +43,7 @@ impl CampaignForm {
                 "caller_id",
                 "Caller ID",
                 opt(&s.caller_id),
-                "optional; the trunk's number when empty",
+                "optional; +E.164 form",
             ),
             Field::new(
                 "max_concurrent",
@@ -67,7 +67,7 @@ impl CampaignForm {
                 "retry_delay_secs",
                 "Retry after (s)",
                 s.retry_delay_secs.to_string(),
-                "wait before calling again",
+                "0-2592000 (30 days)",
             ),
             Field::new(
                 "retry_on",
@@ -109,7 +109,7 @@ impl CampaignForm {
                 "max_call_duration_secs",
                 "Max call length (s)",
                 s.max_call_duration_secs.to_string(),
-                "hang up after",
+                "1-86400 (1 day)",
             ),
             Field::new(
                 "krisp",
@@ -169,7 +169,9 @@ impl CampaignForm {
                     }
                 }
             };
-        let small = |n: Option<u64>| n.and_then(|n| u32::try_from(n).ok());
+        // A number too big for its field is checked against the field's bound (which
+        // is far below u32::MAX) rather than silently dropped.
+        let small = |n: Option<u64>| n.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         s.name = self.field("name").to_owned();
         s.agent_name = self.field("agent").to_owned();
         s.trunk_id = self.field("trunk").to_owned();
@@ -228,7 +230,7 @@ impl CampaignForm {
         s.prompt = self.field("prompt").to_owned();
         if problems.is_empty() {
             if let Err(e) = s.validate() {
-                problems.push((e.field, e.problem));
+                problems.push((e.field, e.problem.to_string()));
             }
         }
         let first = problems.first().map(|(k, _)| *k);
@@ -304,5 +306,36 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    fn error_of(form: &CampaignForm, key: &str) -> Option<String> {
+        form.fields
+            .iter()
+            .find(|f| f.key == key)
+            .and_then(|f| f.error.clone())
+    }
+
+    #[test]
+    fn the_form_refuses_what_the_command_line_refuses() {
+        let mut form = CampaignForm::new(None, CampaignSettings::default());
+        set(&mut form, "name", "Renewals");
+        set(&mut form, "agent", "renewals-agent");
+        set(&mut form, "trunk", "ST_1");
+        set(&mut form, "retry_delay_secs", "9000000000000");
+        assert!(form.command().is_none());
+        assert_eq!(
+            error_of(&form, "retry_delay_secs").as_deref(),
+            Some("9000000000000 is too large: at most 2592000 (30 days)")
+        );
+        set(&mut form, "retry_delay_secs", "60");
+        set(&mut form, "max_concurrent", "99999999999");
+        assert!(form.command().is_none());
+        assert!(error_of(&form, "max_concurrent").is_some_and(|e| e.contains("at most 10000")));
+        set(&mut form, "max_concurrent", "4");
+        set(&mut form, "caller_id", "notanumber");
+        assert!(form.command().is_none());
+        assert!(error_of(&form, "caller_id").is_some_and(|e| e.contains("E.164")));
+        set(&mut form, "caller_id", "+12125550187");
+        assert!(form.command().is_some());
     }
 }
