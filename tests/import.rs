@@ -570,3 +570,54 @@ fn a_bulk_import_rebuilds_the_indexes_it_dropped_and_a_failed_one_keeps_them() {
         .unwrap();
     assert_eq!(pending, 120_000);
 }
+
+impl Db {
+    fn import_text(
+        &self,
+        text: &[u8],
+        options: ImportOptions,
+    ) -> Result<ImportReport, ImportError> {
+        import_csv(&self.store, self.campaign, text, options)
+    }
+}
+
+#[test]
+fn the_rejects_file_defuses_formulas_but_keeps_phone_numbers() {
+    let db = db();
+    let rejects = Shared::default();
+    let options = ImportOptions {
+        rejects: Some(Box::new(rejects.clone())),
+        ..Default::default()
+    };
+    // Every row has a bad phone, so every row is in the rejects file as written.
+    let text = "phone,name,note,@header\n\
+        12,\"=HYPERLINK(\"\"http://x\"\")\",=cmd|' /C calc'!A0,+SUM(1+1)\n\
+        +1 (212) 555-01,@cmd,\"\t=1+1\",\"\r=1+1\"\n";
+    let report = db.import_text(text.as_bytes(), options).unwrap();
+    assert_eq!((report.imported, report.rejected), (0, 2));
+    let written = rejects.text();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(written.as_bytes());
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        ["phone", "name", "note", "'@header", "line", "reason"]
+    );
+    assert_eq!(
+        rows[1][..4],
+        [
+            "12",
+            "'=HYPERLINK(\"http://x\")",
+            "'=cmd|' /C calc'!A0",
+            "'+SUM(1+1)"
+        ]
+    );
+    assert_eq!(
+        rows[2][..4],
+        ["+1 (212) 555-01", "'@cmd", "'\t=1+1", "'\r=1+1"]
+    );
+}
