@@ -528,3 +528,23 @@ fn a_scheduled_start_is_read_in_the_campaigns_zone_and_can_be_cleared() {
             "does not exist in America/Chicago",
         ));
 }
+
+#[test]
+fn leads_import_of_a_file_with_a_stray_quote_fails_naming_file_line_and_field() {
+    let env = Env::new();
+    let id = env.create("Stray");
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        &fixture("stray_quote.csv"),
+    ])
+    .assert()
+    .code(2)
+    .stdout("")
+    .stderr(predicate::str::contains(
+        "stray_quote.csv: line 2: a quote opened here is never closed (field `company`): \
+             close it or remove the stray quote",
+    ));
+}
