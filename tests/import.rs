@@ -637,6 +637,19 @@ fn a_stray_quote_closed_only_far_below_is_stopped_at_the_line_limit() {
 }
 
 #[test]
+fn a_stray_quote_in_the_header_says_so() {
+    let db = db();
+    let err = db
+        .import_text(b"phone,\"name\n2125550101,Ada\n", ImportOptions::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("line 1: a quote opened here is never closed (in the header)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn quoted_fields_with_a_few_line_breaks_still_import() {
     let db = db();
     let text = "phone,name,address\n2125550101,Ada,\"1 Main St\nApt 2\nSpringfield\"\n";

@@ -9,7 +9,9 @@
 use std::io::{self, Read};
 use thiserror::Error;
 
-/// A quoted field may hold this many bytes; more is taken for a quote never closed.
+/// A quoted field with a line break in it may hold this many bytes; more is taken for
+/// a quote never closed. (One without a line break is only a long field, and its row
+/// is rejected for that.)
 pub(super) const MAX_QUOTED_BYTES: u64 = 64 * 1024;
 /// A quoted field may span this many line breaks (an address has a few).
 pub(super) const MAX_QUOTED_LINES: u64 = 1000;
@@ -56,7 +58,7 @@ impl std::fmt::Display for QuoteRun {
             ),
             QuoteRun::PastTheByteLimit => write!(
                 f,
-                "the quoted text runs past {} KiB, the limit for one field",
+                "the quoted text spans lines and runs past {} KiB, the limit for one field",
                 MAX_QUOTED_BYTES / 1024
             ),
         }
@@ -168,7 +170,7 @@ impl<R: Read> QuoteGuard<R> {
                 if self.quoted_lines > MAX_QUOTED_LINES {
                     return Err(self.quote_problem(QuoteRun::PastTheLineLimit));
                 }
-                if self.quoted_bytes > MAX_QUOTED_BYTES {
+                if self.quoted_bytes > MAX_QUOTED_BYTES && self.quoted_lines > 0 {
                     return Err(self.quote_problem(QuoteRun::PastTheByteLimit));
                 }
                 if b == b'"' {
@@ -277,6 +279,12 @@ mod tests {
             })
         ));
         let long = [b"phone\n\"".as_slice(), &[b'x'; 70_000], b"\"\n"].concat();
+        assert_eq!(
+            problem(&long),
+            None,
+            "one long line is a long field, not a stray quote"
+        );
+        let long = [b"phone\n\"\n".as_slice(), &[b'x'; 70_000], b"\"\n"].concat();
         assert!(matches!(
             problem(&long),
             Some(StreamProblem::QuoteNeverClosed {
