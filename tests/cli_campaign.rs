@@ -651,3 +651,23 @@ fn offline_commands_work_when_only_the_livekit_key_and_secret_are_set() {
         .code(1)
         .stderr(predicate::str::contains("url missing"));
 }
+
+#[test]
+fn leads_import_of_a_file_with_a_stray_quote_fails_naming_file_line_and_field() {
+    let env = Env::new();
+    let id = env.create("Stray");
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        &fixture("stray_quote.csv"),
+    ])
+    .assert()
+    .code(2)
+    .stdout("")
+    .stderr(predicate::str::contains(
+        "stray_quote.csv: line 2: a quote opened here is never closed (field `company`): \
+             close it or remove the stray quote",
+    ));
+}

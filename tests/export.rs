@@ -333,3 +333,120 @@ fn a_call_still_in_progress_counts_in_neither_side_of_the_answer_rate() {
     assert_eq!((stats.calls_placed, stats.calls_answered), (3, 1));
     assert_eq!(stats.answer_rate, Some(1.0 / 3.0));
 }
+
+/// The issue's payloads, each as written in a leads file.
+const PAYLOADS: [&str; 6] = [
+    "=HYPERLINK(\"http://x\")",
+    "=cmd|' /C calc'!A0",
+    "+SUM(1+1)",
+    "@cmd",
+    "\t=1+1",
+    "\r=1+1",
+];
+
+/// A campaign with one lead per payload (the payload as its name and as its `note`
+/// variable, under a header that is a payload too), each with one attempt.
+fn formula_campaign() -> (tempfile::TempDir, Store, CampaignId) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("db")).unwrap();
+    let settings = CampaignSettings {
+        name: "x".into(),
+        agent_name: "a".into(),
+        trunk_id: "t".into(),
+        ..Default::default()
+    };
+    let campaign = store
+        .write_blocking(move |c| {
+            CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings,
+                    now: Utc::now(),
+                },
+            )
+        })
+        .unwrap();
+    let mut csv = String::from("phone,name,note,=header\n");
+    for (i, payload) in PAYLOADS.iter().enumerate() {
+        let quoted = format!("\"{}\"", payload.replace('"', "\"\""));
+        csv.push_str(&format!("21255501{i:02},{quoted},{quoted},-1.5\n"));
+    }
+    let report =
+        switchboard::import::import_csv(&store, campaign, csv.as_bytes(), ImportOptions::default())
+            .unwrap();
+    assert_eq!(report.imported, PAYLOADS.len() as u64);
+    store
+        .write_blocking(move |c| {
+            c.execute(
+                "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at)
+                 SELECT campaign_id, id, 1, phone, 'failed', 'room-' || id, 0
+                 FROM leads WHERE campaign_id = ?1",
+                [campaign.0],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    (dir, store, campaign)
+}
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_get_a_leading_quote_and_phones_do_not() {
+    let (_dir, store, campaign) = formula_campaign();
+    let mut out = Vec::new();
+    export_attempts(&store, campaign, ExportFormat::Csv, &mut out).unwrap();
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert!(header.contains(&"'=header".to_string()), "{header:?}");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), PAYLOADS.len());
+    for (row, payload) in rows.iter().zip(PAYLOADS) {
+        // The import trims names (so `\t=1+1` is `=1+1` by then), not variables.
+        assert_eq!(&row[column("name")], format!("'{}", payload.trim()), "name");
+        assert_eq!(&row[column("note")], format!("'{payload}"), "variable");
+        assert!(
+            row[column("phone")].starts_with("+1212555"),
+            "{}",
+            &row[column("phone")]
+        );
+        assert_eq!(
+            &row[column("'=header")],
+            "-1.5",
+            "a negative number stays a number"
+        );
+    }
+}
+
+#[test]
+fn json_and_json_lines_keep_the_text_as_it_was() {
+    let (_dir, store, campaign) = formula_campaign();
+    for format in [ExportFormat::Json, ExportFormat::Jsonl] {
+        let mut out = Vec::new();
+        export_attempts(&store, campaign, format, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let objects: Vec<serde_json::Value> = match format {
+            ExportFormat::Json => serde_json::from_str(&text).unwrap(),
+            _ => text
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        };
+        let names: Vec<&str> = objects
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        let trimmed: Vec<&str> = PAYLOADS.iter().map(|p| p.trim()).collect();
+        assert_eq!(names, trimmed, "{format:?}");
+        let notes: Vec<&str> = objects
+            .iter()
+            .map(|o| o["variables"]["note"].as_str().unwrap())
+            .collect();
+        assert_eq!(notes, PAYLOADS, "{format:?}");
+        assert_eq!(objects[0]["variables"]["=header"], "-1.5");
+    }
+}

@@ -570,3 +570,205 @@ fn a_bulk_import_rebuilds_the_indexes_it_dropped_and_a_failed_one_keeps_them() {
         .unwrap();
     assert_eq!(pending, 120_000);
 }
+
+impl Db {
+    fn import_text(
+        &self,
+        text: &[u8],
+        options: ImportOptions,
+    ) -> Result<ImportReport, ImportError> {
+        import_csv(&self.store, self.campaign, text, options)
+    }
+}
+
+/// `rows` lead rows under `phone,name,company`, numbered from line 2.
+fn company_rows(rows: usize, company: impl Fn(usize) -> String) -> String {
+    let mut text = String::from("phone,name,company\n");
+    for line in 2..rows + 2 {
+        text.push_str(&format!(
+            "212555{:04},Lead {line},{}\n",
+            line,
+            company(line)
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_stray_quote_fails_the_whole_import_naming_the_line_it_opens_on() {
+    let db = db();
+    // The issue's file: 1,000 rows, `"Acme` on line 2 and no quote after it.
+    let err = db.import("stray_quote.csv").unwrap_err();
+    assert!(
+        matches!(&err, ImportError::QuoteNeverClosed { line: 2, field, .. } if field == "field `company`"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "line 2: a quote opened here is never closed (field `company`): close it or remove \
+         the stray quote; the quoted text runs to the end of the file"
+    );
+    assert!(
+        db.phones().is_empty(),
+        "nothing is imported from an ambiguous file"
+    );
+}
+
+#[test]
+fn a_stray_quote_closed_only_far_below_is_stopped_at_the_line_limit() {
+    let db = db();
+    // A later quoted field "closes" the stray quote: the reader would make one field of
+    // the 1,400 lines between them.
+    let text = company_rows(1500, |line| match line {
+        2 => "\"Acme".into(),
+        1400 => "\"Smith, Jones\"".into(),
+        _ => "Initech".into(),
+    });
+    let err = db
+        .import_text(text.as_bytes(), ImportOptions::default())
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with("line 2: a quote opened here is never closed (field `company`)")
+            && message.ends_with("runs past 1000 lines, the limit for one field"),
+        "{message}"
+    );
+    assert!(db.phones().is_empty());
+}
+
+#[test]
+fn a_stray_quote_in_the_header_says_so() {
+    let db = db();
+    let err = db
+        .import_text(b"phone,\"name\n2125550101,Ada\n", ImportOptions::default())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("line 1: a quote opened here is never closed (in the header)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn quoted_fields_with_a_few_line_breaks_still_import() {
+    let db = db();
+    let text = "phone,name,address\n2125550101,Ada,\"1 Main St\nApt 2\nSpringfield\"\n";
+    let report = db
+        .import_text(text.as_bytes(), ImportOptions::default())
+        .unwrap();
+    assert_eq!(report.imported, 1);
+    assert_eq!(
+        db.leads()[0].variables["address"],
+        "1 Main St\nApt 2\nSpringfield"
+    );
+}
+
+/// A header of `columns` columns, the first `phone`, and one lead row.
+fn wide_file(columns: usize) -> String {
+    let header: Vec<String> = std::iter::once("phone".to_string())
+        .chain((1..columns).map(|i| format!("c{i}")))
+        .collect();
+    let row: Vec<&str> = std::iter::once("2125550101")
+        .chain((1..columns).map(|_| "v"))
+        .collect();
+    format!("{}\n{}\n", header.join(","), row.join(","))
+}
+
+#[test]
+fn a_header_over_the_column_limit_is_refused_and_one_under_it_imports() {
+    let db = db();
+    let err = db
+        .import_text(wide_file(1500).as_bytes(), ImportOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImportError::TooManyColumns {
+                found: 1500,
+                limit: 1024
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("1500 columns") && err.to_string().contains("1024"));
+    let report = db
+        .import_text(wide_file(1000).as_bytes(), ImportOptions::default())
+        .unwrap();
+    assert_eq!(report.imported, 1);
+    assert_eq!(db.leads()[0].variables["c999"], "v");
+}
+
+#[test]
+fn a_header_of_160k_columns_is_refused_by_its_length_in_a_short_message() {
+    let db = db();
+    let err = db
+        .import_text(wide_file(160_000).as_bytes(), ImportOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, ImportError::HeaderTooLong { limit_kib: 64, .. }),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(message.len() < 1024, "{} bytes", message.len());
+    assert!(
+        message.starts_with(
+            "the header line is longer than 64 KiB, the limit (it starts `phone,c1,c2,"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_wide_header_without_a_phone_column_is_a_short_message() {
+    let db = db();
+    let header: Vec<String> = (0..1000).map(|i| format!("column number {i}")).collect();
+    let text = format!("{}\n{}\n", header.join(","), vec!["x"; 1000].join(","));
+    let err = db
+        .import_text(text.as_bytes(), ImportOptions::default())
+        .unwrap_err();
+    assert!(matches!(err, ImportError::NoPhoneColumn { .. }));
+    let message = err.to_string();
+    assert!(message.len() < 1024, "{} bytes: {message}", message.len());
+    assert!(message.contains("and 988 more"), "{message}");
+}
+
+#[test]
+fn the_rejects_file_defuses_formulas_but_keeps_phone_numbers() {
+    let db = db();
+    let rejects = Shared::default();
+    let options = ImportOptions {
+        rejects: Some(Box::new(rejects.clone())),
+        ..Default::default()
+    };
+    // Every row has a bad phone, so every row is in the rejects file as written.
+    let text = "phone,name,note,@header\n\
+        12,\"=HYPERLINK(\"\"http://x\"\")\",=cmd|' /C calc'!A0,+SUM(1+1)\n\
+        +1 (212) 555-01,@cmd,\"\t=1+1\",\"\r=1+1\"\n";
+    let report = db.import_text(text.as_bytes(), options).unwrap();
+    assert_eq!((report.imported, report.rejected), (0, 2));
+    let written = rejects.text();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(written.as_bytes());
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        ["phone", "name", "note", "'@header", "line", "reason"]
+    );
+    assert_eq!(
+        rows[1][..4],
+        [
+            "12",
+            "'=HYPERLINK(\"http://x\")",
+            "'=cmd|' /C calc'!A0",
+            "'+SUM(1+1)"
+        ]
+    );
+    assert_eq!(
+        rows[2][..4],
+        ["+1 (212) 555-01", "'@cmd", "'\t=1+1", "'\r=1+1"]
+    );
+}

@@ -1,7 +1,9 @@
 //! CSV: the fixed columns, then one column per variable key. A key that collides with
-//! a fixed column (a CSV that had its own `outcome` column) gets a `var_` prefix.
+//! a fixed column (a CSV that had its own `outcome` column) gets a `var_` prefix. Every
+//! cell, header included, goes through [`guard_cell`] so a spreadsheet never runs one.
 
 use super::columns::{Times, FIXED_COLUMNS};
+use super::formula_guard::guard_cell;
 use super::ExportError;
 use crate::domain::CampaignId;
 use crate::store::reports;
@@ -26,7 +28,7 @@ pub(super) fn write(
                 k.clone()
             }
         }));
-    csv.write_record(header)?;
+    csv.write_record(header.map(|h| guard_cell(h.as_bytes()).into_owned()))?;
     let mut fields: Vec<String> = Vec::with_capacity(FIXED_COLUMNS.len() + keys.len());
     let count = reports::for_each_attempt(conn, campaign, |row| -> Result<(), ExportError> {
         let times = Times::of(row);
@@ -62,7 +64,7 @@ pub(super) fn write(
             Some(Value::Null) | None => String::new(),
             Some(other) => other.to_string(),
         }));
-        csv.write_record(&fields)?;
+        csv.write_record(fields.iter().map(|f| guard_cell(f.as_bytes())))?;
         Ok(())
     })?;
     csv.flush()?;

@@ -1,13 +1,16 @@
 //! `switchboard export`: every attempt of a campaign with its outcome, SIP status, real
 //! timestamps, ring and talk time and the lead's variables, as CSV, a JSON array or
-//! JSON Lines. Rows are written as the database yields them, so a million attempts
+//! JSON Lines; CSV cells that a spreadsheet would run as formulas are defused
+//! (`formula_guard.rs`), JSON stays as stored. Rows are written as the database yields them, so a million attempts
 //! need no more memory than one. Nothing secret is in an attempt row to begin with.
 
 mod columns;
 mod csv_out;
+mod formula_guard;
 mod json_out;
 
 pub use columns::{Times, FIXED_COLUMNS};
+pub use formula_guard::guard_cell;
 
 use crate::domain::CampaignId;
 use crate::store::{reports, CampaignRecord, Store, StoreError};

@@ -4,6 +4,11 @@
 //! variable handed to the agent under its header as written.
 
 use super::ImportError;
+use std::collections::{HashMap, HashSet};
+
+/// More columns than this is not a leads file (or is one to trim first); it also keeps
+/// every lead's variables a sane size.
+pub const MAX_COLUMNS: usize = 1024;
 
 /// Headers taken for the phone column, most specific first.
 pub const PHONE_COLUMN_NAMES: &[&str] = &[
@@ -76,6 +81,12 @@ impl ColumnMap {
         headers: Vec<String>,
         phone_column: Option<&str>,
     ) -> Result<ColumnMap, ImportError> {
+        if headers.len() > MAX_COLUMNS {
+            return Err(ImportError::TooManyColumns {
+                found: headers.len(),
+                limit: MAX_COLUMNS,
+            });
+        }
         let folded: Vec<String> = headers.iter().map(|h| fold(h)).collect();
         let phone = match phone_column {
             Some(wanted) => {
@@ -103,6 +114,10 @@ impl ColumnMap {
         let timezone = other(TIMEZONE);
         let consumed = [Some(phone), name, priority, timezone];
         let mut variables: Vec<(usize, String)> = Vec::new();
+        // Keys taken so far, and the next suffix to try per header: linear in the
+        // columns even when every header is the same.
+        let mut taken: HashSet<String> = HashSet::new();
+        let mut next_suffix: HashMap<String, usize> = HashMap::new();
         for (i, header) in headers.iter().enumerate() {
             if consumed.contains(&Some(i)) {
                 continue;
@@ -113,11 +128,17 @@ impl ColumnMap {
                 header.clone()
             };
             let mut key = base.clone();
-            let mut n = 2;
-            while variables.iter().any(|(_, k)| *k == key) {
-                key = format!("{base}_{n}");
-                n += 1;
+            if taken.contains(&key) {
+                let n = next_suffix.entry(base.clone()).or_insert(2);
+                loop {
+                    key = format!("{base}_{n}");
+                    *n += 1;
+                    if !taken.contains(&key) {
+                        break;
+                    }
+                }
             }
+            taken.insert(key.clone());
             variables.push((i, key));
         }
         Ok(ColumnMap {
@@ -223,5 +244,47 @@ mod tests {
         assert_eq!(named.phone, 1);
         let err = ColumnMap::from_headers(vec!["id".into()], Some("dial")).unwrap_err();
         assert!(err.to_string().contains("no column `dial`"), "{err}");
+    }
+
+    #[test]
+    fn repeated_headers_get_numbered_keys() {
+        let m = map(&["phone", "a", "a", "a_2", "a", ""]);
+        let keys: Vec<&str> = m.variables.iter().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "a_2", "a_2_2", "a_3", "column_6"]);
+    }
+
+    #[test]
+    fn a_header_over_the_column_limit_is_refused_with_the_limit() {
+        let headers = |n: usize| {
+            std::iter::once("phone".to_string())
+                .chain((1..n).map(|_| "same".to_string()))
+                .collect::<Vec<_>>()
+        };
+        let fits = ColumnMap::from_headers(headers(MAX_COLUMNS), None).unwrap();
+        assert_eq!(fits.variables.len(), MAX_COLUMNS - 1);
+        assert_eq!(
+            fits.variables.last().unwrap().1,
+            format!("same_{}", MAX_COLUMNS - 1)
+        );
+        let err = ColumnMap::from_headers(headers(MAX_COLUMNS + 1), None).unwrap_err();
+        assert!(
+            matches!(err, ImportError::TooManyColumns { found, limit: MAX_COLUMNS } if found == MAX_COLUMNS + 1),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_phone_column_in_a_wide_header_is_a_short_message() {
+        let headers = (0..MAX_COLUMNS)
+            .map(|i| format!("{i}{}", "x".repeat(60)))
+            .collect();
+        let err = ColumnMap::from_headers(headers, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.len() < 1024, "{} bytes: {err}", err.len());
+        assert!(
+            err.contains(&format!("and {} more", MAX_COLUMNS - 12)),
+            "{err}"
+        );
     }
 }

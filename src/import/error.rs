@@ -14,6 +14,17 @@ pub enum ImportError {
     Read(#[from] std::io::Error),
     #[error("reading the CSV failed at line {line}: {problem}")]
     Csv { line: u64, problem: String },
+    #[error("line {line}: a quote opened here is never closed ({field}): close it or remove the stray quote; {runs}")]
+    QuoteNeverClosed {
+        line: u64,
+        /// "field `company`", or "in the header".
+        field: String,
+        runs: String,
+    },
+    #[error("the header line is longer than {limit_kib} KiB, the limit (it starts `{head}`); the first line must name the columns, such as `phone,name`")]
+    HeaderTooLong { limit_kib: u64, head: String },
+    #[error("the header has {found} columns, more than the limit of {limit}; keep the phone column and the variables the agent needs")]
+    TooManyColumns { found: usize, limit: usize },
     #[error("the file is empty: expected a header line such as `phone,name` and one row per lead")]
     Empty,
     #[error("the file has a header but no rows: nothing to import")]
@@ -38,13 +49,31 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+/// Columns listed in a message: the first few, each cut short, so a header of a
+/// thousand columns still makes a one-line error.
+const LISTED_COLUMNS: usize = 12;
+
 fn found_list(found: &[String]) -> String {
     if found.is_empty() {
         return "(none)".into();
     }
-    found
+    let mut list = found
         .iter()
-        .map(|c| format!("`{c}`"))
+        .take(LISTED_COLUMNS)
+        .map(|c| format!("`{}`", short(c)))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if found.len() > LISTED_COLUMNS {
+        list.push_str(&format!(" and {} more", found.len() - LISTED_COLUMNS));
+    }
+    list
+}
+
+/// Text from the file as quoted in a message: at most `ECHO_CHARS` characters.
+pub(super) fn short(text: &str) -> String {
+    const ECHO_CHARS: usize = 40;
+    match text.char_indices().nth(ECHO_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
 }

@@ -7,19 +7,21 @@
 //! - `sniff.rs`: what the first bytes say (BOM, binary, UTF-16, delimiter).
 //! - `columns.rs`: which header is the phone, the name, the priority, the time zone.
 //! - `row.rs`: one CSV record to a lead, or the reason it is rejected.
+//! - `quote_guard.rs`: stops the read at a quote never closed or a header without end.
 //! - `rejects.rs`: the `--rejects` CSV to fix and re-import.
 //! - `report.rs`, `error.rs`: what the caller is told.
 //! - `run.rs`: the streaming loop and the transaction.
 
 mod columns;
 mod error;
+mod quote_guard;
 mod rejects;
 mod report;
 mod row;
 mod run;
 mod sniff;
 
-pub use columns::{ColumnMap, PHONE_COLUMN_NAMES};
+pub use columns::{ColumnMap, MAX_COLUMNS, PHONE_COLUMN_NAMES};
 pub use error::ImportError;
 pub use report::{DuplicateRow, ImportProgress, ImportReport, RejectedRow};
 pub use row::record_start_line;

@@ -1,6 +1,8 @@
 //! `--rejects FILE`: every rejected row with its original fields plus `line` and
-//! `reason` columns, so it can be fixed in a spreadsheet and imported again.
+//! `reason` columns, so it can be fixed in a spreadsheet and imported again. It is
+//! opened in a spreadsheet, so its cells are defused like an export's ([`guard_cell`]).
 
+use crate::export::guard_cell;
 use csv::{ByteRecord, Writer, WriterBuilder};
 use std::io::Write;
 
@@ -16,22 +18,22 @@ impl RejectsFile {
         header: &ByteRecord,
         delimiter: u8,
     ) -> std::io::Result<Self> {
-        let mut writer = WriterBuilder::new()
+        let writer = WriterBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
             .from_writer(out);
-        let mut first = header.clone();
-        first.push_field(b"line");
-        first.push_field(b"reason");
-        writer.write_byte_record(&first)?;
-        Ok(Self { writer })
+        let mut writer = Self { writer };
+        writer.write_guarded(header, &[b"line", b"reason"])?;
+        Ok(writer)
     }
 
     pub fn write(&mut self, record: &ByteRecord, line: u64, reason: &str) -> std::io::Result<()> {
-        let mut row = record.clone();
-        row.push_field(line.to_string().as_bytes());
-        row.push_field(reason.as_bytes());
-        self.writer.write_byte_record(&row)?;
+        self.write_guarded(record, &[line.to_string().as_bytes(), reason.as_bytes()])
+    }
+
+    fn write_guarded(&mut self, record: &ByteRecord, extra: &[&[u8]]) -> std::io::Result<()> {
+        let cells = record.iter().chain(extra.iter().copied()).map(guard_cell);
+        self.writer.write_record(cells)?;
         Ok(())
     }
 

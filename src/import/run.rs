@@ -5,6 +5,8 @@
 //! writer does nothing else (about a second per 100,000 rows; see BENCHMARKS.md).
 
 use super::columns::ColumnMap;
+use super::error::short;
+use super::quote_guard::{QuoteGuard, StreamProblem, MAX_HEADER_BYTES};
 use super::rejects::RejectsFile;
 use super::report::{DuplicateRow, ImportProgress, ImportReport, MAX_LISTED_ROWS};
 use super::row::{decode, record_start_line, RowReader};
@@ -126,21 +128,17 @@ fn import_sized(
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(256 * 1024)
-        .from_reader(start.chain(source));
-    let csv_error = |e: csv::Error| {
-        let problem = e.to_string();
-        match e.into_kind() {
-            csv::ErrorKind::Io(io) => ImportError::Read(io),
-            _ => ImportError::Csv { line: 1, problem },
-        }
-    };
+        .from_reader(QuoteGuard::new(start.chain(source), sniffed.delimiter));
 
     let mut report = ImportReport {
         delimiter: sniffed.delimiter,
         ..Default::default()
     };
     let mut header = ByteRecord::new();
-    if !reader.read_byte_record(&mut header).map_err(csv_error)? {
+    if !reader
+        .read_byte_record(&mut header)
+        .map_err(|e| read_error(e, 1, &[]))?
+    {
         return Err(ImportError::Empty);
     }
     let mut header_not_utf8 = false;
@@ -156,7 +154,10 @@ fn import_sized(
     report.columns = columns.describe();
 
     let mut record = ByteRecord::new();
-    if !reader.read_byte_record(&mut record).map_err(csv_error)? {
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(|e| read_error(e, 2, &columns.headers))?
+    {
         return Err(ImportError::HeaderOnly);
     }
     let mut rejects = match options.rejects.take() {
@@ -222,10 +223,7 @@ fn import_sized(
                 }
                 if !reader
                     .read_byte_record(&mut record)
-                    .map_err(|e| match csv_error(e) {
-                        ImportError::Csv { problem, .. } => ImportError::Csv { line, problem },
-                        other => other,
-                    })?
+                    .map_err(|e| read_error(e, line, &columns.headers))?
                 {
                     break;
                 }
@@ -258,6 +256,38 @@ fn import_sized(
         }
         Ok(report)
     })
+}
+
+/// What stopped the CSV reader, as the user is told it. `line` is the last record's,
+/// for errors that do not know their own; `headers` names the fields (empty while the
+/// header itself is read).
+fn read_error(error: csv::Error, line: u64, headers: &[String]) -> ImportError {
+    let problem = error.to_string();
+    let io = match error.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        _ => return ImportError::Csv { line, problem },
+    };
+    match StreamProblem::of(&io) {
+        Some(StreamProblem::QuoteNeverClosed {
+            line,
+            field,
+            in_header,
+            runs,
+        }) => ImportError::QuoteNeverClosed {
+            line: *line,
+            field: match headers.get(*field) {
+                _ if *in_header => "in the header".into(),
+                Some(name) => format!("field `{}`", short(name)),
+                None => format!("field {}", field + 1),
+            },
+            runs: runs.to_string(),
+        },
+        Some(StreamProblem::HeaderTooLong { head }) => ImportError::HeaderTooLong {
+            limit_kib: MAX_HEADER_BYTES / 1024,
+            head: short(String::from_utf8_lossy(head).trim_start()),
+        },
+        None => ImportError::Read(io),
+    }
 }
 
 enum ToWriter {
