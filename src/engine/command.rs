@@ -3,7 +3,8 @@ use thiserror::Error;
 
 /// What the engine can be asked to do. Each is answered once, with `Reply` or
 /// `EngineError`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Command {
     CreateCampaign(Box<CampaignSettings>),
     /// Only while the campaign is not running.
@@ -46,7 +47,8 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Reply {
     Created(CampaignId),
     Deleted(CampaignId),
@@ -54,7 +56,8 @@ pub enum Reply {
 }
 
 /// Why a command was refused or failed, in words an operator can act on.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum EngineError {
     #[error("{0}")]
     Refused(String),

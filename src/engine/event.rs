@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 
 /// Every state change, as it happens, on the engine's `broadcast` channel. The same
 /// facts are in the store (`attempt_events`, `campaigns`); this is the live feed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EngineEvent {
     pub at: DateTime<Utc>,
     pub campaign: CampaignId,
@@ -16,7 +17,8 @@ pub struct EngineEvent {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum EngineEventKind {
     Attempt(AttemptEventKind),
     CampaignStatus(CampaignStatus),

@@ -7,7 +7,8 @@ use crate::domain::{
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     /// When the engine built it (engine clock).
     pub at: Option<DateTime<Utc>>,
@@ -26,7 +27,8 @@ impl Snapshot {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CampaignView {
     pub id: CampaignId,
     pub name: String,
@@ -76,7 +78,8 @@ impl CampaignView {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LeadCounts {
     pub pending: u64,
     pub dialing: u64,
@@ -105,7 +108,8 @@ impl LeadCounts {
 }
 
 /// One call in flight.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SlotView {
     pub attempt: AttemptId,
     pub lead: LeadId,
@@ -119,7 +123,8 @@ pub struct SlotView {
 }
 
 /// A lead waiting its turn.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QueuedLead {
     pub lead: LeadId,
     pub name: Option<String>,

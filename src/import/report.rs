@@ -7,14 +7,16 @@ use std::fmt;
 /// every rejected row, so a file of a million bad rows does not fill memory.
 pub const MAX_LISTED_ROWS: usize = 10_000;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RejectedRow {
     /// Line where the row starts (1 is the header).
     pub line: u64,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DuplicateRow {
     pub line: u64,
     pub phone: String,
@@ -43,13 +45,15 @@ impl fmt::Display for DuplicateRow {
 }
 
 /// Progress, reported every few thousand rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImportProgress {
     pub rows_read: u64,
     pub bytes_read: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     /// Data rows read (the header not counted).
     pub rows: u64,

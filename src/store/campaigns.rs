@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// A campaign as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CampaignRecord {
     pub id: CampaignId,
     pub settings: CampaignSettings,
@@ -19,7 +20,8 @@ pub struct CampaignRecord {
 }
 
 /// What `insert` needs; the id and times are the store's to give.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NewCampaign {
     pub settings: CampaignSettings,
     pub now: DateTime<Utc>,

@@ -11,14 +11,16 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 /// Where a row sits in dialling order: pending leads by priority (highest first) then
 /// id, followed by leads waiting for a retry by due time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum QueueKey {
     Pending { priority: i64, id: i64 },
     Retry { due_ms: i64, id: i64 },
 }
 
 /// One lead waiting its turn.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QueueRow {
     pub key: QueueKey,
     pub lead: LeadId,
@@ -305,7 +307,8 @@ pub fn queue_before(
 }
 
 /// One row of a campaign's call timeline.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TimelineRow {
     /// `attempt_events.id`; pages are keyed on it.
     pub id: i64,
@@ -355,7 +358,8 @@ pub fn timeline_before(
 }
 
 /// One step of an attempt's timeline.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AttemptStep {
     pub at: DateTime<Utc>,
     pub kind: String,
@@ -363,7 +367,8 @@ pub struct AttemptStep {
 }
 
 /// One call with everything LiveKit told us about it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AttemptHistory {
     pub id: AttemptId,
     pub number: u32,
@@ -396,7 +401,8 @@ impl AttemptHistory {
 }
 
 /// A lead with every attempt and each attempt's steps, oldest attempt first.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LeadHistory {
     pub lead: LeadRecord,
     pub attempts: Vec<AttemptHistory>,
