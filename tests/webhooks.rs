@@ -732,3 +732,28 @@ async fn the_sandboxs_webhooks_drive_a_call_from_answer_to_room_finished() {
         ]
     );
 }
+
+#[tokio::test]
+async fn shutdown_is_not_held_by_connections_that_send_nothing() {
+    let (server, mut rx) = listen().await;
+    let mut slow = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    slow.write_all(b"POST / HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    let _idle = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    // Connections are accepted in order: once this one is answered, both are held.
+    assert_nothing_passed_on(&server, &mut rx).await;
+    // The default header timeout is 10 s; shutdown gives them a second at most.
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), server.shutdown())
+        .await
+        .expect("shutdown waited for idle connections");
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "they were held"
+    );
+}

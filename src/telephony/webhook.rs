@@ -42,6 +42,11 @@ pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
 /// before the next, so the failure does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// On shutdown, how long a request in flight may take to finish; then its connection
+/// is dropped (a connection still waiting for headers would otherwise hold the
+/// shutdown for the whole header timeout). LiveKit retries what it could not deliver.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
 /// Limits that keep the port from being held by clients that never finish.
 #[derive(Debug, Clone)]
 pub struct WebhookOptions {
@@ -89,7 +94,8 @@ impl WebhookServer {
         format!("http://{}/", self.local_addr)
     }
 
-    /// Stops accepting requests and waits for requests in flight to finish.
+    /// Stops accepting requests and waits (up to a second) for requests in flight to
+    /// finish.
     pub async fn shutdown(mut self) {
         self.stop.cancel();
         if let Some(task) = self.task.take() {
@@ -229,7 +235,7 @@ fn serve_connection(
             }
             _ = stop.cancelled() => connection.as_mut().graceful_shutdown(),
         }
-        let _ = connection.await;
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
     }
 }
 
