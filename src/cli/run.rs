@@ -50,6 +50,9 @@ pub struct RunArgs {
 
 pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let id = CampaignId(args.campaign);
+    // Listening from the start: a signal while the engine starts is handled once it
+    // has, instead of killing the process by the default action.
+    let interrupt = signals()?;
     let mut settings = RuntimeSettings::from_config(&ctx.config)?;
     settings.engine.resume_only = Some([id].into_iter().collect());
     let store = Store::open(&ctx.paths.database)
@@ -58,7 +61,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         .await
         .wrap_err("starting the engine")?;
     let grace = Duration::from_secs(args.grace_secs);
-    let outcome = drive(&runtime, id).await;
+    let outcome = drive(&runtime, id, interrupt).await;
     let last = runtime.engine.snapshot().borrow().campaign(id).cloned();
     runtime.shutdown(grace).await;
     let code = outcome?;
@@ -68,7 +71,11 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
-async fn drive(runtime: &Runtime, id: CampaignId) -> Result<ExitCode> {
+async fn drive(
+    runtime: &Runtime,
+    id: CampaignId,
+    mut interrupt: tokio::sync::mpsc::Receiver<&'static str>,
+) -> Result<ExitCode> {
     let engine = &runtime.engine;
     let mut snapshots = engine.snapshot();
     let mut events = engine.subscribe();
@@ -89,7 +96,6 @@ async fn drive(runtime: &Runtime, id: CampaignId) -> Result<ExitCode> {
         }
         _ => say!("campaign {id} ({}) resumed", view.name),
     }
-    let mut interrupt = signals()?;
     let mut status_line = tokio::time::interval(STATUS_EVERY);
     loop {
         tokio::select! {
