@@ -158,7 +158,8 @@ pub async fn serve_webhooks(
 }
 
 /// Serves each connection in its own task, holding one of `max_connections` permits;
-/// on `stop`, lets requests in flight finish and waits for every permit to come back.
+/// on `stop`, waits for every permit to come back (each connection gets
+/// [`SHUTDOWN_GRACE`] to finish its request).
 async fn accept_connections(
     listener: TcpListener,
     app: Router,
@@ -211,6 +212,7 @@ async fn accept_connections(
     let _ = open.acquire_many(permits).await;
 }
 
+/// One connection through the router, with its peer address for `ConnectInfo`.
 fn serve_connection(
     http: &hyper::server::conn::http1::Builder,
     stream: TcpStream,
