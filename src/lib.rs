@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod export;
+pub mod hangup;
 pub mod import;
 pub mod logging;
 pub mod paths;

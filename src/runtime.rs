@@ -14,7 +14,7 @@ use crate::sandbox::{Sandbox, SandboxConfig, SandboxError};
 use crate::store::{Store, StoreError};
 use crate::telephony::{
     serve_webhooks, spawn_poller, LiveKitOptions, LiveKitTelephony, PollerConfig, PollerHandle,
-    TelephonyError, WebhookServer,
+    TelephonyError, WebhookOptions, WebhookServer,
 };
 use std::net::SocketAddr;
 use std::path::Path;
@@ -186,9 +186,15 @@ impl Runtime {
         });
         let webhooks = match webhook_listen {
             Some(listen) => Some(
-                serve_webhooks(listen, &api_key, &api_secret, progress_tx.clone())
-                    .await
-                    .map_err(RuntimeError::Webhooks)?,
+                serve_webhooks(
+                    listen,
+                    &api_key,
+                    &api_secret,
+                    WebhookOptions::default(),
+                    progress_tx.clone(),
+                )
+                .await
+                .map_err(RuntimeError::Webhooks)?,
             ),
             None => None,
         };

@@ -219,3 +219,102 @@ fn child_of(pid: &str) -> Option<String> {
     let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
     children.split_whitespace().next().map(str::to_owned)
 }
+
+/// `tmux kill-session` under a running console: SIGHUP and a terminal that is gone.
+/// The console must not abort (writing to the dead terminal used to panic inside the
+/// panic hook: SIGABRT, the campaign left `running`, calls left `answered`); it pauses
+/// the campaign for `shutdown`, logs why and exits like after SIGTERM.
+#[test]
+fn killing_the_tmux_session_pauses_the_campaign_and_exits_cleanly() {
+    if !tmux_installed() {
+        eprintln!("SKIPPED: tmux is not installed, so the end-to-end terminal test cannot run");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db");
+    let config = dir.path().join("config.toml");
+    let exit_file = dir.path().join("exit-status");
+    let binary = Path::new(env!("CARGO_BIN_EXE_switchboard"));
+    // The shell outlives the hangup (it ignores SIGHUP) only to write down how the
+    // console exited; the console installs its own SIGHUP handler.
+    let script = dir.path().join("console.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "trap '' HUP\n'{}' --config '{}' --db '{}' demo --speed 20\necho $? > '{}'\n",
+            binary.display(),
+            config.display(),
+            db.display(),
+            exit_file.display()
+        ),
+    )
+    .expect("script written");
+    let name = format!("switchboard-e2e-hup-{}", std::process::id());
+    let session = Session(name.clone());
+    session.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &format!("sh '{}'", script.display()),
+    ]);
+    session.wait_for("calls in the slots", |s| {
+        s.contains("RUNNING")
+            && ["dialing", "ringing", "active"]
+                .iter()
+                .any(|state| s.contains(state))
+    });
+    session.tmux(&["kill-session", "-t", &name]);
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&exit_file) {
+            if text.ends_with('\n') {
+                break text.trim().to_string();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the console did not exit after the session was killed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_ne!(status, "134", "the console aborted (SIGABRT)");
+    assert_eq!(status, "130", "exits as after SIGTERM");
+
+    let listed = Command::new(binary)
+        .args(["--config", config.to_str().unwrap()])
+        .args(["--db", db.to_str().unwrap()])
+        .args(["campaign", "list", "--json"])
+        .env_remove("SWITCHBOARD_CONFIG")
+        .env_remove("SWITCHBOARD_DB")
+        .output()
+        .expect("switchboard campaign list runs");
+    assert!(listed.status.success(), "{listed:?}");
+    let campaigns: serde_json::Value =
+        serde_json::from_slice(&listed.stdout).expect("campaign list --json");
+    let demo = campaigns
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == "Demo: spring renewals"))
+        .expect("the demo campaign");
+    assert_eq!(demo["status"], "paused", "{demo}");
+    assert_eq!(
+        demo["pause_reason"],
+        switchboard::domain::PauseReason::Shutdown.to_string(),
+        "{demo}"
+    );
+
+    let log = std::fs::read_dir(dir.path().join("logs"))
+        .expect("the log directory")
+        .filter_map(Result::ok)
+        .map(|entry| std::fs::read_to_string(entry.path()).unwrap_or_default())
+        .collect::<String>();
+    assert!(
+        log.contains(switchboard::hangup::TERMINAL_HUNG_UP),
+        "the log says the terminal hung up:\n{log}"
+    );
+}

@@ -253,6 +253,19 @@ async fn killing_the_process_at_random_never_loses_or_repeats_a_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_pauses_the_campaign_for_the_next_start() {
+    signal_pauses_the_campaign_for_the_next_start("TERM").await;
+}
+
+/// The terminal `run` was started from went away: the same clean stop as SIGTERM,
+/// rather than the default action (killed, exit 129, calls left `answered`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_pauses_the_campaign_for_the_next_start() {
+    signal_pauses_the_campaign_for_the_next_start("HUP").await;
+}
+
+/// Sends `signal` to a `run` with calls in flight; it exits 130 with the campaign
+/// paused for `shutdown`.
+async fn signal_pauses_the_campaign_for_the_next_start(signal: &str) {
     let sandbox = switchboard::sandbox::start(
         SandboxConfig {
             time_scale: 0.01,
@@ -303,7 +316,7 @@ async fn sigterm_pauses_the_campaign_for_the_next_start() {
     }
     let pid = child.id().to_string();
     assert!(Command::new("kill")
-        .args(["-TERM", &pid])
+        .args([&format!("-{signal}"), &pid])
         .status()
         .unwrap()
         .success());
@@ -313,11 +326,11 @@ async fn sigterm_pauses_the_campaign_for_the_next_start() {
         }
         assert!(
             Instant::now() < deadline,
-            "`run` did not exit after SIGTERM"
+            "`run` did not exit after SIG{signal}"
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(130), "after SIG{signal}: {status}");
     let store = Store::open(&db).unwrap();
     let record = store
         .read(move |conn| CampaignRecord::get(conn, campaign))

@@ -1,7 +1,9 @@
-//! The webhook listener: only requests signed by our LiveKit project, fresh, with the body
-//! they were signed for, of the right type and size, become call progress. Everything
-//! else is refused with 401/413/415 and never reaches the engine. At the end, the
-//! sandbox's own signed webhooks drive a whole call through it.
+//! The webhook listener: only requests signed by our LiveKit project, fresh, short-lived,
+//! not seen before, with the body they were signed for, of the right type and size,
+//! become call progress. Everything else is refused with 401/408/409/413/415 and never
+//! reaches the engine. Clients that connect and send nothing, or send slowly, are cut off
+//! and cannot hold the port. At the end, the sandbox's own signed webhooks drive a whole
+//! call through it.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,8 +19,8 @@ use switchboard::domain::{AttemptId, CampaignId, LeadId};
 use switchboard::sandbox::{self, Outcome as Scripted, SandboxConfig, ScriptedCall};
 use switchboard::telephony::{
     room_name, serve_webhooks, CallProgress, CallProgressKind, DialRequest, DispatchRequest,
-    LiveCallStatus, LiveKitOptions, LiveKitTelephony, Telephony, WebhookServer,
-    DEFAULT_ROOM_PREFIX, MAX_WEBHOOK_BODY,
+    LiveCallStatus, LiveKitOptions, LiveKitTelephony, Telephony, WebhookOptions, WebhookServer,
+    DEFAULT_ROOM_PREFIX, MAX_TOKEN_LIFETIME, MAX_WEBHOOK_BODY,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -28,8 +30,12 @@ const SECRET: &str = "secret";
 const CONTENT_TYPE: &str = "application/webhook+json";
 
 async fn listen() -> (WebhookServer, mpsc::Receiver<CallProgress>) {
+    listen_with(WebhookOptions::default()).await
+}
+
+async fn listen_with(options: WebhookOptions) -> (WebhookServer, mpsc::Receiver<CallProgress>) {
     let (tx, rx) = mpsc::channel(32);
-    let server = serve_webhooks("127.0.0.1:0".parse().unwrap(), KEY, SECRET, tx)
+    let server = serve_webhooks("127.0.0.1:0".parse().unwrap(), KEY, SECRET, options, tx)
         .await
         .expect("listening");
     (server, rx)
@@ -47,7 +53,7 @@ fn answered_body(room: &str) -> String {
             "kind": "SIP",
             "attributes": { "sip.callStatus": "active", "sip.callID": "SCL_x" }
         },
-        "id": "EV_abc",
+        "id": format!("EV_{room}"),
         "createdAt": "1760000010"
     })
     .to_string()
@@ -237,6 +243,89 @@ async fn an_expired_webhook_is_refused() {
 }
 
 #[tokio::test]
+async fn a_token_without_an_issuer_is_refused() {
+    let (server, mut rx) = listen().await;
+    let body = answered_body("no-iss");
+    let now = now_secs();
+    let token = hand_signed(
+        SECRET,
+        serde_json::json!({ "nbf": now, "exp": now + 300, "sha256": sha256_b64(&body) }),
+    );
+    assert_eq!(post(&server, CONTENT_TYPE, Some(&token), body).await, 401);
+    assert_nothing_passed_on(&server, &mut rx).await;
+}
+
+#[tokio::test]
+async fn a_token_valid_for_years_is_refused_but_one_for_the_hour_is_not() {
+    let (server, mut rx) = listen().await;
+    let body = answered_body("long-lived");
+    let claims = |exp: u64| serde_json::json!({ "iss": KEY, "nbf": now_secs(), "exp": exp, "sha256": sha256_b64(&body) });
+    let thirty_one_years = 31 * 365 * 24 * 3600;
+    let forever = hand_signed(SECRET, claims(now_secs() + thirty_one_years));
+    assert_eq!(
+        post(&server, CONTENT_TYPE, Some(&forever), body.clone()).await,
+        401
+    );
+    let just_over = hand_signed(
+        SECRET,
+        claims(now_secs() + MAX_TOKEN_LIFETIME.as_secs() + 120),
+    );
+    assert_eq!(
+        post(&server, CONTENT_TYPE, Some(&just_over), body.clone()).await,
+        401
+    );
+    assert_nothing_passed_on(&server, &mut rx).await;
+
+    let within = hand_signed(
+        SECRET,
+        claims(now_secs() + MAX_TOKEN_LIFETIME.as_secs() - 120),
+    );
+    assert_eq!(post(&server, CONTENT_TYPE, Some(&within), body).await, 200);
+    assert_eq!(rx.recv().await.unwrap().room, "long-lived");
+}
+
+#[tokio::test]
+async fn a_replayed_webhook_is_refused() {
+    let (server, mut rx) = listen().await;
+    let body = answered_body("once");
+    let token = sign(KEY, SECRET, &body);
+    assert_eq!(
+        post(&server, CONTENT_TYPE, Some(&token), body.clone()).await,
+        200
+    );
+    assert_eq!(rx.recv().await.unwrap().room, "once");
+    // The same request again, and the same event signed afresh.
+    assert_eq!(
+        post(&server, CONTENT_TYPE, Some(&token), body.clone()).await,
+        409
+    );
+    let resigned = sign(KEY, SECRET, &body);
+    assert_eq!(
+        post(&server, CONTENT_TYPE, Some(&resigned), body).await,
+        409
+    );
+    assert_nothing_passed_on(&server, &mut rx).await;
+}
+
+#[tokio::test]
+async fn a_replayed_event_without_an_id_is_refused_too() {
+    let (server, mut rx) = listen().await;
+    let event = agent_left(
+        "no-id",
+        HashMap::from([("switchboard.disposition", "voicemail")]),
+    );
+    let body = serde_json::to_string(&event).unwrap();
+    let token = sign(KEY, SECRET, &body);
+    assert_eq!(
+        post(&server, CONTENT_TYPE, Some(&token), body.clone()).await,
+        200
+    );
+    assert_eq!(rx.recv().await.unwrap().room, "no-id");
+    assert_eq!(post(&server, CONTENT_TYPE, Some(&token), body).await, 409);
+    assert_nothing_passed_on(&server, &mut rx).await;
+}
+
+#[tokio::test]
 async fn a_body_that_does_not_match_its_signature_is_refused() {
     let (server, mut rx) = listen().await;
     let signed_for = answered_body("original");
@@ -362,13 +451,143 @@ async fn an_unsigned_request_is_refused_before_the_body_is_read() {
     assert!(status.contains(" 401 "), "{status}");
 }
 
+/// Short limits, so the tests see them act within a second.
+fn tight(max_connections: usize) -> WebhookOptions {
+    WebhookOptions {
+        header_read_timeout: Duration::from_millis(300),
+        body_read_timeout: Duration::from_millis(300),
+        max_connections,
+        ..WebhookOptions::default()
+    }
+}
+
+/// Reads until the listener closes the connection, giving up after `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    let mut sink = [0u8; 512];
+    let until_closed = async {
+        loop {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(within, until_closed).await.is_ok()
+}
+
+/// Posts like LiveKit's retrying client: a refused connection is tried again shortly.
+async fn post_with_retries(server: &WebhookServer, token: &str, body: String) -> u16 {
+    let client = sandbox::http_client(Duration::from_secs(5));
+    for _ in 0..100 {
+        let sent = client
+            .post(server.url())
+            .header("content-type", CONTENT_TYPE)
+            .header("authorization", token)
+            .body(body.clone())
+            .send()
+            .await;
+        if let Ok(response) = sent {
+            return response.status().as_u16();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the listener never took the request");
+}
+
+#[tokio::test]
+async fn idle_and_slow_connections_are_closed_and_webhooks_still_get_through() {
+    let (server, mut rx) = listen_with(tight(1_000)).await;
+    let mut idle = Vec::new();
+    for i in 0..300 {
+        let mut stream = tokio::net::TcpStream::connect(server.local_addr())
+            .await
+            .unwrap();
+        if i % 2 == 0 {
+            // Slow loris: headers begun, never finished.
+            stream
+                .write_all(b"POST / HTTP/1.1\r\nhost: x\r\n")
+                .await
+                .unwrap();
+        }
+        idle.push(stream);
+    }
+    let body = answered_body("through");
+    assert_eq!(
+        post(&server, CONTENT_TYPE, Some(&sign(KEY, SECRET, &body)), body).await,
+        200
+    );
+    assert_eq!(rx.recv().await.unwrap().room, "through");
+
+    let closed = futures::future::join_all(
+        idle.iter_mut()
+            .map(|stream| closed_within(stream, Duration::from_secs(5))),
+    )
+    .await;
+    let open = closed.iter().filter(|closed| !**closed).count();
+    assert_eq!(
+        open, 0,
+        "{open} idle connections were still open after the timeout"
+    );
+}
+
+#[tokio::test]
+async fn connections_over_the_limit_are_closed_at_once() {
+    let (server, mut rx) = listen_with(WebhookOptions {
+        header_read_timeout: Duration::from_secs(60),
+        ..tight(8)
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(
+            tokio::net::TcpStream::connect(server.local_addr())
+                .await
+                .unwrap(),
+        );
+    }
+    let mut over = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    assert!(
+        closed_within(&mut over, Duration::from_secs(5)).await,
+        "the ninth connection was kept waiting"
+    );
+
+    // Once the holders go, a webhook is served again.
+    drop(held);
+    let body = answered_body("freed");
+    let status = post_with_retries(&server, &sign(KEY, SECRET, &body), body).await;
+    assert_eq!(status, 200);
+    assert_eq!(rx.recv().await.unwrap().room, "freed");
+}
+
+#[tokio::test]
+async fn a_body_sent_too_slowly_is_cut_off() {
+    let (server, mut rx) = listen_with(tight(16)).await;
+    let body = answered_body("slow");
+    let token = sign(KEY, SECRET, &body);
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: x\r\ncontent-type: {CONTENT_TYPE}\r\nauthorization: {token}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    let status = status_before_the_body_is_sent(server.local_addr(), head).await;
+    assert!(status.contains(" 408 "), "{status}");
+    assert_nothing_passed_on(&server, &mut rx).await;
+}
+
 #[tokio::test]
 async fn a_port_in_use_is_a_configuration_error() {
     let (server, _rx) = listen().await;
     let (tx, _rx2) = mpsc::channel(1);
-    let err = serve_webhooks(server.local_addr(), KEY, SECRET, tx)
-        .await
-        .unwrap_err();
+    let err = serve_webhooks(
+        server.local_addr(),
+        KEY,
+        SECRET,
+        WebhookOptions::default(),
+        tx,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("[webhook]"), "{err}");
 }
 
@@ -433,6 +652,7 @@ async fn the_sandboxs_webhooks_drive_a_call_from_answer_to_room_finished() {
         "127.0.0.1:0".parse().unwrap(),
         sandbox.api_key(),
         sandbox.api_secret(),
+        WebhookOptions::default(),
         tx,
     )
     .await
@@ -510,5 +730,30 @@ async fn the_sandboxs_webhooks_drive_a_call_from_answer_to_room_finished() {
             },
             CallProgressKind::RoomFinished,
         ]
+    );
+}
+
+#[tokio::test]
+async fn shutdown_is_not_held_by_connections_that_send_nothing() {
+    let (server, mut rx) = listen().await;
+    let mut slow = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    slow.write_all(b"POST / HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    let _idle = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    // Connections are accepted in order: once this one is answered, both are held.
+    assert_nothing_passed_on(&server, &mut rx).await;
+    // The default header timeout is 10 s; shutdown gives them a second at most.
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), server.shutdown())
+        .await
+        .expect("shutdown waited for idle connections");
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "they were held"
     );
 }

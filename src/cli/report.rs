@@ -42,7 +42,9 @@ pub fn exit_code(outcome: Result<ExitCode, Report>) -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(report) => {
-            eprint!("{}", render(&report));
+            // Not `eprint!`: with stderr gone it would panic and turn a failure into
+            // an abort. The error is in the log either way.
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), render(&report).as_bytes());
             ExitCode::FAILURE
         }
     }

@@ -4,14 +4,16 @@
 //!
 //! Exit codes: 0 when the campaign completes; 1 when it cannot go on without the
 //! operator (stopped, paused by the operator or by a configuration problem); 130 after
-//! SIGINT or SIGTERM. On a signal the campaign is paused with reason `shutdown`, calls in
-//! flight get `--grace-secs` to finish and any still live are left alone (never hung up)
-//! to be reconciled with LiveKit by the next `run` or console start, which also resumes
-//! the campaign by itself.
+//! SIGINT, SIGTERM or SIGHUP. On a signal the campaign is paused with reason
+//! `shutdown`, calls in flight get `--grace-secs` to finish and any still live are left
+//! alone (never hung up) to be reconciled with LiveKit by the next `run` or console
+//! start, which also resumes the campaign by itself. A SIGHUP (the terminal `run` was
+//! started from went away) first points a terminal stdout/stderr at /dev/null.
 
 use super::Context;
 use crate::domain::{CampaignId, CampaignStatus, PauseReason};
 use crate::engine::{CampaignView, Command, EngineEventKind, SystemClock};
+use crate::hangup::terminal_hung_up;
 use crate::runtime::{Runtime, RuntimeSettings};
 use crate::store::Store;
 use color_eyre::eyre::{bail, WrapErr};
@@ -21,11 +23,20 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
+/// `eprintln!` that does not panic when stderr is gone (a closed pipe, a terminal that
+/// hung up a moment before its SIGHUP arrives): the line is lost, the run goes on.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// How often a status line is printed.
 const STATUS_EVERY: Duration = Duration::from_secs(5);
 /// The longest `--grace-secs`: an hour is more than any call worth waiting for.
 const MAX_GRACE_SECS: u64 = 3600;
-/// The exit code after SIGINT/SIGTERM (128 + SIGINT, the shell's convention).
+/// The exit code after SIGINT/SIGTERM/SIGHUP (128 + SIGINT, the shell's convention).
 const INTERRUPTED: u8 = 130;
 
 #[derive(Debug, clap::Args)]
@@ -34,7 +45,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "ID")]
     pub campaign: i64,
 
-    /// Seconds calls in flight may take to finish after SIGINT/SIGTERM
+    /// Seconds calls in flight may take to finish after SIGINT/SIGTERM/SIGHUP
     #[arg(long, value_name = "SECS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(0..=MAX_GRACE_SECS))]
     pub grace_secs: u64,
@@ -42,6 +53,9 @@ pub struct RunArgs {
 
 pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let id = CampaignId(args.campaign);
+    // Listening from the start: a signal while the engine starts is handled once it
+    // has, instead of killing the process by the default action.
+    let interrupt = signals()?;
     let mut settings = RuntimeSettings::from_config(&ctx.config)?;
     settings.engine.resume_only = Some([id].into_iter().collect());
     let store = Store::open(&ctx.paths.database)
@@ -50,7 +64,7 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
         .await
         .wrap_err("starting the engine")?;
     let grace = Duration::from_secs(args.grace_secs);
-    let outcome = drive(&runtime, id).await;
+    let outcome = drive(&runtime, id, interrupt).await;
     let snapshots = runtime.engine.snapshot();
     runtime.shutdown(grace).await;
     // Read after the grace: calls that ended while it ran are in the summary. The
@@ -58,12 +72,16 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     let last = snapshots.borrow().campaign(id).cloned();
     let code = outcome?;
     if let Some(view) = last {
-        eprintln!("{}", summary(&view));
+        say!("{}", summary(&view));
     }
     Ok(code)
 }
 
-async fn drive(runtime: &Runtime, id: CampaignId) -> Result<ExitCode> {
+async fn drive(
+    runtime: &Runtime,
+    id: CampaignId,
+    mut interrupt: tokio::sync::mpsc::Receiver<&'static str>,
+) -> Result<ExitCode> {
     let engine = &runtime.engine;
     let mut snapshots = engine.snapshot();
     let mut events = engine.subscribe();
@@ -80,24 +98,29 @@ async fn drive(runtime: &Runtime, id: CampaignId) -> Result<ExitCode> {
                 .send(Command::Start(id))
                 .await
                 .wrap_err_with(|| format!("starting campaign {id}"))?;
-            eprintln!("campaign {id} ({}) started", view.name);
+            say!("campaign {id} ({}) started", view.name);
         }
-        _ => eprintln!("campaign {id} ({}) resumed", view.name),
+        _ => say!("campaign {id} ({}) resumed", view.name),
     }
-    let mut interrupt = signals()?;
     let mut status_line = tokio::time::interval(STATUS_EVERY);
     loop {
         tokio::select! {
-            _ = interrupt.recv() => {
-                eprintln!("signal received: pausing campaign {id}; calls in flight may finish");
+            signal = interrupt.recv() => {
+                let signal = signal.unwrap_or("a signal");
+                if signal == HANGUP {
+                    terminal_hung_up();
+                } else {
+                    tracing::info!("{signal}: pausing campaign {id} and shutting down");
+                }
+                say!("{signal} received: pausing campaign {id}; calls in flight may finish");
                 return Ok(ExitCode::from(INTERRUPTED));
             }
             event = events.recv() => match event {
                 Ok(event) if event.campaign == id => match event.kind {
                     EngineEventKind::Attempt(crate::domain::AttemptEventKind::Ended) | EngineEventKind::Problem => {
-                        eprintln!("{} {} {}", event.at.format("%H:%M:%S"), event.lead_label.unwrap_or_default(), event.detail);
+                        say!("{} {} {}", event.at.format("%H:%M:%S"), event.lead_label.unwrap_or_default(), event.detail);
                     }
-                    EngineEventKind::CampaignStatus(status) => eprintln!("campaign {id} is {status} {}", event.detail),
+                    EngineEventKind::CampaignStatus(status) => say!("campaign {id} is {status} {}", event.detail),
                     _ => {}
                 },
                 Ok(_) | Err(RecvError::Lagged(_)) => {}
@@ -116,7 +139,7 @@ async fn drive(runtime: &Runtime, id: CampaignId) -> Result<ExitCode> {
             }
             _ = status_line.tick() => {
                 if let Some(view) = snapshots.borrow().campaign(id) {
-                    eprintln!("{}", status(view));
+                    say!("{}", status(view));
                 }
             }
         }
@@ -204,24 +227,32 @@ fn summary(view: &CampaignView) -> String {
     )
 }
 
-/// SIGINT and (on Unix) SIGTERM, as one stream.
-fn signals() -> Result<tokio::sync::mpsc::Receiver<()>> {
+const HANGUP: &str = "SIGHUP";
+
+/// SIGINT and (on Unix) SIGTERM and SIGHUP, as one stream of their names.
+fn signals() -> Result<tokio::sync::mpsc::Receiver<&'static str>> {
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     let ctrl_c = tx.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = ctrl_c.send(()).await;
+            let _ = ctrl_c.send("SIGINT").await;
         }
     });
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .wrap_err("listening for SIGTERM")?;
-        tokio::spawn(async move {
-            if term.recv().await.is_some() {
-                let _ = tx.send(()).await;
-            }
-        });
+        use tokio::signal::unix::{signal, SignalKind};
+        for (kind, name) in [
+            (SignalKind::terminate(), "SIGTERM"),
+            (SignalKind::hangup(), HANGUP),
+        ] {
+            let mut received = signal(kind).wrap_err_with(|| format!("listening for {name}"))?;
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                if received.recv().await.is_some() {
+                    let _ = tx.send(name).await;
+                }
+            });
+        }
     }
     Ok(rx)
 }

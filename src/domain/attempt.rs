@@ -142,6 +142,20 @@ impl std::str::FromStr for AttemptState {
     }
 }
 
+/// On the wire as in the database: `dialing`, `answered`, or the outcome's name.
+impl serde::Serialize for AttemptState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AttemptState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::AttemptState::*;
@@ -196,16 +210,3 @@ mod tests {
     }
 }
 
-/// On the wire as in the database: `dialing`, `answered`, or the outcome's name.
-impl serde::Serialize for AttemptState {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AttemptState {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}

@@ -213,7 +213,7 @@ fn import_sized(
                         report.reject(line, reason);
                     }
                 }
-                if report.rows % PROGRESS_EVERY == 0 {
+                if report.rows.is_multiple_of(PROGRESS_EVERY) {
                     if let Some(progress) = options.progress.as_mut() {
                         progress(ImportProgress {
                             rows_read: report.rows,

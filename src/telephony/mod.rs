@@ -3,7 +3,9 @@
 //! talks to LiveKit Cloud, a self-hosted server or the embedded sandbox).
 //!
 //! - `outcome_map.rs`: the one table from a failed dial to a `DialFailure`.
-//! - `webhook.rs` / `webhook_event.rs`: verified webhooks to `CallProgress`.
+//! - `webhook.rs` / `webhook_event.rs`: verified webhooks to `CallProgress`;
+//!   `webhook_token.rs` checks who signed them, `webhook_replay.rs` takes each event
+//!   once, `crate::throttled_log` keeps refusals from flooding the log.
 //! - `poller.rs`: `ListParticipants` polling to `CallProgress`, rate-limited.
 //! - `room.rs`, `attributes.rs`: room names and the attribute keys both sides agree on.
 //!
@@ -24,6 +26,8 @@ mod trunk_check;
 mod types;
 mod webhook;
 mod webhook_event;
+mod webhook_replay;
+mod webhook_token;
 
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
 pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
@@ -33,7 +37,10 @@ pub use types::{
     CallProgress, CallProgressKind, DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall,
     LiveCallStatus, TelephonyError, TrunkInfo,
 };
-pub use webhook::{serve_webhooks, WebhookServer, MAX_WEBHOOK_BODY, WEBHOOK_CONTENT_TYPE};
+pub use webhook::{
+    serve_webhooks, WebhookOptions, WebhookServer, MAX_WEBHOOK_BODY, WEBHOOK_CONTENT_TYPE,
+};
+pub use webhook_token::MAX_TOKEN_LIFETIME;
 
 use std::future::Future;
 

@@ -1,23 +1,35 @@
-//! The webhook listener: LiveKit POSTs signed events here, we verify them with
-//! `livekit_api::webhooks::WebhookReceiver` and pass what they say about calls to the
-//! engine as `CallProgress`. A request that is not provably from our LiveKit project
-//! (unsigned, forged, expired, body not matching its hash) is refused and logged, never
-//! acted on.
+//! The webhook listener: LiveKit POSTs signed events here, we verify them
+//! (`webhook_token.rs`) and pass what they say about calls to the engine as
+//! `CallProgress`. A request that is not provably from our LiveKit project (unsigned,
+//! forged, expired, long-lived, replayed, body not matching its hash) is refused and
+//! logged, at most one line per [`WebhookOptions::refusal_log_interval`], never acted on.
+//!
+//! The port is open to anyone who can reach it, so no client may hold it: headers and
+//! bodies must arrive within their timeouts, and past [`WebhookOptions::max_connections`]
+//! new connections are closed at once. Otherwise slow clients pile up until the process
+//! runs out of file descriptors, and the poller (and everything else) stops with it.
 
 use super::types::{CallProgress, TelephonyError};
 use super::webhook_event::progress_from_event;
+use super::webhook_replay::ReplayGuard;
+use super::webhook_token::{SignedEvent, WebhookTokenError, WebhookTokens};
+use crate::throttled_log::ThrottledLog;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use livekit_api::access_token::TokenVerifier;
-use livekit_api::webhooks::{WebhookError, WebhookReceiver};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::net::SocketAddr;
-use std::sync::Arc;
-use tokio::sync::mpsc;
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 /// The content type LiveKit signs webhooks with ("to ensure signature is checked prior
 /// to parsing").
@@ -25,6 +37,43 @@ pub const WEBHOOK_CONTENT_TYPE: &str = "application/webhook+json";
 
 /// Larger bodies are refused before they are read: LiveKit's events are a few KiB.
 pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
+
+/// How long to wait after a failed accept (out of file descriptors, most likely)
+/// before the next, so the failure does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// On shutdown, how long a request in flight may take to finish; then its connection
+/// is dropped (a connection still waiting for headers would otherwise hold the
+/// shutdown for the whole header timeout). LiveKit retries what it could not deliver.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// Limits that keep the port from being held by clients that never finish.
+#[derive(Debug, Clone)]
+pub struct WebhookOptions {
+    /// A connection whose request headers have not all arrived this long after it
+    /// opened (or after its previous response) is closed.
+    pub header_read_timeout: Duration,
+    /// A request whose body has not all arrived this long after its headers is
+    /// answered 408 and its connection closed.
+    pub body_read_timeout: Duration,
+    /// Connections open at once; past this, new ones are closed as soon as accepted.
+    /// LiveKit sends from at most 10 workers at a time.
+    pub max_connections: usize,
+    /// Refused requests are logged at most once per this interval, with a count of
+    /// those not logged.
+    pub refusal_log_interval: Duration,
+}
+
+impl Default for WebhookOptions {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            refusal_log_interval: Duration::from_secs(10),
+        }
+    }
+}
 
 /// A running listener. Dropping it (or `shutdown`) stops it.
 #[derive(Debug)]
@@ -45,7 +94,8 @@ impl WebhookServer {
         format!("http://{}/", self.local_addr)
     }
 
-    /// Stops accepting requests and waits for requests in flight to finish.
+    /// Stops accepting requests and waits (up to a second) for requests in flight to
+    /// finish.
     pub async fn shutdown(mut self) {
         self.stop.cancel();
         if let Some(task) = self.task.take() {
@@ -61,7 +111,10 @@ impl Drop for WebhookServer {
 }
 
 struct Receiver {
-    verifier: WebhookReceiver,
+    tokens: WebhookTokens,
+    seen: Mutex<ReplayGuard>,
+    refusals: Mutex<ThrottledLog>,
+    body_read_timeout: Duration,
     progress: mpsc::Sender<CallProgress>,
 }
 
@@ -71,20 +124,23 @@ pub async fn serve_webhooks(
     listen: SocketAddr,
     api_key: &str,
     api_secret: &str,
+    options: WebhookOptions,
     progress: mpsc::Sender<CallProgress>,
 ) -> Result<WebhookServer, TelephonyError> {
-    let listener =
-        tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| TelephonyError::Configuration {
-                problem: format!("cannot listen for webhooks on {listen}: {e}"),
-                fix: "choose a free address for listen under [webhook] in config.toml".into(),
-            })?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| TelephonyError::Configuration {
+            problem: format!("cannot listen for webhooks on {listen}: {e}"),
+            fix: "choose a free address for listen under [webhook] in config.toml".into(),
+        })?;
     let local_addr = listener
         .local_addr()
         .map_err(|e| TelephonyError::Unavailable(e.to_string()))?;
     let state = Arc::new(Receiver {
-        verifier: WebhookReceiver::new(TokenVerifier::with_api_key(api_key, api_secret)),
+        tokens: WebhookTokens::new(api_key, api_secret),
+        seen: Mutex::new(ReplayGuard::default()),
+        refusals: Mutex::new(ThrottledLog::new(options.refusal_log_interval)),
+        body_read_timeout: options.body_read_timeout,
         progress,
     });
     let app = Router::new()
@@ -92,22 +148,97 @@ pub async fn serve_webhooks(
         .route("/{*path}", post(receive))
         .with_state(state);
     let stop = CancellationToken::new();
-    let stopped = stop.clone();
-    let task = tokio::spawn(async move {
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, service)
-            .with_graceful_shutdown(async move { stopped.cancelled().await })
-            .await;
-        if let Err(e) = served {
-            tracing::error!("webhook listener stopped: {e}");
-        }
-    });
+    let task = tokio::spawn(accept_connections(listener, app, options, stop.clone()));
     tracing::info!(%local_addr, "listening for LiveKit webhooks");
     Ok(WebhookServer {
         local_addr,
         stop,
         task: Some(task),
     })
+}
+
+/// Serves each connection in its own task, holding one of `max_connections` permits;
+/// on `stop`, waits for every permit to come back (each connection gets
+/// [`SHUTDOWN_GRACE`] to finish its request).
+async fn accept_connections(
+    listener: TcpListener,
+    app: Router,
+    options: WebhookOptions,
+    stop: CancellationToken,
+) {
+    let permits = u32::try_from(options.max_connections.max(1)).unwrap_or(u32::MAX);
+    let open = Arc::new(Semaphore::new(permits as usize));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout);
+    let mut over_limit = ThrottledLog::new(options.refusal_log_interval);
+    let mut failed_accepts = ThrottledLog::new(options.refusal_log_interval);
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                if let Some(quiet) = failed_accepts.hit(Instant::now()) {
+                    tracing::warn!(suppressed = quiet, "webhook listener cannot accept: {e}");
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tokio::time::sleep(ACCEPT_BACKOFF) => continue,
+                }
+            }
+        };
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            if let Some(quiet) = over_limit.hit(Instant::now()) {
+                tracing::warn!(
+                    %peer,
+                    suppressed = quiet,
+                    "webhook connection closed: {} already open",
+                    options.max_connections
+                );
+            }
+            drop(stream);
+            continue;
+        };
+        let connection = serve_connection(&http, stream, peer, app.clone(), stop.clone());
+        tokio::spawn(async move {
+            connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = open.acquire_many(permits).await;
+}
+
+/// One connection through the router, with its peer address for `ConnectInfo`.
+fn serve_connection(
+    http: &hyper::server::conn::http1::Builder,
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    stop: CancellationToken,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let mut request = request.map(Body::new);
+        request.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().oneshot(request)
+    });
+    let connection = http.serve_connection(TokioIo::new(stream), service);
+    async move {
+        let mut connection = pin!(connection);
+        tokio::select! {
+            served = connection.as_mut() => {
+                if let Err(e) = served {
+                    tracing::debug!(%peer, "webhook connection ended: {e}");
+                }
+                return;
+            }
+            _ = stop.cancelled() => connection.as_mut().graceful_shutdown(),
+        }
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
+    }
 }
 
 /// Why a request was refused; its status and the reason logged.
@@ -119,21 +250,62 @@ async fn receive(
     headers: HeaderMap,
     body: Body,
 ) -> StatusCode {
-    match verify(&receiver, &headers, body).await {
-        Ok(event) => {
-            tracing::debug!(%peer, event = %event.event, id = %event.id, "webhook verified");
-            let Some(progress) = progress_from_event(&event) else {
-                return StatusCode::OK;
-            };
-            match receiver.progress.send(progress).await {
-                Ok(()) => StatusCode::OK,
-                // Nobody is listening any more: let LiveKit retry later.
-                Err(_) => StatusCode::SERVICE_UNAVAILABLE,
-            }
-        }
+    let result = match verify(&receiver, &headers, body).await {
+        Ok(signed) => pass_on(&receiver, signed).await,
+        Err(refusal) => Err(refusal),
+    };
+    match result {
+        Ok(status) => status,
         Err(Refusal(status, reason)) => {
-            tracing::warn!(%peer, status = status.as_u16(), "webhook refused: {reason}");
+            let admitted = receiver
+                .refusals
+                .lock()
+                .map(|mut log| log.hit(Instant::now()))
+                .unwrap_or(Some(0));
+            if let Some(quiet) = admitted {
+                tracing::warn!(
+                    %peer,
+                    status = status.as_u16(),
+                    suppressed = quiet,
+                    "webhook refused: {reason}"
+                );
+            }
             status
+        }
+    }
+}
+
+/// Sends the event's progress to the engine, once per event.
+async fn pass_on(receiver: &Receiver, signed: SignedEvent) -> Result<StatusCode, Refusal> {
+    let event = &signed.event;
+    let key = if event.id.is_empty() {
+        format!("sha256:{}", signed.body_sha256)
+    } else {
+        event.id.clone()
+    };
+    let first_time = receiver
+        .seen
+        .lock()
+        .map(|mut seen| seen.claim(&key, signed.replayable_until, unix_now()))
+        .unwrap_or(true);
+    if !first_time {
+        return Err(Refusal(
+            StatusCode::CONFLICT,
+            format!("event {key} was already received (a replay)"),
+        ));
+    }
+    tracing::debug!(event = %event.event, id = %event.id, "webhook verified");
+    let Some(progress) = progress_from_event(event) else {
+        return Ok(StatusCode::OK);
+    };
+    match receiver.progress.send(progress).await {
+        Ok(()) => Ok(StatusCode::OK),
+        Err(_) => {
+            // Nobody is listening any more: let LiveKit retry the event later.
+            if let Ok(mut seen) = receiver.seen.lock() {
+                seen.release(&key);
+            }
+            Ok(StatusCode::SERVICE_UNAVAILABLE)
         }
     }
 }
@@ -142,7 +314,7 @@ async fn verify(
     receiver: &Receiver,
     headers: &HeaderMap,
     body: Body,
-) -> Result<livekit_protocol::WebhookEvent, Refusal> {
+) -> Result<SignedEvent, Refusal> {
     let content_type = header_str(headers, header::CONTENT_TYPE).unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
     if !media_type.eq_ignore_ascii_case(WEBHOOK_CONTENT_TYPE) {
@@ -161,29 +333,35 @@ async fn verify(
         return Err(too_large());
     }
     // A body without (or lying about) its length is cut off at the limit while reading.
-    let bytes = axum::body::to_bytes(body, MAX_WEBHOOK_BODY)
+    let read = axum::body::to_bytes(body, MAX_WEBHOOK_BODY);
+    let bytes = tokio::time::timeout(receiver.body_read_timeout, read)
         .await
+        .map_err(|_| {
+            Refusal(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "body not received within {} ms",
+                    receiver.body_read_timeout.as_millis()
+                ),
+            )
+        })?
         .map_err(|_| too_large())?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Refusal(StatusCode::BAD_REQUEST, "body is not UTF-8".into()))?;
-    receiver.verifier.receive(text, token).map_err(|e| match e {
-        // Signed by our project but not an event we can read.
-        WebhookError::InvalidData(e) => Refusal(
-            StatusCode::BAD_REQUEST,
-            format!("signed body is not a webhook event: {e}"),
-        ),
-        WebhookError::InvalidSignature => Refusal(
-            StatusCode::UNAUTHORIZED,
-            "body does not match the token's sha256".into(),
-        ),
-        WebhookError::InvalidBase64(_) => Refusal(
-            StatusCode::UNAUTHORIZED,
-            "token's sha256 is not base64".into(),
-        ),
-        WebhookError::InvalidAuth(e) => {
-            Refusal(StatusCode::UNAUTHORIZED, format!("token rejected: {e}"))
-        }
-    })
+    receiver
+        .tokens
+        .verify(text, token, unix_now())
+        .map_err(|e| match e {
+            // Signed by our project but not an event we can read.
+            WebhookTokenError::NotAnEvent(_) => Refusal(StatusCode::BAD_REQUEST, e.to_string()),
+            _ => Refusal(StatusCode::UNAUTHORIZED, e.to_string()),
+        })
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn too_large() -> Refusal {

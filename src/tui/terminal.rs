@@ -1,10 +1,15 @@
 //! The console in a real terminal: raw mode and the alternate screen via
-//! `ratatui::init` (whose panic hook restores the terminal), crossterm's event stream
-//! for keys, and SIGTERM/SIGHUP turned into a clean exit.
+//! `ratatui::try_init` (whose panic hook restores the terminal), crossterm's event
+//! stream for keys, and SIGTERM/SIGHUP turned into a clean exit.
+//!
+//! A hangup (SIGHUP, or the terminal failing under the event stream) first points the
+//! dead terminal's descriptors at /dev/null (`crate::hangup`), so the last frames, the
+//! restore and any error report go nowhere instead of aborting the process on EIO.
 
 use super::app::{App, Exit};
 use super::error::TuiError;
 use super::event::Event;
+use crate::hangup::{terminal_hung_up, terminal_is_gone};
 use crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream, KeyEventKind,
 };
@@ -18,8 +23,10 @@ pub async fn run_in_terminal(app: App) -> Result<Exit, TuiError> {
     let tx = app.sender();
     let signals = tokio::spawn(async move {
         tokio::select! {
-            _ = terminate.recv() => {}
-            _ = hangup.recv() => {}
+            _ = terminate.recv() => {
+                tracing::info!("SIGTERM: pausing running campaigns and shutting down");
+            }
+            _ = hangup.recv() => terminal_hung_up(),
         }
         let _ = tx.send(Event::Terminate);
     });
@@ -32,12 +39,27 @@ pub async fn run_in_terminal(app: App) -> Result<Exit, TuiError> {
             Ok(TermEvent::Paste(text)) => Some(Event::Paste(text)),
             Ok(_) => None,
             // The terminal went away (e.g. the SSH session dropped).
-            Err(_) => Some(Event::Terminate),
+            Err(e) => {
+                tracing::debug!("reading the terminal failed: {e}");
+                terminal_hung_up();
+                Some(Event::Terminate)
+            }
         })
     });
-    let result = app.run(&mut terminal, inputs, |_| {}).await;
+    let result = match app.run(&mut terminal, inputs, |_| {}).await {
+        // A frame hit the dead terminal before its SIGHUP was handled.
+        Err(_) if terminal_is_gone() => {
+            terminal_hung_up();
+            Ok(Exit::Signal)
+        }
+        result => result,
+    };
     let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
-    ratatui::restore();
+    // Not `ratatui::restore`: it reports failure with `eprintln!`, which panics when
+    // the terminal is gone.
+    if let Err(e) = ratatui::try_restore() {
+        tracing::debug!("the terminal could not be restored: {e}");
+    }
     signals.abort();
     result
 }
