@@ -17,6 +17,7 @@ pub mod paths;
 pub mod phone;
 pub mod runtime;
 pub mod sandbox;
+pub mod service;
 pub mod store;
 pub mod telephony;
 pub mod throttled_log;

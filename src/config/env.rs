@@ -17,8 +17,14 @@ pub const LIVEKIT_API_SECRET_VAR: &str = "LIVEKIT_API_SECRET";
 /// <https://no-color.org>: any non-empty value turns colours off.
 pub const NO_COLOR_VAR: &str = "NO_COLOR";
 
+/// The token the HTTP API's TCP listener requires.
+pub const API_TOKEN_VAR: &str = "SWITCHBOARD_API_TOKEN";
+/// Where the engine's local socket lives (default: `$XDG_RUNTIME_DIR`, else a private
+/// folder in the temp dir).
+pub const RUNTIME_DIR_VAR: &str = "SWITCHBOARD_RUNTIME_DIR";
+
 /// Every variable Switchboard reads.
-pub const KNOWN_VARS: [&str; 8] = [
+pub const KNOWN_VARS: [&str; 10] = [
     CONFIG_VAR,
     DB_VAR,
     LOG_VAR,
@@ -27,6 +33,8 @@ pub const KNOWN_VARS: [&str; 8] = [
     LIVEKIT_API_KEY_VAR,
     LIVEKIT_API_SECRET_VAR,
     NO_COLOR_VAR,
+    API_TOKEN_VAR,
+    RUNTIME_DIR_VAR,
 ];
 
 /// The environment variables Switchboard reads, captured once so that resolving paths

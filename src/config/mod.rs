@@ -13,13 +13,14 @@ mod sections;
 mod validate;
 
 pub use env::{
-    Env, NotUnicode, CONFIG_VAR, DB_VAR, KNOWN_VARS, LIVEKIT_API_KEY_VAR, LIVEKIT_API_SECRET_VAR,
-    LIVEKIT_URL_VAR, LOG_VAR, NO_COLOR_VAR, RUST_LOG_VAR,
+    Env, NotUnicode, API_TOKEN_VAR, CONFIG_VAR, DB_VAR, KNOWN_VARS, LIVEKIT_API_KEY_VAR,
+    LIVEKIT_API_SECRET_VAR, LIVEKIT_URL_VAR, LOG_VAR, NO_COLOR_VAR, RUNTIME_DIR_VAR, RUST_LOG_VAR,
 };
 pub use error::ConfigError;
 pub use secret::Secret;
 pub use sections::{
-    EngineConfig, LiveKitConfig, LogConfig, PollingConfig, TrunkConfig, UiConfig, WebhookConfig,
+    ApiConfig, EngineConfig, LiveKitConfig, LogConfig, PollingConfig, TrunkConfig, UiConfig,
+    WebhookConfig,
 };
 pub use validate::log_filter_problem;
 
@@ -34,6 +35,7 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     pub livekit: LiveKitConfig,
     pub webhook: WebhookConfig,
+    pub api: ApiConfig,
     pub polling: PollingConfig,
     pub engine: EngineConfig,
     /// Per outbound trunk id (`ST_...`).
@@ -60,6 +62,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("livekit", &self.livekit)
             .field("webhook", &self.webhook)
+            .field("api", &self.api)
             .field("polling", &self.polling)
             .field("engine", &self.engine)
             .field("trunks", &self.trunks)
@@ -182,6 +185,9 @@ impl Config {
         }
         if let Some(secret) = env.text(LIVEKIT_API_SECRET_VAR)? {
             self.livekit.api_secret = Some(Secret::new(secret));
+        }
+        if let Some(token) = env.text(API_TOKEN_VAR)? {
+            self.api.token = Some(Secret::new(token));
         }
         if env.is_set(NO_COLOR_VAR) {
             self.ui.no_color = true;

@@ -45,6 +45,17 @@ pub struct WebhookConfig {
     pub listen: Option<SocketAddr>,
 }
 
+/// `[api]`: the engine's HTTP API. It is always served on the local socket (mode 0600);
+/// `listen` adds TCP, which needs a `token` (or `SWITCHBOARD_API_TOKEN`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Address to listen on, e.g. `127.0.0.1:8090`.
+    pub listen: Option<SocketAddr>,
+    /// The bearer token every TCP request must carry.
+    pub token: Option<super::Secret>,
+}
+
 /// `[polling]`: `RoomService.ListParticipants` polling of active calls.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -59,7 +59,11 @@ impl EngineLock {
                 let _ = file.read_to_string(&mut pid);
                 let pid = pid.trim();
                 return Err(LockError::Held {
-                    pid: if pid.is_empty() { "unknown".into() } else { pid.to_string() },
+                    pid: if pid.is_empty() {
+                        "unknown".into()
+                    } else {
+                        pid.to_string()
+                    },
                     db: db.to_path_buf(),
                 });
             }

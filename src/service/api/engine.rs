@@ -1,0 +1,84 @@
+//! The engine protocol over HTTP: commands, queries, the latest snapshot and the two
+//! streams (snapshots, events) that consoles follow. A slow or stuck reader never slows
+//! the engine: snapshots come from a `watch` (a reader only ever gets the newest), and
+//! events from a bounded `broadcast` whose laggards are told to resync.
+
+use super::envelope::{ApiError, Body, Data};
+use super::ApiState;
+use crate::engine::{Command, Reply, Snapshot};
+use crate::service::protocol::{Answer, Query};
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::stream::{self, Stream};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+pub async fn command(
+    State(state): State<ApiState>,
+    Body(command): Body<Command>,
+) -> Result<Data<Reply>, ApiError> {
+    if matches!(command, Command::Shutdown { .. }) {
+        return Err(ApiError::bad_request(
+            "shutdown is not a client's to ask: stop the process that runs the engine (SIGTERM), or `systemctl stop switchboard`",
+        ));
+    }
+    Ok(Data(state.engine.send(command).await?))
+}
+
+pub async fn query(
+    State(state): State<ApiState>,
+    Body(query): Body<Query>,
+) -> Result<Data<Answer>, ApiError> {
+    Ok(Data(
+        crate::service::queries::answer(&state.store, query).await?,
+    ))
+}
+
+pub async fn snapshot(State(state): State<ApiState>) -> Data<Arc<Snapshot>> {
+    Data(state.engine.snapshot().borrow().clone())
+}
+
+/// Server-sent events, one `snapshot` each time the engine publishes (at most every
+/// snapshot interval); the first is the current one.
+pub async fn snapshots(
+    State(state): State<ApiState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let rx = state.engine.snapshot();
+    let stream = stream::unfold((rx, true), |(mut rx, first)| async move {
+        if !first && rx.changed().await.is_err() {
+            return None;
+        }
+        let snapshot = rx.borrow_and_update().clone();
+        let event = Event::default()
+            .event("snapshot")
+            .json_data(&*snapshot)
+            .unwrap_or_else(|_| Event::default().event("error"));
+        Some((Ok(event), (rx, false)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// Server-sent events, one per engine event. A client that falls more than the
+/// engine's buffer behind gets `resync` (with how many it missed) and goes on from
+/// the newest: it should re-read the snapshot.
+pub async fn events(
+    State(state): State<ApiState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let rx = state.engine.subscribe();
+    let stream = stream::unfold(rx, |mut rx| async move {
+        let event = match rx.recv().await {
+            Ok(event) => Event::default()
+                .event("engine")
+                .json_data(&event)
+                .unwrap_or_else(|_| Event::default().event("error")),
+            Err(RecvError::Lagged(missed)) => {
+                Event::default().event("resync").data(missed.to_string())
+            }
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(event), rx))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

@@ -1,0 +1,120 @@
+//! Every answer in the envelope the clients of the systems Switchboard replaces expect:
+//! `{"success": true, "data": ...}` or `{"success": false, "error": {"code", "message"}}`.
+//! Bodies are read with `serde_path_to_error`, so a bad field is named in the 400.
+
+use crate::engine::EngineError;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::json;
+
+/// A success: `{"success": true, "data": data}`.
+pub struct Data<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Data<T> {
+    fn into_response(self) -> Response {
+        axum::Json(json!({"success": true, "data": self.0})).into_response()
+    }
+}
+
+/// A failure with its HTTP status, a stable code and words a person can act on. An
+/// engine error also carries itself (`detail`), so a Switchboard client gets it back.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub detail: Option<EngineError>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(err: EngineError) -> Self {
+        let (status, code) = match &err {
+            EngineError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            EngineError::Refused(_) => (StatusCode::CONFLICT, "refused"),
+            EngineError::Configuration { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "configuration")
+            }
+            EngineError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store"),
+            EngineError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            EngineError::Stopped => (StatusCode::SERVICE_UNAVAILABLE, "stopped"),
+        };
+        Self {
+            status,
+            code,
+            message: err.to_string(),
+            detail: Some(err),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> Self {
+        EngineError::from(err).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "success": false,
+            "error": {"code": self.code, "message": self.message, "detail": self.detail},
+        });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// A JSON body whose problems are named by field path: `maxConcurrent: invalid type:
+/// string "five", expected u32`.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request body could not be read: {e}"),
+            )
+        })?;
+        parse(&bytes).map(Body)
+    }
+}
+
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = if path == "." || path.is_empty() {
+            format!("the body is not valid JSON for this request: {inner}")
+        } else {
+            format!("{path}: {inner}")
+        };
+        ApiError::bad_request(message)
+    })
+}

@@ -1,0 +1,45 @@
+//! Importing a CSV file that is on this machine, by path: for the console and the CLI
+//! on the local socket (the engine runs as the same user). TCP clients upload instead.
+
+use super::envelope::{ApiError, Body, Data};
+use super::ApiState;
+use crate::domain::CampaignId;
+use crate::engine::Command;
+use crate::import::{ImportOptions, ImportReport};
+use axum::extract::State;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImportFile {
+    pub campaign: CampaignId,
+    pub path: PathBuf,
+    /// Region of numbers written without a country code, e.g. `US`.
+    pub region: String,
+    pub phone_column: Option<String>,
+}
+
+pub async fn import_file(
+    State(state): State<ApiState>,
+    Body(request): Body<ImportFile>,
+) -> Result<Data<ImportReport>, ApiError> {
+    let region = crate::phone::parse_region(&request.region)
+        .map_err(|e| ApiError::bad_request(format!("region: {e}")))?;
+    let store = state.store.clone();
+    let campaign = request.campaign;
+    let report = tokio::task::spawn_blocking(move || {
+        let options = ImportOptions {
+            region,
+            phone_column: request.phone_column,
+            ..Default::default()
+        };
+        crate::import::import_csv_file(&store, request.campaign, &request.path, options)
+    })
+    .await
+    .map_err(|e| ApiError::bad_request(format!("the import stopped: {e}")))?
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    // The engine counts leads in memory: it re-reads this campaign now.
+    let _ = state.engine.send(Command::RefreshCampaign(campaign)).await;
+    Ok(Data(report))
+}

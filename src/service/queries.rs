@@ -1,0 +1,47 @@
+//! Answers a `Query` from the store, in the engine's process (its read pool: a long
+//! query never holds up the writer or the engine task).
+
+use super::protocol::{Answer, PageWay, Query, MAX_PAGE};
+use crate::engine::EngineError;
+use crate::store::{views, CampaignRecord, Store};
+
+pub async fn answer(store: &Store, query: Query) -> Result<Answer, EngineError> {
+    let answer = store
+        .read(move |conn| {
+            Ok(match query {
+                Query::Campaign { campaign } => {
+                    Answer::Campaign(Box::new(CampaignRecord::get(conn, campaign)?))
+                }
+                Query::QueuePage {
+                    campaign,
+                    way,
+                    from,
+                    limit,
+                    filter,
+                } => {
+                    let (limit, filter) = (limit.min(MAX_PAGE), filter.as_deref());
+                    Answer::QueuePage(match way {
+                        PageWay::After => views::queue_after(conn, campaign, from, limit, filter)?,
+                        PageWay::Before => {
+                            views::queue_before(conn, campaign, from, limit, filter)?
+                        }
+                    })
+                }
+                Query::TimelinePage {
+                    campaign,
+                    before,
+                    limit,
+                } => Answer::TimelinePage(views::timeline_before(
+                    conn,
+                    campaign,
+                    before,
+                    limit.min(MAX_PAGE),
+                )?),
+                Query::LeadHistory { lead } => {
+                    Answer::LeadHistory(Box::new(views::lead_history(conn, lead)?))
+                }
+            })
+        })
+        .await?;
+    Ok(answer)
+}
