@@ -23,6 +23,7 @@ mod paths;
 mod report;
 mod run;
 mod sandbox;
+mod serve;
 mod status;
 mod trunks;
 
@@ -75,6 +76,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Lead and call counts, answer rate, ring and talk times per campaign
     Status(status::StatusArgs),
+    /// Run the database's engine in the foreground (for systemd); consoles and the CLI attach to it
+    Serve(serve::ServeArgs),
     /// Run the embedded LiveKit-compatible sandbox alone, like LiveKit's dev server
     Sandbox(sandbox::SandboxArgs),
 }
@@ -92,6 +95,7 @@ impl Command {
             Command::Export(args) => export::run(ctx, args).await,
             Command::Status(args) => status::run(ctx, args).await,
             Command::Sandbox(args) => sandbox::run(ctx, args).await,
+            Command::Serve(args) => serve::run(ctx, args).await,
         }
     }
 }

@@ -11,15 +11,14 @@
 //! started from went away) first points a terminal stdout/stderr at /dev/null.
 
 use super::Context;
+use crate::config::RUNTIME_DIR_VAR;
 use crate::domain::{CampaignId, CampaignStatus, PauseReason};
-use crate::engine::{CampaignView, Command, EngineEventKind, SystemClock};
+use crate::engine::{CampaignView, Command, EngineEventKind};
 use crate::hangup::terminal_hung_up;
-use crate::runtime::{Runtime, RuntimeSettings};
-use crate::store::Store;
+use crate::service::{EngineHost, HostError, HostPlan, Link, RemoteEngine};
 use color_eyre::eyre::{bail, WrapErr};
 use color_eyre::Result;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -56,17 +55,27 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     // Listening from the start: a signal while the engine starts is handled once it
     // has, instead of killing the process by the default action.
     let interrupt = signals()?;
-    let mut settings = RuntimeSettings::from_config(&ctx.config)?;
-    settings.engine.resume_only = Some([id].into_iter().collect());
-    let store = Store::open(&ctx.paths.database)
-        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
-    let runtime = Runtime::start(store, settings, Arc::new(SystemClock))
-        .await
-        .wrap_err("starting the engine")?;
+    let runtime_dir = ctx.env.path(RUNTIME_DIR_VAR);
+    let mut plan = HostPlan::from_config(&ctx.config, &ctx.paths.database, runtime_dir)?;
+    plan.settings.engine.resume_only = Some([id].into_iter().collect());
+    let host = match EngineHost::start(plan, &ctx.config.api).await {
+        Ok(host) => host,
+        // Another process runs this database's engine (a console, `serve`, an earlier
+        // `run`): ask it, and follow the campaign from here.
+        Err(HostError::Held { socket, source }) => {
+            let client = crate::service::attach::running(&ctx.paths.database, &socket)
+                .await?
+                .ok_or_else(|| color_eyre::eyre::eyre!("{source}, and it went away; run again"))?;
+            say!("{source}: following campaign {id} there");
+            return follow(client, id, interrupt).await;
+        }
+        Err(err) => return Err(err).wrap_err("starting the engine"),
+    };
     let grace = Duration::from_secs(args.grace_secs);
-    let outcome = drive(&runtime, id, interrupt).await;
-    let snapshots = runtime.engine.snapshot();
-    runtime.shutdown(grace).await;
+    let link = Link::Local(host.runtime.engine.clone());
+    let outcome = drive(&link, id, interrupt, Role::Host).await;
+    let snapshots = link.snapshot();
+    host.shutdown(grace).await;
     // Read after the grace: calls that ended while it ran are in the summary. The
     // engine publishes a last snapshot as it stops, and the receiver keeps it.
     let last = snapshots.borrow().campaign(id).cloned();
@@ -77,15 +86,43 @@ pub async fn run(ctx: &Context, args: RunArgs) -> Result<ExitCode> {
     Ok(code)
 }
 
+/// `run` on a database whose engine is another process's: the same start and the same
+/// progress lines, through the engine protocol. A signal detaches: the engine and the
+/// campaign are not this process's to pause.
+async fn follow(
+    client: crate::service::EngineClient,
+    id: CampaignId,
+    interrupt: tokio::sync::mpsc::Receiver<&'static str>,
+) -> Result<ExitCode> {
+    let link = Link::Remote(RemoteEngine::follow(client).await?);
+    let outcome = drive(&link, id, interrupt, Role::Follower).await;
+    let last = link.snapshot().borrow().campaign(id).cloned();
+    let code = outcome?;
+    if let Some(view) = last {
+        say!("{}", summary(&view));
+    }
+    Ok(code)
+}
+
+/// Whose engine `run` drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// This process runs it: a signal pauses the campaign and stops the engine.
+    Host,
+    /// Another process does: a signal only ends the following.
+    Follower,
+}
+
 async fn drive(
-    runtime: &Runtime,
+    link: &Link,
     id: CampaignId,
     mut interrupt: tokio::sync::mpsc::Receiver<&'static str>,
+    role: Role,
 ) -> Result<ExitCode> {
-    let engine = &runtime.engine;
+    let engine = link;
     let mut snapshots = engine.snapshot();
     let mut events = engine.subscribe();
-    let Some(view) = current(runtime, id).await else {
+    let Some(view) = current(link, id).await else {
         bail!("campaign {id} does not exist (list campaigns in the console, or create one there first)");
     };
     match view.status {
@@ -109,10 +146,17 @@ async fn drive(
                 let signal = signal.unwrap_or("a signal");
                 if signal == HANGUP {
                     terminal_hung_up();
-                } else {
-                    tracing::info!("{signal}: pausing campaign {id} and shutting down");
                 }
-                say!("{signal} received: pausing campaign {id}; calls in flight may finish");
+                match role {
+                    Role::Host => {
+                        tracing::info!("{signal}: pausing campaign {id} and shutting down");
+                        say!("{signal} received: pausing campaign {id}; calls in flight may finish");
+                    }
+                    Role::Follower => {
+                        tracing::info!("{signal}: no longer following campaign {id}; its engine goes on");
+                        say!("{signal} received: no longer following campaign {id}; it goes on in its engine");
+                    }
+                }
                 return Ok(ExitCode::from(INTERRUPTED));
             }
             event = events.recv() => match event {
@@ -146,8 +190,8 @@ async fn drive(
     }
 }
 
-async fn current(runtime: &Runtime, id: CampaignId) -> Option<CampaignView> {
-    let mut snapshots = runtime.engine.snapshot();
+async fn current(link: &Link, id: CampaignId) -> Option<CampaignView> {
+    let mut snapshots = link.snapshot();
     // The first snapshot is published within one snapshot interval of the start.
     for _ in 0..50 {
         if let Some(view) = snapshots.borrow_and_update().campaign(id) {
