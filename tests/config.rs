@@ -513,6 +513,7 @@ fn every_key_is_documented_in_the_example() {
     for table in [
         "livekit",
         "webhook",
+        "api",
         "polling",
         "engine",
         "trunks.ST_x",

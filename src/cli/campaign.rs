@@ -2,11 +2,15 @@
 //! `create` prints the new id alone on stdout, so scripts can capture it. Settings
 //! errors name the flag to fix (`--window: ...`).
 
+use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::{
     bounds, start_at_problem, CallingWindow, CampaignId, CampaignSettings, DispatchMode, Outcome,
     SettingsError,
 };
+use crate::domain::{CampaignStatus, PauseReason};
+use crate::engine::{Command, Reply};
+use crate::service::protocol::{Answer, Query};
 use crate::store::{CampaignRecord, NewCampaign, Store, StoreError};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use color_eyre::eyre::{bail, eyre, WrapErr};
@@ -27,6 +31,20 @@ pub enum CampaignArgs {
     Edit(EditArgs),
     /// Delete a campaign with its leads, attempts and events
     Delete(DeleteArgs),
+    /// Start a campaign (in the running engine, or in a background engine started for it)
+    Start(IdArgs),
+    /// Pause a campaign: calls in flight finish, no new ones start
+    Pause(IdArgs),
+    /// Resume a paused campaign (starting a background engine if none runs)
+    Resume(IdArgs),
+    /// Stop a campaign for good; calls in flight are left to finish
+    Stop(IdArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IdArgs {
+    /// Campaign id
+    pub id: i64,
 }
 
 /// Every setting, all optional so `edit` can change one at a time.
@@ -123,15 +141,78 @@ pub struct DeleteArgs {
 }
 
 pub async fn run(ctx: &Context, args: CampaignArgs) -> Result<ExitCode> {
-    let store = Store::open(&ctx.paths.database)
-        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
+    let open = || {
+        Store::open(&ctx.paths.database)
+            .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))
+    };
     match args {
-        CampaignArgs::Create(args) => create(&store, args).await,
-        CampaignArgs::List(args) => list(&store, args).await,
-        CampaignArgs::Show(args) => show(&store, args).await,
-        CampaignArgs::Edit(args) => edit(&store, args).await,
-        CampaignArgs::Delete(args) => delete(&store, args).await,
+        CampaignArgs::List(args) => list(&open()?, args).await,
+        CampaignArgs::Show(args) => show(&open()?, args).await,
+        CampaignArgs::Create(args) => create(writer(ctx).await?, args).await,
+        CampaignArgs::Edit(args) => edit(writer(ctx).await?, args).await,
+        CampaignArgs::Delete(args) => delete(writer(ctx).await?, open, args).await,
+        CampaignArgs::Start(args) => lifecycle(ctx, Lifecycle::Start, args.id).await,
+        CampaignArgs::Pause(args) => lifecycle(ctx, Lifecycle::Pause, args.id).await,
+        CampaignArgs::Resume(args) => lifecycle(ctx, Lifecycle::Resume, args.id).await,
+        CampaignArgs::Stop(args) => lifecycle(ctx, Lifecycle::Stop, args.id).await,
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifecycle {
+    Start,
+    Pause,
+    Resume,
+    Stop,
+}
+
+/// Start and resume need an engine to dial, so one is started in the background when
+/// none runs. Pause and stop with no engine running only record the new status: nothing
+/// is dialling.
+async fn lifecycle(ctx: &Context, step: Lifecycle, id: i64) -> Result<ExitCode> {
+    let id = CampaignId(id);
+    let command = match step {
+        Lifecycle::Start => Command::Start(id),
+        Lifecycle::Pause => Command::Pause(id),
+        Lifecycle::Resume => Command::Resume(id),
+        Lifecycle::Stop => Command::Stop {
+            id,
+            hang_up_live_calls: false,
+        },
+    };
+    let done = match step {
+        Lifecycle::Start => "started",
+        Lifecycle::Pause => "paused",
+        Lifecycle::Resume => "resumed",
+        Lifecycle::Stop => "stopped",
+    };
+    let client = match step {
+        Lifecycle::Start | Lifecycle::Resume => super::engine_access::engine(ctx).await?,
+        Lifecycle::Pause | Lifecycle::Stop => match writer(ctx).await? {
+            Access::Engine(client) => client,
+            Access::Direct { store, .. } => {
+                let next = if step == Lifecycle::Pause {
+                    CampaignStatus::Paused
+                } else {
+                    CampaignStatus::Stopped
+                };
+                let reason = (step == Lifecycle::Pause).then_some(PauseReason::Operator);
+                let now = Utc::now();
+                store
+                    .write(move |c| CampaignRecord::set_status(c, id, next, reason.as_ref(), now))
+                    .await
+                    .map_err(store_error)?;
+                eprintln!("campaign {id} {done} (no engine is running)");
+                return Ok(ExitCode::SUCCESS);
+            }
+        },
+    };
+    client
+        .command(command)
+        .await
+        .map_err(|e| eyre!("campaign {id}: {e}"))?;
+    eprintln!("campaign {id} {done}");
+    Ok(ExitCode::SUCCESS)
 }
 
 impl SettingsFlags {
@@ -258,33 +339,66 @@ fn store_error(err: StoreError) -> color_eyre::Report {
     }
 }
 
-async fn create(store: &Store, args: CreateArgs) -> Result<ExitCode> {
+async fn create(access: Access, args: CreateArgs) -> Result<ExitCode> {
     let mut settings = CampaignSettings::default();
     args.settings.apply(&mut settings)?;
     settings.validate().map_err(|e| flag_error(&e))?;
-    let now = chrono::Utc::now();
-    let id = store
-        .write(move |c| CampaignRecord::insert(c, &NewCampaign { settings, now }))
-        .await
-        .map_err(store_error)?;
+    let id = match access {
+        Access::Engine(client) => match client
+            .command(Command::CreateCampaign(Box::new(settings)))
+            .await
+            .map_err(|e| eyre!("{e}"))?
+        {
+            Reply::Created(id) => id,
+            other => bail!("the engine answered {other:?} to a create"),
+        },
+        Access::Direct { store, .. } => {
+            let now = chrono::Utc::now();
+            store
+                .write(move |c| CampaignRecord::insert(c, &NewCampaign { settings, now }))
+                .await
+                .map_err(store_error)?
+        }
+    };
     println!("{id}");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn edit(store: &Store, args: EditArgs) -> Result<ExitCode> {
+async fn edit(access: Access, args: EditArgs) -> Result<ExitCode> {
     let id = CampaignId(args.id);
-    let current = store
-        .read(move |c| CampaignRecord::get(c, id))
-        .await
-        .map_err(store_error)?;
+    let current = match &access {
+        Access::Engine(client) => match client
+            .query(Query::Campaign { campaign: id })
+            .await
+            .map_err(|e| eyre!("{e}"))?
+        {
+            Answer::Campaign(record) => *record,
+            other => bail!("the engine answered {other:?} to a campaign query"),
+        },
+        Access::Direct { store, .. } => store
+            .read(move |c| CampaignRecord::get(c, id))
+            .await
+            .map_err(store_error)?,
+    };
     let mut settings = current.settings.clone();
     args.settings.apply(&mut settings)?;
     settings.validate().map_err(|e| flag_error(&e))?;
-    let now = chrono::Utc::now();
-    store
-        .write(move |c| CampaignRecord::update_settings(c, id, &settings, now))
-        .await
-        .map_err(store_error)?;
+    match access {
+        Access::Engine(client) => {
+            let command = Command::UpdateCampaign {
+                id,
+                settings: Box::new(settings),
+            };
+            client.command(command).await.map_err(|e| eyre!("{e}"))?;
+        }
+        Access::Direct { store, .. } => {
+            let now = chrono::Utc::now();
+            store
+                .write(move |c| CampaignRecord::update_settings(c, id, &settings, now))
+                .await
+                .map_err(store_error)?;
+        }
+    }
     eprintln!("campaign {id} updated");
     Ok(ExitCode::SUCCESS)
 }
@@ -420,9 +534,18 @@ async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn delete(store: &Store, args: DeleteArgs) -> Result<ExitCode> {
+async fn delete(
+    access: Access,
+    open: impl FnOnce() -> Result<Store>,
+    args: DeleteArgs,
+) -> Result<ExitCode> {
     let id = CampaignId(args.id);
-    let (record, counts) = store
+    let reader = match &access {
+        Access::Direct { store, .. } => store.clone(),
+        // Reading is safe beside the engine; the delete itself goes through it.
+        Access::Engine(_) => open()?,
+    };
+    let (record, counts) = reader
         .read(move |c| Ok((CampaignRecord::get(c, id)?, lead_counts(c)?)))
         .await
         .map_err(store_error)?;
@@ -444,10 +567,20 @@ async fn delete(store: &Store, args: DeleteArgs) -> Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     }
-    store
-        .write(move |c| CampaignRecord::delete(c, id))
-        .await
-        .map_err(store_error)?;
+    match access {
+        Access::Engine(client) => {
+            client
+                .command(Command::DeleteCampaign(id))
+                .await
+                .map_err(|e| eyre!("{e}"))?;
+        }
+        Access::Direct { store, .. } => {
+            store
+                .write(move |c| CampaignRecord::delete(c, id))
+                .await
+                .map_err(store_error)?;
+        }
+    }
     eprintln!("campaign {id} deleted");
     Ok(ExitCode::SUCCESS)
 }

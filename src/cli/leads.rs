@@ -5,13 +5,14 @@
 //! and, with `--rejects`, written to a CSV to fix and import again), 2 when the file
 //! could not be imported at all (nothing was written).
 
+use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::CampaignId;
 use crate::import::{
     import_csv, import_csv_file, parse_delimiter, ImportError, ImportOptions, ImportReport,
 };
 use crate::phone::parse_region;
-use crate::store::Store;
+use crate::service::{EngineClient, ImportFileOptions};
 use color_eyre::eyre::{eyre, WrapErr};
 use color_eyre::Result;
 use std::io::{IsTerminal, Write};
@@ -64,6 +65,10 @@ async fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| ctx.config.engine.default_region.clone());
     let region = parse_region(&region_code).map_err(|e| eyre!("--region: {e}"))?;
+    let store = match writer(ctx).await? {
+        Access::Engine(client) => return import_in_engine(client, region_code, args).await,
+        Access::Direct { store, _lock } => (store, _lock),
+    };
     let delimiter = args
         .delimiter
         .as_deref()
@@ -88,11 +93,10 @@ async fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
                 as Box<dyn FnMut(_) + Send>
         }),
     };
-    let store = Store::open(&ctx.paths.database)
-        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
     let campaign = CampaignId(args.campaign);
     let file = args.file.clone();
     let outcome = tokio::task::spawn_blocking(move || {
+        let (store, _lock) = store;
         if file.as_os_str() == "-" {
             import_csv(&store, campaign, std::io::stdin(), options)
         } else {
@@ -114,6 +118,67 @@ async fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(FATAL))
         }
     }
+}
+
+/// The import runs in the engine that holds the database (it alone writes there); a
+/// file on stdin is spooled to a private temp file first, since the engine reads by path.
+async fn import_in_engine(
+    client: EngineClient,
+    region: String,
+    args: ImportArgs,
+) -> Result<ExitCode> {
+    let campaign = CampaignId(args.campaign);
+    let spooled = if args.file.as_os_str() == "-" {
+        Some(spool_stdin()?)
+    } else {
+        None
+    };
+    let path = match &spooled {
+        Some(spool) => spool.path.clone(),
+        None => std::path::absolute(&args.file).unwrap_or_else(|_| args.file.clone()),
+    };
+    let rejects = args
+        .rejects
+        .as_ref()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+    let options = ImportFileOptions {
+        region,
+        phone_column: args.phone_column.clone(),
+        delimiter: args.delimiter.clone(),
+        rejects,
+    };
+    match client.import_file(campaign, &path, &options).await {
+        Ok(report) => Ok(print_report(&report, &args)),
+        Err(err) => {
+            eprintln!("error: {}: {err}", args.file.display());
+            Ok(ExitCode::from(FATAL))
+        }
+    }
+}
+
+/// Standard input copied to a file only this user can read, removed when dropped.
+struct Spool {
+    path: PathBuf,
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn spool_stdin() -> Result<Spool> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = std::env::temp_dir().join(format!("switchboard-import-{}.csv", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .wrap_err_with(|| format!("cannot spool stdin to {}", path.display()))?;
+    let spool = Spool { path };
+    std::io::copy(&mut std::io::stdin().lock(), &mut file).wrap_err("reading stdin")?;
+    Ok(spool)
 }
 
 fn print_report(report: &ImportReport, args: &ImportArgs) -> ExitCode {

@@ -17,6 +17,7 @@ mod console;
 mod context;
 mod demo;
 mod dnc;
+mod engine_access;
 mod export;
 mod leads;
 mod paths;

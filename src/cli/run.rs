@@ -131,11 +131,14 @@ async fn drive(
             bail!("campaign {id} was stopped; a stopped campaign cannot run again")
         }
         CampaignStatus::Draft | CampaignStatus::Paused if !is_waiting_by_itself(&view) => {
-            engine
-                .send(Command::Start(id))
-                .await
-                .wrap_err_with(|| format!("starting campaign {id}"))?;
-            say!("campaign {id} ({}) started", view.name);
+            match engine.send(Command::Start(id)).await {
+                Ok(_) => say!("campaign {id} ({}) started", view.name),
+                // Another client (an overlapping `run`) started it a moment before.
+                Err(_) if running_now(link, id).await => {
+                    say!("campaign {id} ({}) is already running", view.name)
+                }
+                Err(err) => return Err(err).wrap_err_with(|| format!("starting campaign {id}")),
+            }
         }
         _ => say!("campaign {id} ({}) resumed", view.name),
     }
@@ -205,6 +208,19 @@ async fn current(link: &Link, id: CampaignId) -> Option<CampaignView> {
         }
     }
     None
+}
+
+async fn running_now(link: &Link, id: CampaignId) -> bool {
+    // The engine's own word, not a snapshot that may be one interval old.
+    match link
+        .query(crate::service::protocol::Query::Campaign { campaign: id })
+        .await
+    {
+        Ok(crate::service::protocol::Answer::Campaign(record)) => {
+            record.status == CampaignStatus::Running
+        }
+        _ => false,
+    }
 }
 
 /// Paused for a reason the engine lifts by itself (calling hours, cap, schedule).

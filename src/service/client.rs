@@ -28,6 +28,16 @@ impl std::fmt::Debug for EngineClient {
     }
 }
 
+/// How the engine should read a file it imports.
+#[derive(Debug, Clone, Default)]
+pub struct ImportFileOptions {
+    pub region: String,
+    pub phone_column: Option<String>,
+    pub delimiter: Option<String>,
+    /// Where the engine writes the rejected rows.
+    pub rejects: Option<PathBuf>,
+}
+
 /// The envelope, as received.
 #[derive(serde::Deserialize)]
 struct Envelope<T> {
@@ -45,8 +55,18 @@ struct WireError {
 impl EngineClient {
     /// A client of the engine on `socket`, once it answers its health check.
     pub async fn connect(socket: &Path) -> Result<EngineClient, EngineError> {
+        // Plain HTTP over the socket, but reqwest (built with `rustls-no-provider`, as
+        // livekit-api wants) insists on a TLS set-up: ring, with no roots to trust.
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| EngineError::Refused(format!("cannot build the engine client: {e}")))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
         let http = reqwest::Client::builder()
             .unix_socket(socket)
+            .tls_backend_preconfigured(tls)
             .connect_timeout(Duration::from_secs(2))
             .build()
             .map_err(|e| EngineError::Refused(format!("cannot build the engine client: {e}")))?;
@@ -77,18 +97,20 @@ impl EngineClient {
         self.get("/engine/snapshot").await
     }
 
+    /// Imports the CSV file at `path` (on this machine) into `campaign`, in the engine.
     pub async fn import_file(
         &self,
         campaign: crate::domain::CampaignId,
         path: &Path,
-        region: &str,
-        phone_column: Option<&str>,
+        options: &ImportFileOptions,
     ) -> Result<crate::import::ImportReport, EngineError> {
         let body = serde_json::json!({
             "campaign": campaign,
             "path": path,
-            "region": region,
-            "phoneColumn": phone_column,
+            "region": options.region,
+            "phoneColumn": options.phone_column,
+            "delimiter": options.delimiter,
+            "rejects": options.rejects,
         });
         self.post("/engine/imports", &body).await
     }

@@ -17,7 +17,7 @@ pub mod queries;
 pub mod server;
 pub mod socket;
 
-pub use client::EngineClient;
+pub use client::{EngineClient, ImportFileOptions};
 pub use host::{socket_for, EngineHost, HostError, HostPlan};
 pub use link::{Link, RemoteEngine};
 pub use lock::{EngineLock, LockError};

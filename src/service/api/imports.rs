@@ -18,6 +18,10 @@ pub struct ImportFile {
     /// Region of numbers written without a country code, e.g. `US`.
     pub region: String,
     pub phone_column: Option<String>,
+    /// `,` `;` `tab` `|`; guessed from the header when absent.
+    pub delimiter: Option<String>,
+    /// Where to write the rejected rows as CSV (a path on this machine).
+    pub rejects: Option<PathBuf>,
 }
 
 pub async fn import_file(
@@ -26,13 +30,29 @@ pub async fn import_file(
 ) -> Result<Data<ImportReport>, ApiError> {
     let region = crate::phone::parse_region(&request.region)
         .map_err(|e| ApiError::bad_request(format!("region: {e}")))?;
+    let delimiter = request
+        .delimiter
+        .as_deref()
+        .map(crate::import::parse_delimiter)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("delimiter: {e}")))?;
+    let rejects: Option<Box<dyn std::io::Write + Send>> = match &request.rejects {
+        Some(path) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| {
+                ApiError::bad_request(format!("rejects: cannot create {}: {e}", path.display()))
+            })?,
+        ))),
+        None => None,
+    };
     let store = state.store.clone();
     let campaign = request.campaign;
     let report = tokio::task::spawn_blocking(move || {
         let options = ImportOptions {
             region,
             phone_column: request.phone_column,
-            ..Default::default()
+            delimiter,
+            rejects,
+            progress: None,
         };
         crate::import::import_csv_file(&store, request.campaign, &request.path, options)
     })

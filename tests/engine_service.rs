@@ -1,0 +1,275 @@
+//! One engine per database, whatever processes a user starts: the real binary, two at a
+//! time on one database, against an in-test sandbox whose counters say what really
+//! happened on the phone network.
+
+#![cfg(unix)]
+
+use chrono::{NaiveTime, Utc};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use switchboard::domain::{CallingWindow, CampaignSettings, CampaignStatus};
+use switchboard::sandbox::{SandboxConfig, SecondsRange};
+use switchboard::store::{CampaignRecord, LeadRecord, NewCampaign, NewLead, Store};
+
+const MAX_CONCURRENT: u32 = 5;
+
+struct Setup {
+    dir: tempfile::TempDir,
+    sandbox: switchboard::sandbox::Sandbox,
+}
+
+impl Setup {
+    async fn new() -> Setup {
+        let sandbox = switchboard::sandbox::start(
+            SandboxConfig {
+                time_scale: 0.005,
+                dial_delay: SecondsRange::new(1.0, 3.0),
+                ring: SecondsRange::new(3.0, 10.0),
+                talk: SecondsRange::new(20.0, 60.0),
+                departure_timeout_secs: 1.0,
+                ..SandboxConfig::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("run")).unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[polling]\ninterval_ms = 20\nmax_requests_per_sec = 1000\n\n[engine]\nper_number_daily_limit = 100\n",
+        )
+        .unwrap();
+        Setup { dir, sandbox }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("switchboard.db")
+    }
+
+    async fn campaign(&self, leads: usize) -> i64 {
+        let store = Store::open(self.db()).unwrap();
+        store
+            .write(move |conn| {
+                let settings = CampaignSettings {
+                    name: "two processes".into(),
+                    agent_name: "agent".into(),
+                    trunk_id: "ST_sandbox".into(),
+                    max_concurrent: MAX_CONCURRENT,
+                    call_delay_ms: 0,
+                    max_attempts: 1,
+                    window: CallingWindow {
+                        start: NaiveTime::MIN,
+                        end: NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
+                    },
+                    ..CampaignSettings::default()
+                };
+                let id = CampaignRecord::insert(
+                    conn,
+                    &NewCampaign {
+                        settings,
+                        now: Utc::now(),
+                    },
+                )?;
+                for i in 0..leads {
+                    let lead = NewLead {
+                        phone: format!("+1555{:07}", 6_000_000 + i),
+                        ..NewLead::default()
+                    };
+                    LeadRecord::insert(conn, id, &lead, Utc::now())?;
+                }
+                Ok(id.0)
+            })
+            .await
+            .unwrap()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        command
+            .args([
+                "--config",
+                self.dir.path().join("config.toml").to_str().unwrap(),
+            ])
+            .args(["--db", self.db().to_str().unwrap()])
+            .args(args)
+            .env("LIVEKIT_URL", self.sandbox.url())
+            .env("LIVEKIT_API_KEY", self.sandbox.api_key())
+            .env("LIVEKIT_API_SECRET", self.sandbox.api_secret())
+            .env("SWITCHBOARD_RUNTIME_DIR", self.dir.path().join("run"))
+            .env_remove("SWITCHBOARD_CONFIG")
+            .env_remove("SWITCHBOARD_DB")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .spawn()
+            .expect("the switchboard binary starts")
+    }
+
+    fn output(&self, args: &[&str]) -> Output {
+        self.command(args)
+            .output()
+            .expect("the switchboard binary runs")
+    }
+}
+
+fn wait(mut child: Child, within: Duration) -> Output {
+    let deadline = Instant::now() + within;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {within:?}:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn lock_pid(db: &Path) -> String {
+    let mut lock = db.as_os_str().to_owned();
+    lock.push(".lock");
+    std::fs::read_to_string(PathBuf::from(lock))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_on_one_database_share_one_engine_and_never_double_dial() {
+    let setup = Setup::new().await;
+    let id = setup.campaign(40).await.to_string();
+    // A cron job overlapping itself: both start at once.
+    let first = setup.spawn(&["run", "--campaign", &id, "--grace-secs", "0"]);
+    let second = setup.spawn(&["run", "--campaign", &id, "--grace-secs", "0"]);
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        (
+            wait(first, Duration::from_secs(60)),
+            wait(second, Duration::from_secs(60)),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(first.status.success(), "first run: {}", stderr(&first));
+    assert!(second.status.success(), "second run: {}", stderr(&second));
+    let followed = [&first, &second]
+        .iter()
+        .filter(|o| stderr(o).contains("following campaign"))
+        .count();
+    assert_eq!(
+        followed,
+        1,
+        "exactly one run hosted the engine, the other followed it:\n{}\n---\n{}",
+        stderr(&first),
+        stderr(&second)
+    );
+    let stats = setup.sandbox.stats();
+    assert!(
+        stats.max_concurrent_calls() <= MAX_CONCURRENT,
+        "{} calls at once on a campaign limited to {MAX_CONCURRENT}",
+        stats.max_concurrent_calls()
+    );
+    assert_eq!(stats.calls_per_number.len(), 40, "every lead was called");
+    for (number, calls) in &stats.calls_per_number {
+        assert_eq!(*calls, 1, "{number} was dialled {calls} times");
+    }
+    let store = Store::open(setup.db()).unwrap();
+    let record = store
+        .read(move |c| CampaignRecord::get(c, switchboard::domain::CampaignId(id.parse().unwrap())))
+        .await
+        .unwrap();
+    assert_eq!(record.status, CampaignStatus::Completed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_engine_is_refused_naming_the_pid_and_the_cli_goes_through_the_first() {
+    let setup = Setup::new().await;
+    let id = setup.campaign(30).await.to_string();
+    let serve = setup.spawn(&["serve", "--grace-secs", "0"]);
+    let pid = serve.id().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // The lock names the engine's pid once it holds the database.
+    while std::fs::read_to_string(setup.dir.path().join("switchboard.db.lock"))
+        .map_or(true, |held| held.trim() != pid)
+    {
+        assert!(Instant::now() < deadline, "serve never took the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = setup.output(&["campaign", "start", &id]);
+    assert!(started.status.success(), "{}", stderr(&started));
+    assert!(stderr(&started).contains("started"), "{}", stderr(&started));
+    assert_eq!(lock_pid(&setup.db()), pid, "no second engine was started");
+
+    let refused = setup.output(&["serve"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let text = stderr(&refused);
+    assert!(text.contains(&format!("pid {pid}")), "{text}");
+    assert!(text.contains("attach"), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{text}"
+    );
+
+    // A campaign created, paused and resumed from the CLI, all through the engine.
+    let created = setup.output(&[
+        "campaign",
+        "create",
+        "--name",
+        "via engine",
+        "--agent",
+        "a",
+        "--trunk",
+        "ST_sandbox",
+    ]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let paused = setup.output(&["campaign", "pause", &id]);
+    assert!(paused.status.success(), "{}", stderr(&paused));
+    let calls_at_pause = setup.sandbox.stats().calls_placed;
+    std::thread::sleep(Duration::from_millis(300));
+    let active = setup.sandbox.stats().active_calls;
+    assert!(
+        setup.sandbox.stats().calls_placed <= calls_at_pause + active,
+        "no call starts while paused"
+    );
+    let resumed = setup.output(&["campaign", "resume", &id]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+
+    // SIGTERM: the engine pauses its campaigns for the next start and exits cleanly.
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let out = tokio::task::spawn_blocking(move || wait(serve, Duration::from_secs(20)))
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let store = Store::open(setup.db()).unwrap();
+    let campaigns = store.read(CampaignRecord::list).await.unwrap();
+    let ours = campaigns.iter().find(|c| c.id.0.to_string() == id).unwrap();
+    assert!(
+        ours.status == CampaignStatus::Completed
+            || ours.pause_reason == Some(switchboard::domain::PauseReason::Shutdown),
+        "{ours:?}"
+    );
+    assert!(campaigns.iter().any(|c| c.settings.name == "via engine"));
+    for (number, calls) in &setup.sandbox.stats().calls_per_number {
+        assert_eq!(*calls, 1, "{number} was dialled {calls} times");
+    }
+}
