@@ -221,6 +221,11 @@ impl Runtime {
         })
     }
 
+    /// Where LiveKit's webhooks are received, when they are.
+    pub fn webhook_url(&self) -> Option<String> {
+        self.webhooks.as_ref().map(WebhookServer::url)
+    }
+
     /// Pauses running campaigns with reason `shutdown`, gives calls in flight `grace`
     /// to finish (the rest are reconciled at the next start), then stops the webhook
     /// listener and the sandbox.

@@ -309,3 +309,33 @@ async fn a_locked_database_holds_dialling_and_loses_no_outcome() {
     );
     assert_each_number_rang_and_answered_once(&h, 6).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_are_followed_by_polling_while_the_webhook_port_is_held_open() {
+    let h = Harness::start(answering_sandbox(), engine_config()).await;
+    let url = h.runtime.as_ref().unwrap().webhook_url().unwrap();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    // Anyone can open connections and send nothing: more than the listener admits.
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        if let Ok(conn) = tokio::net::TcpStream::connect(&addr).await {
+            idle.push(conn);
+        }
+    }
+    let id = h.campaign(one_call_each("held port")).await;
+    h.leads(id, numbers(6, 10)).await;
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    assert_each_number_rang_and_answered_once(&h, 10).await;
+    let attempts = h.attempts(id).await;
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.state == AttemptState::Ended(Outcome::Completed)),
+        "{attempts:#?}"
+    );
+    drop(idle);
+}
