@@ -1399,3 +1399,49 @@ async fn a_phone_that_rings_before_it_is_answered_is_seen_ringing() {
         "{kinds:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_do_not_call_disposition_puts_the_number_on_the_list_for_every_campaign() {
+    let h = Harness::start(quick_sandbox(), engine_config()).await;
+    let asked = "+15550990001";
+    scripted(
+        &h,
+        asked,
+        ScriptedCall {
+            disposition: Some("Do Not Call".into()),
+            ..ScriptedCall::new(switchboard::sandbox::Outcome::Answer)
+        },
+    );
+    let first = h.campaign(settings("first")).await;
+    h.leads(first, vec![lead(asked)]).await;
+    let later = h.campaign(settings("later")).await;
+    h.leads(later, vec![lead(asked), lead("+15550990002")])
+        .await;
+    h.start_campaign(first).await;
+    h.until_status(first, CampaignStatus::Completed).await;
+    let listed = h
+        .store
+        .read(|conn| switchboard::store::dnc::list(conn, None))
+        .await
+        .unwrap();
+    let entry = listed
+        .iter()
+        .find(|e| e.phone == asked)
+        .unwrap_or_else(|| panic!("{asked} is on the global list: {listed:?}"));
+    let attempt = h.attempts(first).await[0].id;
+    assert!(
+        entry
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains(&format!("attempt {attempt}"))),
+        "the attempt is the source: {entry:?}"
+    );
+    assert_eq!(h.lead(asked, later).await.state, LeadState::Dnc);
+    h.start_campaign(later).await;
+    h.until_status(later, CampaignStatus::Completed).await;
+    assert_eq!(
+        h.stats().calls_per_number.get(asked),
+        Some(&1),
+        "the other campaign never called them"
+    );
+}

@@ -52,6 +52,57 @@ impl Disposition {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The callee asked not to be called again: the number goes on the do-not-call list
+    /// at once. Case, spaces and dashes do not matter (`Do Not Call`, `do-not-call`).
+    pub fn asks_not_to_be_called(&self) -> bool {
+        let key: String = self
+            .0
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        DO_NOT_CALL_DISPOSITIONS.contains(&key.as_str())
+    }
+}
+
+/// Dispositions, squashed to letters and digits, that mean "do not call me again".
+pub const DO_NOT_CALL_DISPOSITIONS: &[&str] = &[
+    "donotcall",
+    "dnc",
+    "dontcall",
+    "optout",
+    "removeme",
+    "unsubscribe",
+    "stopcalling",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::Disposition;
+
+    #[test]
+    fn do_not_call_and_its_synonyms_are_recognised_however_they_are_written() {
+        for yes in [
+            "do_not_call",
+            "Do Not Call",
+            "do-not-call",
+            "DNC",
+            "opt_out",
+            "remove me",
+        ] {
+            assert!(
+                Disposition::new(yes).unwrap().asks_not_to_be_called(),
+                "{yes}"
+            );
+        }
+        for no in ["voicemail", "interested", "callback", "not_interested"] {
+            assert!(
+                !Disposition::new(no).unwrap().asks_not_to_be_called(),
+                "{no}"
+            );
+        }
+    }
 }
 
 impl std::fmt::Display for Disposition {

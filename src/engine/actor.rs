@@ -914,6 +914,22 @@ impl<T: Telephony> Actor<T> {
                     .failed(self.clock.now(), Instant::now(), &error)
             }
             Report::StoreRecovered => self.store_health.recovered(),
+            Report::DoNotCall {
+                campaign,
+                phone,
+                marked,
+            } => {
+                let detail =
+                    format!("{phone} asked not to be called again: added to the do-not-call list");
+                self.emit(campaign, EngineEventKind::Problem, detail, None);
+                for (campaign, lead, before) in marked {
+                    self.move_lead(campaign, before, LeadState::Dnc);
+                    if let Some(run) = self.runs.get_mut(&campaign) {
+                        run.queue.leads.retain(|l| l.id != lead);
+                        run.queue.urgent.retain(|l| l.id != lead);
+                    }
+                }
+            }
             Report::LiveKitFailing { key, message } => {
                 if let Some(campaign) = self.slots.get(key).map(|s| s.campaign) {
                     self.infra_failed(campaign, &message).await;

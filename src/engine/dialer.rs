@@ -72,6 +72,13 @@ pub enum Report {
     },
     /// The write that had been failing landed.
     StoreRecovered,
+    /// The agent's disposition put the callee's number on the global do-not-call list;
+    /// `marked` are the leads that became `dnc` with it (campaign, lead, state before).
+    DoNotCall {
+        campaign: CampaignId,
+        phone: String,
+        marked: Vec<(CampaignId, crate::domain::LeadId, LeadState)>,
+    },
     /// LiveKit cannot be reached to settle an uncertain dial: the engine backs off as
     /// it does for a failed dial.
     LiveKitFailing {
@@ -165,6 +172,9 @@ struct Call {
     attempt: AttemptId,
     lead: crate::domain::LeadId,
     lead_attempts: u32,
+    /// The number dialled, and which of the lead's attempts this is.
+    phone: String,
+    number: u32,
     room: String,
     dialed_at: DateTime<Utc>,
     answered_at: Option<DateTime<Utc>>,
@@ -270,6 +280,8 @@ impl<T: Telephony> CallContext<T> {
             attempt: started.attempt,
             lead: started.lead.id,
             lead_attempts: started.lead.attempts,
+            phone: started.lead.phone.clone(),
+            number: started.number,
             room: started.room.clone(),
             dialed_at: started.dialed_at,
             answered_at: None,
@@ -694,19 +706,37 @@ impl<T: Telephony> CallContext<T> {
         call.disposition = reported;
         let (store, attempt, campaign) = (self.store.clone(), call.attempt, call.campaign);
         let (text, note) = (value.to_string(), note.map(str::to_string));
-        if store
+        // The callee asked not to be called again: on every campaign's list at once, in
+        // the same write, with this attempt as the source.
+        let do_not_call = value.asks_not_to_be_called().then(|| call.phone.clone());
+        let number = call.number;
+        let written = store
             .write(move |conn| {
-                attempts::set_disposition(conn, attempt, campaign, &text, note.as_deref(), at)
+                attempts::set_disposition(conn, attempt, campaign, &text, note.as_deref(), at)?;
+                let Some(phone) = do_not_call else {
+                    return Ok(None);
+                };
+                let reason =
+                    format!("agent disposition `{text}` on attempt {attempt} (call {number})");
+                crate::store::dnc::add(conn, &phone, None, Some(&reason), at)?;
+                let marked = crate::store::queue::mark_dnc(conn, &phone, None)?;
+                Ok(Some((phone, marked)))
             })
-            .await
-            .is_ok()
-        {
+            .await;
+        if let Ok(do_not_call) = written {
             self.report(Report::Noted {
                 key: call.key,
                 kind: AttemptEventKind::Disposition,
                 at,
                 detail: value.to_string(),
             });
+            if let Some((phone, marked)) = do_not_call {
+                self.report(Report::DoNotCall {
+                    campaign: call.campaign,
+                    phone,
+                    marked,
+                });
+            }
         }
     }
 
@@ -843,6 +873,8 @@ impl<T: Telephony> CallContext<T> {
             attempt: record.id,
             lead: record.lead,
             lead_attempts: job.lead_attempts,
+            phone: record.phone.clone(),
+            number: record.number,
             room: record.room.clone(),
             dialed_at: record.dialed_at.unwrap_or(record.created_at),
             answered_at: record.answered_at,
