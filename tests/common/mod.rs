@@ -3,6 +3,8 @@
 //! the engine's snapshot. Each test file uses what it needs.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use std::sync::Arc;
 use std::time::Duration;
