@@ -200,7 +200,10 @@ async fn kills_and_stalls_at_random_never_call_twice_or_misreport_a_call() {
     let mut finished = false;
     // One stall, at a random point, is long and left alone by kills, so that dials sent
     // into it surely time out on the client and are placed when the server wakes.
-    let sure_stall = rng.random_range(1..DISRUPTIONS / 2);
+    // It waits for a process that has had a second to start dialling.
+    let sure_stall_from = rng.random_range(1..DISRUPTIONS / 2);
+    let mut sure_stall_done = false;
+    let mut spawned_at = Instant::now();
     for step in 0..DISRUPTIONS {
         let calm = Duration::from_millis(rng.random_range(100..700));
         if let Some(status) = run.exit_within(calm).await {
@@ -210,7 +213,12 @@ async fn kills_and_stalls_at_random_never_call_twice_or_misreport_a_call() {
         }
         let now = Instant::now();
         let stalled = weather.stall_until.filter(|end| *end > now);
-        let disruption = if step == sure_stall && stalled.is_none() {
+        let sure_stall = step >= sure_stall_from
+            && !sure_stall_done
+            && stalled.is_none()
+            && now - spawned_at > Duration::from_secs(1);
+        let disruption = if sure_stall {
+            sure_stall_done = true;
             Disruption::Stall(Duration::from_millis(rng.random_range(3_200..4_000)))
         } else {
             Disruption::pick(&mut rng, stalled.is_some())
@@ -221,10 +229,11 @@ async fn kills_and_stalls_at_random_never_call_twice_or_misreport_a_call() {
                 run.kill();
                 tally.kills += 1;
                 run = install.spawn_run(&sandbox, campaign, 0);
+                spawned_at = Instant::now();
             }
             Disruption::Stall(stall) => {
                 weather.stall_until = Some(now + stall);
-                if step == sure_stall {
+                if sure_stall {
                     weather.protected_until = Some(now + stall + Duration::from_millis(500));
                 }
                 tally.stalls += 1;
@@ -244,12 +253,15 @@ async fn kills_and_stalls_at_random_never_call_twice_or_misreport_a_call() {
     sandbox.set_faults(weather.faults(Instant::now()));
     if !finished {
         let status = run.exit_within(Duration::from_secs(40)).await;
-        let status = status.unwrap_or_else(|| {
+        let Some(status) = status else {
+            let stuck = stuck_attempts(&install, campaign).await;
             panic!(
-                "the campaign did not complete within 40 s of calm (seed {seed}):\n{}",
+                "the campaign did not complete within 40 s of calm (seed {seed}); sandbox \
+                 has {} calls up; attempts not ended:\n{stuck}\nstderr:\n{}",
+                sandbox.stats().active_calls,
                 run.stderr()
             )
-        });
+        };
         run.assert_success(status);
     }
     eprintln!("campaign completed after {:?}", started.elapsed());
@@ -424,4 +436,28 @@ fn last_attempt_per_lead(attempts: &[AttemptRecord]) -> HashMap<LeadId, AttemptI
         }
     }
     last
+}
+
+/// The attempts still in flight with their timelines, to say where a run got stuck.
+async fn stuck_attempts(
+    install: &Installation,
+    campaign: switchboard::domain::CampaignId,
+) -> String {
+    let store = install.store();
+    let mut report = String::new();
+    for attempt in install.attempts(campaign).await {
+        if attempt.state.is_terminal() {
+            continue;
+        }
+        let id = attempt.id;
+        let events = store
+            .read(move |conn| switchboard::store::attempt_events::for_attempt(conn, id))
+            .await
+            .unwrap();
+        report += &format!("{} {} {}:\n", attempt.id, attempt.room, attempt.state);
+        for event in events {
+            report += &format!("  {} {} {}\n", event.at, event.kind, event.detail);
+        }
+    }
+    report
 }
