@@ -324,10 +324,11 @@ async fn kills_and_stalls_at_random_never_call_twice_or_misreport_a_call() {
             "{number} rang {calls} times; max_attempts is {MAX_ATTEMPTS} (seed {seed})"
         );
         let recorded = counted.get(number.as_str()).copied().unwrap_or(0);
-        assert!(
-            *calls <= recorded,
-            "{number} rang {calls} times but has {recorded} counted attempts (seed {seed})"
-        );
+        if *calls > recorded {
+            let timelines =
+                timelines(&install, attempts.iter().filter(|a| &a.phone == number)).await;
+            panic!("{number} rang {calls} times but has {recorded} counted attempts (seed {seed}):\n{timelines}");
+        }
     }
 
     // 2. No number answered twice; an answered call is its lead's last attempt.
@@ -443,12 +444,18 @@ async fn stuck_attempts(
     install: &Installation,
     campaign: switchboard::domain::CampaignId,
 ) -> String {
+    let attempts = install.attempts(campaign).await;
+    timelines(install, attempts.iter().filter(|a| !a.state.is_terminal())).await
+}
+
+/// These attempts with their timelines.
+async fn timelines(
+    install: &Installation,
+    attempts: impl Iterator<Item = &AttemptRecord>,
+) -> String {
     let store = install.store();
     let mut report = String::new();
-    for attempt in install.attempts(campaign).await {
-        if attempt.state.is_terminal() {
-            continue;
-        }
+    for attempt in attempts {
         let id = attempt.id;
         let events = store
             .read(move |conn| switchboard::store::attempt_events::for_attempt(conn, id))
