@@ -21,8 +21,17 @@ pub struct Installation {
 }
 
 impl Installation {
+    /// With `SWITCHBOARD_TEST_KEEP` set the directory is kept (and its path printed), so
+    /// a failed run's database and logs can be read afterwards.
     pub fn new(config_toml: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let keep = std::env::var_os("SWITCHBOARD_TEST_KEEP").is_some();
+        let dir = tempfile::Builder::new()
+            .disable_cleanup(keep)
+            .tempdir()
+            .unwrap();
+        if keep {
+            eprintln!("installation kept in {}", dir.path().display());
+        }
         std::fs::write(dir.path().join("config.toml"), config_toml).unwrap();
         Self { dir, runs: 0 }
     }
