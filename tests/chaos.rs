@@ -198,9 +198,9 @@ async fn kills_and_stalls_at_random_never_call_twice_or_misreport_a_call() {
     let mut tally = Tally::default();
     let mut run = install.spawn_run(&sandbox, campaign, 0);
     let mut finished = false;
-    // One stall, at a random point, is long and left alone by kills, so that dials sent
-    // into it surely time out on the client and are placed when the server wakes.
-    // It waits for a process that has had a second to start dialling.
+    // One stall, at a random point, outlasts the dial timeout and is left alone by
+    // kills, so that dials sent into it time out on the client while the server holds
+    // them. It waits for a process that has had a second to start dialling.
     let sure_stall_from = rng.random_range(1..DISRUPTIONS / 2);
     let mut sure_stall_done = false;
     let mut spawned_at = Instant::now();

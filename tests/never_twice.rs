@@ -93,6 +93,53 @@ async fn a_dial_whose_answer_never_arrives_is_found_in_its_room_not_dialled_agai
     assert_eq!(done.campaign(id).unwrap().leads.done, 4);
 }
 
+/// A dial whose connection was cut is found in its room, still dialling, and is over
+/// (a wrong number, in 300 ms) before the poller's next look: the poller never saw it.
+/// Once the call was found the poller must take an empty room as its end; before, it
+/// waited for the call to appear and the attempt stayed in flight forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_found_uncertain_call_that_ends_between_polls_is_seen_to_end() {
+    let h = Harness::start_custom(
+        SandboxConfig {
+            time_scale: 1.0,
+            dial_delay: SecondsRange::new(0.3, 0.3),
+            departure_timeout_secs: 0.2,
+            outcomes: switchboard::sandbox::OutcomeRates {
+                answer: 0.0,
+                invalid_number: 1.0,
+                ..all_answer()
+            },
+            ..quick_sandbox()
+        },
+        engine_config(),
+        None,
+        Wiring {
+            // The poller looks when it starts and then in 4 s: the call lives between.
+            poll_interval: Duration::from_secs(4),
+            ..Wiring::default()
+        },
+    )
+    .await;
+    let id = h.campaign(one_call_each("between polls")).await;
+    h.leads(id, numbers(7, 1)).await;
+    // As `switchboard run` against a LiveKit with no webhooks: polling alone.
+    h.sandbox().set_webhook_url(None);
+    h.sandbox().set_faults(Faults {
+        drop_dial_response_rate: 1.0,
+        ..Faults::none()
+    });
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    let attempts = h.attempts(id).await;
+    assert_eq!(attempts.len(), 1, "{attempts:#?}");
+    assert_eq!(
+        attempts[0].state,
+        AttemptState::Ended(Outcome::Interrupted),
+        "placed, and gone before anyone learnt how: {attempts:#?}"
+    );
+    assert_eq!(h.stats().calls_per_number.values().sum::<u32>(), 1);
+}
+
 /// A dial the stalled server held past the client's timeout, and of which the room
 /// then shows no trace, may still have rung: a short call can come and go between two
 /// looks, and a waking server may answer the look before the dial it held. It counts,

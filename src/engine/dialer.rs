@@ -50,6 +50,13 @@ pub enum Report {
         state: AttemptState,
         at: DateTime<Utc>,
     },
+    /// An uncertain dial's call was found in its room: it exists, so the poller must
+    /// now take a room found empty as the call's end. Until then it waits for the call
+    /// to appear, and one that came and went between its polls would be waited for
+    /// forever.
+    Found {
+        key: CallKey,
+    },
     /// A timeline entry that does not change the call's state.
     Noted {
         key: CallKey,
@@ -437,6 +444,7 @@ impl<T: Telephony> CallContext<T> {
             match found {
                 Ok(Some(live)) => {
                     let now = self.clock.now();
+                    self.report(Report::Found { key: call.key });
                     return match live.status {
                         LiveCallStatus::Active | LiveCallStatus::Automation => {
                             self.advance(call, AttemptState::Answered, now).await;
