@@ -258,8 +258,8 @@ async fn a_stalled_livekit_never_gets_a_lead_called_twice() {
     for (number, answered) in &stats.answered_per_number {
         assert_eq!(*answered, 1, "{number} answered {answered} times");
     }
-    // What Switchboard recorded matches what happened: an answered room is a
-    // completed attempt, a room that never rang is an attempt not placed.
+    // What Switchboard recorded matches what happened: a completed attempt was
+    // answered, an attempt not placed never rang, nothing else was answered.
     let attempts = h.attempts(id).await;
     let mut uncertain = 0;
     for attempt in &attempts {
