@@ -10,6 +10,7 @@ use std::time::Duration;
 use switchboard::domain::{
     AttemptEventKind, AttemptState, CampaignSettings, CampaignStatus, Outcome,
 };
+use switchboard::engine::EngineConfig;
 use switchboard::sandbox::{Faults, Outage, OutageMode, SandboxConfig, SecondsRange};
 use switchboard::store::attempt_events;
 
@@ -92,6 +93,124 @@ async fn a_dial_whose_answer_never_arrives_is_found_in_its_room_not_dialled_agai
     assert_eq!(done.campaign(id).unwrap().leads.done, 4);
 }
 
+/// A dial whose connection was cut is found in its room, still dialling, and is over
+/// (a wrong number, in 300 ms) before the poller's next look: the poller never saw it.
+/// Once the call was found the poller must take an empty room as its end; before, it
+/// waited for the call to appear and the attempt stayed in flight forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_found_uncertain_call_that_ends_between_polls_is_seen_to_end() {
+    let h = Harness::start_custom(
+        SandboxConfig {
+            time_scale: 1.0,
+            dial_delay: SecondsRange::new(0.3, 0.3),
+            departure_timeout_secs: 0.2,
+            outcomes: switchboard::sandbox::OutcomeRates {
+                answer: 0.0,
+                invalid_number: 1.0,
+                ..all_answer()
+            },
+            ..quick_sandbox()
+        },
+        engine_config(),
+        None,
+        Wiring {
+            // The poller looks when it starts and then in 4 s: the call lives between.
+            poll_interval: Duration::from_secs(4),
+            ..Wiring::default()
+        },
+    )
+    .await;
+    let id = h.campaign(one_call_each("between polls")).await;
+    h.leads(id, numbers(7, 1)).await;
+    // As `switchboard run` against a LiveKit with no webhooks: polling alone.
+    h.sandbox().set_webhook_url(None);
+    h.sandbox().set_faults(Faults {
+        drop_dial_response_rate: 1.0,
+        ..Faults::none()
+    });
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    let attempts = h.attempts(id).await;
+    assert_eq!(attempts.len(), 1, "{attempts:#?}");
+    assert_eq!(
+        attempts[0].state,
+        AttemptState::Ended(Outcome::Interrupted),
+        "placed, and gone before anyone learnt how: {attempts:#?}"
+    );
+    assert_eq!(h.stats().calls_per_number.values().sum::<u32>(), 1);
+}
+
+/// A dial the stalled server held past the client's timeout, and of which the room
+/// then shows no trace, may still have rung: a short call can come and go between two
+/// looks, and a waking server may answer the look before the dial it held. It counts,
+/// as `interrupted`, and its lead is not dialled again for free (`retry_on` here lists
+/// no_answer and busy only), where `not_placed` would have queued it once more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dial_that_left_no_trace_counts_and_is_not_dialled_again() {
+    let h = Harness::start_custom(
+        SandboxConfig {
+            time_scale: 1.0,
+            dial_delay: SecondsRange::new(0.05, 0.1),
+            ring: SecondsRange::new(0.05, 0.2),
+            talk: SecondsRange::new(0.2, 0.4),
+            departure_timeout_secs: 0.2,
+            ..answering_sandbox()
+        },
+        EngineConfig {
+            uncertain_settle: Duration::from_millis(200),
+            ..engine_config()
+        },
+        None,
+        Wiring {
+            request_timeout: Duration::from_millis(300),
+            ..Wiring::default()
+        },
+    )
+    .await;
+    let id = h
+        .campaign(CampaignSettings {
+            max_concurrent: 3,
+            max_attempts: 2,
+            ringing_timeout_secs: 1,
+            retry_on: [Outcome::NoAnswer, Outcome::Busy].into_iter().collect(),
+            ..settings("no trace")
+        })
+        .await;
+    h.leads(id, numbers(6, 3)).await;
+    h.start_campaign(id).await;
+    // The first dials go into the stall and outlast their 3 s timeout.
+    h.sandbox().set_faults(Faults {
+        outage: Some(Outage {
+            start_after_ms: 0,
+            duration_ms: 4_000,
+            mode: OutageMode::Stall,
+        }),
+        ..Faults::none()
+    });
+    h.until_status(id, CampaignStatus::Completed).await;
+    let attempts = h.attempts(id).await;
+    assert_eq!(attempts.len(), 3, "one attempt per lead: {attempts:#?}");
+    let stats = h.stats();
+    for attempt in &attempts {
+        assert!(attempt.counted, "{attempt:#?}");
+        let placed = stats.rooms_dialed.contains(&attempt.room);
+        match attempt.state {
+            AttemptState::Ended(Outcome::Completed) => assert!(placed, "{attempt:#?}"),
+            AttemptState::Ended(Outcome::Interrupted) => {}
+            other => panic!("{} ended {other} after a stall", attempt.room),
+        }
+    }
+    assert!(
+        attempts
+            .iter()
+            .any(|a| a.state == AttemptState::Ended(Outcome::Interrupted)),
+        "no dial was left without a trace: {attempts:#?}"
+    );
+    for (number, calls) in &stats.calls_per_number {
+        assert_eq!(*calls, 1, "{number} rang {calls} times");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_livekit_never_gets_a_lead_called_twice() {
     // The client gives up on each dial (after the ringing timeout and 2 s) long before
@@ -139,8 +258,8 @@ async fn a_stalled_livekit_never_gets_a_lead_called_twice() {
     for (number, answered) in &stats.answered_per_number {
         assert_eq!(*answered, 1, "{number} answered {answered} times");
     }
-    // What Switchboard recorded matches what happened: an answered room is a
-    // completed attempt, a room that never rang is an attempt not placed.
+    // What Switchboard recorded matches what happened: a completed attempt was
+    // answered, an attempt not placed never rang, nothing else was answered.
     let attempts = h.attempts(id).await;
     let mut uncertain = 0;
     for attempt in &attempts {

@@ -5,15 +5,16 @@
 
 #![cfg(unix)]
 
-use chrono::{NaiveTime, Utc};
+mod common;
+
+use common::around_the_clock;
+use common::binary::Installation;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-use switchboard::domain::{CallingWindow, CampaignSettings, LeadState};
+use switchboard::domain::{CampaignSettings, LeadState};
 use switchboard::sandbox::{SandboxConfig, SecondsRange};
-use switchboard::store::attempts::AttemptRecord;
-use switchboard::store::{CampaignRecord, LeadRecord, NewCampaign, NewLead, Store};
 
 const LEADS: usize = 150;
 const MAX_ATTEMPTS: u32 = 3;
@@ -29,10 +30,7 @@ fn campaign_settings() -> CampaignSettings {
         max_attempts: MAX_ATTEMPTS,
         retry_delay_secs: 0,
         ringing_timeout_secs: 30,
-        window: CallingWindow {
-            start: NaiveTime::MIN,
-            end: NaiveTime::from_hms_opt(23, 59, 59).unwrap(),
-        },
+        window: around_the_clock(),
         ..CampaignSettings::default()
     }
 }
@@ -48,27 +46,9 @@ infra_backoff_initial_ms = 20
 infra_backoff_max_ms = 200
 "#;
 
-fn spawn_run(dir: &std::path::Path, url: &str, key: &str, secret: &str, campaign: i64) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["--config", dir.join("config.toml").to_str().unwrap()])
-        .args(["--db", dir.join("switchboard.db").to_str().unwrap()])
-        .args([
-            "run",
-            "--campaign",
-            &campaign.to_string(),
-            "--grace-secs",
-            "0",
-        ])
-        .env("LIVEKIT_URL", url)
-        .env("LIVEKIT_API_KEY", key)
-        .env("LIVEKIT_API_SECRET", secret)
-        .env_remove("SWITCHBOARD_CONFIG")
-        .env_remove("SWITCHBOARD_DB")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the switchboard binary starts")
+/// `count` leads numbered from `first`.
+fn phones(first: usize, count: usize) -> impl Iterator<Item = String> {
+    (first..first + count).map(|i| format!("+1555{i:07}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,75 +66,28 @@ async fn killing_the_process_at_random_never_loses_or_repeats_a_call() {
     )
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
-    let db = dir.path().join("switchboard.db");
-    let campaign = {
-        let store = Store::open(&db).unwrap();
-        store
-            .write(|conn| {
-                let id = CampaignRecord::insert(
-                    conn,
-                    &NewCampaign {
-                        settings: campaign_settings(),
-                        now: Utc::now(),
-                    },
-                )?;
-                for i in 0..LEADS {
-                    let lead = NewLead {
-                        phone: format!("+1555{:07}", 9_000_000 + i),
-                        ..NewLead::default()
-                    };
-                    LeadRecord::insert(conn, id, &lead, Utc::now())?;
-                }
-                Ok(id)
-            })
-            .await
-            .unwrap()
-    };
+    let mut install = Installation::new(CONFIG);
+    let campaign = install
+        .campaign(campaign_settings(), phones(9_000_000, LEADS))
+        .await;
 
     let mut rng = rand::rngs::SmallRng::seed_from_u64(0x5eed);
     let started = Instant::now();
     let mut kills = 0;
     loop {
-        let mut child = spawn_run(
-            dir.path(),
-            &sandbox.url(),
-            sandbox.api_key(),
-            sandbox.api_secret(),
-            campaign.0,
-        );
+        let mut run = install.spawn_run(&sandbox, campaign, 0);
         let wait = if kills < KILLS {
             Duration::from_millis(rng.random_range(30..400))
         } else {
             Duration::from_secs(30)
         };
-        let deadline = Instant::now() + wait;
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break Some(status);
-            }
-            if Instant::now() >= deadline {
-                break None;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        };
-        match status {
-            Some(status) if status.success() => break,
+        match run.exit_within(wait).await {
             Some(status) => {
-                let mut err = String::new();
-                use std::io::Read;
-                child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut err)
-                    .unwrap();
-                panic!("`switchboard run` failed ({status}) without being killed:\n{err}");
+                run.assert_success(status);
+                break;
             }
             None => {
-                child.kill().unwrap(); // SIGKILL: no clean-up at all
-                child.wait().unwrap();
+                run.kill();
                 assert!(kills < KILLS, "the final run did not complete within 30 s");
                 kills += 1;
             }
@@ -165,22 +98,8 @@ async fn killing_the_process_at_random_never_loses_or_repeats_a_call() {
         );
     }
 
-    let store = Store::open(&db).unwrap();
-    let attempts = store
-        .read(move |conn| AttemptRecord::for_campaign(conn, campaign))
-        .await
-        .unwrap();
-    let leads: Vec<LeadRecord> = store
-        .read(move |conn| {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {} FROM leads WHERE campaign_id = ?1 ORDER BY id",
-                switchboard::store::LEAD_COLUMNS
-            ))?;
-            let rows = stmt.query_map([campaign.0], LeadRecord::from_row)?;
-            rows.map(|r| r?).collect()
-        })
-        .await
-        .unwrap();
+    let attempts = install.attempts(campaign).await;
+    let leads = install.leads(campaign).await;
     assert_eq!(leads.len(), LEADS, "no lead is lost");
     for lead in &leads {
         assert!(
@@ -235,16 +154,7 @@ async fn killing_the_process_at_random_never_loses_or_repeats_a_call() {
         kills >= 6,
         "the campaign finished after only {kills} kills; make it longer"
     );
-    let reconciled: i64 = store
-        .read(|conn| {
-            Ok(conn.query_row(
-                "SELECT count(*) FROM attempt_events WHERE kind = 'reconciled'",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-        .unwrap();
+    let reconciled = install.events_of_kind("reconciled").await;
     assert!(
         reconciled > 0,
         "no call was left in flight by a kill, so recovery was not exercised"
@@ -276,64 +186,30 @@ async fn signal_pauses_the_campaign_for_the_next_start(signal: &str) {
     )
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
-    let db = dir.path().join("switchboard.db");
-    let campaign = {
-        let store = Store::open(&db).unwrap();
-        store
-            .write(|conn| {
-                let id = CampaignRecord::insert(
-                    conn,
-                    &NewCampaign {
-                        settings: campaign_settings(),
-                        now: Utc::now(),
-                    },
-                )?;
-                for i in 0..500 {
-                    let lead = NewLead {
-                        phone: format!("+1555{:07}", 8_000_000 + i),
-                        ..NewLead::default()
-                    };
-                    LeadRecord::insert(conn, id, &lead, Utc::now())?;
-                }
-                Ok(id)
-            })
-            .await
-            .unwrap()
-    };
-    let mut child = spawn_run(
-        dir.path(),
-        &sandbox.url(),
-        sandbox.api_key(),
-        sandbox.api_secret(),
-        campaign.0,
-    );
+    let mut install = Installation::new(CONFIG);
+    let campaign = install
+        .campaign(campaign_settings(), phones(8_000_000, 500))
+        .await;
+    let mut run = install.spawn_run(&sandbox, campaign, 0);
     let deadline = Instant::now() + Duration::from_secs(20);
     while sandbox.stats().calls_placed == 0 {
         assert!(Instant::now() < deadline, "no call was placed");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args([&format!("-{signal}"), &pid])
-        .status()
-        .unwrap()
-        .success());
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "`run` did not exit after SIG{signal}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    assert_eq!(status.code(), Some(130), "after SIG{signal}: {status}");
-    let store = Store::open(&db).unwrap();
-    let record = store
-        .read(move |conn| CampaignRecord::get(conn, campaign))
+    send_signal(&run, signal);
+    let status = run
+        .exit_within(deadline - Instant::now())
+        .await
+        .unwrap_or_else(|| panic!("`run` exits after SIG{signal}"));
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "after SIG{signal}: {}",
+        run.stderr()
+    );
+    let record = install
+        .store()
+        .read(move |conn| switchboard::store::CampaignRecord::get(conn, campaign))
         .await
         .unwrap();
     assert_eq!(record.status, switchboard::domain::CampaignStatus::Paused);
@@ -341,6 +217,15 @@ async fn signal_pauses_the_campaign_for_the_next_start(signal: &str) {
         record.pause_reason,
         Some(switchboard::domain::PauseReason::Shutdown)
     );
+}
+
+/// Asks `run` to stop as an operator's `kill` or systemd would.
+fn send_signal(run: &common::binary::Run, signal: &str) {
+    assert!(Command::new("kill")
+        .args([&format!("-{signal}"), &run.pid().to_string()])
+        .status()
+        .unwrap()
+        .success());
 }
 
 /// The outcome counts of the summary `run` prints last: `  calls: no_answer 3, busy 1`.
@@ -370,74 +255,27 @@ async fn the_sigterm_summary_counts_the_calls_that_ended_during_the_grace() {
     )
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
-    let db = dir.path().join("switchboard.db");
-    let campaign = {
-        let store = Store::open(&db).unwrap();
-        store
-            .write(|conn| {
-                let id = CampaignRecord::insert(
-                    conn,
-                    &NewCampaign {
-                        settings: campaign_settings(),
-                        now: Utc::now(),
-                    },
-                )?;
-                for i in 0..200 {
-                    let lead = NewLead {
-                        phone: format!("+1555{:07}", 7_000_000 + i),
-                        ..NewLead::default()
-                    };
-                    LeadRecord::insert(conn, id, &lead, Utc::now())?;
-                }
-                Ok(id)
-            })
-            .await
-            .unwrap()
-    };
-    let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["--config", dir.path().join("config.toml").to_str().unwrap()])
-        .args(["--db", db.to_str().unwrap()])
-        .args([
-            "run",
-            "--campaign",
-            &campaign.0.to_string(),
-            "--grace-secs",
-            "20",
-        ])
-        .env("LIVEKIT_URL", sandbox.url())
-        .env("LIVEKIT_API_KEY", sandbox.api_key())
-        .env("LIVEKIT_API_SECRET", sandbox.api_secret())
-        .env_remove("SWITCHBOARD_CONFIG")
-        .env_remove("SWITCHBOARD_DB")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the switchboard binary starts");
+    let mut install = Installation::new(CONFIG);
+    let campaign = install
+        .campaign(campaign_settings(), phones(7_000_000, 200))
+        .await;
+    let mut run = install.spawn_run(&sandbox, campaign, 20);
     let deadline = Instant::now() + Duration::from_secs(20);
     // Signal as soon as the first calls are placed, before any can have ended.
     while sandbox.stats().calls_placed == 0 {
         assert!(Instant::now() < deadline, "no call was placed");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert!(Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+    send_signal(&run, "TERM");
+    let status = run
+        .exit_within(Duration::from_secs(30))
         .await
-        .unwrap()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{stderr}");
-    let store = Store::open(&db).unwrap();
-    let ended = store
-        .read(move |conn| AttemptRecord::for_campaign(conn, campaign))
+        .expect("`run` exits within its grace after SIGTERM");
+    let stderr = run.stderr();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let ended = install
+        .attempts(campaign)
         .await
-        .unwrap()
         .iter()
         .filter(|a| a.state.is_terminal())
         .count() as u64;
@@ -477,55 +315,29 @@ async fn a_call_answered_before_a_kill_is_not_called_again() {
     )
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), CONFIG).unwrap();
-    let db = dir.path().join("switchboard.db");
+    let mut install = Installation::new(CONFIG);
     const CALLS: usize = 4;
-    let campaign = {
-        let store = Store::open(&db).unwrap();
-        store
-            .write(|conn| {
-                let id = CampaignRecord::insert(
-                    conn,
-                    &NewCampaign {
-                        settings: CampaignSettings {
-                            max_concurrent: CALLS as u32,
-                            retry_on: [
-                                switchboard::domain::Outcome::NoAnswer,
-                                switchboard::domain::Outcome::Busy,
-                            ]
-                            .into_iter()
-                            .collect(),
-                            ..campaign_settings()
-                        },
-                        now: Utc::now(),
-                    },
-                )?;
-                for i in 0..CALLS {
-                    let lead = NewLead {
-                        phone: format!("+1555{:07}", 7_000_000 + i),
-                        ..NewLead::default()
-                    };
-                    LeadRecord::insert(conn, id, &lead, Utc::now())?;
-                }
-                Ok(id)
-            })
-            .await
-            .unwrap()
-    };
-    let url = sandbox.url();
-    let mut child = spawn_run(
-        dir.path(),
-        &url,
-        sandbox.api_key(),
-        sandbox.api_secret(),
-        campaign.0,
-    );
+    let campaign = install
+        .campaign(
+            CampaignSettings {
+                max_concurrent: CALLS as u32,
+                retry_on: [
+                    switchboard::domain::Outcome::NoAnswer,
+                    switchboard::domain::Outcome::Busy,
+                ]
+                .into_iter()
+                .collect(),
+                ..campaign_settings()
+            },
+            phones(7_000_000, CALLS),
+        )
+        .await;
+    let run = install.spawn_run(&sandbox, campaign, 0);
     let deadline = Instant::now() + Duration::from_secs(20);
     // Every call answered and recorded so, then the process dies with no clean-up.
     loop {
-        let answered_rows: i64 = Store::open(&db)
-            .unwrap()
+        let answered_rows: i64 = install
+            .store()
             .read(|conn| {
                 Ok(conn.query_row(
                     "SELECT count(*) FROM attempts WHERE answered_at IS NOT NULL",
@@ -541,38 +353,24 @@ async fn a_call_answered_before_a_kill_is_not_called_again() {
         assert!(Instant::now() < deadline, "the calls were not answered");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    run.kill();
     // The conversations end while nothing is watching.
     while sandbox.stats().active_calls > 0 {
         assert!(Instant::now() < deadline, "the calls did not end");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let mut child = spawn_run(
-        dir.path(),
-        &url,
-        sandbox.api_key(),
-        sandbox.api_secret(),
-        campaign.0,
-    );
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the second run did not finish");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    assert!(status.success(), "{status}");
+    let mut run = install.spawn_run(&sandbox, campaign, 0);
+    let status = run
+        .exit_within(deadline - Instant::now())
+        .await
+        .expect("the second run finishes");
+    run.assert_success(status);
     let stats = sandbox.stats();
     for (number, calls) in &stats.calls_per_number {
         assert_eq!(*calls, 1, "{number} was called {calls} times");
     }
     assert_eq!(stats.answered_per_number.len(), CALLS);
-    let attempts = Store::open(&db)
-        .unwrap()
-        .read(move |conn| AttemptRecord::for_campaign(conn, campaign))
-        .await
-        .unwrap();
+    let attempts = install.attempts(campaign).await;
     assert_eq!(attempts.len(), CALLS, "{attempts:#?}");
     for attempt in &attempts {
         assert_eq!(

@@ -11,7 +11,8 @@ pub enum Outcome {
     InvalidNumber,
     TrunkFailure,
     Error,
-    /// A crash or power loss cut it off; we could not learn how it ended.
+    /// A crash or power loss cut it off, or LiveKit never confirmed a dial that then
+    /// left no trace: we could not learn how it ended (or whether it rang).
     Interrupted,
     /// Ended by the operator (hang up, stop) before it was answered.
     Canceled,

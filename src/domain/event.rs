@@ -77,6 +77,12 @@ pub const DO_NOT_CALL_DISPOSITIONS: &[&str] = &[
     "stopcalling",
 ];
 
+impl std::fmt::Display for Disposition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Disposition;
@@ -102,11 +108,5 @@ mod tests {
                 "{no}"
             );
         }
-    }
-}
-
-impl std::fmt::Display for Disposition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }

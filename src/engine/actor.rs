@@ -953,6 +953,12 @@ impl<T: Telephony> Actor<T> {
                 };
                 self.emit_call_at(at, key, kind, String::new());
             }
+            Report::Found { key } => {
+                let room = self.slots.get(key).and_then(|slot| slot.room.clone());
+                if let (Some(watcher), Some(room)) = (&self.watcher, room) {
+                    watcher.watch(&room);
+                }
+            }
             Report::Noted {
                 key,
                 kind,

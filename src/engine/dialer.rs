@@ -50,6 +50,13 @@ pub enum Report {
         state: AttemptState,
         at: DateTime<Utc>,
     },
+    /// An uncertain dial's call was found in its room: it exists, so the poller must
+    /// now take a room found empty as the call's end. Until then it waits for the call
+    /// to appear, and one that came and went between its polls would be waited for
+    /// forever.
+    Found {
+        key: CallKey,
+    },
     /// A timeline entry that does not change the call's state.
     Noted {
         key: CallKey,
@@ -392,8 +399,11 @@ impl<T: Telephony> CallContext<T> {
     /// decides: progress for its room (a webhook, the poller) or the call found in the
     /// room. Without one, the empty room is looked at once more after
     /// `uncertain_settle` (a stalled server places the dial it was holding when it
-    /// wakes), then deleted, and only when LiveKit says it is gone is the attempt
-    /// `not_placed`, so the lead can be dialled again.
+    /// wakes), then deleted. No trace is still no proof that nothing rang: a short call
+    /// (busy, declined) placed just after one look can be over before the next, and a
+    /// server waking from a stall may answer the look before the dial it held. So the
+    /// attempt ends `interrupted` (unknown, counted, retried only if `retry_on` lists
+    /// it), never `not_placed`, which would dial the lead again for free.
     async fn settle_uncertain(
         &self,
         call: &mut Call,
@@ -446,6 +456,7 @@ impl<T: Telephony> CallContext<T> {
             match found {
                 Ok(Some(live)) => {
                     let now = self.clock.now();
+                    self.report(Report::Found { key: call.key });
                     return match live.status {
                         LiveCallStatus::Active | LiveCallStatus::Automation => {
                             self.advance(call, AttemptState::Answered, now).await;
@@ -475,11 +486,11 @@ impl<T: Telephony> CallContext<T> {
                             let now = self.clock.now();
                             return Some(Ending {
                                 error: Some(format!(
-                                    "{message}; no trace of a call in room {}, which was deleted",
+                                    "{message}; no trace of a call in room {}, which was deleted; it may have rung, so it counts",
                                     call.room
                                 )),
                                 problem: Some(CallProblem::Infrastructure { message }),
-                                ..Ending::plain(Outcome::NotPlaced, now)
+                                ..Ending::plain(Outcome::Interrupted, now)
                             });
                         }
                     }

@@ -3,6 +3,8 @@
 //! the engine's snapshot. Each test file uses what it needs.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +67,8 @@ pub struct Wiring {
     pub request_timeout: Duration,
     /// How long a store write waits for another program's lock on the file.
     pub busy_timeout: Duration,
+    /// How often the poller looks at each watched room.
+    pub poll_interval: Duration,
 }
 
 impl Default for Wiring {
@@ -72,6 +76,7 @@ impl Default for Wiring {
         Self {
             request_timeout: Duration::from_secs(5),
             busy_timeout: Duration::from_secs(10),
+            poll_interval: Duration::from_millis(20),
         }
     }
 }
@@ -124,7 +129,7 @@ impl Harness {
             request_timeout: wiring.request_timeout,
             webhook_listen: None,
             polling: PollerConfig {
-                interval: Duration::from_millis(20),
+                interval: wiring.poll_interval,
                 max_requests_per_sec: 1000,
             },
             engine,
