@@ -427,7 +427,10 @@ async fn list_rooms_counts_participants_like_livekit() {
     let dialing = listed(vec![room, "no-such-room"]).await;
     assert_eq!(dialing.len(), 1, "unknown names are left out: {dialing:?}");
     assert_eq!(dialing[0].name, room);
-    assert_eq!(dialing[0].num_participants, 1, "the callee counts while dialled");
+    assert_eq!(
+        dialing[0].num_participants, 1,
+        "the callee counts while dialled"
+    );
     assert_eq!(dialing[0].num_publishers, 2);
 
     // The callee hangs up: the count is back to zero while the room stays open for
