@@ -27,17 +27,16 @@
 //!    moves no count, so each such room is looked at every tick, least recently looked
 //!    first. The cost is O(calls being dialled), which a campaign's ring times keep
 //!    short;
-//! 4. answered rooms, each at most once every `ANSWERED_LOOK_TICKS` ticks and only with
-//!    what the first three left of the budget, least recently looked first: the
-//!    disposition is an attribute, and an agent that leaves right after the callee
-//!    takes it along before the last look can be made.
+//! 4. answered rooms, with what the first three left of the budget, least recently
+//!    looked first: the disposition is an attribute, and an agent that leaves within
+//!    a second of the callee takes it along before the last look can be made.
 //!
 //! A tick spends at most `interval × max_requests_per_sec − 1` of them (at least one),
 //! so the next `ListRooms` is never held up by the token bucket and an end is never
 //! delayed by looks; what does not fit waits for the next tick, in the order above. So
-//! a tick costs 1 + at most that budget, whatever the number of calls, and with few
-//! answered calls far less (one `ListRooms`, plus a look per answered room every
-//! `ANSWERED_LOOK_TICKS` ticks).
+//! a tick costs one `ListRooms` plus at most that budget, whatever the number of calls:
+//! the rate stays under the bound, ends are seen within an interval, and only how often
+//! each answered room's disposition is read depends on the number of calls.
 //!
 //! Polling sees less than webhooks: no disconnect reason (`UNKNOWN`), no brief `hangup`
 //! status of an answered call, and the agent's disposition only if a look finds it
@@ -54,11 +53,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
-
-/// An answered room is looked at again after this many ticks, with what the budget
-/// leaves: the agent's disposition is an attribute `ListRooms` cannot show, and an agent
-/// that leaves within a second of the callee takes it along before the last look.
-const ANSWERED_LOOK_TICKS: u32 = 5;
 
 /// The disconnect reason of an `Ended` seen by polling: the participant is no longer
 /// there, so why it left is not known.
@@ -188,12 +182,9 @@ impl<T: Telephony> Poller<T> {
     }
 
     async fn tick(&mut self) -> Result<(), Stopped> {
-        let started = Instant::now();
         self.apply_pending()?;
         self.list_rooms().await?;
         let looks = self.looks_due();
-        // Counted from the tick, so "every five ticks" does not drift by the looks' time.
-        let next_look = started + self.answered_look_every();
         for room in looks.into_iter().take(self.config.looks_per_tick()) {
             self.apply_pending()?;
             let Some(watch) = self.rooms.get(&room) else {
@@ -208,7 +199,7 @@ impl<T: Telephony> Poller<T> {
             };
             match looked {
                 Ok(participants) => {
-                    let changes = watch.looked(participants, seen_when_asked, next_look);
+                    let changes = watch.looked(participants, seen_when_asked);
                     self.report(&room, changes).await?;
                 }
                 Err(e) => tracing::warn!(%room, "polling the call failed: {e}"),
@@ -254,11 +245,10 @@ impl<T: Telephony> Poller<T> {
 
     /// The rooms to look at with `ListParticipants`, most urgent first.
     fn looks_due(&self) -> Vec<String> {
-        let now = Instant::now();
         let mut due: Vec<(u8, Option<Instant>, &String)> = self
             .rooms
             .iter()
-            .filter_map(|(name, watch)| Some((watch.look_priority(now)?, watch.looked_at, name)))
+            .filter_map(|(name, watch)| Some((watch.look_priority()?, watch.looked_at, name)))
             .collect();
         due.sort();
         due.into_iter().map(|(_, _, name)| name.clone()).collect()
@@ -279,10 +269,6 @@ impl<T: Telephony> Poller<T> {
         Ok(())
     }
 
-    fn answered_look_every(&self) -> Duration {
-        self.config.interval * ANSWERED_LOOK_TICKS
-    }
-
     fn apply_pending(&mut self) -> Result<(), Stopped> {
         loop {
             match self.commands.try_recv() {
@@ -299,10 +285,9 @@ impl<T: Telephony> Poller<T> {
                 self.rooms.entry(room).or_default();
             }
             Watch::AddLive(room) => {
-                let next_look = Instant::now() + self.answered_look_every();
                 let watch = self.rooms.entry(room).or_default();
                 watch.seen = true;
-                watch.answered_now(next_look);
+                watch.answered = true;
             }
             Watch::AddUnanswered(room) => {
                 self.rooms.entry(room).or_default().seen = true;
@@ -337,15 +322,13 @@ struct RoomWatch {
     /// The callee left (`Ended` reported); a last look for the disposition is due.
     ended: bool,
     looked_at: Option<Instant>,
-    /// When an answered room is next due for a look with spare budget.
-    next_look: Option<Instant>,
     finished: bool,
 }
 
 impl RoomWatch {
     /// 0: the last look after the callee left; 1: a change to explain; 2: still
-    /// dialling; 3: answered and due for its periodic look.
-    fn look_priority(&self, now: Instant) -> Option<u8> {
+    /// dialling; 3: answered, for its disposition.
+    fn look_priority(&self) -> Option<u8> {
         if self.ended {
             return Some(0);
         }
@@ -357,16 +340,11 @@ impl RoomWatch {
             Some(1)
         } else if present && !self.answered {
             Some(2)
-        } else if present && self.next_look.is_some_and(|due| due <= now) {
+        } else if present {
             Some(3)
         } else {
             None
         }
-    }
-
-    fn answered_now(&mut self, next_look: Instant) {
-        self.answered = true;
-        self.next_look = Some(next_look);
     }
 
     /// Takes in the room's `ListRooms` entry (`None`: not there). `seen_when_asked`: the
@@ -395,16 +373,8 @@ impl RoomWatch {
     }
 
     /// Takes in a `ListParticipants` answer.
-    fn looked(
-        &mut self,
-        room: RoomParticipants,
-        seen_when_asked: bool,
-        next_look: Instant,
-    ) -> Vec<CallProgressKind> {
+    fn looked(&mut self, room: RoomParticipants, seen_when_asked: bool) -> Vec<CallProgressKind> {
         self.looked_at = Some(Instant::now());
-        if self.answered {
-            self.next_look = Some(next_look);
-        }
         self.changed = false;
         let mut changes = Vec::new();
         if let Some(reported) = room.disposition {
@@ -429,7 +399,7 @@ impl RoomWatch {
                         changes.push(CallProgressKind::Ringing);
                     }
                     LiveCallStatus::Active if !self.answered => {
-                        self.answered_now(next_look);
+                        self.answered = true;
                         changes.push(CallProgressKind::Answered);
                     }
                     _ => {}
@@ -654,66 +624,116 @@ mod tests {
             vec![
                 CallProgressKind::Ringing,
                 CallProgressKind::Answered,
-                // The callee's departure is reported first; the last look finds the
-                // agent still there with its word.
-                ended(LiveCallStatus::Active),
                 CallProgressKind::Disposition {
                     value: "interested".into(),
                     note: None
                 },
+                ended(LiveCallStatus::Active),
                 CallProgressKind::RoomFinished,
             ]
         );
-        // Dialing (one look), ringing twice, the answer, the last look: nothing while
-        // the answered call merely went on.
-        assert_eq!(rooms.looks_at("r1"), 5);
+        // Dialing, ringing twice, the answer, the answered call with spare budget, and
+        // the last look; none while the room was not there.
+        assert_eq!(rooms.looks_at("r1"), 6);
         // Finished rooms are no longer polled.
         let polls = rooms.requests().len();
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert_eq!(rooms.requests().len(), polls);
     }
 
+    /// The callee leaves and the agent lingers a moment with its word: the tick that
+    /// sees the callee gone reports the end at once, then its last look reads the agent.
     #[tokio::test(start_paused = true)]
-    async fn a_change_in_the_room_is_looked_at_and_a_later_note_reported() {
+    async fn the_last_look_reads_the_disposition_the_agent_set_as_the_callee_left() {
         let rooms = Arc::new(ScriptedRooms::default());
-        let talking = |publishers| {
-            calling(LiveCallStatus::Active, Some("interested")).map(|shown| Shown {
-                publishers,
-                ..shown
-            })
-        };
         rooms.script(
             "r1",
             vec![
-                talking(2),
-                talking(2),
-                // Someone stopped publishing: ListRooms shows it, a look tells what.
-                talking(1),
-                talking(1),
+                calling(LiveCallStatus::Active, None),
                 agent_only(disposition("interested", Some("wants a demo"))),
+                None,
             ],
         );
         let (tx, mut rx) = mpsc::channel(16);
         let poller = spawn_poller(rooms.clone(), fast(), tx);
         poller.watch_live("r1".into());
         let kinds = drain(&mut rx, CallProgressKind::RoomFinished).await;
-        let reported = |note: Option<&str>| CallProgressKind::Disposition {
-            value: "interested".into(),
-            note: note.map(str::to_string),
-        };
         assert_eq!(
             kinds,
             vec![
-                reported(None),
-                CallProgressKind::Ended {
-                    disconnect_reason: UNKNOWN_DISCONNECT_REASON.into(),
-                    last_status: Some(LiveCallStatus::Active),
+                ended(LiveCallStatus::Active),
+                CallProgressKind::Disposition {
+                    value: "interested".into(),
+                    note: Some("wants a demo".into()),
                 },
-                reported(Some("wants a demo")),
                 CallProgressKind::RoomFinished,
             ]
         );
-        assert_eq!(rooms.looks_at("r1"), 2, "one for the change, one last look");
+        // The engine forgets the room on `Ended`; its last look is made all the same.
+        assert_eq!(
+            rooms.looks_at("r1"),
+            2,
+            "one with spare budget, one last look"
+        );
+    }
+
+    /// One look a tick for five answered rooms: a room whose summary changed goes
+    /// before the ones waiting their turn, and a note set after the disposition counts.
+    #[tokio::test(start_paused = true)]
+    async fn a_changed_room_is_looked_at_before_the_rest() {
+        let rooms = Arc::new(ScriptedRooms::default());
+        let config = PollerConfig {
+            interval: Duration::from_millis(100),
+            max_requests_per_sec: 20,
+        };
+        assert_eq!(config.looks_per_tick(), 1);
+        let (tx, mut rx) = mpsc::channel(16);
+        let poller = spawn_poller(rooms.clone(), config, tx);
+        for room in ["a", "b", "c", "d", "e"] {
+            rooms.script(room, vec![calling(LiveCallStatus::Active, None)]);
+            poller.watch_live(room.into());
+        }
+        // Between the tick at 1 s's look (at 1,050 ms) and the next list.
+        tokio::time::sleep(Duration::from_millis(1_075)).await;
+        // The room just looked at would be the last in turn: it changes now.
+        let last_looked = rooms
+            .requests()
+            .iter()
+            .rev()
+            .find_map(|(r, _)| match r {
+                Request::ListParticipants(room) => Some(room.clone()),
+                Request::ListRooms(_) => None,
+            })
+            .unwrap();
+        let with_note = |publishers: u32| {
+            Some(Shown {
+                participants: 1,
+                publishers,
+                room: RoomParticipants {
+                    disposition: disposition("interested", Some("wants a demo")),
+                    ..calling(LiveCallStatus::Active, None).unwrap().room
+                },
+            })
+        };
+        let before = rooms.requests().len();
+        rooms.script(&last_looked, vec![with_note(1)]);
+        let p = rx.recv().await.unwrap();
+        assert_eq!(p.room, last_looked);
+        assert_eq!(
+            p.kind,
+            CallProgressKind::Disposition {
+                value: "interested".into(),
+                note: Some("wants a demo".into())
+            }
+        );
+        let looks_since: Vec<String> = rooms.requests()[before..]
+            .iter()
+            .filter_map(|(r, _)| match r {
+                Request::ListParticipants(room) => Some(room.clone()),
+                Request::ListRooms(_) => None,
+            })
+            .collect();
+        assert_eq!(looks_since, [last_looked], "the changed room came first");
     }
 
     #[tokio::test(start_paused = true)]
@@ -786,8 +806,8 @@ mod tests {
             ]
         );
         assert_eq!(seen["gone"][1], CallProgressKind::RoomFinished);
-        // Ringing, answered, then nothing until the last look.
-        assert_eq!(rooms.looks_at("ringing"), 3);
+        // Ringing, answered, once more with spare budget, and the last look.
+        assert_eq!(rooms.looks_at("ringing"), 4);
     }
 
     #[tokio::test(start_paused = true)]
@@ -909,10 +929,10 @@ mod tests {
         );
     }
 
-    /// With budget to spare, an answered room is looked at every `ANSWERED_LOOK_TICKS`
-    /// ticks, which reads a disposition set mid-call before the agent can take it along.
+    /// With budget to spare (4 looks a tick), three answered rooms are looked at every
+    /// tick, which reads a disposition set mid-call before the agent can take it along.
     #[tokio::test(start_paused = true)]
-    async fn answered_rooms_are_looked_at_every_few_ticks_with_spare_budget() {
+    async fn answered_rooms_share_what_the_budget_leaves() {
         let rooms = Arc::new(ScriptedRooms::default());
         let (tx, mut rx) = mpsc::channel(64);
         let poller = spawn_poller(rooms.clone(), fast(), tx);
@@ -920,8 +940,8 @@ mod tests {
             rooms.script(room, vec![calling(LiveCallStatus::Active, None)]);
             poller.watch_live(room.into());
         }
-        // Ticks at 0, 100, ... 1,950 ms: 20 lists, and looks at 500, 1,000, 1,500 ms.
-        tokio::time::sleep(Duration::from_millis(1_950)).await;
+        // Ticks at 0, 100, ... 1,900 ms, each a list and three looks 20 ms apart.
+        tokio::time::sleep(Duration::from_millis(1_990)).await;
         let lists = rooms
             .requests()
             .iter()
@@ -929,11 +949,13 @@ mod tests {
             .count();
         assert_eq!(lists, 20);
         for room in ["a", "b", "c"] {
-            assert_eq!(rooms.looks_at(room), 3, "{room}");
+            assert_eq!(rooms.looks_at(room), 20, "{room}");
         }
-        // The agent settles on its word; the call ends three ticks later.
-        let settled = || calling(LiveCallStatus::Active, Some("callback"));
-        rooms.script("b", vec![settled(), settled(), settled(), None]);
+        // The agent settles on its word; the call ends a tick later.
+        rooms.script(
+            "b",
+            vec![calling(LiveCallStatus::Active, Some("callback")), None],
+        );
         let kinds = drain(&mut rx, CallProgressKind::RoomFinished).await;
         assert_eq!(
             kinds,
