@@ -40,9 +40,9 @@
 //!
 //! Polling sees less than webhooks: no disconnect reason (`UNKNOWN`), no brief `hangup`
 //! status of an answered call, and the agent's disposition only if a look finds it
-//! while the agent is in the room (webhooks carry it in the agent's `participant_left`);
-//! with many answered calls per unit of budget the periodic looks come rarer and a
-//! disposition set late in a call may be missed.
+//! while the agent is in the room (webhooks carry it in the agent's `participant_left`):
+//! with many answered calls per unit of budget each is looked at rarely, and a
+//! disposition set late in a call is missed if the agent leaves before the last look.
 
 use super::token_bucket::TokenBucket;
 use super::types::{CallProgress, CallProgressKind, LiveCallStatus, RoomParticipants, RoomSummary};
@@ -310,8 +310,8 @@ struct RoomWatch {
     seen: bool,
     last_status: Option<LiveCallStatus>,
     rang: bool,
-    /// The call is up (seen `active`, or registered so): no look every tick, only when
-    /// `ListRooms` shows a change.
+    /// The call is up (seen `active`, or registered so): looked at only with what the
+    /// tick's budget leaves, or when `ListRooms` shows a change.
     answered: bool,
     /// The disposition and note last reported.
     disposition: Option<(String, Option<String>)>,
