@@ -366,7 +366,7 @@ fn polling_sandbox(webhook_url: Option<String>) -> SandboxConfig {
 }
 
 /// The child: serves the sandbox, says `ready`, and at the end of its stdin prints how
-/// many requests it answered.
+/// many requests it answered and the most calls it carried at once.
 async fn sandbox_child(listen: &str) {
     use tokio::io::AsyncBufReadExt;
     let webhook = std::env::var(SANDBOX_WEBHOOK).ok();
@@ -377,7 +377,8 @@ async fn sandbox_child(listen: &str) {
     println!("ready");
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     while let Ok(Some(_)) = lines.next_line().await {}
-    println!("requests {}", sandbox.stats().requests);
+    let stats = sandbox.stats();
+    println!("{} {}", stats.requests, stats.max_concurrent_calls());
     sandbox.shutdown();
 }
 
@@ -406,6 +407,8 @@ struct PolledRun {
     engine_cpu: Duration,
     sandbox_cpu: Duration,
     requests: u64,
+    /// The most calls in flight at once.
+    peak: u64,
     /// Recorded minus true talk time, seconds, sorted.
     lateness: Vec<f64>,
     dispositions: usize,
@@ -479,11 +482,11 @@ async fn polled_run(leads: usize, webhooks: bool) -> PolledRun {
     drop(child.stdin.take());
     line.clear();
     out.read_line(&mut line).expect("requests");
-    let requests = line
-        .trim()
-        .strip_prefix("requests ")
-        .and_then(|n| n.parse().ok())
-        .expect("request count");
+    let counts: Vec<u64> = line
+        .split_whitespace()
+        .map(|n| n.parse().expect("a count"))
+        .collect();
+    let (requests, peak) = (counts[0], counts[1]);
     let _ = child.wait();
 
     let mut lateness: Vec<f64> = persisted
@@ -497,6 +500,7 @@ async fn polled_run(leads: usize, webhooks: bool) -> PolledRun {
         engine_cpu,
         sandbox_cpu,
         requests,
+        peak,
         answered: lateness.len(),
         lateness,
         dispositions: persisted.iter().filter(|a| a.disposition.is_some()).count(),
@@ -527,7 +531,10 @@ async fn polling_bench() -> Vec<(String, String, String)> {
         rows.push((
             format!("{how}: campaign wall time"),
             format!("{:.1} s", run.wall.as_secs_f64()),
-            format!("{leads} calls of {POLL_BENCH_TALK_SECS} s talk, max_concurrent 1000"),
+            format!(
+                "{leads} calls of {POLL_BENCH_TALK_SECS} s talk, max_concurrent 1000, peak {} in flight",
+                run.peak
+            ),
         ));
         rows.push((
             format!("{how}: LiveKit requests/s"),
