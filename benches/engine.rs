@@ -9,6 +9,10 @@
 //!    serving it, so an upper bound for the engine);
 //! 3. pacing accuracy at call_delay 100 ms (error of each gap between dial starts);
 //! 4. resident memory while a 1,000,000-lead campaign runs.
+//!
+//! `-- polling` runs only the polling measure (`polling_bench`):
+//! the same campaign at 1,000 calls in flight with webhooks and with polling alone,
+//! against the sandbox in a child process so this process's CPU is the engine's alone.
 
 use chrono::{NaiveTime, Utc};
 use std::sync::Arc;
@@ -185,6 +189,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    if let Ok(listen) = std::env::var(SANDBOX_CHILD) {
+        return sandbox_child(&listen).await;
+    }
+    if std::env::args().any(|a| a == "polling") {
+        return print_table(polling_bench().await);
+    }
     let quick = std::env::args().any(|a| a == "quick");
     let only_memory = std::env::args().any(|a| a == "memory");
     let mut rows: Vec<(String, String, String)> = Vec::new();
@@ -320,4 +330,252 @@ fn print_table(rows: Vec<(String, String, String)>) {
     for (what, result, notes) in rows {
         println!("| {what} | {result} | {notes} |");
     }
+}
+
+/// Set in the child process that runs the sandbox: the address it listens on.
+const SANDBOX_CHILD: &str = "ENGINE_BENCH_SANDBOX_LISTEN";
+/// Set with it when the sandbox sends webhooks: where to.
+const SANDBOX_WEBHOOK: &str = "ENGINE_BENCH_SANDBOX_WEBHOOK";
+/// Simulated (here: real, time_scale 1) talk time of every polled-bench call.
+const POLL_BENCH_TALK_SECS: f64 = 3.0;
+/// The sandbox's SIP participant stays this long with `sip.callStatus=hangup` after the
+/// callee hangs up, then leaves: the truth an end is measured from is that departure.
+const SANDBOX_HANGUP_LINGER_SECS: f64 = 1.0;
+
+/// Every call answered after 0.1 s of ringing and 3 s of talk, in real time, so a
+/// recorded talk time can be checked against the truth.
+fn polling_sandbox(webhook_url: Option<String>) -> SandboxConfig {
+    SandboxConfig {
+        time_scale: 1.0,
+        dial_delay: SecondsRange::new(0.05, 0.05),
+        ring: SecondsRange::new(0.1, 0.1),
+        talk: SecondsRange::new(POLL_BENCH_TALK_SECS, POLL_BENCH_TALK_SECS),
+        outcomes: OutcomeRates {
+            answer: 1.0,
+            voicemail: 0.0,
+            no_answer: 0.0,
+            busy: 0.0,
+            reject: 0.0,
+            invalid_number: 0.0,
+            unavailable: 0.0,
+            trunk_failure: 0.0,
+        },
+        webhook_url,
+        ..SandboxConfig::default()
+    }
+}
+
+/// The child: serves the sandbox, says `ready`, and at the end of its stdin prints how
+/// many requests it answered and the most calls it carried at once.
+async fn sandbox_child(listen: &str) {
+    use tokio::io::AsyncBufReadExt;
+    let webhook = std::env::var(SANDBOX_WEBHOOK).ok();
+    let listen = listen.parse().expect("listen address");
+    let sandbox = switchboard::sandbox::start(polling_sandbox(webhook), listen)
+        .await
+        .expect("sandbox");
+    println!("ready");
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(_)) = lines.next_line().await {}
+    let stats = sandbox.stats();
+    println!("{} {}", stats.requests, stats.max_concurrent_calls());
+    sandbox.shutdown();
+}
+
+fn free_port() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    listener.local_addr().expect("addr")
+}
+
+/// CPU time of another process, from /proc/<pid>/stat.
+fn cpu_time_of(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .map(|v| v.parse().unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default();
+    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+struct PolledRun {
+    wall: Duration,
+    engine_cpu: Duration,
+    sandbox_cpu: Duration,
+    requests: u64,
+    /// The most calls in flight at once.
+    peak: u64,
+    /// Recorded minus true talk time, seconds, sorted.
+    lateness: Vec<f64>,
+    dispositions: usize,
+    answered: usize,
+}
+
+/// One campaign of `leads` at 1,000 in flight, webhooks on or off, the poller at its
+/// defaults (1 s, 10 requests/s).
+async fn polled_run(leads: usize, webhooks: bool) -> PolledRun {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command as Process, Stdio};
+    let listen = free_port();
+    let webhook_listen = webhooks.then(free_port);
+    let mut child = Process::new(std::env::current_exe().expect("own path"));
+    child
+        .env(SANDBOX_CHILD, listen.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    if let Some(addr) = webhook_listen {
+        child.env(SANDBOX_WEBHOOK, format!("http://{addr}/"));
+    }
+    let mut child = child.spawn().expect("sandbox process");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("ready");
+    assert_eq!(line.trim(), "ready");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("polling.db")).expect("database");
+    let config = SandboxConfig::default();
+    let settings = RuntimeSettings {
+        livekit: LiveKitTarget::Server {
+            url: format!("http://{listen}"),
+            api_key: config.api_key.clone(),
+            api_secret: switchboard::config::Secret::new(config.api_secret.clone()),
+        },
+        request_timeout: Duration::from_secs(10),
+        webhook_listen,
+        polling: PollerConfig::default(),
+        engine: EngineConfig {
+            per_number_daily_limit: 1000,
+            ..EngineConfig::default()
+        },
+    };
+    let runtime = Runtime::start(store.clone(), settings, Arc::new(SystemClock))
+        .await
+        .expect("runtime");
+    let bench = Bench {
+        runtime,
+        store,
+        _dir: dir,
+    };
+    let id = bench.campaign(campaign("polling", 1000, 0), leads, 0).await;
+    let (cpu0, child_cpu0, t0) = (cpu_time(), cpu_time_of(child.id()), Instant::now());
+    bench
+        .run_until(id, |c| c.status == CampaignStatus::Completed)
+        .await;
+    let wall = t0.elapsed();
+    let engine_cpu = cpu_time() - cpu0;
+    let sandbox_cpu = cpu_time_of(child.id()) - child_cpu0;
+    // The last calls' dispositions may still be on their way (the engine listens for
+    // them for its disposition grace after the callee left).
+    tokio::time::sleep(EngineConfig::default().disposition_grace + Duration::from_millis(500))
+        .await;
+    let persisted = bench
+        .store
+        .read(move |conn| AttemptRecord::for_campaign(conn, id))
+        .await
+        .expect("attempts");
+    bench.runtime.shutdown(Duration::from_secs(1)).await;
+    drop(child.stdin.take());
+    line.clear();
+    out.read_line(&mut line).expect("requests");
+    let counts: Vec<u64> = line
+        .split_whitespace()
+        .map(|n| n.parse().expect("a count"))
+        .collect();
+    let (requests, peak) = (counts[0], counts[1]);
+    let _ = child.wait();
+
+    let mut lateness: Vec<f64> = persisted
+        .iter()
+        .filter_map(|a| Some((a.ended_at? - a.answered_at?).num_milliseconds()))
+        .map(|talk_ms| talk_ms as f64 / 1000.0 - POLL_BENCH_TALK_SECS - SANDBOX_HANGUP_LINGER_SECS)
+        .collect();
+    lateness.sort_by(|a, b| a.total_cmp(b));
+    PolledRun {
+        wall,
+        engine_cpu,
+        sandbox_cpu,
+        requests,
+        peak,
+        answered: lateness.len(),
+        lateness,
+        dispositions: persisted.iter().filter(|a| a.disposition.is_some()).count(),
+    }
+}
+
+/// Polling alone against webhooks beside it, 1,000 calls in flight.
+async fn polling_bench() -> Vec<(String, String, String)> {
+    let leads = std::env::var("ENGINE_BENCH_POLL_LEADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let mut rows = Vec::new();
+    let mut walls = Vec::new();
+    for webhooks in [true, false] {
+        let run = polled_run(leads, webhooks).await;
+        let how = if webhooks {
+            "webhooks + polling"
+        } else {
+            "polling alone"
+        };
+        let errors: Vec<f64> = {
+            let mut e: Vec<f64> = run.lateness.iter().map(|l| l.abs()).collect();
+            e.sort_by(|a, b| a.total_cmp(b));
+            e
+        };
+        walls.push(run.wall.as_secs_f64());
+        rows.push((
+            format!("{how}: campaign wall time"),
+            format!("{:.1} s", run.wall.as_secs_f64()),
+            format!(
+                "{leads} calls of {POLL_BENCH_TALK_SECS} s talk, max_concurrent 1000, peak {} in flight",
+                run.peak
+            ),
+        ));
+        rows.push((
+            format!("{how}: LiveKit requests/s"),
+            format!("{:.0}", run.requests as f64 / run.wall.as_secs_f64()),
+            format!(
+                "{} requests in all (dial, dispatch, delete room and polling)",
+                run.requests
+            ),
+        ));
+        rows.push((
+            format!("{how}: end detection (recorded − true end)"),
+            format!(
+                "p50 {:.2} s, p99 {:.2} s",
+                percentile(&run.lateness, 0.5),
+                percentile(&run.lateness, 0.99)
+            ),
+            format!("{} answered calls", run.answered),
+        ));
+        rows.push((
+            format!("{how}: talk-time error p95"),
+            format!("{:.2} s", percentile(&errors, 0.95)),
+            format!(
+                "{} of {} dispositions recorded",
+                run.dispositions, run.answered
+            ),
+        ));
+        rows.push((
+            format!("{how}: CPU per attempt"),
+            format!(
+                "engine {:.0} µs, sandbox {:.0} µs",
+                run.engine_cpu.as_micros() as f64 / leads as f64,
+                run.sandbox_cpu.as_micros() as f64 / leads as f64
+            ),
+            "engine process (engine, store, client, webhook listener) and sandbox process apart"
+                .into(),
+        ));
+    }
+    rows.push((
+        "polling wall time / webhook wall time".into(),
+        format!("{:.2}x", walls[1] / walls[0]),
+        "target ≤ 1.3x".into(),
+    ));
+    rows
 }

@@ -130,6 +130,10 @@ impl RoomWatcher for PollerHandle {
         PollerHandle::watch_live(self, room.to_string());
     }
 
+    fn watch_unanswered(&self, room: &str) {
+        PollerHandle::watch_unanswered(self, room.to_string());
+    }
+
     fn forget(&self, room: &str) {
         PollerHandle::forget(self, room);
     }

@@ -1043,6 +1043,122 @@ impl switchboard::engine::RoomWatcher for SilentWatcher {
     fn forget(&self, _: &str) {}
 }
 
+/// Remembers how each room was handed over.
+#[derive(Default)]
+struct RecordingWatcher {
+    calls: std::sync::Mutex<Vec<(&'static str, String)>>,
+}
+
+impl switchboard::engine::RoomWatcher for RecordingWatcher {
+    fn watch_dialing(&self, room: &str) {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(("dialing", room.to_string()));
+    }
+    fn watch(&self, room: &str) {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(("answered", room.to_string()));
+    }
+    fn watch_unanswered(&self, room: &str) {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(("unanswered", room.to_string()));
+    }
+    fn forget(&self, _: &str) {}
+}
+
+/// Calls left in flight by a previous run: an answered one is watched as up, a ringing
+/// one as unanswered, so the poller keeps looking at it until it is answered (only it
+/// can say so: the dial that would have belonged to the previous run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_found_in_flight_are_watched_as_answered_or_not() {
+    use switchboard::engine::Engine;
+    use switchboard::store::attempts::{self, BeginAttempt, Begun};
+    use switchboard::store::{CampaignRecord, NewCampaign};
+    use switchboard::telephony::{LiveKitOptions, LiveKitTelephony};
+    let sandbox = switchboard::sandbox::start(quick_sandbox(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("engine.db")).unwrap();
+    let rooms = store
+        .write(move |conn| {
+            let now = Utc::now();
+            let campaign = CampaignRecord::insert(
+                conn,
+                &NewCampaign {
+                    settings: settings("left in flight"),
+                    now,
+                },
+            )?;
+            let mut rooms = Vec::new();
+            for (phone, state) in [
+                ("+15551700001", AttemptState::Ringing),
+                ("+15551700002", AttemptState::Answered),
+            ] {
+                let lead =
+                    LeadRecord::insert(conn, campaign, &lead(phone), now)?.expect("a new number");
+                let begun = attempts::begin(
+                    conn,
+                    &BeginAttempt {
+                        campaign,
+                        lead,
+                        now,
+                        room_prefix: "outbound".into(),
+                        per_number_limit: 10,
+                        number_day_start: now - chrono::Duration::days(1),
+                    },
+                )?;
+                let Begun::Started(started) = begun else {
+                    panic!("not started: {begun:?}")
+                };
+                attempts::advance(
+                    conn,
+                    started.attempt,
+                    campaign,
+                    AttemptState::Ringing,
+                    now,
+                    "",
+                )?;
+                if state == AttemptState::Answered {
+                    attempts::advance(conn, started.attempt, campaign, state, now, "")?;
+                }
+                rooms.push(started.room.clone());
+            }
+            Ok(rooms)
+        })
+        .await
+        .unwrap();
+    let telephony = Arc::new(LiveKitTelephony::new(
+        &sandbox.url(),
+        sandbox.api_key(),
+        sandbox.api_secret(),
+        LiveKitOptions::default(),
+    ));
+    let watcher = Arc::new(RecordingWatcher::default());
+    let (_progress, progress_rx) = tokio::sync::mpsc::channel(16);
+    let _engine = Engine::spawn(
+        store,
+        telephony,
+        Arc::new(SystemClock),
+        engine_config(),
+        progress_rx,
+        Some(watcher.clone()),
+    )
+    .await
+    .unwrap();
+    let calls = watcher.calls.lock().unwrap().clone();
+    assert!(
+        calls.contains(&("unanswered", rooms[0].clone())),
+        "{calls:?}"
+    );
+    assert!(calls.contains(&("answered", rooms[1].clone())), "{calls:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agents_disposition_after_the_callee_left_is_recorded() {
     use switchboard::engine::Engine;

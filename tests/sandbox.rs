@@ -372,6 +372,79 @@ async fn polling_sees_dialing_ringing_active_and_the_agents_disposition() {
     assert_eq!(sandbox.stats().outcomes[&Outcome::Answer], 1);
 }
 
+/// `ListRooms` with names, as a poller uses it: one answer for many rooms, unknown names
+/// left out, and `num_participants` counted like livekit-server (the SIP callee from the
+/// moment it is dialled, never the agent) while `num_publishers` counts both.
+#[tokio::test]
+async fn list_rooms_counts_participants_like_livekit() {
+    let config = SandboxConfig {
+        time_scale: 0.01,
+        dial_delay: sandbox::SecondsRange::new(10.0, 10.0),
+        ..fast_config()
+    };
+    let sandbox = start(config).await;
+    let number = "+15550000778";
+    sandbox.set_override(
+        number,
+        ScriptedCall::new(Outcome::Answer)
+            .ring_secs(10.0)
+            .talk_secs(30.0),
+    );
+    let room = "call-count";
+    dispatcher(&sandbox)
+        .create_dispatch(proto::CreateAgentDispatchRequest {
+            agent_name: "caller".into(),
+            room: room.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let client = rooms(&sandbox);
+    let listed = |names: Vec<&str>| {
+        let client = &client;
+        let names: Vec<String> = names.into_iter().map(str::to_string).collect();
+        async move { client.list_rooms(names).await.unwrap() }
+    };
+    // The dispatch created the room; the agent joins it before anyone is dialled.
+    eventually("the agent to join", async || {
+        let participants = client.list_participants(room).await.ok()?;
+        participants
+            .iter()
+            .any(|p| p.kind == Kind::Agent as i32)
+            .then_some(())
+    })
+    .await;
+    let only_agent = listed(vec![room]).await;
+    assert_eq!(only_agent.len(), 1);
+    assert_eq!(only_agent[0].num_participants, 0, "agents are not counted");
+    assert_eq!(only_agent[0].num_publishers, 1);
+
+    let options = CreateSIPParticipantOptions {
+        ringing_timeout: Some(Duration::from_secs(600)),
+        ..Default::default()
+    };
+    dial(&sandbox, number, room, options).await.unwrap();
+    let dialing = listed(vec![room, "no-such-room"]).await;
+    assert_eq!(dialing.len(), 1, "unknown names are left out: {dialing:?}");
+    assert_eq!(dialing[0].name, room);
+    assert_eq!(
+        dialing[0].num_participants, 1,
+        "the callee counts while dialled"
+    );
+    assert_eq!(dialing[0].num_publishers, 2);
+
+    // The callee hangs up: the count is back to zero while the room stays open for
+    // its departure timeout.
+    eventually("the callee to leave", async || {
+        let participants = client.list_participants(room).await.ok()?;
+        (!participants.iter().any(|p| p.kind == Kind::Sip as i32)).then_some(())
+    })
+    .await;
+    let after = listed(vec![room]).await;
+    assert_eq!(after.len(), 1, "the room outlives the call");
+    assert_eq!(after[0].num_participants, 0);
+}
+
 struct WebhookSink {
     url: String,
     events: mpsc::UnboundedReceiver<proto::WebhookEvent>,

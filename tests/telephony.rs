@@ -4,6 +4,7 @@
 //! Sandbox time runs 1000x faster: a 30 s ringing timeout takes 30 ms.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,8 +16,9 @@ use switchboard::sandbox::{
 };
 use switchboard::telephony::{
     attributes, ensure_trunk_exists, room_name, spawn_poller, CallProgress, CallProgressKind,
-    DialFailure, DialRequest, DispatchRequest, LiveCallStatus, LiveKitOptions, LiveKitTelephony,
-    PollerConfig, Telephony, TelephonyError, DEFAULT_ROOM_PREFIX,
+    DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall, LiveCallStatus, LiveKitOptions,
+    LiveKitTelephony, PollerConfig, RoomParticipants, RoomSummary, Telephony, TelephonyError,
+    TrunkInfo, DEFAULT_ROOM_PREFIX,
 };
 use tokio::sync::mpsc;
 
@@ -597,6 +599,138 @@ async fn the_poller_reports_a_call_that_rang_out() {
             },
             CallProgressKind::RoomFinished,
         ]
+    );
+}
+
+/// A `Telephony` that counts the poller's two kinds of request on their way through.
+struct Counting {
+    inner: LiveKitTelephony,
+    lists: AtomicUsize,
+    looks: AtomicUsize,
+}
+
+impl Telephony for Counting {
+    async fn dial(&self, request: &DialRequest) -> Result<Dialed, DialFailure> {
+        self.inner.dial(request).await
+    }
+    async fn dispatch_agent(&self, request: &DispatchRequest) -> Result<String, TelephonyError> {
+        self.inner.dispatch_agent(request).await
+    }
+    async fn hang_up(&self, room: &str) -> Result<(), TelephonyError> {
+        self.inner.hang_up(room).await
+    }
+    async fn live_call(&self, room: &str) -> Result<Option<LiveCall>, TelephonyError> {
+        self.inner.live_call(room).await
+    }
+    async fn list_rooms(&self, names: &[String]) -> Result<Vec<RoomSummary>, TelephonyError> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
+        self.inner.list_rooms(names).await
+    }
+    async fn room_participants(&self, room: &str) -> Result<RoomParticipants, TelephonyError> {
+        self.looks.fetch_add(1, Ordering::SeqCst);
+        self.inner.room_participants(room).await
+    }
+    async fn list_trunks(&self) -> Result<Vec<TrunkInfo>, TelephonyError> {
+        self.inner.list_trunks().await
+    }
+}
+
+/// 200 answered calls, each with its agent, polled at 50 ms and 100 requests/s: every
+/// tick is one `ListRooms` plus at most 4 looks, whatever the number of calls, and the
+/// callee that hangs up in the room listed last is reported within an interval and a
+/// request. Polling each room in turn (the old poller) took 2 s to get round to it.
+#[tokio::test]
+async fn two_hundred_answered_calls_cost_one_list_a_tick_and_an_end_is_seen_at_once() {
+    let sandbox = start().await;
+    let inner = telephony(&sandbox);
+    let calls = 200;
+    let short = calls - 1;
+    let phone = |i: i64| format!("+1555100{i:04}");
+    for i in 0..calls {
+        // The last room's callee hangs up after 1.5 s (1,500 simulated seconds).
+        let talk_secs = if i == short { 1_500.0 } else { 1_000_000.0 };
+        sandbox.set_override(
+            &phone(i),
+            ScriptedCall::new(Scripted::Answer)
+                .ring_secs(1.0)
+                .talk_secs(talk_secs),
+        );
+    }
+    let dials = (0..calls).map(|i| {
+        let request = DialRequest {
+            room: format!("answered-{i:03}"),
+            max_call_duration: Duration::from_secs(1_000_000),
+            ..request(100 + i, &phone(i))
+        };
+        let dispatch = DispatchRequest {
+            room: request.room.clone(),
+            agent_name: "caller".into(),
+            metadata: "{}".into(),
+        };
+        let inner = &inner;
+        async move {
+            let (dialed, dispatched) =
+                tokio::join!(inner.dial(&request), inner.dispatch_agent(&dispatch));
+            dispatched.expect("dispatched");
+            dialed.expect("answered")
+        }
+    });
+    let dialed = futures::future::join_all(dials).await;
+    let answered_short_at = tokio::time::Instant::now();
+    assert_eq!(dialed.len(), 200);
+    assert_eq!(sandbox.stats().active_calls, 200);
+
+    let telephony = Arc::new(Counting {
+        inner,
+        lists: AtomicUsize::new(0),
+        looks: AtomicUsize::new(0),
+    });
+    let config = PollerConfig {
+        interval: Duration::from_millis(50),
+        max_requests_per_sec: 100,
+    };
+    let (tx, mut rx) = mpsc::channel(1024);
+    let before = sandbox.stats().requests;
+    let poller = spawn_poller(telephony.clone(), config, tx);
+    for i in 0..calls {
+        poller.watch_live(format!("answered-{i:03}"));
+    }
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let p = rx.recv().await.expect("the poller runs");
+            if let CallProgressKind::Ended { .. } = p.kind {
+                break p;
+            }
+        }
+    })
+    .await
+    .expect("the short call's end is reported");
+    let reported_at = tokio::time::Instant::now();
+    assert_eq!(ended.room, format!("answered-{short:03}"));
+
+    let lists = telephony.lists.load(Ordering::SeqCst);
+    let looks = telephony.looks.load(Ordering::SeqCst);
+    let requests = sandbox.stats().requests - before;
+    // The sandbox saw exactly the poller's requests, and no tick spent more than
+    // its budget: one list, then interval × rate − 1 = 4 looks.
+    let polled = lists + looks;
+    assert!(
+        (polled - 1..=polled + 2).contains(&(requests as usize)),
+        "{requests} requests for {lists} lists and {looks} looks"
+    );
+    assert!(
+        lists >= 10,
+        "{lists} lists in {:?}",
+        answered_short_at.elapsed()
+    );
+    assert!(looks <= lists * 4, "{looks} looks in {lists} ticks");
+    // The callee hung up 1.5 s after the answer; the end was seen within one interval
+    // and a request of it (generous for a loaded machine, far below a 2 s sweep).
+    let hung_up_at = answered_short_at + Duration::from_millis(1_500);
+    let latency = reported_at.saturating_duration_since(hung_up_at);
+    assert!(
+        latency < config.interval + Duration::from_millis(250),
+        "reported {latency:?} after the hang-up"
     );
 }
 

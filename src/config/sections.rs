@@ -56,13 +56,15 @@ pub struct ApiConfig {
     pub token: Option<super::Secret>,
 }
 
-/// `[polling]`: `RoomService.ListParticipants` polling of active calls.
+/// `[polling]`: polling of active calls, one `RoomService.ListRooms` for all of them
+/// each interval and `ListParticipants` only where that cannot see (telephony/poller.rs).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PollingConfig {
     #[serde(deserialize_with = "validate::between::<_, _, 1, 60_000>")]
     pub interval_ms: u64,
-    /// Upper bound on poll requests, shared by all active calls.
+    /// Upper bound on poll requests (`ListRooms` and `ListParticipants`), shared by all
+    /// active calls.
     #[serde(deserialize_with = "validate::between::<_, _, 1, 10_000>")]
     pub max_requests_per_sec: u32,
 }

@@ -252,7 +252,11 @@ impl<T: Telephony> Actor<T> {
             signals: signals_tx,
         });
         if let Some(watcher) = &self.watcher {
-            watcher.watch(&attempt.room);
+            if attempt.state == AttemptState::Answered {
+                watcher.watch(&attempt.room);
+            } else {
+                watcher.watch_unanswered(&attempt.room);
+            }
         }
         let job = ResumedCall {
             key,

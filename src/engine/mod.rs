@@ -49,9 +49,15 @@ pub trait RoomWatcher: Send + Sync + 'static {
     /// ringing is invisible: the dial request waits for the answer and webhooks carry
     /// no ringing.
     fn watch_dialing(&self, room: &str);
-    /// The call in `room` is up (answered, or found in flight at start-up), so a room
+    /// The call in `room` is up (answered, or found answered at start-up), so a room
     /// found empty means the call ended.
     fn watch(&self, room: &str);
+    /// The call in `room` was found dialling or ringing at start-up: a room found empty
+    /// means it ended, and it must be looked at until it is answered (the dial that
+    /// would have said so belonged to the previous run).
+    fn watch_unanswered(&self, room: &str) {
+        self.watch(room);
+    }
     fn forget(&self, room: &str);
 }
 

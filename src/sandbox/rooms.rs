@@ -55,9 +55,17 @@ struct Room {
 }
 
 impl Room {
+    /// The room as `ListRooms` and webhooks show it. Like livekit-server's
+    /// `Room.updateProto`, `num_participants` leaves out dependent participants (agents,
+    /// egress): a SIP callee counts from the moment it is dialled, its agent never does.
+    /// `num_publishers` counts everyone publishing, agents included.
     fn snapshot(&self) -> proto::Room {
         let mut info = self.info.clone();
-        info.num_participants = self.participants.len() as u32;
+        info.num_participants = self
+            .participants
+            .iter()
+            .filter(|p| !is_dependent(&p.info))
+            .count() as u32;
         info.num_publishers = self
             .participants
             .iter()
@@ -269,13 +277,20 @@ impl Rooms {
             .ok_or_else(participant_not_found)
     }
 
+    /// Every room, or only those named (unknown names are left out). A lookup per name,
+    /// so a poller asking about a thousand rooms costs a thousand lookups.
     pub fn list_rooms(&self, names: &[String]) -> Vec<proto::Room> {
         let rooms = lock(&self.rooms);
-        let mut listed: Vec<proto::Room> = rooms
-            .values()
-            .filter(|room| names.is_empty() || names.contains(&room.info.name))
-            .map(Room::snapshot)
-            .collect();
+        let mut listed: Vec<proto::Room> = if names.is_empty() {
+            rooms.values().map(Room::snapshot).collect()
+        } else {
+            let unique: std::collections::HashSet<&String> = names.iter().collect();
+            unique
+                .into_iter()
+                .filter_map(|name| rooms.get(name))
+                .map(Room::snapshot)
+                .collect()
+        };
         listed.sort_by(|a, b| {
             a.creation_time_ms
                 .cmp(&b.creation_time_ms)
@@ -422,6 +437,12 @@ impl Rooms {
             }
         });
     }
+}
+
+/// livekit-server's `IsDependent`: participants that only serve others in the room.
+fn is_dependent(info: &proto::ParticipantInfo) -> bool {
+    use proto::participant_info::Kind;
+    info.kind == Kind::Agent as i32 || info.kind == Kind::Egress as i32
 }
 
 fn room_not_found() -> TwirpError {

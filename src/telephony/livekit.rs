@@ -5,8 +5,8 @@ use super::api_error::ApiFailure;
 use super::attributes::{self, call_attributes};
 use super::outcome_map::dial_failure;
 use super::types::{
-    DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall, LiveCallStatus, TelephonyError,
-    TrunkInfo,
+    DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall, LiveCallStatus, RoomParticipants,
+    RoomSummary, TelephonyError, TrunkInfo,
 };
 use super::Telephony;
 use chrono::Utc;
@@ -195,6 +195,36 @@ impl Telephony for LiveKitTelephony {
         Ok(live_call_from(&participants))
     }
 
+    async fn list_rooms(&self, names: &[String]) -> Result<Vec<RoomSummary>, TelephonyError> {
+        let rooms = self
+            .room()
+            .list_rooms(names.to_vec())
+            .await
+            .map_err(|e| telephony_error(&e))?;
+        Ok(rooms
+            .into_iter()
+            .map(|room| RoomSummary {
+                name: room.name,
+                sid: room.sid,
+                num_participants: room.num_participants,
+                num_publishers: room.num_publishers,
+                metadata: room.metadata,
+            })
+            .collect())
+    }
+
+    async fn room_participants(&self, room: &str) -> Result<RoomParticipants, TelephonyError> {
+        let participants = self
+            .room()
+            .list_participants(room)
+            .await
+            .map_err(|e| telephony_error(&e))?;
+        Ok(RoomParticipants {
+            call: live_call_from(&participants),
+            disposition: agent_disposition(&participants),
+        })
+    }
+
     async fn list_trunks(&self) -> Result<Vec<TrunkInfo>, TelephonyError> {
         let trunks = self
             .api
@@ -223,22 +253,26 @@ pub(crate) fn live_call_from(participants: &[proto::ParticipantInfo]) -> Option<
     let status = attributes::non_empty(&sip.attributes, attributes::SIP_CALL_STATUS)
         .map(LiveCallStatus::from_attribute)
         .unwrap_or(LiveCallStatus::Dialing);
-    // The agent that reported a disposition; its note goes with it.
-    let agent = participants
-        .iter()
-        .filter(|p| p.kind == ParticipantKind::Agent as i32)
-        .find(|p| attributes::non_empty(&p.attributes, attributes::DISPOSITION).is_some());
-    let agent_attribute = |key: &str| {
-        agent
-            .and_then(|a| attributes::non_empty(&a.attributes, key))
-            .map(str::to_string)
-    };
+    let (disposition, note) = agent_disposition(participants).unzip();
     Some(LiveCall {
         participant_identity: sip.identity.clone(),
         status,
-        disposition: agent_attribute(attributes::DISPOSITION),
-        note: agent_attribute(attributes::NOTE),
+        disposition,
+        note: note.flatten(),
     })
+}
+
+/// The disposition of the agent that reported one, and its note.
+fn agent_disposition(participants: &[proto::ParticipantInfo]) -> Option<(String, Option<String>)> {
+    let agent = participants
+        .iter()
+        .filter(|p| p.kind == ParticipantKind::Agent as i32)
+        .find(|p| attributes::non_empty(&p.attributes, attributes::DISPOSITION).is_some())?;
+    let attribute = |key: &str| attributes::non_empty(&agent.attributes, key).map(str::to_string);
+    Some((
+        attribute(attributes::DISPOSITION)?,
+        attribute(attributes::NOTE),
+    ))
 }
 
 #[cfg(test)]
@@ -300,6 +334,12 @@ mod tests {
         )];
         assert_eq!(live_call_from(&room), None);
         assert_eq!(live_call_from(&[]), None);
+        // The agent's word outlives the callee.
+        assert_eq!(
+            agent_disposition(&room),
+            Some(("voicemail".to_string(), None))
+        );
+        assert_eq!(agent_disposition(&[]), None);
     }
 
     #[test]

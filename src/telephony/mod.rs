@@ -6,7 +6,8 @@
 //! - `webhook.rs` / `webhook_event.rs`: verified webhooks to `CallProgress`;
 //!   `webhook_token.rs` checks who signed them, `webhook_replay.rs` takes each event
 //!   once, `crate::throttled_log` keeps refusals from flooding the log.
-//! - `poller.rs`: `ListParticipants` polling to `CallProgress`, rate-limited.
+//! - `poller.rs`: polling (one `ListRooms` a tick, `ListParticipants` where something
+//!   changed) to `CallProgress`, rate-limited.
 //! - `room.rs`, `attributes.rs`: room names and the attribute keys both sides agree on.
 //!
 //! Progress from webhooks and polling overlaps, and a webhook may also be about a room
@@ -35,7 +36,7 @@ pub use room::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
 pub use trunk_check::{ensure_trunk_exists, ensure_trunk_exists_patiently, Patience};
 pub use types::{
     CallProgress, CallProgressKind, DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall,
-    LiveCallStatus, TelephonyError, TrunkInfo,
+    LiveCallStatus, RoomParticipants, RoomSummary, TelephonyError, TrunkInfo,
 };
 pub use webhook::{
     serve_webhooks, WebhookOptions, WebhookServer, MAX_WEBHOOK_BODY, WEBHOOK_CONTENT_TYPE,
@@ -79,6 +80,20 @@ pub trait Telephony: Send + Sync + 'static {
         &self,
         room: &str,
     ) -> impl Future<Output = Result<Option<LiveCall>, TelephonyError>> + Send;
+
+    /// `RoomService.ListRooms` with a names filter: one request for any number of rooms.
+    /// Rooms that do not exist (not yet, or no longer) are left out of the answer.
+    fn list_rooms(
+        &self,
+        names: &[String],
+    ) -> impl Future<Output = Result<Vec<RoomSummary>, TelephonyError>> + Send;
+
+    /// `RoomService.ListParticipants`: the SIP participant's state and the agent's
+    /// disposition, which outlives the callee while the agent is still in the room.
+    fn room_participants(
+        &self,
+        room: &str,
+    ) -> impl Future<Output = Result<RoomParticipants, TelephonyError>> + Send;
 
     /// `SIP.ListSIPOutboundTrunk`.
     fn list_trunks(&self) -> impl Future<Output = Result<Vec<TrunkInfo>, TelephonyError>> + Send;

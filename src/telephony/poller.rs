@@ -1,30 +1,68 @@
-//! Call progress by polling `RoomService.ListParticipants` (through `Telephony::live_call`)
-//! for the rooms the engine registers: the only source when no webhook is configured,
-//! and a safety net for lost webhooks when one is. Emits changes only.
+//! Call progress by polling, for the rooms the engine registers: the only source when no
+//! webhook is configured (LiveKit Cloud cannot reach a server behind SSH), and a safety
+//! net for lost webhooks when one is. Emits changes only.
 //!
-//! Polling sees less than webhooks: no disconnect reason (`UNKNOWN`), no brief
-//! `hangup` status, and it cannot tell a room that still holds the agent from an empty one, so once
-//! the callee's SIP participant is gone the call's room counts as finished.
+//! # What a tick costs
+//!
+//! Each tick sends one `RoomService.ListRooms` naming every watched room, whatever
+//! their number. livekit-server's `num_participants` leaves agents out, so for our
+//! rooms it counts the SIP callee, and from that one answer:
+//!
+//! - a room that was seen with its call and is now missing has finished, and one whose
+//!   count fell to 0 has lost its callee: `Ended` is reported at once, so the end of
+//!   an answered call is seen within one interval plus one request, however many calls
+//!   are in flight;
+//! - a room whose sid, count, publishers or metadata changed since the last tick gets
+//!   one `ListParticipants` to learn what (someone other than the callee may have
+//!   left, or a server that counts agents shows 2 → 1 when the callee leaves).
+//!
+//! `ListParticipants` (through `Telephony::room_participants`) is spent only where
+//! `ListRooms` cannot see:
+//!
+//! 1. a last look at a room whose callee just left, for the agent's disposition (an
+//!    attribute, invisible to `ListRooms`; the agent stays a moment after the callee),
+//!    then `RoomFinished`. One request per call, whatever its length;
+//! 2. rooms whose summary changed, as above;
+//! 3. rooms still dialling: `dialing → ringing → active` is an attribute change that
+//!    moves no count, so each such room is looked at every tick, least recently looked
+//!    first. The cost is O(calls being dialled), which a campaign's ring times keep
+//!    short;
+//! 4. answered rooms, with what the first three left of the budget, least recently
+//!    looked first: the disposition is an attribute, and an agent that leaves within
+//!    a second of the callee takes it along before the last look can be made.
+//!
+//! A tick spends at most `interval × max_requests_per_sec − 1` of them (at least one),
+//! so the next `ListRooms` is never held up by the token bucket and an end is never
+//! delayed by looks; what does not fit waits for the next tick, in the order above. So
+//! a tick costs one `ListRooms` plus at most that budget, whatever the number of calls:
+//! the rate stays under the bound, ends are seen within an interval, and only how often
+//! each answered room's disposition is read depends on the number of calls.
+//!
+//! Polling sees less than webhooks: no disconnect reason (`UNKNOWN`), no brief `hangup`
+//! status of an answered call, and the agent's disposition only if a look finds it
+//! while the agent is in the room (webhooks carry it in the agent's `participant_left`):
+//! with many answered calls per unit of budget each is looked at rarely, and a
+//! disposition set late in a call is missed if the agent leaves before the last look.
 
 use super::token_bucket::TokenBucket;
-use super::types::{CallProgress, CallProgressKind, LiveCall, LiveCallStatus};
+use super::types::{CallProgress, CallProgressKind, LiveCallStatus, RoomParticipants, RoomSummary};
 use super::Telephony;
 use chrono::Utc;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Instant, MissedTickBehavior};
 
-/// The disconnect reason of an `Ended` seen by polling: ListParticipants no longer
-/// shows the participant, so why it left is not known.
+/// The disconnect reason of an `Ended` seen by polling: the participant is no longer
+/// there, so why it left is not known.
 pub const UNKNOWN_DISCONNECT_REASON: &str = "UNKNOWN";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollerConfig {
-    /// How often each watched room is looked at.
+    /// How often the watched rooms are listed.
     pub interval: Duration,
-    /// Upper bound on `ListParticipants` requests, shared by all watched rooms.
+    /// Upper bound on LiveKit requests (`ListRooms` and `ListParticipants` together).
     pub max_requests_per_sec: u32,
 }
 
@@ -37,10 +75,20 @@ impl Default for PollerConfig {
     }
 }
 
+impl PollerConfig {
+    /// `ListParticipants` requests one tick may spend after its `ListRooms`.
+    fn looks_per_tick(&self) -> usize {
+        let per_tick = self.interval.as_secs_f64() * f64::from(self.max_requests_per_sec.max(1));
+        (per_tick.floor() as usize).saturating_sub(1).max(1)
+    }
+}
+
 enum Watch {
     Add(String),
     /// A room whose call is already up: its absence means the call ended.
     AddLive(String),
+    /// A room whose call was placed but not answered: its absence means it ended.
+    AddUnanswered(String),
     Remove(String),
 }
 
@@ -52,21 +100,31 @@ pub struct PollerHandle {
 }
 
 impl PollerHandle {
-    /// Starts polling `room` (a no-op if it is already watched).
+    /// Starts polling `room` while its call is dialled (a no-op if it is already
+    /// watched): it is looked at every tick until answered.
     pub fn watch(&self, room: String) {
         // A closed channel means the poller has stopped; there is nothing to tell.
         let _ = self.commands.send(Watch::Add(room));
     }
 
     /// Starts polling `room` whose call is already up (answered, or found live at a
-    /// restart): a first poll that finds no participant reports the call ended, where
-    /// `watch` would wait for it to appear. A call that ends before the first poll is
-    /// then still seen to end.
+    /// restart): a first poll that finds it gone or without its callee reports the call
+    /// ended, where `watch` would wait for it to appear. A call that ends before the
+    /// first poll is then still seen to end.
     pub fn watch_live(&self, room: String) {
         let _ = self.commands.send(Watch::AddLive(room));
     }
 
+    /// Starts polling `room` whose call was placed earlier and not yet answered (found
+    /// in flight at a restart): like `watch_live` its absence means the call ended, and
+    /// like `watch` it is looked at every tick until it is seen answered.
+    pub fn watch_unanswered(&self, room: String) {
+        let _ = self.commands.send(Watch::AddUnanswered(room));
+    }
+
     /// Stops polling `room`; the poller also forgets a room by itself once it finished.
+    /// A room whose callee has just left still gets its one last look for the agent's
+    /// disposition.
     pub fn forget(&self, room: &str) {
         let _ = self.commands.send(Watch::Remove(room.to_string()));
     }
@@ -79,77 +137,168 @@ pub fn spawn_poller<T: Telephony>(
     progress: mpsc::Sender<CallProgress>,
 ) -> PollerHandle {
     let (commands, receiver) = mpsc::unbounded_channel();
-    tokio::spawn(run(telephony, config, progress, receiver));
+    let poller = Poller {
+        telephony,
+        config,
+        progress,
+        commands: receiver,
+        rooms: BTreeMap::new(),
+        bucket: TokenBucket::new(config.max_requests_per_sec, 1),
+    };
+    tokio::spawn(poller.run());
     PollerHandle { commands }
 }
 
-async fn run<T: Telephony>(
+/// The poller stops: every handle or the progress receiver is gone.
+struct Stopped;
+
+struct Poller<T> {
     telephony: Arc<T>,
     config: PollerConfig,
     progress: mpsc::Sender<CallProgress>,
-    mut commands: mpsc::UnboundedReceiver<Watch>,
-) {
-    let mut rooms: BTreeMap<String, RoomWatch> = BTreeMap::new();
-    let mut bucket = TokenBucket::new(config.max_requests_per_sec, 1);
-    let mut ticker = tokio::time::interval(config.interval.max(Duration::from_millis(1)));
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            biased;
-            command = commands.recv() => match command {
-                Some(command) => apply(&mut rooms, command),
-                None => return,
-            },
-            _ = ticker.tick() => {
-                let names: Vec<String> = rooms.keys().cloned().collect();
-                for room in names {
-                    loop {
-                        match commands.try_recv() {
-                            Ok(command) => apply(&mut rooms, command),
-                            Err(mpsc::error::TryRecvError::Empty) => break,
-                            Err(mpsc::error::TryRecvError::Disconnected) => return,
-                        }
-                    }
-                    if !rooms.contains_key(&room) {
-                        continue;
-                    }
-                    bucket.acquire().await;
-                    let polled = telephony.live_call(&room).await;
-                    // It may have been forgotten while the request was out.
-                    let Some(watch) = rooms.get_mut(&room) else { continue };
-                    let call = match polled {
-                        Ok(call) => call,
-                        Err(e) => {
-                            tracing::warn!(%room, "polling the call failed: {e}");
-                            continue;
-                        }
-                    };
-                    let changes = watch.observe(call);
-                    if watch.finished {
-                        rooms.remove(&room);
-                    }
-                    for kind in changes {
-                        let message = CallProgress { room: room.clone(), at: Utc::now(), kind };
-                        if progress.send(message).await.is_err() {
-                            return;
-                        }
+    commands: mpsc::UnboundedReceiver<Watch>,
+    rooms: BTreeMap<String, RoomWatch>,
+    bucket: TokenBucket,
+}
+
+impl<T: Telephony> Poller<T> {
+    async fn run(mut self) {
+        let mut ticker = tokio::time::interval(self.config.interval.max(Duration::from_millis(1)));
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                command = self.commands.recv() => match command {
+                    Some(command) => self.apply(command),
+                    None => return,
+                },
+                _ = ticker.tick() => {
+                    if self.tick().await.is_err() {
+                        return;
                     }
                 }
             }
         }
     }
-}
 
-fn apply(rooms: &mut BTreeMap<String, RoomWatch>, command: Watch) {
-    match command {
-        Watch::Add(room) => {
-            rooms.entry(room).or_default();
+    async fn tick(&mut self) -> Result<(), Stopped> {
+        self.apply_pending()?;
+        self.list_rooms().await?;
+        let looks = self.looks_due();
+        for room in looks.into_iter().take(self.config.looks_per_tick()) {
+            self.apply_pending()?;
+            let Some(watch) = self.rooms.get(&room) else {
+                continue;
+            };
+            let seen_when_asked = watch.seen;
+            self.bucket.acquire().await;
+            let looked = self.telephony.room_participants(&room).await;
+            // It may have been forgotten while the request was out.
+            let Some(watch) = self.rooms.get_mut(&room) else {
+                continue;
+            };
+            match looked {
+                Ok(participants) => {
+                    let changes = watch.looked(participants, seen_when_asked);
+                    self.report(&room, changes).await?;
+                }
+                Err(e) => tracing::warn!(%room, "polling the call failed: {e}"),
+            }
         }
-        Watch::AddLive(room) => {
-            rooms.entry(room).or_default().seen = true;
+        Ok(())
+    }
+
+    /// One `ListRooms` for every watched room still expecting its callee.
+    async fn list_rooms(&mut self) -> Result<(), Stopped> {
+        let asked: Vec<(String, bool)> = self
+            .rooms
+            .iter()
+            .filter(|(_, watch)| !watch.ended)
+            .map(|(name, watch)| (name.clone(), watch.seen))
+            .collect();
+        if asked.is_empty() {
+            return Ok(());
         }
-        Watch::Remove(room) => {
-            rooms.remove(&room);
+        let names: Vec<String> = asked.iter().map(|(name, _)| name.clone()).collect();
+        self.bucket.acquire().await;
+        let listed = match self.telephony.list_rooms(&names).await {
+            Ok(listed) => listed,
+            Err(e) => {
+                tracing::warn!(rooms = names.len(), "listing the watched rooms failed: {e}");
+                return Ok(());
+            }
+        };
+        let mut listed: HashMap<String, RoomSummary> = listed
+            .into_iter()
+            .map(|room| (room.name.clone(), room))
+            .collect();
+        self.apply_pending()?;
+        for (name, seen_when_asked) in asked {
+            let Some(watch) = self.rooms.get_mut(&name) else {
+                continue;
+            };
+            let changes = watch.listed(listed.remove(&name), seen_when_asked);
+            self.report(&name, changes).await?;
+        }
+        Ok(())
+    }
+
+    /// The rooms to look at with `ListParticipants`, most urgent first.
+    fn looks_due(&self) -> Vec<String> {
+        let mut due: Vec<(u8, Option<Instant>, &String)> = self
+            .rooms
+            .iter()
+            .filter_map(|(name, watch)| Some((watch.look_priority()?, watch.looked_at, name)))
+            .collect();
+        due.sort();
+        due.into_iter().map(|(_, _, name)| name.clone()).collect()
+    }
+
+    async fn report(&mut self, room: &str, changes: Vec<CallProgressKind>) -> Result<(), Stopped> {
+        if self.rooms.get(room).is_some_and(|watch| watch.finished) {
+            self.rooms.remove(room);
+        }
+        for kind in changes {
+            let message = CallProgress {
+                room: room.to_string(),
+                at: Utc::now(),
+                kind,
+            };
+            self.progress.send(message).await.map_err(|_| Stopped)?;
+        }
+        Ok(())
+    }
+
+    fn apply_pending(&mut self) -> Result<(), Stopped> {
+        loop {
+            match self.commands.try_recv() {
+                Ok(command) => self.apply(command),
+                Err(mpsc::error::TryRecvError::Empty) => return Ok(()),
+                Err(mpsc::error::TryRecvError::Disconnected) => return Err(Stopped),
+            }
+        }
+    }
+
+    fn apply(&mut self, command: Watch) {
+        match command {
+            Watch::Add(room) => {
+                self.rooms.entry(room).or_default();
+            }
+            Watch::AddLive(room) => {
+                let watch = self.rooms.entry(room).or_default();
+                watch.seen = true;
+                watch.answered = true;
+            }
+            Watch::AddUnanswered(room) => {
+                self.rooms.entry(room).or_default().seen = true;
+            }
+            // The engine forgets a room as soon as its callee left; the agent's
+            // disposition is still to be read.
+            Watch::Remove(room) => {
+                if !self.rooms.get(&room).is_some_and(|watch| watch.ended) {
+                    self.rooms.remove(&room);
+                }
+            }
         }
     }
 }
@@ -157,20 +306,90 @@ fn apply(rooms: &mut BTreeMap<String, RoomWatch>, command: Watch) {
 /// What has been seen of one room, so only changes are reported.
 #[derive(Debug, Default)]
 struct RoomWatch {
-    /// The SIP participant has been seen at least once.
+    /// The SIP participant has been seen at least once (or the call is known to be up).
     seen: bool,
     last_status: Option<LiveCallStatus>,
     rang: bool,
+    /// The call is up (seen `active`, or registered so): looked at only with what the
+    /// tick's budget leaves, or when `ListRooms` shows a change.
     answered: bool,
     /// The disposition and note last reported.
     disposition: Option<(String, Option<String>)>,
+    /// What the last `ListRooms` showed; `None` before the room was first listed.
+    summary: Option<RoomSummary>,
+    /// `ListRooms` showed a change a look has not explained yet.
+    changed: bool,
+    /// The callee left (`Ended` reported); a last look for the disposition is due.
+    ended: bool,
+    looked_at: Option<Instant>,
     finished: bool,
 }
 
 impl RoomWatch {
-    fn observe(&mut self, call: Option<LiveCall>) -> Vec<CallProgressKind> {
+    /// 0: the last look after the callee left; 1: a change to explain; 2: still
+    /// dialling; 3: answered, for its disposition.
+    fn look_priority(&self) -> Option<u8> {
+        if self.ended {
+            return Some(0);
+        }
+        let present = self
+            .summary
+            .as_ref()
+            .is_some_and(|s| s.num_participants > 0);
+        if self.changed && self.summary.is_some() {
+            Some(1)
+        } else if present && !self.answered {
+            Some(2)
+        } else if present {
+            Some(3)
+        } else {
+            None
+        }
+    }
+
+    /// Takes in the room's `ListRooms` entry (`None`: not there). `seen_when_asked`: the
+    /// callee had been seen when the request went out, so its absence now means it left.
+    fn listed(
+        &mut self,
+        summary: Option<RoomSummary>,
+        seen_when_asked: bool,
+    ) -> Vec<CallProgressKind> {
+        let callee_gone = summary.as_ref().is_none_or(|s| s.num_participants == 0);
+        if seen_when_asked && callee_gone {
+            let mut changes = vec![self.ended_now()];
+            if summary.is_none() {
+                self.finished = true;
+                changes.push(CallProgressKind::RoomFinished);
+            } else {
+                self.ended = true;
+            }
+            return changes;
+        }
+        if let (Some(before), Some(now)) = (&self.summary, &summary) {
+            self.changed |= before != now;
+        }
+        self.summary = summary;
+        Vec::new()
+    }
+
+    /// Takes in a `ListParticipants` answer.
+    fn looked(&mut self, room: RoomParticipants, seen_when_asked: bool) -> Vec<CallProgressKind> {
+        self.looked_at = Some(Instant::now());
+        self.changed = false;
         let mut changes = Vec::new();
-        match call {
+        if let Some(reported) = room.disposition {
+            if Some(&reported) != self.disposition.as_ref() {
+                self.disposition = Some(reported.clone());
+                let (value, note) = reported;
+                changes.push(CallProgressKind::Disposition { value, note });
+            }
+        }
+        if self.ended {
+            self.finished = true;
+            changes.push(CallProgressKind::RoomFinished);
+            return changes;
+        }
+        match room.call {
             Some(call) => {
                 self.seen = true;
                 match call.status {
@@ -185,31 +404,24 @@ impl RoomWatch {
                     }
                     _ => {}
                 }
-                // A note set just after its disposition is a change too.
-                let reported = call
-                    .disposition
-                    .clone()
-                    .map(|value| (value, call.note.clone()));
-                if reported.is_some() && reported != self.disposition {
-                    self.disposition = reported.clone();
-                    if let Some((value, note)) = reported {
-                        changes.push(CallProgressKind::Disposition { value, note });
-                    }
-                }
                 self.last_status = Some(call.status);
             }
             // Not there yet (the engine may watch before dialing): nothing to say.
-            None if !self.seen => {}
+            None if !seen_when_asked => {}
             None => {
                 self.finished = true;
-                changes.push(CallProgressKind::Ended {
-                    disconnect_reason: UNKNOWN_DISCONNECT_REASON.to_string(),
-                    last_status: self.last_status,
-                });
+                changes.push(self.ended_now());
                 changes.push(CallProgressKind::RoomFinished);
             }
         }
         changes
+    }
+
+    fn ended_now(&self) -> CallProgressKind {
+        CallProgressKind::Ended {
+            disconnect_reason: UNKNOWN_DISCONNECT_REASON.to_string(),
+            last_status: self.last_status,
+        }
     }
 }
 
@@ -217,29 +429,62 @@ impl RoomWatch {
 mod tests {
     use super::*;
     use crate::telephony::types::{
-        DialFailure, DialRequest, Dialed, DispatchRequest, TelephonyError, TrunkInfo,
+        DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall, TelephonyError, TrunkInfo,
     };
-    use std::collections::{HashMap, VecDeque};
+    use std::collections::VecDeque;
     use std::sync::Mutex;
-    use tokio::time::Instant;
 
-    /// Answers `live_call` from a script per room (the last answer repeats) and records
-    /// when each request came.
+    /// One room as the fake LiveKit shows it; `None` in a script is a room that is gone.
+    #[derive(Clone, Debug, Default)]
+    struct Shown {
+        participants: u32,
+        publishers: u32,
+        room: RoomParticipants,
+    }
+
+    #[derive(Clone, Debug, PartialEq)]
+    enum Request {
+        ListRooms(Vec<String>),
+        ListParticipants(String),
+    }
+
+    /// Answers from a script per room, one step per `ListRooms` that names the room (the
+    /// first one shows the first step, the last step repeats; unscripted rooms are
+    /// gone), and records every request.
     #[derive(Default)]
     struct ScriptedRooms {
-        script: Mutex<HashMap<String, VecDeque<Option<LiveCall>>>>,
-        requests: Mutex<Vec<(String, Instant)>>,
+        script: Mutex<HashMap<String, VecDeque<Option<Shown>>>>,
+        listed: Mutex<std::collections::HashSet<String>>,
+        requests: Mutex<Vec<(Request, Instant)>>,
     }
 
     impl ScriptedRooms {
-        fn script(&self, room: &str, answers: Vec<Option<LiveCall>>) {
+        /// Replaces `room`'s script; the next `ListRooms` shows its first step.
+        fn script(&self, room: &str, steps: Vec<Option<Shown>>) {
+            self.listed.lock().unwrap().remove(room);
             self.script
                 .lock()
                 .unwrap()
-                .insert(room.to_string(), answers.into());
+                .insert(room.to_string(), steps.into());
         }
-        fn requests(&self) -> Vec<(String, Instant)> {
+        fn requests(&self) -> Vec<(Request, Instant)> {
             self.requests.lock().unwrap().clone()
+        }
+        fn looks_at(&self, room: &str) -> usize {
+            let look = Request::ListParticipants(room.to_string());
+            self.requests().iter().filter(|(r, _)| *r == look).count()
+        }
+        fn current(&self, room: &str) -> Option<Shown> {
+            let script = self.script.lock().unwrap();
+            script
+                .get(room)
+                .and_then(|steps| steps.front().cloned().flatten())
+        }
+        fn record(&self, request: Request) {
+            self.requests
+                .lock()
+                .unwrap()
+                .push((request, Instant::now()));
         }
     }
 
@@ -253,39 +498,83 @@ mod tests {
         async fn hang_up(&self, _: &str) -> Result<(), TelephonyError> {
             unreachable!("the poller never hangs up")
         }
-        async fn live_call(&self, room: &str) -> Result<Option<LiveCall>, TelephonyError> {
-            self.requests
-                .lock()
-                .unwrap()
-                .push((room.to_string(), Instant::now()));
+        async fn live_call(&self, _: &str) -> Result<Option<LiveCall>, TelephonyError> {
+            unreachable!("the poller reads rooms through room_participants")
+        }
+        async fn list_rooms(&self, names: &[String]) -> Result<Vec<RoomSummary>, TelephonyError> {
+            self.record(Request::ListRooms(names.to_vec()));
             let mut script = self.script.lock().unwrap();
-            let answers = script.entry(room.to_string()).or_default();
-            let answer = if answers.len() > 1 {
-                answers.pop_front().flatten()
-            } else {
-                answers.front().cloned().flatten()
-            };
-            Ok(answer)
+            let mut listed_before = self.listed.lock().unwrap();
+            let mut listed = Vec::new();
+            for name in names {
+                let Some(steps) = script.get_mut(name) else {
+                    continue;
+                };
+                if !listed_before.insert(name.clone()) && steps.len() > 1 {
+                    steps.pop_front();
+                }
+                if let Some(Some(shown)) = steps.front() {
+                    listed.push(RoomSummary {
+                        name: name.clone(),
+                        sid: format!("RM_{name}"),
+                        num_participants: shown.participants,
+                        num_publishers: shown.publishers,
+                        metadata: String::new(),
+                    });
+                }
+            }
+            Ok(listed)
+        }
+        async fn room_participants(&self, room: &str) -> Result<RoomParticipants, TelephonyError> {
+            self.record(Request::ListParticipants(room.to_string()));
+            Ok(self
+                .current(room)
+                .map(|shown| shown.room)
+                .unwrap_or_default())
         }
         async fn list_trunks(&self) -> Result<Vec<TrunkInfo>, TelephonyError> {
             unreachable!("the poller never lists trunks")
         }
     }
 
-    fn call(status: LiveCallStatus, disposition: Option<&str>) -> Option<LiveCall> {
-        Some(LiveCall {
-            participant_identity: "sip_+1555".into(),
-            status,
-            disposition: disposition.map(str::to_string),
-            note: None,
+    fn disposition(value: &str, note: Option<&str>) -> Option<(String, Option<String>)> {
+        Some((value.to_string(), note.map(str::to_string)))
+    }
+
+    /// The callee in the room with `status`, and the agent's disposition so far.
+    fn calling(status: LiveCallStatus, reported: Option<&str>) -> Option<Shown> {
+        Some(Shown {
+            participants: 1,
+            publishers: 2,
+            room: RoomParticipants {
+                call: Some(LiveCall {
+                    participant_identity: "sip_+1555".into(),
+                    status,
+                    disposition: reported.map(str::to_string),
+                    note: None,
+                }),
+                disposition: reported.and_then(|value| disposition(value, None)),
+            },
         })
     }
 
-    fn with_note(call: Option<LiveCall>, note: &str) -> Option<LiveCall> {
-        call.map(|c| LiveCall {
-            note: Some(note.to_string()),
-            ..c
+    /// The callee has left; the agent lingers with what it reported.
+    fn agent_only(reported: Option<(String, Option<String>)>) -> Option<Shown> {
+        Some(Shown {
+            participants: 0,
+            publishers: 1,
+            room: RoomParticipants {
+                call: None,
+                disposition: reported,
+            },
         })
+    }
+
+    fn fast() -> PollerConfig {
+        PollerConfig {
+            interval: Duration::from_millis(100),
+            max_requests_per_sec: 50,
+        }
     }
 
     async fn drain(
@@ -303,6 +592,13 @@ mod tests {
         seen
     }
 
+    fn ended(last_status: LiveCallStatus) -> CallProgressKind {
+        CallProgressKind::Ended {
+            disconnect_reason: UNKNOWN_DISCONNECT_REASON.into(),
+            last_status: Some(last_status),
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_call_lifecycle_is_reported_once_per_change() {
         let rooms = Arc::new(ScriptedRooms::default());
@@ -310,24 +606,17 @@ mod tests {
             "r1",
             vec![
                 None,
-                call(LiveCallStatus::Dialing, None),
-                call(LiveCallStatus::Ringing, None),
-                call(LiveCallStatus::Ringing, None),
-                call(LiveCallStatus::Active, None),
-                call(LiveCallStatus::Active, Some("interested")),
-                call(LiveCallStatus::Hangup, Some("interested")),
+                calling(LiveCallStatus::Dialing, None),
+                calling(LiveCallStatus::Ringing, None),
+                calling(LiveCallStatus::Ringing, None),
+                calling(LiveCallStatus::Active, None),
+                calling(LiveCallStatus::Active, Some("interested")),
+                agent_only(disposition("interested", None)),
                 None,
             ],
         );
         let (tx, mut rx) = mpsc::channel(16);
-        let poller = spawn_poller(
-            rooms.clone(),
-            PollerConfig {
-                interval: Duration::from_millis(100),
-                max_requests_per_sec: 50,
-            },
-            tx,
-        );
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
         poller.watch("r1".into());
         let kinds = drain(&mut rx, CallProgressKind::RoomFinished).await;
         assert_eq!(
@@ -339,81 +628,186 @@ mod tests {
                     value: "interested".into(),
                     note: None
                 },
-                CallProgressKind::Ended {
-                    disconnect_reason: UNKNOWN_DISCONNECT_REASON.into(),
-                    last_status: Some(LiveCallStatus::Hangup),
-                },
+                ended(LiveCallStatus::Active),
                 CallProgressKind::RoomFinished,
             ]
         );
+        // Dialing, ringing twice, the answer, the answered call with spare budget, and
+        // the last look; none while the room was not there.
+        assert_eq!(rooms.looks_at("r1"), 6);
         // Finished rooms are no longer polled.
         let polls = rooms.requests().len();
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert_eq!(rooms.requests().len(), polls);
     }
 
+    /// The callee leaves and the agent lingers a moment with its word: the tick that
+    /// sees the callee gone reports the end at once, then its last look reads the agent.
     #[tokio::test(start_paused = true)]
-    async fn a_note_set_after_its_disposition_is_reported_again() {
+    async fn the_last_look_reads_the_disposition_the_agent_set_as_the_callee_left() {
         let rooms = Arc::new(ScriptedRooms::default());
-        let interested = || call(LiveCallStatus::Active, Some("interested"));
         rooms.script(
             "r1",
             vec![
-                interested(),
-                with_note(interested(), "wants a demo"),
-                with_note(interested(), "wants a demo"),
+                calling(LiveCallStatus::Active, None),
+                agent_only(disposition("interested", Some("wants a demo"))),
                 None,
             ],
         );
         let (tx, mut rx) = mpsc::channel(16);
-        let config = PollerConfig {
-            interval: Duration::from_millis(100),
-            max_requests_per_sec: 50,
-        };
-        let poller = spawn_poller(rooms, config, tx);
-        poller.watch("r1".into());
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
+        poller.watch_live("r1".into());
         let kinds = drain(&mut rx, CallProgressKind::RoomFinished).await;
-        let disposition = |note: Option<&str>| CallProgressKind::Disposition {
-            value: "interested".into(),
-            note: note.map(str::to_string),
-        };
         assert_eq!(
-            &kinds[..3],
-            &[
-                CallProgressKind::Answered,
-                disposition(None),
-                disposition(Some("wants a demo"))
+            kinds,
+            vec![
+                ended(LiveCallStatus::Active),
+                CallProgressKind::Disposition {
+                    value: "interested".into(),
+                    note: Some("wants a demo".into()),
+                },
+                CallProgressKind::RoomFinished,
             ]
         );
-        assert_eq!(kinds.len(), 5, "{kinds:?}");
+        // The engine forgets the room on `Ended`; its last look is made all the same.
+        assert_eq!(
+            rooms.looks_at("r1"),
+            2,
+            "one with spare budget, one last look"
+        );
+    }
+
+    /// One look a tick for five answered rooms: a room whose summary changed goes
+    /// before the ones waiting their turn, and a note set after the disposition counts.
+    #[tokio::test(start_paused = true)]
+    async fn a_changed_room_is_looked_at_before_the_rest() {
+        let rooms = Arc::new(ScriptedRooms::default());
+        let config = PollerConfig {
+            interval: Duration::from_millis(100),
+            max_requests_per_sec: 20,
+        };
+        assert_eq!(config.looks_per_tick(), 1);
+        let (tx, mut rx) = mpsc::channel(16);
+        let poller = spawn_poller(rooms.clone(), config, tx);
+        for room in ["a", "b", "c", "d", "e"] {
+            rooms.script(room, vec![calling(LiveCallStatus::Active, None)]);
+            poller.watch_live(room.into());
+        }
+        // Between the tick at 1 s's look (at 1,050 ms) and the next list.
+        tokio::time::sleep(Duration::from_millis(1_075)).await;
+        // The room just looked at would be the last in turn: it changes now.
+        let last_looked = rooms
+            .requests()
+            .iter()
+            .rev()
+            .find_map(|(r, _)| match r {
+                Request::ListParticipants(room) => Some(room.clone()),
+                Request::ListRooms(_) => None,
+            })
+            .unwrap();
+        let with_note = |publishers: u32| {
+            Some(Shown {
+                participants: 1,
+                publishers,
+                room: RoomParticipants {
+                    disposition: disposition("interested", Some("wants a demo")),
+                    ..calling(LiveCallStatus::Active, None).unwrap().room
+                },
+            })
+        };
+        let before = rooms.requests().len();
+        rooms.script(&last_looked, vec![with_note(1)]);
+        let p = rx.recv().await.unwrap();
+        assert_eq!(p.room, last_looked);
+        assert_eq!(
+            p.kind,
+            CallProgressKind::Disposition {
+                value: "interested".into(),
+                note: Some("wants a demo".into())
+            }
+        );
+        let looks_since: Vec<String> = rooms.requests()[before..]
+            .iter()
+            .filter_map(|(r, _)| match r {
+                Request::ListParticipants(room) => Some(room.clone()),
+                Request::ListRooms(_) => None,
+            })
+            .collect();
+        assert_eq!(looks_since, [last_looked], "the changed room came first");
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_live_room_found_empty_at_once_is_reported_ended() {
+    async fn a_live_room_found_gone_or_without_its_callee_is_reported_ended() {
         let rooms = Arc::new(ScriptedRooms::default());
         rooms.script("r1", vec![None]);
         rooms.script("r2", vec![None]);
+        rooms.script("r3", vec![agent_only(None)]);
         let (tx, mut rx) = mpsc::channel(16);
-        let config = PollerConfig {
-            interval: Duration::from_millis(100),
-            max_requests_per_sec: 50,
-        };
-        let poller = spawn_poller(rooms.clone(), config, tx);
-        // r2 waits for its call to appear; r1's call was answered and is already over.
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
+        // r2 waits for its call to appear; r1's and r3's calls were answered and are over.
         poller.watch("r2".into());
         poller.watch_live("r1".into());
-        let first = rx.recv().await.unwrap();
-        assert_eq!(first.room, "r1");
-        assert!(matches!(first.kind, CallProgressKind::Ended { .. }));
-        assert_eq!(
-            rx.recv().await.unwrap().kind,
-            CallProgressKind::RoomFinished
-        );
+        poller.watch_live("r3".into());
+        let mut finished = Vec::new();
+        while finished.len() < 2 {
+            let p = rx.recv().await.unwrap();
+            assert_ne!(p.room, "r2");
+            if p.kind == CallProgressKind::RoomFinished {
+                finished.push(p.room);
+            } else {
+                assert!(matches!(p.kind, CallProgressKind::Ended { .. }), "{p:?}");
+            }
+        }
+        finished.sort();
+        assert_eq!(finished, ["r1", "r3"]);
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(
             rx.try_recv().is_err(),
             "r2 is not reported before it was seen"
         );
+    }
+
+    /// A call found ringing at a restart: looked at until answered, like a dial, and
+    /// reported ended if its room is gone, like an answered call.
+    #[tokio::test(start_paused = true)]
+    async fn an_unanswered_call_found_at_start_up_is_followed_to_its_answer() {
+        let rooms = Arc::new(ScriptedRooms::default());
+        rooms.script(
+            "ringing",
+            vec![
+                calling(LiveCallStatus::Ringing, None),
+                calling(LiveCallStatus::Active, None),
+                calling(LiveCallStatus::Active, None),
+                agent_only(None),
+            ],
+        );
+        rooms.script("gone", vec![None]);
+        let (tx, mut rx) = mpsc::channel(16);
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
+        poller.watch_unanswered("ringing".into());
+        poller.watch_unanswered("gone".into());
+        let mut seen: HashMap<String, Vec<CallProgressKind>> = HashMap::new();
+        while seen
+            .values()
+            .filter(|k| k.contains(&CallProgressKind::RoomFinished))
+            .count()
+            < 2
+        {
+            let p = rx.recv().await.unwrap();
+            seen.entry(p.room).or_default().push(p.kind);
+        }
+        assert_eq!(
+            seen["ringing"],
+            vec![
+                CallProgressKind::Ringing,
+                CallProgressKind::Answered,
+                ended(LiveCallStatus::Active),
+                CallProgressKind::RoomFinished
+            ]
+        );
+        assert_eq!(seen["gone"][1], CallProgressKind::RoomFinished);
+        // Ringing, answered, once more with spare budget, and the last look.
+        assert_eq!(rooms.looks_at("ringing"), 4);
     }
 
     #[tokio::test(start_paused = true)]
@@ -422,28 +816,22 @@ mod tests {
         rooms.script(
             "r1",
             vec![
-                call(LiveCallStatus::Dialing, None),
-                call(LiveCallStatus::Ringing, None),
+                calling(LiveCallStatus::Dialing, None),
+                calling(LiveCallStatus::Ringing, None),
                 None,
             ],
         );
         let (tx, mut rx) = mpsc::channel(16);
-        let poller = spawn_poller(
-            rooms,
-            PollerConfig {
-                interval: Duration::from_millis(100),
-                max_requests_per_sec: 50,
-            },
-            tx,
-        );
+        let poller = spawn_poller(rooms, fast(), tx);
         poller.watch("r1".into());
         let kinds = drain(&mut rx, CallProgressKind::RoomFinished).await;
         assert_eq!(
-            kinds[1],
-            CallProgressKind::Ended {
-                disconnect_reason: UNKNOWN_DISCONNECT_REASON.into(),
-                last_status: Some(LiveCallStatus::Ringing)
-            }
+            kinds,
+            vec![
+                CallProgressKind::Ringing,
+                ended(LiveCallStatus::Ringing),
+                CallProgressKind::RoomFinished
+            ]
         );
     }
 
@@ -460,7 +848,10 @@ mod tests {
             tx,
         );
         for i in 0..40 {
-            rooms.script(&format!("r{i}"), vec![call(LiveCallStatus::Ringing, None)]);
+            rooms.script(
+                &format!("r{i}"),
+                vec![calling(LiveCallStatus::Ringing, None)],
+            );
             poller.watch(format!("r{i}"));
         }
         tokio::time::sleep(Duration::from_secs(10)).await;
@@ -479,47 +870,159 @@ mod tests {
         }
     }
 
+    /// 200 answered calls and 50 ringing ones at 10 requests/s and 1 s ticks: each tick
+    /// is one `ListRooms` and at most 9 looks (the ringing rooms, in turn, come before
+    /// answered ones), and an answered call's end is still reported within one interval.
+    #[tokio::test(start_paused = true)]
+    async fn a_tick_is_one_list_and_the_budget_and_an_end_is_seen_within_an_interval() {
+        let rooms = Arc::new(ScriptedRooms::default());
+        let (tx, mut rx) = mpsc::channel(1024);
+        let config = PollerConfig::default();
+        let poller = spawn_poller(rooms.clone(), config, tx);
+        for i in 0..200 {
+            let room = format!("live-{i:03}");
+            rooms.script(&room, vec![calling(LiveCallStatus::Active, None)]);
+            poller.watch_live(room);
+        }
+        for i in 0..50 {
+            let room = format!("ringing-{i:02}");
+            rooms.script(&room, vec![calling(LiveCallStatus::Ringing, None)]);
+            poller.watch(room);
+        }
+        tokio::time::sleep(Duration::from_millis(5_950)).await;
+        let requests = rooms.requests();
+        let lists = requests
+            .iter()
+            .filter(|(r, _)| matches!(r, Request::ListRooms(_)))
+            .count();
+        assert_eq!(lists, 6, "one ListRooms a tick");
+        assert!(
+            requests.len() <= 6 * 10,
+            "{} requests in 6 ticks",
+            requests.len()
+        );
+        assert!((0..200).all(|i| rooms.looks_at(&format!("live-{i:03}")) == 0));
+        let ringing: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok())
+            .filter(|p| p.kind == CallProgressKind::Ringing)
+            .map(|p| p.room)
+            .collect();
+        assert_eq!(
+            ringing.len(),
+            50,
+            "every ringing room was looked at in turn"
+        );
+
+        // One callee hangs up: the next ListRooms shows it, whatever else is due.
+        let hung_up_at = Instant::now();
+        rooms.script("live-199", vec![agent_only(None)]);
+        let ended = loop {
+            let p = rx.recv().await.unwrap();
+            if p.room == "live-199" {
+                break p;
+            }
+        };
+        assert!(matches!(ended.kind, CallProgressKind::Ended { .. }));
+        assert!(
+            hung_up_at.elapsed() <= config.interval,
+            "{:?}",
+            hung_up_at.elapsed()
+        );
+    }
+
+    /// With budget to spare (4 looks a tick), three answered rooms are looked at every
+    /// tick, which reads a disposition set mid-call before the agent can take it along.
+    #[tokio::test(start_paused = true)]
+    async fn answered_rooms_share_what_the_budget_leaves() {
+        let rooms = Arc::new(ScriptedRooms::default());
+        let (tx, mut rx) = mpsc::channel(64);
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
+        for room in ["a", "b", "c"] {
+            rooms.script(room, vec![calling(LiveCallStatus::Active, None)]);
+            poller.watch_live(room.into());
+        }
+        // Ticks at 0, 100, ... 1,900 ms, each a list and three looks 20 ms apart.
+        tokio::time::sleep(Duration::from_millis(1_990)).await;
+        let lists = rooms
+            .requests()
+            .iter()
+            .filter(|(r, _)| matches!(r, Request::ListRooms(_)))
+            .count();
+        assert_eq!(lists, 20);
+        for room in ["a", "b", "c"] {
+            assert_eq!(rooms.looks_at(room), 20, "{room}");
+        }
+        // The agent settles on its word; the call ends a tick later.
+        rooms.script(
+            "b",
+            vec![calling(LiveCallStatus::Active, Some("callback")), None],
+        );
+        let kinds = drain(&mut rx, CallProgressKind::RoomFinished).await;
+        assert_eq!(
+            kinds,
+            vec![
+                CallProgressKind::Disposition {
+                    value: "callback".into(),
+                    note: None
+                },
+                ended(LiveCallStatus::Active),
+                CallProgressKind::RoomFinished
+            ]
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn forgotten_rooms_are_not_polled() {
         let rooms = Arc::new(ScriptedRooms::default());
         let (tx, _rx) = mpsc::channel(16);
-        let poller = spawn_poller(
-            rooms.clone(),
-            PollerConfig {
-                interval: Duration::from_millis(100),
-                max_requests_per_sec: 50,
-            },
-            tx,
-        );
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
+        rooms.script("keep", vec![calling(LiveCallStatus::Ringing, None)]);
+        rooms.script("drop", vec![calling(LiveCallStatus::Ringing, None)]);
         poller.watch("keep".into());
         poller.watch("drop".into());
         tokio::time::sleep(Duration::from_millis(250)).await;
         poller.forget("drop");
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let before = rooms.requests().iter().filter(|(r, _)| r == "drop").count();
-        assert!(before >= 1);
+        let before = rooms.requests().len();
+        let dropped_looks = rooms.looks_at("drop");
+        assert!(dropped_looks >= 1);
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let requests = rooms.requests();
-        assert_eq!(requests.iter().filter(|(r, _)| r == "drop").count(), before);
-        assert!(requests.iter().filter(|(r, _)| r == "keep").count() >= 10);
+        assert_eq!(rooms.looks_at("drop"), dropped_looks);
+        let later = &rooms.requests()[before..];
+        assert!(!later.is_empty());
+        for (request, _) in later {
+            if let Request::ListRooms(names) = request {
+                assert_eq!(names, &["keep".to_string()]);
+            }
+        }
+        assert!(rooms.looks_at("keep") >= 10);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_room_never_seen_stays_silent() {
+    async fn a_room_never_seen_stays_silent_and_is_only_listed() {
         let rooms = Arc::new(ScriptedRooms::default());
         let (tx, mut rx) = mpsc::channel(16);
-        let poller = spawn_poller(
-            rooms.clone(),
-            PollerConfig {
-                interval: Duration::from_millis(100),
-                max_requests_per_sec: 50,
-            },
-            tx,
-        );
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
         poller.watch("empty".into());
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert!(rooms.requests().len() >= 5);
+        assert_eq!(rooms.looks_at("empty"), 0);
         assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_tick_leaves_room_for_the_next_list() {
+        let looks = |interval_ms, max_requests_per_sec| {
+            PollerConfig {
+                interval: Duration::from_millis(interval_ms),
+                max_requests_per_sec,
+            }
+            .looks_per_tick()
+        };
+        assert_eq!(looks(1000, 10), 9);
+        assert_eq!(looks(500, 10), 4);
+        // Too small a budget still looks at one room a tick (the tick then stretches).
+        assert_eq!(looks(100, 10), 1);
+        assert_eq!(looks(50, 0), 1);
     }
 
     #[tokio::test(start_paused = true)]

@@ -125,6 +125,30 @@ pub struct LiveCall {
     pub note: Option<String>,
 }
 
+/// One room as `RoomService.ListRooms` shows it: the cheap, batched look the poller
+/// takes at every watched room each tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSummary {
+    pub name: String,
+    /// A new sid under the same name is a different room.
+    pub sid: String,
+    /// Participants that are not agents or egress (livekit-server leaves those
+    /// "dependent" ones out): for our calls, the SIP callee while it is in the room.
+    pub num_participants: u32,
+    /// Participants publishing a track, agents included.
+    pub num_publishers: u32,
+    pub metadata: String,
+}
+
+/// What one `ListParticipants` shows of a call's room.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoomParticipants {
+    /// The SIP participant's state; `None` when it is not (or no longer) in the room.
+    pub call: Option<LiveCall>,
+    /// The agent's disposition and note, also once the callee has left.
+    pub disposition: Option<(String, Option<String>)>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrunkInfo {
     pub id: String,
