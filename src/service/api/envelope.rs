@@ -4,7 +4,8 @@
 
 use crate::engine::EngineError;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -17,6 +18,16 @@ pub struct Data<T>(pub T);
 impl<T: Serialize> IntoResponse for Data<T> {
     fn into_response(self) -> Response {
         axum::Json(json!({"success": true, "data": self.0})).into_response()
+    }
+}
+
+/// A success that made something: `201 Created` with the same envelope.
+pub struct Created<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        let body = json!({"success": true, "data": self.0});
+        (StatusCode::CREATED, axum::Json(body)).into_response()
     }
 }
 
@@ -117,4 +128,34 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::bad_request(message)
     })
+}
+
+/// Path parameters whose problems come back in the envelope, naming the parameter:
+/// `Cannot parse `id` with value `abc` to a `i64``.
+pub struct Param<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Param<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Param(p.0))
+            .map_err(|e| ApiError::bad_request(format!("path: {}", e.body_text())))
+    }
+}
+
+/// A query string read like a body: an unknown or malformed parameter is a 400 that
+/// names it.
+pub struct QueryArgs<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryArgs<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryArgs(q.0))
+            .map_err(|e| ApiError::bad_request(e.body_text()))
+    }
 }
