@@ -3,6 +3,8 @@
 //! the engine's snapshot. Each test file uses what it needs.
 #![allow(dead_code)]
 
+pub mod api;
+
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use std::sync::Arc;
 use std::time::Duration;

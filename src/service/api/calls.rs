@@ -136,7 +136,9 @@ pub async fn for_campaign(
             AttemptRecord::page(conn, campaign, outcome, after, limit)
         })
         .await?;
-    let next = (calls.len() == limit).then(|| calls.last().map(|c| c.id)).flatten();
+    let next = (calls.len() == limit)
+        .then(|| calls.last().map(|c| c.id))
+        .flatten();
     Ok(Data(CallsPage {
         calls: calls.into_iter().map(CallOut::from).collect(),
         next,
@@ -196,7 +198,9 @@ pub async fn report_outcome(
         }
     };
     if crate::domain::Disposition::new(&value).is_none() {
-        return Err(ApiError::bad_request("outcome: empty; say what the call was"));
+        return Err(ApiError::bad_request(
+            "outcome: empty; say what the call was",
+        ));
     }
     if let Some(note) = &input.note {
         let chars = note.chars().count();
@@ -230,8 +234,6 @@ async fn find_call(state: &ApiState, reference: String) -> Result<AttemptId, Api
         })
         .await?;
     found.ok_or_else(|| {
-        ApiError::not_found(
-            "callId: no call has this attempt id, room name or SIP call id",
-        )
+        ApiError::not_found("callId: no call has this attempt id, room name or SIP call id")
     })
 }

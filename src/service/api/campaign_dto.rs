@@ -225,11 +225,15 @@ mod tests {
 
     #[test]
     fn a_bound_broken_names_the_api_field() {
-        let body = input(
-            r#"{"name":"x","agentName":"a","sipTrunkId":"ST_1","callDelay":3600001}"#,
+        let body = input(r#"{"name":"x","agentName":"a","sipTrunkId":"ST_1","callDelay":3600001}"#);
+        let err = body
+            .apply(CampaignSettings::default(), Utc::now())
+            .unwrap_err();
+        assert!(
+            err.message.starts_with("callDelay: 3600001 is too large"),
+            "{}",
+            err.message
         );
-        let err = body.apply(CampaignSettings::default(), Utc::now()).unwrap_err();
-        assert!(err.message.starts_with("callDelay: 3600001 is too large"), "{}", err.message);
     }
 
     #[test]
@@ -241,7 +245,9 @@ mod tests {
             daily_cap: Some(5),
             ..Default::default()
         };
-        s = input(r#"{"maxConcurrent":2}"#).apply(s, Utc::now()).unwrap();
+        s = input(r#"{"maxConcurrent":2}"#)
+            .apply(s, Utc::now())
+            .unwrap();
         assert_eq!((s.daily_cap, s.max_concurrent), (Some(5), 2));
         s = input(r#"{"dailyCap":null,"retryFailed":false}"#)
             .apply(s, Utc::now())

@@ -92,24 +92,37 @@ pub async fn stop(state: State<ApiState>, Param(id): Param<i64>) -> Result<Data<
 }
 
 /// The campaign as the engine sees it now: calls in flight, lead counts, outcomes,
-/// pace. From the latest snapshot, so it costs the engine nothing.
+/// pace. From the latest snapshot, so it costs the engine nothing; a campaign created
+/// a moment ago is in the next one.
 pub async fn status(
     State(state): State<ApiState>,
     Param(id): Param<i64>,
 ) -> Result<Data<CampaignView>, ApiError> {
     let id = CampaignId(id);
-    let snapshot = state.engine.snapshot().borrow().clone();
-    snapshot
-        .campaigns
-        .iter()
-        .find(|c| c.id == id)
-        .cloned()
-        .map(Data)
-        .ok_or_else(|| EngineError::NotFound {
-            what: format!("campaign {id}"),
-        })
-        .map_err(ApiError::from)
+    let mut snapshots = state.engine.snapshot();
+    let deadline = tokio::time::Instant::now() + NEXT_SNAPSHOT_WAIT;
+    loop {
+        let view = snapshots
+            .borrow_and_update()
+            .campaigns
+            .iter()
+            .find(|c| c.id == id)
+            .cloned();
+        if let Some(view) = view {
+            return Ok(Data(view));
+        }
+        // Not in the snapshot: unknown, or too new to be in it yet.
+        record(&state, id).await?;
+        let next = tokio::time::timeout_at(deadline, snapshots.changed()).await;
+        if !matches!(next, Ok(Ok(()))) {
+            return Err(EngineError::Busy.into());
+        }
+    }
 }
+
+/// How long `status` waits for a new campaign to appear in a snapshot (several
+/// snapshot intervals).
+const NEXT_SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What `switchboard status` shows: leads by state, attempts by outcome, answer rate,
 /// mean ring and talk time, attempts today (in the campaign's time zone).

@@ -138,10 +138,22 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Param<T
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| Param(p.0))
-            .map_err(|e| ApiError::bad_request(format!("path: {}", e.body_text())))
+        let problem = match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(path) => return Ok(Param(path.0)),
+            Err(rejection) => rejection.body_text(),
+        };
+        // A lone parameter's error does not say its name: say it.
+        let names = match axum::extract::RawPathParams::from_request_parts(parts, state).await {
+            Ok(raw) => raw
+                .iter()
+                .map(|(k, _)| format!("`{k}`"))
+                .collect::<Vec<_>>(),
+            Err(_) => Vec::new(),
+        };
+        Err(ApiError::bad_request(format!(
+            "path parameter {}: {problem}",
+            names.join(", ")
+        )))
     }
 }
 

@@ -316,11 +316,9 @@ pub async fn run_import(
 pub fn import_error(err: ImportError) -> ApiError {
     match err {
         ImportError::NoSuchCampaign(_) => ApiError::not_found(err.to_string()),
-        ImportError::Store(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "store",
-            err.to_string(),
-        ),
+        ImportError::Store(_) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store", err.to_string())
+        }
         other => ApiError::new(StatusCode::BAD_REQUEST, "bad_csv", other.to_string()),
     }
 }
@@ -343,10 +341,15 @@ mod tests {
         ];
         let csv = to_csv(&leads).unwrap();
         let text = String::from_utf8(csv.text).unwrap();
-        assert!(text.starts_with("phone,name,timezone,priority,plan,deep,n\n"), "{text}");
+        assert!(
+            text.starts_with("phone,name,timezone,priority,plan,deep,n\n"),
+            "{text}"
+        );
         assert_eq!(csv.lines, vec![(2, 0), (3, 2), (5, 3)]);
         assert_eq!(csv.rejected.len(), 1);
         assert_eq!(csv.rejected[0].index, 1);
-        assert!(csv.rejected[0].reason.starts_with("metadata.deep: an object"));
+        assert!(csv.rejected[0]
+            .reason
+            .starts_with("metadata.deep: an object"));
     }
 }

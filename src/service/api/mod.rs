@@ -104,7 +104,11 @@ fn routes(origin: Origin) -> Vec<Route> {
         route(M::GET, "/engine/snapshots", get(engine::snapshots)),
     ];
     if origin == Origin::LocalSocket {
-        table.push(route(M::POST, "/engine/imports", post(imports::import_file)));
+        table.push(route(
+            M::POST,
+            "/engine/imports",
+            post(imports::import_file),
+        ));
     }
     table
 }

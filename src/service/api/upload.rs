@@ -56,10 +56,7 @@ pub async fn upload(
     };
     let (chunks, reader) = channel_reader();
     let feeding = feed(body, chunks);
-    let (fed, report) = tokio::join!(
-        feeding,
-        run_import(&state, CampaignId(id), reader, options)
-    );
+    let (fed, report) = tokio::join!(feeding, run_import(&state, CampaignId(id), reader, options));
     // Too large is the client's problem to fix, whatever the importer made of the cut.
     fed?;
     report.map(Data)
@@ -75,7 +72,9 @@ async fn feed(body: axum::body::Body, chunks: mpsc::Sender<Chunk>) -> Result<(),
             Ok(bytes) => {
                 total += bytes.len() as u64;
                 if total > MAX_UPLOAD {
-                    let _ = chunks.send(Chunk::Failed("the upload is too large".into())).await;
+                    let _ = chunks
+                        .send(Chunk::Failed("the upload is too large".into()))
+                        .await;
                     return Err(ApiError::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "body_too_large",
@@ -156,7 +155,8 @@ mod tests {
     #[test]
     fn a_body_without_its_end_is_an_error_not_a_short_file() {
         let (tx, mut reader) = channel_reader();
-        tx.blocking_send(Chunk::Data(Bytes::from_static(b"phone\n+1212"))).unwrap();
+        tx.blocking_send(Chunk::Data(Bytes::from_static(b"phone\n+1212")))
+            .unwrap();
         drop(tx);
         let mut text = Vec::new();
         let err = reader.read_to_end(&mut text).unwrap_err();
@@ -164,7 +164,8 @@ mod tests {
         assert!(err.to_string().contains("cut off"), "{err}");
 
         let (tx, mut reader) = channel_reader();
-        tx.blocking_send(Chunk::Data(Bytes::from_static(b"phone\n"))).unwrap();
+        tx.blocking_send(Chunk::Data(Bytes::from_static(b"phone\n")))
+            .unwrap();
         tx.blocking_send(Chunk::End).unwrap();
         let mut text = Vec::new();
         reader.read_to_end(&mut text).unwrap();
