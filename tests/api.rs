@@ -464,6 +464,80 @@ async fn a_campaign_runs_and_its_calls_events_and_dispositions_are_served() {
     api.stop().await;
 }
 
+/// A call still talking gets the disposition through its own task, which records it
+/// once, as it would the agent's attribute.
+#[tokio::test]
+async fn a_live_call_takes_its_disposition_by_http() {
+    let mut sandbox = api::answering_sandbox();
+    // Ten real seconds of talk: the call is live while the test reports on it.
+    sandbox.talk = switchboard::sandbox::SecondsRange::new(10_000.0, 10_000.0);
+    let api = api::start_on(sandbox, None).await.unwrap();
+    let id = create(&api, "Live").await;
+    let lead = api
+        .post(
+            &format!("/campaigns/{id}/leads"),
+            json!({"phoneNumber": "+12125550141"}),
+        )
+        .await;
+    assert_eq!(lead.status, StatusCode::CREATED);
+    api.post(&format!("/campaigns/{id}/start"), json!({}))
+        .await
+        .data();
+    let live = api
+        .until(
+            &format!("/campaigns/{id}/status"),
+            "an answered call",
+            |c| {
+                c["slots"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|slot| slot["state"] == "answered"))
+            },
+        )
+        .await;
+    let attempt = live["slots"][0]["attempt"].as_i64().unwrap();
+    let call = api.get(&format!("/calls/{attempt}")).await;
+    let room = call.data()["room"].as_str().unwrap().to_string();
+    assert_eq!(call.data()["endedAt"], Value::Null, "still live");
+
+    let reported = api
+        .call(
+            Method::PUT,
+            &format!("/outbound-calls/{room}/outcome"),
+            Some(json!({"outcome": "interested", "note": "wants the gold plan"})),
+        )
+        .await;
+    assert_eq!(reported.data(), &json!("done"));
+    // The call task keeps the last report: the same again is not written twice (a
+    // write to the store would be). A different one then shows both were handled.
+    for outcome in ["interested", "callback"] {
+        let again = api
+            .call(
+                Method::PUT,
+                &format!("/outbound-calls/{room}/outcome"),
+                Some(json!({"outcome": outcome, "note": "wants the gold plan"})),
+            )
+            .await;
+        assert_eq!(again.data(), &json!("done"));
+    }
+    let timeline = api
+        .until(
+            &format!("/calls/{attempt}"),
+            "the second disposition",
+            |c| c["disposition"] == "callback",
+        )
+        .await;
+    let dispositions: Vec<&Value> = timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "disposition" && e["detail"] == "interested")
+        .collect();
+    assert_eq!(dispositions.len(), 1, "{timeline:#?}");
+    assert_eq!(dispositions[0]["data"]["note"], "wants the gold plan");
+    assert_eq!(timeline["endedAt"], Value::Null, "the call goes on");
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn numbers_go_on_and_off_the_do_not_call_lists() {
     let api = api::start().await;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use switchboard::config::{ApiConfig, Secret};
 use switchboard::runtime::{LiveKitTarget, RuntimeSettings};
+use switchboard::sandbox::SandboxConfig;
 use switchboard::service::{EngineHost, HostError, HostPlan};
 use switchboard::telephony::PollerConfig;
 
@@ -17,10 +18,15 @@ pub struct ApiHost {
     pub dir: tempfile::TempDir,
 }
 
-/// A plan for an engine on `dir`, every call answered within milliseconds.
-pub fn plan(dir: &std::path::Path) -> HostPlan {
+/// The sandbox of `start`: every call answered within milliseconds.
+pub fn answering_sandbox() -> SandboxConfig {
     let mut sandbox = quick_sandbox();
     sandbox.outcomes = all_answer();
+    sandbox
+}
+
+/// A plan for an engine on `dir` against `sandbox`.
+pub fn plan(dir: &std::path::Path, sandbox: SandboxConfig) -> HostPlan {
     let mut engine = engine_config();
     engine.disposition_grace = Duration::from_millis(50);
     HostPlan {
@@ -49,13 +55,20 @@ pub fn tcp_client() -> reqwest::Client {
 }
 
 pub async fn try_start(tcp: Option<(SocketAddr, Option<&str>)>) -> Result<ApiHost, HostError> {
+    start_on(answering_sandbox(), tcp).await
+}
+
+pub async fn start_on(
+    sandbox: SandboxConfig,
+    tcp: Option<(SocketAddr, Option<&str>)>,
+) -> Result<ApiHost, HostError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let api = ApiConfig {
         listen: tcp.map(|(addr, _)| addr),
         token: tcp.and_then(|(_, token)| token).map(Secret::new),
     };
-    let host = EngineHost::start(plan(dir.path()), &api).await?;
+    let host = EngineHost::start(plan(dir.path(), sandbox), &api).await?;
     let http = reqwest::Client::builder()
         .unix_socket(host.socket())
         .timeout(Duration::from_secs(20))
