@@ -213,6 +213,12 @@ async fn bad_input_is_a_4xx_that_names_the_field() {
         .error(StatusCode::BAD_REQUEST)
         .starts_with("phoneNumber: "));
 
+    let huge = json!({"name": "x".repeat(2 * 1024 * 1024)});
+    let answer = api.post("/campaigns", huge).await;
+    assert!(answer
+        .error(StatusCode::PAYLOAD_TOO_LARGE)
+        .contains("larger than this endpoint's limit"));
+
     let answer = api.get("/nowhere").await;
     assert!(answer
         .error(StatusCode::NOT_FOUND)

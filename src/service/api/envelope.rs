@@ -106,11 +106,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the request body could not be read: {e}"),
-            )
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!(
+                        "the request body is larger than this endpoint's limit ({} KiB, {} MiB for leads/bulk); send leads in smaller batches or upload a CSV to /api/v1/campaigns/ID/leads/upload",
+                        super::MAX_JSON_BODY / 1024,
+                        super::leads::MAX_BULK_BODY / 1024 / 1024
+                    ),
+                );
+            }
+            ApiError::bad_request(format!("the request body could not be read: {e}"))
         })?;
         parse(&bytes).map(Body)
     }
