@@ -1344,6 +1344,11 @@ impl<T: Telephony> Actor<T> {
                 let _ = slot.signals.send(CallSignal::HangUp);
                 Ok(Reply::Done)
             }
+            Command::ReportDisposition {
+                attempt,
+                value,
+                note,
+            } => self.report_disposition(attempt, value, note).await,
             Command::RetryNow(lead) => {
                 if self.slots.is_dialing_lead(lead) {
                     return Err(EngineError::Refused(format!(
@@ -1392,6 +1397,60 @@ impl<T: Telephony> Actor<T> {
                 Err(EngineError::Refused("handled elsewhere".into()))
             }
         }
+    }
+
+    /// A live call (or one still awaiting its agent's report) gets the disposition as
+    /// if LiveKit had reported it, so it is recorded once, by the call; an ended call's
+    /// attempt is updated here.
+    async fn report_disposition(
+        &mut self,
+        attempt: AttemptId,
+        value: String,
+        note: Option<String>,
+    ) -> Result<Reply, EngineError> {
+        let Some(disposition) = crate::domain::Disposition::new(&value) else {
+            return Err(EngineError::Refused("the disposition is empty".into()));
+        };
+        let record = self
+            .store
+            .read(move |conn| AttemptRecord::get(conn, attempt))
+            .await?;
+        let now = self.clock.now();
+        if let Some(signals) = self.slots.route(&record.room) {
+            let kind = crate::telephony::CallProgressKind::Disposition {
+                value,
+                note: note.clone(),
+            };
+            let progress = CallProgress {
+                room: record.room.clone(),
+                at: now,
+                kind,
+            };
+            if signals.send(CallSignal::Progress(progress)).is_ok() {
+                return Ok(Reply::Done);
+            }
+        }
+        let (text, campaign, stored_note) =
+            (disposition.to_string(), record.campaign, note.clone());
+        self.store
+            .write(move |conn| {
+                attempts::set_disposition(
+                    conn,
+                    attempt,
+                    campaign,
+                    &text,
+                    stored_note.as_deref(),
+                    now,
+                )
+            })
+            .await?;
+        self.emit(
+            campaign,
+            EngineEventKind::Attempt(AttemptEventKind::Disposition),
+            disposition.to_string(),
+            Some((attempt, record.lead, record.phone)),
+        );
+        Ok(Reply::Done)
     }
 
     fn run_of(&self, id: CampaignId) -> Result<&CampaignRun, EngineError> {

@@ -30,6 +30,14 @@ pub enum Command {
     RefreshCampaign(CampaignId),
     /// The operator ends one call.
     HangUp(AttemptId),
+    /// The agent's disposition, reported by HTTP rather than by its participant
+    /// attribute: handed to the call if it is still live (or awaiting its report), else
+    /// recorded on the attempt.
+    ReportDisposition {
+        attempt: AttemptId,
+        value: String,
+        note: Option<String>,
+    },
     /// Puts the lead at the front of its queue, whatever ended it.
     RetryNow(LeadId),
     /// Adds a number to the do-not-call list (a campaign's, or every campaign's when

@@ -425,6 +425,40 @@ impl AttemptRecord {
         rows.map(|r| r?).collect()
     }
 
+    /// A page of a campaign's attempts, oldest first, after `after` (from the first
+    /// without it), only those in `state` when given.
+    pub fn page(
+        conn: &Connection,
+        campaign: CampaignId,
+        state: Option<AttemptState>,
+        after: Option<AttemptId>,
+        limit: usize,
+    ) -> Result<Vec<AttemptRecord>, StoreError> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE campaign_id = ?1 AND id > ?2
+             AND (?3 IS NULL OR state = ?3) ORDER BY id LIMIT ?4"
+        ))?;
+        let state = state.map(|s| s.to_string());
+        let rows = stmt.query_map(
+            params![campaign.0, after.map_or(0, |a| a.0), state, limit as i64],
+            Self::from_row,
+        )?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// The attempt whose room, or whose LiveKit SIP call id, is `reference`.
+    pub fn find_by_call(
+        conn: &Connection,
+        reference: &str,
+    ) -> Result<Option<AttemptRecord>, StoreError> {
+        conn.prepare_cached(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE room = ?1 OR sip_call_id = ?1 ORDER BY room = ?1 DESC, id DESC LIMIT 1"
+        ))?
+        .query_row([reference], Self::from_row)
+        .optional()?
+        .transpose()
+    }
+
     /// Attempts that never reached an outcome: in flight, or cut off by a crash.
     pub fn in_flight(conn: &Connection) -> Result<Vec<AttemptRecord>, StoreError> {
         let mut stmt = conn.prepare_cached(&format!(

@@ -3,6 +3,7 @@
 //! the engine's snapshot. Each test file uses what it needs.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod binary;
 
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};

@@ -1,43 +1,89 @@
-//! `/campaigns`: what each campaign is and how it is doing, and its lifecycle.
+//! `/campaigns`: create, read, change and delete campaigns, their lifecycle, their live
+//! status and their totals.
 
-use super::envelope::{ApiError, Data};
+use super::campaign_dto::{CampaignInput, CampaignOut};
+use super::envelope::{ApiError, Body, Created, Data, Param};
 use super::ApiState;
-use crate::domain::CampaignId;
-use crate::engine::{CampaignView, Command, Reply};
+use crate::domain::{CampaignId, CampaignSettings};
+use crate::engine::{CampaignView, Command, EngineError, Reply};
+use crate::store::reports::campaign_stats;
 use crate::store::CampaignRecord;
-use axum::extract::{Path, State};
+use axum::extract::State;
+use serde::Serialize;
+use std::collections::BTreeMap;
 
-pub async fn list(State(state): State<ApiState>) -> Data<Vec<CampaignView>> {
-    Data(state.engine.snapshot().borrow().campaigns.clone())
+pub async fn create(
+    State(state): State<ApiState>,
+    Body(input): Body<CampaignInput>,
+) -> Result<Created<CampaignOut>, ApiError> {
+    let settings = input.apply(CampaignSettings::default(), chrono::Utc::now())?;
+    let id = match state
+        .engine
+        .send(Command::CreateCampaign(Box::new(settings)))
+        .await?
+    {
+        Reply::Created(id) => id,
+        other => return Err(unexpected(other)),
+    };
+    Ok(Created(record(&state, id).await?.into()))
+}
+
+pub async fn list(State(state): State<ApiState>) -> Result<Data<Vec<CampaignOut>>, ApiError> {
+    let records = state.store.read(CampaignRecord::list).await?;
+    Ok(Data(records.into_iter().map(CampaignOut::from).collect()))
 }
 
 pub async fn get_one(
     State(state): State<ApiState>,
-    Path(id): Path<i64>,
-) -> Result<Data<CampaignRecord>, ApiError> {
-    let id = CampaignId(id);
-    Ok(Data(
-        state
-            .store
-            .read(move |conn| CampaignRecord::get(conn, id))
-            .await?,
-    ))
+    Param(id): Param<i64>,
+) -> Result<Data<CampaignOut>, ApiError> {
+    Ok(Data(record(&state, CampaignId(id)).await?.into()))
 }
 
-pub async fn start(state: State<ApiState>, Path(id): Path<i64>) -> Result<Data<Reply>, ApiError> {
+/// Changes the fields given; refused (409) while the campaign runs: pause it first.
+pub async fn update(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+    Body(input): Body<CampaignInput>,
+) -> Result<Data<CampaignOut>, ApiError> {
+    let id = CampaignId(id);
+    let current = record(&state, id).await?;
+    let settings = input.apply(current.settings, chrono::Utc::now())?;
+    let command = Command::UpdateCampaign {
+        id,
+        settings: Box::new(settings),
+    };
+    state.engine.send(command).await?;
+    Ok(Data(record(&state, id).await?.into()))
+}
+
+/// Deletes the campaign with its leads and calls; refused (409) while it runs.
+pub async fn remove(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+) -> Result<Data<serde_json::Value>, ApiError> {
+    let id = CampaignId(id);
+    state.engine.send(Command::DeleteCampaign(id)).await?;
+    Ok(Data(serde_json::json!({ "deleted": id })))
+}
+
+pub async fn start(state: State<ApiState>, Param(id): Param<i64>) -> Result<Data<Reply>, ApiError> {
     send(state, Command::Start(CampaignId(id))).await
 }
 
-pub async fn pause(state: State<ApiState>, Path(id): Path<i64>) -> Result<Data<Reply>, ApiError> {
+pub async fn pause(state: State<ApiState>, Param(id): Param<i64>) -> Result<Data<Reply>, ApiError> {
     send(state, Command::Pause(CampaignId(id))).await
 }
 
-pub async fn resume(state: State<ApiState>, Path(id): Path<i64>) -> Result<Data<Reply>, ApiError> {
+pub async fn resume(
+    state: State<ApiState>,
+    Param(id): Param<i64>,
+) -> Result<Data<Reply>, ApiError> {
     send(state, Command::Resume(CampaignId(id))).await
 }
 
 /// Stops the campaign; calls in flight are left to finish.
-pub async fn stop(state: State<ApiState>, Path(id): Path<i64>) -> Result<Data<Reply>, ApiError> {
+pub async fn stop(state: State<ApiState>, Param(id): Param<i64>) -> Result<Data<Reply>, ApiError> {
     let command = Command::Stop {
         id: CampaignId(id),
         hang_up_live_calls: false,
@@ -45,6 +91,100 @@ pub async fn stop(state: State<ApiState>, Path(id): Path<i64>) -> Result<Data<Re
     send(state, command).await
 }
 
+/// The campaign as the engine sees it now: calls in flight, lead counts, outcomes,
+/// pace. From the latest snapshot, so it costs the engine nothing; a campaign created
+/// a moment ago is in the next one.
+pub async fn status(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+) -> Result<Data<CampaignView>, ApiError> {
+    let id = CampaignId(id);
+    let mut snapshots = state.engine.snapshot();
+    let deadline = tokio::time::Instant::now() + NEXT_SNAPSHOT_WAIT;
+    loop {
+        let view = snapshots
+            .borrow_and_update()
+            .campaigns
+            .iter()
+            .find(|c| c.id == id)
+            .cloned();
+        if let Some(view) = view {
+            return Ok(Data(view));
+        }
+        // Not in the snapshot: unknown, or too new to be in it yet.
+        record(&state, id).await?;
+        let next = tokio::time::timeout_at(deadline, snapshots.changed()).await;
+        if !matches!(next, Ok(Ok(()))) {
+            return Err(EngineError::Busy.into());
+        }
+    }
+}
+
+/// How long `status` waits for a new campaign to appear in a snapshot (several
+/// snapshot intervals).
+const NEXT_SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What `switchboard status` shows: leads by state, attempts by outcome, answer rate,
+/// mean ring and talk time, attempts today (in the campaign's time zone).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsOut {
+    pub campaign: CampaignId,
+    pub leads: i64,
+    pub leads_by_state: BTreeMap<String, i64>,
+    pub attempts: i64,
+    pub attempts_by_outcome: BTreeMap<String, i64>,
+    pub calls_placed: i64,
+    pub calls_answered: i64,
+    pub answer_rate: Option<f64>,
+    pub avg_ring_secs: Option<f64>,
+    pub avg_talk_secs: Option<f64>,
+    pub attempts_today: i64,
+}
+
+pub async fn stats(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+) -> Result<Data<StatsOut>, ApiError> {
+    let id = CampaignId(id);
+    let s = state
+        .store
+        .read(move |conn| {
+            let record = CampaignRecord::get(conn, id)?;
+            let since = crate::engine::window::day_start(record.settings.tz(), chrono::Utc::now());
+            campaign_stats(conn, id, since.timestamp_millis())
+        })
+        .await?;
+    Ok(Data(StatsOut {
+        campaign: id,
+        leads: s.leads,
+        leads_by_state: s.leads_by_state,
+        attempts: s.attempts,
+        attempts_by_outcome: s.attempts_by_outcome,
+        calls_placed: s.calls_placed,
+        calls_answered: s.calls_answered,
+        answer_rate: s.answer_rate,
+        avg_ring_secs: s.avg_ring_secs,
+        avg_talk_secs: s.avg_talk_secs,
+        attempts_today: s.attempts_today,
+    }))
+}
+
+async fn record(state: &ApiState, id: CampaignId) -> Result<CampaignRecord, ApiError> {
+    Ok(state
+        .store
+        .read(move |conn| CampaignRecord::get(conn, id))
+        .await?)
+}
+
 async fn send(State(state): State<ApiState>, command: Command) -> Result<Data<Reply>, ApiError> {
     Ok(Data(state.engine.send(command).await?))
+}
+
+fn unexpected(reply: Reply) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "unexpected_reply",
+        format!("the engine answered {reply:?} to a create"),
+    )
 }

@@ -4,7 +4,8 @@
 
 use crate::engine::EngineError;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -17,6 +18,16 @@ pub struct Data<T>(pub T);
 impl<T: Serialize> IntoResponse for Data<T> {
     fn into_response(self) -> Response {
         axum::Json(json!({"success": true, "data": self.0})).into_response()
+    }
+}
+
+/// A success that made something: `201 Created` with the same envelope.
+pub struct Created<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        let body = json!({"success": true, "data": self.0});
+        (StatusCode::CREATED, axum::Json(body)).into_response()
     }
 }
 
@@ -95,11 +106,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the request body could not be read: {e}"),
-            )
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!(
+                        "the request body is larger than this endpoint's limit ({} KiB, {} MiB for leads/bulk); send leads in smaller batches or upload a CSV to /api/v1/campaigns/ID/leads/upload",
+                        super::MAX_JSON_BODY / 1024,
+                        super::leads::MAX_BULK_BODY / 1024 / 1024
+                    ),
+                );
+            }
+            ApiError::bad_request(format!("the request body could not be read: {e}"))
         })?;
         parse(&bytes).map(Body)
     }
@@ -117,4 +135,46 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::bad_request(message)
     })
+}
+
+/// Path parameters whose problems come back in the envelope, naming the parameter:
+/// `Cannot parse `id` with value `abc` to a `i64``.
+pub struct Param<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Param<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let problem = match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(path) => return Ok(Param(path.0)),
+            Err(rejection) => rejection.body_text(),
+        };
+        // A lone parameter's error does not say its name: say it.
+        let names = match axum::extract::RawPathParams::from_request_parts(parts, state).await {
+            Ok(raw) => raw
+                .iter()
+                .map(|(k, _)| format!("`{k}`"))
+                .collect::<Vec<_>>(),
+            Err(_) => Vec::new(),
+        };
+        Err(ApiError::bad_request(format!(
+            "path parameter {}: {problem}",
+            names.join(", ")
+        )))
+    }
+}
+
+/// A query string read like a body: an unknown or malformed parameter is a 400 that
+/// names it.
+pub struct QueryArgs<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryArgs<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryArgs(q.0))
+            .map_err(|e| ApiError::bad_request(e.body_text()))
+    }
 }

@@ -1,18 +1,27 @@
 //! The engine's HTTP API (JSON under `/api/v1`, server-sent events): the engine protocol
 //! for every client outside the engine's process. The same router is served on the
 //! local socket (where the console and the CLI attach) and, with a token, on TCP.
+//!
+//! Every route is one row of [`routes`]; the router is built from that table and so is
+//! [`endpoints`], which the test of `docs/openapi.json` compares the document with.
 
 mod auth;
+mod calls;
+mod campaign_dto;
 mod campaigns;
+mod dnc;
 mod engine;
 pub mod envelope;
 mod imports;
+mod leads;
+mod upload;
 
 pub use auth::require_token;
 
 use crate::engine::EngineHandle;
 use crate::store::Store;
-use axum::routing::{get, post};
+use axum::http::Method;
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 
 /// What every handler reaches.
@@ -22,8 +31,8 @@ pub struct ApiState {
     pub store: Store,
 }
 
-/// JSON bodies above this are refused (413) before they are read; CSV uploads have
-/// their own, larger bound.
+/// JSON bodies above this are refused (413) before they are read; CSV uploads and bulk
+/// lead lists have their own, larger bounds.
 pub const MAX_JSON_BODY: usize = 1024 * 1024;
 
 /// Where a request came in: the local socket may name files on this machine (an
@@ -34,23 +43,90 @@ pub enum Origin {
     Tcp,
 }
 
+/// One endpoint: its method and path under `/api/v1` (axum's `{param}` syntax), and
+/// what answers it.
+struct Route {
+    method: Method,
+    path: &'static str,
+    handler: MethodRouter<ApiState>,
+}
+
+fn route(method: Method, path: &'static str, handler: MethodRouter<ApiState>) -> Route {
+    Route {
+        method,
+        path,
+        handler,
+    }
+}
+
+/// Every endpoint of the API for `origin`, in the order the README lists them.
+fn routes(origin: Origin) -> Vec<Route> {
+    use Method as M;
+    let mut table = vec![
+        route(M::GET, "/health", get(health)),
+        route(M::GET, "/events", get(engine::events)),
+        route(M::POST, "/campaigns", post(campaigns::create)),
+        route(M::GET, "/campaigns", get(campaigns::list)),
+        route(M::GET, "/campaigns/{id}", get(campaigns::get_one)),
+        route(M::PATCH, "/campaigns/{id}", patch(campaigns::update)),
+        route(M::DELETE, "/campaigns/{id}", delete(campaigns::remove)),
+        route(M::POST, "/campaigns/{id}/start", post(campaigns::start)),
+        route(M::POST, "/campaigns/{id}/pause", post(campaigns::pause)),
+        route(M::POST, "/campaigns/{id}/resume", post(campaigns::resume)),
+        route(M::POST, "/campaigns/{id}/stop", post(campaigns::stop)),
+        route(M::GET, "/campaigns/{id}/stats", get(campaigns::stats)),
+        route(M::GET, "/campaigns/{id}/status", get(campaigns::status)),
+        route(M::GET, "/campaigns/{id}/calls", get(calls::for_campaign)),
+        route(M::POST, "/campaigns/{id}/leads", post(leads::add_one)),
+        route(
+            M::POST,
+            "/campaigns/{id}/leads/bulk",
+            post(leads::add_bulk).layer(axum::extract::DefaultBodyLimit::max(leads::MAX_BULK_BODY)),
+        ),
+        // The upload streams its body itself, with its own bound (`upload::MAX_UPLOAD`).
+        route(
+            M::POST,
+            "/campaigns/{id}/leads/upload",
+            post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        ),
+        route(M::GET, "/calls/{id}", get(calls::get_one)),
+        route(
+            M::PUT,
+            "/outbound-calls/{callId}/outcome",
+            put(calls::report_outcome),
+        ),
+        route(M::POST, "/dnc", post(dnc::add)),
+        route(M::GET, "/dnc", get(dnc::list)),
+        route(M::DELETE, "/dnc/{phone}", delete(dnc::remove)),
+        route(M::POST, "/engine/commands", post(engine::command)),
+        route(M::POST, "/engine/queries", post(engine::query)),
+        route(M::GET, "/engine/snapshot", get(engine::snapshot)),
+        route(M::GET, "/engine/snapshots", get(engine::snapshots)),
+    ];
+    if origin == Origin::LocalSocket {
+        table.push(route(
+            M::POST,
+            "/engine/imports",
+            post(imports::import_file),
+        ));
+    }
+    table
+}
+
+/// The `(method, path)` of every endpoint the router for `origin` serves, paths in full
+/// (`/api/v1/campaigns/{id}`), as OpenAPI writes them.
+pub fn endpoints(origin: Origin) -> Vec<(Method, String)> {
+    routes(origin)
+        .into_iter()
+        .map(|r| (r.method, format!("/api/v1{}", r.path)))
+        .collect()
+}
+
 /// Every route of the API, for `origin`.
 pub fn router(state: ApiState, origin: Origin) -> Router {
-    let mut api = Router::new()
-        .route("/health", get(health))
-        .route("/engine/commands", post(engine::command))
-        .route("/engine/queries", post(engine::query))
-        .route("/engine/snapshot", get(engine::snapshot))
-        .route("/engine/snapshots", get(engine::snapshots))
-        .route("/events", get(engine::events))
-        .route("/campaigns", get(campaigns::list))
-        .route("/campaigns/{id}", get(campaigns::get_one))
-        .route("/campaigns/{id}/start", post(campaigns::start))
-        .route("/campaigns/{id}/pause", post(campaigns::pause))
-        .route("/campaigns/{id}/resume", post(campaigns::resume))
-        .route("/campaigns/{id}/stop", post(campaigns::stop));
-    if origin == Origin::LocalSocket {
-        api = api.route("/engine/imports", post(imports::import_file));
+    let mut api = Router::new();
+    for Route { path, handler, .. } in routes(origin) {
+        api = api.route(path, handler);
     }
     Router::new()
         .nest("/api/v1", api)

@@ -1,0 +1,239 @@
+//! Calls (attempts): a campaign's, paged and filtered by outcome; one with its
+//! timeline; and the agent's disposition by HTTP.
+
+use super::envelope::{ApiError, Body, Data, Param, QueryArgs};
+use super::ApiState;
+use crate::domain::{AttemptId, AttemptState, CampaignId, LeadId};
+use crate::engine::{Command, Reply};
+use crate::service::protocol::MAX_PAGE;
+use crate::store::attempt_events::{self, AttemptEventRecord};
+use crate::store::attempts::AttemptRecord;
+use crate::store::CampaignRecord;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One attempt to call a lead.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallOut {
+    pub id: AttemptId,
+    pub campaign_id: CampaignId,
+    pub lead_id: LeadId,
+    /// 1 for the lead's first attempt.
+    pub attempt_number: u32,
+    pub phone_number: String,
+    /// `dialing`, `ringing`, `answered` while live; the outcome once ended.
+    pub state: AttemptState,
+    pub room: String,
+    pub sip_status_code: Option<i32>,
+    pub twirp_code: Option<String>,
+    pub disposition: Option<String>,
+    /// Counts against the lead's attempts (a dial LiveKit never placed does not).
+    pub counted: bool,
+    pub created_at: DateTime<Utc>,
+    pub dialed_at: Option<DateTime<Utc>>,
+    pub ringing_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl From<AttemptRecord> for CallOut {
+    fn from(a: AttemptRecord) -> Self {
+        CallOut {
+            id: a.id,
+            campaign_id: a.campaign,
+            lead_id: a.lead,
+            attempt_number: a.number,
+            phone_number: a.phone,
+            state: a.state,
+            room: a.room,
+            sip_status_code: a.sip_status_code,
+            twirp_code: a.twirp_code,
+            disposition: a.disposition,
+            counted: a.counted,
+            created_at: a.created_at,
+            dialed_at: a.dialed_at,
+            ringing_at: a.ringing_at,
+            answered_at: a.answered_at,
+            ended_at: a.ended_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallEventOut {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub detail: String,
+    pub data: Option<serde_json::Value>,
+}
+
+impl From<AttemptEventRecord> for CallEventOut {
+    fn from(e: AttemptEventRecord) -> Self {
+        CallEventOut {
+            at: e.at,
+            kind: e.kind.to_string(),
+            detail: e.detail,
+            data: e.data,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallWithEvents {
+    #[serde(flatten)]
+    pub call: CallOut,
+    pub events: Vec<CallEventOut>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallsQuery {
+    /// Only calls in this state or with this outcome (`no_answer`, `completed`, ...).
+    pub outcome: Option<String>,
+    /// Calls after this id: the `next` of the previous page.
+    pub after: Option<i64>,
+    /// At most this many (100 when absent, at most 1000).
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallsPage {
+    pub calls: Vec<CallOut>,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next: Option<AttemptId>,
+}
+
+const DEFAULT_PAGE: usize = 100;
+
+pub async fn for_campaign(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+    QueryArgs(query): QueryArgs<CallsQuery>,
+) -> Result<Data<CallsPage>, ApiError> {
+    let campaign = CampaignId(id);
+    let outcome = query
+        .outcome
+        .as_deref()
+        .map(str::parse::<AttemptState>)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("outcome: {e}")))?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "limit: {limit} is out of range: give 1 to {MAX_PAGE}"
+        )));
+    }
+    let after = query.after.map(AttemptId);
+    let calls = state
+        .store
+        .read(move |conn| {
+            CampaignRecord::get(conn, campaign)?;
+            AttemptRecord::page(conn, campaign, outcome, after, limit)
+        })
+        .await?;
+    let next = (calls.len() == limit)
+        .then(|| calls.last().map(|c| c.id))
+        .flatten();
+    Ok(Data(CallsPage {
+        calls: calls.into_iter().map(CallOut::from).collect(),
+        next,
+    }))
+}
+
+pub async fn get_one(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+) -> Result<Data<CallWithEvents>, ApiError> {
+    let id = AttemptId(id);
+    let (call, events) = state
+        .store
+        .read(move |conn| {
+            Ok((
+                AttemptRecord::get(conn, id)?,
+                attempt_events::for_attempt(conn, id)?,
+            ))
+        })
+        .await?;
+    Ok(Data(CallWithEvents {
+        call: call.into(),
+        events: events.into_iter().map(CallEventOut::from).collect(),
+    }))
+}
+
+/// The agent's report: `outcome` or `disposition` (the same thing, by the name each
+/// client knows), and an optional `note`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutcomeInput {
+    pub outcome: Option<String>,
+    pub disposition: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A note longer than this is refused: it is shown in the timeline and exported.
+pub const MAX_NOTE_CHARS: usize = 1024;
+
+/// `callId` is the attempt id, its room's name or LiveKit's SIP call id.
+pub async fn report_outcome(
+    State(state): State<ApiState>,
+    Param(call_id): Param<String>,
+    Body(input): Body<OutcomeInput>,
+) -> Result<Data<Reply>, ApiError> {
+    let value = match (input.outcome, input.disposition) {
+        (Some(v), None) | (None, Some(v)) => v,
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "outcome and disposition: give one of them (they mean the same)",
+            ))
+        }
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "outcome: missing; send {\"outcome\": \"interested\"} (or \"disposition\")",
+            ))
+        }
+    };
+    if crate::domain::Disposition::new(&value).is_none() {
+        return Err(ApiError::bad_request(
+            "outcome: empty; say what the call was",
+        ));
+    }
+    if let Some(note) = &input.note {
+        let chars = note.chars().count();
+        if chars > MAX_NOTE_CHARS {
+            return Err(ApiError::bad_request(format!(
+                "note: {chars} characters, more than the {MAX_NOTE_CHARS} allowed"
+            )));
+        }
+    }
+    let attempt = find_call(&state, call_id).await?;
+    let command = Command::ReportDisposition {
+        attempt,
+        value,
+        note: input.note,
+    };
+    Ok(Data(state.engine.send(command).await?))
+}
+
+/// The attempt `reference` names: a number is an attempt id, anything else a room or a
+/// SIP call id.
+async fn find_call(state: &ApiState, reference: String) -> Result<AttemptId, ApiError> {
+    let found = state
+        .store
+        .read(move |conn| {
+            if let Ok(id) = reference.parse::<i64>() {
+                if let Ok(attempt) = AttemptRecord::get(conn, AttemptId(id)) {
+                    return Ok(Some(attempt.id));
+                }
+            }
+            Ok(AttemptRecord::find_by_call(conn, &reference)?.map(|a| a.id))
+        })
+        .await?;
+    found.ok_or_else(|| {
+        ApiError::not_found("callId: no call has this attempt id, room name or SIP call id")
+    })
+}

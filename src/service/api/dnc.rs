@@ -1,0 +1,141 @@
+//! `/dnc`: the do-not-call lists, the global one and each campaign's. Adding a number
+//! goes through the engine, which also takes matching leads out of its queues.
+
+use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
+use super::leads::LeadOptions;
+use super::ApiState;
+use crate::domain::CampaignId;
+use crate::engine::Command;
+use crate::store::{dnc, CampaignRecord};
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DncInput {
+    pub phone_number: String,
+    /// The campaign's own list; the global list when absent.
+    pub campaign_id: Option<CampaignId>,
+    pub reason: Option<String>,
+    /// Region of a number written without `+`; `US` when absent.
+    pub region: Option<String>,
+}
+
+/// Which list: `?campaignId=ID` for a campaign's own, the global one without.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListQuery {
+    pub campaign_id: Option<i64>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DncOut {
+    pub phone_number: String,
+    pub campaign_id: Option<CampaignId>,
+    pub reason: Option<String>,
+    pub added_at: DateTime<Utc>,
+}
+
+const MAX_REASON_CHARS: usize = 256;
+
+pub async fn add(
+    State(state): State<ApiState>,
+    Body(input): Body<DncInput>,
+) -> Result<Created<serde_json::Value>, ApiError> {
+    let phone = normalize(&input.phone_number, input.region, "phoneNumber")?;
+    if let Some(reason) = &input.reason {
+        if reason.chars().count() > MAX_REASON_CHARS {
+            return Err(ApiError::bad_request(format!(
+                "reason: longer than {MAX_REASON_CHARS} characters"
+            )));
+        }
+    }
+    if let Some(campaign) = input.campaign_id {
+        exists(&state, campaign, "campaignId").await?;
+    }
+    let command = Command::MarkDnc {
+        phone: phone.clone(),
+        campaign: input.campaign_id,
+        reason: input.reason,
+    };
+    state.engine.send(command).await?;
+    Ok(Created(serde_json::json!({
+        "phoneNumber": phone,
+        "campaignId": input.campaign_id,
+    })))
+}
+
+pub async fn list(
+    State(state): State<ApiState>,
+    QueryArgs(query): QueryArgs<ListQuery>,
+) -> Result<Data<Vec<DncOut>>, ApiError> {
+    let campaign = query.campaign_id.map(CampaignId);
+    if let Some(campaign) = campaign {
+        exists(&state, campaign, "campaignId").await?;
+    }
+    let entries = state.store.read(move |c| dnc::list(c, campaign)).await?;
+    Ok(Data(
+        entries
+            .into_iter()
+            .map(|e| DncOut {
+                phone_number: e.phone,
+                campaign_id: e.campaign,
+                reason: e.reason,
+                added_at: e.added_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Takes the number off the list (`?campaignId=` for a campaign's). Leads already
+/// marked do-not-call stay so.
+pub async fn remove(
+    State(state): State<ApiState>,
+    Param(raw): Param<String>,
+    QueryArgs(query): QueryArgs<ListQuery>,
+) -> Result<Data<serde_json::Value>, ApiError> {
+    let phone = normalize(&raw, query.region, "phone")?;
+    let campaign = query.campaign_id.map(CampaignId);
+    let number = phone.clone();
+    let removed = state
+        .store
+        .write(move |c| dnc::remove(c, &number, campaign))
+        .await?;
+    if !removed {
+        return Err(ApiError::not_found(format!(
+            "phone: {phone} is not on {}",
+            match campaign {
+                Some(id) => format!("campaign {id}'s do-not-call list"),
+                None => "the global do-not-call list".into(),
+            }
+        )));
+    }
+    Ok(Data(serde_json::json!({
+        "phoneNumber": phone,
+        "campaignId": campaign,
+        "removed": true,
+    })))
+}
+
+fn normalize(raw: &str, region: Option<String>, field: &str) -> Result<String, ApiError> {
+    let region = LeadOptions { region }.region()?;
+    crate::phone::PhoneNormalizer::new(region)
+        .normalize(raw)
+        .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))
+}
+
+async fn exists(state: &ApiState, campaign: CampaignId, field: &str) -> Result<(), ApiError> {
+    if state
+        .store
+        .read(move |c| CampaignRecord::exists(c, campaign))
+        .await?
+    {
+        return Ok(());
+    }
+    Err(ApiError::not_found(format!(
+        "{field}: campaign {campaign} does not exist"
+    )))
+}

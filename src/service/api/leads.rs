@@ -1,0 +1,355 @@
+//! `POST /campaigns/{id}/leads` and `/leads/bulk`: leads as JSON. They are written as
+//! the CSV `leads import` would read (columns `phone`, `name`, `timezone`, `priority`,
+//! then one per metadata key) and imported by the same code, so a lead given here is
+//! checked, normalised and refused exactly as the same row in a file would be.
+
+use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
+use super::ApiState;
+use crate::domain::CampaignId;
+use crate::engine::Command;
+use crate::import::{ImportError, ImportOptions, ImportReport};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A bulk body above this is refused (413): about 200,000 small leads. Bigger lists
+/// go through the CSV upload.
+pub const MAX_BULK_BODY: usize = 64 * 1024 * 1024;
+/// Leads one bulk request may carry.
+pub const MAX_BULK_LEADS: usize = 100_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LeadInput {
+    pub phone_number: String,
+    pub name: Option<String>,
+    /// IANA zone; inferred from the number when absent.
+    pub timezone: Option<String>,
+    /// Higher is dialled first.
+    pub priority: Option<i64>,
+    /// Handed to the agent as the call's variables: text, numbers or booleans.
+    pub metadata: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkInput {
+    pub leads: Vec<LeadInput>,
+}
+
+/// How numbers without a country code are read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LeadOptions {
+    /// Region of numbers written without `+`, e.g. `GB`; `US` when absent.
+    pub region: Option<String>,
+}
+
+impl LeadOptions {
+    pub fn region(&self) -> Result<rlibphonenumber::Region, ApiError> {
+        crate::phone::parse_region(self.region.as_deref().unwrap_or("US")).map_err(|e| {
+            ApiError::bad_request(format!(
+                "region: {e}; give a two-letter region code such as US or GB"
+            ))
+        })
+    }
+}
+
+/// What became of each lead of a request, by its index in the request.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadsReport {
+    pub received: usize,
+    pub imported: u64,
+    /// Of `imported`, numbers on a do-not-call list (added, never dialled).
+    pub dnc: u64,
+    pub duplicates: u64,
+    pub rejected: usize,
+    pub rejected_rows: Vec<RejectedLead>,
+    pub duplicate_rows: Vec<DuplicateLead>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RejectedLead {
+    pub index: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicateLead {
+    pub index: usize,
+    pub phone: String,
+    /// The lead the campaign already had with this number, if it was not an earlier
+    /// lead of this same request.
+    pub existing_lead: Option<crate::domain::LeadId>,
+}
+
+/// One lead: 201 with the report when it was added, 400 naming why it was refused,
+/// 409 when the campaign already has the number.
+pub async fn add_one(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+    QueryArgs(options): QueryArgs<LeadOptions>,
+    Body(lead): Body<LeadInput>,
+) -> Result<Response, ApiError> {
+    let report = import(&state, CampaignId(id), &options, vec![lead]).await?;
+    if let Some(rejected) = report.rejected_rows.first() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "rejected",
+            rejected.reason.clone(),
+        ));
+    }
+    if let Some(duplicate) = report.duplicate_rows.first() {
+        let message = match duplicate.existing_lead {
+            Some(lead) => format!(
+                "{} is already in the campaign (lead {lead})",
+                duplicate.phone
+            ),
+            None => format!("{} is already in the campaign", duplicate.phone),
+        };
+        return Err(ApiError::new(StatusCode::CONFLICT, "duplicate", message));
+    }
+    Ok(Created(report).into_response())
+}
+
+/// Many leads: every good one is added (all or none, as one import), the others are
+/// listed by index with the reason.
+pub async fn add_bulk(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+    QueryArgs(options): QueryArgs<LeadOptions>,
+    Body(body): Body<BulkInput>,
+) -> Result<Data<LeadsReport>, ApiError> {
+    if body.leads.len() > MAX_BULK_LEADS {
+        return Err(ApiError::bad_request(format!(
+            "leads: {} leads, more than the {MAX_BULK_LEADS} one request may carry; split them or upload a CSV to /campaigns/{id}/leads/upload",
+            body.leads.len()
+        )));
+    }
+    if body.leads.is_empty() {
+        return Err(ApiError::bad_request("leads: the list is empty"));
+    }
+    Ok(Data(
+        import(&state, CampaignId(id), &options, body.leads).await?,
+    ))
+}
+
+/// The leads as CSV, with the request index of each CSV line.
+struct LeadsCsv {
+    text: Vec<u8>,
+    /// `(line, index)` of every row written, by line.
+    lines: Vec<(u64, usize)>,
+    /// Leads refused before they became rows.
+    rejected: Vec<RejectedLead>,
+}
+
+/// A metadata value as the text a CSV cell would hold.
+fn cell(value: &Value) -> Result<String, &'static str> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Null => Ok(String::new()),
+        Value::Array(_) => Err("an array"),
+        Value::Object(_) => Err("an object"),
+    }
+}
+
+fn to_csv(leads: &[LeadInput]) -> Result<LeadsCsv, ApiError> {
+    let mut keys: Vec<&str> = Vec::new();
+    for lead in leads {
+        for key in lead.metadata.iter().flat_map(|m| m.keys()) {
+            if !keys.contains(&key.as_str()) {
+                keys.push(key);
+            }
+        }
+    }
+    if keys.len() + 4 > crate::import::MAX_COLUMNS {
+        return Err(ApiError::bad_request(format!(
+            "metadata: {} different keys, more than the {} a lead may have",
+            keys.len(),
+            crate::import::MAX_COLUMNS - 4
+        )));
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = ["phone", "name", "timezone", "priority"]
+        .into_iter()
+        .chain(keys.iter().copied());
+    let write_failed = |e: csv::Error| ApiError::bad_request(format!("leads: {e}"));
+    out.write_record(header).map_err(write_failed)?;
+    let (mut lines, mut rejected) = (Vec::new(), Vec::new());
+    let mut line = 2;
+    'leads: for (index, lead) in leads.iter().enumerate() {
+        let mut row = vec![
+            lead.phone_number.clone(),
+            lead.name.clone().unwrap_or_default(),
+            lead.timezone.clone().unwrap_or_default(),
+            lead.priority.map(|p| p.to_string()).unwrap_or_default(),
+        ];
+        for key in &keys {
+            let value = lead.metadata.as_ref().and_then(|m| m.get(*key));
+            match value.map(cell).transpose() {
+                Ok(text) => row.push(text.unwrap_or_default()),
+                Err(kind) => {
+                    rejected.push(RejectedLead {
+                        index,
+                        reason: format!(
+                            "metadata.{key}: {kind}; a variable is text, a number or true/false"
+                        ),
+                    });
+                    continue 'leads;
+                }
+            }
+        }
+        lines.push((line, index));
+        line += 1 + row
+            .iter()
+            .map(|f| f.matches('\n').count() as u64)
+            .sum::<u64>();
+        out.write_record(&row).map_err(write_failed)?;
+    }
+    let text = out
+        .into_inner()
+        .map_err(|e| ApiError::bad_request(format!("leads: {e}")))?;
+    Ok(LeadsCsv {
+        text,
+        lines,
+        rejected,
+    })
+}
+
+/// The import's words for a row, in the API's field names.
+fn api_reason(reason: &str) -> String {
+    match reason.strip_prefix("phone: ") {
+        Some(rest) => format!("phoneNumber: {rest}"),
+        None => reason.replace("field `phone`", "field `phoneNumber`"),
+    }
+}
+
+async fn import(
+    state: &ApiState,
+    campaign: CampaignId,
+    options: &LeadOptions,
+    leads: Vec<LeadInput>,
+) -> Result<LeadsReport, ApiError> {
+    let region = options.region()?;
+    let csv = to_csv(&leads)?;
+    let mut report = LeadsReport {
+        received: leads.len(),
+        rejected_rows: csv.rejected,
+        ..Default::default()
+    };
+    let index_of = |line: u64| {
+        csv.lines
+            .binary_search_by_key(&line, |(l, _)| *l)
+            .map(|i| csv.lines[i].1)
+            .unwrap_or(0)
+    };
+    if !csv.lines.is_empty() {
+        let options = ImportOptions {
+            region,
+            phone_column: Some("phone".into()),
+            delimiter: Some(b','),
+            ..Default::default()
+        };
+        let imported = run_import(state, campaign, std::io::Cursor::new(csv.text), options).await?;
+        report.imported = imported.imported;
+        report.dnc = imported.dnc;
+        report.duplicates = imported.duplicates;
+        report
+            .rejected_rows
+            .extend(imported.rejected_rows.iter().map(|r| RejectedLead {
+                index: index_of(r.line),
+                reason: api_reason(&r.reason),
+            }));
+        report.duplicate_rows = imported
+            .duplicate_rows
+            .iter()
+            .map(|d| DuplicateLead {
+                index: index_of(d.line),
+                phone: d.phone.clone(),
+                existing_lead: d.existing_lead,
+            })
+            .collect();
+    } else if !state
+        .store
+        .read(move |c| crate::store::CampaignRecord::exists(c, campaign))
+        .await?
+    {
+        return Err(import_error(ImportError::NoSuchCampaign(campaign)));
+    }
+    report.rejected_rows.sort_by_key(|r| r.index);
+    report.rejected = report.rejected_rows.len();
+    Ok(report)
+}
+
+/// Imports `source` on a blocking thread, then has the engine re-read the campaign
+/// (it counts leads in memory).
+pub async fn run_import(
+    state: &ApiState,
+    campaign: CampaignId,
+    source: impl std::io::Read + Send + 'static,
+    options: ImportOptions,
+) -> Result<ImportReport, ApiError> {
+    let store = state.store.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        crate::import::import_csv(&store, campaign, source, options)
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "import_failed",
+            format!("the import stopped: {e}"),
+        )
+    })?
+    .map_err(import_error)?;
+    let _ = state.engine.send(Command::RefreshCampaign(campaign)).await;
+    Ok(report)
+}
+
+pub fn import_error(err: ImportError) -> ApiError {
+    match err {
+        ImportError::NoSuchCampaign(_) => ApiError::not_found(err.to_string()),
+        ImportError::Store(_) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store", err.to_string())
+        }
+        other => ApiError::new(StatusCode::BAD_REQUEST, "bad_csv", other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(json: &str) -> LeadInput {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn leads_become_rows_with_their_request_index() {
+        let leads = [
+            lead(r#"{"phoneNumber":"+12125550101","name":"Ada","metadata":{"plan":"gold"}}"#),
+            lead(r#"{"phoneNumber":"+12125550102","metadata":{"deep":{"x":1}}}"#),
+            lead(r#"{"phoneNumber":"+12125550103","name":"two\nlines","metadata":{"n":3}}"#),
+            lead(r#"{"phoneNumber":"+12125550104"}"#),
+        ];
+        let csv = to_csv(&leads).unwrap();
+        let text = String::from_utf8(csv.text).unwrap();
+        assert!(
+            text.starts_with("phone,name,timezone,priority,plan,deep,n\n"),
+            "{text}"
+        );
+        assert_eq!(csv.lines, vec![(2, 0), (3, 2), (5, 3)]);
+        assert_eq!(csv.rejected.len(), 1);
+        assert_eq!(csv.rejected[0].index, 1);
+        assert!(csv.rejected[0]
+            .reason
+            .starts_with("metadata.deep: an object"));
+    }
+}
