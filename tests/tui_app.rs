@@ -8,17 +8,17 @@
 
 use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use futures::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use switchboard::config::ApiConfig;
 use switchboard::config::Config;
 use switchboard::domain::{
     AttemptEventKind, AttemptId, AttemptState, CampaignId, CampaignStatus, LeadId,
 };
-use futures::future::BoxFuture;
-use std::path::{Path, PathBuf};
-use switchboard::config::ApiConfig;
 use switchboard::engine::{
     CampaignView, Command, EngineError, EngineEvent, EngineEventKind, LeadCounts, Reply, SlotView,
     Snapshot,
@@ -408,6 +408,42 @@ async fn delete_asks_first_and_is_refused_for_a_running_campaign() {
         .expect("no error");
 }
 
+/// The demo's engine is its own: its quit question says quitting ends it, where the
+/// console's says the engine goes on.
+#[tokio::test]
+async fn the_quit_question_says_what_happens_to_the_engine() {
+    for (demo, says) in [(false, "background"), (true, "ends its engine")] {
+        let running = Snapshot {
+            at: None,
+            campaigns: vec![campaign(CampaignStatus::Running, Vec::new())],
+            notice: None,
+        };
+        let (_snapshots, snapshot_rx) = watch::channel(Arc::new(running));
+        let (_events, events_rx) = broadcast::channel(4);
+        let port = EnginePort {
+            engine: Arc::new(ScriptedEngine::default()),
+            snapshot: snapshot_rx,
+            events: events_rx,
+        };
+        let settings = Settings {
+            demo,
+            ..Settings::default()
+        };
+        let mut console = App::new(port, settings).run_headless(120, 36);
+        console.keys("q");
+        console
+            .wait_for(WAIT, |s| s.contains("Calls are live") && s.contains(says))
+            .await
+            .unwrap_or_else(|screen| panic!("demo {demo}: no {says:?} in\n{screen}"));
+        console.action(Action::KeepRunningAndQuit);
+        tokio::time::timeout(WAIT, console.task)
+            .await
+            .expect("quits")
+            .expect("task")
+            .expect("no error");
+    }
+}
+
 fn write_leads(path: &Path) {
     let mut csv = String::from("phone,name,plan\n");
     for i in 0..30 {
@@ -599,7 +635,10 @@ async fn the_console_works_the_same_over_the_engine_socket_and_pauses_all_on_qui
     write_leads(&csv);
     let host = sandbox_host(dir.path()).await;
     let link = remote_link(&host).await;
-    assert!(link.client().is_some(), "the console is a client of the engine");
+    assert!(
+        link.client().is_some(),
+        "the console is a client of the engine"
+    );
     let mut console = App::new(EnginePort::new(&link), Settings::default()).run_headless(160, 48);
     create_import_start_and_inspect(&mut console, &csv).await;
 

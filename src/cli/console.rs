@@ -6,18 +6,25 @@
 
 use super::Context;
 use crate::config::RUNTIME_DIR_VAR;
+use crate::hangup::CONSOLE_DETACHED;
 use crate::service::attach::BackgroundEngine;
 use crate::service::{socket_for, Link, RemoteEngine};
 use crate::tui::{self, App, EnginePort, Exit, Keymap};
-use color_eyre::eyre::WrapErr;
+use color_eyre::eyre::{eyre, WrapErr};
 use color_eyre::Result;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// What the log says when the console leaves a running engine behind.
-pub const DETACHED: &str = "the console detached; the engine keeps running its campaigns";
+/// Why the console cannot open without a terminal.
+const NEEDS_A_TTY: &str =
+    "the console needs an interactive terminal (a tty); run it in a terminal or over ssh -t";
 
 pub async fn run(ctx: &Context) -> Result<ExitCode> {
+    // Before anything starts: a console that cannot open must not leave an engine behind.
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(eyre!(NEEDS_A_TTY));
+    }
     let mut settings = console_settings(ctx, false)?;
     settings.backend = Some(backend(ctx));
     let db = &ctx.paths.database;
@@ -38,7 +45,7 @@ pub async fn run(ctx: &Context) -> Result<ExitCode> {
         .wrap_err("the engine stopped answering while the console attached")?;
     let link = Link::Remote(remote);
     let outcome = run_on(&link, settings).await;
-    tracing::info!("{DETACHED}");
+    tracing::info!("{CONSOLE_DETACHED}");
     outcome
 }
 
@@ -74,9 +81,7 @@ pub(super) fn console_settings(ctx: &Context, demo: bool) -> Result<tui::Setting
 pub(super) async fn run_on(link: &Link, settings: tui::Settings) -> Result<ExitCode> {
     let app = App::new(EnginePort::new(link), settings);
     let outcome = tui::run_in_terminal(app).await;
-    match outcome.wrap_err(
-        "the console needs an interactive terminal (a tty); run it in a terminal or over ssh -t",
-    )? {
+    match outcome.wrap_err(NEEDS_A_TTY)? {
         Exit::Signal => Ok(ExitCode::from(130)),
         Exit::Quit | Exit::PauseAndQuit(_) => Ok(ExitCode::SUCCESS),
     }

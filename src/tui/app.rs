@@ -712,11 +712,7 @@ impl App {
         matches!(event.kind, EngineEventKind::Problem)
     }
 
-    fn on_reply(
-        &mut self,
-        what: String,
-        result: Result<Reply, EngineError>,
-    ) -> bool {
+    fn on_reply(&mut self, what: String, result: Result<Reply, EngineError>) -> bool {
         match result {
             Ok(Reply::Created(id)) => {
                 self.set_status(strings::campaign_created(&id.label()), false);
@@ -866,9 +862,7 @@ impl App {
                 self.set_status(strings::command_sent(&what), false);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let result = answer
-                        .await
-                        .unwrap_or(Err(EngineError::Stopped));
+                    let result = answer.await.unwrap_or(Err(EngineError::Stopped));
                     let _ = tx.send(Event::Reply { what, result });
                 });
             }

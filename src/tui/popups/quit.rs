@@ -19,7 +19,8 @@ pub fn draw(frame: &mut Frame, view: &View) {
             strings::QUIT_QUESTION_DEMO
         } else {
             strings::QUIT_QUESTION
-        }).wrap(Wrap { trim: true }),
+        })
+        .wrap(Wrap { trim: true }),
         body,
     );
     let actions = [
