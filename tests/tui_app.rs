@@ -30,7 +30,7 @@ use switchboard::service::link::ENGINE_GONE;
 use switchboard::service::protocol::{Answer, Query};
 use switchboard::service::{EngineClient, EngineHost, HostPlan, Link, RemoteEngine};
 use switchboard::tui::port::ReplyReceiver;
-use switchboard::tui::{Action, App, EngineCalls, EnginePort, Exit, Settings};
+use switchboard::tui::{strings, Action, App, EngineCalls, EnginePort, Exit, Settings};
 use tokio::sync::{broadcast, oneshot, watch};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -736,6 +736,10 @@ async fn a_console_shows_its_engine_gone_and_reconnects_when_it_is_back() {
         })
         .await
         .expect("the console follows the new engine");
+    console
+        .wait_for(WAIT, |s| s.contains(strings::ENGINE_BACK))
+        .await
+        .expect("the console says it is back");
 
     // Commands go to the new engine too.
     console.keys("Dy");

@@ -20,6 +20,7 @@ use super::timeline::{self, TimelineEntry, TimelineLoad};
 use super::view::{DetailState, Overlay, Pane, PendingCommand, StatusLine, View};
 use crate::domain::{CampaignId, CampaignSettings, CampaignStatus, LeadId};
 use crate::engine::{Command, EngineError, EngineEvent, EngineEventKind, Reply, Snapshot};
+use crate::service::link::ENGINE_GONE;
 use crate::service::protocol::{Answer, PageWay, Query};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -641,7 +642,15 @@ impl App {
     }
 
     fn on_snapshot(&mut self, snapshot: Arc<Snapshot>) -> bool {
+        let gone = |s: &Snapshot| s.notice.as_deref() == Some(ENGINE_GONE);
+        let back = gone(&self.view.snapshot) && !gone(&snapshot);
         self.view.snapshot = snapshot;
+        if back {
+            // Events from while it was away never came: read the timeline again.
+            self.set_status(strings::ENGINE_BACK.into(), false);
+            let load = self.view.timeline.reset(self.view.selected_campaign);
+            self.load_timeline(load);
+        }
         let selected_exists = self.view.campaign().is_some();
         if !selected_exists {
             // Reopening the console shows what is running (it resumed by itself), else

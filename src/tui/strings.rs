@@ -183,6 +183,7 @@ pub const NOTHING_SELECTED: &str = "select a campaign first";
 pub const NO_CALL_SELECTED: &str = "select a live call (pane 2) to end it";
 pub const NOTHING_TO_SHOW: &str = "nothing selected";
 pub const ENGINE_STOPPED: &str = "the engine has stopped; restart switchboard";
+pub const ENGINE_BACK: &str = "reconnected to the engine";
 
 pub const DNC_REASON_CONSOLE: &str = "marked in the console";
 pub const NOT_A_NUMBER: &str = "a whole number";
