@@ -4,7 +4,7 @@
 //! the same channels a local handle gives. Clients (the console, `run`) are written once
 //! against `Link`.
 
-use super::client::EngineClient;
+use super::client::{EngineClient, ImportFileOptions};
 use super::protocol::{Answer, Query};
 use crate::domain::CampaignId;
 use crate::engine::{Command, EngineError, EngineEvent, EngineHandle, Reply, Snapshot};
@@ -109,10 +109,11 @@ impl Link {
             Link::Remote(remote) => {
                 // The engine's working directory is not this one.
                 let path = std::path::absolute(&path).unwrap_or(path);
-                remote
-                    .client
-                    .import_file(campaign, &path, &region, None)
-                    .await
+                let options = ImportFileOptions {
+                    region,
+                    ..Default::default()
+                };
+                remote.client.import_file(campaign, &path, &options).await
             }
         }
     }
