@@ -15,9 +15,13 @@ use std::sync::Once;
 /// Set once the hangup has been handled.
 static HUNG_UP: AtomicBool = AtomicBool::new(false);
 
-/// The log line a hangup writes, so the operator finds why the console stopped.
-pub const TERMINAL_HUNG_UP: &str =
-    "the terminal hung up (SIGHUP): pausing running campaigns and shutting down";
+/// The log line a hangup writes, so the operator finds why the console stopped; what
+/// happens next (the console detaches, `run` stops) is logged by whoever stops.
+pub const TERMINAL_HUNG_UP: &str = "the terminal hung up (SIGHUP)";
+
+/// What the console logs when it leaves, after a hangup as after a quit: its engine is
+/// another process and goes on.
+pub const CONSOLE_DETACHED: &str = "the console detached; the engine keeps running its campaigns";
 
 /// Leaves the dead terminal and logs [`TERMINAL_HUNG_UP`], once however many times
 /// the hangup is noticed (the signal, then the failing reads).

@@ -281,3 +281,30 @@ fn each_cause_of_an_error_is_printed_once() {
         .expect("logged");
     assert_eq!(logged.matches("(os error").count(), 1, "{logged}");
 }
+
+/// Without a terminal the console cannot open, and says so before it starts anything:
+/// no background engine is left holding the database.
+#[test]
+fn the_console_without_a_terminal_fails_and_starts_no_engine() {
+    let home = home();
+    let db = home.path().join("calls.db");
+    let out = switchboard(home.path())
+        .env("SWITCHBOARD_RUNTIME_DIR", home.path().join("run"))
+        .arg("--db")
+        .arg(&db)
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let engine = switchboard::service::lock::holder(&db);
+    if let Some(pid) = &engine {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", pid])
+            .status();
+    }
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("needs an interactive terminal (a tty)"),
+        "{out:?}"
+    );
+    assert_eq!(engine, None, "a background engine was left running");
+}

@@ -1,6 +1,7 @@
-//! The real binary in a real terminal: `switchboard demo` in tmux, driven with
-//! send-keys and read with capture-pane. Start the campaign, see calls fill the slots
-//! and the timeline move, pause, resume, quit, and find the shell back as it was.
+//! The real binary in a real terminal: `switchboard demo`, and the console attached to
+//! a background engine, in tmux, driven with send-keys and read with capture-pane.
+//! Start the campaign, see calls fill the slots and the timeline move, pause, resume,
+//! quit, and find the shell back as it was; quit a console and find its engine calling.
 
 use std::path::Path;
 use std::process::Command;
@@ -317,4 +318,247 @@ fn killing_the_tmux_session_pauses_the_campaign_and_exits_cleanly() {
         log.contains(switchboard::hangup::TERMINAL_HUNG_UP),
         "the log says the terminal hung up:\n{log}"
     );
+}
+
+/// The background engine of a test's database, killed when the test ends however it
+/// ends, so nothing is left running.
+struct BackgroundEngine<'a>(&'a Path);
+
+impl BackgroundEngine<'_> {
+    /// The engine's pid, from the lock it holds on `<db>.lock`.
+    fn pid(&self) -> Option<String> {
+        switchboard::service::lock::holder(self.0)
+    }
+}
+
+impl Drop for BackgroundEngine<'_> {
+    fn drop(&mut self) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        }
+    }
+}
+
+/// Attempts the engine has made on `db`, read from the database itself.
+fn attempts(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("the database");
+    conn.query_row("SELECT COUNT(*) FROM attempts", [], |r| r.get(0))
+        .expect("attempts counted")
+}
+
+/// The line of `screen` that starts with `marker=`: a command's exit status echoed by
+/// the shell (the command line itself mentions the marker too, but not at the start).
+fn exit_line(screen: &str, marker: &str) -> Option<String> {
+    screen
+        .lines()
+        .find(|l| l.starts_with(&format!("{marker}=")))
+        .map(str::to_owned)
+}
+
+/// `switchboard` with no command attaches to the database's engine, starting one in the
+/// background when none runs (here on the embedded sandbox: no LiveKit is configured).
+/// Quitting detaches: the engine process lives on and keeps calling. Consoles opened
+/// later attach to it and see the campaign running; a console whose terminal hangs up
+/// detaches the same way; two attached at once both show a pause issued from one.
+#[test]
+fn the_console_detaches_from_a_background_engine_that_keeps_calling_for_every_console() {
+    if !tmux_installed() {
+        eprintln!("SKIPPED: tmux is not installed, so the end-to-end terminal test cannot run");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("calls.db");
+    let config = dir.path().join("config.toml");
+    let runtime_dir = dir.path().join("run");
+    std::fs::write(&config, "[sandbox]\ntime_scale = 0.1\n").expect("config written");
+    let binary = Path::new(env!("CARGO_BIN_EXE_switchboard"));
+    let engine = BackgroundEngine(&db);
+
+    let cli = |args: &[&str]| {
+        let out = Command::new(binary)
+            .args(["--config", config.to_str().expect("utf-8")])
+            .args(["--db", db.to_str().expect("utf-8")])
+            .args(args)
+            .env("HOME", dir.path())
+            .env("SWITCHBOARD_RUNTIME_DIR", &runtime_dir)
+            .env_remove("SWITCHBOARD_CONFIG")
+            .env_remove("SWITCHBOARD_DB")
+            .env_remove("LIVEKIT_URL")
+            .env_remove("LIVEKIT_API_KEY")
+            .env_remove("LIVEKIT_API_SECRET")
+            .output()
+            .expect("switchboard runs");
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let id = cli(&[
+        "campaign",
+        "create",
+        "--name",
+        "Attached",
+        "--agent",
+        "bot",
+        "--trunk",
+        "ST_sandbox",
+        "--max-concurrent",
+        "3",
+        "--window",
+        "00:00-23:59",
+    ]);
+    let leads = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo_leads.csv");
+    cli(&[
+        "leads",
+        "import",
+        "--campaign",
+        id.trim(),
+        leads.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(engine.pid(), None, "no engine runs yet");
+
+    let console = format!(
+        "env -u SWITCHBOARD_CONFIG -u SWITCHBOARD_DB -u LIVEKIT_URL -u LIVEKIT_API_KEY \
+         -u LIVEKIT_API_SECRET HOME='{}' SWITCHBOARD_RUNTIME_DIR='{}' '{}' --config '{}' --db '{}'",
+        dir.path().display(),
+        runtime_dir.display(),
+        binary.display(),
+        config.display(),
+        db.display()
+    );
+    let open = |name: &str| {
+        let session = Session(name.to_owned());
+        session.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "120",
+            "-y",
+            "36",
+            "sh",
+        ]);
+        session.tmux(&["set-option", "-t", name, "status", "off"]);
+        session
+    };
+    let calling = |s: &str| {
+        s.contains("RUNNING")
+            && ["dialing", "ringing", "active"]
+                .iter()
+                .any(|state| s.contains(state))
+    };
+
+    // The first console starts the engine in the background; start the campaign there.
+    let first = open(&format!("switchboard-e2e-attach-a-{}", std::process::id()));
+    first.keys(&format!("{console}; echo FIRST_EXITED=$?"));
+    first.keys("Enter");
+    first.wait_for("the draft campaign", |s| s.contains("DRAFT"));
+    let pid = engine.pid().expect("an engine holds the database");
+    first.keys("s");
+    first.wait_for("calls in the slots", calling);
+
+    // Quit says the engine keeps calling, and it does.
+    first.keys("q");
+    first.wait_for("the quit question", |s| {
+        s.contains("Calls are live") && s.contains("background")
+    });
+    first.keys("k");
+    let screen = first.wait_for("the shell back", |s| exit_line(s, "FIRST_EXITED").is_some());
+    assert_eq!(
+        exit_line(&screen, "FIRST_EXITED").as_deref(),
+        Some("FIRST_EXITED=0"),
+        "{screen}"
+    );
+    assert_eq!(
+        engine.pid().as_deref(),
+        Some(pid.as_str()),
+        "the engine outlives the console"
+    );
+    assert!(Path::new(&format!("/proc/{pid}")).exists());
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli(&["campaign", "list", "--json"])).expect("json");
+    assert_eq!(listed[0]["status"], "running", "{listed}");
+    let before = attempts(&db);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while attempts(&db) <= before {
+        assert!(
+            Instant::now() < deadline,
+            "no new calls after the console left ({before} attempts)"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Two consoles attach to the same engine and see it calling.
+    first.keys(&format!("clear; {console}; echo FIRST_AGAIN_EXITED=$?"));
+    first.keys("Enter");
+    let second = open(&format!("switchboard-e2e-attach-b-{}", std::process::id()));
+    second.keys(&format!("{console}; echo SECOND_EXITED=$?"));
+    second.keys("Enter");
+    first.wait_for("the first console attached and calling", calling);
+    second.wait_for("the second console attached and calling", calling);
+    assert_eq!(engine.pid().as_deref(), Some(pid.as_str()), "one engine");
+
+    // A dropped terminal (SIGHUP, the terminal gone) detaches the same way.
+    let logged = |line: &str| {
+        std::fs::read_dir(dir.path().join("logs"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|entry| std::fs::read_to_string(entry.path()).unwrap_or_default())
+            .map(|text| text.matches(line).count())
+            .sum::<usize>()
+    };
+    let detached = logged(switchboard::hangup::CONSOLE_DETACHED);
+    second.tmux(&["kill-session", "-t", &second.0]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while logged(switchboard::hangup::TERMINAL_HUNG_UP) == 0
+        || logged(switchboard::hangup::CONSOLE_DETACHED) == detached
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the hung-up console did not log that it detached"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(engine.pid().as_deref(), Some(pid.as_str()));
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli(&["campaign", "list", "--json"])).expect("json");
+    assert_eq!(listed[0]["status"], "running", "{listed}");
+    first.wait_for("calls going on in the first console", calling);
+    let second = open(&format!("switchboard-e2e-attach-c-{}", std::process::id()));
+    second.keys(&format!("{console}; echo SECOND_EXITED=$?"));
+    second.keys("Enter");
+    second.wait_for("a new console attached and calling", calling);
+
+    // A pause from one shows in both.
+    second.keys("p");
+    let paused = |s: &str| s.contains("PAUSED: paused by operator");
+    first.wait_for("the pause in the first console", paused);
+    second.wait_for("the pause in the second console", paused);
+
+    // Nothing runs now: q leaves at once.
+    first.keys("q");
+    second.keys("q");
+    for (session, marker) in [(&first, "FIRST_AGAIN_EXITED"), (&second, "SECOND_EXITED")] {
+        let screen = session.wait_for("the shell back", |s| exit_line(s, marker).is_some());
+        assert_eq!(
+            exit_line(&screen, marker),
+            Some(format!("{marker}=0")),
+            "{screen}"
+        );
+    }
+    assert_eq!(engine.pid().as_deref(), Some(pid.as_str()));
+
+    // The test's engine goes with the test: SIGTERM, as an operator would stop it.
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while engine.pid().is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "the engine did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -2,38 +2,67 @@
 //! (`App::run_headless`): first against a hand-fed engine port, to pin down which keys
 //! send which commands and how answers are shown; then against the real engine on the
 //! embedded sandbox, creating, importing, starting, inspecting and pausing a campaign
-//! the way an operator would.
+//! the way an operator would, once with the engine in the console's process and once
+//! with the engine behind its socket (the same console code, a remote link); and a
+//! console whose engine dies and comes back.
 
 use chrono::{TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use futures::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use switchboard::config::ApiConfig;
 use switchboard::config::Config;
 use switchboard::domain::{
     AttemptEventKind, AttemptId, AttemptState, CampaignId, CampaignStatus, LeadId,
 };
 use switchboard::engine::{
     CampaignView, Command, EngineError, EngineEvent, EngineEventKind, LeadCounts, Reply, SlotView,
-    Snapshot, SystemClock,
+    Snapshot,
 };
-use switchboard::runtime::{LiveKitTarget, Runtime, RuntimeSettings};
+use switchboard::import::ImportReport;
+use switchboard::runtime::{LiveKitTarget, RuntimeSettings};
 use switchboard::sandbox::SandboxConfig;
-use switchboard::store::Store;
+use switchboard::service::link::ENGINE_GONE;
+use switchboard::service::protocol::{Answer, Query};
+use switchboard::service::{EngineClient, EngineHost, HostPlan, Link, RemoteEngine};
 use switchboard::tui::port::ReplyReceiver;
-use switchboard::tui::{Action, App, CommandSink, EnginePort, Exit, Settings};
+use switchboard::tui::{strings, Action, App, EngineCalls, EnginePort, Exit, Settings};
 use tokio::sync::{broadcast, oneshot, watch};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Records every command and answers from a script.
+/// Records every command and answers from a script; its queue and timeline are empty.
 #[derive(Default)]
 struct ScriptedEngine {
     sent: Mutex<Vec<Command>>,
 }
 
-impl CommandSink for ScriptedEngine {
+impl EngineCalls for ScriptedEngine {
+    fn query(&self, query: Query) -> BoxFuture<'static, Result<Answer, EngineError>> {
+        let answer = match query {
+            Query::QueuePage { .. } => Ok(Answer::QueuePage(Vec::new())),
+            Query::TimelinePage { .. } => Ok(Answer::TimelinePage(Vec::new())),
+            other => Err(EngineError::NotFound {
+                what: format!("{other:?}"),
+            }),
+        };
+        Box::pin(std::future::ready(answer))
+    }
+
+    fn import_file(
+        &self,
+        _campaign: CampaignId,
+        path: PathBuf,
+        _region: String,
+    ) -> BoxFuture<'static, Result<ImportReport, EngineError>> {
+        let refused = EngineError::Refused(format!("no imports here ({})", path.display()));
+        Box::pin(std::future::ready(Err(refused)))
+    }
+
     fn try_send(&self, command: Command) -> Result<ReplyReceiver, EngineError> {
         let answer = match &command {
             Command::Pause(_) => Err(EngineError::Refused("LiveKit is busy, try again".into())),
@@ -79,8 +108,6 @@ fn key(code: KeyCode) -> KeyEvent {
 
 #[tokio::test]
 async fn keys_become_commands_and_answers_become_the_status_line() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path().join("console.db")).expect("store");
     let engine = Arc::new(ScriptedEngine::default());
     let draft = Snapshot {
         at: None,
@@ -90,10 +117,9 @@ async fn keys_become_commands_and_answers_become_the_status_line() {
     let (snapshots, snapshot_rx) = watch::channel(Arc::new(draft));
     let (events, events_rx) = broadcast::channel(64);
     let port = EnginePort {
-        commands: engine.clone(),
+        engine: engine.clone(),
         snapshot: snapshot_rx,
         events: events_rx,
-        store,
     };
     let now = Utc
         .with_ymd_and_hms(2026, 3, 14, 12, 0, 0)
@@ -268,8 +294,6 @@ async fn keys_become_commands_and_answers_become_the_status_line() {
 
 #[tokio::test]
 async fn a_rebound_key_does_the_action_and_the_hint_bar_shows_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path().join("console.db")).expect("store");
     let engine = Arc::new(ScriptedEngine::default());
     let draft = Snapshot {
         at: None,
@@ -279,10 +303,9 @@ async fn a_rebound_key_does_the_action_and_the_hint_bar_shows_it() {
     let (_snapshots, snapshot_rx) = watch::channel(Arc::new(draft));
     let (_events, events_rx) = broadcast::channel(4);
     let port = EnginePort {
-        commands: engine.clone(),
+        engine: engine.clone(),
         snapshot: snapshot_rx,
         events: events_rx,
-        store,
     };
     let keys: BTreeMap<String, String> = [("start".to_string(), "S".to_string())].into();
     let settings = Settings {
@@ -317,8 +340,6 @@ async fn a_rebound_key_does_the_action_and_the_hint_bar_shows_it() {
 
 #[tokio::test]
 async fn delete_asks_first_and_is_refused_for_a_running_campaign() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path().join("console.db")).expect("store");
     let engine = Arc::new(ScriptedEngine::default());
     let running = Snapshot {
         at: None,
@@ -328,10 +349,9 @@ async fn delete_asks_first_and_is_refused_for_a_running_campaign() {
     let (snapshots, snapshot_rx) = watch::channel(Arc::new(running));
     let (_events, events_rx) = broadcast::channel(4);
     let port = EnginePort {
-        commands: engine.clone(),
+        engine: engine.clone(),
         snapshot: snapshot_rx,
         events: events_rx,
-        store,
     };
     let mut console = App::new(port, Settings::default()).run_headless(120, 36);
     console
@@ -388,7 +408,43 @@ async fn delete_asks_first_and_is_refused_for_a_running_campaign() {
         .expect("no error");
 }
 
-fn write_leads(path: &std::path::Path) {
+/// The demo's engine is its own: its quit question says quitting ends it, where the
+/// console's says the engine goes on.
+#[tokio::test]
+async fn the_quit_question_says_what_happens_to_the_engine() {
+    for (demo, says) in [(false, "background"), (true, "ends its engine")] {
+        let running = Snapshot {
+            at: None,
+            campaigns: vec![campaign(CampaignStatus::Running, Vec::new())],
+            notice: None,
+        };
+        let (_snapshots, snapshot_rx) = watch::channel(Arc::new(running));
+        let (_events, events_rx) = broadcast::channel(4);
+        let port = EnginePort {
+            engine: Arc::new(ScriptedEngine::default()),
+            snapshot: snapshot_rx,
+            events: events_rx,
+        };
+        let settings = Settings {
+            demo,
+            ..Settings::default()
+        };
+        let mut console = App::new(port, settings).run_headless(120, 36);
+        console.keys("q");
+        console
+            .wait_for(WAIT, |s| s.contains("Calls are live") && s.contains(says))
+            .await
+            .unwrap_or_else(|screen| panic!("demo {demo}: no {says:?} in\n{screen}"));
+        console.action(Action::KeepRunningAndQuit);
+        tokio::time::timeout(WAIT, console.task)
+            .await
+            .expect("quits")
+            .expect("task")
+            .expect("no error");
+    }
+}
+
+fn write_leads(path: &Path) {
     let mut csv = String::from("phone,name,plan\n");
     for i in 0..30 {
         csv.push_str(&format!("(212) 555-{:04},Lead {i},gold\n", 100 + i));
@@ -396,12 +452,9 @@ fn write_leads(path: &std::path::Path) {
     std::fs::write(path, csv).expect("write csv");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let csv = dir.path().join("leads.csv");
-    write_leads(&csv);
-    let store = Store::open(dir.path().join("switchboard.db")).expect("store");
+/// The database's engine on the embedded sandbox, serving its socket in `dir/run`, as
+/// `switchboard serve` does.
+async fn sandbox_host(dir: &Path) -> EngineHost {
     let mut settings = RuntimeSettings::from_config(&Config::default()).expect("settings");
     let sandbox = SandboxConfig {
         time_scale: 0.02,
@@ -411,14 +464,29 @@ async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox()
         config: Box::new(sandbox),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
     };
-    // Lead counts must come from the import form's refresh, not the periodic re-read.
+    // Lead counts must come from the import's refresh, not the periodic re-read.
     settings.engine.counts_refresh = Duration::from_secs(3600);
-    let runtime = Runtime::start(store, settings, Arc::new(SystemClock))
+    let plan = HostPlan {
+        db: dir.join("switchboard.db"),
+        runtime_dir: Some(dir.join("run")),
+        settings,
+    };
+    EngineHost::start(plan, &ApiConfig::default())
         .await
-        .expect("runtime");
-    let mut console =
-        App::new(EnginePort::new(&runtime.engine), Settings::default()).run_headless(160, 48);
+        .expect("the engine starts")
+}
 
+/// A link to `host` over its socket, as another process has it.
+async fn remote_link(host: &EngineHost) -> Link {
+    let client = EngineClient::connect(host.socket())
+        .await
+        .expect("the engine answers on its socket");
+    Link::Remote(RemoteEngine::follow(client).await.expect("follows"))
+}
+
+/// The operator's way through a new campaign: create it in the form, import `csv`
+/// (preview, then report), start it and open a live call's details. Leaves it running.
+async fn create_import_start_and_inspect(console: &mut switchboard::tui::Headless, csv: &Path) {
     console
         .wait_for(WAIT, |s| s.contains("No campaigns yet"))
         .await
@@ -447,6 +515,16 @@ async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox()
         .await
         .expect("created");
 
+    // Edit reads the campaign's record back from the engine.
+    console.action(Action::EditCampaign);
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("Edit campaign") && s.contains("test-agent")
+        })
+        .await
+        .expect("the edit form holds the stored settings");
+    console.action(Action::Cancel);
+
     // Import: preview first, then the report.
     console.action(Action::Import);
     console.keys(&csv.display().to_string());
@@ -464,9 +542,11 @@ async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox()
         .expect("report");
     console.action(Action::Submit);
     console
-        .wait_for(WAIT, |s| s.contains("DRAFT") && s.contains("0 / 30 leads"))
+        .wait_for(WAIT, |s| {
+            s.contains("DRAFT") && s.contains("0 / 30 leads") && s.contains("Lead 0")
+        })
         .await
-        .expect("the draft counts its imported leads");
+        .expect("the draft counts its imported leads and queues them");
 
     console.action(Action::Start);
     let screen = console
@@ -490,6 +570,41 @@ async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox()
         .await
         .expect("detail");
     console.action(Action::Close);
+}
+
+/// Waits until `host`'s engine says the first campaign has `status`.
+async fn engine_shows(host: &EngineHost, status: CampaignStatus) {
+    let mut snapshots = host.runtime.engine.snapshot();
+    let reached = tokio::time::timeout(WAIT, async {
+        loop {
+            if snapshots
+                .borrow_and_update()
+                .campaigns
+                .first()
+                .is_some_and(|c| c.status == status)
+            {
+                return;
+            }
+            snapshots.changed().await.expect("the engine runs");
+        }
+    })
+    .await;
+    assert!(
+        reached.is_ok(),
+        "the engine never showed {status:?}: {:#?}",
+        snapshots.borrow().campaigns
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("leads.csv");
+    write_leads(&csv);
+    let host = sandbox_host(dir.path()).await;
+    let link = Link::Local(host.runtime.engine.clone());
+    let mut console = App::new(EnginePort::new(&link), Settings::default()).run_headless(160, 48);
+    create_import_start_and_inspect(&mut console, &csv).await;
 
     console.action(Action::Pause);
     console
@@ -506,5 +621,138 @@ async fn an_operator_creates_imports_starts_inspects_and_pauses_on_the_sandbox()
         matches!(exit, Exit::Quit),
         "nothing running, so no question"
     );
-    runtime.shutdown(Duration::from_millis(200)).await;
+    host.shutdown(Duration::from_millis(200)).await;
+}
+
+/// The same console code with the engine behind its socket: every read (the edit form,
+/// queue, timeline, a lead's history) and write (the import) goes through the protocol.
+/// Quitting offers "pause all and quit", which the engine carries out before the
+/// console leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_works_the_same_over_the_engine_socket_and_pauses_all_on_quit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("leads.csv");
+    write_leads(&csv);
+    let host = sandbox_host(dir.path()).await;
+    let link = remote_link(&host).await;
+    assert!(
+        link.client().is_some(),
+        "the console is a client of the engine"
+    );
+    let mut console = App::new(EnginePort::new(&link), Settings::default()).run_headless(160, 48);
+    create_import_start_and_inspect(&mut console, &csv).await;
+
+    console.action(Action::Quit);
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("Calls are live")
+                && s.contains("background")
+                && s.contains("pause all and quit")
+        })
+        .await
+        .expect("the quit question says the engine keeps calling");
+    console.action(Action::PauseAndQuit);
+    let exit = tokio::time::timeout(WAIT, console.task)
+        .await
+        .expect("quits")
+        .expect("task")
+        .expect("no error");
+    assert!(matches!(exit, Exit::PauseAndQuit(_)), "{exit:?}");
+    engine_shows(&host, CampaignStatus::Paused).await;
+    host.shutdown(Duration::from_millis(200)).await;
+}
+
+/// Leaving the console leaves the engine and its campaign running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_a_remote_console_leaves_the_campaign_calling() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("leads.csv");
+    write_leads(&csv);
+    let host = sandbox_host(dir.path()).await;
+    let link = remote_link(&host).await;
+    let mut console = App::new(EnginePort::new(&link), Settings::default()).run_headless(160, 48);
+    create_import_start_and_inspect(&mut console, &csv).await;
+    console.action(Action::Quit);
+    console
+        .wait_for(WAIT, |s| s.contains("Calls are live"))
+        .await
+        .expect("quit question");
+    console.action(Action::KeepRunningAndQuit);
+    let exit = tokio::time::timeout(WAIT, console.task)
+        .await
+        .expect("quits")
+        .expect("task")
+        .expect("no error");
+    assert!(matches!(exit, Exit::Quit), "{exit:?}");
+    drop(link);
+    // Still calling: more dials after the console left.
+    let dialled = host.runtime.engine.snapshot().borrow().campaigns[0].attempts_today;
+    let mut snapshots = host.runtime.engine.snapshot();
+    tokio::time::timeout(WAIT, async {
+        while snapshots.borrow_and_update().campaigns[0].attempts_today <= dialled {
+            snapshots.changed().await.expect("the engine runs");
+        }
+    })
+    .await
+    .expect("the campaign dials on without a console");
+    engine_shows(&host, CampaignStatus::Running).await;
+    host.shutdown(Duration::from_millis(200)).await;
+}
+
+/// A console whose engine dies says so at once, and is live again when a new engine
+/// comes up on the same database, without being restarted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_shows_its_engine_gone_and_reconnects_when_it_is_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = sandbox_host(dir.path()).await;
+    let link = remote_link(&host).await;
+    let mut console = App::new(EnginePort::new(&link), Settings::default()).run_headless(160, 48);
+    console
+        .wait_for(WAIT, |s| s.contains("No campaigns yet"))
+        .await
+        .expect("attached");
+
+    host.shutdown(Duration::ZERO).await;
+    console
+        .wait_for(WAIT, |s| s.contains(ENGINE_GONE))
+        .await
+        .expect("the console shows the engine is gone");
+
+    let host = sandbox_host(dir.path()).await;
+    let settings = switchboard::domain::CampaignSettings {
+        name: "After the restart".into(),
+        agent_name: "agent".into(),
+        trunk_id: "ST_sandbox".into(),
+        ..Default::default()
+    };
+    host.runtime
+        .engine
+        .send(Command::CreateCampaign(Box::new(settings)))
+        .await
+        .expect("created on the new engine");
+    console
+        .wait_for(WAIT, |s| {
+            s.contains("After the restart") && !s.contains(ENGINE_GONE)
+        })
+        .await
+        .expect("the console follows the new engine");
+    console
+        .wait_for(WAIT, |s| s.contains(strings::ENGINE_BACK))
+        .await
+        .expect("the console says it is back");
+
+    // Commands go to the new engine too.
+    console.keys("Dy");
+    console
+        .wait_for(WAIT, |s| s.contains("deleted campaign"))
+        .await
+        .expect("deleted through the console");
+    assert!(host.runtime.engine.snapshot().borrow().campaigns.is_empty());
+    console.action(Action::Quit);
+    tokio::time::timeout(WAIT, console.task)
+        .await
+        .expect("quits")
+        .expect("task")
+        .expect("no error");
+    host.shutdown(Duration::from_millis(200)).await;
 }

@@ -1,29 +1,60 @@
-//! `switchboard` with no command: the console on the configured LiveKit, or on the
-//! embedded sandbox when none is configured.
+//! `switchboard` with no command: the console, attached to the engine serving the
+//! configured database over its local socket, like a tmux client to its server. With no
+//! engine running it starts one in the background (`switchboard serve` in its own
+//! session, logging to the log file), on the configured LiveKit or the embedded
+//! sandbox. Quitting, or losing the terminal, detaches: the engine goes on calling.
 
 use super::Context;
-use crate::runtime::Runtime;
+use crate::config::RUNTIME_DIR_VAR;
+use crate::hangup::CONSOLE_DETACHED;
+use crate::service::attach::BackgroundEngine;
+use crate::service::{socket_for, Link, RemoteEngine};
 use crate::tui::{self, App, EnginePort, Exit, Keymap};
-use color_eyre::eyre::WrapErr;
+use color_eyre::eyre::{eyre, WrapErr};
 use color_eyre::Result;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// How long calls in flight get to finish when the console closes; the rest are
-/// reconciled with LiveKit at the next start.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// Why the console cannot open without a terminal.
+const NEEDS_A_TTY: &str =
+    "the console needs an interactive terminal (a tty); run it in a terminal or over ssh -t";
 
 pub async fn run(ctx: &Context) -> Result<ExitCode> {
-    let settings = console_settings(ctx, false)?;
-    let runtime = Runtime::from_config(&ctx.config, &ctx.paths.database)
+    // Before anything starts: a console that cannot open must not leave an engine behind.
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(eyre!(NEEDS_A_TTY));
+    }
+    let mut settings = console_settings(ctx, false)?;
+    settings.backend = Some(backend(ctx));
+    let db = &ctx.paths.database;
+    let socket = socket_for(db, ctx.env.path(RUNTIME_DIR_VAR).as_deref())
+        .wrap_err("cannot find where the engine's socket goes")?;
+    let engine = BackgroundEngine {
+        config_file: ctx.paths.config_file.clone(),
+        db: db.clone(),
+        socket,
+        log_dir: ctx.paths.log_dir.clone(),
+    };
+    let client = engine
+        .attach_or_start()
         .await
-        .wrap_err_with(|| {
-            format!(
-                "cannot start on the database {}",
-                ctx.paths.database.display()
-            )
-        })?;
-    run_on(runtime, settings).await
+        .wrap_err_with(|| format!("cannot reach the engine for {}", db.display()))?;
+    let remote = RemoteEngine::follow(client)
+        .await
+        .wrap_err("the engine stopped answering while the console attached")?;
+    let link = Link::Remote(remote);
+    let outcome = run_on(&link, settings).await;
+    tracing::info!("{CONSOLE_DETACHED}");
+    outcome
+}
+
+/// Where the engine sends calls, for the header: the configured LiveKit or the sandbox.
+fn backend(ctx: &Context) -> String {
+    match ctx.config.livekit_credentials() {
+        Ok(Some(credentials)) => credentials.url.to_string(),
+        _ => tui::strings::BACKEND_SANDBOX.to_owned(),
+    }
 }
 
 /// Keys from `[keys]` over the defaults, colour from `[ui]` and `NO_COLOR`.
@@ -44,20 +75,13 @@ pub(super) fn console_settings(ctx: &Context, demo: bool) -> Result<tui::Setting
     })
 }
 
-/// Runs the console over `runtime` until the operator quits, then shuts the runtime
-/// down. Campaigns left running are paused with reason `shutdown` and resume by
-/// themselves at the next start.
-pub(super) async fn run_on(runtime: Runtime, mut settings: tui::Settings) -> Result<ExitCode> {
-    settings.backend = Some(match runtime.sandbox {
-        Some(_) => tui::strings::BACKEND_SANDBOX.to_owned(),
-        None => runtime.livekit_url.clone(),
-    });
-    let app = App::new(EnginePort::new(&runtime.engine), settings);
+/// Runs the console over `link` in this terminal until the operator quits, a signal
+/// arrives or the terminal goes away. "Pause all and quit" has waited for its pauses
+/// by the time this returns; nothing else is stopped here.
+pub(super) async fn run_on(link: &Link, settings: tui::Settings) -> Result<ExitCode> {
+    let app = App::new(EnginePort::new(link), settings);
     let outcome = tui::run_in_terminal(app).await;
-    runtime.shutdown(SHUTDOWN_GRACE).await;
-    match outcome.wrap_err(
-        "the console needs an interactive terminal (a tty); run it in a terminal or over ssh -t",
-    )? {
+    match outcome.wrap_err(NEEDS_A_TTY)? {
         Exit::Signal => Ok(ExitCode::from(130)),
         Exit::Quit | Exit::PauseAndQuit(_) => Ok(ExitCode::SUCCESS),
     }

@@ -1,16 +1,20 @@
 //! `switchboard demo`: the console on the embedded sandbox with a sample campaign of
 //! 200 fictitious leads (assets/demo_leads.csv) already imported and started, so calls
 //! flow within seconds. Uses a fresh database in the temp directory unless `--db` (or
-//! `$SWITCHBOARD_DB`) names one.
+//! `$SWITCHBOARD_DB`) names one. The engine runs in this process and serves the
+//! database's socket, so a second console can attach to the demo (`switchboard --db
+//! ...`); quitting the demo ends its engine.
 
 use super::console::{console_settings, run_on};
 use super::Context;
+use crate::config::{ApiConfig, RUNTIME_DIR_VAR};
 use crate::domain::{CallingWindow, CampaignId, CampaignSettings, DispatchMode};
-use crate::engine::{Command, EngineHandle, Reply, SystemClock};
+use crate::engine::{Command, EngineHandle, Reply};
 use crate::import::{import_csv, ImportOptions};
 use crate::paths::Origin;
-use crate::runtime::{LiveKitTarget, Runtime, RuntimeSettings};
+use crate::runtime::{LiveKitTarget, RuntimeSettings};
 use crate::sandbox::SandboxConfig;
+use crate::service::{EngineHost, HostPlan, Link};
 use crate::store::{CampaignRecord, Store};
 use chrono::NaiveTime;
 use color_eyre::eyre::{eyre, WrapErr};
@@ -18,11 +22,14 @@ use color_eyre::Result;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::time::Duration;
 
 const DEMO_LEADS: &str = include_str!("../../assets/demo_leads.csv");
 pub const DEMO_CAMPAIGN_NAME: &str = "Demo: spring renewals";
 const DEMO_TRUNK: &str = "ST_sandbox";
+/// How long calls in flight get to finish when the demo closes; the rest are
+/// reconciled at the next start.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -40,10 +47,8 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
             "--speed must be a positive number (1 is real time, 10 is ten times faster)"
         ));
     }
-    let settings = console_settings(ctx, true)?;
+    let mut settings = console_settings(ctx, true)?;
     let db = demo_database(ctx);
-    let store = Store::open(&db)
-        .wrap_err_with(|| format!("cannot open the demo database {}", db.display()))?;
     let mut runtime_settings = RuntimeSettings::from_config(&ctx.config)?;
     let sandbox = SandboxConfig {
         time_scale: 1.0 / args.speed,
@@ -53,9 +58,26 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         config: Box::new(sandbox),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
     };
-    let runtime = Runtime::start(store, runtime_settings, Arc::new(SystemClock)).await?;
-    prepare_campaign(&runtime.engine, !args.no_start).await?;
-    run_on(runtime, settings).await
+    let plan = HostPlan {
+        db: db.clone(),
+        runtime_dir: ctx.env.path(RUNTIME_DIR_VAR),
+        settings: runtime_settings,
+    };
+    // The socket only: a demo does not open `[api] listen` to the network.
+    let host = EngineHost::start(plan, &ApiConfig::default())
+        .await
+        .wrap_err_with(|| format!("cannot start the demo on {}", db.display()))?;
+    if let Err(e) = prepare_campaign(&host.runtime.engine, !args.no_start).await {
+        host.shutdown(Duration::ZERO).await;
+        return Err(e);
+    }
+    settings.backend = Some(crate::tui::strings::BACKEND_SANDBOX.to_owned());
+    let outcome = run_on(&Link::Local(host.runtime.engine.clone()), settings).await;
+    // A demo's engine ends with it: running campaigns pause with reason `shutdown` and
+    // resume when the demo is next opened on this database.
+    tracing::info!("the demo closes: its engine pauses running campaigns and stops");
+    host.shutdown(SHUTDOWN_GRACE).await;
+    outcome
 }
 
 /// The database the user named, or a fresh one in the temp directory.

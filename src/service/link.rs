@@ -4,10 +4,13 @@
 //! the same channels a local handle gives. Clients (the console, `run`) are written once
 //! against `Link`.
 
-use super::client::EngineClient;
+use super::client::{EngineClient, ImportFileOptions};
 use super::protocol::{Answer, Query};
+use crate::domain::CampaignId;
 use crate::engine::{Command, EngineError, EngineEvent, EngineHandle, Reply, Snapshot};
+use crate::import::{ImportOptions, ImportReport};
 use futures::StreamExt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, oneshot, watch};
@@ -71,6 +74,47 @@ impl Link {
         match self {
             Link::Local(handle) => super::queries::answer(handle.store(), query).await,
             Link::Remote(remote) => remote.client.query(query).await,
+        }
+    }
+
+    /// Imports the CSV file at `path` (on this machine) into `campaign`, numbers without
+    /// a country code read in `region`; the engine re-reads the campaign's counts after.
+    /// A remote engine does it in its process, a local one here: either way the console
+    /// never opens the database itself.
+    pub async fn import_file(
+        &self,
+        campaign: CampaignId,
+        path: PathBuf,
+        region: String,
+    ) -> Result<ImportReport, EngineError> {
+        match self {
+            Link::Local(handle) => {
+                let region = crate::phone::parse_region(&region)
+                    .map_err(|e| EngineError::Refused(format!("region: {e}")))?;
+                let store = handle.store().clone();
+                let report = tokio::task::spawn_blocking(move || {
+                    let options = ImportOptions {
+                        region,
+                        ..Default::default()
+                    };
+                    crate::import::import_csv_file(&store, campaign, &path, options)
+                })
+                .await
+                .map_err(|e| EngineError::Refused(format!("the import stopped: {e}")))?
+                .map_err(|e| EngineError::Refused(e.to_string()))?;
+                // The engine counts leads in memory: it re-reads this campaign now.
+                let _ = handle.send(Command::RefreshCampaign(campaign)).await;
+                Ok(report)
+            }
+            Link::Remote(remote) => {
+                // The engine's working directory is not this one.
+                let path = std::path::absolute(&path).unwrap_or(path);
+                let options = ImportFileOptions {
+                    region,
+                    ..Default::default()
+                };
+                remote.client.import_file(campaign, &path, &options).await
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! The console's state machine: one `update` that turns every `Event` into a change of
-//! the `View`, and starts the work (commands, store pages, imports) whose answers come
-//! back as events. Nothing here waits on the engine.
+//! the `View`, and starts the work (commands, queries, imports) whose answers come back
+//! as events. Nothing here waits on the engine, and nothing here reads the database:
+//! every read and write is a request to the engine.
 
 use super::action::{Action, Mode};
 use super::event::{Event, PageDirection, QueuePage, TimelinePage};
@@ -11,30 +12,33 @@ use super::forms::import::{
 };
 use super::forms::Form;
 use super::keymap::Keymap;
-use super::port::{CommandSink, EnginePort, ReplyReceiver};
+use super::port::{EngineCalls, EnginePort, ReplyReceiver};
 use super::queue::{self, QueueLoad};
 use super::strings;
 use super::theme::Theme;
 use super::timeline::{self, TimelineEntry, TimelineLoad};
 use super::view::{DetailState, Overlay, Pane, PendingCommand, StatusLine, View};
 use crate::domain::{CampaignId, CampaignSettings, CampaignStatus, LeadId};
-use crate::engine::{Command, EngineEvent, EngineEventKind, Reply, Snapshot};
-use crate::store::views;
-use crate::store::{CampaignRecord, Store};
+use crate::engine::{Command, EngineError, EngineEvent, EngineEventKind, Reply, Snapshot};
+use crate::service::link::ENGINE_GONE;
+use crate::service::protocol::{Answer, PageWay, Query};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 use tui_input::backend::crossterm::EventHandler;
 
-/// How the console was left.
+/// How the console was left. Leaving never stops the engine: the console detaches and
+/// a campaign left running goes on calling (only `demo`, whose engine is its own,
+/// ends it afterwards).
 #[derive(Debug)]
 pub enum Exit {
-    /// Nothing was running, or the operator chose to keep campaigns running.
+    /// The operator quit, leaving whatever runs running.
     Quit,
-    /// Running campaigns were asked to pause; the answers are awaited before leaving.
+    /// "Pause all and quit": every running campaign was sent `Pause`; the answers are
+    /// awaited before leaving.
     PauseAndQuit(Vec<ReplyReceiver>),
-    /// SIGTERM or SIGHUP.
+    /// SIGTERM, SIGHUP, or the terminal gone.
     Signal,
 }
 
@@ -69,8 +73,7 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 pub struct App {
     pub view: View,
-    commands: Arc<dyn CommandSink>,
-    store: Store,
+    engine: Arc<dyn EngineCalls>,
     pub(crate) port: Option<EnginePort>,
     tx: mpsc::UnboundedSender<Event>,
     pub(crate) rx: Option<mpsc::UnboundedReceiver<Event>>,
@@ -87,8 +90,7 @@ impl App {
         view.backend = settings.backend.clone();
         App {
             view,
-            commands: port.commands.clone(),
-            store: port.store.clone(),
+            engine: port.engine.clone(),
             port: Some(port),
             tx,
             rx: Some(rx),
@@ -259,7 +261,7 @@ impl App {
                             .collect();
                         let replies = running
                             .into_iter()
-                            .filter_map(|(_, id)| self.commands.try_send(Command::Pause(id)).ok())
+                            .filter_map(|(_, id)| self.engine.try_send(Command::Pause(id)).ok())
                             .collect();
                         self.exit = Some(Exit::PauseAndQuit(replies));
                     }
@@ -369,12 +371,12 @@ impl App {
             Action::EditCampaign => match campaign {
                 Some((id, _, status, _)) if status.is_editable() => {
                     let tx = self.tx.clone();
-                    let store = self.store.clone();
+                    let asked = self.engine.query(Query::Campaign { campaign: id });
                     tokio::spawn(async move {
-                        let result = store
-                            .read(move |conn| CampaignRecord::get(conn, id))
-                            .await
-                            .map(Box::new);
+                        let result = asked.await.and_then(|answer| match answer {
+                            Answer::Campaign(record) => Ok(record),
+                            other => Err(unexpected(&other)),
+                        });
                         let _ = tx.send(Event::CampaignLoaded(result));
                     });
                 }
@@ -629,17 +631,26 @@ impl App {
 
     fn load_detail(&self, lead: LeadId) {
         let tx = self.tx.clone();
-        let store = self.store.clone();
+        let asked = self.engine.query(Query::LeadHistory { lead });
         tokio::spawn(async move {
-            let result = store
-                .read(move |conn| views::lead_history(conn, lead))
-                .await;
+            let result = asked.await.and_then(|answer| match answer {
+                Answer::LeadHistory(history) => Ok(*history),
+                other => Err(unexpected(&other)),
+            });
             let _ = tx.send(Event::Detail { lead, result });
         });
     }
 
     fn on_snapshot(&mut self, snapshot: Arc<Snapshot>) -> bool {
+        let gone = |s: &Snapshot| s.notice.as_deref() == Some(ENGINE_GONE);
+        let back = gone(&self.view.snapshot) && !gone(&snapshot);
         self.view.snapshot = snapshot;
+        if back {
+            // Events from while it was away never came: read the timeline again.
+            self.set_status(strings::ENGINE_BACK.into(), false);
+            let load = self.view.timeline.reset(self.view.selected_campaign);
+            self.load_timeline(load);
+        }
         let selected_exists = self.view.campaign().is_some();
         if !selected_exists {
             // Reopening the console shows what is running (it resumed by itself), else
@@ -710,11 +721,7 @@ impl App {
         matches!(event.kind, EngineEventKind::Problem)
     }
 
-    fn on_reply(
-        &mut self,
-        what: String,
-        result: Result<Reply, crate::engine::EngineError>,
-    ) -> bool {
+    fn on_reply(&mut self, what: String, result: Result<Reply, EngineError>) -> bool {
         match result {
             Ok(Reply::Created(id)) => {
                 self.set_status(strings::campaign_created(&id.label()), false);
@@ -775,35 +782,31 @@ impl App {
 
     fn load_queue(&self, load: Option<QueueLoad>) {
         let Some(load) = load else { return };
+        let QueueLoad {
+            campaign,
+            request,
+            direction,
+            from,
+        } = load;
+        let (way, from) = match direction {
+            PageDirection::First => (PageWay::After, None),
+            PageDirection::After => (PageWay::After, from),
+            PageDirection::Last => (PageWay::Before, None),
+            PageDirection::Before => (PageWay::Before, from),
+        };
+        let asked = self.engine.query(Query::QueuePage {
+            campaign,
+            way,
+            from,
+            limit: queue::PAGE,
+            filter: self.view.queue.filter.clone(),
+        });
         let tx = self.tx.clone();
-        let store = self.store.clone();
-        let filter = self.view.queue.filter.clone();
         tokio::spawn(async move {
-            let QueueLoad {
-                campaign,
-                request,
-                direction,
-                from,
-            } = load;
-            let rows = store
-                .read(move |conn| {
-                    let filter = filter.as_deref();
-                    match direction {
-                        PageDirection::First => {
-                            views::queue_after(conn, campaign, None, queue::PAGE, filter)
-                        }
-                        PageDirection::After => {
-                            views::queue_after(conn, campaign, from, queue::PAGE, filter)
-                        }
-                        PageDirection::Last => {
-                            views::queue_before(conn, campaign, None, queue::PAGE, filter)
-                        }
-                        PageDirection::Before => {
-                            views::queue_before(conn, campaign, from, queue::PAGE, filter)
-                        }
-                    }
-                })
-                .await;
+            let rows = asked.await.and_then(|answer| match answer {
+                Answer::QueuePage(rows) => Ok(rows),
+                other => Err(unexpected(&other)),
+            });
             let _ = tx.send(Event::QueuePage(QueuePage {
                 campaign,
                 request,
@@ -818,16 +821,21 @@ impl App {
         let Some(campaign) = self.view.timeline.campaign else {
             return;
         };
+        let (request, newest, before) = match load {
+            TimelineLoad::Newest { request } => (request, true, None),
+            TimelineLoad::Older { request, before } => (request, false, before),
+        };
+        let asked = self.engine.query(Query::TimelinePage {
+            campaign,
+            before,
+            limit: timeline::PAGE,
+        });
         let tx = self.tx.clone();
-        let store = self.store.clone();
         tokio::spawn(async move {
-            let (request, newest, before) = match load {
-                TimelineLoad::Newest { request } => (request, true, None),
-                TimelineLoad::Older { request, before } => (request, false, before),
-            };
-            let rows = store
-                .read(move |conn| views::timeline_before(conn, campaign, before, timeline::PAGE))
-                .await;
+            let rows = asked.await.and_then(|answer| match answer {
+                Answer::TimelinePage(rows) => Ok(rows),
+                other => Err(unexpected(&other)),
+            });
             let _ = tx.send(Event::TimelinePage(TimelinePage {
                 campaign,
                 request,
@@ -847,37 +855,23 @@ impl App {
 
     fn run_import(&self, request: ImportRequest) {
         let tx = self.tx.clone();
-        let store = self.store.clone();
-        let commands = self.commands.clone();
-        tokio::task::spawn_blocking(move || {
-            let result = crate::phone::parse_region(&request.region)
-                .map_err(|e| e.to_string())
-                .and_then(|region| {
-                    let options = crate::import::ImportOptions {
-                        region,
-                        ..Default::default()
-                    };
-                    crate::import::import_csv_file(&store, request.campaign, &request.path, options)
-                        .map(Box::new)
-                        .map_err(|e| e.to_string())
-                });
-            // The engine counts leads in memory: have it re-read the campaign now rather
-            // than at its next periodic look. A busy engine still gets there by itself.
-            let _ = commands.try_send(Command::RefreshCampaign(request.campaign));
+        let asked = self
+            .engine
+            .import_file(request.campaign, request.path, request.region);
+        tokio::spawn(async move {
+            let result = asked.await.map(Box::new).map_err(|e| e.to_string());
             let _ = tx.send(Event::Import(ImportEvent::Finished(result)));
         });
     }
 
     /// Sends `command` without waiting; its answer comes back as `Event::Reply`.
     fn send(&mut self, what: String, command: Command) {
-        match self.commands.try_send(command) {
+        match self.engine.try_send(command) {
             Ok(answer) => {
                 self.set_status(strings::command_sent(&what), false);
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let result = answer
-                        .await
-                        .unwrap_or(Err(crate::engine::EngineError::Stopped));
+                    let result = answer.await.unwrap_or(Err(EngineError::Stopped));
                     let _ = tx.send(Event::Reply { what, result });
                 });
             }
@@ -888,6 +882,14 @@ impl App {
     fn set_status(&mut self, text: String, error: bool) {
         self.view.status = Some(StatusLine { text, error });
     }
+}
+
+/// An answer to a different query than the one asked: the engine and the console
+/// disagree on the protocol.
+fn unexpected(answer: &Answer) -> EngineError {
+    EngineError::Refused(format!(
+        "the engine answered with something else than what was asked ({answer:?})"
+    ))
 }
 
 /// Rows moved by page up / page down.

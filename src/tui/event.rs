@@ -1,12 +1,11 @@
 //! Everything that can change the console's state, in one enum (ratatui's
 //! event-driven template): terminal input, the clock, the engine, and the answers to
-//! work the console started (commands, store pages, imports).
+//! work the console started (commands, queries, imports).
 
 use super::action::Action;
 use crate::domain::{CampaignId, LeadId};
 use crate::engine::{EngineError, EngineEvent, Reply, Snapshot};
 use crate::store::views::{LeadHistory, QueueRow, TimelineRow};
-use crate::store::StoreError;
 use crossterm::event::KeyEvent;
 use std::sync::Arc;
 
@@ -31,10 +30,10 @@ pub enum Event {
     TimelinePage(TimelinePage),
     Detail {
         lead: LeadId,
-        result: Result<LeadHistory, StoreError>,
+        result: Result<LeadHistory, EngineError>,
     },
     /// A campaign's stored settings, read to open the edit form.
-    CampaignLoaded(Result<Box<crate::store::CampaignRecord>, StoreError>),
+    CampaignLoaded(Result<Box<crate::store::CampaignRecord>, EngineError>),
     Import(super::forms::import::ImportEvent),
     /// SIGTERM, SIGHUP: restore the terminal and leave.
     Terminate,
@@ -56,7 +55,7 @@ pub struct QueuePage {
     pub campaign: CampaignId,
     pub request: u64,
     pub direction: PageDirection,
-    pub rows: Result<Vec<QueueRow>, StoreError>,
+    pub rows: Result<Vec<QueueRow>, EngineError>,
 }
 
 #[derive(Debug)]
@@ -65,5 +64,5 @@ pub struct TimelinePage {
     pub request: u64,
     /// True for the newest page (a fresh load), false for an older page.
     pub newest: bool,
-    pub rows: Result<Vec<TimelineRow>, StoreError>,
+    pub rows: Result<Vec<TimelineRow>, EngineError>,
 }

@@ -1,10 +1,11 @@
-//! The console: ratatui + crossterm over the engine's handle (design.md).
+//! The console: ratatui + crossterm over a link to the engine (design.md), in this
+//! process or another; it never opens the database.
 //!
 //! - `event.rs`: the one `Event` enum; `app.rs`: the one `update`; `runner.rs`: the loop.
 //! - `view.rs`: the state the screen is drawn from; `ui.rs` lays it out; one file per
 //!   pane in `panes/`, per popup in `popups/`, per form in `forms/`.
 //! - `action.rs` and `keymap.rs`: keys to actions, rebindable under `[keys]`.
-//! - `queue.rs` and `timeline.rs`: the paged views over the store (`store::views`).
+//! - `queue.rs` and `timeline.rs`: the paged views, read through the engine's queries.
 //! - `strings.rs`: every word on screen; `theme.rs`: colours and NO_COLOR.
 //! - `terminal.rs` runs it in a terminal, `headless.rs` without one.
 #![deny(clippy::unwrap_used)]
@@ -38,7 +39,7 @@ pub use error::TuiError;
 pub use event::Event;
 pub use headless::{buffer_text, Headless};
 pub use keymap::{Keymap, KeymapError};
-pub use port::{CommandSink, EnginePort};
+pub use port::{EngineCalls, EnginePort};
 pub use terminal::run_in_terminal;
 pub use theme::Theme;
 pub use view::{Pane, View};

@@ -1,40 +1,72 @@
 //! The console's only link to the engine: commands out without waiting, snapshot and
-//! events in, and read access to the store for paged views. Built from an
-//! `EngineHandle`, or by hand in tests that feed snapshots and events themselves.
+//! events in, and everything else (paged views, a campaign's record, imports) asked of
+//! the engine through its protocol. The console never opens the database: built from a
+//! `Link`, the same code serves an engine in this process (`demo`, tests) and one in
+//! another (`switchboard`), or a hand-fed engine in tests.
 
-use crate::engine::{Command, EngineError, EngineEvent, EngineHandle, Reply, Snapshot};
-use crate::store::Store;
+use crate::domain::CampaignId;
+use crate::engine::{Command, EngineError, EngineEvent, Reply, Snapshot};
+use crate::import::ImportReport;
+use crate::service::protocol::{Answer, Query};
+use crate::service::Link;
+use futures::future::BoxFuture;
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{broadcast, oneshot, watch};
 
 pub type ReplyReceiver = oneshot::Receiver<Result<Reply, EngineError>>;
 
-/// Where commands go. `EngineHandle` is the real one.
-pub trait CommandSink: Send + Sync {
+/// What the console asks of the engine. `Link` is the real one.
+pub trait EngineCalls: Send + Sync {
     /// Never waits: a full queue is `EngineError::Busy`.
     fn try_send(&self, command: Command) -> Result<ReplyReceiver, EngineError>;
+
+    /// A read the snapshot does not hold (a page of the queue or timeline, a lead's
+    /// history, a campaign's record).
+    fn query(&self, query: Query) -> BoxFuture<'static, Result<Answer, EngineError>>;
+
+    /// Imports the CSV file at `path` into `campaign`.
+    fn import_file(
+        &self,
+        campaign: CampaignId,
+        path: PathBuf,
+        region: String,
+    ) -> BoxFuture<'static, Result<ImportReport, EngineError>>;
 }
 
-impl CommandSink for EngineHandle {
+impl EngineCalls for Link {
     fn try_send(&self, command: Command) -> Result<ReplyReceiver, EngineError> {
-        EngineHandle::try_send(self, command)
+        Link::try_send(self, command)
+    }
+
+    fn query(&self, query: Query) -> BoxFuture<'static, Result<Answer, EngineError>> {
+        let link = self.clone();
+        Box::pin(async move { link.query(query).await })
+    }
+
+    fn import_file(
+        &self,
+        campaign: CampaignId,
+        path: PathBuf,
+        region: String,
+    ) -> BoxFuture<'static, Result<ImportReport, EngineError>> {
+        let link = self.clone();
+        Box::pin(async move { link.import_file(campaign, path, region).await })
     }
 }
 
 pub struct EnginePort {
-    pub commands: Arc<dyn CommandSink>,
+    pub engine: Arc<dyn EngineCalls>,
     pub snapshot: watch::Receiver<Arc<Snapshot>>,
     pub events: broadcast::Receiver<EngineEvent>,
-    pub store: Store,
 }
 
 impl EnginePort {
-    pub fn new(handle: &EngineHandle) -> EnginePort {
+    pub fn new(link: &Link) -> EnginePort {
         EnginePort {
-            commands: Arc::new(handle.clone()),
-            snapshot: handle.snapshot(),
-            events: handle.subscribe(),
-            store: handle.store().clone(),
+            engine: Arc::new(link.clone()),
+            snapshot: link.snapshot(),
+            events: link.subscribe(),
         }
     }
 }

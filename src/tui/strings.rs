@@ -67,7 +67,10 @@ pub const DETAIL_TALK: &str = "talk";
 
 pub const CONFIRM_TITLE: &str = "Confirm";
 pub const QUIT_TITLE: &str = "Calls are live";
-pub const QUIT_QUESTION: &str = "A campaign is running. Pause it before quitting, or keep it running? (It resumes by itself the next time Switchboard starts.)";
+/// The console is attached to an engine that outlives it.
+pub const QUIT_QUESTION: &str = "A campaign is running. Quitting closes only this console: the engine keeps running in the background and goes on calling (`switchboard` attaches again). Or pause all running campaigns, then quit.";
+/// The demo's engine is in the console's process and ends with it.
+pub const QUIT_QUESTION_DEMO: &str = "A campaign is running. Quitting the demo ends its engine: running campaigns pause and resume by themselves when the demo next opens this database. Or pause them now, so they stay paused.";
 
 pub const FORM_NEW_CAMPAIGN: &str = "New campaign";
 pub const FORM_EDIT_CAMPAIGN: &str = "Edit campaign";
@@ -115,8 +118,8 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Submit => "submit",
         Action::Cancel => "cancel",
         Action::Confirm => "yes",
-        Action::PauseAndQuit => "pause and quit",
-        Action::KeepRunningAndQuit => "keep running and quit",
+        Action::PauseAndQuit => "pause all and quit",
+        Action::KeepRunningAndQuit => "leave running and quit",
     }
 }
 
@@ -180,6 +183,7 @@ pub const NOTHING_SELECTED: &str = "select a campaign first";
 pub const NO_CALL_SELECTED: &str = "select a live call (pane 2) to end it";
 pub const NOTHING_TO_SHOW: &str = "nothing selected";
 pub const ENGINE_STOPPED: &str = "the engine has stopped; restart switchboard";
+pub const ENGINE_BACK: &str = "reconnected to the engine";
 
 pub const DNC_REASON_CONSOLE: &str = "marked in the console";
 pub const NOT_A_NUMBER: &str = "a whole number";

@@ -1,6 +1,7 @@
 //! The console in a real terminal: raw mode and the alternate screen via
 //! `ratatui::try_init` (whose panic hook restores the terminal), crossterm's event
-//! stream for keys, and SIGTERM/SIGHUP turned into a clean exit.
+//! stream for keys, and SIGTERM/SIGHUP turned into a clean exit (the console
+//! detaches; what happens to the engine is its owner's business, not the terminal's).
 //!
 //! A hangup (SIGHUP, or the terminal failing under the event stream) first points the
 //! dead terminal's descriptors at /dev/null (`crate::hangup`), so the last frames, the
@@ -24,7 +25,7 @@ pub async fn run_in_terminal(app: App) -> Result<Exit, TuiError> {
     let signals = tokio::spawn(async move {
         tokio::select! {
             _ = terminate.recv() => {
-                tracing::info!("SIGTERM: pausing running campaigns and shutting down");
+                tracing::info!("SIGTERM: the console closes");
             }
             _ = hangup.recv() => terminal_hung_up(),
         }

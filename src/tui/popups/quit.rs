@@ -1,5 +1,6 @@
-//! Quitting while calls are live: pause first, or leave the campaign running so it
-//! resumes by itself on the next start.
+//! Quitting while calls are live: pause all first, or leave the campaigns running. The
+//! console only detaches (the engine goes on calling); the demo's engine ends with it,
+//! and its campaigns resume when the demo is next opened.
 
 use crate::tui::action::Action;
 use crate::tui::strings;
@@ -14,7 +15,12 @@ pub fn draw(frame: &mut Frame, view: &View) {
     let inner = popup_frame(frame, area, strings::QUIT_TITLE, &view.theme);
     let [body, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(
-        Paragraph::new(strings::QUIT_QUESTION).wrap(Wrap { trim: true }),
+        Paragraph::new(if view.demo {
+            strings::QUIT_QUESTION_DEMO
+        } else {
+            strings::QUIT_QUESTION
+        })
+        .wrap(Wrap { trim: true }),
         body,
     );
     let actions = [
