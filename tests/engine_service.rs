@@ -74,7 +74,7 @@ impl Setup {
                 )?;
                 for i in 0..leads {
                     let lead = NewLead {
-                        phone: format!("+1555{:07}", 6_000_000 + i),
+                        phone: format!("+1212555{:04}", 100 + i),
                         ..NewLead::default()
                     };
                     LeadRecord::insert(conn, id, &lead, Utc::now())?;
@@ -247,6 +247,12 @@ async fn a_second_engine_is_refused_naming_the_pid_and_the_cli_goes_through_the_
         setup.sandbox.stats().calls_placed <= calls_at_pause + active,
         "no call starts while paused"
     );
+    // A number put on the do-not-call list goes through the engine: its lead leaves the
+    // queue at once and is never dialled.
+    let late = "+12125550129";
+    let dnc = setup.output(&["dnc", "add", late, "--reason", "asked by phone"]);
+    assert!(dnc.status.success(), "{}", stderr(&dnc));
+    assert!(stderr(&dnc).contains("1 lead marked"), "{}", stderr(&dnc));
     let resumed = setup.output(&["campaign", "resume", &id]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
 
@@ -269,6 +275,11 @@ async fn a_second_engine_is_refused_naming_the_pid_and_the_cli_goes_through_the_
         "{ours:?}"
     );
     assert!(campaigns.iter().any(|c| c.settings.name == "via engine"));
+    assert!(
+        !setup.sandbox.stats().calls_per_number.contains_key(late)
+            || setup.sandbox.stats().calls_per_number[late] == 1,
+        "a number on the list is not dialled again"
+    );
     for (number, calls) in &setup.sandbox.stats().calls_per_number {
         assert_eq!(*calls, 1, "{number} was dialled {calls} times");
     }

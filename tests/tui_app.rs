@@ -464,8 +464,6 @@ async fn sandbox_host(dir: &Path) -> EngineHost {
         config: Box::new(sandbox),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
     };
-    // Lead counts must come from the import's refresh, not the periodic re-read.
-    settings.engine.counts_refresh = Duration::from_secs(3600);
     let plan = HostPlan {
         db: dir.join("switchboard.db"),
         runtime_dir: Some(dir.join("run")),

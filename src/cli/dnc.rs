@@ -3,8 +3,10 @@
 //! matching leads that are not in a call as `dnc` (a lead in a call is marked when the
 //! call ends, and the engine checks the list right before every dial).
 
+use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::CampaignId;
+use crate::engine::{Command, Reply};
 use crate::import::{guess_delimiter, record_start_line, ColumnMap};
 use crate::phone::{parse_region, PhoneNormalizer};
 use crate::store::{dnc, queue, CampaignRecord, Store, StoreError};
@@ -87,10 +89,11 @@ pub async fn run(ctx: &Context, args: DncArgs) -> Result<ExitCode> {
     let store = Store::open(&ctx.paths.database)
         .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
     match args {
-        DncArgs::Add(args) => add(ctx, &store, args).await,
-        DncArgs::Import(args) => import(ctx, &store, args).await,
         DncArgs::List(args) => list(&store, args).await,
-        DncArgs::Remove(args) => remove(ctx, &store, args).await,
+        // Writes go through the running engine, or under the engine lock.
+        DncArgs::Add(args) => add(ctx, &store, &writer(ctx).await?, args).await,
+        DncArgs::Import(args) => import(ctx, &store, &writer(ctx).await?, args).await,
+        DncArgs::Remove(args) => remove(ctx, &writer(ctx).await?, args).await,
     }
 }
 
@@ -122,13 +125,29 @@ impl ListChoice {
 
 /// Adds `numbers` to one list and marks matching leads; returns (added, leads marked).
 async fn add_numbers(
-    store: &Store,
+    access: &Access,
     numbers: Vec<String>,
     campaign: Option<CampaignId>,
     reason: Option<String>,
-) -> Result<(usize, usize), StoreError> {
+) -> Result<(usize, usize)> {
+    let store = match access {
+        Access::Engine(client) => {
+            let command = Command::AddDnc {
+                phones: numbers,
+                campaign,
+                reason,
+            };
+            return match client.command(command).await.map_err(|e| eyre!("{e}"))? {
+                Reply::DncAdded { added, marked } => Ok((added as usize, marked as usize)),
+                other => Err(eyre!(
+                    "the engine answered {other:?} to a do-not-call addition"
+                )),
+            };
+        }
+        Access::Direct { store, .. } => store,
+    };
     let now = chrono::Utc::now();
-    store
+    Ok(store
         .write(move |conn| {
             let (mut added, mut marked) = (0, 0);
             for phone in &numbers {
@@ -137,7 +156,7 @@ async fn add_numbers(
             }
             Ok((added, marked))
         })
-        .await
+        .await?)
 }
 
 fn list_name(campaign: Option<CampaignId>) -> String {
@@ -147,7 +166,7 @@ fn list_name(campaign: Option<CampaignId>) -> String {
     }
 }
 
-async fn add(ctx: &Context, store: &Store, args: AddArgs) -> Result<ExitCode> {
+async fn add(ctx: &Context, store: &Store, access: &Access, args: AddArgs) -> Result<ExitCode> {
     let normalizer = args.list.normalizer(ctx)?;
     let campaign = args.list.campaign(store).await?;
     let mut good = Vec::new();
@@ -161,7 +180,7 @@ async fn add(ctx: &Context, store: &Store, args: AddArgs) -> Result<ExitCode> {
             }
         }
     }
-    let (added, marked) = add_numbers(store, good.clone(), campaign, args.reason).await?;
+    let (added, marked) = add_numbers(access, good.clone(), campaign, args.reason).await?;
     eprintln!(
         "added {added} number{} to {} ({} already there); {marked} lead{} marked do-not-call",
         if added == 1 { "" } else { "s" },
@@ -176,7 +195,12 @@ async fn add(ctx: &Context, store: &Store, args: AddArgs) -> Result<ExitCode> {
     })
 }
 
-async fn import(ctx: &Context, store: &Store, args: ImportArgs) -> Result<ExitCode> {
+async fn import(
+    ctx: &Context,
+    store: &Store,
+    access: &Access,
+    args: ImportArgs,
+) -> Result<ExitCode> {
     let normalizer = args.list.normalizer(ctx)?;
     let campaign = args.list.campaign(store).await?;
     let bytes = std::fs::read(&args.file)
@@ -236,7 +260,7 @@ async fn import(ctx: &Context, store: &Store, args: ImportArgs) -> Result<ExitCo
         }
         if batch.len() == BATCH {
             let (a, m) = add_numbers(
-                store,
+                access,
                 std::mem::take(&mut batch),
                 campaign,
                 args.reason.clone(),
@@ -246,7 +270,7 @@ async fn import(ctx: &Context, store: &Store, args: ImportArgs) -> Result<ExitCo
             marked += m;
         }
     }
-    let (a, m) = add_numbers(store, batch, campaign, args.reason.clone()).await?;
+    let (a, m) = add_numbers(access, batch, campaign, args.reason.clone()).await?;
     added += a;
     marked += m;
     println!("added {added} of {read} numbers to {} ({bad} bad lines); {marked} leads marked do-not-call", list_name(campaign));
@@ -292,16 +316,30 @@ async fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn remove(ctx: &Context, store: &Store, args: RemoveArgs) -> Result<ExitCode> {
+async fn remove(ctx: &Context, access: &Access, args: RemoveArgs) -> Result<ExitCode> {
     let normalizer = args.list.normalizer(ctx)?;
     let phone = normalizer
         .normalize(&args.number)
         .map_err(|e| eyre!("{e}"))?;
     let campaign = args.list.campaign.map(CampaignId);
     let number = phone.clone();
-    let removed = store
-        .write(move |c| dnc::remove(c, &number, campaign))
-        .await?;
+    let removed = match access {
+        Access::Engine(client) => {
+            let command = Command::RemoveDnc {
+                phone: number,
+                campaign,
+            };
+            match client.command(command).await.map_err(|e| eyre!("{e}"))? {
+                Reply::DncRemoved(removed) => removed,
+                other => bail!("the engine answered {other:?} to a do-not-call removal"),
+            }
+        }
+        Access::Direct { store, .. } => {
+            store
+                .write(move |c| dnc::remove(c, &number, campaign))
+                .await?
+        }
+    };
     if !removed {
         eprintln!("{phone} is not on {}", list_name(campaign));
         return Ok(ExitCode::FAILURE);

@@ -276,8 +276,6 @@ impl<T: Telephony> Actor<T> {
     ) {
         let mut publish = tokio::time::interval(self.config.snapshot_interval);
         publish.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut maintenance = tokio::time::interval(self.config.counts_refresh);
-        maintenance.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut progress_open = true;
         loop {
             self.schedule().await;
@@ -307,7 +305,6 @@ impl<T: Telephony> Actor<T> {
                 },
                 _ = sleep => self.on_wake().await,
                 _ = publish.tick() => if self.dirty { self.publish() },
-                _ = maintenance.tick() => self.refresh_counts(),
             }
         }
     }
@@ -784,22 +781,6 @@ impl<T: Telephony> Actor<T> {
             })
     }
 
-    /// Re-reads lead counts of every campaign that is not finished, from the
-    /// `leads_by_state` index: leads imported into a running campaign, or into a draft
-    /// by `switchboard leads import` in another process, show up. Finished campaigns
-    /// no longer change.
-    fn refresh_counts(&mut self) {
-        let due: Vec<CampaignId> = self
-            .runs
-            .iter()
-            .filter(|(_, run)| !run.record.status.is_finished())
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            self.recount(id, false);
-        }
-    }
-
     /// Reads a campaign's lead counts (and its call figures when `with_stats`) in a task
     /// of its own; the answer comes back as `Internal::Counts`.
     fn recount(&self, id: CampaignId, with_stats: bool) {
@@ -926,13 +907,7 @@ impl<T: Telephony> Actor<T> {
                 let detail =
                     format!("{phone} asked not to be called again: added to the do-not-call list");
                 self.emit(campaign, EngineEventKind::Problem, detail, None);
-                for (campaign, lead, before) in marked {
-                    self.move_lead(campaign, before, LeadState::Dnc);
-                    if let Some(run) = self.runs.get_mut(&campaign) {
-                        run.queue.leads.retain(|l| l.id != lead);
-                        run.queue.urgent.retain(|l| l.id != lead);
-                    }
-                }
+                self.leads_marked_dnc(marked);
             }
             Report::LiveKitFailing { key, message } => {
                 if let Some(campaign) = self.slots.get(key).map(|s| s.campaign) {
@@ -971,6 +946,17 @@ impl<T: Telephony> Actor<T> {
             } => self.emit_call_at(at, key, kind, detail),
             Report::Finished { key, end } => self.finished(key, *end).await,
             Report::Closed { key } => self.slots.closed(key),
+        }
+    }
+
+    /// Leads a do-not-call entry just reached: counted as `dnc`, out of the queues.
+    fn leads_marked_dnc(&mut self, changed: Vec<(CampaignId, LeadId, LeadState)>) {
+        for (campaign, lead, before) in changed {
+            self.move_lead(campaign, before, LeadState::Dnc);
+            if let Some(run) = self.runs.get_mut(&campaign) {
+                run.queue.leads.retain(|l| l.id != lead);
+                run.queue.urgent.retain(|l| l.id != lead);
+            }
         }
     }
 
@@ -1384,14 +1370,41 @@ impl<T: Telephony> Actor<T> {
                         queue::mark_dnc(conn, &number, campaign)
                     })
                     .await?;
-                for (campaign, lead, before) in changed {
-                    self.move_lead(campaign, before, LeadState::Dnc);
-                    if let Some(run) = self.runs.get_mut(&campaign) {
-                        run.queue.leads.retain(|l| l.id != lead);
-                        run.queue.urgent.retain(|l| l.id != lead);
-                    }
-                }
+                self.leads_marked_dnc(changed);
                 Ok(Reply::Done)
+            }
+            Command::AddDnc {
+                phones,
+                campaign,
+                reason,
+            } => {
+                let (added, changed) = self
+                    .store
+                    .write(move |conn| {
+                        let (mut added, mut changed) = (0u64, Vec::new());
+                        for phone in &phones {
+                            added += crate::store::dnc::add(
+                                conn,
+                                phone,
+                                campaign,
+                                reason.as_deref(),
+                                now,
+                            )? as u64;
+                            changed.extend(queue::mark_dnc(conn, phone, campaign)?);
+                        }
+                        Ok((added, changed))
+                    })
+                    .await?;
+                let marked = changed.len() as u64;
+                self.leads_marked_dnc(changed);
+                Ok(Reply::DncAdded { added, marked })
+            }
+            Command::RemoveDnc { phone, campaign } => {
+                let removed = self
+                    .store
+                    .write(move |conn| crate::store::dnc::remove(conn, &phone, campaign))
+                    .await?;
+                Ok(Reply::DncRemoved(removed))
             }
             Command::Start(_) | Command::Resume(_) | Command::Shutdown { .. } => {
                 Err(EngineError::Refused("handled elsewhere".into()))

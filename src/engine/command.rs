@@ -47,6 +47,18 @@ pub enum Command {
         campaign: Option<CampaignId>,
         reason: Option<String>,
     },
+    /// Adds many numbers (E.164) to one do-not-call list in one write, as `MarkDnc`
+    /// does for one: `switchboard dnc add|import` while an engine runs.
+    AddDnc {
+        phones: Vec<String>,
+        campaign: Option<CampaignId>,
+        reason: Option<String>,
+    },
+    /// Takes a number off one list. Leads already marked `dnc` stay so.
+    RemoveDnc {
+        phone: String,
+        campaign: Option<CampaignId>,
+    },
     /// Ends the engine: running campaigns pause with reason `shutdown` (they resume at
     /// the next start), no call starts, and calls in flight get `grace` to finish; any
     /// still live after that are reconciled at the next start, never hung up.
@@ -61,6 +73,13 @@ pub enum Reply {
     Created(CampaignId),
     Deleted(CampaignId),
     Done,
+    /// Numbers newly on the list, and leads that became `dnc` with them.
+    DncAdded {
+        added: u64,
+        marked: u64,
+    },
+    /// Whether the number was on the list.
+    DncRemoved(bool),
 }
 
 /// Why a command was refused or failed, in words an operator can act on.

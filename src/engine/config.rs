@@ -31,9 +31,6 @@ pub struct EngineConfig {
     pub uncertain_settle: Duration,
     /// The snapshot is published at most this often.
     pub snapshot_interval: Duration,
-    /// Lead counts are re-read from the store this often, for leads imported by
-    /// another process (`switchboard leads import`).
-    pub counts_refresh: Duration,
     /// The engine looks at the wall clock at least this often even with nothing to do,
     /// so retries fall due and windows open on time after the clock jumps.
     pub recheck_interval: Duration,
@@ -56,7 +53,6 @@ impl Default for EngineConfig {
             disposition_grace: Duration::from_secs(2),
             uncertain_settle: Duration::from_secs(2),
             snapshot_interval: Duration::from_millis(100),
-            counts_refresh: Duration::from_secs(5),
             recheck_interval: Duration::from_secs(1),
             resume_only: None,
         }

@@ -741,7 +741,9 @@ impl App {
                     self.select_campaign(next);
                 }
             }
-            Ok(Reply::Done) => self.set_status(strings::command_done(&what), false),
+            Ok(Reply::Done | Reply::DncAdded { .. } | Reply::DncRemoved(_)) => {
+                self.set_status(strings::command_done(&what), false)
+            }
             Err(e) => self.set_status(strings::command_failed(&what, &e.to_string()), true),
         }
         true
