@@ -119,6 +119,18 @@ impl Setup {
     }
 }
 
+/// A background engine a failing test must not leave running.
+struct KillOnDrop(Option<Child>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 fn wait(mut child: Child, within: Duration) -> Output {
     let deadline = Instant::now() + within;
     loop {
@@ -200,8 +212,8 @@ async fn two_runs_on_one_database_share_one_engine_and_never_double_dial() {
 async fn a_second_engine_is_refused_naming_the_pid_and_the_cli_goes_through_the_first() {
     let setup = Setup::new().await;
     let id = setup.campaign(30).await.to_string();
-    let serve = setup.spawn(&["serve", "--grace-secs", "0"]);
-    let pid = serve.id().to_string();
+    let mut serve = KillOnDrop(Some(setup.spawn(&["serve", "--grace-secs", "0"])));
+    let pid = serve.0.as_ref().unwrap().id().to_string();
     let deadline = Instant::now() + Duration::from_secs(20);
     // The lock names the engine's pid once it holds the database.
     while std::fs::read_to_string(setup.dir.path().join("switchboard.db.lock"))
@@ -262,6 +274,7 @@ async fn a_second_engine_is_refused_naming_the_pid_and_the_cli_goes_through_the_
         .status()
         .unwrap()
         .success());
+    let serve = serve.0.take().unwrap();
     let out = tokio::task::spawn_blocking(move || wait(serve, Duration::from_secs(20)))
         .await
         .unwrap();
