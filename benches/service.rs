@@ -221,6 +221,10 @@ fn main() {
         }
         println!("{IN_FLIGHT} calls in flight after {:.1?}", filling.elapsed());
 
+        let size = serde_json::to_string(&*host.runtime.engine.snapshot().borrow().clone())
+            .map(|j| j.len())
+            .unwrap_or(0);
+        println!("one snapshot is {} KiB of JSON", size / 1024);
         let mut frames = Vec::new();
         for _ in 0..5 {
             frames.push(first_frame(&socket, id).await);

@@ -85,10 +85,7 @@ impl EngineHost {
         })?;
         let store = Store::open(&plan.db)?;
         let runtime = Runtime::start(store.clone(), plan.settings, Arc::new(SystemClock)).await?;
-        let state = ApiState {
-            engine: runtime.engine.clone(),
-            store,
-        };
+        let state = ApiState::new(runtime.engine.clone(), store);
         let tcp = api.listen.map(|addr| (addr, api.token.clone()));
         let server = match ApiServer::start(state, &socket, tcp).await {
             Ok(server) => server,

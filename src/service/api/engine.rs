@@ -42,22 +42,29 @@ pub async fn snapshot(State(state): State<ApiState>) -> Data<Arc<Snapshot>> {
 
 /// Server-sent events, one `snapshot` each time the engine publishes (at most every
 /// snapshot interval); the first is the current one.
-pub async fn snapshots(
-    State(state): State<ApiState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+pub async fn snapshots(State(state): State<ApiState>) -> axum::response::Response {
     let rx = state.engine.snapshot();
-    let stream = stream::unfold((rx, true), |(mut rx, first)| async move {
-        if !first && rx.changed().await.is_err() {
-            return None;
+    let encoded = state.encoded.clone();
+    let stream = stream::unfold((rx, true), move |(mut rx, first)| {
+        let encoded = encoded.clone();
+        async move {
+            if !first {
+                // A comment line now and then keeps proxies from closing a quiet stream.
+                match tokio::time::timeout(Duration::from_secs(15), rx.changed()).await {
+                    Ok(Err(_)) => return None,
+                    Err(_) => return Some((Ok(bytes::Bytes::from_static(b":\n\n")), (rx, false))),
+                    Ok(Ok(())) => {}
+                }
+            }
+            let snapshot = rx.borrow_and_update().clone();
+            Some((Ok::<_, Infallible>(encoded.event(&snapshot)), (rx, false)))
         }
-        let snapshot = rx.borrow_and_update().clone();
-        let event = Event::default()
-            .event("snapshot")
-            .json_data(&*snapshot)
-            .unwrap_or_else(|_| Event::default().event("error"));
-        Some((Ok(event), (rx, false)))
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    axum::response::Response::builder()
+        .header(axum::http::header::CONTENT_TYPE, "text/event-stream")
+        .header(axum::http::header::CACHE_CONTROL, "no-cache")
+        .body(axum::body::Body::from_stream(stream))
+        .unwrap_or_default()
 }
 
 /// Server-sent events, one per engine event. A client that falls more than the

@@ -18,17 +18,59 @@ mod upload;
 
 pub use auth::require_token;
 
-use crate::engine::EngineHandle;
+use crate::engine::{EngineHandle, Snapshot};
 use crate::store::Store;
 use axum::http::Method;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
+use std::sync::Arc;
 
 /// What every handler reaches.
 #[derive(Clone)]
 pub struct ApiState {
     pub engine: EngineHandle,
     pub store: Store,
+    /// The latest snapshot as JSON, encoded once however many consoles follow it.
+    pub encoded: Arc<EncodedSnapshot>,
+}
+
+impl ApiState {
+    pub fn new(engine: EngineHandle, store: Store) -> ApiState {
+        ApiState {
+            engine,
+            store,
+            encoded: Arc::default(),
+        }
+    }
+}
+
+/// The server-sent event of the last snapshot someone asked for. The first follower to
+/// see a new snapshot encodes it; the others send the very same bytes (shared, not
+/// copied), so ten consoles attached cost the engine one encoding per snapshot, not ten.
+#[derive(Default)]
+pub struct EncodedSnapshot {
+    last: std::sync::Mutex<Option<(Arc<Snapshot>, bytes::Bytes)>>,
+}
+
+impl EncodedSnapshot {
+    /// `event: snapshot` with the snapshot as JSON (one line: JSON has no raw newline).
+    pub fn event(&self, snapshot: &Arc<Snapshot>) -> bytes::Bytes {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((seen, frame)) = last.as_ref() {
+            if Arc::ptr_eq(seen, snapshot) {
+                return frame.clone();
+            }
+        }
+        let mut frame = b"event: snapshot\ndata: ".to_vec();
+        if serde_json::to_writer(&mut frame, &**snapshot).is_err() {
+            frame.truncate(b"event: snapshot\ndata: ".len());
+            frame.extend_from_slice(b"{}");
+        }
+        frame.extend_from_slice(b"\n\n");
+        let frame = bytes::Bytes::from(frame);
+        *last = Some((snapshot.clone(), frame.clone()));
+        frame
+    }
 }
 
 /// JSON bodies above this are refused (413) before they are read; CSV uploads and bulk
