@@ -62,19 +62,7 @@ fn canonical_db(db: &Path) -> PathBuf {
 }
 
 fn current_uid() -> u32 {
-    // The owner of a file this process just made is this process's user.
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or_else(|_| {
-            let probe =
-                std::env::temp_dir().join(format!("switchboard-uid-{}", std::process::id()));
-            let uid = std::fs::File::create(&probe)
-                .and_then(|f| f.metadata())
-                .map(|m| m.uid())
-                .unwrap_or(0);
-            let _ = std::fs::remove_file(&probe);
-            uid
-        })
+    rustix::process::getuid().as_raw()
 }
 
 #[cfg(test)]
