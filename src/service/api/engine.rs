@@ -42,22 +42,46 @@ pub async fn snapshot(State(state): State<ApiState>) -> Data<Arc<Snapshot>> {
 
 /// Server-sent events, one `snapshot` each time the engine publishes (at most every
 /// snapshot interval); the first is the current one.
-pub async fn snapshots(State(state): State<ApiState>) -> axum::response::Response {
+/// How often a follower gets a snapshot at most: the console's default frame, so a
+/// snapshot it would never draw is never sent. A client may ask for another pace.
+const SNAPSHOT_PACE_MS: u64 = 250;
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pace {
+    /// Milliseconds between two snapshots at least (50 to 10,000; default 250).
+    every_ms: Option<u64>,
+}
+
+pub async fn snapshots(
+    State(state): State<ApiState>,
+    axum::extract::Query(pace): axum::extract::Query<Pace>,
+) -> axum::response::Response {
+    let pace = Duration::from_millis(pace.every_ms.unwrap_or(SNAPSHOT_PACE_MS).clamp(50, 10_000));
     let rx = state.engine.snapshot();
     let encoded = state.encoded.clone();
-    let stream = stream::unfold((rx, true), move |(mut rx, first)| {
+    let stream = stream::unfold((rx, None), move |(mut rx, sent_at)| {
         let encoded = encoded.clone();
         async move {
-            if !first {
+            if let Some(sent_at) = sent_at {
+                // Snapshots published meanwhile are skipped; the newest is sent.
+                tokio::time::sleep_until(sent_at + pace).await;
                 // A comment line now and then keeps proxies from closing a quiet stream.
                 match tokio::time::timeout(Duration::from_secs(15), rx.changed()).await {
                     Ok(Err(_)) => return None,
-                    Err(_) => return Some((Ok(bytes::Bytes::from_static(b":\n\n")), (rx, false))),
+                    Err(_) => {
+                        let keep_alive = bytes::Bytes::from_static(b":\n\n");
+                        return Some((Ok(keep_alive), (rx, Some(tokio::time::Instant::now()))));
+                    }
                     Ok(Ok(())) => {}
                 }
             }
             let snapshot = rx.borrow_and_update().clone();
-            Some((Ok::<_, Infallible>(encoded.event(&snapshot)), (rx, false)))
+            let event = encoded.event(&snapshot);
+            Some((
+                Ok::<_, Infallible>(event),
+                (rx, Some(tokio::time::Instant::now())),
+            ))
         }
     });
     axum::response::Response::builder()
