@@ -11,6 +11,7 @@ pub mod domain;
 pub mod engine;
 pub mod export;
 pub mod hangup;
+pub mod http_tls;
 pub mod import;
 pub mod logging;
 pub mod paths;

@@ -55,15 +55,9 @@ struct WireError {
 impl EngineClient {
     /// A client of the engine on `socket`, once it answers its health check.
     pub async fn connect(socket: &Path) -> Result<EngineClient, EngineError> {
-        // Plain HTTP over the socket, but reqwest (built with `rustls-no-provider`, as
-        // livekit-api wants) insists on a TLS set-up: ring, with no roots to trust.
-        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| EngineError::Refused(format!("cannot build the engine client: {e}")))?
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth();
+        // Plain HTTP over the socket, but reqwest cannot be built without a TLS set-up.
+        let tls = crate::http_tls::client_config()
+            .map_err(|e| EngineError::Refused(format!("cannot build the engine client: {e}")))?;
         let http = reqwest::Client::builder()
             .unix_socket(socket)
             .tls_backend_preconfigured(tls)
