@@ -30,6 +30,19 @@ fn one_call_each(name: &str) -> CampaignSettings {
     }
 }
 
+/// LiveKit freezes from now for `ms` (as a stopped process does): requests wait, then
+/// are served.
+fn stall_livekit(h: &Harness, ms: u64) {
+    h.sandbox().set_faults(Faults {
+        outage: Some(Outage {
+            start_after_ms: 0,
+            duration_ms: ms,
+            mode: OutageMode::Stall,
+        }),
+        ..Faults::none()
+    });
+}
+
 fn answered_calls(
     snapshot: &switchboard::engine::Snapshot,
     id: switchboard::domain::CampaignId,
@@ -179,14 +192,7 @@ async fn a_dial_that_left_no_trace_counts_and_is_not_dialled_again() {
     h.leads(id, numbers(6, 3)).await;
     h.start_campaign(id).await;
     // The first dials go into the stall and outlast their 3 s timeout.
-    h.sandbox().set_faults(Faults {
-        outage: Some(Outage {
-            start_after_ms: 0,
-            duration_ms: 4_000,
-            mode: OutageMode::Stall,
-        }),
-        ..Faults::none()
-    });
+    stall_livekit(&h, 4_000);
     h.until_status(id, CampaignStatus::Completed).await;
     let attempts = h.attempts(id).await;
     assert_eq!(attempts.len(), 3, "one attempt per lead: {attempts:#?}");
@@ -242,14 +248,7 @@ async fn a_stalled_livekit_never_gets_a_lead_called_twice() {
         .await;
     h.leads(id, numbers(2, 6)).await;
     h.start_campaign(id).await;
-    h.sandbox().set_faults(Faults {
-        outage: Some(Outage {
-            start_after_ms: 0,
-            duration_ms: 4_000,
-            mode: OutageMode::Stall,
-        }),
-        ..Faults::none()
-    });
+    stall_livekit(&h, 4_000);
     h.until_status(id, CampaignStatus::Completed).await;
     let stats = h.stats();
     for (number, calls) in &stats.calls_per_number {
