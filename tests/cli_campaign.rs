@@ -671,3 +671,19 @@ fn leads_import_of_a_file_with_a_stray_quote_fails_naming_file_line_and_field() 
              close it or remove the stray quote",
     ));
 }
+
+#[test]
+fn starting_a_campaign_that_does_not_exist_says_so_and_starts_no_engine() {
+    let env = Env::new();
+    env.cmd(&["campaign", "start", "99"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "error: campaign 99 does not exist; list campaigns with `switchboard campaign list`",
+        ));
+    assert_eq!(
+        switchboard::service::lock::holder(&env.db()),
+        None,
+        "no background engine was left running"
+    );
+}

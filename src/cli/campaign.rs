@@ -187,7 +187,17 @@ async fn lifecycle(ctx: &Context, step: Lifecycle, id: i64) -> Result<ExitCode> 
         Lifecycle::Stop => "stopped",
     };
     let client = match step {
-        Lifecycle::Start | Lifecycle::Resume => super::engine_access::engine(ctx).await?,
+        Lifecycle::Start | Lifecycle::Resume => {
+            // Checked first: a typo must not leave a background engine behind.
+            let store = Store::open(&ctx.paths.database).wrap_err_with(|| {
+                format!("opening the database {}", ctx.paths.database.display())
+            })?;
+            store
+                .read(move |c| CampaignRecord::get(c, id))
+                .await
+                .map_err(store_error)?;
+            super::engine_access::engine(ctx).await?
+        }
         Lifecycle::Pause | Lifecycle::Stop => match writer(ctx).await? {
             Access::Engine(client) => client,
             Access::Direct { store, .. } => {
@@ -207,10 +217,7 @@ async fn lifecycle(ctx: &Context, step: Lifecycle, id: i64) -> Result<ExitCode> 
             }
         },
     };
-    client
-        .command(command)
-        .await
-        .map_err(|e| eyre!("campaign {id}: {e}"))?;
+    client.command(command).await.map_err(|e| eyre!("{e}"))?;
     eprintln!("campaign {id} {done}");
     Ok(ExitCode::SUCCESS)
 }
