@@ -19,6 +19,10 @@
 //! - No disposition means the agent had nothing to report (e.g. the call never
 //!   connected); the console then relies on the SIP outcome alone.
 //!
+//! When the agent joins (promptly, late after the answer, or never) and which
+//! dispositions it gives per A/B variant is set in `[sandbox.agent]`
+//! ([`AgentBehaviour`](super::AgentBehaviour)).
+//!
 //! The sandbox agent learns the callee's side of the conversation from the simulated
 //! phone network: it reports the disposition drawn (or scripted) for the call at 80% of
 //! the talk time, and leaves shortly after the callee hangs up.
@@ -31,6 +35,7 @@ use proto::participant_info::{Kind, State};
 use proto::DisconnectReason;
 use tokio::time::{sleep, sleep_until, Instant};
 
+use super::agent_behaviour::{variant_of, AgentArrival};
 use super::call::publisher_permission;
 use super::ids::{new_id, unix_millis};
 use super::rooms::{CallPhase, Membership};
@@ -42,8 +47,6 @@ pub const DISPOSITION_ATTRIBUTE: &str = "switchboard.disposition";
 /// The agent's attribute holding an optional one-line note about the call.
 pub const NOTE_ATTRIBUTE: &str = "switchboard.note";
 
-/// Simulated seconds from dispatch until the agent's job starts and it joins.
-const JOIN_DELAY_SECS: f64 = 0.3;
 /// Simulated seconds the agent stays after the callee hangs up (saying goodbye, saving).
 const LINGER_SECS: f64 = 0.5;
 /// Simulated seconds an agent waits for a call to start in its room before it gives up.
@@ -84,10 +87,46 @@ pub fn create_dispatch(
     Ok(dispatch)
 }
 
+/// The dispatch a LiveKit dispatch rule makes when a SIP call is dialled into a room
+/// that has none yet (campaigns with `--dispatch rules`), if the sandbox has such a rule.
+pub fn dispatch_by_rule(state: &Arc<SandboxState>, room: &str, metadata: &str) {
+    let Some(agent_name) = state.config.agent.dispatch_rule_agent.clone() else {
+        return;
+    };
+    if !state.rooms.list_dispatches(room, "").is_empty() {
+        return;
+    }
+    let request = proto::CreateAgentDispatchRequest {
+        agent_name,
+        room: room.to_string(),
+        metadata: metadata.to_string(),
+        ..Default::default()
+    };
+    if let Err(err) = create_dispatch(state, request) {
+        tracing::debug!(room, %err, "dispatch rule found no room");
+    }
+}
+
 async fn run_agent(state: Arc<SandboxState>, dispatch: proto::AgentDispatch) {
-    tokio::select! {
-        _ = state.shutdown.cancelled() => return,
-        _ = sleep(state.scale.real(JOIN_DELAY_SECS)) => {}
+    match state.arrivals.next(&state.config.agent) {
+        // No worker takes the job: the dispatch stays, nobody joins.
+        AgentArrival::Absent => return,
+        AgentArrival::Prompt => {
+            let delay = state.scale.real(state.config.agent.join_delay_secs);
+            tokio::select! {
+                _ = state.shutdown.cancelled() => return,
+                _ = sleep(delay) => {}
+            }
+        }
+        AgentArrival::AfterAnswer { secs } => {
+            if !wait_for_answer(&state, &dispatch.room).await {
+                return;
+            }
+            tokio::select! {
+                _ = state.shutdown.cancelled() => return,
+                _ = sleep(state.scale.real(secs)) => {}
+            }
+        }
     }
     let identity = agent_identity(&dispatch.room);
     let Ok(membership) = state.rooms.join(
@@ -130,8 +169,16 @@ async fn run_agent(state: Arc<SandboxState>, dispatch: proto::AgentDispatch) {
             CallPhase::Answered {
                 hangup_at,
                 disposition,
+                disposition_drawn,
                 note,
-            } => break Some((hangup_at, disposition, note)),
+            } => {
+                let (disposition, note) = if disposition_drawn {
+                    variant_disposition(&state, &dispatch).unwrap_or((disposition, note))
+                } else {
+                    (disposition, note)
+                };
+                break Some((hangup_at, disposition, note));
+            }
             CallPhase::Ended => break None,
             CallPhase::NoCall | CallPhase::Dialing => {}
         }
@@ -181,6 +228,40 @@ async fn run_agent(state: Arc<SandboxState>, dispatch: proto::AgentDispatch) {
     state
         .rooms
         .leave(room, &identity, DisconnectReason::ClientInitiated);
+}
+
+/// Waits, without joining, until the call in `room` is answered; false when the call
+/// ended unanswered, the room closed or the sandbox stops.
+async fn wait_for_answer(state: &SandboxState, room: &str) -> bool {
+    let Some(mut phase) = state.rooms.watch_phase(room) else {
+        return false;
+    };
+    loop {
+        match *phase.borrow_and_update() {
+            CallPhase::Answered { .. } => return true,
+            CallPhase::Ended => return false,
+            CallPhase::NoCall | CallPhase::Dialing => {}
+        }
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return false,
+            changed = phase.changed() => if changed.is_err() { return false },
+        }
+    }
+}
+
+/// The disposition an agent of this dispatch's variant gives, when the sandbox config
+/// has weights for that variant (or its agent).
+fn variant_disposition(
+    state: &SandboxState,
+    dispatch: &proto::AgentDispatch,
+) -> Option<(Option<String>, Option<String>)> {
+    let variant = variant_of(&dispatch.metadata);
+    let weights = state
+        .config
+        .agent
+        .dispositions_for(variant.as_deref(), &dispatch.agent_name)?;
+    let (disposition, note) = state.network.draw_disposition(weights)?;
+    Some((Some(disposition), note))
 }
 
 fn agent_info(identity: &str, dispatch: &proto::AgentDispatch) -> proto::ParticipantInfo {

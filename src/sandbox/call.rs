@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
+use super::agent;
 use super::config::TrunkLimitError;
 use super::ids::{new_id, unix_millis};
 use super::network::CallPlan;
@@ -103,6 +104,7 @@ pub async fn create_sip_participant(
     };
 
     let membership = state.rooms.join(&req.room_name, participant, true, false)?;
+    agent::dispatch_by_rule(state, &req.room_name, &req.participant_metadata);
 
     let (answered_tx, answered_rx) = oneshot::channel();
     let call = Call {
@@ -382,6 +384,7 @@ impl Call {
             CallPhase::Answered {
                 hangup_at,
                 disposition: self.plan.disposition.clone(),
+                disposition_drawn: self.plan.disposition_drawn,
                 note: self.plan.note.clone(),
             },
         );

@@ -27,6 +27,9 @@
 //! rate_limit_rate = 0.01      # 429 resource_exhausted
 //! outage = { start_after_ms = 60000, duration_ms = 15000, mode = "refuse_connections" }
 //!
+//! [sandbox.agent]            # see agent_behaviour.rs
+//! absent_every = 30           # one call in 30 gets no agent
+//!
 //! [[sandbox.trunks]]
 //! sip_trunk_id = "ST_sandbox"
 //! name = "Sandbox trunk"
@@ -37,6 +40,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::agent_behaviour::AgentBehaviour;
 use super::faults::Faults;
 use super::outcome::ScriptedCall;
 
@@ -77,6 +81,8 @@ pub struct SandboxConfig {
     pub number_overrides: HashMap<String, ScriptedCall>,
     /// How the simulated agent reports dispositions of answered calls (weights).
     pub dispositions: BTreeMap<String, f64>,
+    /// When the simulated agent joins (promptly, late, never) and its dispositions by variant.
+    pub agent: AgentBehaviour,
     /// Faults injected into the API itself.
     pub faults: Faults,
     /// Where signed webhooks are POSTed; none means no webhooks.
@@ -108,6 +114,7 @@ impl Default for SandboxConfig {
             seed: 7,
             number_overrides: HashMap::new(),
             dispositions: default_dispositions(),
+            agent: AgentBehaviour::default(),
             faults: Faults::default(),
             webhook_url: None,
             max_calls_per_trunk: None,
@@ -140,6 +147,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("time_scale", &self.time_scale)
             .field("seed", &self.seed)
             .field("webhook_url", &self.webhook_url)
+            .field("agent", &self.agent)
             .field("max_calls_per_trunk", &self.max_calls_per_trunk)
             .field(
                 "max_calls_per_second_per_trunk",
@@ -188,6 +196,7 @@ impl SandboxConfig {
         {
             return Err("disposition weights must be zero or positive".into());
         }
+        self.agent.validate()?;
         let mut seen = std::collections::HashSet::new();
         for trunk in &self.trunks {
             if !trunk.sip_trunk_id.starts_with("ST_") {

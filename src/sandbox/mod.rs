@@ -14,6 +14,7 @@
 //! ```
 
 mod agent;
+mod agent_behaviour;
 mod auth;
 mod call;
 mod call_rate;
@@ -44,6 +45,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use agent::{agent_identity, DISPOSITION_ATTRIBUTE, NOTE_ATTRIBUTE};
+pub use agent_behaviour::{AgentArrival, AgentBehaviour, VARIANT_METADATA_KEY};
 pub use call::call_status;
 pub use config::{OutcomeRates, SandboxConfig, SecondsRange, TrunkConfig, TrunkLimitError};
 pub use faults::{Faults, Outage, OutageMode};
@@ -144,6 +146,12 @@ impl Sandbox {
     /// Lets calls to `number` be drawn from the rates again.
     pub fn clear_override(&self, number: &str) {
         self.state.network.clear_override(number);
+    }
+
+    /// Every later agent dispatch arrives this way (late, absent); `None` returns to the
+    /// configured `absent_every` / `late_every`.
+    pub fn set_agent_arrival(&self, arrival: Option<AgentArrival>) {
+        self.state.arrivals.force(arrival);
     }
 
     /// Replaces the injected faults; an outage window counts from now.

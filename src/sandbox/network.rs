@@ -33,6 +33,9 @@ pub struct CallPlan {
     pub talk: f64,
     /// What the agent will report for an answered call.
     pub disposition: Option<String>,
+    /// The disposition came from `[sandbox] dispositions` (not a script, not voicemail),
+    /// so an agent whose variant has its own weights may draw again from those.
+    pub disposition_drawn: bool,
     pub note: Option<String>,
 }
 
@@ -110,6 +113,8 @@ impl PhoneNetwork {
             (None, Outcome::Answer) => drawn_disposition,
             (None, _) => None,
         };
+        let disposition_drawn = outcome == Outcome::Answer
+            && scripted.as_ref().is_none_or(|s| s.disposition.is_none());
         let note = match scripted.as_ref().and_then(|s| s.note.clone()) {
             Some(note) => Some(note),
             None => disposition
@@ -123,8 +128,20 @@ impl PhoneNetwork {
             ring,
             talk,
             disposition,
+            disposition_drawn,
             note,
         }
+    }
+
+    /// A disposition drawn from a variant's own weights, with the network's seeded
+    /// generator so runs stay reproducible; its default note with it.
+    pub fn draw_disposition(
+        &self,
+        weights: &BTreeMap<String, f64>,
+    ) -> Option<(String, Option<String>)> {
+        let disposition = draw_weighted(&mut lock(&self.rng), weights)?;
+        let note = default_note(&disposition).map(str::to_string);
+        Some((disposition, note))
     }
 }
 

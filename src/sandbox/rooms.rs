@@ -32,6 +32,8 @@ pub enum CallPhase {
     Answered {
         hangup_at: Instant,
         disposition: Option<String>,
+        /// Drawn from the default weights: a variant with its own may replace it.
+        disposition_drawn: bool,
         note: Option<String>,
     },
     Ended,
@@ -308,6 +310,12 @@ impl Rooms {
         let room = rooms.get_mut(room_name).ok_or_else(room_not_found)?;
         room.info.metadata = metadata.to_string();
         Ok(room.snapshot())
+    }
+
+    /// Follows where the call in a room stands without joining it (an agent that is
+    /// late waits for the answer this way); `None` when the room is gone.
+    pub fn watch_phase(&self, room_name: &str) -> Option<watch::Receiver<CallPhase>> {
+        lock(&self.rooms).get(room_name).map(|room| room.phase.subscribe())
     }
 
     /// Tells whoever follows the room (the agent) where the call stands.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use super::agent_behaviour::Arrivals;
 use super::auth::Authenticator;
 use super::call_rate::CallRate;
 use super::config::{SandboxConfig, TrunkConfig};
@@ -24,6 +25,8 @@ pub struct SandboxState {
     pub faults: Arc<FaultState>,
     pub webhooks: WebhookSender,
     pub scale: TimeScale,
+    /// When each dispatched agent arrives (prompt, late, absent).
+    pub arrivals: Arrivals,
     pub shutdown: CancellationToken,
 }
 
@@ -54,6 +57,7 @@ impl SandboxState {
             call_rate: CallRate::default(),
             webhooks,
             scale,
+            arrivals: Arrivals::new(),
             shutdown,
             config,
         })
