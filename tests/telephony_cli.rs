@@ -68,7 +68,7 @@ async fn livekit_with_two_trunks() -> sandbox::Sandbox {
         name: name.into(),
         address: format!("{}.example.com", name.to_lowercase()),
         numbers: vec![number.into()],
-        max_concurrent_calls: None,
+        ..Default::default()
     };
     let config = SandboxConfig {
         api_key: "projkey".into(),
@@ -239,4 +239,187 @@ async fn run_waits_out_a_503_at_its_first_trunk_check() {
         .success()
         .stderr(predicate::str::contains("campaign 1 (hiccup) started"))
         .stderr(predicate::str::contains("campaign 1 (hiccup) completed"));
+}
+
+fn with_livekit(cmd: &mut Command, livekit: &sandbox::Sandbox) {
+    cmd.env("LIVEKIT_URL", livekit.url())
+        .env("LIVEKIT_API_KEY", "projkey")
+        .env("LIVEKIT_API_SECRET", "proj-secret-value");
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trunks_are_created_listed_and_deleted_and_the_password_is_never_shown() {
+    let livekit = livekit_with_two_trunks().await;
+    let home = tempfile::tempdir().unwrap();
+    let password_file = home.path().join("trunk-password");
+    std::fs::write(&password_file, "s3cr3t-trunk-pw\n").unwrap();
+
+    let mut create = switchboard(home.path());
+    with_livekit(&mut create, &livekit);
+    create.args([
+        "trunks",
+        "create",
+        "--name",
+        "Carrier B",
+        "--address",
+        "sip.carrier-b.example",
+        "--numbers",
+        "+15553330000,+15553330001",
+        "--auth-user",
+        "acct42",
+        "--transport",
+        "tls",
+        "--auth-password-file",
+    ]);
+    create.arg(&password_file);
+    let output = tokio::task::spawn_blocking(move || create.output().unwrap())
+        .await
+        .unwrap();
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stdout.contains("s3cr3t") && !stderr.contains("s3cr3t"));
+    let id = stdout
+        .split_whitespace()
+        .find(|word| word.starts_with("ST_"))
+        .expect("the new trunk's id is printed")
+        .to_string();
+    let stored = livekit.trunk(&id).expect("the sandbox holds the new trunk");
+    assert_eq!(stored.auth_username, "acct42");
+    assert_eq!(stored.auth_password, "s3cr3t-trunk-pw", "sent to LiveKit");
+    assert_eq!(stored.transport, 3, "tls");
+    assert_eq!(stored.numbers, vec!["+15553330000", "+15553330001"]);
+
+    let mut list = switchboard(home.path());
+    with_livekit(&mut list, &livekit);
+    list.args(["trunks", "--json"]);
+    let output = tokio::task::spawn_blocking(move || list.output().unwrap())
+        .await
+        .unwrap();
+    let listed = text(&output.stdout);
+    assert!(listed.contains(&id) && listed.contains("sip.carrier-b.example"));
+    assert!(!listed.contains("s3cr3t"), "the listing never shows the password");
+
+    let mut delete = switchboard(home.path());
+    with_livekit(&mut delete, &livekit);
+    delete.args(["trunks", "delete", &id]);
+    let assert = tokio::task::spawn_blocking(move || delete.assert())
+        .await
+        .unwrap();
+    assert.success();
+    assert!(livekit.trunk(&id).is_none());
+
+    let mut again = switchboard(home.path());
+    with_livekit(&mut again, &livekit);
+    again.args(["trunks", "delete", &id]);
+    let assert = tokio::task::spawn_blocking(move || again.assert())
+        .await
+        .unwrap();
+    assert
+        .failure()
+        .stderr(predicate::str::contains("does not exist").and(predicate::str::contains("switchboard trunks")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_can_come_from_stdin_and_never_from_the_command_line() {
+    let livekit = livekit_with_two_trunks().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut create = switchboard(home.path());
+    with_livekit(&mut create, &livekit);
+    create
+        .args([
+            "trunks", "create", "--name", "Piped", "--address", "10.0.0.7", "--numbers",
+            "+15554440000", "--auth-user", "u",
+        ])
+        .write_stdin("piped-pw-123\n");
+    let output = tokio::task::spawn_blocking(move || create.output().unwrap())
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(!text(&output.stdout).contains("piped-pw-123"));
+    let id = text(&output.stdout)
+        .split_whitespace()
+        .find(|w| w.starts_with("ST_"))
+        .unwrap()
+        .to_string();
+    assert_eq!(livekit.trunk(&id).unwrap().auth_password, "piped-pw-123");
+
+    // There is no flag that would put the password in the process list.
+    let home = tempfile::tempdir().unwrap();
+    switchboard(home.path())
+        .args([
+            "trunks", "create", "--name", "x", "--address", "h", "--numbers", "+15554440000",
+            "--auth-password", "visible",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--auth-password"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_of_trunks_is_listed() {
+    let trunks = (0..7)
+        .map(|i| TrunkConfig {
+            sip_trunk_id: format!("ST_page{i}"),
+            name: format!("Trunk {i}"),
+            numbers: vec![format!("+1555000100{i}")],
+            ..Default::default()
+        })
+        .collect();
+    let config = SandboxConfig {
+        api_key: "projkey".into(),
+        api_secret: "proj-secret-value".into(),
+        trunks,
+        trunk_page_size: 3,
+        ..Default::default()
+    };
+    let livekit = sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut list = switchboard(home.path());
+    with_livekit(&mut list, &livekit);
+    list.args(["trunks", "--json"]);
+    let output = tokio::task::spawn_blocking(move || list.output().unwrap())
+        .await
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 7, "{ids:?}");
+}
+
+#[test]
+fn creating_a_trunk_without_livekit_says_what_to_configure() {
+    let home = tempfile::tempdir().unwrap();
+    switchboard(home.path())
+        .args([
+            "trunks", "create", "--name", "x", "--address", "sip.example.com", "--numbers",
+            "+15554440000",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("LIVEKIT_URL"));
+}
+
+#[test]
+fn a_bad_number_or_a_sip_uri_address_is_refused_naming_the_flag() {
+    let home = tempfile::tempdir().unwrap();
+    switchboard(home.path())
+        .args(["trunks", "create", "--name", "x", "--address", "sip:h.example", "--numbers", "+15554440000"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--address"));
+    switchboard(home.path())
+        .args(["trunks", "create", "--name", "x", "--address", "h.example", "--numbers", "555-1234"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--numbers"));
 }

@@ -1,32 +1,206 @@
-//! `switchboard trunks`: the LiveKit project's outbound SIP trunks (`ListSIPOutboundTrunk`),
-//! so the operator can pick the trunk id a campaign dials through. Without LiveKit
-//! configured it lists the embedded sandbox's trunks, and says so on stderr.
+//! `switchboard trunks`: the LiveKit project's outbound SIP trunks (`ListSIPOutboundTrunk`,
+//! every page), so the operator can pick the trunk id a campaign dials through; `trunks
+//! create` and `trunks delete` manage them. Without LiveKit configured the listing shows
+//! the embedded sandbox's trunks, and says so on stderr.
+//!
+//! A trunk's password is read from a file or stdin, never from the command line (where
+//! `ps` would show it), and is printed nowhere.
 
 use super::Context;
+use crate::config::Secret;
 use crate::sandbox::{self, SandboxConfig};
-use crate::telephony::{LiveKitOptions, LiveKitTelephony, Telephony, TrunkInfo};
-use color_eyre::eyre::{eyre, WrapErr};
+use crate::telephony::{
+    LiveKitOptions, LiveKitTelephony, NewTrunk, Telephony, TrunkAuth, TrunkInfo, TrunkTransport,
+};
+use color_eyre::eyre::{bail, eyre, WrapErr};
 use color_eyre::Result;
-use std::io::Write;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Lists the outbound SIP trunks of the LiveKit project.
+/// Lists, creates and deletes the outbound SIP trunks of the LiveKit project.
 #[derive(Debug, clap::Args)]
 pub struct TrunksArgs {
+    #[command(subcommand)]
+    pub action: Option<TrunksAction>,
     /// Print JSON (an array of {id, name, address, numbers}) instead of a table
     #[arg(long)]
     pub json: bool,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum TrunksAction {
+    /// Create an outbound SIP trunk (CreateSIPOutboundTrunk) and print its id
+    Create(CreateArgs),
+    /// Delete a trunk by its id (ST_...)
+    Delete {
+        /// The trunk's id, as `switchboard trunks` lists it
+        id: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    /// A name to know the trunk by
+    #[arg(long)]
+    pub name: String,
+    /// The carrier's SIP host or IP (no `sip:`), e.g. example.pstn.twilio.com
+    #[arg(long)]
+    pub address: String,
+    /// Caller ids the trunk may present, E.164, comma-separated
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub numbers: Vec<String>,
+    /// Digest user for the carrier; the password comes from --auth-password-file or stdin
+    #[arg(long)]
+    pub auth_user: Option<String>,
+    /// File holding the password (one line); without it the password is read from stdin
+    #[arg(long, requires = "auth_user")]
+    pub auth_password_file: Option<PathBuf>,
+    /// How LiveKit reaches the carrier: udp, tcp or tls (default: LiveKit's choice)
+    #[arg(long, default_value = "auto")]
+    pub transport: TrunkTransport,
+}
+
 pub async fn run(ctx: &Context, args: TrunksArgs) -> Result<ExitCode> {
+    match args.action {
+        None => list_command(ctx, args.json).await,
+        Some(TrunksAction::Create(create)) => create_command(ctx, create, args.json).await,
+        Some(TrunksAction::Delete { id }) => {
+            let telephony = configured_livekit(ctx, "delete")?;
+            telephony
+                .delete_trunk(&id)
+                .await
+                .map_err(|e| eyre!("{e}"))
+                .wrap_err_with(|| format!("deleting trunk {id} on {}", telephony.url()))?;
+            println!("Deleted trunk {id}.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn livekit(url: &str, api_key: &str, api_secret: &str, timeout: Duration) -> LiveKitTelephony {
+    let options = LiveKitOptions {
+        request_timeout: timeout,
+    };
+    LiveKitTelephony::new(url, api_key, api_secret, options)
+}
+
+/// Creating or deleting needs a real project: the embedded sandbox would forget the
+/// trunk the moment this command ends.
+fn configured_livekit(ctx: &Context, verb: &str) -> Result<LiveKitTelephony> {
+    match ctx.config.livekit_credentials()? {
+        Some(lk) => Ok(livekit(
+            lk.url,
+            lk.api_key,
+            lk.api_secret.expose(),
+            Duration::from_secs(ctx.config.livekit.request_timeout_secs),
+        )),
+        None => bail!(
+            "LiveKit is not configured, so there is no project to {verb} a trunk in: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET (or [livekit] in the config file)"
+        ),
+    }
+}
+
+async fn create_command(ctx: &Context, args: CreateArgs, json: bool) -> Result<ExitCode> {
+    let auth = match &args.auth_user {
+        Some(username) => {
+            let password = match &args.auth_password_file {
+                Some(path) => read_password_file(path)?,
+                None => read_password_stdin()?,
+            };
+            Some(TrunkAuth {
+                username: username.clone(),
+                password,
+            })
+        }
+        None => None,
+    };
+    let trunk = new_trunk(args, auth)?;
+    let telephony = configured_livekit(ctx, "create")?;
+    let created = telephony
+        .create_trunk(&trunk)
+        .await
+        .map_err(|e| eyre!("{e}"))
+        .wrap_err_with(|| format!("creating trunk {:?} on {}", trunk.name, telephony.url()))?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", render_json(std::slice::from_ref(&created)))?;
+    } else {
+        writeln!(
+            out,
+            "Created trunk {} ({}); dial through it with `--trunk {}`.",
+            created.id, created.name, created.id
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checks what LiveKit would refuse, naming the flag.
+fn new_trunk(args: CreateArgs, auth: Option<TrunkAuth>) -> Result<NewTrunk> {
+    if args.name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    let address = args.address.trim().to_string();
+    if address.is_empty() || address.contains(char::is_whitespace) {
+        bail!("--address must be the carrier's SIP host or IP, e.g. example.pstn.twilio.com");
+    }
+    if address.starts_with("sip:") || address.starts_with("sips:") {
+        bail!("--address takes a host, not a SIP URI: drop the `sip:` from {address:?}");
+    }
+    let mut numbers = Vec::with_capacity(args.numbers.len());
+    for number in &args.numbers {
+        let number = number.trim();
+        let digits = number.strip_prefix('+').unwrap_or("");
+        if digits.len() < 7 || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("--numbers: {number:?} is not an E.164 number (write it like +15550001000)");
+        }
+        numbers.push(number.to_string());
+    }
+    Ok(NewTrunk {
+        name: args.name.trim().to_string(),
+        address,
+        numbers,
+        auth,
+        transport: args.transport,
+    })
+}
+
+fn read_password_file(path: &std::path::Path) -> Result<Secret> {
+    let text = std::fs::read_to_string(path)
+        .wrap_err_with(|| format!("reading the trunk password from {}", path.display()))?;
+    let password = text.lines().next().unwrap_or("").to_string();
+    if password.is_empty() {
+        bail!(
+            "{} is empty: put the trunk's password on its first line",
+            path.display()
+        );
+    }
+    Ok(Secret::new(password))
+}
+
+fn read_password_stdin() -> Result<Secret> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .wrap_err("reading the trunk password from stdin")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password on stdin: pipe it in (`switchboard trunks create ... < password.txt`) or use --auth-password-file");
+    }
+    Ok(Secret::new(password))
+}
+
+async fn list_command(ctx: &Context, json: bool) -> Result<ExitCode> {
     let trunks = match ctx.config.livekit_credentials()? {
         Some(lk) => {
-            let options = LiveKitOptions {
-                request_timeout: Duration::from_secs(ctx.config.livekit.request_timeout_secs),
-            };
-            let telephony =
-                LiveKitTelephony::new(lk.url, lk.api_key, lk.api_secret.expose(), options);
+            let telephony = livekit(
+                lk.url,
+                lk.api_key,
+                lk.api_secret.expose(),
+                Duration::from_secs(ctx.config.livekit.request_timeout_secs),
+            );
             list(&telephony)
                 .await
                 .wrap_err_with(|| format!("listing the outbound trunks of {}", lk.url))?
@@ -57,10 +231,10 @@ pub async fn run(ctx: &Context, args: TrunksArgs) -> Result<ExitCode> {
         }
     };
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if json {
         writeln!(out, "{}", render_json(&trunks))?;
     } else if trunks.is_empty() {
-        eprintln!("This LiveKit project has no outbound trunks: create one in the LiveKit dashboard or with `lk sip outbound create`.");
+        eprintln!("This LiveKit project has no outbound trunks: create one with `switchboard trunks create`, in the LiveKit dashboard or with `lk sip outbound create`.");
     } else {
         write!(out, "{}", render_table(&trunks))?;
     }

@@ -177,7 +177,7 @@ fn resolve_route(
             trunk.sip_trunk_id.clone(),
             trunk.address.clone(),
             trunk.numbers.clone(),
-            state.config.call_limit(trunk),
+            state.config.call_limit(&trunk),
         )
     } else {
         let inline = req

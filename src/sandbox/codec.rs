@@ -95,6 +95,7 @@ flat_messages!(
     proto::Room,
     proto::AgentDispatch,
     proto::SipOutboundTrunkInfo,
+    proto::SipTrunkInfo,
     proto::DeleteRoomResponse,
     proto::RemoveParticipantResponse,
 );

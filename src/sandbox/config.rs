@@ -95,6 +95,8 @@ pub struct SandboxConfig {
     pub max_calls_per_second_per_trunk: Option<u32>,
     /// What the carrier answers when a trunk is over its concurrent-call or CPS limit.
     pub trunk_limit_error: TrunkLimitError,
+    /// Trunks per `ListSIPOutboundTrunk` page when the request sets no limit.
+    pub trunk_page_size: u32,
 }
 
 impl Default for SandboxConfig {
@@ -120,6 +122,7 @@ impl Default for SandboxConfig {
             max_calls_per_trunk: None,
             max_calls_per_second_per_trunk: None,
             trunk_limit_error: TrunkLimitError::default(),
+            trunk_page_size: 100,
         }
     }
 }
@@ -222,7 +225,7 @@ impl SandboxConfig {
 }
 
 /// One outbound trunk as `ListSIPOutboundTrunk` shows it.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrunkConfig {
     pub sip_trunk_id: String,
@@ -233,6 +236,44 @@ pub struct TrunkConfig {
     pub numbers: Vec<String>,
     /// Concurrent-call limit of this trunk (overrides `max_calls_per_trunk`).
     pub max_concurrent_calls: Option<u32>,
+    /// Digest user LiveKit answers the carrier's challenge with (empty: none).
+    pub auth_username: String,
+    /// Its password; never printed.
+    pub auth_password: String,
+    /// `SIPTransport` as its protobuf number (0 auto, 1 udp, 2 tcp, 3 tls).
+    pub transport: i32,
+}
+
+// The password must never reach logs or screens.
+impl std::fmt::Debug for TrunkConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrunkConfig")
+            .field("sip_trunk_id", &self.sip_trunk_id)
+            .field("name", &self.name)
+            .field("address", &self.address)
+            .field("numbers", &self.numbers)
+            .field("max_concurrent_calls", &self.max_concurrent_calls)
+            .field("auth_username", &self.auth_username)
+            .field("auth_password", &"<redacted>")
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+impl TrunkConfig {
+    /// The trunk as `ListSIPOutboundTrunk` returns it.
+    pub fn info(&self) -> livekit_protocol::SipOutboundTrunkInfo {
+        livekit_protocol::SipOutboundTrunkInfo {
+            sip_trunk_id: self.sip_trunk_id.clone(),
+            name: self.name.clone(),
+            address: self.address.clone(),
+            numbers: self.numbers.clone(),
+            auth_username: self.auth_username.clone(),
+            auth_password: self.auth_password.clone(),
+            transport: self.transport,
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for TrunkConfig {
@@ -243,6 +284,9 @@ impl Default for TrunkConfig {
             address: "sip.sandbox.invalid".into(),
             numbers: vec!["+15550001000".into()],
             max_concurrent_calls: None,
+            auth_username: String::new(),
+            auth_password: String::new(),
+            transport: 0,
         }
     }
 }

@@ -35,6 +35,7 @@ mod sip_service;
 mod sip_status;
 mod state;
 mod stats;
+mod trunks;
 mod twirp;
 mod webhooks;
 
@@ -146,6 +147,12 @@ impl Sandbox {
     /// Lets calls to `number` be drawn from the rates again.
     pub fn clear_override(&self, number: &str) {
         self.state.network.clear_override(number);
+    }
+
+    /// The trunk with this id as the sandbox holds it (created ones included), for tests
+    /// that check what a client sent.
+    pub fn trunk(&self, id: &str) -> Option<TrunkConfig> {
+        self.state.trunk(id)
     }
 
     /// Every later agent dispatch arrives this way (late, absent); `None` returns to the

@@ -90,6 +90,12 @@ async fn handle(
         ("SIP", "ListSIPOutboundTrunk") => serve(format, body, |req| {
             sip_service::list_sip_outbound_trunk(state, grants, req)
         }),
+        ("SIP", "CreateSIPOutboundTrunk") => serve(format, body, |req| {
+            sip_service::create_sip_outbound_trunk(state, grants, req)
+        }),
+        ("SIP", "DeleteSIPTrunk") => serve(format, body, |req| {
+            sip_service::delete_sip_trunk(state, grants, req)
+        }),
         ("RoomService", "ListParticipants") => serve(format, body, |req| {
             room_service::list_participants(state, grants, req)
         }),

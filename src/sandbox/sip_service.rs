@@ -24,19 +24,35 @@ pub fn list_sip_outbound_trunk(
     req: proto::ListSipOutboundTrunkRequest,
 ) -> Result<proto::ListSipOutboundTrunkResponse, TwirpError> {
     grants.sip_admin()?;
-    let items = state
-        .config
-        .trunks
-        .iter()
-        .filter(|t| req.trunk_ids.is_empty() || req.trunk_ids.contains(&t.sip_trunk_id))
-        .filter(|t| req.numbers.is_empty() || t.numbers.iter().any(|n| req.numbers.contains(n)))
-        .map(|t| proto::SipOutboundTrunkInfo {
-            sip_trunk_id: t.sip_trunk_id.clone(),
-            name: t.name.clone(),
-            address: t.address.clone(),
-            numbers: t.numbers.clone(),
-            ..Default::default()
-        })
-        .collect();
+    let items = state.trunks.list(&req).iter().map(|t| t.info()).collect();
     Ok(proto::ListSipOutboundTrunkResponse { items })
+}
+
+pub fn create_sip_outbound_trunk(
+    state: &SandboxState,
+    grants: Grants,
+    req: proto::CreateSipOutboundTrunkRequest,
+) -> Result<proto::SipOutboundTrunkInfo, TwirpError> {
+    grants.sip_admin()?;
+    let info = req
+        .trunk
+        .ok_or_else(|| TwirpError::invalid_argument("missing trunk"))?;
+    Ok(state.trunks.create(info)?.info())
+}
+
+/// Deletes a trunk; LiveKit answers with the deleted trunk as the old `SIPTrunkInfo`.
+pub fn delete_sip_trunk(
+    state: &SandboxState,
+    grants: Grants,
+    req: proto::DeleteSipTrunkRequest,
+) -> Result<proto::SipTrunkInfo, TwirpError> {
+    grants.sip_admin()?;
+    let trunk = state.trunks.delete(&req.sip_trunk_id)?;
+    Ok(proto::SipTrunkInfo {
+        sip_trunk_id: trunk.sip_trunk_id,
+        name: trunk.name,
+        outbound_address: trunk.address,
+        outbound_number: trunk.numbers.first().cloned().unwrap_or_default(),
+        ..Default::default()
+    })
 }

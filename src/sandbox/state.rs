@@ -13,6 +13,7 @@ use super::faults::FaultState;
 use super::network::{PhoneNetwork, TimeScale};
 use super::rooms::Rooms;
 use super::stats::Stats;
+use super::trunks::Trunks;
 use super::webhooks::WebhookSender;
 
 pub struct SandboxState {
@@ -27,6 +28,8 @@ pub struct SandboxState {
     pub scale: TimeScale,
     /// When each dispatched agent arrives (prompt, late, absent).
     pub arrivals: Arrivals,
+    /// Outbound trunks: the configured ones and those created since.
+    pub trunks: Trunks,
     pub shutdown: CancellationToken,
 }
 
@@ -58,12 +61,13 @@ impl SandboxState {
             webhooks,
             scale,
             arrivals: Arrivals::new(),
+            trunks: Trunks::new(config.trunks.clone(), config.trunk_page_size as usize),
             shutdown,
             config,
         })
     }
 
-    pub fn trunk(&self, id: &str) -> Option<&TrunkConfig> {
-        self.config.trunks.iter().find(|t| t.sip_trunk_id == id)
+    pub fn trunk(&self, id: &str) -> Option<TrunkConfig> {
+        self.trunks.get(id)
     }
 }

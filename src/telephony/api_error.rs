@@ -107,6 +107,15 @@ impl ApiFailure {
         }
     }
 
+    /// A request of our own (not through livekit-api) that got no answer.
+    pub fn from_transport(err: &reqwest::Error) -> Self {
+        ApiFailure::Transport {
+            timed_out: err.is_timeout(),
+            reached_server: !err.is_connect(),
+            message: transport_message(err),
+        }
+    }
+
     /// The Twirp code, when LiveKit answered with one.
     pub fn twirp_code(&self) -> Option<&str> {
         match self {

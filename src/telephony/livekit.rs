@@ -4,6 +4,7 @@
 use super::api_error::ApiFailure;
 use super::attributes::{self, call_attributes};
 use super::outcome_map::dial_failure;
+use super::trunk_pages::TrunkPages;
 use super::types::{
     DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall, LiveCallStatus, RoomParticipants,
     RoomSummary, TelephonyError, TrunkInfo,
@@ -11,7 +12,7 @@ use super::types::{
 use super::Telephony;
 use chrono::Utc;
 use livekit_api::services::room::RoomClient;
-use livekit_api::services::sip::{CreateSIPParticipantOptions, ListSIPOutboundTrunkFilter};
+use livekit_api::services::sip::CreateSIPParticipantOptions;
 use livekit_api::services::{LiveKitApi, ServiceError};
 use livekit_protocol as proto;
 use livekit_protocol::participant_info::Kind as ParticipantKind;
@@ -38,6 +39,8 @@ impl Default for LiveKitOptions {
 /// The LiveKit server API, one HTTP connection pool for all services.
 pub struct LiveKitTelephony {
     api: LiveKitApi,
+    /// Lists trunks page by page (livekit-api reads only the first page).
+    trunk_pages: TrunkPages,
     url: String,
     api_key: String,
     options: LiveKitOptions,
@@ -58,7 +61,8 @@ impl fmt::Debug for LiveKitTelephony {
 
 impl LiveKitTelephony {
     /// `url` is `wss://…`, `https://…` or `http://127.0.0.1:port`; the secret signs a
-    /// short-lived token per request and is kept nowhere else.
+    /// short-lived token per request and is kept nowhere else (but for the trunk pager's
+    /// own requests, which sign the same way).
     pub fn new(url: &str, api_key: &str, api_secret: &str, options: LiveKitOptions) -> Self {
         // Region failover retries a request in another region after a timeout or a 5xx.
         // For CreateSIPParticipant that could ring the callee twice (the first region may
@@ -66,8 +70,10 @@ impl LiveKitTelephony {
         let api = LiveKitApi::with_api_key(url, api_key, api_secret)
             .with_failover(false)
             .with_request_timeout(options.request_timeout);
+        let trunk_pages = TrunkPages::new(url, api_key, api_secret, options.request_timeout);
         Self {
             api,
+            trunk_pages,
             url: url.to_string(),
             api_key: api_key.to_string(),
             options,
@@ -76,6 +82,16 @@ impl LiveKitTelephony {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Smaller trunk pages, so a test sees several of them.
+    pub fn with_trunk_page_size(mut self, page_size: i32) -> Self {
+        self.trunk_pages = self.trunk_pages.with_page_size(page_size);
+        self
+    }
+
+    pub(crate) fn api(&self) -> &LiveKitApi {
+        &self.api
     }
 
     fn room(&self) -> &RoomClient {
@@ -226,21 +242,10 @@ impl Telephony for LiveKitTelephony {
     }
 
     async fn list_trunks(&self) -> Result<Vec<TrunkInfo>, TelephonyError> {
-        let trunks = self
-            .api
-            .sip()
-            .list_sip_outbound_trunk(ListSIPOutboundTrunkFilter::All)
+        self.trunk_pages
+            .list_all()
             .await
-            .map_err(|e| telephony_error(&e))?;
-        Ok(trunks
-            .into_iter()
-            .map(|t| TrunkInfo {
-                id: t.sip_trunk_id,
-                name: t.name,
-                address: t.address,
-                numbers: t.numbers,
-            })
-            .collect())
+            .map_err(ApiFailure::into_telephony_error)
     }
 }
 

@@ -23,7 +23,9 @@ mod outcome_map;
 mod poller;
 mod room;
 mod token_bucket;
+mod trunk_admin;
 mod trunk_check;
+mod trunk_pages;
 mod types;
 mod webhook;
 mod webhook_event;
@@ -31,6 +33,7 @@ mod webhook_replay;
 mod webhook_token;
 
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
+pub use trunk_admin::{NewTrunk, TrunkAuth, TrunkTransport};
 pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
 pub use room::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
 pub use trunk_check::{ensure_trunk_exists, ensure_trunk_exists_patiently, Patience};
