@@ -692,3 +692,59 @@ fn the_openapi_document_lists_exactly_the_routes() {
         [&("POST".to_string(), "/api/v1/engine/imports".to_string())]
     );
 }
+
+/// A/B variants go in and come out in camelCase, and every field the API shows of a
+/// campaign is in `docs/openapi.json`'s `Campaign` (and the writable ones in `CampaignInput`).
+#[tokio::test]
+async fn variants_round_trip_and_every_campaign_field_is_documented() {
+    let api = api::start().await;
+    let mut body = campaign_body("A/B");
+    body["variants"] = json!([
+        {"name": "A", "weight": 70},
+        {"name": "B", "agentName": "closer", "weight": 30, "prompt": "be brief"},
+    ]);
+    body["agentJoinTimeoutSecs"] = json!(8);
+    let answer = api.post("/campaigns", body).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:#?}");
+    let campaign = answer.data().clone();
+    assert_eq!(campaign["variants"][1]["agentName"], "closer");
+    assert_eq!(campaign["variants"][0]["weight"], 70);
+    assert_eq!(campaign["agentJoinTimeoutSecs"], 8);
+
+    let bad = api
+        .post(
+            "/campaigns",
+            json!({"name": "x", "agentName": "a", "sipTrunkId": "ST_sandbox",
+                   "variants": [{"name": "A", "weight": 0}]}),
+        )
+        .await;
+    assert!(bad.error(StatusCode::BAD_REQUEST).contains("variants"));
+
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json"))
+        .unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let documented = |schema: &str| -> BTreeSet<String> {
+        doc["components"]["schemas"][schema]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let shown: BTreeSet<String> = campaign.as_object().unwrap().keys().cloned().collect();
+    let campaign_doc = documented("Campaign");
+    let missing: Vec<_> = shown.difference(&campaign_doc).collect();
+    assert!(missing.is_empty(), "Campaign fields not in docs/openapi.json: {missing:?}");
+    for field in ["variants", "agentJoinTimeoutSecs"] {
+        assert!(documented("CampaignInput").contains(field), "{field}");
+    }
+    let variant = documented("Variant");
+    let shown: BTreeSet<String> = campaign["variants"][1]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(shown, variant);
+    api.stop().await;
+}

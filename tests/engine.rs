@@ -1111,6 +1111,7 @@ async fn calls_found_in_flight_are_watched_as_answered_or_not() {
                         room_prefix: "outbound".into(),
                         per_number_limit: 10,
                         number_day_start: now - chrono::Duration::days(1),
+                        variant: None,
                     },
                 )?;
                 let Begun::Started(started) = begun else {

@@ -121,6 +121,10 @@ fn called() -> (tempfile::TempDir, Store, CampaignId) {
                     ],
                 )?;
             }
+            c.execute(
+                "UPDATE attempts SET variant = 'B', agent_join_ms = 1250 WHERE disposition = 'interested'",
+                [],
+            )?;
             Ok(())
         })
         .unwrap();
@@ -161,6 +165,8 @@ fn csv_has_one_row_per_attempt_with_real_times_and_one_column_per_variable() {
             "talk_seconds",
             "disposition",
             "error",
+            "variant",
+            "agent_join_seconds",
             "First Name",
             "Last Name",
             "plan",
@@ -189,6 +195,9 @@ fn csv_has_one_row_per_attempt_with_real_times_and_one_column_per_variable() {
     assert_eq!(field(1, "talk_seconds"), "60.000");
     assert_eq!(field(1, "disposition"), "interested");
     assert_eq!(field(1, "plan"), "gold");
+    assert_eq!(field(1, "variant"), "B");
+    assert_eq!(field(1, "agent_join_seconds"), "1.250");
+    assert_eq!(field(0, "variant"), "");
     assert_eq!(field(2, "twirp_code"), "failed_precondition");
     assert_eq!(field(2, "error"), "callee busy");
     assert_eq!(field(2, "city"), "London");
@@ -260,7 +269,7 @@ fn a_variable_named_like_a_fixed_column_gets_a_prefix() {
     assert!(String::from_utf8(out)
         .unwrap()
         .trim_end()
-        .ends_with(",error,var_outcome"));
+        .ends_with(",error,variant,agent_join_seconds,var_outcome"));
     let err =
         export_attempts(&store, CampaignId(77), ExportFormat::Csv, &mut Vec::new()).unwrap_err();
     assert!(matches!(err, ExportError::NoSuchCampaign(_)));

@@ -6,7 +6,7 @@ use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::{
     bounds, start_at_problem, CallingWindow, CampaignId, CampaignSettings, DispatchMode, Outcome,
-    SettingsError,
+    SettingsError, Variant, VariantSpec,
 };
 use crate::domain::{CampaignStatus, PauseReason};
 use crate::engine::{Command, Reply};
@@ -99,6 +99,16 @@ pub struct SettingsFlags {
     /// RFC 3339 instant, or `none` to start as soon as it is started
     #[arg(long, value_name = "WHEN")]
     pub start_at: Option<String>,
+    /// An A/B variant, NAME:AGENT:WEIGHT[:PROMPT_FILE] (AGENT empty: the campaign's);
+    /// repeat for each variant. Given on edit, the list replaces the old one
+    #[arg(long = "variant", value_name = "SPEC")]
+    pub variants: Vec<String>,
+    /// Remove every A/B variant (on edit)
+    #[arg(long, conflicts_with = "variants")]
+    pub no_variants: bool,
+    /// Seconds from the answer for the agent to join before the call ends as agent_missing
+    #[arg(long, value_name = "SECS")]
+    pub agent_join_timeout_secs: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -271,6 +281,19 @@ impl SettingsFlags {
         if let Some(v) = self.dispatch {
             s.dispatch = v;
         }
+        if let Some(v) = self.agent_join_timeout_secs {
+            s.agent_join_timeout_secs = v;
+        }
+        if self.no_variants {
+            s.variants.clear();
+        }
+        if !self.variants.is_empty() {
+            s.variants = self
+                .variants
+                .iter()
+                .map(|text| variant_from_flag(text))
+                .collect::<Result<_>>()?;
+        }
         // After --timezone, which a local start time is read in.
         if let Some(v) = self.start_at {
             let start_at = parse_start_at(&v, &s.timezone).map_err(|e| eyre!("--start-at: {e}"))?;
@@ -281,6 +304,24 @@ impl SettingsFlags {
         }
         Ok(())
     }
+}
+
+/// One `--variant NAME:AGENT:WEIGHT[:PROMPT_FILE]`, its prompt file read.
+fn variant_from_flag(text: &str) -> Result<Variant> {
+    let spec = VariantSpec::parse(text).map_err(|e| eyre!("--variant: {e}"))?;
+    let prompt = match &spec.prompt_file {
+        Some(path) => Some(
+            read_prompt(Path::new(path))
+                .map_err(|e| eyre!("--variant {}: prompt file: {e}", spec.name))?,
+        ),
+        None => None,
+    };
+    Ok(Variant {
+        name: spec.name,
+        agent_name: spec.agent_name,
+        weight: spec.weight,
+        prompt,
+    })
 }
 
 /// The prompt file's text, read no further than one byte past the cap so a huge file
@@ -532,6 +573,15 @@ async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
         ),
         ("created", record.created_at.to_rfc3339()),
     ]);
+    rows.push((
+        "agent join",
+        format!("within {} s of the answer", s.agent_join_timeout_secs),
+    ));
+    for v in &s.variants {
+        let agent = s.agent_for(Some(v));
+        let prompt = if v.prompt.is_some() { ", own prompt" } else { "" };
+        rows.push(("variant", format!("{}  agent {agent}, weight {}{prompt}", v.name, v.weight)));
+    }
     if !s.prompt.is_empty() {
         rows.push(("prompt", s.prompt.replace('\n', "\n              ")));
     }

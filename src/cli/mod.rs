@@ -27,6 +27,7 @@ mod sandbox;
 mod serve;
 mod status;
 mod trunks;
+mod variant_table;
 
 pub use context::Context;
 pub use report::{exit_code, install_error_hooks, parse_args};

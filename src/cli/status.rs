@@ -130,6 +130,9 @@ fn render(record: &CampaignRecord, s: &CampaignStats) -> String {
         "  today     {} attempts (since midnight {})\n",
         s.attempts_today, record.settings.timezone
     ));
+    if let Some(report) = &s.variants {
+        text.push_str(&super::variant_table::render(report));
+    }
     text
 }
 

@@ -8,6 +8,8 @@ mod ids;
 mod lead;
 mod settings;
 mod transition;
+mod variant;
+mod variant_stats;
 
 pub use attempt::{AttemptState, Outcome};
 pub use campaign::{CampaignStatus, PauseReason};
@@ -19,3 +21,7 @@ pub use settings::{
     DispatchMode, Problem, SettingsError, Unit,
 };
 pub use transition::IllegalTransition;
+pub use variant::{assign as assign_variant, Variant, VariantSpec};
+pub use variant_stats::{
+    compare as compare_variants, wilson, Interval, VariantCounts, VariantReport, VariantRow,
+};

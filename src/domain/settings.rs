@@ -1,3 +1,5 @@
+use super::variant::Variant;
+use super::LeadId;
 use super::attempt::Outcome;
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -132,6 +134,11 @@ pub struct CampaignSettings {
     pub dtmf: Option<String>,
     /// Do not dial before this instant.
     pub start_at: Option<DateTime<Utc>>,
+    /// A/B variants; each lead is called with one of them (the same on every retry).
+    pub variants: Vec<Variant>,
+    /// Seconds from the answer for the agent to join the room before the call is ended
+    /// as `agent_missing` (the callee is not left in silence).
+    pub agent_join_timeout_secs: u32,
 }
 
 impl Default for CampaignSettings {
@@ -156,6 +163,8 @@ impl Default for CampaignSettings {
             krisp: true,
             dtmf: None,
             start_at: None,
+            variants: Vec::new(),
+            agent_join_timeout_secs: 5,
         }
     }
 }
@@ -242,6 +251,12 @@ pub mod bounds {
     /// The agent's context travels in every dispatch's metadata.
     pub const PROMPT_BYTES: Bound = Bound::new(0, 64 * 1024, Unit::Bytes);
     pub const DTMF_CHARS: Bound = Bound::new(0, 64, Unit::Count);
+    pub const VARIANTS: Bound = Bound::new(0, 26, Unit::Count);
+    pub const VARIANT_WEIGHT: Bound = Bound::new(1, 1_000, Unit::Count);
+    pub const VARIANT_NAME_CHARS: Bound = Bound::new(1, 32, Unit::Count);
+    /// Long enough for an agent worker that is slow to take a job, short enough that a
+    /// callee is not left long in silence.
+    pub const AGENT_JOIN_TIMEOUT_SECS: Bound = Bound::new(1, 60, Unit::Seconds);
     /// How far from now a scheduled start may be: a day back (a start that just
     /// passed while typing), a year ahead.
     pub const START_AT_PAST: chrono::Duration = chrono::Duration::days(1);
@@ -394,6 +409,12 @@ impl CampaignSettings {
             }
             bounded("dtmf", dtmf.chars().count() as u64, DTMF_CHARS)?;
         }
+        bounded(
+            "agent_join_timeout_secs",
+            self.agent_join_timeout_secs.into(),
+            AGENT_JOIN_TIMEOUT_SECS,
+        )?;
+        self.validate_variants()?;
         if let Some(refused) = self.retry_on.iter().find(|o| !o.is_retryable()) {
             let retryable: Vec<&str> = Outcome::RETRYABLE.iter().map(|o| o.as_str()).collect();
             return fail(
@@ -405,6 +426,74 @@ impl CampaignSettings {
             );
         }
         Ok(())
+    }
+
+    fn validate_variants(&self) -> Result<(), SettingsError> {
+        use bounds::*;
+        bounded("variants", self.variants.len() as u64, VARIANTS)?;
+        let mut seen = std::collections::HashSet::new();
+        for variant in &self.variants {
+            let name = variant.name.trim();
+            bounded("variants", name.chars().count() as u64, VARIANT_NAME_CHARS).map_err(
+                |e| SettingsError::other("variants", format!("name `{name}`: {}", e.problem)),
+            )?;
+            if name.contains([':', ',']) || name.chars().any(char::is_whitespace) {
+                return Err(SettingsError::other(
+                    "variants",
+                    format!("name `{name}` may not contain spaces, `:` or `,`"),
+                ));
+            }
+            if !seen.insert(name) {
+                return Err(SettingsError::other(
+                    "variants",
+                    format!("two variants are named `{name}`: give each its own name"),
+                ));
+            }
+            bounded("variants", variant.weight.into(), VARIANT_WEIGHT).map_err(|e| {
+                SettingsError::other("variants", format!("weight of `{name}`: {}", e.problem))
+            })?;
+            if let Some(prompt) = &variant.prompt {
+                bounded("variants", prompt.len() as u64, PROMPT_BYTES).map_err(|e| {
+                    SettingsError::other("variants", format!("prompt of `{name}`: {}", e.problem))
+                })?;
+            }
+            if variant.agent_name.trim().is_empty()
+                && self.agent_name.trim().is_empty()
+                && self.dispatch == DispatchMode::Explicit
+            {
+                return Err(SettingsError::other(
+                    "variants",
+                    format!("variant `{name}` names no agent and the campaign has none"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The variant `lead` is called with, if the campaign has variants.
+    pub fn variant_for(&self, lead: LeadId) -> Option<&Variant> {
+        super::variant::assign(&self.variants, lead)
+    }
+
+    /// The agent to dispatch for a call of `variant`: its own, or the campaign's.
+    pub fn agent_for<'a>(&'a self, variant: Option<&'a Variant>) -> &'a str {
+        variant
+            .map(|v| v.agent_name.trim())
+            .filter(|a| !a.is_empty())
+            .unwrap_or(&self.agent_name)
+    }
+
+    /// The prompt handed to the agent for a call of `variant`: its own, or the campaign's.
+    pub fn prompt_for<'a>(&'a self, variant: Option<&'a Variant>) -> &'a str {
+        variant
+            .and_then(|v| v.prompt.as_deref())
+            .unwrap_or(&self.prompt)
+    }
+
+    pub fn agent_join_timeout(&self) -> Duration {
+        let secs = u64::from(self.agent_join_timeout_secs)
+            .clamp(bounds::AGENT_JOIN_TIMEOUT_SECS.min, bounds::AGENT_JOIN_TIMEOUT_SECS.max);
+        Duration::from_secs(secs)
     }
 
     pub fn tz(&self) -> chrono_tz::Tz {

@@ -23,6 +23,8 @@ pub const FIXED_COLUMNS: &[&str] = &[
     "talk_seconds",
     "disposition",
     "error",
+    "variant",
+    "agent_join_seconds",
 ];
 
 /// An attempt's times as written: RFC 3339 in UTC, durations in seconds.

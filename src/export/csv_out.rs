@@ -56,6 +56,8 @@ pub(super) fn write(
             secs(times.talk_seconds),
             text(&row.disposition),
             text(&row.error),
+            text(&row.variant),
+            secs(row.agent_join_ms.map(|ms| ms as f64 / 1000.0)),
         ]);
         let variables: Map<String, Value> =
             serde_json::from_str(&row.variables_json).unwrap_or_default();

@@ -30,6 +30,8 @@ struct AttemptObject<'a> {
     talk_seconds: Option<f64>,
     disposition: Option<&'a str>,
     error: Option<&'a str>,
+    variant: Option<&'a str>,
+    agent_join_seconds: Option<f64>,
     variables: Value,
 }
 
@@ -55,6 +57,8 @@ impl<'a> AttemptObject<'a> {
             talk_seconds: times.talk_seconds,
             disposition: row.disposition.as_deref(),
             error: row.error.as_deref(),
+            variant: row.variant.as_deref(),
+            agent_join_seconds: row.agent_join_ms.map(|ms| ms as f64 / 1000.0),
             variables: serde_json::from_str(&row.variables_json)
                 .unwrap_or_else(|_| Value::Object(Default::default())),
         }

@@ -23,6 +23,8 @@ pub struct BeginAttempt {
     pub per_number_limit: u32,
     /// Start of the lead's local day, for that limit.
     pub number_day_start: DateTime<Utc>,
+    /// The A/B variant the lead is called with, if the campaign has variants.
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,10 +88,10 @@ pub fn begin(conn: &Connection, req: &BeginAttempt) -> Result<Begun, StoreError>
     let now = req.now.timestamp_millis();
     let number = lead.attempts + 1;
     conn.prepare_cached(
-        "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at, dialed_at)
-         VALUES (?1, ?2, ?3, ?4, 'dialing', '', ?5, ?5)",
+        "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at, dialed_at, variant)
+         VALUES (?1, ?2, ?3, ?4, 'dialing', '', ?5, ?5, ?6)",
     )?
-    .execute(params![req.campaign.0, lead.id.0, number, lead.phone, now])?;
+    .execute(params![req.campaign.0, lead.id.0, number, lead.phone, now, req.variant])?;
     let attempt = AttemptId(conn.last_insert_rowid());
     let room = crate::telephony::room_name(
         &req.room_prefix,
@@ -101,7 +103,10 @@ pub fn begin(conn: &Connection, req: &BeginAttempt) -> Result<Begun, StoreError>
         .execute(params![attempt.0, room])?;
     conn.prepare_cached("UPDATE leads SET state = 'dialing' WHERE id = ?1")?
         .execute([lead.id.0])?;
-    let detail = format!("attempt {number} to {}", lead.phone);
+    let detail = match &req.variant {
+        Some(variant) => format!("attempt {number} to {} (variant {variant})", lead.phone),
+        None => format!("attempt {number} to {}", lead.phone),
+    };
     attempt_events::insert(
         conn,
         attempt,
@@ -367,11 +372,16 @@ pub struct AttemptRecord {
     pub ringing_at: Option<DateTime<Utc>>,
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// The A/B variant the lead was called with.
+    pub variant: Option<String>,
+    /// Milliseconds from the answer until the agent was in the room.
+    pub agent_join_ms: Option<i64>,
 }
 
 const ATTEMPT_COLUMNS: &str =
     "id, campaign_id, lead_id, number, phone, state, room, sip_status_code, twirp_code, \
-     disposition, counted, created_at, dialed_at, ringing_at, answered_at, ended_at";
+     disposition, counted, created_at, dialed_at, ringing_at, answered_at, ended_at, \
+     variant, agent_join_ms";
 
 impl AttemptRecord {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<AttemptRecord, StoreError>> {
@@ -397,6 +407,8 @@ impl AttemptRecord {
             ringing_at: time(13)?,
             answered_at: time(14)?,
             ended_at: time(15)?,
+            variant: row.get(16)?,
+            agent_join_ms: row.get(17)?,
         };
         Ok(match state.parse() {
             Ok(state) => Ok(AttemptRecord { state, ..record }),
@@ -531,6 +543,7 @@ mod tests {
             room_prefix: "outbound".into(),
             per_number_limit: limit,
             number_day_start: now - chrono::Duration::hours(12),
+            variant: None,
         }
     }
 

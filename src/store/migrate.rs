@@ -16,6 +16,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "ids are never reused",
         include_str!("migrations/0003_ids_never_reused.sql"),
     ),
+    (
+        "attempts record their A/B variant and the agent's join time",
+        include_str!("migrations/0005_agents_and_variants.sql"),
+    ),
 ];
 
 /// The version a database has once `migrate` has run.

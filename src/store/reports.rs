@@ -3,7 +3,7 @@
 //! campaign into memory.
 
 use super::StoreError;
-use crate::domain::{AttemptId, CampaignId, LeadId};
+use crate::domain::{compare_variants, AttemptId, CampaignId, LeadId, VariantCounts, VariantReport};
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 
@@ -31,6 +31,10 @@ pub struct AttemptExportRow {
     pub error: Option<String>,
     /// The lead's variables as stored: a JSON object.
     pub variables_json: String,
+    /// The A/B variant the attempt was called with.
+    pub variant: Option<String>,
+    /// Answer to the agent joining the room, in milliseconds.
+    pub agent_join_ms: Option<i64>,
 }
 
 impl AttemptExportRow {
@@ -69,7 +73,7 @@ pub fn for_each_attempt<E: From<StoreError>>(
         Ok(conn.prepare(
             "SELECT a.id, a.lead_id, a.phone, l.name, a.number, a.state, a.sip_status_code, a.sip_status,
                     a.twirp_code, a.room, a.sip_call_id, a.dialed_at, a.answered_at, a.ended_at,
-                    a.disposition, a.error, l.variables
+                    a.disposition, a.error, l.variables, a.variant, a.agent_join_ms
              FROM attempts a JOIN leads l ON l.id = a.lead_id
              WHERE a.campaign_id = ?1 ORDER BY a.id",
         )?)
@@ -97,6 +101,8 @@ pub fn for_each_attempt<E: From<StoreError>>(
                 disposition: r.get(14)?,
                 error: r.get(15)?,
                 variables_json: r.get(16)?,
+                variant: r.get(17)?,
+                agent_join_ms: r.get(18)?,
             })
         })()
         .map_err(StoreError::from)?;
@@ -128,6 +134,9 @@ pub struct CampaignStats {
     pub avg_talk_secs: Option<f64>,
     /// Attempts that count, dialled since `since` (the start of the local day).
     pub attempts_today: i64,
+    /// The A/B table, when the campaign's attempts were called with variants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variants: Option<VariantReport>,
 }
 
 pub fn campaign_stats(
@@ -174,5 +183,53 @@ pub fn campaign_stats(
         params![campaign.0, since_ms],
         |r| r.get(0),
     )?;
+    let counts = variant_counts(conn, campaign)?;
+    stats.variants = (!counts.is_empty()).then(|| compare_variants(&counts));
     Ok(stats)
+}
+
+/// Calls, answers, talk time and dispositions per A/B variant, in variant name order.
+pub fn variant_counts(
+    conn: &Connection,
+    campaign: CampaignId,
+) -> Result<Vec<VariantCounts>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT variant,
+            count(*) FILTER (WHERE ended_at IS NOT NULL AND state <> 'not_placed'),
+            count(*) FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL),
+            ifnull(sum(ended_at - answered_at) FILTER (WHERE answered_at IS NOT NULL AND ended_at >= answered_at), 0)
+         FROM attempts WHERE campaign_id = ?1 AND variant IS NOT NULL
+         GROUP BY variant ORDER BY variant",
+    )?;
+    let mut counts: Vec<VariantCounts> = stmt
+        .query_map([campaign.0], |r| {
+            Ok(VariantCounts {
+                variant: r.get(0)?,
+                calls: r.get::<_, i64>(1)?.max(0) as u64,
+                answered: r.get::<_, i64>(2)?.max(0) as u64,
+                talk_secs: (r.get::<_, i64>(3)?.max(0) / 1000) as u64,
+                dispositions: BTreeMap::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT variant, disposition, count(*) FROM attempts
+         WHERE campaign_id = ?1 AND variant IS NOT NULL AND disposition IS NOT NULL
+           AND answered_at IS NOT NULL AND ended_at IS NOT NULL
+         GROUP BY variant, disposition",
+    )?;
+    let rows = stmt.query_map([campaign.0], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (variant, disposition, n) = row?;
+        if let Some(entry) = counts.iter_mut().find(|c| c.variant == variant) {
+            entry.dispositions.insert(disposition, n.max(0) as u64);
+        }
+    }
+    Ok(counts)
 }

@@ -24,6 +24,7 @@ impl<T: Telephony> CallContext<T> {
             room_prefix: self.room_prefix.clone(),
             per_number_limit: self.per_number_limit,
             number_day_start: window::day_start(zone, now),
+            variant: job.settings.variant_for(job.lead.id).map(|v| v.name.clone()),
         };
         let started = match self
             .store
@@ -253,6 +254,8 @@ pub(super) fn requests(
 ) -> (DialRequest, Option<DispatchRequest>) {
     let settings = &job.settings;
     let lead = &started.lead;
+    // The variant is a function of the lead, so a retry dispatches the same agent and prompt.
+    let variant = settings.variant_for(lead.id);
     let metadata = json!({
         "campaign_id": job.campaign.0,
         "lead_id": lead.id.0,
@@ -261,7 +264,8 @@ pub(super) fn requests(
         "phone": lead.phone,
         "name": lead.name,
         "variables": lead.variables,
-        "prompt": settings.prompt,
+        "prompt": settings.prompt_for(variant),
+        "variant": variant.map(|v| v.name.as_str()),
     })
     .to_string();
     let dial = DialRequest {
@@ -288,7 +292,7 @@ pub(super) fn requests(
     };
     let dispatch = (settings.dispatch == DispatchMode::Explicit).then(|| DispatchRequest {
         room: started.room.clone(),
-        agent_name: settings.agent_name.clone(),
+        agent_name: settings.agent_for(variant).to_string(),
         metadata,
     });
     (dial, dispatch)

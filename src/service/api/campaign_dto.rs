@@ -5,7 +5,7 @@
 use super::envelope::ApiError;
 use crate::domain::{
     start_at_problem, CallingWindow, CampaignId, CampaignSettings, CampaignStatus, DispatchMode,
-    Outcome, PauseReason, SettingsError,
+    Outcome, PauseReason, SettingsError, Variant,
 };
 use crate::store::CampaignRecord;
 use chrono::{DateTime, Utc};
@@ -47,6 +47,45 @@ pub struct CampaignInput {
     pub dtmf: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     pub start_at: Option<Option<DateTime<Utc>>>,
+    /// A/B variants; given, the list replaces the campaign's (`[]` removes them).
+    pub variants: Option<Vec<VariantIo>>,
+    pub agent_join_timeout_secs: Option<u32>,
+}
+
+/// One A/B variant as the API writes and reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VariantIo {
+    pub name: String,
+    /// Empty or absent: the campaign's agent.
+    #[serde(default)]
+    pub agent_name: String,
+    pub weight: u32,
+    /// Absent: the campaign's prompt.
+    #[serde(default)]
+    pub prompt: Option<String>,
+}
+
+impl From<VariantIo> for Variant {
+    fn from(v: VariantIo) -> Self {
+        Variant {
+            name: v.name,
+            agent_name: v.agent_name,
+            weight: v.weight,
+            prompt: v.prompt,
+        }
+    }
+}
+
+impl From<Variant> for VariantIo {
+    fn from(v: Variant) -> Self {
+        VariantIo {
+            name: v.name,
+            agent_name: v.agent_name,
+            weight: v.weight,
+            prompt: v.prompt,
+        }
+    }
 }
 
 /// Present-and-null is `Some(None)`; absent stays `None` (through `default`).
@@ -97,6 +136,10 @@ impl CampaignInput {
         set(&mut s.max_call_duration_secs, self.max_call_duration_secs);
         set(&mut s.krisp, self.krisp);
         set(&mut s.dtmf, self.dtmf);
+        if let Some(variants) = self.variants {
+            s.variants = variants.into_iter().map(Variant::from).collect();
+        }
+        set(&mut s.agent_join_timeout_secs, self.agent_join_timeout_secs);
         if let Some(start_at) = self.start_at {
             if let Some(problem) = start_at.and_then(|at| start_at_problem(at, now)) {
                 return Err(ApiError::bad_request(format!("startAt: {problem}")));
@@ -128,6 +171,7 @@ fn api_field(field: &str) -> &str {
         "ringing_timeout_secs" => "ringingTimeoutSecs",
         "max_call_duration_secs" => "maxCallDurationSecs",
         "retry_on" => "retryOn",
+        "agent_join_timeout_secs" => "agentJoinTimeoutSecs",
         other => other,
     }
 }
@@ -174,6 +218,8 @@ pub struct CampaignOut {
     pub krisp: bool,
     pub dtmf: Option<String>,
     pub start_at: Option<DateTime<Utc>>,
+    pub variants: Vec<VariantIo>,
+    pub agent_join_timeout_secs: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -207,6 +253,8 @@ impl From<CampaignRecord> for CampaignOut {
             krisp: s.krisp,
             dtmf: s.dtmf,
             start_at: s.start_at,
+            variants: s.variants.into_iter().map(VariantIo::from).collect(),
+            agent_join_timeout_secs: s.agent_join_timeout_secs,
             created_at: r.created_at,
             updated_at: r.updated_at,
             started_at: r.started_at,
@@ -234,6 +282,26 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn variants_are_written_and_read_in_camel_case_and_checked() {
+        let body = input(
+            r#"{"name":"x","agentName":"a","sipTrunkId":"ST_1","agentJoinTimeoutSecs":7,
+                "variants":[{"name":"A","weight":70},{"name":"B","agentName":"closer","weight":30,"prompt":"be brief"}]}"#,
+        );
+        let s = body.apply(CampaignSettings::default(), Utc::now()).unwrap();
+        assert_eq!(s.variants.len(), 2);
+        assert_eq!(s.variants[1].agent_name, "closer");
+        assert_eq!(s.agent_join_timeout_secs, 7);
+        let err = input(r#"{"variants":[{"name":"A","weight":1},{"name":"A","weight":1}]}"#)
+            .apply(s.clone(), Utc::now())
+            .unwrap_err();
+        assert!(err.message.starts_with("variants: two variants"), "{}", err.message);
+        let err = input(r#"{"agentJoinTimeoutSecs":0}"#)
+            .apply(s, Utc::now())
+            .unwrap_err();
+        assert!(err.message.starts_with("agentJoinTimeoutSecs:"), "{}", err.message);
     }
 
     #[test]

@@ -140,6 +140,9 @@ pub struct StatsOut {
     pub avg_ring_secs: Option<f64>,
     pub avg_talk_secs: Option<f64>,
     pub attempts_today: i64,
+    /// The A/B table, when the campaign calls with variants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variants: Option<crate::domain::VariantReport>,
 }
 
 pub async fn stats(
@@ -167,6 +170,7 @@ pub async fn stats(
         avg_ring_secs: s.avg_ring_secs,
         avg_talk_secs: s.avg_talk_secs,
         attempts_today: s.attempts_today,
+        variants: s.variants,
     }))
 }
 

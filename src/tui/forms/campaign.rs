@@ -2,7 +2,7 @@
 //! `CampaignSettings::validate` and each problem shown next to its field.
 
 use super::field::Field;
-use crate::domain::{CampaignId, CampaignSettings, Outcome};
+use crate::domain::{CampaignId, CampaignSettings, Outcome, Variant, VariantSpec};
 use crate::engine::Command;
 use crate::tui::strings;
 use std::collections::BTreeSet;
@@ -129,6 +129,18 @@ impl CampaignForm {
                 s.prompt.clone(),
                 "handed to the agent with each call",
             ),
+            Field::new(
+                "variants",
+                "A/B variants",
+                variants_text(&s.variants),
+                "NAME:AGENT:WEIGHT, … (agent empty = campaign's)",
+            ),
+            Field::new(
+                "agent_join_timeout_secs",
+                "Agent join timeout (s)",
+                s.agent_join_timeout_secs.to_string(),
+                "1-60, from the answer",
+            ),
         ];
         CampaignForm {
             editing,
@@ -228,6 +240,13 @@ impl CampaignForm {
         }
         s.dtmf = Some(self.field("dtmf").to_owned()).filter(|v| !v.is_empty());
         s.prompt = self.field("prompt").to_owned();
+        match parse_variants(self.field("variants"), &self.base.variants) {
+            Ok(variants) => s.variants = variants,
+            Err(e) => problems.push(("variants", e)),
+        }
+        if let Some(n) = small(number("agent_join_timeout_secs", &mut problems)) {
+            s.agent_join_timeout_secs = n;
+        }
         if problems.is_empty() {
             if let Err(e) = s.validate() {
                 problems.push((e.field, e.problem.to_string()));
@@ -263,6 +282,43 @@ impl CampaignForm {
             ),
         })
     }
+}
+
+/// `A:agent-a:70, B::30`: what the variants field shows.
+fn variants_text(variants: &[Variant]) -> String {
+    variants
+        .iter()
+        .map(|v| format!("{}:{}:{}", v.name, v.agent_name, v.weight))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The variants field read back. A variant keeps the prompt it had under its name;
+/// prompts from files are set on the command line, where the file is read.
+fn parse_variants(text: &str, before: &[Variant]) -> Result<Vec<Variant>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            let spec = VariantSpec::parse(t)?;
+            if spec.prompt_file.is_some() {
+                return Err(format!(
+                    "variant `{}`: set a prompt file with `switchboard campaign edit --variant`",
+                    spec.name
+                ));
+            }
+            let prompt = before
+                .iter()
+                .find(|v| v.name == spec.name)
+                .and_then(|v| v.prompt.clone());
+            Ok(Variant {
+                name: spec.name,
+                agent_name: spec.agent_name,
+                weight: spec.weight,
+                prompt,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -337,5 +393,43 @@ mod tests {
         assert!(error_of(&form, "caller_id").is_some_and(|e| e.contains("E.164")));
         set(&mut form, "caller_id", "+12125550187");
         assert!(form.command().is_some());
+    }
+
+    #[test]
+    fn variants_are_typed_as_specs_and_keep_their_prompts() {
+        let base = CampaignSettings {
+            variants: vec![Variant {
+                name: "B".into(),
+                agent_name: "closer".into(),
+                weight: 30,
+                prompt: Some("be brief".into()),
+            }],
+            ..CampaignSettings::default()
+        };
+        let mut form = CampaignForm::new(None, base);
+        assert_eq!(
+            form.fields.iter().find(|f| f.key == "variants").unwrap().value(),
+            "B:closer:30"
+        );
+        set(&mut form, "name", "AB");
+        set(&mut form, "agent", "caller");
+        set(&mut form, "trunk", "ST_1");
+        set(&mut form, "variants", "A::70, B:closer:30");
+        set(&mut form, "agent_join_timeout_secs", "9");
+        let s = form.settings().expect("valid");
+        assert_eq!(s.variants.len(), 2);
+        assert_eq!(s.variants[1].prompt.as_deref(), Some("be brief"));
+        assert_eq!(s.agent_join_timeout_secs, 9);
+
+        set(&mut form, "variants", "A::70, A::30");
+        assert!(form.settings().is_none());
+        assert!(error_of(&form, "variants").is_some_and(|e| e.contains("two variants")));
+        set(&mut form, "variants", "A::x");
+        assert!(form.settings().is_none());
+        assert!(error_of(&form, "variants").is_some_and(|e| e.contains("whole number")));
+        set(&mut form, "variants", "");
+        set(&mut form, "agent_join_timeout_secs", "0");
+        assert!(form.settings().is_none());
+        assert!(error_of(&form, "agent_join_timeout_secs").is_some_and(|e| e.contains("at least 1")));
     }
 }
