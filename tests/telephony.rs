@@ -534,6 +534,19 @@ async fn the_poller_follows_an_answered_call_to_its_end() {
     dispatched.expect("dispatched");
 
     let mut kinds = progress_until_finished(&mut rx, &request.room).await;
+    // The agent is reported once, for the agent-join watchdog, wherever its poll fell.
+    let joined: Vec<_> = kinds
+        .iter()
+        .filter(|k| matches!(k, CallProgressKind::AgentJoined { .. }))
+        .cloned()
+        .collect();
+    assert_eq!(
+        joined,
+        vec![CallProgressKind::AgentJoined {
+            identity: switchboard::sandbox::agent_identity(&request.room)
+        }]
+    );
+    kinds.retain(|k| !matches!(k, CallProgressKind::AgentJoined { .. }));
     // `hangup` is set just before the participant leaves: a poll may or may not land in
     // that moment, so the last status seen of an answered call is `active` or `hangup`.
     if let Some(CallProgressKind::Ended { last_status, .. }) = kinds.get_mut(3) {

@@ -96,6 +96,8 @@ fn campaign(status: CampaignStatus, slots: Vec<SlotView>) -> CampaignView {
         next_up: Vec::new(),
         avg_ring_ms: None,
         avg_talk_ms: None,
+        agent_join_p50_ms: None,
+        agent_join_p95_ms: None,
         dials_per_minute: Vec::new(),
         started_at: None,
         completed_at: None,

@@ -92,6 +92,8 @@ fn running_campaign() -> CampaignView {
         next_up: Vec::new(),
         avg_ring_ms: Some(6_400),
         avg_talk_ms: Some(71_000),
+        agent_join_p50_ms: None,
+        agent_join_p95_ms: None,
         dials_per_minute: (0..30).map(|i| (i * 7 % 11) as u64).collect(),
         started_at: Some(now() - Duration::minutes(42)),
         completed_at: None,
@@ -120,6 +122,8 @@ fn paused_campaign() -> CampaignView {
         dials_per_minute: vec![0; 30],
         avg_ring_ms: None,
         avg_talk_ms: None,
+        agent_join_p50_ms: None,
+        agent_join_p95_ms: None,
         ..running_campaign()
     }
 }
@@ -527,4 +531,16 @@ fn dnc_form() {
             "US",
         ))))
     });
+}
+
+#[test]
+fn the_header_shows_how_long_callees_wait_for_the_agent() {
+    let mut view = view(true);
+    let mut snapshot = (*view.snapshot).clone();
+    snapshot.campaigns[0].agent_join_p50_ms = Some(400);
+    snapshot.campaigns[0].agent_join_p95_ms = Some(2_300);
+    view.snapshot = Arc::new(snapshot);
+    let buffer = render(250, 6, |f| header::draw(f, f.area(), &view));
+    let text = buffer_text(&buffer);
+    assert!(text.contains("agent p50/p95"), "{text}");
 }

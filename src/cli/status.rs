@@ -130,6 +130,17 @@ fn render(record: &CampaignRecord, s: &CampaignStats) -> String {
         "  today     {} attempts (since midnight {})\n",
         s.attempts_today, record.settings.timezone
     ));
+    if s.agent_join_p50_ms.is_some() {
+        let shown = |ms: Option<u64>| {
+            ms.map(|ms| format!("{:.1} s", ms as f64 / 1000.0))
+                .unwrap_or_else(|| "-".into())
+        };
+        text.push_str(&format!(
+            "  agent     joins p50 {}  p95 {} after the answer\n",
+            shown(s.agent_join_p50_ms),
+            shown(s.agent_join_p95_ms)
+        ));
+    }
     if let Some(report) = &s.variants {
         text.push_str(&super::variant_table::render(report));
     }

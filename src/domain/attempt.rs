@@ -19,6 +19,9 @@ pub enum Outcome {
     /// LiveKit never accepted the dial (unreachable, 5xx, rate limited): no call was
     /// placed, so it does not count against the lead's attempts.
     NotPlaced,
+    /// Answered, but no agent joined the room in time: the call was ended so the callee
+    /// was not left in silence, and the lead is retried without spending an attempt.
+    AgentMissing,
 }
 
 status_names!(Outcome {
@@ -32,12 +35,13 @@ status_names!(Outcome {
     Interrupted => "interrupted",
     Canceled => "canceled",
     NotPlaced => "not_placed",
+    AgentMissing => "agent_missing",
 });
 
 impl Outcome {
     /// Counts against `max_attempts` and the per-number daily limit.
     pub fn counts_as_attempt(self) -> bool {
-        self != Outcome::NotPlaced
+        !matches!(self, Outcome::NotPlaced | Outcome::AgentMissing)
     }
 
     /// A person picked up.
@@ -110,7 +114,10 @@ impl AttemptState {
             // Only an answered call can complete; any live call can fail.
             (Answered, Ended(Outcome::Completed)) => true,
             (Queued | Dialing | Ringing, Ended(o)) => o != Outcome::Completed,
-            (Answered, Ended(o)) => matches!(o, Outcome::Interrupted | Outcome::Error),
+            (Answered, Ended(o)) => matches!(
+                o,
+                Outcome::Interrupted | Outcome::Error | Outcome::AgentMissing
+            ),
             _ => false,
         }
     }

@@ -86,6 +86,10 @@ pub enum PauseReason {
     Scheduled {
         at: DateTime<Utc>,
     },
+    /// Several answered calls in a row had no agent join: the worker is likely down.
+    AgentNotJoining {
+        agent: String,
+    },
 }
 
 impl PauseReason {
@@ -93,7 +97,9 @@ impl PauseReason {
     pub fn is_automatic(&self) -> bool {
         !matches!(
             self,
-            PauseReason::Operator | PauseReason::Configuration { .. }
+            PauseReason::Operator
+                | PauseReason::Configuration { .. }
+                | PauseReason::AgentNotJoining { .. }
         )
     }
 }
@@ -128,6 +134,10 @@ impl fmt::Display for PauseReason {
             PauseReason::Configuration { problem, fix } => write!(f, "{problem}: {fix}"),
             PauseReason::Shutdown => write!(f, "switchboard was closed while running"),
             PauseReason::Scheduled { at } => write!(f, "scheduled to start {}", local(at)),
+            PauseReason::AgentNotJoining { agent } => write!(
+                f,
+                "agent not joining: is the agent worker `{agent}` running?"
+            ),
         }
     }
 }

@@ -19,6 +19,9 @@ pub enum AttemptEventKind {
     /// The dial reached LiveKit but its answer never came (timeout, connection lost):
     /// the room is being checked before the attempt is called anything.
     DialUncertain,
+    /// The agent is in the room (or did not come within the join timeout).
+    AgentJoined,
+    AgentMissing,
 }
 
 status_names!(AttemptEventKind {
@@ -33,6 +36,8 @@ status_names!(AttemptEventKind {
     Reconciled => "reconciled",
     InfrastructureError => "infrastructure_error",
     DialUncertain => "dial_uncertain",
+    AgentJoined => "agent_joined",
+    AgentMissing => "agent_missing",
 });
 
 /// What the agent says the call was (`voicemail`, `interested`, `callback`, ...). Free

@@ -6,6 +6,7 @@ mod campaign;
 mod event;
 mod ids;
 mod lead;
+mod percentile;
 mod settings;
 mod transition;
 mod variant;
@@ -16,6 +17,7 @@ pub use campaign::{CampaignStatus, PauseReason};
 pub use event::{AttemptEventKind, Disposition};
 pub use ids::{AttemptId, CampaignId, LeadId};
 pub use lead::LeadState;
+pub use percentile::nearest_rank;
 pub use settings::{
     bounds, caller_id_problem, start_at_problem, Bound, CallingWindow, CampaignSettings,
     DispatchMode, Problem, SettingsError, Unit,

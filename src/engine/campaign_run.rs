@@ -50,6 +50,9 @@ pub struct CampaignRun {
     pub zones_read_at: Option<DateTime<Utc>>,
     /// The engine dials for this campaign (it was started here, or resumed at start-up).
     pub engaged: bool,
+    /// Answered calls in a row that ended `agent_missing`; an answered call with its
+    /// agent starts the count again.
+    pub agent_missing_in_a_row: u32,
 }
 
 impl CampaignRun {
@@ -72,6 +75,7 @@ impl CampaignRun {
             zones: Vec::new(),
             zones_read_at: None,
             engaged: false,
+            agent_missing_in_a_row: 0,
         }
     }
 

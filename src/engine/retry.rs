@@ -14,6 +14,7 @@ pub struct LeadNext {
 /// `attempts` is the lead's count of counted attempts including the one that ended.
 ///
 /// - an infrastructure failure (`not_placed`) spent nothing: back to `pending`;
+/// - no agent joined (`agent_missing`) spent nothing either: retried after the delay;
 /// - answered: `done`; a number that does not exist: `invalid`;
 /// - an outcome in `retry_on` is retried after `retry_delay_secs` while attempts remain,
 ///   else the lead is `exhausted`. That includes `interrupted` (a call cut off by a
@@ -28,6 +29,9 @@ pub fn after_call(
 ) -> LeadNext {
     let state = match outcome {
         Outcome::NotPlaced => LeadState::Pending,
+        // The agent's side failed, not the lead: called again after the retry delay,
+        // attempts untouched (the watchdog pauses a campaign whose agent never comes).
+        Outcome::AgentMissing => LeadState::RetryWait,
         Outcome::Completed => LeadState::Done,
         Outcome::InvalidNumber => LeadState::Invalid,
         o if settings.retry_on.contains(&o) => {

@@ -50,6 +50,11 @@ pub struct CampaignView {
     /// (answer → hangup) of completed calls, from real timestamps.
     pub avg_ring_ms: Option<u64>,
     pub avg_talk_ms: Option<u64>,
+    /// Answer to agent join over the latest calls: median and 95th percentile.
+    #[serde(default)]
+    pub agent_join_p50_ms: Option<u64>,
+    #[serde(default)]
+    pub agent_join_p95_ms: Option<u64>,
     /// Dial starts per minute over the last `DIAL_RATE_MINUTES` minutes, oldest first.
     pub dials_per_minute: Vec<u64>,
     pub started_at: Option<DateTime<Utc>>,

@@ -61,6 +61,8 @@ fn view(now: DateTime<Utc>, run: &CampaignRun, slots: &Slots) -> CampaignView {
         next_up,
         avg_ring_ms: run.stats.durations.mean_ring_ms(),
         avg_talk_ms: run.stats.durations.mean_talk_ms(),
+        agent_join_p50_ms: crate::domain::nearest_rank(&run.stats.agent_joins_ms, 50),
+        agent_join_p95_ms: crate::domain::nearest_rank(&run.stats.agent_joins_ms, 95),
         dials_per_minute: run.dial_rate.per_minute(now),
         started_at: record.started_at,
         completed_at: record.completed_at,

@@ -262,6 +262,8 @@ pub struct FinishAttempt {
     pub error: Option<String>,
     pub lead_state: LeadState,
     pub lead_due_at: Option<DateTime<Utc>>,
+    /// Milliseconds from the answer to the agent joining, when it did.
+    pub agent_join_ms: Option<i64>,
 }
 
 /// Ends the attempt and moves its lead on. A number put on a do-not-call list while
@@ -274,7 +276,7 @@ pub fn finish(conn: &Connection, end: &FinishAttempt) -> Result<Option<LeadState
     let counted = end.outcome.counts_as_attempt();
     conn.prepare_cached(
         "UPDATE attempts SET state = ?2, counted = ?3, ended_at = ?4, sip_status_code = ?5, sip_status = ?6,
-             twirp_code = ?7, disconnect_reason = ?8, error = ?9
+             twirp_code = ?7, disconnect_reason = ?8, error = ?9, agent_join_ms = coalesce(?10, agent_join_ms)
          WHERE id = ?1",
     )?
     .execute(params![
@@ -286,7 +288,8 @@ pub fn finish(conn: &Connection, end: &FinishAttempt) -> Result<Option<LeadState
         end.sip_status,
         end.twirp_code,
         end.disconnect_reason,
-        end.error
+        end.error,
+        end.agent_join_ms
     ])?;
     let data = json!({
         "outcome": end.outcome.as_str(),
@@ -597,6 +600,7 @@ mod tests {
                         error: None,
                         lead_state: LeadState::RetryWait,
                         lead_due_at: Some(Utc::now()),
+                        agent_join_ms: None,
                     },
                 )
             })

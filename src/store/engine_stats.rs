@@ -32,6 +32,23 @@ pub struct CampaignStats {
     pub durations: DurationTotals,
     /// Dial starts (unix ms) since the requested instant.
     pub recent_dials: Vec<i64>,
+    /// Answer-to-agent-join times of the latest calls, oldest first, at most
+    /// [`AGENT_JOINS_KEPT`], for the header's p50/p95.
+    pub agent_joins_ms: Vec<u64>,
+}
+
+/// Join times the engine keeps per campaign: enough for a steady p95, bounded memory.
+pub const AGENT_JOINS_KEPT: usize = 1_000;
+
+impl CampaignStats {
+    /// Adds one call's join time, dropping the oldest past the bound.
+    pub fn agent_joined(&mut self, ms: u64) {
+        self.agent_joins_ms.push(ms);
+        if self.agent_joins_ms.len() > AGENT_JOINS_KEPT {
+            let excess = self.agent_joins_ms.len() - AGENT_JOINS_KEPT;
+            self.agent_joins_ms.drain(..excess);
+        }
+    }
 }
 
 pub fn campaign_stats(
@@ -76,5 +93,8 @@ pub fn campaign_stats(
         r.get(0)
     })?;
     stats.recent_dials = rows.collect::<Result<_, _>>()?;
+    let mut joins = super::reports::agent_join_times(conn, campaign, AGENT_JOINS_KEPT)?;
+    joins.reverse();
+    stats.agent_joins_ms = joins;
     Ok(stats)
 }

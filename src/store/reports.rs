@@ -3,7 +3,7 @@
 //! campaign into memory.
 
 use super::StoreError;
-use crate::domain::{compare_variants, AttemptId, CampaignId, LeadId, VariantCounts, VariantReport};
+use crate::domain::{compare_variants, nearest_rank, AttemptId, CampaignId, LeadId, VariantCounts, VariantReport};
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 
@@ -134,6 +134,9 @@ pub struct CampaignStats {
     pub avg_talk_secs: Option<f64>,
     /// Attempts that count, dialled since `since` (the start of the local day).
     pub attempts_today: i64,
+    /// Answer to agent join, over the most recent answered calls with an agent.
+    pub agent_join_p50_ms: Option<u64>,
+    pub agent_join_p95_ms: Option<u64>,
     /// The A/B table, when the campaign's attempts were called with variants.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variants: Option<VariantReport>,
@@ -183,9 +186,31 @@ pub fn campaign_stats(
         params![campaign.0, since_ms],
         |r| r.get(0),
     )?;
+    let joins = agent_join_times(conn, campaign, AGENT_JOIN_SAMPLE)?;
+    stats.agent_join_p50_ms = nearest_rank(&joins, 50);
+    stats.agent_join_p95_ms = nearest_rank(&joins, 95);
     let counts = variant_counts(conn, campaign)?;
     stats.variants = (!counts.is_empty()).then(|| compare_variants(&counts));
     Ok(stats)
+}
+
+/// How many of the latest join times the percentiles are taken over.
+pub const AGENT_JOIN_SAMPLE: usize = 10_000;
+
+/// Milliseconds from answer to agent join of the campaign's latest `limit` calls.
+pub fn agent_join_times(
+    conn: &Connection,
+    campaign: CampaignId,
+    limit: usize,
+) -> Result<Vec<u64>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT agent_join_ms FROM attempts WHERE campaign_id = ?1 AND agent_join_ms IS NOT NULL
+         ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![campaign.0, limit as i64], |r| r.get::<_, i64>(0))?;
+    Ok(rows
+        .map(|r| r.map(|ms| ms.max(0) as u64))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Calls, answers, talk time and dispositions per A/B variant, in variant name order.

@@ -264,6 +264,10 @@ pub(crate) fn live_call_from(participants: &[proto::ParticipantInfo]) -> Option<
         status,
         disposition,
         note: note.flatten(),
+        agent: participants
+            .iter()
+            .find(|p| p.kind == ParticipantKind::Agent as i32)
+            .map(|p| p.identity.clone()),
     })
 }
 
@@ -326,6 +330,7 @@ mod tests {
                 status: LiveCallStatus::Active,
                 disposition: Some("interested".into()),
                 note: Some("call back Friday".into()),
+                agent: Some("agent-1".into()),
             })
         );
     }

@@ -288,6 +288,9 @@ impl<T: Telephony> Poller<T> {
                 let watch = self.rooms.entry(room).or_default();
                 watch.seen = true;
                 watch.answered = true;
+                // Found live at start-up: its answer is past, no watchdog waits on
+                // its agent, so it is not looked at sooner for one.
+                watch.agent_seen = true;
             }
             Watch::AddUnanswered(room) => {
                 self.rooms.entry(room).or_default().seen = true;
@@ -315,6 +318,8 @@ struct RoomWatch {
     answered: bool,
     /// The disposition and note last reported.
     disposition: Option<(String, Option<String>)>,
+    /// An agent has been seen in the room (`AgentJoined` reported).
+    agent_seen: bool,
     /// What the last `ListRooms` showed; `None` before the room was first listed.
     summary: Option<RoomSummary>,
     /// `ListRooms` showed a change a look has not explained yet.
@@ -338,7 +343,9 @@ impl RoomWatch {
             .is_some_and(|s| s.num_participants > 0);
         if self.changed && self.summary.is_some() {
             Some(1)
-        } else if present && !self.answered {
+        } else if present && (!self.answered || !self.agent_seen) {
+            // Still dialling, or answered with no agent seen yet: the agent-join
+            // watchdog needs to know soon.
             Some(2)
         } else if present {
             Some(3)
@@ -392,6 +399,10 @@ impl RoomWatch {
         match room.call {
             Some(call) => {
                 self.seen = true;
+                if let Some(identity) = call.agent.clone().filter(|_| !self.agent_seen) {
+                    self.agent_seen = true;
+                    changes.push(CallProgressKind::AgentJoined { identity });
+                }
                 match call.status {
                     // `ringing` may be skipped; `active` is the answer whatever came before.
                     LiveCallStatus::Ringing if !self.rang && !self.answered => {
@@ -552,6 +563,7 @@ mod tests {
                     status,
                     disposition: reported.map(str::to_string),
                     note: None,
+                    agent: None,
                 }),
                 disposition: reported.and_then(|value| disposition(value, None)),
             },

@@ -123,6 +123,8 @@ pub struct LiveCall {
     pub disposition: Option<String>,
     /// `switchboard.note`, the agent's one line about the call, if any.
     pub note: Option<String>,
+    /// The identity of the agent in the room (a participant of kind AGENT), if one is.
+    pub agent: Option<String>,
 }
 
 /// One room as `RoomService.ListRooms` shows it: the cheap, batched look the poller
@@ -185,4 +187,6 @@ pub enum CallProgressKind {
     },
     /// The room is gone (`room_finished` or absent on poll).
     RoomFinished,
+    /// An agent (a participant of kind AGENT) is in the room.
+    AgentJoined { identity: String },
 }

@@ -33,6 +33,11 @@ pub fn progress_from_event(event: &proto::WebhookEvent) -> Option<CallProgress> 
                 _ => return None,
             }
         }
+        (PARTICIPANT_JOINED, Some(p)) if is_kind(p, ParticipantKind::Agent) => {
+            CallProgressKind::AgentJoined {
+                identity: p.identity.clone(),
+            }
+        }
         (PARTICIPANT_LEFT | PARTICIPANT_CONNECTION_ABORTED, Some(p))
             if is_kind(p, ParticipantKind::Sip) =>
         {
@@ -120,6 +125,27 @@ mod tests {
 
     fn kind_of(e: &proto::WebhookEvent) -> Option<CallProgressKind> {
         progress_from_event(e).map(|p| p.kind)
+    }
+
+    #[test]
+    fn an_agent_joining_is_reported_for_the_watchdog() {
+        let agent = participant(
+            ParticipantKind::Agent,
+            &[],
+            proto::DisconnectReason::UnknownReason,
+        );
+        assert_eq!(
+            kind_of(&event(PARTICIPANT_JOINED, Some(agent))),
+            Some(CallProgressKind::AgentJoined {
+                identity: "p".into()
+            })
+        );
+        let someone = participant(
+            ParticipantKind::Standard,
+            &[],
+            proto::DisconnectReason::UnknownReason,
+        );
+        assert_eq!(kind_of(&event(PARTICIPANT_JOINED, Some(someone))), None);
     }
 
     #[test]

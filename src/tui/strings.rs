@@ -46,6 +46,8 @@ pub const HEADER_AVG_RING: &str = "avg ring";
 pub const HEADER_AVG_TALK: &str = "avg talk";
 pub const HEADER_RATE: &str = "calls/min";
 pub const HEADER_ETA: &str = "ETA";
+/// Answer to agent join, p50/p95.
+pub const HEADER_AGENT_JOIN: &str = "agent p50/p95";
 pub const HEADER_TODAY: &str = "today";
 pub const HEADER_NO_OUTCOMES: &str = "no calls finished yet";
 pub const HEADER_DRAFT_HINT: &str = "ready: press {start} to start dialling";

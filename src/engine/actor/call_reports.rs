@@ -11,6 +11,10 @@ use crate::engine::EngineEventKind;
 use crate::telephony::{CallProgress, Telephony};
 use tokio::time::Instant;
 
+/// Answered calls in a row without their agent before the campaign is paused: one can
+/// be a slow worker, three mean it is not taking jobs.
+const AGENT_MISSING_PAUSE_AFTER: u32 = 3;
+
 impl<T: Telephony> Actor<T> {
     pub(super) async fn on_report(&mut self, report: Report) {
         self.dirty = true;
@@ -169,6 +173,14 @@ impl<T: Telephony> Actor<T> {
             if end.outcome == Outcome::NotPlaced {
                 run.cap.not_placed(end.dialed_at);
             }
+            if let Some(ms) = end.agent_join_ms {
+                run.stats.agent_joined(ms);
+            }
+            match end.outcome {
+                Outcome::AgentMissing => run.agent_missing_in_a_row += 1,
+                outcome if outcome.was_answered() => run.agent_missing_in_a_row = 0,
+                _ => {}
+            }
             run.queue.stale = true;
         }
         match end.problem {
@@ -202,6 +214,21 @@ impl<T: Telephony> Actor<T> {
                     format!("{problem}: {fix}"),
                     None,
                 );
+            }
+            Some(CallProblem::AgentMissing { agent }) => {
+                self.infra_answered().await;
+                let in_a_row = self
+                    .runs
+                    .get(&campaign)
+                    .filter(|r| r.is_running())
+                    .map_or(0, |r| r.agent_missing_in_a_row);
+                if in_a_row >= AGENT_MISSING_PAUSE_AFTER {
+                    let reason = PauseReason::AgentNotJoining { agent };
+                    let detail = format!("{in_a_row} answered calls in a row without an agent: {reason}");
+                    self.set_status(campaign, CampaignStatus::Paused, Some(reason), "")
+                        .await;
+                    self.emit(campaign, EngineEventKind::Problem, detail, None);
+                }
             }
             None => self.infra_answered().await,
         }

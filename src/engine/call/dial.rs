@@ -72,6 +72,9 @@ impl<T: Telephony> CallContext<T> {
             settings: job.settings.clone(),
             hang_up_requested: false,
             disposition: None,
+            answered_instant: None,
+            agent_joined: None,
+            agent_identity: None,
         };
         let (dial, dispatch) = requests(&job, &started);
         self.report(Report::Begun {
@@ -120,6 +123,7 @@ impl<T: Telephony> CallContext<T> {
                     Some(CallSignal::Progress(p)) => match p.kind {
                         CallProgressKind::Ringing => self.advance(call, AttemptState::Ringing, p.at).await,
                         CallProgressKind::Ended { disconnect_reason, .. } => early_end = Some(disconnect_reason),
+                        CallProgressKind::AgentJoined { identity } => self.agent_joined(call, &identity).await,
                         _ => {}
                     },
                     None => {}

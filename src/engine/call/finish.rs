@@ -68,6 +68,7 @@ impl<T: Telephony> CallContext<T> {
             error: ending.error,
             lead_state: next.state,
             lead_due_at: next.due_at,
+            agent_join_ms: call.agent_join_ms(),
         };
         let detail = attempts::describe_end(&finish);
         let lead_state = self.write_until_it_lands(call, finish).await;
@@ -88,6 +89,7 @@ impl<T: Telephony> CallContext<T> {
                 dialed_at: call.dialed_at,
                 ring_ms,
                 talk_ms,
+                agent_join_ms: call.agent_join_ms().map(|ms| ms.max(0) as u64),
                 detail,
                 problem: ending.problem,
             }),

@@ -20,7 +20,10 @@ impl<T: Telephony> CallContext<T> {
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         poll.tick().await;
         loop {
+            let agent_deadline = call.agent_deadline();
+            let agent_wait = tokio::time::sleep_until(agent_deadline.unwrap_or_else(tokio::time::Instant::now));
             tokio::select! {
+                _ = agent_wait, if agent_deadline.is_some() => return self.agent_missing(call).await,
                 signal = signals.recv() => match signal {
                     Some(CallSignal::HangUp) => self.request_hang_up(call).await,
                     Some(CallSignal::Progress(p)) => match p.kind {
@@ -29,6 +32,7 @@ impl<T: Telephony> CallContext<T> {
                         }
                         CallProgressKind::RoomFinished => return Ending::plain(Outcome::Completed, self.end_time(call, p.at)),
                         CallProgressKind::Disposition { value, note } => self.disposition(call, &value, note.as_deref(), p.at).await,
+                        CallProgressKind::AgentJoined { identity } => self.agent_joined(call, &identity).await,
                         CallProgressKind::Ringing | CallProgressKind::Answered => {}
                     },
                     // The engine stopped: leave the call to be reconciled at the next start.
@@ -37,6 +41,9 @@ impl<T: Telephony> CallContext<T> {
                 _ = poll.tick(), if self.polls_own_room => match self.telephony.live_call(&call.room).await {
                     Ok(None) => return Ending::plain(Outcome::Completed, self.clock.now()),
                     Ok(Some(live)) => {
+                        if let Some(identity) = &live.agent {
+                            self.agent_joined(call, identity).await;
+                        }
                         if let Some(value) = live.disposition {
                             self.disposition(call, &value, live.note.as_deref(), self.clock.now()).await;
                         }
@@ -101,6 +108,10 @@ impl<T: Telephony> CallContext<T> {
             .await;
         if state == AttemptState::Answered {
             call.answered_at = Some(at);
+            if call.answered_instant.is_none() {
+                call.answered_instant = Some(tokio::time::Instant::now());
+                self.note_agent_joined(call).await;
+            }
         }
         if matches!(applied, Ok(true)) {
             self.report(Report::Advanced {

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+mod agent_watch;
 mod dial;
 mod finish;
 mod follow;
@@ -89,6 +90,10 @@ struct Call {
     hang_up_requested: bool,
     /// The disposition (and note) last recorded, so a repeat is not written twice.
     disposition: Option<(String, Option<String>)>,
+    /// When the answer was seen, and when the agent was first seen in the room.
+    answered_instant: Option<tokio::time::Instant>,
+    agent_joined: Option<tokio::time::Instant>,
+    agent_identity: Option<String>,
 }
 
 /// The end of a call before the lead's fate is decided.

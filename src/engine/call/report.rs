@@ -89,6 +89,8 @@ pub struct CallEnd {
     pub dialed_at: DateTime<Utc>,
     pub ring_ms: Option<u64>,
     pub talk_ms: Option<u64>,
+    /// Answer to agent join, when an agent joined an answered call.
+    pub agent_join_ms: Option<u64>,
     pub detail: String,
     pub problem: Option<CallProblem>,
 }
@@ -102,4 +104,6 @@ pub enum CallProblem {
     CarrierLimit,
     /// The campaign is set up wrong; pause it.
     Configuration { problem: String, fix: String },
+    /// Answered, but the agent never joined: after several in a row, pause.
+    AgentMissing { agent: String },
 }

@@ -30,6 +30,9 @@ impl<T: Telephony> CallContext<T> {
             settings: job.settings.clone(),
             hang_up_requested: false,
             disposition: None,
+            answered_instant: None,
+            agent_joined: None,
+            agent_identity: None,
         };
         let live = self.live_call_with_retries(&call.room).await;
         let now = self.clock.now();
@@ -102,6 +105,7 @@ impl<T: Telephony> CallContext<T> {
                         }
                         CallProgressKind::RoomFinished => return Some(Ending::plain(Outcome::Interrupted, p.at)),
                         CallProgressKind::Disposition { .. } => {}
+                        CallProgressKind::AgentJoined { identity } => self.agent_joined(call, &identity).await,
                     },
                     None => std::future::pending::<()>().await,
                 },

@@ -62,6 +62,7 @@ impl<T: Telephony> CallContext<T> {
                             }
                             // The agent's dispatch makes the room too: no trace of a call.
                             CallProgressKind::RoomFinished | CallProgressKind::Disposition { .. } => {}
+                            CallProgressKind::AgentJoined { identity } => self.agent_joined(call, &identity).await,
                         },
                     }
                     continue;

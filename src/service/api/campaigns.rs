@@ -140,6 +140,8 @@ pub struct StatsOut {
     pub avg_ring_secs: Option<f64>,
     pub avg_talk_secs: Option<f64>,
     pub attempts_today: i64,
+    pub agent_join_p50_ms: Option<u64>,
+    pub agent_join_p95_ms: Option<u64>,
     /// The A/B table, when the campaign calls with variants.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variants: Option<crate::domain::VariantReport>,
@@ -170,6 +172,8 @@ pub async fn stats(
         avg_ring_secs: s.avg_ring_secs,
         avg_talk_secs: s.avg_talk_secs,
         attempts_today: s.attempts_today,
+        agent_join_p50_ms: s.agent_join_p50_ms,
+        agent_join_p95_ms: s.agent_join_p95_ms,
         variants: s.variants,
     }))
 }

@@ -121,6 +121,16 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         .map(format::millis)
         .unwrap_or_else(|| "—".into());
     let rate = campaign.dials_per_minute.last().copied().unwrap_or(0);
+    // Shown once an agent has joined a call: how long callees waited for it.
+    let agent = match (campaign.agent_join_p50_ms, campaign.agent_join_p95_ms) {
+        (Some(p50), Some(p95)) => format!(
+            " · {} {}/{}",
+            strings::HEADER_AGENT_JOIN,
+            format::millis(p50),
+            format::millis(p95)
+        ),
+        _ => String::new(),
+    };
     let stats = if wide {
         format!(
             "{} {answer_rate} · {} {ring} · {} {talk} · {} {} · {} {}",
@@ -131,7 +141,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             today(campaign),
             strings::HEADER_ETA,
             eta(campaign),
-        )
+        ) + &agent
     } else {
         // No room for the sparkline: the current rate goes in the line instead.
         format!(
@@ -142,7 +152,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             strings::HEADER_RATE,
             strings::HEADER_ETA,
             eta(campaign),
-        )
+        ) + &agent
     };
     frame.render_widget(Paragraph::new(stats), stats_row);
 
