@@ -544,3 +544,54 @@ fn the_header_shows_how_long_callees_wait_for_the_agent() {
     let text = buffer_text(&buffer);
     assert!(text.contains("agent p50/p95"), "{text}");
 }
+
+#[test]
+fn the_agents_popup_shows_the_ab_table_and_which_campaigns_use_each_trunk() {
+    use switchboard::domain::{compare_variants, VariantCounts};
+    use switchboard::engine::TrunkUse;
+    use switchboard::tui::view::AgentsState;
+    let counts = |name: &str, interested: u64| VariantCounts {
+        variant: name.into(),
+        calls: 60,
+        answered: 40,
+        talk_secs: 40 * 75,
+        dispositions: BTreeMap::from([
+            ("interested".to_string(), interested),
+            ("not_interested".to_string(), 40 - interested),
+        ]),
+    };
+    let report = compare_variants(&[counts("A", 30), counts("B", 10)]);
+    let mut view = view(true);
+    view.overlay = Some(Overlay::Agents(Box::new(AgentsState {
+        campaign: Some(CampaignId(1)),
+        variants: Some(Ok(Some(Box::new(report)))),
+        trunks: Some(Ok(vec![
+            TrunkUse {
+                id: "ST_twilio".into(),
+                name: "Twilio".into(),
+                address: "x.pstn.twilio.com".into(),
+                numbers: vec!["+15551110000".into()],
+                campaigns: vec![(CampaignId(1), "Spring renewals".into())],
+            },
+            TrunkUse {
+                id: "ST_spare".into(),
+                name: "Spare".into(),
+                address: "sip.spare.example".into(),
+                numbers: vec![],
+                campaigns: vec![],
+            },
+        ])),
+    })));
+    let buffer = render(160, 48, |f| ui::draw(f, &view));
+    let text = buffer_text(&buffer);
+    for expected in [
+        "Agents and trunks",
+        "A                60     67%      75 s  75% (60-86%)",
+        "A leads on interested (75% vs 25% for B): significant at 95%.",
+        "ST_twilio  Twilio  x.pstn.twilio.com  +15551110000",
+        "used by: c1 Spring renewals",
+        "used by: no campaign",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}

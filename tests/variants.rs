@@ -7,6 +7,9 @@ use common::*;
 use std::collections::{BTreeMap, HashMap};
 use switchboard::domain::{assign_variant, CampaignSettings, CampaignStatus, LeadId, Variant};
 use switchboard::sandbox::{AgentBehaviour, OutcomeRates, SandboxConfig};
+use switchboard::engine::{Command, Reply};
+use switchboard::service::link::Link;
+use switchboard::service::protocol::{Answer, Query};
 use switchboard::store::reports::campaign_stats;
 
 fn variant(name: &str, agent: &str, weight: u32) -> Variant {
@@ -93,4 +96,19 @@ async fn each_lead_keeps_its_variant_and_gets_that_variants_agent() {
     assert_eq!(a.disposition_shares.get("not_interested"), Some(&1.0));
     assert!(a.calls >= a.answered && a.answered > 0);
     assert!(!report.verdict.is_empty());
+
+    // The console reads the same table, and the trunks with their campaigns, through
+    // the engine's protocol.
+    let link = Link::Local(h.engine.clone());
+    match link.query(Query::VariantReport { campaign: id }).await.unwrap() {
+        Answer::VariantReport(Some(table)) => assert_eq!(table.rows.len(), 2),
+        other => panic!("unexpected {other:?}"),
+    }
+    match h.engine.send(Command::ListTrunks).await.unwrap() {
+        Reply::Trunks(trunks) => {
+            let sandbox = trunks.iter().find(|t| t.id == "ST_sandbox").unwrap();
+            assert_eq!(sandbox.campaigns, vec![(id, "ab".to_string())]);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
 }

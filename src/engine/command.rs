@@ -65,6 +65,9 @@ pub enum Command {
     Shutdown {
         grace: std::time::Duration,
     },
+    /// The LiveKit project's outbound trunks (every page) and the campaigns that dial
+    /// through each, for the console.
+    ListTrunks,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -80,6 +83,19 @@ pub enum Reply {
     },
     /// Whether the number was on the list.
     DncRemoved(bool),
+    Trunks(Vec<TrunkUse>),
+}
+
+/// One outbound trunk and the campaigns set to dial through it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrunkUse {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub numbers: Vec<String>,
+    /// Campaigns (id, name) whose trunk this is.
+    pub campaigns: Vec<(CampaignId, String)>,
 }
 
 /// Why a command was refused or failed, in words an operator can act on.

@@ -35,7 +35,7 @@ mod store_health;
 pub mod window;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock, TestClock};
-pub use command::{Command, EngineError, Reply};
+pub use command::{Command, EngineError, Reply, TrunkUse};
 pub use config::EngineConfig;
 pub use event::{EngineEvent, EngineEventKind};
 pub use handle::EngineHandle;

@@ -3,7 +3,7 @@
 //! queue, of the timeline, one lead's history, a campaign's record). The console, the
 //! CLI and the HTTP API all speak it, whether the engine is in their process or not.
 
-use crate::domain::{CampaignId, LeadId};
+use crate::domain::{CampaignId, LeadId, VariantReport};
 use crate::store::views::{LeadHistory, QueueKey, QueueRow, TimelineRow};
 use crate::store::CampaignRecord;
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,10 @@ pub enum Query {
     LeadHistory {
         lead: LeadId,
     },
+    /// The campaign's A/B table (none when it has no variant attempts).
+    VariantReport {
+        campaign: CampaignId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +53,7 @@ pub enum Answer {
     QueuePage(Vec<QueueRow>),
     TimelinePage(Vec<TimelineRow>),
     LeadHistory(Box<LeadHistory>),
+    VariantReport(Option<Box<VariantReport>>),
 }
 
 /// The most rows one page may ask for: a client cannot make the engine read a million.

@@ -40,6 +40,13 @@ pub async fn answer(store: &Store, query: Query) -> Result<Answer, EngineError> 
                 Query::LeadHistory { lead } => {
                     Answer::LeadHistory(Box::new(views::lead_history(conn, lead)?))
                 }
+                Query::VariantReport { campaign } => {
+                    let counts = crate::store::reports::variant_counts(conn, campaign)?;
+                    Answer::VariantReport(
+                        (!counts.is_empty())
+                            .then(|| Box::new(crate::domain::compare_variants(&counts))),
+                    )
+                }
             })
         })
         .await?;

@@ -13,6 +13,7 @@ pub enum Mode {
     Confirm,
     QuitDialog,
     Filter,
+    Agents,
 }
 
 impl Mode {
@@ -25,6 +26,7 @@ impl Mode {
             Mode::Confirm => "confirmations",
             Mode::QuitDialog => "quit dialog",
             Mode::Filter => "filter",
+            Mode::Agents => "agents popup",
         }
     }
 }
@@ -69,6 +71,8 @@ pub enum Action {
     Confirm,
     PauseAndQuit,
     KeepRunningAndQuit,
+    /// The A/B table of the campaign and the trunks with the campaigns using them.
+    Agents,
 }
 
 impl Action {
@@ -110,6 +114,7 @@ impl Action {
         Action::Confirm,
         Action::PauseAndQuit,
         Action::KeepRunningAndQuit,
+        Action::Agents,
     ];
 
     /// The config spelling, e.g. `new_campaign`.
@@ -132,11 +137,11 @@ impl Action {
             Quit | Help | Start | Pause | Resume | Stop | NewCampaign | EditCampaign
             | DeleteCampaign | Import | AddDnc | Details | Filter | Follow | FocusNext
             | FocusPrev | FocusCampaigns | FocusSlots | FocusQueue | FocusTimeline | Top
-            | Bottom | PageDown | PageUp => &[Mode::Normal],
+            | Bottom | PageDown | PageUp | Agents => &[Mode::Normal],
             HangUp => &[Mode::Normal, Mode::Detail],
             Down | Up => &[Mode::Normal, Mode::Detail, Mode::Help],
             RetryNow | MarkDnc => &[Mode::Detail],
-            Close => &[Mode::Detail, Mode::Help],
+            Close => &[Mode::Detail, Mode::Help, Mode::Agents],
             NextField | PrevField => &[Mode::Form],
             Submit => &[Mode::Form, Mode::Filter],
             Cancel => &[Mode::Form, Mode::Confirm, Mode::QuitDialog, Mode::Filter],

@@ -17,7 +17,7 @@ use super::queue::{self, QueueLoad};
 use super::strings;
 use super::theme::Theme;
 use super::timeline::{self, TimelineEntry, TimelineLoad};
-use super::view::{DetailState, Overlay, Pane, PendingCommand, StatusLine, View};
+use super::view::{AgentsState, DetailState, Overlay, Pane, PendingCommand, StatusLine, View};
 use crate::domain::{CampaignId, CampaignSettings, CampaignStatus, LeadId};
 use crate::engine::{Command, EngineError, EngineEvent, EngineEventKind, Reply, Snapshot};
 use crate::service::link::ENGINE_GONE;
@@ -159,6 +159,22 @@ impl App {
                 }
                 false
             }
+            Event::Variants { campaign, result } => {
+                if let Some(Overlay::Agents(agents)) = &mut self.view.overlay {
+                    if agents.campaign == Some(campaign) {
+                        agents.variants = Some(result.map_err(|e| e.to_string()));
+                        return true;
+                    }
+                }
+                false
+            }
+            Event::Trunks(result) => {
+                if let Some(Overlay::Agents(agents)) = &mut self.view.overlay {
+                    agents.trunks = Some(result.map_err(|e| e.to_string()));
+                    return true;
+                }
+                false
+            }
             Event::CampaignLoaded(result) => {
                 match result {
                     Ok(record) => {
@@ -226,6 +242,12 @@ impl App {
         match self.view.mode() {
             Mode::Normal => self.normal_action(action),
             Mode::Detail => self.detail_action(action),
+            Mode::Agents => {
+                if action == Action::Close {
+                    self.view.overlay = None;
+                }
+                true
+            }
             Mode::Help => {
                 let last = super::popups::help::lines(&self.view)
                     .len()
@@ -424,6 +446,7 @@ impl App {
                 None => self.set_status(strings::NO_CALL_SELECTED.into(), true),
             },
             Action::Details => self.open_details(),
+            Action::Agents => self.open_agents(),
             Action::Filter => self.view.filter.editing = true,
             Action::Follow => {
                 if self.view.timeline.follow {
@@ -629,6 +652,43 @@ impl App {
         self.load_detail(lead);
     }
 
+    /// Opens the agents popup and asks the engine for its two parts.
+    fn open_agents(&mut self) {
+        let campaign = self.view.selected_campaign;
+        self.view.overlay = Some(Overlay::Agents(Box::new(AgentsState {
+            campaign,
+            variants: None,
+            trunks: None,
+        })));
+        if let Some(campaign) = campaign {
+            let tx = self.tx.clone();
+            let asked = self.engine.query(Query::VariantReport { campaign });
+            tokio::spawn(async move {
+                let result = asked.await.and_then(|answer| match answer {
+                    Answer::VariantReport(report) => Ok(report),
+                    other => Err(unexpected(&other)),
+                });
+                let _ = tx.send(Event::Variants { campaign, result });
+            });
+        }
+        match self.engine.try_send(Command::ListTrunks) {
+            Ok(answer) => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = match answer.await.unwrap_or(Err(EngineError::Stopped)) {
+                        Ok(Reply::Trunks(trunks)) => Ok(trunks),
+                        Ok(_) => Err(EngineError::Refused("unexpected reply".into())),
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Event::Trunks(result));
+                });
+            }
+            Err(e) => {
+                let _ = self.tx.send(Event::Trunks(Err(e)));
+            }
+        }
+    }
+
     fn load_detail(&self, lead: LeadId) {
         let tx = self.tx.clone();
         let asked = self.engine.query(Query::LeadHistory { lead });
@@ -741,7 +801,7 @@ impl App {
                     self.select_campaign(next);
                 }
             }
-            Ok(Reply::Done | Reply::DncAdded { .. } | Reply::DncRemoved(_)) => {
+            Ok(Reply::Done | Reply::DncAdded { .. } | Reply::DncRemoved(_) | Reply::Trunks(_)) => {
                 self.set_status(strings::command_done(&what), false)
             }
             Err(e) => self.set_status(strings::command_failed(&what, &e.to_string()), true),

@@ -35,6 +35,13 @@ pub enum Event {
     /// A campaign's stored settings, read to open the edit form.
     CampaignLoaded(Result<Box<crate::store::CampaignRecord>, EngineError>),
     Import(super::forms::import::ImportEvent),
+    /// The agents popup's A/B table, read for `campaign`.
+    Variants {
+        campaign: crate::domain::CampaignId,
+        result: Result<Option<Box<crate::domain::VariantReport>>, EngineError>,
+    },
+    /// The agents popup's trunk list.
+    Trunks(Result<Vec<crate::engine::TrunkUse>, EngineError>),
     /// SIGTERM, SIGHUP: restore the terminal and leave.
     Terminate,
 }

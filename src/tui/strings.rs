@@ -49,6 +49,13 @@ pub const HEADER_ETA: &str = "ETA";
 /// Answer to agent join, p50/p95.
 pub const HEADER_AGENT_JOIN: &str = "agent p50/p95";
 pub const HEADER_TODAY: &str = "today";
+pub const AGENTS_TITLE: &str = "Agents and trunks";
+pub const AGENTS_VARIANTS: &str = "A/B variants of this campaign";
+pub const AGENTS_NO_CAMPAIGN: &str = "no campaign selected";
+pub const AGENTS_NO_VARIANTS: &str = "no calls with variants yet (set them in the campaign form)";
+pub const AGENTS_TRUNKS: &str = "Outbound trunks";
+pub const AGENTS_NO_TRUNKS: &str = "no outbound trunks: create one with `switchboard trunks create`";
+pub const AGENTS_TRUNK_UNUSED: &str = "no campaign";
 pub const HEADER_NO_OUTCOMES: &str = "no calls finished yet";
 pub const HEADER_DRAFT_HINT: &str = "ready: press {start} to start dialling";
 pub const DEMO_BADGE: &str = "DEMO · sandbox phone network";
@@ -98,6 +105,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::AddDnc => "DNC",
         Action::HangUp => "end call",
         Action::Details => "details",
+        Action::Agents => "agents",
         Action::Filter => "filter",
         Action::Follow => "follow",
         Action::FocusNext => "next pane",

@@ -3,7 +3,7 @@
 
 use super::forms;
 use super::panes::{campaigns, footer, header, queue, slots, timeline};
-use super::popups::{confirm, detail, help, quit};
+use super::popups::{agents, confirm, detail, help, quit};
 use super::view::{Overlay, View};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
@@ -27,6 +27,7 @@ pub fn draw(frame: &mut Frame, view: &View) {
         Some(Overlay::Form(form)) => forms::draw(frame, form, view),
         Some(Overlay::Confirm { question, .. }) => confirm::draw(frame, view, question),
         Some(Overlay::Quit) => quit::draw(frame, view),
+        Some(Overlay::Agents(state)) => agents::draw(frame, view, state),
     }
 }
 

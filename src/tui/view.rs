@@ -69,6 +69,16 @@ pub enum Overlay {
         pending: PendingCommand,
     },
     Quit,
+    Agents(Box<AgentsState>),
+}
+
+/// The agents popup: the selected campaign's A/B table and the project's trunks, each
+/// `None` while it loads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentsState {
+    pub campaign: Option<crate::domain::CampaignId>,
+    pub variants: Option<Result<Option<Box<crate::domain::VariantReport>>, String>>,
+    pub trunks: Option<Result<Vec<crate::engine::TrunkUse>, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +146,7 @@ impl View {
             Some(Overlay::Form(_)) => Mode::Form,
             Some(Overlay::Confirm { .. }) => Mode::Confirm,
             Some(Overlay::Quit) => Mode::QuitDialog,
+            Some(Overlay::Agents(_)) => Mode::Agents,
             None if self.filter.editing => Mode::Filter,
             None => Mode::Normal,
         }

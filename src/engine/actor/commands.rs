@@ -21,6 +21,7 @@ impl<T: Telephony> Actor<T> {
                 return self.check_trunk_then_run(id, reply)
             }
             Command::Shutdown { grace } => return self.begin_shutdown(grace, reply).await,
+            Command::ListTrunks => return self.list_trunks(reply),
             _ => {}
         }
         let answer = self.command(command).await;
@@ -197,7 +198,10 @@ impl<T: Telephony> Actor<T> {
                     .await?;
                 Ok(Reply::DncRemoved(removed))
             }
-            Command::Start(_) | Command::Resume(_) | Command::Shutdown { .. } => {
+            Command::Start(_)
+            | Command::Resume(_)
+            | Command::Shutdown { .. }
+            | Command::ListTrunks => {
                 Err(EngineError::Refused("handled elsewhere".into()))
             }
         }
@@ -261,6 +265,26 @@ impl<T: Telephony> Actor<T> {
         self.runs.get(&id).ok_or_else(|| EngineError::NotFound {
             what: format!("campaign {id}"),
         })
+    }
+
+    /// Lists the trunks in a task of its own (LiveKit may be slow), with the campaigns
+    /// that use each as the engine knows them now.
+    pub(super) fn list_trunks(&mut self, reply: ReplyTx) {
+        let users: Vec<(String, CampaignId, String)> = self
+            .runs
+            .values()
+            .map(|run| (run.settings.trunk_id.clone(), run.record.id, run.settings.name.clone()))
+            .collect();
+        let telephony = self.telephony.clone();
+        tokio::spawn(async move {
+            let answer = match telephony.list_trunks().await {
+                Ok(trunks) => Ok(Reply::Trunks(trunk_uses(trunks, &users))),
+                Err(err) => Err(EngineError::Refused(format!(
+                    "could not list the trunks ({err})"
+                ))),
+            };
+            let _ = reply.send(answer);
+        });
     }
 
     /// Start and resume first ask LiveKit whether the campaign's trunk exists, in a
@@ -367,4 +391,29 @@ impl<T: Telephony> Actor<T> {
             .map(|(id, _)| *id)
             .collect()
     }
+}
+
+/// Each trunk with the campaigns (in id order) whose trunk it is.
+fn trunk_uses(
+    trunks: Vec<crate::telephony::TrunkInfo>,
+    users: &[(String, CampaignId, String)],
+) -> Vec<crate::engine::command::TrunkUse> {
+    trunks
+        .into_iter()
+        .map(|t| {
+            let mut campaigns: Vec<(CampaignId, String)> = users
+                .iter()
+                .filter(|(trunk, _, _)| *trunk == t.id)
+                .map(|(_, id, name)| (*id, name.clone()))
+                .collect();
+            campaigns.sort_by_key(|(id, _)| id.0);
+            crate::engine::command::TrunkUse {
+                id: t.id,
+                name: t.name,
+                address: t.address,
+                numbers: t.numbers,
+                campaigns,
+            }
+        })
+        .collect()
 }

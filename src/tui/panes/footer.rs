@@ -45,7 +45,7 @@ pub fn available_actions(view: &View) -> Vec<Action> {
             {
                 actions.push(DeleteCampaign);
             }
-            actions.extend([AddDnc, Filter, FocusNext, Help, Quit]);
+            actions.extend([AddDnc, Filter, Agents, FocusNext, Help, Quit]);
             actions
         }
         Mode::Detail => {
@@ -64,6 +64,7 @@ pub fn available_actions(view: &View) -> Vec<Action> {
             actions
         }
         Mode::Help => vec![Down, Up, Close],
+        Mode::Agents => vec![Close],
         Mode::Form => vec![Submit, NextField, PrevField, Cancel],
         Mode::Confirm => vec![Confirm, Cancel],
         Mode::QuitDialog => vec![PauseAndQuit, KeepRunningAndQuit, Cancel],

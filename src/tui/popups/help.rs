@@ -9,13 +9,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-const MODES: [Mode; 6] = [
+const MODES: [Mode; 7] = [
     Mode::Normal,
     Mode::Detail,
     Mode::Form,
     Mode::Confirm,
     Mode::QuitDialog,
     Mode::Filter,
+    Mode::Agents,
 ];
 
 /// Every line of the overlay, so scrolling knows its length.
