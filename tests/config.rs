@@ -519,6 +519,7 @@ fn every_key_is_documented_in_the_example() {
         "trunks.ST_x",
         "ui",
         "log",
+        "recording",
     ] {
         for key in known(table) {
             let documented = example.lines().any(|line| {
@@ -554,4 +555,17 @@ fn the_sandbox_example_in_the_example_file_is_valid() {
         .expect("a [sandbox] table");
     assert_eq!(parsed.time_scale, 0.1);
     assert_eq!(parsed.seed, 7);
+}
+
+#[test]
+fn a_misspelt_recording_key_is_named_and_s3_needs_a_bucket() {
+    let message = error_for("[recording]\nfile_pth = \"x.ogg\"\n");
+    assert!(message.contains("file_pth"), "{message}");
+    let message = error_for("[recording.s3]\nbukket = \"b\"\n");
+    assert!(message.contains("bukket"), "{message}");
+    let message = error_for(
+        "[recording.s3]\nbucket = \" \"\naccess_key = \"k\"\nsecret = \"s3cr3t\"\n",
+    );
+    assert!(message.contains("recording.s3.bucket"), "{message}");
+    assert!(!message.contains("s3cr3t"));
 }

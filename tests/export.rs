@@ -122,7 +122,7 @@ fn called() -> (tempfile::TempDir, Store, CampaignId) {
                 )?;
             }
             c.execute(
-                "UPDATE attempts SET variant = 'B', agent_join_ms = 1250 WHERE disposition = 'interested'",
+                "UPDATE attempts SET variant = 'B', agent_join_ms = 1250, recording = 'recordings/r1.ogg' WHERE disposition = 'interested'",
                 [],
             )?;
             Ok(())
@@ -167,6 +167,7 @@ fn csv_has_one_row_per_attempt_with_real_times_and_one_column_per_variable() {
             "error",
             "variant",
             "agent_join_seconds",
+            "recording",
             "First Name",
             "Last Name",
             "plan",
@@ -197,6 +198,7 @@ fn csv_has_one_row_per_attempt_with_real_times_and_one_column_per_variable() {
     assert_eq!(field(1, "plan"), "gold");
     assert_eq!(field(1, "variant"), "B");
     assert_eq!(field(1, "agent_join_seconds"), "1.250");
+    assert_eq!(field(1, "recording"), "recordings/r1.ogg");
     assert_eq!(field(0, "variant"), "");
     assert_eq!(field(2, "twirp_code"), "failed_precondition");
     assert_eq!(field(2, "error"), "callee busy");
@@ -269,7 +271,7 @@ fn a_variable_named_like_a_fixed_column_gets_a_prefix() {
     assert!(String::from_utf8(out)
         .unwrap()
         .trim_end()
-        .ends_with(",error,variant,agent_join_seconds,var_outcome"));
+        .ends_with(",error,variant,agent_join_seconds,recording,var_outcome"));
     let err =
         export_attempts(&store, CampaignId(77), ExportFormat::Csv, &mut Vec::new()).unwrap_err();
     assert!(matches!(err, ExportError::NoSuchCampaign(_)));

@@ -381,6 +381,9 @@ fn history() -> LeadHistory {
         ringing_at: Some(t0 + Duration::seconds(2)),
         answered_at: None,
         ended_at: Some(t0 + Duration::seconds(30)),
+        variant: None,
+        recording: None,
+        recording_error: None,
         steps: vec![
             AttemptStep {
                 at: t0,
@@ -410,6 +413,9 @@ fn history() -> LeadHistory {
         dialed_at: Some(t1),
         answered_at: Some(t1 + Duration::seconds(6)),
         ended_at: Some(t1 + Duration::seconds(77)),
+        variant: None,
+        recording: None,
+        recording_error: None,
         steps: vec![
             AttemptStep {
                 at: t1,
@@ -594,4 +600,25 @@ fn the_agents_popup_shows_the_ab_table_and_which_campaigns_use_each_trunk() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
+}
+
+#[test]
+fn the_detail_popup_shows_the_variant_and_the_recording() {
+    let mut history = history();
+    history.attempts[0].variant = Some("B".into());
+    history.attempts[0].recording = Some("recordings/outbound-1-77.ogg".into());
+    history.attempts[1].recording_error = Some("LiveKit unavailable: no egress".into());
+    let mut view = view(true);
+    view.overlay = Some(Overlay::Detail(Box::new(DetailState {
+        lead: LeadId(12),
+        attempt: Some(AttemptId(77)),
+        campaign: Some(CampaignId(1)),
+        history: Some(Ok(history)),
+        scroll: 0,
+    })));
+    let buffer = render(250, 70, |f| ui::draw(f, &view));
+    let text = buffer_text(&buffer);
+    assert!(text.contains("variant B"), "{text}");
+    assert!(text.contains("recording recordings/outbound-1-77.ogg"), "{text}");
+    assert!(text.contains("recording failed: LiveKit unavailable"), "{text}");
 }

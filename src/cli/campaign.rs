@@ -109,6 +109,13 @@ pub struct SettingsFlags {
     /// Seconds from the answer for the agent to join before the call ends as agent_missing
     #[arg(long, value_name = "SECS")]
     pub agent_join_timeout_secs: Option<u32>,
+    /// Record each answered call (audio only; where to: [recording] in config.toml).
+    /// Mind the consent your callees' laws require (see the README)
+    #[arg(long)]
+    pub record: bool,
+    /// Stop recording calls (on edit)
+    #[arg(long, conflicts_with = "record")]
+    pub no_record: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -283,6 +290,12 @@ impl SettingsFlags {
         }
         if let Some(v) = self.agent_join_timeout_secs {
             s.agent_join_timeout_secs = v;
+        }
+        if self.record {
+            s.record = true;
+        }
+        if self.no_record {
+            s.record = false;
         }
         if self.no_variants {
             s.variants.clear();
@@ -573,6 +586,7 @@ async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
         ),
         ("created", record.created_at.to_rfc3339()),
     ]);
+    rows.push(("recording", if s.record { "on".into() } else { "off".into() }));
     rows.push((
         "agent join",
         format!("within {} s of the answer", s.agent_join_timeout_secs),

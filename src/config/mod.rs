@@ -19,8 +19,8 @@ pub use env::{
 pub use error::ConfigError;
 pub use secret::Secret;
 pub use sections::{
-    ApiConfig, EngineConfig, LiveKitConfig, LogConfig, PollingConfig, TrunkConfig, UiConfig,
-    WebhookConfig,
+    ApiConfig, EngineConfig, LiveKitConfig, LogConfig, PollingConfig, RecordingConfig, S3Config,
+    TrunkConfig, UiConfig, WebhookConfig,
 };
 pub use validate::log_filter_problem;
 
@@ -44,6 +44,8 @@ pub struct Config {
     /// [`Config::section`] reads them with line numbers in errors.
     pub sandbox: toml::Table,
     pub ui: UiConfig,
+    /// Where call recordings go.
+    pub recording: RecordingConfig,
     /// Action name -> key, e.g. `start = "s"`, `quit = "ctrl-c"`; the console checks them.
     pub keys: BTreeMap<String, String>,
     pub log: LogConfig,
@@ -68,6 +70,7 @@ impl std::fmt::Debug for Config {
             .field("trunks", &self.trunks)
             .field("sandbox", &self.sandbox.keys().collect::<Vec<_>>())
             .field("ui", &self.ui)
+            .field("recording", &self.recording)
             .field("keys", &self.keys)
             .field("log", &self.log)
             .field("source", &self.source)
@@ -220,6 +223,20 @@ impl Config {
 
     fn check_backoff(&self, path: &Path) -> Result<(), ConfigError> {
         let engine = &self.engine;
+        if self.recording.file_path.trim().is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                line: None,
+                problem: "`recording.file_path` is empty: give a path template such as \"recordings/{room_name}-{time}.ogg\"".into(),
+            });
+        }
+        if self.recording.s3.as_ref().is_some_and(|s3| s3.bucket.trim().is_empty()) {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                line: None,
+                problem: "`recording.s3.bucket` is empty: name the bucket LiveKit uploads to".into(),
+            });
+        }
         if engine.infra_backoff_initial_ms > engine.infra_backoff_max_ms {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),

@@ -160,3 +160,60 @@ impl Default for LogConfig {
         }
     }
 }
+
+/// `[recording]`: where LiveKit writes the recordings of campaigns with `record`. A
+/// file path template on LiveKit's egress worker, or `[recording.s3]` upload settings
+/// passed through to LiveKit as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordingConfig {
+    /// LiveKit's `filepath` template: `{room_name}`, `{time}` and the like are filled
+    /// in by LiveKit. One file per call.
+    pub file_path: String,
+    pub s3: Option<S3Config>,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> Self {
+        Self {
+            file_path: crate::telephony::DEFAULT_PATH_TEMPLATE.into(),
+            s3: None,
+        }
+    }
+}
+
+/// `[recording.s3]`: an S3-compatible bucket LiveKit uploads to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    pub bucket: String,
+    #[serde(default)]
+    pub region: String,
+    /// For S3-compatible stores (MinIO, R2, ...); empty for AWS.
+    #[serde(default)]
+    pub endpoint: String,
+    pub access_key: String,
+    pub secret: super::Secret,
+    #[serde(default)]
+    pub force_path_style: bool,
+}
+
+impl RecordingConfig {
+    /// What the engine hands LiveKit.
+    pub fn output(&self) -> crate::telephony::RecordingOutput {
+        match &self.s3 {
+            None => crate::telephony::RecordingOutput::File {
+                path_template: self.file_path.clone(),
+            },
+            Some(s3) => crate::telephony::RecordingOutput::S3 {
+                path_template: self.file_path.clone(),
+                bucket: s3.bucket.clone(),
+                region: s3.region.clone(),
+                endpoint: s3.endpoint.clone(),
+                access_key: s3.access_key.clone(),
+                secret: s3.secret.clone(),
+                force_path_style: s3.force_path_style,
+            },
+        }
+    }
+}

@@ -22,6 +22,8 @@ pub enum AttemptEventKind {
     /// The agent is in the room (or did not come within the join timeout).
     AgentJoined,
     AgentMissing,
+    /// The call's recording started (its file location), or could not (why).
+    Recording,
 }
 
 status_names!(AttemptEventKind {
@@ -38,6 +40,7 @@ status_names!(AttemptEventKind {
     DialUncertain => "dial_uncertain",
     AgentJoined => "agent_joined",
     AgentMissing => "agent_missing",
+    Recording => "recording",
 });
 
 /// What the agent says the call was (`voicemail`, `interested`, `callback`, ...). Free

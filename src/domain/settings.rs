@@ -139,6 +139,8 @@ pub struct CampaignSettings {
     /// Seconds from the answer for the agent to join the room before the call is ended
     /// as `agent_missing` (the callee is not left in silence).
     pub agent_join_timeout_secs: u32,
+    /// Record each answered call (a LiveKit egress of its room, audio only).
+    pub record: bool,
 }
 
 impl Default for CampaignSettings {
@@ -165,6 +167,7 @@ impl Default for CampaignSettings {
             start_at: None,
             variants: Vec::new(),
             agent_join_timeout_secs: 5,
+            record: false,
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct EngineConfig {
     /// Campaigns left running (or paused by shutdown) that resume by themselves at
     /// start-up; `None` means all of them. `switchboard run --campaign ID` limits it.
     pub resume_only: Option<BTreeSet<CampaignId>>,
+    /// Where recordings of campaigns with `record` go (`[recording]` in config.toml).
+    pub recording: crate::telephony::RecordingOutput,
 }
 
 impl Default for EngineConfig {
@@ -55,6 +57,7 @@ impl Default for EngineConfig {
             snapshot_interval: Duration::from_millis(100),
             recheck_interval: Duration::from_secs(1),
             resume_only: None,
+            recording: crate::telephony::RecordingOutput::default(),
         }
     }
 }
@@ -76,6 +79,7 @@ impl EngineConfig {
             infra_pause_after: Duration::from_secs(engine.infra_pause_after_secs),
             room_prefix: config.livekit.room_prefix.clone(),
             poll_interval: Duration::from_millis(config.polling.interval_ms),
+            recording: config.recording.output(),
             ..Self::default()
         }
     }

@@ -25,6 +25,7 @@ pub const FIXED_COLUMNS: &[&str] = &[
     "error",
     "variant",
     "agent_join_seconds",
+    "recording",
 ];
 
 /// An attempt's times as written: RFC 3339 in UTC, durations in seconds.

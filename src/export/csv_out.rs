@@ -58,6 +58,7 @@ pub(super) fn write(
             text(&row.error),
             text(&row.variant),
             secs(row.agent_join_ms.map(|ms| ms as f64 / 1000.0)),
+            text(&row.recording),
         ]);
         let variables: Map<String, Value> =
             serde_json::from_str(&row.variables_json).unwrap_or_default();

@@ -32,6 +32,7 @@ struct AttemptObject<'a> {
     error: Option<&'a str>,
     variant: Option<&'a str>,
     agent_join_seconds: Option<f64>,
+    recording: Option<&'a str>,
     variables: Value,
 }
 
@@ -59,6 +60,7 @@ impl<'a> AttemptObject<'a> {
             error: row.error.as_deref(),
             variant: row.variant.as_deref(),
             agent_join_seconds: row.agent_join_ms.map(|ms| ms as f64 / 1000.0),
+            recording: row.recording.as_deref(),
             variables: serde_json::from_str(&row.variables_json)
                 .unwrap_or_else(|_| Value::Object(Default::default())),
         }

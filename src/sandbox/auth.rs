@@ -111,6 +111,11 @@ impl Grants<'_> {
         self.check(|c| c.video.room_create)
     }
 
+    /// `EnsureRecordPermission`.
+    pub fn room_record(&self) -> Result<(), TwirpError> {
+        self.check(|c| c.video.room_record)
+    }
+
     /// `EnsureListPermission`.
     pub fn room_list(&self) -> Result<(), TwirpError> {
         self.check(|c| c.video.room_list)

@@ -96,6 +96,7 @@ flat_messages!(
     proto::AgentDispatch,
     proto::SipOutboundTrunkInfo,
     proto::SipTrunkInfo,
+    proto::EgressInfo,
     proto::DeleteRoomResponse,
     proto::RemoveParticipantResponse,
 );

@@ -21,6 +21,7 @@ mod call_rate;
 mod codec;
 mod config;
 mod dispatch_service;
+mod egress_service;
 mod faults;
 mod http;
 mod ids;
@@ -153,6 +154,14 @@ impl Sandbox {
     /// that check what a client sent.
     pub fn trunk(&self, id: &str) -> Option<TrunkConfig> {
         self.state.trunk(id)
+    }
+
+    /// Makes every later `StartRoomCompositeEgress` fail as an unreachable egress
+    /// service does (or work again).
+    pub fn set_egress_failure(&self, fails: bool) {
+        self.state
+            .egress_fails
+            .store(fails, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Every later agent dispatch arrives this way (late, absent); `None` returns to the

@@ -15,7 +15,7 @@ use super::auth::Grants;
 use super::codec::{self, Format, ProtoJson};
 use super::state::SandboxState;
 use super::twirp::TwirpError;
-use super::{dispatch_service, room_service, sip_service};
+use super::{dispatch_service, egress_service, room_service, sip_service};
 
 const PREFIX: &str = "/twirp/livekit.";
 
@@ -95,6 +95,9 @@ async fn handle(
         }),
         ("SIP", "DeleteSIPTrunk") => serve(format, body, |req| {
             sip_service::delete_sip_trunk(state, grants, req)
+        }),
+        ("Egress", "StartRoomCompositeEgress") => serve(format, body, |req| {
+            egress_service::start_room_composite_egress(state, grants, req)
         }),
         ("RoomService", "ListParticipants") => serve(format, body, |req| {
             room_service::list_participants(state, grants, req)

@@ -30,6 +30,8 @@ pub struct SandboxState {
     pub arrivals: Arrivals,
     /// Outbound trunks: the configured ones and those created since.
     pub trunks: Trunks,
+    /// `StartRoomCompositeEgress` fails while set (a test's egress outage).
+    pub egress_fails: std::sync::atomic::AtomicBool,
     pub shutdown: CancellationToken,
 }
 
@@ -61,6 +63,7 @@ impl SandboxState {
             webhooks,
             scale,
             arrivals: Arrivals::new(),
+            egress_fails: std::sync::atomic::AtomicBool::new(false),
             trunks: Trunks::new(config.trunks.clone(), config.trunk_page_size as usize),
             shutdown,
             config,

@@ -39,6 +39,8 @@ pub struct SandboxStats {
     pub outcomes: HashMap<Outcome, u32>,
     /// Requests failed on purpose by fault injection.
     pub faults_injected: u64,
+    /// Rooms an egress was started for, and whether it was audio only.
+    pub egress_rooms: HashMap<String, bool>,
     /// Webhooks delivered (2xx), failed after retries, and dropped because a queue was full.
     pub webhooks_delivered: u64,
     pub webhooks_failed: u64,
@@ -102,6 +104,12 @@ impl Stats {
             .or_default();
         *max = (*max).max(active);
         active
+    }
+
+    pub fn egress_started(&self, room: &str, audio_only: bool) {
+        lock(&self.inner)
+            .egress_rooms
+            .insert(room.to_string(), audio_only);
     }
 
     pub fn call_answered(&self, number: &str, room: &str) {

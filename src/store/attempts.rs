@@ -140,6 +140,21 @@ fn set_lead_state(conn: &Connection, lead: LeadId, state: LeadState) -> Result<(
     Ok(())
 }
 
+/// Records the call's recording: the egress id and file location, or why it failed.
+pub fn set_recording(
+    conn: &Connection,
+    attempt: AttemptId,
+    egress_id: Option<&str>,
+    location: Option<&str>,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE attempts SET egress_id = ?2, recording = ?3, recording_error = ?4 WHERE id = ?1",
+    )?
+    .execute(params![attempt.0, egress_id, location, error])?;
+    Ok(())
+}
+
 /// What LiveKit answered when the dial went through.
 #[derive(Debug, Clone, Default)]
 pub struct CallIds {
@@ -379,12 +394,16 @@ pub struct AttemptRecord {
     pub variant: Option<String>,
     /// Milliseconds from the answer until the agent was in the room.
     pub agent_join_ms: Option<i64>,
+    /// The recording's egress id and file location, or why it could not start.
+    pub egress_id: Option<String>,
+    pub recording: Option<String>,
+    pub recording_error: Option<String>,
 }
 
 const ATTEMPT_COLUMNS: &str =
     "id, campaign_id, lead_id, number, phone, state, room, sip_status_code, twirp_code, \
      disposition, counted, created_at, dialed_at, ringing_at, answered_at, ended_at, \
-     variant, agent_join_ms";
+     variant, agent_join_ms, egress_id, recording, recording_error";
 
 impl AttemptRecord {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Result<AttemptRecord, StoreError>> {
@@ -412,6 +431,9 @@ impl AttemptRecord {
             ended_at: time(15)?,
             variant: row.get(16)?,
             agent_join_ms: row.get(17)?,
+            egress_id: row.get(18)?,
+            recording: row.get(19)?,
+            recording_error: row.get(20)?,
         };
         Ok(match state.parse() {
             Ok(state) => Ok(AttemptRecord { state, ..record }),

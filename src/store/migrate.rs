@@ -17,7 +17,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0003_ids_never_reused.sql"),
     ),
     (
-        "attempts record their A/B variant and the agent's join time",
+        "attempts record their A/B variant, the agent's join time and the recording",
         include_str!("migrations/0005_agents_and_variants.sql"),
     ),
 ];

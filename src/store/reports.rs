@@ -35,6 +35,8 @@ pub struct AttemptExportRow {
     pub variant: Option<String>,
     /// Answer to the agent joining the room, in milliseconds.
     pub agent_join_ms: Option<i64>,
+    /// Where the call's recording goes, or `failed: <why>`.
+    pub recording: Option<String>,
 }
 
 impl AttemptExportRow {
@@ -73,7 +75,8 @@ pub fn for_each_attempt<E: From<StoreError>>(
         Ok(conn.prepare(
             "SELECT a.id, a.lead_id, a.phone, l.name, a.number, a.state, a.sip_status_code, a.sip_status,
                     a.twirp_code, a.room, a.sip_call_id, a.dialed_at, a.answered_at, a.ended_at,
-                    a.disposition, a.error, l.variables, a.variant, a.agent_join_ms
+                    a.disposition, a.error, l.variables, a.variant, a.agent_join_ms,
+                    coalesce(a.recording, 'failed: ' || a.recording_error)
              FROM attempts a JOIN leads l ON l.id = a.lead_id
              WHERE a.campaign_id = ?1 ORDER BY a.id",
         )?)
@@ -103,6 +106,7 @@ pub fn for_each_attempt<E: From<StoreError>>(
                 variables_json: r.get(16)?,
                 variant: r.get(17)?,
                 agent_join_ms: r.get(18)?,
+                recording: r.get(19)?,
             })
         })()
         .map_err(StoreError::from)?;

@@ -385,6 +385,13 @@ pub struct AttemptHistory {
     pub ringing_at: Option<DateTime<Utc>>,
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// The A/B variant, and where the recording goes or why it failed.
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub recording: Option<String>,
+    #[serde(default)]
+    pub recording_error: Option<String>,
     pub steps: Vec<AttemptStep>,
 }
 
@@ -412,7 +419,8 @@ pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, Stor
     let record = LeadRecord::get(conn, lead)?;
     let mut stmt = conn.prepare_cached(
         "SELECT id, number, phone, state, sip_status_code, sip_status, twirp_code, disconnect_reason, error,
-                disposition, created_at, dialed_at, ringing_at, answered_at, ended_at
+                disposition, created_at, dialed_at, ringing_at, answered_at, ended_at,
+                variant, recording, recording_error
          FROM attempts WHERE lead_id = ?1 ORDER BY id",
     )?;
     let opt_time = |v: Option<i64>| v.map(from_millis);
@@ -436,6 +444,9 @@ pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, Stor
                 ringing_at: opt_time(r.get(12)?),
                 answered_at: opt_time(r.get(13)?),
                 ended_at: opt_time(r.get(14)?),
+                variant: r.get(15)?,
+                recording: r.get(16)?,
+                recording_error: r.get(17)?,
                 steps: Vec::new(),
             },
         ))

@@ -241,6 +241,14 @@ impl Telephony for LiveKitTelephony {
         })
     }
 
+    async fn start_recording(
+        &self,
+        room: &str,
+        output: &super::RecordingOutput,
+    ) -> Result<super::RecordingStarted, TelephonyError> {
+        self.record_room(room, output).await
+    }
+
     async fn list_trunks(&self) -> Result<Vec<TrunkInfo>, TelephonyError> {
         self.trunk_pages
             .list_all()

@@ -21,6 +21,7 @@ pub mod attributes;
 mod livekit;
 mod outcome_map;
 mod poller;
+mod recording;
 mod room;
 mod token_bucket;
 mod trunk_admin;
@@ -33,6 +34,7 @@ mod webhook_replay;
 mod webhook_token;
 
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
+pub use recording::{RecordingOutput, RecordingStarted, DEFAULT_PATH_TEMPLATE};
 pub use trunk_admin::{NewTrunk, TrunkAuth, TrunkTransport};
 pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
 pub use room::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
@@ -100,4 +102,16 @@ pub trait Telephony: Send + Sync + 'static {
 
     /// `SIP.ListSIPOutboundTrunk`.
     fn list_trunks(&self) -> impl Future<Output = Result<Vec<TrunkInfo>, TelephonyError>> + Send;
+
+    /// `Egress.StartRoomCompositeEgress`, audio only: records the call in `room`.
+    fn start_recording(
+        &self,
+        room: &str,
+        output: &RecordingOutput,
+    ) -> impl Future<Output = Result<RecordingStarted, TelephonyError>> + Send {
+        let _ = (room, output);
+        std::future::ready(Err(TelephonyError::Unavailable(
+            "this telephony cannot record calls".into(),
+        )))
+    }
 }

@@ -49,6 +49,9 @@ pub const HEADER_ETA: &str = "ETA";
 /// Answer to agent join, p50/p95.
 pub const HEADER_AGENT_JOIN: &str = "agent p50/p95";
 pub const HEADER_TODAY: &str = "today";
+pub const DETAIL_VARIANT: &str = "variant";
+pub const DETAIL_RECORDING: &str = "recording";
+pub const DETAIL_RECORDING_FAILED: &str = "recording failed:";
 pub const AGENTS_TITLE: &str = "Agents and trunks";
 pub const AGENTS_VARIANTS: &str = "A/B variants of this campaign";
 pub const AGENTS_NO_CAMPAIGN: &str = "no campaign selected";

@@ -165,6 +165,8 @@ impl<T: Telephony> CallContext<T> {
                     .await;
                 if call.hang_up_requested {
                     let _ = self.telephony.hang_up(&call.room).await;
+                } else if call.settings.record {
+                    self.record(call).await;
                 }
                 None
             }

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 
 mod agent_watch;
 mod dial;
+mod recording;
 mod finish;
 mod follow;
 mod report;
@@ -51,6 +52,8 @@ pub struct CallContext<T> {
     /// How long an uncertain dial's empty room is given for the dial to land before the
     /// room is deleted and the attempt called not placed.
     pub uncertain_settle: Duration,
+    /// Where recordings go, for campaigns that record.
+    pub recording: crate::telephony::RecordingOutput,
 }
 
 /// A new call to place.

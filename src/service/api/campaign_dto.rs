@@ -50,6 +50,8 @@ pub struct CampaignInput {
     /// A/B variants; given, the list replaces the campaign's (`[]` removes them).
     pub variants: Option<Vec<VariantIo>>,
     pub agent_join_timeout_secs: Option<u32>,
+    /// Record each answered call (audio only).
+    pub record: Option<bool>,
 }
 
 /// One A/B variant as the API writes and reads it.
@@ -140,6 +142,7 @@ impl CampaignInput {
             s.variants = variants.into_iter().map(Variant::from).collect();
         }
         set(&mut s.agent_join_timeout_secs, self.agent_join_timeout_secs);
+        set(&mut s.record, self.record);
         if let Some(start_at) = self.start_at {
             if let Some(problem) = start_at.and_then(|at| start_at_problem(at, now)) {
                 return Err(ApiError::bad_request(format!("startAt: {problem}")));
@@ -220,6 +223,7 @@ pub struct CampaignOut {
     pub start_at: Option<DateTime<Utc>>,
     pub variants: Vec<VariantIo>,
     pub agent_join_timeout_secs: u32,
+    pub record: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -255,6 +259,7 @@ impl From<CampaignRecord> for CampaignOut {
             start_at: s.start_at,
             variants: s.variants.into_iter().map(VariantIo::from).collect(),
             agent_join_timeout_secs: s.agent_join_timeout_secs,
+            record: s.record,
             created_at: r.created_at,
             updated_at: r.updated_at,
             started_at: r.started_at,

@@ -103,6 +103,14 @@ fn attempt_lines(attempt: &AttemptHistory, theme: &Theme) -> Vec<Line<'static>> 
     if let Some(error) = &attempt.error {
         facts.push(error.clone());
     }
+    if let Some(variant) = &attempt.variant {
+        facts.push(format!("{} {variant}", strings::DETAIL_VARIANT));
+    }
+    match (&attempt.recording, &attempt.recording_error) {
+        (Some(location), _) => facts.push(format!("{} {location}", strings::DETAIL_RECORDING)),
+        (None, Some(error)) => facts.push(format!("{} {error}", strings::DETAIL_RECORDING_FAILED)),
+        (None, None) => {}
+    }
     let mut lines = vec![Line::from(vec![
         Span::styled(
             format!("{} {} ", strings::DETAIL_ATTEMPT, attempt.number),
