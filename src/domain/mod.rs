@@ -3,6 +3,7 @@
 
 mod attempt;
 mod campaign;
+mod disposition_retry;
 mod event;
 mod ids;
 mod lead;
@@ -11,9 +12,10 @@ mod transition;
 
 pub use attempt::{AttemptState, Outcome};
 pub use campaign::{CampaignStatus, PauseReason};
+pub use disposition_retry::{DispositionRetry, RetryAt};
 pub use event::{AttemptEventKind, Disposition};
 pub use ids::{AttemptId, CampaignId, LeadId};
-pub use lead::LeadState;
+pub use lead::{LeadNext, LeadState};
 pub use settings::{
     bounds, caller_id_problem, start_at_problem, Bound, CallingWindow, CampaignSettings,
     DispatchMode, Problem, SettingsError, Unit,
