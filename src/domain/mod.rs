@@ -10,7 +10,7 @@ mod lead;
 mod settings;
 mod transition;
 
-pub use attempt::{AttemptState, Outcome};
+pub use attempt::{AttemptState, Outcome, OPERATOR_HANG_UP};
 pub use campaign::{CampaignStatus, PauseReason};
 pub use disposition_retry::{DispositionRetry, RetryAt};
 pub use event::{AttemptEventKind, Disposition};
