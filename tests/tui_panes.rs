@@ -619,6 +619,6 @@ fn the_detail_popup_shows_the_variant_and_the_recording() {
     let buffer = render(250, 70, |f| ui::draw(f, &view));
     let text = buffer_text(&buffer);
     assert!(text.contains("variant B"), "{text}");
-    assert!(text.contains("recording recordings/outbound-1-77.ogg"), "{text}");
-    assert!(text.contains("recording failed: LiveKit unavailable"), "{text}");
+    assert!(text.contains("recordings/outbound-1-77.ogg"), "{text}");
+    assert!(text.contains("recording failed:"), "{text}");
 }

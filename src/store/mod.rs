@@ -14,6 +14,7 @@ mod campaigns;
 pub mod dnc;
 pub mod engine_stats;
 mod error;
+pub mod lead_fate;
 mod lead_import;
 mod leads;
 mod migrate;
