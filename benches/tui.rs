@@ -219,6 +219,8 @@ fn big_snapshot(id: CampaignId, leads: u64) -> Snapshot {
         next_up: Vec::new(),
         avg_ring_ms: Some(5_000),
         avg_talk_ms: Some(60_000),
+        agent_join_p50_ms: None,
+        agent_join_p95_ms: None,
         dials_per_minute: (0..30).map(|i| 100 + i).collect(),
         started_at: None,
         completed_at: None,

@@ -40,7 +40,10 @@ fn quick_engine() -> EngineConfig {
     engine_config()
 }
 
-async fn events_of(h: &Harness, attempt: switchboard::domain::AttemptId) -> Vec<attempt_events::AttemptEventRecord> {
+async fn events_of(
+    h: &Harness,
+    attempt: switchboard::domain::AttemptId,
+) -> Vec<attempt_events::AttemptEventRecord> {
     h.store
         .read(move |conn| attempt_events::for_attempt(conn, attempt))
         .await
@@ -84,7 +87,11 @@ async fn an_absent_agent_ends_the_call_spends_no_attempt_and_three_in_a_row_paus
             .iter()
             .find(|e| e.kind == AttemptEventKind::AgentMissing)
             .expect("the timeline says so");
-        assert!(missing.detail.contains("no agent joined within 1 s"), "{}", missing.detail);
+        assert!(
+            missing.detail.contains("no agent joined within 1 s"),
+            "{}",
+            missing.detail
+        );
     }
     let lead = h.lead("+15550510000", id).await;
     assert_eq!(lead.attempts, 0);
@@ -107,7 +114,9 @@ async fn a_late_agent_just_inside_the_timeout_keeps_the_call() {
     let joined = attempts[0].agent_join_ms.expect("join time recorded");
     assert!((600..1000).contains(&joined), "joined after {joined} ms");
     let events = events_of(&h, attempts[0].id).await;
-    assert!(events.iter().any(|e| e.kind == AttemptEventKind::AgentJoined));
+    assert!(events
+        .iter()
+        .any(|e| e.kind == AttemptEventKind::AgentJoined));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

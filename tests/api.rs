@@ -720,8 +720,8 @@ async fn variants_round_trip_and_every_campaign_field_is_documented() {
         .await;
     assert!(bad.error(StatusCode::BAD_REQUEST).contains("variants"));
 
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json")).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     let documented = |schema: &str| -> BTreeSet<String> {
         doc["components"]["schemas"][schema]["properties"]
@@ -734,7 +734,10 @@ async fn variants_round_trip_and_every_campaign_field_is_documented() {
     let shown: BTreeSet<String> = campaign.as_object().unwrap().keys().cloned().collect();
     let campaign_doc = documented("Campaign");
     let missing: Vec<_> = shown.difference(&campaign_doc).collect();
-    assert!(missing.is_empty(), "Campaign fields not in docs/openapi.json: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "Campaign fields not in docs/openapi.json: {missing:?}"
+    );
     for field in ["variants", "agentJoinTimeoutSecs"] {
         assert!(documented("CampaignInput").contains(field), "{field}");
     }

@@ -563,9 +563,8 @@ fn a_misspelt_recording_key_is_named_and_s3_needs_a_bucket() {
     assert!(message.contains("file_pth"), "{message}");
     let message = error_for("[recording.s3]\nbukket = \"b\"\n");
     assert!(message.contains("bukket"), "{message}");
-    let message = error_for(
-        "[recording.s3]\nbucket = \" \"\naccess_key = \"k\"\nsecret = \"s3cr3t\"\n",
-    );
+    let message =
+        error_for("[recording.s3]\nbucket = \" \"\naccess_key = \"k\"\nsecret = \"s3cr3t\"\n");
     assert!(message.contains("recording.s3.bucket"), "{message}");
     assert!(!message.contains("s3cr3t"));
 }

@@ -42,8 +42,16 @@ async fn answered_calls_are_recorded_and_unanswered_ones_are_not() {
     for attempt in &attempts {
         let recorded = stats.egress_rooms.get(&attempt.room);
         if attempt.answered_at.is_some() {
-            assert_eq!(recorded, Some(&true), "audio-only egress of {}", attempt.room);
-            assert!(attempt.egress_id.as_deref().is_some_and(|e| e.starts_with("EG_")));
+            assert_eq!(
+                recorded,
+                Some(&true),
+                "audio-only egress of {}",
+                attempt.room
+            );
+            assert!(attempt
+                .egress_id
+                .as_deref()
+                .is_some_and(|e| e.starts_with("EG_")));
             let location = attempt.recording.clone().expect("file location");
             assert!(location.starts_with("recordings/") && location.contains(&attempt.room));
         } else {

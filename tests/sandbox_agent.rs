@@ -140,7 +140,10 @@ async fn every_nth_dispatch_is_absent_by_configuration() {
     let client = rooms(&sandbox);
     dispatch(&sandbox, "room-1", "caller", "{}").await;
     dispatch(&sandbox, "room-2", "caller", "{}").await;
-    eventually("the first agent", async || agent_in(&client, "room-1").await).await;
+    eventually("the first agent", async || {
+        agent_in(&client, "room-1").await
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(agent_in(&client, "room-2").await.is_none());
 }
@@ -162,7 +165,13 @@ async fn each_variant_gets_its_own_dispositions() {
         ("B", "+15550002011", "interested"),
     ] {
         let room = format!("call-{variant}");
-        dispatch(&sandbox, &room, "caller", &format!(r#"{{"variant":"{variant}"}}"#)).await;
+        dispatch(
+            &sandbox,
+            &room,
+            "caller",
+            &format!(r#"{{"variant":"{variant}"}}"#),
+        )
+        .await;
         answered_call(&sandbox, number, &room, 200.0).await;
         let disposition = eventually("the disposition", async || {
             agent_in(&client, &room)

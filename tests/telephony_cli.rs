@@ -301,7 +301,10 @@ async fn trunks_are_created_listed_and_deleted_and_the_password_is_never_shown()
         .unwrap();
     let listed = text(&output.stdout);
     assert!(listed.contains(&id) && listed.contains("sip.carrier-b.example"));
-    assert!(!listed.contains("s3cr3t"), "the listing never shows the password");
+    assert!(
+        !listed.contains("s3cr3t"),
+        "the listing never shows the password"
+    );
 
     let mut delete = switchboard(home.path());
     with_livekit(&mut delete, &livekit);
@@ -318,9 +321,10 @@ async fn trunks_are_created_listed_and_deleted_and_the_password_is_never_shown()
     let assert = tokio::task::spawn_blocking(move || again.assert())
         .await
         .unwrap();
-    assert
-        .failure()
-        .stderr(predicate::str::contains("does not exist").and(predicate::str::contains("switchboard trunks")));
+    assert.failure().stderr(
+        predicate::str::contains("does not exist")
+            .and(predicate::str::contains("switchboard trunks")),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -331,8 +335,16 @@ async fn the_password_can_come_from_stdin_and_never_from_the_command_line() {
     with_livekit(&mut create, &livekit);
     create
         .args([
-            "trunks", "create", "--name", "Piped", "--address", "10.0.0.7", "--numbers",
-            "+15554440000", "--auth-user", "u",
+            "trunks",
+            "create",
+            "--name",
+            "Piped",
+            "--address",
+            "10.0.0.7",
+            "--numbers",
+            "+15554440000",
+            "--auth-user",
+            "u",
         ])
         .write_stdin("piped-pw-123\n");
     let output = tokio::task::spawn_blocking(move || create.output().unwrap())
@@ -351,8 +363,16 @@ async fn the_password_can_come_from_stdin_and_never_from_the_command_line() {
     let home = tempfile::tempdir().unwrap();
     switchboard(home.path())
         .args([
-            "trunks", "create", "--name", "x", "--address", "h", "--numbers", "+15554440000",
-            "--auth-password", "visible",
+            "trunks",
+            "create",
+            "--name",
+            "x",
+            "--address",
+            "h",
+            "--numbers",
+            "+15554440000",
+            "--auth-password",
+            "visible",
         ])
         .assert()
         .failure()
@@ -401,7 +421,13 @@ fn creating_a_trunk_without_livekit_says_what_to_configure() {
     let home = tempfile::tempdir().unwrap();
     switchboard(home.path())
         .args([
-            "trunks", "create", "--name", "x", "--address", "sip.example.com", "--numbers",
+            "trunks",
+            "create",
+            "--name",
+            "x",
+            "--address",
+            "sip.example.com",
+            "--numbers",
             "+15554440000",
         ])
         .assert()
@@ -413,12 +439,30 @@ fn creating_a_trunk_without_livekit_says_what_to_configure() {
 fn a_bad_number_or_a_sip_uri_address_is_refused_naming_the_flag() {
     let home = tempfile::tempdir().unwrap();
     switchboard(home.path())
-        .args(["trunks", "create", "--name", "x", "--address", "sip:h.example", "--numbers", "+15554440000"])
+        .args([
+            "trunks",
+            "create",
+            "--name",
+            "x",
+            "--address",
+            "sip:h.example",
+            "--numbers",
+            "+15554440000",
+        ])
         .assert()
         .failure()
         .stderr(predicate::str::contains("--address"));
     switchboard(home.path())
-        .args(["trunks", "create", "--name", "x", "--address", "h.example", "--numbers", "555-1234"])
+        .args([
+            "trunks",
+            "create",
+            "--name",
+            "x",
+            "--address",
+            "h.example",
+            "--numbers",
+            "555-1234",
+        ])
         .assert()
         .failure()
         .stderr(predicate::str::contains("--numbers"));

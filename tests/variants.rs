@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use std::collections::{BTreeMap, HashMap};
 use switchboard::domain::{assign_variant, CampaignSettings, CampaignStatus, LeadId, Variant};
-use switchboard::sandbox::{AgentBehaviour, OutcomeRates, SandboxConfig};
 use switchboard::engine::{Command, Reply};
+use switchboard::sandbox::{AgentBehaviour, OutcomeRates, SandboxConfig};
 use switchboard::service::link::Link;
 use switchboard::service::protocol::{Answer, Query};
 use switchboard::store::reports::campaign_stats;
@@ -56,7 +56,10 @@ async fn each_lead_keeps_its_variant_and_gets_that_variants_agent() {
     let mut by_lead: HashMap<i64, Vec<String>> = HashMap::new();
     for attempt in &attempts {
         let expected = assign_variant(&variants, LeadId(attempt.lead.0)).unwrap();
-        let recorded = attempt.variant.clone().expect("every attempt records its variant");
+        let recorded = attempt
+            .variant
+            .clone()
+            .expect("every attempt records its variant");
         assert_eq!(recorded, expected.name, "attempt {}", attempt.id);
         by_lead.entry(attempt.lead.0).or_default().push(recorded);
     }
@@ -73,7 +76,10 @@ async fn each_lead_keeps_its_variant_and_gets_that_variants_agent() {
         if answered.clone().all(|a| a.disposition.is_some()) {
             break attempts;
         }
-        assert!(tokio::time::Instant::now() < deadline, "dispositions missing");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "dispositions missing"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     for attempt in attempts.iter().filter(|a| a.answered_at.is_some()) {
@@ -100,7 +106,11 @@ async fn each_lead_keeps_its_variant_and_gets_that_variants_agent() {
     // The console reads the same table, and the trunks with their campaigns, through
     // the engine's protocol.
     let link = Link::Local(h.engine.clone());
-    match link.query(Query::VariantReport { campaign: id }).await.unwrap() {
+    match link
+        .query(Query::VariantReport { campaign: id })
+        .await
+        .unwrap()
+    {
         Answer::VariantReport(Some(table)) => assert_eq!(table.rows.len(), 2),
         other => panic!("unexpected {other:?}"),
     }

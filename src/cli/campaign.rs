@@ -22,13 +22,13 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Subcommand)]
 pub enum CampaignArgs {
     /// Create a campaign (as a draft) and print its id
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// List campaigns with their status and lead counts
     List(ListArgs),
     /// Show one campaign's settings and status
     Show(ShowArgs),
     /// Change settings of a campaign that is not running
-    Edit(EditArgs),
+    Edit(Box<EditArgs>),
     /// Delete a campaign with its leads, attempts and events
     Delete(DeleteArgs),
     /// Start a campaign (in the running engine, or in a background engine started for it)
@@ -169,8 +169,8 @@ pub async fn run(ctx: &Context, args: CampaignArgs) -> Result<ExitCode> {
     match args {
         CampaignArgs::List(args) => list(&open()?, args).await,
         CampaignArgs::Show(args) => show(&open()?, args).await,
-        CampaignArgs::Create(args) => create(writer(ctx).await?, args).await,
-        CampaignArgs::Edit(args) => edit(writer(ctx).await?, args).await,
+        CampaignArgs::Create(args) => create(writer(ctx).await?, *args).await,
+        CampaignArgs::Edit(args) => edit(writer(ctx).await?, *args).await,
         CampaignArgs::Delete(args) => delete(writer(ctx).await?, open, args).await,
         CampaignArgs::Start(args) => lifecycle(ctx, Lifecycle::Start, args.id).await,
         CampaignArgs::Pause(args) => lifecycle(ctx, Lifecycle::Pause, args.id).await,
@@ -619,15 +619,25 @@ async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
         ),
         ("created", record.created_at.to_rfc3339()),
     ]);
-    rows.push(("recording", if s.record { "on".into() } else { "off".into() }));
+    rows.push((
+        "recording",
+        if s.record { "on".into() } else { "off".into() },
+    ));
     rows.push((
         "agent join",
         format!("within {} s of the answer", s.agent_join_timeout_secs),
     ));
     for v in &s.variants {
         let agent = s.agent_for(Some(v));
-        let prompt = if v.prompt.is_some() { ", own prompt" } else { "" };
-        rows.push(("variant", format!("{}  agent {agent}, weight {}{prompt}", v.name, v.weight)));
+        let prompt = if v.prompt.is_some() {
+            ", own prompt"
+        } else {
+            ""
+        };
+        rows.push((
+            "variant",
+            format!("{}  agent {agent}, weight {}{prompt}", v.name, v.weight),
+        ));
     }
     if !s.prompt.is_empty() {
         rows.push(("prompt", s.prompt.replace('\n', "\n              ")));

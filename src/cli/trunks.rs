@@ -32,7 +32,7 @@ pub struct TrunksArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum TrunksAction {
     /// Create an outbound SIP trunk (CreateSIPOutboundTrunk) and print its id
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// Delete a trunk by its id (ST_...)
     Delete {
         /// The trunk's id, as `switchboard trunks` lists it
@@ -65,7 +65,7 @@ pub struct CreateArgs {
 pub async fn run(ctx: &Context, args: TrunksArgs) -> Result<ExitCode> {
     match args.action {
         None => list_command(ctx, args.json).await,
-        Some(TrunksAction::Create(create)) => create_command(ctx, create, args.json).await,
+        Some(TrunksAction::Create(create)) => create_command(ctx, *create, args.json).await,
         Some(TrunksAction::Delete { id }) => {
             let telephony = configured_livekit(ctx, "delete")?;
             telephony

@@ -4,7 +4,10 @@
 use crate::domain::VariantReport;
 
 pub fn render(report: &VariantReport) -> String {
-    let percent = |r: Option<f64>| r.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "-".into());
+    let percent = |r: Option<f64>| {
+        r.map(|r| format!("{:.0}%", r * 100.0))
+            .unwrap_or_else(|| "-".into())
+    };
     let leading = report.leading_disposition.as_deref().unwrap_or("-");
     let mut text = format!(
         "  variants  (95% interval on {leading})\n    {:<12} {:>6} {:>8} {:>9}  {:<17} dispositions\n",
@@ -65,8 +68,14 @@ mod tests {
         };
         let text = render(&compare_variants(&[counts("A", 4), counts("B", 6)]));
         assert!(text.contains("95% interval on not_interested"), "{text}");
-        assert!(text.contains("A                40      50%      90 s  80% (58-92%)"), "{text}");
-        assert!(text.contains("interested 30%, not_interested 70%"), "{text}");
+        assert!(
+            text.contains("A                40      50%      90 s  80% (58-92%)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("interested 30%, not_interested 70%"),
+            "{text}"
+        );
         assert!(text.contains("Not significant yet"), "{text}");
     }
 }

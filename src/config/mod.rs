@@ -230,11 +230,17 @@ impl Config {
                 problem: "`recording.file_path` is empty: give a path template such as \"recordings/{room_name}-{time}.ogg\"".into(),
             });
         }
-        if self.recording.s3.as_ref().is_some_and(|s3| s3.bucket.trim().is_empty()) {
+        if self
+            .recording
+            .s3
+            .as_ref()
+            .is_some_and(|s3| s3.bucket.trim().is_empty())
+        {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),
                 line: None,
-                problem: "`recording.s3.bucket` is empty: name the bucket LiveKit uploads to".into(),
+                problem: "`recording.s3.bucket` is empty: name the bucket LiveKit uploads to"
+                    .into(),
             });
         }
         if engine.infra_backoff_initial_ms > engine.infra_backoff_max_ms {

@@ -1,6 +1,6 @@
+use super::attempt::Outcome;
 use super::variant::Variant;
 use super::LeadId;
-use super::attempt::Outcome;
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -454,9 +454,9 @@ impl CampaignSettings {
         let mut seen = std::collections::HashSet::new();
         for variant in &self.variants {
             let name = variant.name.trim();
-            bounded("variants", name.chars().count() as u64, VARIANT_NAME_CHARS).map_err(
-                |e| SettingsError::other("variants", format!("name `{name}`: {}", e.problem)),
-            )?;
+            bounded("variants", name.chars().count() as u64, VARIANT_NAME_CHARS).map_err(|e| {
+                SettingsError::other("variants", format!("name `{name}`: {}", e.problem))
+            })?;
             if name.contains([':', ',']) || name.chars().any(char::is_whitespace) {
                 return Err(SettingsError::other(
                     "variants",
@@ -511,8 +511,10 @@ impl CampaignSettings {
     }
 
     pub fn agent_join_timeout(&self) -> Duration {
-        let secs = u64::from(self.agent_join_timeout_secs)
-            .clamp(bounds::AGENT_JOIN_TIMEOUT_SECS.min, bounds::AGENT_JOIN_TIMEOUT_SECS.max);
+        let secs = u64::from(self.agent_join_timeout_secs).clamp(
+            bounds::AGENT_JOIN_TIMEOUT_SECS.min,
+            bounds::AGENT_JOIN_TIMEOUT_SECS.max,
+        );
         Duration::from_secs(secs)
     }
 

@@ -164,7 +164,10 @@ mod tests {
         let err = VariantSpec::parse("A:caller").unwrap_err();
         assert!(err.contains("NAME:AGENT:WEIGHT"), "{err}");
         let err = VariantSpec::parse("A:caller:lots").unwrap_err();
-        assert!(err.contains("lots") && err.contains("whole number"), "{err}");
+        assert!(
+            err.contains("lots") && err.contains("whole number"),
+            "{err}"
+        );
         let err = VariantSpec::parse(":caller:5").unwrap_err();
         assert!(err.contains("no name"), "{err}");
     }

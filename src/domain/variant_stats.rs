@@ -89,10 +89,7 @@ pub fn compare(counts: &[VariantCounts]) -> VariantReport {
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
         .filter(|(_, n)| **n > 0)
         .map(|(d, _)| d.to_string());
-    let rows: Vec<VariantRow> = counts
-        .iter()
-        .map(|c| row(c, leading.as_deref()))
-        .collect();
+    let rows: Vec<VariantRow> = counts.iter().map(|c| row(c, leading.as_deref())).collect();
     let verdict = verdict(counts, leading.as_deref());
     VariantReport {
         leading_disposition: leading,
@@ -215,7 +212,10 @@ mod tests {
     #[test]
     fn a_clear_difference_is_called_significant() {
         let report = compare(&[counts("A", 500, 400, 80), counts("B", 500, 400, 160)]);
-        assert_eq!(report.leading_disposition.as_deref(), Some("not_interested"));
+        assert_eq!(
+            report.leading_disposition.as_deref(),
+            Some("not_interested")
+        );
         // The leading disposition is not_interested (560 vs 240): A has more of it.
         assert!(report.verdict.starts_with("A leads"), "{}", report.verdict);
         assert!(report.verdict.contains("significant at 95%"));
@@ -247,7 +247,9 @@ mod tests {
 
     #[test]
     fn one_variant_or_no_dispositions_say_so() {
-        assert!(compare(&[counts("A", 5, 5, 1)]).verdict.contains("Only one"));
+        assert!(compare(&[counts("A", 5, 5, 1)])
+            .verdict
+            .contains("Only one"));
         let empty = VariantCounts {
             variant: "B".into(),
             ..Default::default()

@@ -138,7 +138,7 @@ impl Arrivals {
         if let Some(forced) = *lock(&self.forced) {
             return forced;
         }
-        let every = |k: u32| k > 0 && n % u64::from(k) == 0;
+        let every = |k: u32| k > 0 && n.is_multiple_of(u64::from(k));
         if every(behaviour.absent_every) {
             AgentArrival::Absent
         } else if every(behaviour.late_every) {
@@ -191,7 +191,12 @@ mod tests {
         let late = AgentArrival::AfterAnswer { secs: 6.0 };
         assert_eq!(
             seen,
-            vec![AgentArrival::Prompt, late, AgentArrival::Prompt, AgentArrival::Absent]
+            vec![
+                AgentArrival::Prompt,
+                late,
+                AgentArrival::Prompt,
+                AgentArrival::Absent
+            ]
         );
     }
 
@@ -218,7 +223,9 @@ mod tests {
         .unwrap();
         let b = behaviour.dispositions_for(Some("B"), "any").unwrap();
         assert!(b.contains_key("interested"));
-        let by_agent = behaviour.dispositions_for(Some("A"), "closer-agent").unwrap();
+        let by_agent = behaviour
+            .dispositions_for(Some("A"), "closer-agent")
+            .unwrap();
         assert!(by_agent.contains_key("callback"));
         assert!(behaviour.dispositions_for(None, "other").is_none());
     }
@@ -236,7 +243,10 @@ mod tests {
             late_by_secs: -1.0,
             ..Default::default()
         };
-        assert!(behaviour.validate().unwrap_err().contains("agent.late_by_secs"));
+        assert!(behaviour
+            .validate()
+            .unwrap_err()
+            .contains("agent.late_by_secs"));
         let behaviour: AgentBehaviour =
             toml::from_str("[dispositions_by_variant.B]\ninterested = -2.0").unwrap();
         assert!(behaviour.validate().unwrap_err().contains("B"));

@@ -26,7 +26,11 @@ pub fn start_room_composite_egress(
     if req.room_name.is_empty() {
         return Err(TwirpError::invalid_argument("room name is required"));
     }
-    if state.rooms.list_rooms(std::slice::from_ref(&req.room_name)).is_empty() {
+    if state
+        .rooms
+        .list_rooms(std::slice::from_ref(&req.room_name))
+        .is_empty()
+    {
         return Err(TwirpError::not_found("requested room does not exist"));
     }
     let file = req

@@ -113,8 +113,8 @@ impl PhoneNetwork {
             (None, Outcome::Answer) => drawn_disposition,
             (None, _) => None,
         };
-        let disposition_drawn = outcome == Outcome::Answer
-            && scripted.as_ref().is_none_or(|s| s.disposition.is_none());
+        let disposition_drawn =
+            outcome == Outcome::Answer && scripted.as_ref().is_none_or(|s| s.disposition.is_none());
         let note = match scripted.as_ref().and_then(|s| s.note.clone()) {
             Some(note) => Some(note),
             None => disposition

@@ -315,7 +315,9 @@ impl Rooms {
     /// Follows where the call in a room stands without joining it (an agent that is
     /// late waits for the answer this way); `None` when the room is gone.
     pub fn watch_phase(&self, room_name: &str) -> Option<watch::Receiver<CallPhase>> {
-        lock(&self.rooms).get(room_name).map(|room| room.phase.subscribe())
+        lock(&self.rooms)
+            .get(room_name)
+            .map(|room| room.phase.subscribe())
     }
 
     /// Tells whoever follows the room (the agent) where the call stands.

@@ -3,7 +3,9 @@
 //! campaign into memory.
 
 use super::StoreError;
-use crate::domain::{compare_variants, nearest_rank, AttemptId, CampaignId, LeadId, VariantCounts, VariantReport};
+use crate::domain::{
+    compare_variants, nearest_rank, AttemptId, CampaignId, LeadId, VariantCounts, VariantReport,
+};
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 

@@ -34,10 +34,10 @@ mod webhook_replay;
 mod webhook_token;
 
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
-pub use recording::{RecordingOutput, RecordingStarted, DEFAULT_PATH_TEMPLATE};
-pub use trunk_admin::{NewTrunk, TrunkAuth, TrunkTransport};
 pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
+pub use recording::{RecordingOutput, RecordingStarted, DEFAULT_PATH_TEMPLATE};
 pub use room::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
+pub use trunk_admin::{NewTrunk, TrunkAuth, TrunkTransport};
 pub use trunk_check::{ensure_trunk_exists, ensure_trunk_exists_patiently, Patience};
 pub use types::{
     AgentReport, CallProgress, CallProgressKind, DialFailure, DialRequest, Dialed, DispatchRequest,

@@ -119,13 +119,23 @@ impl LiveKitTelephony {
         let info = self
             .api()
             .egress()
-            .start_room_composite_egress(room, vec![EgressOutput::File(output.file_output())], options)
+            .start_room_composite_egress(
+                room,
+                vec![EgressOutput::File(output.file_output())],
+                options,
+            )
             .await
             .map_err(|e| ApiFailure::from_service_error(&e).into_telephony_error())?;
         let location = info
             .file_results
             .first()
-            .map(|f| if f.location.is_empty() { f.filename.clone() } else { f.location.clone() })
+            .map(|f| {
+                if f.location.is_empty() {
+                    f.filename.clone()
+                } else {
+                    f.location.clone()
+                }
+            })
             .filter(|l| !l.is_empty())
             .unwrap_or_else(|| output.file_output().filepath);
         Ok(RecordingStarted {

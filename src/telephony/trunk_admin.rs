@@ -149,6 +149,9 @@ mod tests {
             transport: TrunkTransport::Auto,
         };
         let shown = format!("{trunk:?}");
-        assert!(!shown.contains("hunter2") && shown.contains("user"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("user"),
+            "{shown}"
+        );
     }
 }

@@ -149,7 +149,10 @@ fn twirp_failure(status: reqwest::StatusCode, body: &[u8]) -> ApiFailure {
         Err(_) => ApiFailure::NotTwirp {
             message: format!(
                 "HTTP {status}: {}",
-                String::from_utf8_lossy(body).chars().take(200).collect::<String>()
+                String::from_utf8_lossy(body)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
             ),
         },
     }

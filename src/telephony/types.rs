@@ -200,5 +200,7 @@ pub enum CallProgressKind {
     /// The room is gone (`room_finished` or absent on poll).
     RoomFinished,
     /// An agent (a participant of kind AGENT) is in the room.
-    AgentJoined { identity: String },
+    AgentJoined {
+        identity: String,
+    },
 }

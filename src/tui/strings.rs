@@ -57,7 +57,8 @@ pub const AGENTS_VARIANTS: &str = "A/B variants of this campaign";
 pub const AGENTS_NO_CAMPAIGN: &str = "no campaign selected";
 pub const AGENTS_NO_VARIANTS: &str = "no calls with variants yet (set them in the campaign form)";
 pub const AGENTS_TRUNKS: &str = "Outbound trunks";
-pub const AGENTS_NO_TRUNKS: &str = "no outbound trunks: create one with `switchboard trunks create`";
+pub const AGENTS_NO_TRUNKS: &str =
+    "no outbound trunks: create one with `switchboard trunks create`";
 pub const AGENTS_TRUNK_UNUSED: &str = "no campaign";
 pub const HEADER_NO_OUTCOMES: &str = "no calls finished yet";
 pub const HEADER_DRAFT_HINT: &str = "ready: press {start} to start dialling";

@@ -239,7 +239,8 @@ impl<T: Telephony> Actor<T> {
                     .map_or(0, |r| r.agent_missing_in_a_row);
                 if in_a_row >= AGENT_MISSING_PAUSE_AFTER {
                     let reason = PauseReason::AgentNotJoining { agent };
-                    let detail = format!("{in_a_row} answered calls in a row without an agent: {reason}");
+                    let detail =
+                        format!("{in_a_row} answered calls in a row without an agent: {reason}");
                     self.set_status(campaign, CampaignStatus::Paused, Some(reason), "")
                         .await;
                     self.emit(campaign, EngineEventKind::Problem, detail, None);

@@ -206,9 +206,7 @@ impl<T: Telephony> Actor<T> {
             Command::Start(_)
             | Command::Resume(_)
             | Command::Shutdown { .. }
-            | Command::ListTrunks => {
-                Err(EngineError::Refused("handled elsewhere".into()))
-            }
+            | Command::ListTrunks => Err(EngineError::Refused("handled elsewhere".into())),
         }
     }
 
@@ -316,7 +314,13 @@ impl<T: Telephony> Actor<T> {
         let users: Vec<(String, CampaignId, String)> = self
             .runs
             .values()
-            .map(|run| (run.settings.trunk_id.clone(), run.record.id, run.settings.name.clone()))
+            .map(|run| {
+                (
+                    run.settings.trunk_id.clone(),
+                    run.record.id,
+                    run.settings.name.clone(),
+                )
+            })
             .collect();
         let telephony = self.telephony.clone();
         tokio::spawn(async move {

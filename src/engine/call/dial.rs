@@ -24,7 +24,10 @@ impl<T: Telephony> CallContext<T> {
             room_prefix: self.room_prefix.clone(),
             per_number_limit: self.per_number_limit,
             number_day_start: window::day_start(zone, now),
-            variant: job.settings.variant_for(job.lead.id).map(|v| v.name.clone()),
+            variant: job
+                .settings
+                .variant_for(job.lead.id)
+                .map(|v| v.name.clone()),
         };
         let started = match self
             .store

@@ -22,7 +22,8 @@ impl<T: Telephony> CallContext<T> {
         poll.tick().await;
         loop {
             let agent_deadline = call.agent_deadline();
-            let agent_wait = tokio::time::sleep_until(agent_deadline.unwrap_or_else(tokio::time::Instant::now));
+            let agent_wait =
+                tokio::time::sleep_until(agent_deadline.unwrap_or_else(tokio::time::Instant::now));
             tokio::select! {
                 _ = agent_wait, if agent_deadline.is_some() => return self.agent_missing(call).await,
                 signal = signals.recv() => match signal {

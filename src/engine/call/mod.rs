@@ -25,9 +25,9 @@ use tokio::sync::mpsc;
 
 mod agent_watch;
 mod dial;
-mod recording;
 mod finish;
 mod follow;
+mod recording;
 mod report;
 mod resume;
 mod uncertain;

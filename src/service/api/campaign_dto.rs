@@ -320,11 +320,19 @@ mod tests {
         let err = input(r#"{"variants":[{"name":"A","weight":1},{"name":"A","weight":1}]}"#)
             .apply(s.clone(), Utc::now())
             .unwrap_err();
-        assert!(err.message.starts_with("variants: two variants"), "{}", err.message);
+        assert!(
+            err.message.starts_with("variants: two variants"),
+            "{}",
+            err.message
+        );
         let err = input(r#"{"agentJoinTimeoutSecs":0}"#)
             .apply(s, Utc::now())
             .unwrap_err();
-        assert!(err.message.starts_with("agentJoinTimeoutSecs:"), "{}", err.message);
+        assert!(
+            err.message.starts_with("agentJoinTimeoutSecs:"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -429,7 +429,11 @@ mod tests {
         };
         let mut form = CampaignForm::new(None, base);
         assert_eq!(
-            form.fields.iter().find(|f| f.key == "variants").unwrap().value(),
+            form.fields
+                .iter()
+                .find(|f| f.key == "variants")
+                .unwrap()
+                .value(),
             "B:closer:30"
         );
         set(&mut form, "name", "AB");
@@ -451,6 +455,8 @@ mod tests {
         set(&mut form, "variants", "");
         set(&mut form, "agent_join_timeout_secs", "0");
         assert!(form.settings().is_none());
-        assert!(error_of(&form, "agent_join_timeout_secs").is_some_and(|e| e.contains("at least 1")));
+        assert!(
+            error_of(&form, "agent_join_timeout_secs").is_some_and(|e| e.contains("at least 1"))
+        );
     }
 }

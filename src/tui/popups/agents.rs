@@ -31,7 +31,10 @@ pub fn lines(view: &View, state: &AgentsState) -> Vec<Line<'static>> {
         Some(Err(e)) => lines.push(Line::from(e.clone())),
         Some(Ok(None)) => lines.push(Line::from(strings::AGENTS_NO_VARIANTS)),
         Some(Ok(Some(report))) => {
-            let leading = report.leading_disposition.clone().unwrap_or_else(|| "-".into());
+            let leading = report
+                .leading_disposition
+                .clone()
+                .unwrap_or_else(|| "-".into());
             lines.push(Line::styled(
                 format!(
                     "{:<12} {:>6} {:>7} {:>9}  {leading} (95% interval)",
@@ -72,7 +75,10 @@ pub fn lines(view: &View, state: &AgentsState) -> Vec<Line<'static>> {
                     .map(|(d, s)| format!("{d} {:.0}%", s * 100.0))
                     .collect();
                 if !shares.is_empty() {
-                    lines.push(Line::styled(format!("  {}", shares.join(", ")), theme.dim()));
+                    lines.push(Line::styled(
+                        format!("  {}", shares.join(", ")),
+                        theme.dim(),
+                    ));
                 }
             }
             lines.push(Line::from(report.verdict.clone()));
@@ -83,9 +89,7 @@ pub fn lines(view: &View, state: &AgentsState) -> Vec<Line<'static>> {
     match &state.trunks {
         None => lines.push(Line::styled(strings::QUEUE_LOADING, theme.dim())),
         Some(Err(e)) => lines.push(Line::from(e.clone())),
-        Some(Ok(trunks)) if trunks.is_empty() => {
-            lines.push(Line::from(strings::AGENTS_NO_TRUNKS))
-        }
+        Some(Ok(trunks)) if trunks.is_empty() => lines.push(Line::from(strings::AGENTS_NO_TRUNKS)),
         Some(Ok(trunks)) => {
             for trunk in trunks {
                 let users: Vec<String> = trunk
