@@ -687,3 +687,75 @@ fn starting_a_campaign_that_does_not_exist_says_so_and_starts_no_engine() {
         "no background engine was left running"
     );
 }
+
+#[test]
+fn variants_recording_and_the_agent_timeout_are_set_from_flags() {
+    let env = Env::new();
+    let prompt = env.home.path().join("b.txt");
+    std::fs::write(&prompt, "Open with last year's savings.").unwrap();
+    let spec_b = format!("B:closer-agent:30:{}", prompt.display());
+    let id = env.stdout(&[
+        "campaign",
+        "create",
+        "--name",
+        "AB",
+        "--agent",
+        "bot",
+        "--trunk",
+        "ST_test",
+        "--variant",
+        "A::70",
+        "--variant",
+        &spec_b,
+        "--record",
+        "--agent-join-timeout-secs",
+        "9",
+    ]);
+    let shown = env.stdout(&["campaign", "show", id.trim()]);
+    assert!(shown.contains("A  agent bot, weight 70"), "{shown}");
+    assert!(
+        shown.contains("B  agent closer-agent, weight 30, own prompt"),
+        "{shown}"
+    );
+    assert!(shown.contains("recording     on"), "{shown}");
+    assert!(shown.contains("within 9 s"), "{shown}");
+
+    // A bad spec names the flag and the form; a missing prompt file names the variant.
+    let out = env
+        .cmd(&["campaign", "edit", id.trim(), "--variant", "A:bot"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--variant") && err.contains("NAME:AGENT:WEIGHT"),
+        "{err}"
+    );
+    let out = env
+        .cmd(&[
+            "campaign",
+            "edit",
+            id.trim(),
+            "--variant",
+            "C::5:/nonexistent/prompt.txt",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--variant C"),
+        "{err}"
+    );
+
+    env.stdout(&[
+        "campaign",
+        "edit",
+        id.trim(),
+        "--no-variants",
+        "--no-record",
+    ]);
+    let shown = env.stdout(&["campaign", "show", id.trim()]);
+    assert!(
+        !shown.contains("variant ") && shown.contains("recording     off"),
+        "{shown}"
+    );
+}

@@ -50,10 +50,7 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
     let mut settings = console_settings(ctx, true)?;
     let db = demo_database(ctx);
     let mut runtime_settings = RuntimeSettings::from_config(&ctx.config)?;
-    let sandbox = SandboxConfig {
-        time_scale: 1.0 / args.speed,
-        ..SandboxConfig::default()
-    };
+    let sandbox = demo_sandbox(args.speed);
     runtime_settings.livekit = LiveKitTarget::Sandbox {
         config: Box::new(sandbox),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -124,6 +121,42 @@ async fn prepare_campaign(engine: &EngineHandle, start: bool) -> Result<()> {
     Ok(())
 }
 
+/// The demo's sandbox: one call in 30 has no agent (so the watchdog shows), and the two
+/// variants' agents do differently, so the A/B table has something to say.
+pub fn demo_sandbox(speed: f64) -> SandboxConfig {
+    let weights = |pairs: &[(&str, f64)]| -> std::collections::BTreeMap<String, f64> {
+        pairs.iter().map(|(d, w)| (d.to_string(), *w)).collect()
+    };
+    SandboxConfig {
+        time_scale: 1.0 / speed,
+        agent: crate::sandbox::AgentBehaviour {
+            absent_every: 30,
+            dispositions_by_variant: [
+                (
+                    "A".to_string(),
+                    weights(&[
+                        ("interested", 0.2),
+                        ("not_interested", 0.5),
+                        ("callback", 0.3),
+                    ]),
+                ),
+                (
+                    "B".to_string(),
+                    weights(&[
+                        ("interested", 0.45),
+                        ("not_interested", 0.3),
+                        ("callback", 0.25),
+                    ]),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+            ..Default::default()
+        },
+        ..SandboxConfig::default()
+    }
+}
+
 pub fn demo_settings() -> CampaignSettings {
     CampaignSettings {
         name: DEMO_CAMPAIGN_NAME.into(),
@@ -141,6 +174,23 @@ pub fn demo_settings() -> CampaignSettings {
         timezone: "America/New_York".into(),
         prompt: "You are calling about the customer's plan renewal; be brief and friendly.".into(),
         dispatch: DispatchMode::Explicit,
+        variants: vec![
+            crate::domain::Variant {
+                name: "A".into(),
+                agent_name: String::new(),
+                weight: 50,
+                prompt: None,
+            },
+            crate::domain::Variant {
+                name: "B".into(),
+                agent_name: "renewals-agent-warm".into(),
+                weight: 50,
+                prompt: Some(
+                    "Open with what the customer saved last year, then ask about the renewal."
+                        .into(),
+                ),
+            },
+        ],
         ..CampaignSettings::default()
     }
 }
@@ -164,4 +214,25 @@ async fn import_leads(store: Store, campaign: CampaignId) -> Result<()> {
     }
     tracing::info!("demo leads: {}", report.summary());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_campaign_tests_two_variants_the_sandbox_tells_apart() {
+        let settings = demo_settings();
+        assert!(settings.validate().is_ok());
+        let names: Vec<&str> = settings.variants.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["A", "B"]);
+        let sandbox = demo_sandbox(1.0);
+        assert!(sandbox.validate().is_ok());
+        let agent = &sandbox.agent;
+        assert_eq!(agent.absent_every, 30);
+        assert_ne!(
+            agent.dispositions_for(Some("A"), ""),
+            agent.dispositions_for(Some("B"), "")
+        );
+    }
 }
