@@ -146,6 +146,12 @@ impl CampaignForm {
                 "NAME:AGENT:WEIGHT, … (agent empty = campaign's)",
             ),
             Field::new(
+                "record",
+                "Record calls",
+                if s.record { "yes" } else { "no" },
+                "yes or no; mind the callees' consent",
+            ),
+            Field::new(
                 "agent_join_timeout_secs",
                 "Agent join timeout (s)",
                 s.agent_join_timeout_secs.to_string(),
@@ -264,6 +270,11 @@ impl CampaignForm {
         match parse_variants(self.field("variants"), &self.base.variants) {
             Ok(variants) => s.variants = variants,
             Err(e) => problems.push(("variants", e)),
+        }
+        match self.field("record").to_ascii_lowercase().as_str() {
+            "yes" | "y" | "true" | "on" => s.record = true,
+            "no" | "n" | "false" | "off" | "" => s.record = false,
+            _ => problems.push(("record", "yes or no".into())),
         }
         if let Some(n) = small(number("agent_join_timeout_secs", &mut problems)) {
             s.agent_join_timeout_secs = n;
@@ -441,7 +452,9 @@ mod tests {
         set(&mut form, "trunk", "ST_1");
         set(&mut form, "variants", "A::70, B:closer:30");
         set(&mut form, "agent_join_timeout_secs", "9");
+        set(&mut form, "record", "yes");
         let s = form.settings().expect("valid");
+        assert!(s.record);
         assert_eq!(s.variants.len(), 2);
         assert_eq!(s.variants[1].prompt.as_deref(), Some("be brief"));
         assert_eq!(s.agent_join_timeout_secs, 9);
