@@ -13,7 +13,7 @@ mod transition;
 pub use attempt::{AttemptState, Outcome, OPERATOR_HANG_UP};
 pub use campaign::{CampaignStatus, PauseReason};
 pub use disposition_retry::{DispositionRetry, RetryAt};
-pub use event::{AttemptEventKind, Disposition};
+pub use event::{AttemptEventKind, Disposition, OptOutWords};
 pub use ids::{AttemptId, CampaignId, LeadId};
 pub use lead::{LeadNext, LeadState};
 pub use settings::{

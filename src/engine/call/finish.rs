@@ -43,6 +43,26 @@ impl<T: Telephony> CallContext<T> {
                 }
             }
         }
+        // From now on a report for this call is the engine's to record (the ended
+        // call's path); one already sent is still recorded here.
+        signals.close();
+        while let Ok(signal) = signals.try_recv() {
+            if let CallSignal::Progress(p) = signal {
+                if let CallProgressKind::Disposition {
+                    value,
+                    note,
+                    callback_at,
+                } = p.kind
+                {
+                    let report = AgentReport {
+                        disposition: value,
+                        note,
+                        callback_at,
+                    };
+                    self.disposition(call, report, p.at).await;
+                }
+            }
+        }
         if let Err(err) = self.telephony.hang_up(&call.room).await {
             tracing::debug!(room = %call.room, %err, "room clean-up failed");
         }
@@ -119,6 +139,7 @@ impl<T: Telephony> CallContext<T> {
         loop {
             let (mut job, settings, reported) =
                 (finish.clone(), call.settings.clone(), reported.clone());
+            let opt_out = self.opt_out.clone();
             let written = self
                 .store
                 .write(move |conn| {
@@ -132,6 +153,7 @@ impl<T: Telephony> CallContext<T> {
                         callback_at: reported.as_ref().and_then(|r| r.callback_at.as_deref()),
                         attempts,
                         on_dnc,
+                        opted_out: disposition.as_ref().is_some_and(|d| opt_out.matches(d)),
                         at: decided_at,
                     };
                     let next = lead_fate::after_attempt(&settings, &end);
