@@ -4,6 +4,7 @@
 mod attempt;
 mod campaign;
 mod event;
+pub mod figures;
 mod ids;
 mod lead;
 mod settings;
