@@ -10,6 +10,7 @@
 
 pub mod attempt_events;
 pub mod attempts;
+pub mod call_figures;
 mod campaigns;
 pub mod dnc;
 pub mod engine_stats;

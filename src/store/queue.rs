@@ -133,21 +133,38 @@ pub fn zones(conn: &Connection, campaign: CampaignId) -> Result<Vec<String>, Sto
 }
 
 /// Leads of a campaign by state.
-pub fn lead_counts(conn: &Connection, campaign: CampaignId) -> Result<LeadCounts, StoreError> {
+pub fn lead_tally(
+    conn: &Connection,
+    campaign: CampaignId,
+) -> Result<crate::domain::figures::LeadCounts, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT state, count(*) FROM leads WHERE campaign_id = ?1 GROUP BY state",
     )?;
     let mut rows = stmt.query([campaign.0])?;
-    let mut counts = LeadCounts::default();
+    let mut counts = crate::domain::figures::LeadCounts::default();
     while let Some(row) = rows.next()? {
         let state: String = row.get(0)?;
         let n = row.get::<_, i64>(1)? as u64;
         let state: LeadState = state
             .parse()
             .map_err(|e| StoreError::corrupt("lead state", e))?;
-        *count_of(&mut counts, state) += n;
+        *counts.slot(state) += n;
     }
     Ok(counts)
+}
+
+/// Leads of a campaign by state, as the engine keeps them.
+pub fn lead_counts(conn: &Connection, campaign: CampaignId) -> Result<LeadCounts, StoreError> {
+    let t = lead_tally(conn, campaign)?;
+    Ok(LeadCounts {
+        pending: t.pending,
+        dialing: t.dialing,
+        done: t.done,
+        retry_wait: t.retry_wait,
+        exhausted: t.exhausted,
+        dnc: t.dnc,
+        invalid: t.invalid,
+    })
 }
 
 pub fn count_of(counts: &mut LeadCounts, state: LeadState) -> &mut u64 {
