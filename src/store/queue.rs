@@ -5,7 +5,7 @@
 
 use super::{from_millis, LeadRecord, StoreError, LEAD_COLUMNS};
 use crate::domain::{CampaignId, LeadState};
-use crate::engine::LeadCounts;
+use crate::domain::figures::LeadCounts;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
@@ -133,15 +133,15 @@ pub fn zones(conn: &Connection, campaign: CampaignId) -> Result<Vec<String>, Sto
 }
 
 /// Leads of a campaign by state.
-pub fn lead_tally(
+pub fn lead_counts(
     conn: &Connection,
     campaign: CampaignId,
-) -> Result<crate::domain::figures::LeadCounts, StoreError> {
+) -> Result<LeadCounts, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT state, count(*) FROM leads WHERE campaign_id = ?1 GROUP BY state",
     )?;
     let mut rows = stmt.query([campaign.0])?;
-    let mut counts = crate::domain::figures::LeadCounts::default();
+    let mut counts = LeadCounts::default();
     while let Some(row) = rows.next()? {
         let state: String = row.get(0)?;
         let n = row.get::<_, i64>(1)? as u64;
@@ -151,32 +151,6 @@ pub fn lead_tally(
         *counts.slot(state) += n;
     }
     Ok(counts)
-}
-
-/// Leads of a campaign by state, as the engine keeps them.
-pub fn lead_counts(conn: &Connection, campaign: CampaignId) -> Result<LeadCounts, StoreError> {
-    let t = lead_tally(conn, campaign)?;
-    Ok(LeadCounts {
-        pending: t.pending,
-        dialing: t.dialing,
-        done: t.done,
-        retry_wait: t.retry_wait,
-        exhausted: t.exhausted,
-        dnc: t.dnc,
-        invalid: t.invalid,
-    })
-}
-
-pub fn count_of(counts: &mut LeadCounts, state: LeadState) -> &mut u64 {
-    match state {
-        LeadState::Pending => &mut counts.pending,
-        LeadState::Dialing => &mut counts.dialing,
-        LeadState::Done => &mut counts.done,
-        LeadState::RetryWait => &mut counts.retry_wait,
-        LeadState::Exhausted => &mut counts.exhausted,
-        LeadState::Dnc => &mut counts.dnc,
-        LeadState::Invalid => &mut counts.invalid,
-    }
 }
 
 /// Puts a lead back in the queue at once (the operator's "retry now").

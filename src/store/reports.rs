@@ -145,7 +145,7 @@ pub fn campaign_stats(
     since_ms: i64,
 ) -> Result<CampaignStats, StoreError> {
     let mut stats = CampaignStats::default();
-    let counts = super::queue::lead_tally(conn, campaign)?;
+    let counts = super::queue::lead_counts(conn, campaign)?;
     for state in LeadState::ALL {
         let n = counts.of(*state);
         if n > 0 {

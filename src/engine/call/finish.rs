@@ -2,7 +2,8 @@
 //! and the lead's fate written until the write lands.
 
 use super::*;
-use crate::domain::{LeadState, Outcome};
+use crate::domain::figures::CallTimes;
+use crate::domain::LeadState;
 use crate::engine::retry;
 use crate::engine::slots::CallSignal;
 use crate::store::attempts::{self, FinishAttempt};
@@ -71,23 +72,17 @@ impl<T: Telephony> CallContext<T> {
         };
         let detail = attempts::describe_end(&finish);
         let lead_state = self.write_until_it_lands(call, finish).await;
-        let ring_ms = call
-            .answered_at
-            .map(|a| (a - call.dialed_at).num_milliseconds().max(0) as u64);
-        let talk_ms = match (call.answered_at, ending.outcome) {
-            (Some(answered), Outcome::Completed) => {
-                Some((ending.at - answered).num_milliseconds().max(0) as u64)
-            }
-            _ => None,
-        };
         self.report(Report::Finished {
             key: call.key,
             end: Box::new(CallEnd {
                 outcome: ending.outcome,
                 lead_state,
                 dialed_at: call.dialed_at,
-                ring_ms,
-                talk_ms,
+                times: CallTimes {
+                    dialed_at: Some(call.dialed_at),
+                    answered_at: call.answered_at,
+                    ended_at: Some(ending.at),
+                },
                 detail,
                 problem: ending.problem,
             }),
