@@ -17,6 +17,7 @@ use switchboard::engine::{CampaignView, LeadCounts, SlotView, Snapshot};
 use switchboard::store::views::{
     AttemptHistory, AttemptStep, LeadHistory, QueueKey, QueueRow, TimelineRow,
 };
+use switchboard::store::dialling_order::OrderKey;
 use switchboard::store::LeadRecord;
 use switchboard::tui::event::PageDirection;
 use switchboard::tui::forms::campaign::CampaignForm;
@@ -143,15 +144,17 @@ fn queue_rows() -> Vec<QueueRow> {
             let retry = i >= 25;
             QueueRow {
                 key: if retry {
-                    QueueKey::Retry {
+                    QueueKey::Later {
                         due_ms: 0,
                         id: 200 + i,
                     }
                 } else {
-                    QueueKey::Pending {
+                    QueueKey::Next(OrderKey {
                         priority: 0,
+                        retry: false,
+                        due_ms: 0,
                         id: 200 + i,
-                    }
+                    })
                 },
                 lead: LeadId(200 + i),
                 name: Some(format!("Lead {}", 200 + i)),

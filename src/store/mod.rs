@@ -12,6 +12,7 @@ pub mod attempt_events;
 pub mod attempts;
 pub mod call_figures;
 mod campaigns;
+pub mod dialling_order;
 pub mod dnc;
 pub mod engine_stats;
 mod error;

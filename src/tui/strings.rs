@@ -34,6 +34,7 @@ pub const COL_STATUS: &str = "Status";
 pub const COL_PROGRESS: &str = "Progress";
 pub const COL_NAME: &str = "Name";
 
+pub const WINDOW_CLOSED: &str = "off hours";
 pub const DUE_NOW: &str = "now";
 pub const NEW_LEAD: &str = "new";
 
