@@ -41,12 +41,12 @@ impl CallTimes {
 
     /// How long the callee talked; `None` for a call not answered or not yet ended.
     pub fn talk_time(&self) -> Option<Duration> {
-        non_negative(self.ended_at? - self.answered_at?)
+        between(self.answered_at?, self.ended_at?)
     }
 
     /// How long the callee has talked by `now`: the final figure once ended.
     pub fn talk_time_at(&self, now: DateTime<Utc>) -> Option<Duration> {
-        non_negative(self.ended_at.unwrap_or(now) - self.answered_at?)
+        between(self.answered_at?, self.ended_at.unwrap_or(now))
     }
 }
 
@@ -55,12 +55,15 @@ fn ring_between(
     until: DateTime<Utc>,
     ring_timeout: Duration,
 ) -> Option<Duration> {
-    non_negative(until - dialed).map(|d| d.min(ring_timeout))
+    between(dialed, until).map(|d| d.min(ring_timeout))
 }
 
-/// A clock running backwards (timestamps from two machines) is no duration at all.
-fn non_negative(d: Duration) -> Option<Duration> {
-    (d >= Duration::zero()).then_some(d)
+/// In whole milliseconds, as the store keeps the timestamps, so the engine's figure
+/// from its clock and the store's from the rows are the same number. A clock running
+/// backwards (timestamps from two machines) is no duration at all.
+fn between(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<Duration> {
+    let ms = to.timestamp_millis() - from.timestamp_millis();
+    (ms >= 0).then(|| Duration::milliseconds(ms))
 }
 
 /// What a call in flight shows: how long it has rung, or how long it has talked.
@@ -161,6 +164,20 @@ mod tests {
                 "talk of {times:?}"
             );
         }
+    }
+
+    #[test]
+    fn durations_are_whole_milliseconds_as_stored() {
+        let base = DateTime::from_timestamp_millis(at(0).unwrap()).unwrap();
+        // Dialled at 10.9 ms, answered at 32.1 ms: stored as 10 and 32, so 22 ms.
+        let times = CallTimes {
+            dialed_at: Some(base + Duration::microseconds(10_900)),
+            answered_at: Some(base + Duration::microseconds(32_100)),
+            ended_at: None,
+        };
+        let stored = CallTimes::from_millis(Some(at(0).unwrap() + 10), Some(at(0).unwrap() + 32), None);
+        assert_eq!(times.ring_time(TIMEOUT), Some(Duration::milliseconds(22)));
+        assert_eq!(times.ring_time(TIMEOUT), stored.ring_time(TIMEOUT));
     }
 
     #[test]
