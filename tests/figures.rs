@@ -83,3 +83,50 @@ async fn snapshot_and_status_agree_on_every_figure_of_a_run() {
     assert_eq!(view["etaMs"], Value::Null, "no ETA once completed");
     api.stop().await;
 }
+
+#[tokio::test]
+async fn the_eta_is_measured_while_running_and_gone_while_paused() {
+    let mut sandbox = api::answering_sandbox();
+    // Calls talk for ten real seconds: the campaign is mid-run while the test looks.
+    sandbox.talk = switchboard::sandbox::SecondsRange::new(10_000.0, 10_000.0);
+    let api = api::start_on(sandbox, None).await.unwrap();
+    let created = api
+        .post(
+            "/campaigns",
+            json!({
+                "name": "ETA",
+                "agentName": "test-agent",
+                "sipTrunkId": "ST_sandbox",
+                "maxConcurrent": 2,
+                "callDelay": 0,
+                "callingWindow": "00:00-23:59",
+                "timezone": "UTC",
+            }),
+        )
+        .await;
+    let id = created.data()["id"].as_i64().unwrap();
+    for i in 0..10 {
+        api.post(
+            &format!("/campaigns/{id}/leads"),
+            json!({ "phoneNumber": format!("+1212555{:04}", 300 + i) }),
+        )
+        .await
+        .data();
+    }
+    api.post(&format!("/campaigns/{id}/start"), json!({})).await.data();
+    let running = api
+        .until(&format!("/campaigns/{id}/status"), "an ETA", |c| {
+            c["status"] == "running" && c["etaMs"].is_u64()
+        })
+        .await;
+    // Two dials within the first moments of the run: seconds to go, not minutes.
+    assert!(running["etaMs"].as_u64().unwrap() < 60_000, "{running}");
+    assert!(running["dialsPerMinute"].as_array().unwrap().last().unwrap().as_u64() >= Some(2));
+    api.post(&format!("/campaigns/{id}/pause"), json!({})).await.data();
+    let paused = api
+        .until(&format!("/campaigns/{id}/status"), "paused", |c| c["status"] == "paused")
+        .await;
+    assert_eq!(paused["etaMs"], Value::Null, "no ETA counting down while paused");
+    api.post(&format!("/campaigns/{id}/stop"), json!({})).await.data();
+    api.stop().await;
+}
