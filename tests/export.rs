@@ -218,9 +218,23 @@ fn export_carries_the_disconnect_reason_and_the_agents_note() {
             )?;
             let at = Utc::now();
             let attempt = switchboard::domain::AttemptId(attempt);
-            switchboard::store::attempts::set_disposition(c, attempt, campaign, "callback", Some("first note"), at)?;
+            switchboard::store::attempts::set_disposition(
+                c,
+                attempt,
+                campaign,
+                "callback",
+                Some("first note"),
+                at,
+            )?;
             // The agent changed its mind: the latest disposition and note are the ones exported.
-            switchboard::store::attempts::set_disposition(c, attempt, campaign, "interested", Some("wants the gold plan"), at)
+            switchboard::store::attempts::set_disposition(
+                c,
+                attempt,
+                campaign,
+                "interested",
+                Some("wants the gold plan"),
+                at,
+            )
         })
         .unwrap();
     let text = export(&store, campaign, ExportFormat::Csv);
@@ -233,7 +247,10 @@ fn export_carries_the_disconnect_reason_and_the_agents_note() {
     assert_eq!(field(1, "disposition"), "interested");
     assert_eq!(field(1, "agent_note"), "wants the gold plan");
     assert_eq!(field(1, "disconnect_reason"), "CLIENT_INITIATED");
-    assert_eq!((field(0, "agent_note"), field(0, "disconnect_reason")), (String::new(), String::new()));
+    assert_eq!(
+        (field(0, "agent_note"), field(0, "disconnect_reason")),
+        (String::new(), String::new())
+    );
     let json: serde_json::Value =
         serde_json::from_str(&export(&store, campaign, ExportFormat::Json)).unwrap();
     assert_eq!(json[1]["agent_note"], "wants the gold plan");
@@ -261,7 +278,11 @@ fn an_unanswered_call_noticed_late_rings_no_longer_than_the_ring_timeout() {
     let stats = store
         .read_blocking(move |c| switchboard::store::reports::campaign_stats(c, campaign, 0))
         .unwrap();
-    assert_eq!(stats.avg_ring_secs, Some(12.833), "status caps it the same way");
+    assert_eq!(
+        stats.avg_ring_secs,
+        Some(12.833),
+        "status caps it the same way"
+    );
 }
 
 #[test]

@@ -7,9 +7,9 @@ mod common;
 
 use common::api;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use switchboard::domain::figures::{AnswerRate, LeadCounts, Progress};
 use switchboard::domain::Outcome;
-use std::collections::BTreeMap;
 
 #[tokio::test]
 async fn snapshot_and_status_agree_on_every_figure_of_a_run() {
@@ -42,18 +42,25 @@ async fn snapshot_and_status_agree_on_every_figure_of_a_run() {
             .await;
         lead.data();
     }
-    api.post(&format!("/campaigns/{id}/start"), json!({})).await.data();
+    api.post(&format!("/campaigns/{id}/start"), json!({}))
+        .await
+        .data();
     let view = api
         .until(&format!("/campaigns/{id}/status"), "the run's end", |c| {
             c["status"] == "completed"
         })
         .await;
-    let stats = api.get(&format!("/campaigns/{id}/stats")).await.data().clone();
+    let stats = api
+        .get(&format!("/campaigns/{id}/stats"))
+        .await
+        .data()
+        .clone();
 
     // Outcomes: the engine's tally is the store's.
     let outcomes: BTreeMap<Outcome, u64> =
         serde_json::from_value(view["outcomes"].clone()).expect("outcomes");
-    let by_name: BTreeMap<String, u64> = outcomes.iter().map(|(o, n)| (o.to_string(), *n)).collect();
+    let by_name: BTreeMap<String, u64> =
+        outcomes.iter().map(|(o, n)| (o.to_string(), *n)).collect();
     let stored: BTreeMap<String, u64> =
         serde_json::from_value(stats["attemptsByOutcome"].clone()).unwrap();
     assert_eq!(by_name, stored);
@@ -68,8 +75,16 @@ async fn snapshot_and_status_agree_on_every_figure_of_a_run() {
 
     // Ring and talk time: the snapshot's mean (ms) is status's (s).
     let secs = |v: &Value| v.as_f64().map(|s| (s * 1000.0).round() as u64);
-    assert_eq!(view["avgRingMs"].as_u64(), secs(&stats["avgRingSecs"]), "ring: {view} {stats}");
-    assert_eq!(view["avgTalkMs"].as_u64(), secs(&stats["avgTalkSecs"]), "talk: {view} {stats}");
+    assert_eq!(
+        view["avgRingMs"].as_u64(),
+        secs(&stats["avgRingSecs"]),
+        "ring: {view} {stats}"
+    );
+    assert_eq!(
+        view["avgTalkMs"].as_u64(),
+        secs(&stats["avgTalkSecs"]),
+        "talk: {view} {stats}"
+    );
     assert!(view["avgRingMs"].as_u64().is_some());
     let ring_ms = view["avgRingMs"].as_u64().unwrap();
     assert!(ring_ms <= 30_000, "never past the ring timeout: {ring_ms}");
@@ -113,7 +128,9 @@ async fn the_eta_is_measured_while_running_and_gone_while_paused() {
         .await
         .data();
     }
-    api.post(&format!("/campaigns/{id}/start"), json!({})).await.data();
+    api.post(&format!("/campaigns/{id}/start"), json!({}))
+        .await
+        .data();
     let running = api
         .until(&format!("/campaigns/{id}/status"), "an ETA", |c| {
             c["status"] == "running" && c["etaMs"].is_u64()
@@ -121,12 +138,48 @@ async fn the_eta_is_measured_while_running_and_gone_while_paused() {
         .await;
     // Two dials within the first moments of the run: seconds to go, not minutes.
     assert!(running["etaMs"].as_u64().unwrap() < 60_000, "{running}");
-    assert!(running["dialsPerMinute"].as_array().unwrap().last().unwrap().as_u64() >= Some(2));
-    api.post(&format!("/campaigns/{id}/pause"), json!({})).await.data();
+    assert!(
+        running["dialsPerMinute"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .as_u64()
+            >= Some(2)
+    );
+    api.post(&format!("/campaigns/{id}/pause"), json!({}))
+        .await
+        .data();
     let paused = api
-        .until(&format!("/campaigns/{id}/status"), "paused", |c| c["status"] == "paused")
+        .until(&format!("/campaigns/{id}/status"), "paused", |c| {
+            c["status"] == "paused"
+        })
         .await;
-    assert_eq!(paused["etaMs"], Value::Null, "no ETA counting down while paused");
-    api.post(&format!("/campaigns/{id}/stop"), json!({})).await.data();
+    assert_eq!(
+        paused["etaMs"],
+        Value::Null,
+        "no ETA counting down while paused"
+    );
+    api.post(&format!("/campaigns/{id}/stop"), json!({}))
+        .await
+        .data();
     api.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_campaign_counts_the_leads_it_queued() {
+    let h = common::Harness::start(common::quick_sandbox(), common::engine_config()).await;
+    switchboard::cli::demo::prepare_campaign(&h.engine, false)
+        .await
+        .unwrap();
+    // Not started: the header must still say 200 leads, not "0 / 0" beside the queue.
+    let snapshot = h
+        .until("the demo's leads counted", |s| {
+            s.campaigns.first().is_some_and(|c| c.leads.total() > 0)
+        })
+        .await;
+    let demo = &snapshot.campaigns[0];
+    assert_eq!(demo.leads.total(), 200);
+    assert_eq!(demo.leads.pending, 200);
+    assert_eq!(demo.progress().callable, 200);
 }

@@ -14,10 +14,10 @@ use switchboard::domain::{
     Outcome, PauseReason,
 };
 use switchboard::engine::{CampaignView, LeadCounts, SlotView, Snapshot};
+use switchboard::store::dialling_order::OrderKey;
 use switchboard::store::views::{
     AttemptHistory, AttemptStep, LeadHistory, QueueKey, QueueRow, TimelineRow,
 };
-use switchboard::store::dialling_order::OrderKey;
 use switchboard::store::LeadRecord;
 use switchboard::tui::event::PageDirection;
 use switchboard::tui::forms::campaign::CampaignForm;

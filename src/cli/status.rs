@@ -189,8 +189,11 @@ mod tests {
             };
             LeadRecord::insert(&conn, record, &lead, now).unwrap();
         }
-        conn.execute("UPDATE leads SET state = 'dnc' WHERE id <= ?1", [dnc as i64])
-            .unwrap();
+        conn.execute(
+            "UPDATE leads SET state = 'dnc' WHERE id <= ?1",
+            [dnc as i64],
+        )
+        .unwrap();
         for i in 0..live as i64 {
             conn.execute(
                 "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at, dialed_at, answered_at)
@@ -198,8 +201,11 @@ mod tests {
                 rusqlite::params![record.0, leads as i64 - i],
             )
             .unwrap();
-            conn.execute("UPDATE leads SET state = 'dialing' WHERE id = ?1", [leads as i64 - i])
-                .unwrap();
+            conn.execute(
+                "UPDATE leads SET state = 'dialing' WHERE id = ?1",
+                [leads as i64 - i],
+            )
+            .unwrap();
         }
         let stats = campaign_stats(&conn, record, 0).unwrap();
         (CampaignRecord::get(&conn, record).unwrap(), stats)

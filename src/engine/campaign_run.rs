@@ -2,8 +2,8 @@
 //! queue, pacing, the daily cap, and the running figures the snapshot shows.
 
 use super::daily_cap::DailyCap;
-use crate::domain::figures::DialRate;
 use super::pacing::CampaignPacer;
+use crate::domain::figures::DialRate;
 use crate::domain::{CampaignSettings, CampaignStatus, LeadId, PauseReason};
 use crate::engine::LeadCounts;
 use crate::store::engine_stats::CampaignStats;

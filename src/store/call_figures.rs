@@ -28,7 +28,10 @@ pub fn call_figures(conn: &Connection, campaign: CampaignId) -> Result<CallFigur
     let mut rows = stmt.query([campaign.0])?;
     while let Some(row) = rows.next()? {
         let state: String = row.get(0)?;
-        if matches!(state.as_str(), "queued" | "dialing" | "ringing" | "answered") {
+        if matches!(
+            state.as_str(),
+            "queued" | "dialing" | "ringing" | "answered"
+        ) {
             figures.in_flight += 1;
             continue;
         }
@@ -43,7 +46,12 @@ pub fn call_figures(conn: &Connection, campaign: CampaignId) -> Result<CallFigur
 }
 
 /// The campaign's ring timeout, the cap on every ring time of its calls.
-pub fn ring_timeout(conn: &Connection, campaign: CampaignId) -> Result<chrono::Duration, StoreError> {
-    let timeout = CampaignRecord::get(conn, campaign)?.settings.ringing_timeout();
+pub fn ring_timeout(
+    conn: &Connection,
+    campaign: CampaignId,
+) -> Result<chrono::Duration, StoreError> {
+    let timeout = CampaignRecord::get(conn, campaign)?
+        .settings
+        .ringing_timeout();
     chrono::Duration::from_std(timeout).map_err(|e| StoreError::corrupt("ringing timeout", e))
 }

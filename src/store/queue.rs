@@ -5,8 +5,8 @@
 
 use super::dialling_order::{self, OrderQuery, Way, Window};
 use super::{from_millis, LeadRecord, StoreError};
-use crate::domain::{CampaignId, LeadState};
 use crate::domain::figures::LeadCounts;
+use crate::domain::{CampaignId, LeadState};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
@@ -99,10 +99,7 @@ pub fn zones(conn: &Connection, campaign: CampaignId) -> Result<Vec<String>, Sto
 }
 
 /// Leads of a campaign by state.
-pub fn lead_counts(
-    conn: &Connection,
-    campaign: CampaignId,
-) -> Result<LeadCounts, StoreError> {
+pub fn lead_counts(conn: &Connection, campaign: CampaignId) -> Result<LeadCounts, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT state, count(*) FROM leads WHERE campaign_id = ?1 GROUP BY state",
     )?;

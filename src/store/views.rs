@@ -140,7 +140,10 @@ fn read_section(
             pattern,
         },
     )?;
-    Ok(leads.into_iter().map(|l| QueueRow::of(l, section)).collect())
+    Ok(leads
+        .into_iter()
+        .map(|l| QueueRow::of(l, section))
+        .collect())
 }
 
 /// Retries not due yet, by due time, after or before `from`.
@@ -159,7 +162,10 @@ fn later(
     };
     let (keyset, order) = match way {
         Way::After => ("(next_attempt_at, id) > (?3, ?4)", "next_attempt_at, id"),
-        Way::Before => ("(next_attempt_at, id) < (?3, ?4)", "next_attempt_at DESC, id DESC"),
+        Way::Before => (
+            "(next_attempt_at, id) < (?3, ?4)",
+            "next_attempt_at DESC, id DESC",
+        ),
     };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {LEAD_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait'
@@ -167,7 +173,14 @@ fn later(
              AND (?6 IS NULL OR name LIKE ?6 OR phone LIKE ?6) ORDER BY {order} LIMIT ?5"
     ))?;
     let rows = stmt.query_map(
-        params![campaign.0, now.timestamp_millis(), due, id, limit as i64, pattern],
+        params![
+            campaign.0,
+            now.timestamp_millis(),
+            due,
+            id,
+            limit as i64,
+            pattern
+        ],
         LeadRecord::from_row,
     )?;
     let mut out = Vec::new();
@@ -478,7 +491,11 @@ mod tests {
         conn.execute("UPDATE leads SET state = 'retry_wait', attempts = 1, next_attempt_at = ?1 WHERE id = 11", [now - 5000]).unwrap();
         conn.execute("UPDATE leads SET state = 'retry_wait', attempts = 1, next_attempt_at = ?1 WHERE id = 4", [now + 60_000]).unwrap();
         // 22:00 in Tokyo.
-        conn.execute("UPDATE leads SET timezone = 'Asia/Tokyo' WHERE id IN (5, 21)", []).unwrap();
+        conn.execute(
+            "UPDATE leads SET timezone = 'Asia/Tokyo' WHERE id IN (5, 21)",
+            [],
+        )
+        .unwrap();
         (conn, c)
     }
 
@@ -501,7 +518,8 @@ mod tests {
         let known = queue::zones(&conn, c).unwrap();
         let settings = CampaignRecord::get(&conn, c).unwrap().settings;
         // Exactly what the engine's scheduler does before it dials.
-        let open = crate::engine::window::open_zones(&known, &settings.window, settings.tz(), noon());
+        let open =
+            crate::engine::window::open_zones(&known, &settings.window, settings.tz(), noon());
         let engine = queue::next_page(
             &conn,
             &queue::QueueQuery {
@@ -516,7 +534,10 @@ mod tests {
         let engine_ids: Vec<i64> = engine.leads.iter().map(|l| l.id.0).collect();
         let pane = queue_after(&conn, c, noon(), None, 20, None).unwrap();
         let pane_ids: Vec<i64> = pane.iter().map(|r| r.lead.0).collect();
-        assert_eq!(pane_ids, engine_ids, "the pane's first 20 are the engine's next 20");
+        assert_eq!(
+            pane_ids, engine_ids,
+            "the pane's first 20 are the engine's next 20"
+        );
         // Priority 5 first, its due retry (11) ahead of its pending leads; then the
         // due retries of priority 0 by due time (2 before 3); Tokyo's 21 and 5 are not
         // callable at noon UTC.
@@ -537,7 +558,11 @@ mod tests {
         assert!(!all[0].window_closed());
         assert!(all[49].due_at.is_some() && all[1].due_at.is_none());
         assert_eq!(all[5].next_attempt, 3);
-        assert_eq!(walk_forward(&conn, c, 100), all, "page size changes nothing");
+        assert_eq!(
+            walk_forward(&conn, c, 100),
+            all,
+            "page size changes nothing"
+        );
 
         let mut back = Vec::new();
         let mut before = None;

@@ -58,7 +58,11 @@ mod tests {
         for (outcomes, (answered, decided)) in table {
             let map: BTreeMap<Outcome, u64> = outcomes.iter().copied().collect();
             let rate = AnswerRate::of(&map);
-            assert_eq!((rate.answered, rate.decided), (*answered, *decided), "{outcomes:?}");
+            assert_eq!(
+                (rate.answered, rate.decided),
+                (*answered, *decided),
+                "{outcomes:?}"
+            );
             assert!(rate.ratio().is_none_or(|r| r <= 1.0));
         }
         assert_eq!(AnswerRate::of(&BTreeMap::new()).ratio(), None);

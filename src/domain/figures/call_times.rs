@@ -77,7 +77,9 @@ impl CallClock {
     pub fn of(times: &CallTimes, now: DateTime<Utc>, ring_timeout: Duration) -> Option<Self> {
         match times.answered_at {
             Some(_) => times.talk_time_at(now).map(CallClock::Talking),
-            None => times.ring_time_at(now, ring_timeout).map(CallClock::Ringing),
+            None => times
+                .ring_time_at(now, ring_timeout)
+                .map(CallClock::Ringing),
         }
     }
 
@@ -175,7 +177,8 @@ mod tests {
             answered_at: Some(base + Duration::microseconds(32_100)),
             ended_at: None,
         };
-        let stored = CallTimes::from_millis(Some(at(0).unwrap() + 10), Some(at(0).unwrap() + 32), None);
+        let stored =
+            CallTimes::from_millis(Some(at(0).unwrap() + 10), Some(at(0).unwrap() + 32), None);
         assert_eq!(times.ring_time(TIMEOUT), Some(Duration::milliseconds(22)));
         assert_eq!(times.ring_time(TIMEOUT), stored.ring_time(TIMEOUT));
     }

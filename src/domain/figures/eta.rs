@@ -56,8 +56,14 @@ mod tests {
         }
         // (status, remaining, dials, since, now) → ETA
         let table = [
-            ((Running, 100, &fast, Some(start), secs(10)), Some(Duration::seconds(10))),
-            ((Running, 50, &slow, Some(start), secs(600)), Some(Duration::minutes(5))),
+            (
+                (Running, 100, &fast, Some(start), secs(10)),
+                Some(Duration::seconds(10)),
+            ),
+            (
+                (Running, 50, &slow, Some(start), secs(600)),
+                Some(Duration::minutes(5)),
+            ),
             // Paused: the clock does not count down.
             ((Paused, 100, &fast, Some(start), secs(10)), None),
             ((Draft, 100, &fast, None, secs(10)), None),
@@ -65,7 +71,10 @@ mod tests {
             // Nothing left.
             ((Running, 0, &fast, Some(start), secs(10)), None),
             // Running but no dial yet: unknown, not "forever".
-            ((Running, 10, &DialRate::default(), Some(start), secs(10)), None),
+            (
+                (Running, 10, &DialRate::default(), Some(start), secs(10)),
+                None,
+            ),
             ((Running, 10, &fast, Some(secs(10)), secs(10)), None),
         ];
         for ((status, remaining, dials, since, now), expected) in table {

@@ -64,7 +64,10 @@ mod tests {
         ];
         for (counts, (finished, callable, ratio)) in table {
             let p = Progress::of(&counts);
-            assert_eq!((p.finished, p.callable, p.ratio()), (finished, callable, ratio));
+            assert_eq!(
+                (p.finished, p.callable, p.ratio()),
+                (finished, callable, ratio)
+            );
             assert_eq!(p.total, counts.total());
             assert!(p.finished <= p.callable && p.callable <= p.total);
         }

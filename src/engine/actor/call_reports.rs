@@ -160,7 +160,9 @@ impl<T: Telephony> Actor<T> {
             *run.stats.outcomes.entry(end.outcome).or_default() += 1;
             let ring_timeout = chrono::Duration::from_std(run.settings.ringing_timeout())
                 .unwrap_or(chrono::Duration::MAX);
-            run.stats.durations.add(end.outcome, &end.times, ring_timeout);
+            run.stats
+                .durations
+                .add(end.outcome, &end.times, ring_timeout);
             if end.outcome == Outcome::NotPlaced {
                 run.cap.not_placed(end.dialed_at);
             }

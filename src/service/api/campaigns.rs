@@ -4,9 +4,9 @@
 use super::campaign_dto::{CampaignInput, CampaignOut};
 use super::envelope::{ApiError, Body, Created, Data, Param};
 use super::ApiState;
+use crate::domain::figures::Progress;
 use crate::domain::{CampaignId, CampaignSettings};
 use crate::engine::{CampaignView, Command, EngineError, Reply};
-use crate::domain::figures::Progress;
 use crate::store::reports::campaign_stats;
 use crate::store::CampaignRecord;
 use axum::extract::State;

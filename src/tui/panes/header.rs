@@ -168,7 +168,10 @@ fn progress_label(progress: &Progress) -> String {
         format::count(progress.finished),
         format::count(progress.callable),
         strings::HEADER_LEADS,
-        progress.ratio().map(format::percent).unwrap_or_else(|| "—".into())
+        progress
+            .ratio()
+            .map(format::percent)
+            .unwrap_or_else(|| "—".into())
     );
     for (n, what) in [
         (progress.dnc, strings::HEADER_DNC),
