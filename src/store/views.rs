@@ -90,107 +90,117 @@ fn like(filter: Option<&str>) -> Option<String> {
         .map(|f| format!("%{}%", f.replace(['%', '_'], "")))
 }
 
-/// What a pane read needs to know about now: which zones are open.
-struct Now {
+/// One pane read: the campaign, the filter, and which zones are open now.
+struct PaneRead {
+    campaign: CampaignId,
     at: DateTime<Utc>,
     open: OpenZones,
     known: Vec<String>,
+    pattern: Option<String>,
 }
 
-impl Now {
-    fn read(conn: &Connection, campaign: CampaignId, at: DateTime<Utc>) -> Result<Now, StoreError> {
+impl PaneRead {
+    fn new(
+        conn: &Connection,
+        campaign: CampaignId,
+        at: DateTime<Utc>,
+        filter: Option<&str>,
+    ) -> Result<PaneRead, StoreError> {
         let settings = CampaignRecord::get(conn, campaign)?.settings;
         let known = queue::zones(conn, campaign)?;
+        // The same open zones the engine's scheduler computes before it dials.
         let open = crate::engine::window::open_zones(&known, &settings.window, settings.tz(), at);
-        Ok(Now { at, open, known })
-    }
-}
-
-/// Reads one section, from `from` (excluded) one way.
-fn read_section(
-    conn: &Connection,
-    campaign: CampaignId,
-    now: &Now,
-    section: Section,
-    from: Option<QueueKey>,
-    way: Way,
-    limit: usize,
-    pattern: Option<&str>,
-) -> Result<Vec<QueueRow>, StoreError> {
-    let order_key = |key: Option<QueueKey>| match key {
-        Some(QueueKey::Next(k) | QueueKey::WindowClosed(k)) => Some(k),
-        _ => None,
-    };
-    let window = match section {
-        Section::Next => Window::Open,
-        Section::WindowClosed => Window::Closed,
-        Section::Later => return later(conn, campaign, now.at, from, way, limit, pattern),
-    };
-    let leads = dialling_order::read(
-        conn,
-        &OrderQuery {
+        Ok(PaneRead {
             campaign,
-            now: now.at,
-            open: &now.open,
-            known_zones: &now.known,
-            window,
-            way,
-            from: order_key(from),
-            limit,
-            pattern,
-        },
-    )?;
-    Ok(leads
-        .into_iter()
-        .map(|l| QueueRow::of(l, section))
-        .collect())
-}
+            at,
+            open,
+            known,
+            pattern: like(filter),
+        })
+    }
 
-/// Retries not due yet, by due time, after or before `from`.
-fn later(
-    conn: &Connection,
-    campaign: CampaignId,
-    now: DateTime<Utc>,
-    from: Option<QueueKey>,
-    way: Way,
-    limit: usize,
-    pattern: Option<&str>,
-) -> Result<Vec<QueueRow>, StoreError> {
-    let (due, id) = match from {
-        Some(QueueKey::Later { due_ms, id }) => (Some(due_ms), id),
-        _ => (None, 0),
-    };
-    let (keyset, order) = match way {
-        Way::After => ("(next_attempt_at, id) > (?3, ?4)", "next_attempt_at, id"),
-        Way::Before => (
-            "(next_attempt_at, id) < (?3, ?4)",
-            "next_attempt_at DESC, id DESC",
-        ),
-    };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {LEAD_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait'
-             AND next_attempt_at > ?2 AND (?3 IS NULL OR {keyset})
-             AND (?6 IS NULL OR name LIKE ?6 OR phone LIKE ?6) ORDER BY {order} LIMIT ?5"
-    ))?;
-    let rows = stmt.query_map(
-        params![
-            campaign.0,
-            now.timestamp_millis(),
-            due,
-            id,
-            limit as i64,
-            pattern
-        ],
-        LeadRecord::from_row,
-    )?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(QueueRow::of(row??, Section::Later));
+    /// Reads one section, from `from` (excluded) one way.
+    fn section(
+        &self,
+        conn: &Connection,
+        section: Section,
+        from: Option<QueueKey>,
+        way: Way,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>, StoreError> {
+        let from = from.filter(|k| k.section() == section);
+        let window = match section {
+            Section::Next => Window::Open,
+            Section::WindowClosed => Window::Closed,
+            Section::Later => return self.later(conn, from, way, limit),
+        };
+        let leads = dialling_order::read(
+            conn,
+            &OrderQuery {
+                campaign: self.campaign,
+                now: self.at,
+                open: &self.open,
+                known_zones: &self.known,
+                window,
+                way,
+                from: match from {
+                    Some(QueueKey::Next(k) | QueueKey::WindowClosed(k)) => Some(k),
+                    _ => None,
+                },
+                limit,
+                pattern: self.pattern.as_deref(),
+            },
+        )?;
+        Ok(leads
+            .into_iter()
+            .map(|l| QueueRow::of(l, section))
+            .collect())
     }
-    if way == Way::Before {
-        out.reverse();
+
+    /// Retries not due yet, by due time, after or before `from`.
+    fn later(
+        &self,
+        conn: &Connection,
+        from: Option<QueueKey>,
+        way: Way,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>, StoreError> {
+        let (due, id) = match from {
+            Some(QueueKey::Later { due_ms, id }) => (Some(due_ms), id),
+            _ => (None, 0),
+        };
+        let (keyset, order) = match way {
+            Way::After => ("(next_attempt_at, id) > (?3, ?4)", "next_attempt_at, id"),
+            Way::Before => (
+                "(next_attempt_at, id) < (?3, ?4)",
+                "next_attempt_at DESC, id DESC",
+            ),
+        };
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {LEAD_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait'
+                 AND next_attempt_at > ?2 AND (?3 IS NULL OR {keyset})
+                 AND (?6 IS NULL OR name LIKE ?6 OR phone LIKE ?6) ORDER BY {order} LIMIT ?5"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                self.campaign.0,
+                self.at.timestamp_millis(),
+                due,
+                id,
+                limit as i64,
+                self.pattern
+            ],
+            LeadRecord::from_row,
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(QueueRow::of(row??, Section::Later));
+        }
+        if way == Way::Before {
+            out.reverse();
+        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// Up to `limit` rows after `after` (from the front when `None`), as of `now`.
@@ -202,26 +212,14 @@ pub fn queue_after(
     limit: usize,
     filter: Option<&str>,
 ) -> Result<Vec<QueueRow>, StoreError> {
-    let pattern = like(filter);
-    let now = Now::read(conn, campaign, now)?;
+    let read = PaneRead::new(conn, campaign, now, filter)?;
     let start = after.map_or(Section::Next, |k| k.section());
     let mut out = Vec::with_capacity(limit);
     for section in SECTIONS.into_iter().filter(|s| *s >= start) {
         if out.len() >= limit {
             break;
         }
-        let from = after.filter(|k| k.section() == section);
-        let rows = read_section(
-            conn,
-            campaign,
-            &now,
-            section,
-            from,
-            Way::After,
-            limit - out.len(),
-            pattern.as_deref(),
-        )?;
-        out.extend(rows);
+        out.extend(read.section(conn, section, after, Way::After, limit - out.len())?);
     }
     Ok(out)
 }
@@ -236,25 +234,14 @@ pub fn queue_before(
     limit: usize,
     filter: Option<&str>,
 ) -> Result<Vec<QueueRow>, StoreError> {
-    let pattern = like(filter);
-    let now = Now::read(conn, campaign, now)?;
+    let read = PaneRead::new(conn, campaign, now, filter)?;
     let start = before.map_or(Section::Later, |k| k.section());
     let mut out: Vec<QueueRow> = Vec::with_capacity(limit);
     for section in SECTIONS.into_iter().rev().filter(|s| *s <= start) {
         if out.len() >= limit {
             break;
         }
-        let from = before.filter(|k| k.section() == section);
-        let rows = read_section(
-            conn,
-            campaign,
-            &now,
-            section,
-            from,
-            Way::Before,
-            limit - out.len(),
-            pattern.as_deref(),
-        )?;
+        let rows = read.section(conn, section, before, Way::Before, limit - out.len())?;
         out.splice(0..0, rows);
     }
     Ok(out)

@@ -48,7 +48,9 @@ mod tests {
     #[test]
     fn only_decided_calls_count() {
         use Outcome::*;
-        let table: &[(&[(Outcome, u64)], (u64, u64))] = &[
+        // outcomes → (answered, decided)
+        type Row = (&'static [(Outcome, u64)], (u64, u64));
+        let table: &[Row] = &[
             (&[], (0, 0)),
             (&[(Completed, 3), (NoAnswer, 1)], (3, 4)),
             (&[(Busy, 2), (Rejected, 1), (TrunkFailure, 1)], (0, 4)),

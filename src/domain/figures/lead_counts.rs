@@ -27,6 +27,12 @@ impl LeadCounts {
             + self.invalid
     }
 
+    /// Leads that can never be dialled again: done, out of attempts, DNC or invalid.
+    /// Not progress (`Progress` keeps DNC and invalid apart), but what a load test counts.
+    pub fn settled(&self) -> u64 {
+        self.total() - self.remaining()
+    }
+
     /// Leads that may still be dialled: waiting their turn, a retry, or in a call now.
     pub fn remaining(&self) -> u64 {
         self.pending + self.retry_wait + self.dialing
