@@ -16,6 +16,7 @@ pub mod dialling_order;
 pub mod dnc;
 pub mod engine_stats;
 mod error;
+pub mod lead_fate;
 mod lead_import;
 mod leads;
 mod migrate;
