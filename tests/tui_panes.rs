@@ -432,6 +432,7 @@ fn history() -> LeadHistory {
                 detail: "no_answer, SIP 480".into(),
             },
         ],
+        ring_timeout_ms: 30_000,
     };
     let t1 = now() - Duration::minutes(2);
     let second = AttemptHistory {

@@ -7,6 +7,7 @@
 use super::dialling_order::{self, OrderKey, OrderQuery, Way, Window};
 use super::queue::{self, OpenZones};
 use super::{from_millis, CampaignRecord, LeadRecord, StoreError, LEAD_COLUMNS};
+use crate::domain::figures::CallTimes;
 use crate::domain::{AttemptId, AttemptState, CampaignId, LeadId};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -327,17 +328,30 @@ pub struct AttemptHistory {
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub steps: Vec<AttemptStep>,
+    /// The campaign's ring timeout, the cap on this call's ring time.
+    #[serde(default)]
+    pub ring_timeout_ms: u64,
 }
 
 impl AttemptHistory {
-    /// Dial to answer, from real timestamps.
+    fn times(&self) -> CallTimes {
+        CallTimes {
+            dialed_at: self.dialed_at,
+            answered_at: self.answered_at,
+            ended_at: self.ended_at,
+        }
+    }
+
+    /// As `domain::figures` defines it: dial to answer, or to the end of a call never
+    /// answered, never past the ring timeout.
     pub fn ring_time(&self) -> Option<chrono::Duration> {
-        Some(self.answered_at? - self.dialed_at?)
+        let timeout = chrono::Duration::milliseconds(self.ring_timeout_ms as i64);
+        self.times().ring_time(timeout)
     }
 
     /// Answer to hang-up.
     pub fn talk_time(&self) -> Option<chrono::Duration> {
-        Some(self.ended_at? - self.answered_at?)
+        self.times().talk_time()
     }
 }
 
@@ -351,6 +365,9 @@ pub struct LeadHistory {
 
 pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, StoreError> {
     let record = LeadRecord::get(conn, lead)?;
+    let ring_timeout_ms = super::call_figures::ring_timeout(conn, record.campaign)?
+        .num_milliseconds()
+        .max(0) as u64;
     let mut stmt = conn.prepare_cached(
         "SELECT id, number, phone, state, sip_status_code, sip_status, twirp_code, disconnect_reason, error,
                 disposition, created_at, dialed_at, ringing_at, answered_at, ended_at
@@ -378,6 +395,7 @@ pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, Stor
                 answered_at: opt_time(r.get(13)?),
                 ended_at: opt_time(r.get(14)?),
                 steps: Vec::new(),
+                ring_timeout_ms,
             },
         ))
     })?;
@@ -571,6 +589,22 @@ mod tests {
         let names: Vec<_> = page.iter().filter_map(|r| r.name.clone()).collect();
         assert!(names.iter().all(|n| n.contains("Lead 2")), "{names:?}");
         assert_eq!(names.len(), 11, "Lead 2 and Lead 20..29");
+    }
+
+    #[test]
+    fn a_lead_history_caps_an_unanswered_ring_at_the_ring_timeout() {
+        let (conn, c) = db_with_leads(1);
+        // Never answered, its end seen 90 s after the dial; the campaign rings 30 s.
+        conn.execute(
+            "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at, dialed_at, ended_at)
+             VALUES (?1, 1, 1, '+1', 'no_answer', 'r1', 0, 1000, 91000)",
+            [c.0],
+        )
+        .unwrap();
+        let history = lead_history(&conn, LeadId(1)).unwrap();
+        let attempt = &history.attempts[0];
+        assert_eq!(attempt.ring_time(), Some(chrono::Duration::seconds(30)));
+        assert_eq!(attempt.talk_time(), None);
     }
 
     #[test]
