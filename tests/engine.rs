@@ -106,7 +106,7 @@ async fn concurrency_never_exceeds_max_concurrent() {
         stats.max_concurrent_calls() >= 2,
         "slots were used in parallel: {stats:?}"
     );
-    assert_eq!(snapshot.campaign(id).unwrap().leads.finished(), 40);
+    assert_eq!(snapshot.campaign(id).unwrap().progress().finished, 40);
 }
 
 fn scripted(h: &Harness, phone: &str, call: ScriptedCall) {

@@ -5,6 +5,7 @@ mod attempt;
 mod campaign;
 mod disposition_retry;
 mod event;
+pub mod figures;
 mod ids;
 mod lead;
 mod settings;

@@ -34,6 +34,7 @@ impl<T: Telephony> Actor<T> {
         match result {
             Ok(record) => {
                 let run = self.runs.get_mut(&id).expect("checked above");
+                run.running_since = (status == CampaignStatus::Running).then_some(now);
                 let settings = run.record.settings.clone();
                 run.record = CampaignRecord { settings, ..record };
                 let detail = match (&reason, note) {

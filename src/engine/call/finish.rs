@@ -2,6 +2,7 @@
 //! and the lead's fate written until the write lands.
 
 use super::*;
+use crate::domain::figures::CallTimes;
 use crate::domain::Disposition;
 use crate::domain::{LeadState, Outcome};
 use crate::engine::policy::lead_fate::{self, AttemptEnd};
@@ -96,23 +97,17 @@ impl<T: Telephony> CallContext<T> {
             .await;
         call.fate = decided;
         let detail = attempts::describe_end(&finish);
-        let ring_ms = call
-            .answered_at
-            .map(|a| (a - call.dialed_at).num_milliseconds().max(0) as u64);
-        let talk_ms = match (call.answered_at, ending.outcome) {
-            (Some(answered), Outcome::Completed) => {
-                Some((ending.at - answered).num_milliseconds().max(0) as u64)
-            }
-            _ => None,
-        };
         self.report(Report::Finished {
             key: call.key,
             end: Box::new(CallEnd {
                 outcome: ending.outcome,
                 lead_state: decided.map(|d| d.next.state),
                 dialed_at: call.dialed_at,
-                ring_ms,
-                talk_ms,
+                times: CallTimes {
+                    dialed_at: Some(call.dialed_at),
+                    answered_at: call.answered_at,
+                    ended_at: Some(ending.at),
+                },
                 detail,
                 problem: ending.problem,
             }),
