@@ -239,7 +239,7 @@ fn main() {
             let cpu = process_cpu();
             let wall = Instant::now();
             tokio::time::sleep(window).await;
-            let dials = host.runtime.engine.snapshot().borrow().campaign(id).map(|c| c.leads.finished());
+            let dials = host.runtime.engine.snapshot().borrow().campaign(id).map(|c| c.leads.settled());
             (process_cpu() - cpu, wall.elapsed(), dials)
         };
         // None, ten, none again: the engine's own load drifts as the campaign goes on,

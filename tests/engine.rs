@@ -106,7 +106,7 @@ async fn concurrency_never_exceeds_max_concurrent() {
         stats.max_concurrent_calls() >= 2,
         "slots were used in parallel: {stats:?}"
     );
-    assert_eq!(snapshot.campaign(id).unwrap().leads.finished(), 40);
+    assert_eq!(snapshot.campaign(id).unwrap().progress().finished, 40);
 }
 
 fn scripted(h: &Harness, phone: &str, call: ScriptedCall) {
@@ -1626,18 +1626,19 @@ async fn a_callback_reported_after_the_call_ended_is_dialled_at_the_agents_time(
         })
         .await;
     assert!(reply.is_ok(), "{reply:?}");
-    let lead = h.lead(phone, id).await;
-    assert_eq!(lead.state, LeadState::RetryWait);
-    assert_eq!(
-        lead.next_attempt_at,
-        Some(Utc.with_ymd_and_hms(2026, 6, 2, 13, 30, 0).unwrap())
-    );
+    // The call may still be listening for its agent: then it records the report.
     let snapshot = h
         .until("the lead counts as waiting for its retry", |s| {
             s.campaign(id).is_some_and(|c| c.leads.retry_wait == 1)
         })
         .await;
     assert_eq!(snapshot.campaign(id).unwrap().leads.done, 0);
+    let lead = h.lead(phone, id).await;
+    assert_eq!(lead.state, LeadState::RetryWait);
+    assert_eq!(
+        lead.next_attempt_at,
+        Some(Utc.with_ymd_and_hms(2026, 6, 2, 13, 30, 0).unwrap())
+    );
 
     // The same report again changes nothing.
     h.engine
@@ -1665,6 +1666,10 @@ async fn a_callback_reported_after_the_call_ended_is_dialled_at_the_agents_time(
         })
         .await
         .unwrap();
+    h.until("the lead counts as done again", |s| {
+        s.campaign(id).is_some_and(|c| c.leads.done == 1)
+    })
+    .await;
     assert_eq!(h.lead(phone, id).await.state, LeadState::Done);
 }
 
@@ -1719,4 +1724,51 @@ async fn a_retry_that_falls_due_is_dialled_while_an_unrelated_call_goes_on() {
             .any(|s| s.phone == long),
         "the unrelated call was still going on"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opt_out_reported_after_the_call_by_a_configured_synonym_lists_the_number() {
+    use switchboard::domain::OptOutWords;
+    use switchboard::sandbox::Outcome as Net;
+    let config = EngineConfig {
+        opt_out: OptOutWords::with_synonyms(&["no more calls".to_string()]),
+        ..engine_config()
+    };
+    let h = Harness::start_at(quick_sandbox(), config, noon()).await;
+    let id = h.campaign(settings("opt out later")).await;
+    let other = h.campaign(settings("same number elsewhere")).await;
+    let phone = "+15551900001";
+    scripted(
+        &h,
+        phone,
+        ScriptedCall::new(Net::Answer)
+            .talk_secs(2.0)
+            .disposition("interested", None),
+    );
+    h.leads(id, vec![lead(phone)]).await;
+    h.leads(other, vec![lead(phone)]).await;
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    let attempt = h.attempts(id).await.remove(0).id;
+    h.engine
+        .send(Command::ReportDisposition {
+            attempt,
+            value: "No-More-Calls".into(),
+            note: None,
+            callback_at: None,
+        })
+        .await
+        .unwrap();
+    // The call may still be listening for its agent: then it records the report.
+    h.until("the other campaign counts it as dnc", |s| {
+        s.campaign(other).is_some_and(|c| c.leads.dnc == 1)
+    })
+    .await;
+    let blocked = h
+        .store
+        .read(move |conn| switchboard::store::dnc::is_blocked(conn, phone, other))
+        .await
+        .unwrap();
+    assert!(blocked, "the number is on the global list");
+    assert_eq!(h.lead(phone, other).await.state, LeadState::Dnc);
 }

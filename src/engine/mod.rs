@@ -22,7 +22,6 @@ pub mod clock;
 mod command;
 mod config;
 mod daily_cap;
-mod dial_rate;
 mod event;
 mod handle;
 mod infra;

@@ -52,6 +52,8 @@ impl Slot {
             state: self.state,
             dialed_at: self.dialed_at,
             state_since: self.state_since,
+            // A call is answered once; its time in `answered` is its talk so far.
+            answered_at: (self.state == AttemptState::Answered).then_some(self.state_since),
         })
     }
 }

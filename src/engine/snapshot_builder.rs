@@ -4,6 +4,7 @@
 use super::campaign_run::CampaignRun;
 use super::slots::Slots;
 use super::{CampaignView, QueuedLead, Snapshot};
+use crate::domain::figures::eta;
 use chrono::{DateTime, Utc};
 
 /// How many upcoming leads each campaign view lists.
@@ -64,6 +65,15 @@ fn view(now: DateTime<Utc>, run: &CampaignRun, slots: &Slots) -> CampaignView {
         agent_join_p50_ms: crate::domain::nearest_rank(&run.stats.agent_joins_ms, 50),
         agent_join_p95_ms: crate::domain::nearest_rank(&run.stats.agent_joins_ms, 95),
         dials_per_minute: run.dial_rate.per_minute(now),
+        eta_ms: eta(
+            record.status,
+            run.counts.remaining(),
+            &run.dial_rate,
+            run.running_since,
+            now,
+        )
+        .map(|d| d.num_milliseconds().max(0) as u64),
+        ring_timeout_ms: settings.ringing_timeout().as_millis() as u64,
         started_at: record.started_at,
         completed_at: record.completed_at,
     }

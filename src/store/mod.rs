@@ -10,7 +10,9 @@
 
 pub mod attempt_events;
 pub mod attempts;
+pub mod call_figures;
 mod campaigns;
+pub mod dialling_order;
 pub mod dnc;
 pub mod engine_stats;
 mod error;

@@ -177,14 +177,11 @@ impl<T: Telephony> Actor<T> {
         }
         if let Some(run) = self.runs.get_mut(&campaign) {
             *run.stats.outcomes.entry(end.outcome).or_default() += 1;
-            if let Some(ring) = end.ring_ms {
-                run.stats.durations.ring_ms += ring;
-                run.stats.durations.rings += 1;
-            }
-            if let Some(talk) = end.talk_ms {
-                run.stats.durations.talk_ms += talk;
-                run.stats.durations.talks += 1;
-            }
+            let ring_timeout = chrono::Duration::from_std(run.settings.ringing_timeout())
+                .unwrap_or(chrono::Duration::MAX);
+            run.stats
+                .durations
+                .add(end.outcome, &end.times, ring_timeout);
             if end.outcome == Outcome::NotPlaced {
                 run.cap.not_placed(end.dialed_at);
             }

@@ -247,43 +247,53 @@ impl<T: Telephony> Actor<T> {
         let settings = self.run_of(record.campaign)?.settings.clone();
         let (text, campaign, lead) = (disposition.to_string(), record.campaign, record.lead);
         let shown = text.clone();
-        let moved = self
+        let opt_out = self.config.opt_out.clone();
+        let opted_out = opt_out.matches(&disposition);
+        let phone = record.phone.clone();
+        let (moved, marked) = self
             .store
             .write(move |conn| {
                 attempts::set_disposition(conn, attempt, campaign, &text, note.as_deref(), now)?;
-                let AttemptState::Ended(outcome) = record.state else {
-                    return Ok(None);
+                let moved = match record.state {
+                    AttemptState::Ended(outcome)
+                        if attempts::latest_of_lead(conn, lead)? == Some(attempt) =>
+                    {
+                        let lead_record = LeadRecord::get(conn, lead)?;
+                        let on_dnc = crate::store::lead_fate::number_on_dnc(conn, lead, campaign)?;
+                        let before = record
+                            .disposition
+                            .as_deref()
+                            .and_then(crate::domain::Disposition::new);
+                        let decide = |disposition: Option<&crate::domain::Disposition>,
+                                      callback_at| {
+                            let end = AttemptEnd {
+                                disposition,
+                                callback_at,
+                                on_dnc,
+                                opted_out: disposition.is_some_and(|d| opt_out.matches(d)),
+                                ..AttemptEnd::plain(outcome, lead_record.attempts, now)
+                            };
+                            lead_fate::after_attempt(&settings, &end)
+                        };
+                        let was = decide(before.as_ref(), None);
+                        let next = decide(Some(&disposition), callback_at.as_deref());
+                        let changed = was != next
+                            && lead_record.state == was.state
+                            && crate::store::lead_fate::move_on(conn, lead, was.state, next)?;
+                        changed.then_some((was.state, next))
+                    }
+                    _ => None,
                 };
-                let lead_record = LeadRecord::get(conn, lead)?;
-                if attempts::latest_of_lead(conn, lead)? != Some(attempt) {
-                    return Ok(None);
-                }
-                let on_dnc = crate::store::lead_fate::number_on_dnc(conn, lead, campaign)?;
-                let at = now;
-                let before = record
-                    .disposition
-                    .as_deref()
-                    .and_then(crate::domain::Disposition::new);
-                let decide = |disposition: Option<&crate::domain::Disposition>, callback_at| {
-                    lead_fate::after_attempt(
-                        &settings,
-                        &AttemptEnd {
-                            disposition,
-                            callback_at,
-                            on_dnc,
-                            ..AttemptEnd::plain(outcome, lead_record.attempts, at)
-                        },
-                    )
+                // The callee asked not to be called again: on every campaign's list.
+                let marked = match opted_out {
+                    true => {
+                        let reason = format!("agent disposition `{text}` on attempt {attempt}");
+                        crate::store::dnc::add(conn, &phone, None, Some(&reason), now)?;
+                        Some(queue::mark_dnc(conn, &phone, None)?)
+                    }
+                    false => None,
                 };
-                let (was, next) = (
-                    decide(before.as_ref(), None),
-                    decide(Some(&disposition), callback_at.as_deref()),
-                );
-                if was == next || lead_record.state != was.state {
-                    return Ok(None);
-                }
-                let moved = crate::store::lead_fate::move_on(conn, lead, was.state, next)?;
-                Ok(moved.then_some((was.state, next)))
+                Ok((moved, marked))
             })
             .await?;
         let detail = match &moved {
@@ -294,10 +304,18 @@ impl<T: Telephony> Actor<T> {
             campaign,
             EngineEventKind::Attempt(AttemptEventKind::Disposition),
             detail,
-            Some((attempt, lead, record.phone)),
+            Some((attempt, lead, record.phone.clone())),
         );
         if let Some((from, next)) = moved {
             self.lead_moved(campaign, lead, from, next.state);
+        }
+        if let Some(marked) = marked {
+            let detail = format!(
+                "{} asked not to be called again: added to the do-not-call list",
+                record.phone
+            );
+            self.emit(campaign, EngineEventKind::Problem, detail, None);
+            self.leads_marked_dnc(marked);
         }
         Ok(Reply::Done)
     }
@@ -403,27 +421,12 @@ impl<T: Telephony> Actor<T> {
         if !run.engaged {
             self.take_up(id).await?;
         }
-        match start_at {
-            Some(at) => {
-                let run = self.runs.get_mut(&id).expect("checked above");
-                run.wake_at = Some(at);
-                if run.record.status == CampaignStatus::Draft {
-                    // Draft cannot become paused: it is running, waiting for its time.
-                    self.set_status(id, CampaignStatus::Running, None, "").await;
-                }
-                self.set_status(
-                    id,
-                    CampaignStatus::Paused,
-                    Some(PauseReason::Scheduled { at }),
-                    "",
-                )
-                .await;
-            }
-            None => {
-                self.set_status(id, CampaignStatus::Running, None, "started")
-                    .await
-            }
-        }
+        // Running first (a draft cannot become paused), then whatever automatic
+        // pause applies: a start time not reached, the daily cap.
+        let note = if start_at.is_some() { "" } else { "started" };
+        self.set_status(id, CampaignStatus::Running, None, note)
+            .await;
+        self.review(id, None).await;
         if let Some(run) = self.runs.get_mut(&id) {
             run.queue.stale = true;
         }

@@ -2,9 +2,10 @@
 //! campaign with nothing to dial is complete or waits, and when the engine wakes next.
 
 use super::*;
-use crate::domain::{AttemptState, CampaignId, CampaignStatus, PauseReason};
+use crate::domain::{AttemptState, CampaignId};
 use crate::engine::call::CallJob;
 use crate::engine::clock::until;
+use crate::engine::policy::automatic_status::QueueFacts;
 use crate::engine::policy::wake;
 use crate::engine::slots::Slot;
 use crate::engine::window;
@@ -74,13 +75,7 @@ impl<T: Telephony> Actor<T> {
             }
             run.cap.roll(now);
             if run.cap.reached() {
-                let reason = PauseReason::DailyCapReached {
-                    cap: run.cap.cap().unwrap_or(0),
-                    until: run.cap.resets_at(),
-                };
-                run.wake_at = Some(run.cap.resets_at());
-                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
-                    .await;
+                self.review(id, None).await;
                 return;
             }
             if let Some(at) = run.pacer.ready_at().filter(|at| *at > now_i) {
@@ -259,17 +254,14 @@ impl<T: Telephony> Actor<T> {
             .collect();
         self.dirty = true;
         let callable = !run.queue.leads.is_empty() || !run.queue.urgent.is_empty();
-        let waiting_for_window = matches!(
-            run.record.pause_reason,
-            Some(PauseReason::OutsideWindow { .. })
-        );
-        if callable
-            && waiting_for_window
-            && run.engaged
-            && run.record.status == CampaignStatus::Paused
-        {
-            run.wake_at = None;
-            self.set_status(id, CampaignStatus::Running, None, "").await;
+        if callable {
+            let found = QueueFacts {
+                callable,
+                in_flight,
+                any_open: true,
+                waiting_for_window: None,
+            };
+            self.review(id, Some(found)).await;
             return;
         }
         // A retry that falls due, or a number whose limit ends, is looked for then,
@@ -299,12 +291,14 @@ impl<T: Telephony> Actor<T> {
         if !run.settings.disposition_retries.is_empty() && closing > 0 {
             return;
         }
+        let mut found = QueueFacts {
+            callable: false,
+            in_flight: 0,
+            any_open: run.queue.any_open,
+            waiting_for_window: None,
+        };
         if !run.queue.any_open {
-            if run.is_live() {
-                self.set_status(id, CampaignStatus::Completed, None, "no lead left to call")
-                    .await;
-            }
-            return;
+            return self.review(id, Some(found)).await;
         }
         let mut waits = wake::Waits {
             retry: run.queue.next_retry_at,
@@ -321,15 +315,10 @@ impl<T: Telephony> Actor<T> {
                 None => (None, run.settings.timezone.clone()),
             };
             waits.window_opens = until;
-            run.wake_at = Some(wake::next_look(&waits, now).unwrap_or(fallback));
-            if run.is_running() {
-                let reason = PauseReason::OutsideWindow { until, timezone };
-                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
-                    .await;
-            }
-            return;
+            found.waiting_for_window = Some((until, timezone));
         }
         run.wake_at = Some(wake::next_look(&waits, now).unwrap_or(fallback));
+        self.review(id, Some(found)).await;
     }
 
     pub(super) fn next_wake(&self) -> Option<Instant> {
@@ -368,17 +357,8 @@ impl<T: Telephony> Actor<T> {
             let run = self.runs.get_mut(&id).expect("listed above");
             run.wake_at = None;
             run.queue.stale = true;
-            let lift = matches!(
-                run.record.pause_reason,
-                Some(
-                    PauseReason::OutsideWindow { .. }
-                        | PauseReason::DailyCapReached { .. }
-                        | PauseReason::Scheduled { .. }
-                )
-            );
-            if run.record.status == CampaignStatus::Paused && lift {
-                self.set_status(id, CampaignStatus::Running, None, "").await;
-            }
+            // A window pause is decided again by the read the stale queue brings.
+            self.review(id, None).await;
         }
         if self
             .store_health

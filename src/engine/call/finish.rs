@@ -2,6 +2,7 @@
 //! and the lead's fate written until the write lands.
 
 use super::*;
+use crate::domain::figures::CallTimes;
 use crate::domain::Disposition;
 use crate::domain::{LeadState, Outcome};
 use crate::engine::policy::lead_fate::{self, AttemptEnd};
@@ -43,6 +44,26 @@ impl<T: Telephony> CallContext<T> {
                 }
             }
         }
+        // From now on a report for this call is the engine's to record (the ended
+        // call's path); one already sent is still recorded here.
+        signals.close();
+        while let Ok(signal) = signals.try_recv() {
+            if let CallSignal::Progress(p) = signal {
+                if let CallProgressKind::Disposition {
+                    value,
+                    note,
+                    callback_at,
+                } = p.kind
+                {
+                    let report = AgentReport {
+                        disposition: value,
+                        note,
+                        callback_at,
+                    };
+                    self.disposition(call, report, p.at).await;
+                }
+            }
+        }
         if let Err(err) = self.telephony.hang_up(&call.room).await {
             tracing::debug!(room = %call.room, %err, "room clean-up failed");
         }
@@ -77,23 +98,17 @@ impl<T: Telephony> CallContext<T> {
             .await;
         call.fate = decided;
         let detail = attempts::describe_end(&finish);
-        let ring_ms = call
-            .answered_at
-            .map(|a| (a - call.dialed_at).num_milliseconds().max(0) as u64);
-        let talk_ms = match (call.answered_at, ending.outcome) {
-            (Some(answered), Outcome::Completed) => {
-                Some((ending.at - answered).num_milliseconds().max(0) as u64)
-            }
-            _ => None,
-        };
         self.report(Report::Finished {
             key: call.key,
             end: Box::new(CallEnd {
                 outcome: ending.outcome,
                 lead_state: decided.map(|d| d.next.state),
                 dialed_at: call.dialed_at,
-                ring_ms,
-                talk_ms,
+                times: CallTimes {
+                    dialed_at: Some(call.dialed_at),
+                    answered_at: call.answered_at,
+                    ended_at: Some(ending.at),
+                },
                 agent_join_ms: call.agent_join_ms().map(|ms| ms.max(0) as u64),
                 detail,
                 problem: ending.problem,
@@ -121,6 +136,7 @@ impl<T: Telephony> CallContext<T> {
         loop {
             let (mut job, settings, reported) =
                 (finish.clone(), call.settings.clone(), reported.clone());
+            let opt_out = self.opt_out.clone();
             let written = self
                 .store
                 .write(move |conn| {
@@ -134,6 +150,7 @@ impl<T: Telephony> CallContext<T> {
                         callback_at: reported.as_ref().and_then(|r| r.callback_at.as_deref()),
                         attempts,
                         on_dnc,
+                        opted_out: disposition.as_ref().is_some_and(|d| opt_out.matches(d)),
                         at: decided_at,
                     };
                     let next = lead_fate::after_attempt(&settings, &end);

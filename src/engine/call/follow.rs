@@ -155,6 +155,7 @@ impl<T: Telephony> CallContext<T> {
             let end = AttemptEnd {
                 disposition: Some(&value),
                 callback_at: report.callback_at.as_deref(),
+                opted_out: self.opt_out.matches(&value),
                 ..AttemptEnd::plain(decided.outcome, decided.attempts, decided.at)
             };
             let next = lead_fate::after_attempt(&call.settings, &end);
@@ -163,7 +164,7 @@ impl<T: Telephony> CallContext<T> {
         let (store, attempt, campaign, lead) =
             (self.store.clone(), call.attempt, call.campaign, call.lead);
         let (text, note) = (value.to_string(), report.note.clone());
-        let do_not_call = value.asks_not_to_be_called().then(|| call.phone.clone());
+        let do_not_call = self.opt_out.matches(&value).then(|| call.phone.clone());
         let number = call.number;
         let written = store
             .write(move |conn| {

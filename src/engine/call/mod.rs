@@ -52,6 +52,8 @@ pub struct CallContext<T> {
     /// How long an uncertain dial's empty room is given for the dial to land before the
     /// room is deleted and the attempt called not placed.
     pub uncertain_settle: Duration,
+    /// Dispositions that put the callee's number on the do-not-call list.
+    pub opt_out: crate::domain::OptOutWords,
     /// Where recordings go, for campaigns that record.
     pub recording: crate::telephony::RecordingOutput,
 }

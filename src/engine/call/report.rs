@@ -95,8 +95,8 @@ pub struct CallEnd {
     /// stays in flight in the store and is reconciled at the next start).
     pub lead_state: Option<LeadState>,
     pub dialed_at: DateTime<Utc>,
-    pub ring_ms: Option<u64>,
-    pub talk_ms: Option<u64>,
+    /// What its ring and talk time are computed from (`domain::figures`).
+    pub times: crate::domain::figures::CallTimes,
     /// Answer to agent join, when an agent joined an answered call.
     pub agent_join_ms: Option<u64>,
     pub detail: String,

@@ -20,6 +20,8 @@ pub struct AttemptEnd<'a> {
     /// The number is on a do-not-call list now (put there during the call, or by the
     /// agent's disposition).
     pub on_dnc: bool,
+    /// The disposition says the callee asked not to be called again.
+    pub opted_out: bool,
     pub at: DateTime<Utc>,
 }
 
@@ -31,6 +33,7 @@ impl<'a> AttemptEnd<'a> {
             callback_at: None,
             attempts,
             on_dnc: false,
+            opted_out: false,
             at,
         }
     }
@@ -50,10 +53,7 @@ impl<'a> AttemptEnd<'a> {
 ///   there during the call, or by the agent's disposition) is `dnc` instead.
 pub fn after_attempt(settings: &CampaignSettings, end: &AttemptEnd) -> LeadNext {
     let next = by_retry_rules(settings, end);
-    let asked_not_to_be_called = end
-        .disposition
-        .is_some_and(Disposition::asks_not_to_be_called);
-    if next.state.is_open() && (end.on_dnc || asked_not_to_be_called) {
+    if next.state.is_open() && (end.on_dnc || end.opted_out) {
         return ends(LeadState::Dnc);
     }
     next
@@ -344,15 +344,13 @@ mod tests {
         assert_eq!(after_attempt(&s, &on_list).state, LeadState::Dnc);
         // A call that ended the lead anyway keeps its result.
         let opt_out = Disposition::new("do-not-call").unwrap();
-        assert_eq!(
-            after_attempt(&s, &answered_with(&opt_out, None, 1, now)).state,
-            LeadState::Done
-        );
+        let opted_out = AttemptEnd {
+            opted_out: true,
+            ..answered_with(&opt_out, None, 1, now)
+        };
+        assert_eq!(after_attempt(&s, &opted_out).state, LeadState::Done);
         let s = with_rules(&["do_not_call=1h"]);
-        assert_eq!(
-            after_attempt(&s, &answered_with(&opt_out, None, 1, now)).state,
-            LeadState::Dnc
-        );
+        assert_eq!(after_attempt(&s, &opted_out).state, LeadState::Dnc);
         let not_placed = AttemptEnd {
             on_dnc: true,
             ..AttemptEnd::plain(Outcome::NotPlaced, 0, now)

@@ -3,5 +3,6 @@
 //! (`automatic_status`), and when the engine must look again (`wake`). The actor and the
 //! call tasks gather the facts and call these; the store only writes their answers.
 
+pub mod automatic_status;
 pub mod lead_fate;
 pub mod wake;
