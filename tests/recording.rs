@@ -9,12 +9,15 @@ use switchboard::domain::{AttemptEventKind, CampaignSettings, CampaignStatus, Ou
 use switchboard::sandbox::{OutcomeRates, SandboxConfig};
 use switchboard::store::attempt_events;
 
+/// Half the calls busy; answered ones talk 0.2-0.3 s, long enough that the room is
+/// still there when the egress request arrives, even on a loaded machine.
 fn half_busy() -> SandboxConfig {
     SandboxConfig {
         outcomes: OutcomeRates {
             busy: 1.0,
             ..all_answer()
         },
+        talk: switchboard::sandbox::SecondsRange::new(200.0, 300.0),
         ..quick_sandbox()
     }
 }
