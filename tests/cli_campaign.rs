@@ -545,6 +545,54 @@ fn nine_in_chicago_as_utc(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Ut
 }
 
 #[test]
+fn a_caller_id_pool_with_its_cap_and_local_presence_from_the_command_line() {
+    let env = Env::new();
+    let id = env.stdout(&[
+        "campaign",
+        "create",
+        "--name",
+        "pool",
+        "--agent",
+        "a",
+        "--trunk",
+        "ST_1",
+        "--caller-id",
+        "+12125550187, +13125550100",
+        "--caller-id-daily-cap",
+        "150",
+    ]);
+    let id = id.trim();
+    let shown = env.stdout(&["campaign", "show", id]);
+    assert!(shown.contains("+12125550187, +13125550100"), "{shown}");
+    assert!(shown.contains("on (a pool of more than one)"), "{shown}");
+    assert!(shown.contains("150 calls per caller id per day"), "{shown}");
+    env.stdout(&[
+        "campaign",
+        "edit",
+        id,
+        "--no-local-presence",
+        "--caller-id-daily-cap",
+        "0",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["campaign", "show", id, "--json"])).unwrap();
+    assert_eq!(json["settings"]["local_presence"], false);
+    assert_eq!(
+        json["settings"]["caller_id_daily_cap"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        json["settings"]["caller_ids"],
+        serde_json::json!(["+12125550187", "+13125550100"])
+    );
+    let status = env.stdout(&["status", "--campaign", id]);
+    assert!(
+        status.contains("caller id +12125550187  0 today  answered - of last 50"),
+        "{status}"
+    );
+}
+
+#[test]
 fn absurd_values_are_refused_naming_the_flag_and_the_bound() {
     let env = Env::new();
     let create = |extra: &[&str]| {
@@ -570,6 +618,18 @@ fn absurd_values_are_refused_naming_the_flag_and_the_bound() {
         predicate::str::contains("--caller-id: `notanumber` is not an E.164 number")
             .and(predicate::str::contains("+12125550187")),
     );
+    create(&["--caller-id", "+12125550187,hello"]).stderr(predicate::str::contains(
+        "--caller-id: caller id 2 `hello` is not an E.164 number",
+    ));
+    create(&["--caller-id", "+12125550187,+12125550187"]).stderr(predicate::str::contains(
+        "--caller-id: caller id +12125550187 is listed twice (entries 1 and 2)",
+    ));
+    create(&["--caller-id-daily-cap", "200000"]).stderr(predicate::str::contains(
+        "--caller-id-daily-cap: 200000 is too large: at most 100000",
+    ));
+    create(&["--rest-floor-pct", "150"]).stderr(predicate::str::contains(
+        "--rest-floor-pct: 150 is too large: at most 100",
+    ));
     create(&["--retry-on", "not_placed"]).stderr(predicate::str::contains(
         "--retry-on: `not_placed` cannot be retried; the outcomes that can are no_answer, busy, rejected, trunk_failure, error, canceled",
     ));

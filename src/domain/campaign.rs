@@ -86,6 +86,12 @@ pub enum PauseReason {
     Scheduled {
         at: DateTime<Utc>,
     },
+    /// Every caller ID of the pool is at its daily cap or resting for the day.
+    CallerIdsUnavailable {
+        capped: usize,
+        resting: usize,
+        until: DateTime<Utc>,
+    },
 }
 
 impl PauseReason {
@@ -128,6 +134,15 @@ impl fmt::Display for PauseReason {
             PauseReason::Configuration { problem, fix } => write!(f, "{problem}: {fix}"),
             PauseReason::Shutdown => write!(f, "switchboard was closed while running"),
             PauseReason::Scheduled { at } => write!(f, "scheduled to start {}", local(at)),
+            PauseReason::CallerIdsUnavailable {
+                capped,
+                resting,
+                until,
+            } => write!(
+                f,
+                "every caller id is at its daily cap ({capped}) or resting ({resting}), resumes {}",
+                local(until)
+            ),
         }
     }
 }

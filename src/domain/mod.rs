@@ -2,20 +2,25 @@
 //! status machines of design.md as code. Nothing here does I/O.
 
 mod attempt;
+mod caller_id;
 mod campaign;
 mod event;
 mod ids;
 mod lead;
+pub mod lead_numbers;
+pub mod local_presence;
+pub mod number_health;
 mod settings;
 mod transition;
 
 pub use attempt::{AttemptState, Outcome};
+pub use caller_id::{caller_id_problem, CallerIdError, CallerIdPool};
 pub use campaign::{CampaignStatus, PauseReason};
 pub use event::{AttemptEventKind, Disposition};
 pub use ids::{AttemptId, CampaignId, LeadId};
 pub use lead::LeadState;
 pub use settings::{
-    bounds, caller_id_problem, start_at_problem, Bound, CallingWindow, CampaignSettings,
-    DispatchMode, Problem, SettingsError, Unit,
+    bounds, start_at_problem, Bound, CallingWindow, CampaignSettings, DispatchMode, Problem,
+    SettingsError, Unit,
 };
 pub use transition::IllegalTransition;

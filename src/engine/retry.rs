@@ -14,7 +14,9 @@ pub struct LeadNext {
 /// `attempts` is the lead's count of counted attempts including the one that ended.
 ///
 /// - an infrastructure failure (`not_placed`) spent nothing: back to `pending`;
-/// - answered: `done`; a number that does not exist: `invalid`;
+/// - answered: `done`; a number that does not exist: `invalid`, unless the lead has
+///   another number (`other_numbers`): then, while attempts remain, it waits the retry
+///   delay like a retry and its next call dials that number;
 /// - an outcome in `retry_on` is retried after `retry_delay_secs` while attempts remain,
 ///   else the lead is `exhausted`. That includes `interrupted` (a call cut off by a
 ///   crash, whose answer was never seen) only when the campaign lists it: the callee
@@ -25,10 +27,15 @@ pub fn after_call(
     outcome: Outcome,
     attempts: u32,
     now: DateTime<Utc>,
+    other_numbers: bool,
 ) -> LeadNext {
     let state = match outcome {
         Outcome::NotPlaced => LeadState::Pending,
         Outcome::Completed => LeadState::Done,
+        Outcome::InvalidNumber if other_numbers && attempts < settings.max_attempts => {
+            LeadState::RetryWait
+        }
+        Outcome::InvalidNumber if other_numbers => LeadState::Exhausted,
         Outcome::InvalidNumber => LeadState::Invalid,
         o if settings.retry_on.contains(&o) => {
             if attempts < settings.max_attempts {
@@ -68,7 +75,7 @@ mod tests {
     #[test]
     fn retryable_outcomes_wait_then_exhaust() {
         let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
-        let next = after_call(&settings(), Outcome::NoAnswer, 1, now);
+        let next = after_call(&settings(), Outcome::NoAnswer, 1, now, false);
         assert_eq!(
             next,
             LeadNext {
@@ -77,7 +84,7 @@ mod tests {
             }
         );
         assert_eq!(
-            after_call(&settings(), Outcome::Busy, 3, now).state,
+            after_call(&settings(), Outcome::Busy, 3, now, false).state,
             LeadState::Exhausted
         );
     }
@@ -89,33 +96,49 @@ mod tests {
             retry_delay_secs: 9_000_000_000_000,
             ..settings()
         };
-        let next = after_call(&absurd, Outcome::NoAnswer, 1, now);
+        let next = after_call(&absurd, Outcome::NoAnswer, 1, now, false);
         assert_eq!(next.state, LeadState::RetryWait);
         assert_eq!(next.due_at, Some(now + Duration::days(30)));
         let last_day = DateTime::<Utc>::MAX_UTC - Duration::hours(1);
-        let next = after_call(&absurd, Outcome::Busy, 1, last_day);
+        let next = after_call(&absurd, Outcome::Busy, 1, last_day, false);
         assert_eq!(next.due_at, Some(DateTime::<Utc>::MAX_UTC));
+    }
+
+    #[test]
+    fn an_invalid_number_moves_a_lead_with_other_numbers_on_to_the_next() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let next = after_call(&settings(), Outcome::InvalidNumber, 1, now, true);
+        assert_eq!(next.state, LeadState::RetryWait);
+        assert_eq!(next.due_at, Some(now + Duration::seconds(60)));
+        assert_eq!(
+            after_call(&settings(), Outcome::InvalidNumber, 3, now, true).state,
+            LeadState::Exhausted
+        );
+        assert_eq!(
+            after_call(&settings(), Outcome::InvalidNumber, 1, now, false).state,
+            LeadState::Invalid
+        );
     }
 
     #[test]
     fn outcomes_outside_retry_on_end_the_lead() {
         let now = Utc::now();
         assert_eq!(
-            after_call(&settings(), Outcome::Rejected, 1, now).state,
+            after_call(&settings(), Outcome::Rejected, 1, now, false).state,
             LeadState::Done
         );
         assert_eq!(
-            after_call(&settings(), Outcome::Completed, 1, now).state,
+            after_call(&settings(), Outcome::Completed, 1, now, false).state,
             LeadState::Done
         );
         assert_eq!(
-            after_call(&settings(), Outcome::InvalidNumber, 1, now).state,
+            after_call(&settings(), Outcome::InvalidNumber, 1, now, false).state,
             LeadState::Invalid
         );
         let mut only_busy = settings();
         only_busy.retry_on = [Outcome::Busy].into_iter().collect();
         assert_eq!(
-            after_call(&only_busy, Outcome::NoAnswer, 1, now).state,
+            after_call(&only_busy, Outcome::NoAnswer, 1, now, false).state,
             LeadState::Done
         );
     }
@@ -124,22 +147,22 @@ mod tests {
     fn infrastructure_failures_spend_nothing_and_interruptions_retry_only_when_listed() {
         let now = Utc::now();
         assert_eq!(
-            after_call(&settings(), Outcome::NotPlaced, 0, now).state,
+            after_call(&settings(), Outcome::NotPlaced, 0, now, false).state,
             LeadState::Pending
         );
         assert!(!settings().retry_on.contains(&Outcome::Interrupted));
         assert_eq!(
-            after_call(&settings(), Outcome::Interrupted, 1, now).state,
+            after_call(&settings(), Outcome::Interrupted, 1, now, false).state,
             LeadState::Done
         );
         let mut listed = settings();
         listed.retry_on.insert(Outcome::Interrupted);
         assert_eq!(
-            after_call(&listed, Outcome::Interrupted, 2, now).state,
+            after_call(&listed, Outcome::Interrupted, 2, now, false).state,
             LeadState::RetryWait
         );
         assert_eq!(
-            after_call(&listed, Outcome::Interrupted, 3, now).state,
+            after_call(&listed, Outcome::Interrupted, 3, now, false).state,
             LeadState::Exhausted
         );
     }

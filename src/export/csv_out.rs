@@ -56,6 +56,8 @@ pub(super) fn write(
             secs(times.talk_seconds),
             text(&row.disposition),
             text(&row.error),
+            row.lead_phone.clone(),
+            text(&row.caller_id),
         ]);
         let variables: Map<String, Value> =
             serde_json::from_str(&row.variables_json).unwrap_or_default();

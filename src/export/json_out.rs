@@ -30,6 +30,8 @@ struct AttemptObject<'a> {
     talk_seconds: Option<f64>,
     disposition: Option<&'a str>,
     error: Option<&'a str>,
+    lead_phone: &'a str,
+    caller_id: Option<&'a str>,
     variables: Value,
 }
 
@@ -55,6 +57,8 @@ impl<'a> AttemptObject<'a> {
             talk_seconds: times.talk_seconds,
             disposition: row.disposition.as_deref(),
             error: row.error.as_deref(),
+            lead_phone: &row.lead_phone,
+            caller_id: row.caller_id.as_deref(),
             variables: serde_json::from_str(&row.variables_json)
                 .unwrap_or_else(|_| Value::Object(Default::default())),
         }

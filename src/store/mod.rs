@@ -10,11 +10,13 @@
 
 pub mod attempt_events;
 pub mod attempts;
+pub mod caller_ids;
 mod campaigns;
 pub mod dnc;
 pub mod engine_stats;
 mod error;
 mod lead_import;
+pub mod lead_phones;
 mod leads;
 mod migrate;
 pub mod probe;

@@ -12,7 +12,12 @@ use std::collections::BTreeMap;
 pub struct AttemptExportRow {
     pub attempt: AttemptId,
     pub lead: LeadId,
+    /// The number this attempt dialled.
     pub phone: String,
+    /// The lead's primary number (differs from `phone` when an alternate was dialled).
+    pub lead_phone: String,
+    /// The caller ID presented; `None` for the trunk's own number.
+    pub caller_id: Option<String>,
     pub name: Option<String>,
     /// 1 for the lead's first attempt.
     pub number: u32,
@@ -69,7 +74,7 @@ pub fn for_each_attempt<E: From<StoreError>>(
         Ok(conn.prepare(
             "SELECT a.id, a.lead_id, a.phone, l.name, a.number, a.state, a.sip_status_code, a.sip_status,
                     a.twirp_code, a.room, a.sip_call_id, a.dialed_at, a.answered_at, a.ended_at,
-                    a.disposition, a.error, l.variables
+                    a.disposition, a.error, l.variables, l.phone, a.caller_id
              FROM attempts a JOIN leads l ON l.id = a.lead_id
              WHERE a.campaign_id = ?1 ORDER BY a.id",
         )?)
@@ -97,6 +102,8 @@ pub fn for_each_attempt<E: From<StoreError>>(
                 disposition: r.get(14)?,
                 error: r.get(15)?,
                 variables_json: r.get(16)?,
+                lead_phone: r.get(17)?,
+                caller_id: r.get(18)?,
             })
         })()
         .map_err(StoreError::from)?;

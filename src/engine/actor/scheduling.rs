@@ -360,6 +360,7 @@ impl<T: Telephony> Actor<T> {
                 Some(
                     PauseReason::OutsideWindow { .. }
                         | PauseReason::DailyCapReached { .. }
+                        | PauseReason::CallerIdsUnavailable { .. }
                         | PauseReason::Scheduled { .. }
                 )
             );

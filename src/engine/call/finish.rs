@@ -54,6 +54,7 @@ impl<T: Telephony> CallContext<T> {
             ending.outcome,
             call.lead_attempts + counted,
             ending.at,
+            call.other_numbers,
         );
         let finish = FinishAttempt {
             attempt: call.attempt,
