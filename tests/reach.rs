@@ -696,6 +696,38 @@ mod engine {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_running_campaigns_sharing_a_caller_id_never_exceed_its_cap_together() {
+        let h = Harness::start_at(answering(), engine_config(), noon()).await;
+        let shared = |name: &str| CampaignSettings {
+            caller_id_daily_cap: Some(3),
+            ..pool_campaign(name, &[NYC])
+        };
+        let first = h.campaign(shared("first")).await;
+        let second = h.campaign(shared("second")).await;
+        let phones = |from: u32| -> Vec<String> {
+            (0..4).map(|i| format!("+1212555{:04}", from + i)).collect()
+        };
+        h.leads(first, leads(&phones(8000))).await;
+        h.leads(second, leads(&phones(8100))).await;
+        h.start_campaign(first).await;
+        h.start_campaign(second).await;
+        let paused = |c: &switchboard::engine::CampaignView| {
+            matches!(
+                c.pause_reason,
+                Some(PauseReason::CallerIdsUnavailable { .. })
+            )
+        };
+        h.until("both campaigns wait for the shared number", |s| {
+            s.campaign(first).is_some_and(paused) && s.campaign(second).is_some_and(paused)
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let stats = h.stats();
+        assert_eq!(stats.calls_per_caller_id[NYC], 3, "{stats:?}");
+        assert_eq!(stats.calls_placed, 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_caller_id_nobody_answers_is_rested_and_the_timeline_says_why() {
         let mut sandbox = answering();
         // Carriers label NYC "Spam Likely": nobody picks up.
