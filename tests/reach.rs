@@ -651,6 +651,38 @@ mod engine {
                 attempt.phone
             );
         }
+        // The export says which caller id each call presented.
+        let rows = export_json(&h, id).await;
+        assert_eq!(rows.len(), 5);
+        for row in rows {
+            let expected = if row["phone"].as_str().unwrap().starts_with("+1") {
+                NYC
+            } else {
+                LONDON
+            };
+            assert_eq!(row["caller_id"], expected, "{row}");
+        }
+    }
+
+    async fn export_json(
+        h: &Harness,
+        campaign: switchboard::domain::CampaignId,
+    ) -> Vec<serde_json::Value> {
+        let store = h.store.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            switchboard::export::export_attempts(
+                &store,
+                campaign,
+                switchboard::export::ExportFormat::Json,
+                &mut out,
+            )
+            .unwrap();
+            out
+        })
+        .await
+        .unwrap();
+        serde_json::from_slice(&out).unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -817,6 +849,22 @@ mod engine {
         for outcome in [Net::NoAnswer, Net::Busy, Net::InvalidNumber] {
             let (h, lead, dialled) = run_alternates(outcome, false).await;
             assert_eq!(dialled, [PRIMARY, OFFICE], "{outcome:?}");
+            // The export shows the number each attempt dialled beside the lead's own.
+            let rows = export_json(&h, lead.campaign).await;
+            let shown: Vec<(&str, &str)> = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r["phone"].as_str().unwrap(),
+                        r["lead_phone"].as_str().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                shown,
+                [(PRIMARY, PRIMARY), (OFFICE, PRIMARY)],
+                "{outcome:?}"
+            );
             assert_eq!(
                 lead.state,
                 LeadState::Done,
