@@ -59,14 +59,21 @@ impl Disposition {
     /// The callee asked not to be called again: the number goes on the do-not-call list
     /// at once. Case, spaces and dashes do not matter (`Do Not Call`, `do-not-call`).
     pub fn asks_not_to_be_called(&self) -> bool {
-        let key: String = self
-            .0
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
-        DO_NOT_CALL_DISPOSITIONS.contains(&key.as_str())
+        DO_NOT_CALL_DISPOSITIONS.contains(&self.key().as_str())
     }
+
+    /// The disposition squashed to lower-case letters and digits, as rules compare it.
+    pub fn key(&self) -> String {
+        squash(&self.0)
+    }
+}
+
+/// Lower-case letters and digits only: `Call-Back` and `call back` are one word.
+pub(crate) fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Dispositions, squashed to letters and digits, that mean "do not call me again".

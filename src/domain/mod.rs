@@ -4,6 +4,7 @@
 mod attempt;
 mod caller_id;
 mod campaign;
+mod disposition_retry;
 mod event;
 mod ids;
 mod lead;
@@ -16,9 +17,10 @@ mod transition;
 pub use attempt::{AttemptState, Outcome};
 pub use caller_id::{caller_id_problem, CallerIdError, CallerIdPool};
 pub use campaign::{CampaignStatus, PauseReason};
+pub use disposition_retry::{DispositionRetry, RetryAt};
 pub use event::{AttemptEventKind, Disposition};
 pub use ids::{AttemptId, CampaignId, LeadId};
-pub use lead::LeadState;
+pub use lead::{LeadNext, LeadState};
 pub use settings::{
     bounds, start_at_problem, Bound, CallingWindow, CampaignSettings, DispatchMode, Problem,
     SettingsError, Unit,

@@ -27,7 +27,7 @@ mod event;
 mod handle;
 mod infra;
 mod pacing;
-mod retry;
+mod policy;
 mod slots;
 mod snapshot;
 mod snapshot_builder;

@@ -15,6 +15,7 @@ mod campaigns;
 pub mod dnc;
 pub mod engine_stats;
 mod error;
+pub mod lead_fate;
 mod lead_import;
 pub mod lead_phones;
 mod leads;

@@ -61,6 +61,12 @@ impl<T: Telephony> Actor<T> {
                 self.emit(campaign, EngineEventKind::Problem, detail, None);
                 self.leads_marked_dnc(marked);
             }
+            Report::LeadMoved {
+                campaign,
+                lead,
+                from,
+                to,
+            } => self.lead_moved(campaign, lead, from, to),
             Report::LiveKitFailing { key, message } => {
                 if let Some(campaign) = self.slots.get(key).map(|s| s.campaign) {
                     self.infra_failed(campaign, &message).await;
@@ -97,7 +103,16 @@ impl<T: Telephony> Actor<T> {
                 detail,
             } => self.emit_call_at(at, key, kind, detail),
             Report::Finished { key, end } => self.finished(key, *end).await,
-            Report::Closed { key } => self.slots.closed(key),
+            Report::Closed { key } => {
+                // A campaign whose retry rules name dispositions waited for this call's.
+                if let Some(run) = self
+                    .slots
+                    .closed(key)
+                    .and_then(|campaign| self.runs.get_mut(&campaign))
+                {
+                    run.queue.stale |= !run.settings.disposition_retries.is_empty();
+                }
+            }
         }
     }
 

@@ -3,10 +3,11 @@
 
 use super::*;
 use crate::domain::{
-    AttemptEventKind, AttemptId, CampaignId, CampaignStatus, LeadState, PauseReason,
+    AttemptEventKind, AttemptId, AttemptState, CampaignId, CampaignStatus, LeadState, PauseReason,
 };
 use crate::engine::campaign_run::CampaignRun;
 use crate::engine::handle::{Envelope, ReplyTx};
+use crate::engine::policy::lead_fate::{self, AttemptEnd};
 use crate::engine::slots::CallSignal;
 use crate::engine::{Command, EngineError, EngineEventKind, Reply};
 use crate::store::attempts::{self, AttemptRecord};
@@ -125,7 +126,11 @@ impl<T: Telephony> Actor<T> {
                 attempt,
                 value,
                 note,
-            } => self.report_disposition(attempt, value, note).await,
+                callback_at,
+            } => {
+                self.report_disposition(attempt, value, note, callback_at)
+                    .await
+            }
             Command::RetryNow(lead) => {
                 if self.slots.is_dialing_lead(lead) {
                     return Err(EngineError::Refused(format!(
@@ -204,13 +209,15 @@ impl<T: Telephony> Actor<T> {
     }
 
     /// A live call (or one still awaiting its agent's report) gets the disposition as
-    /// if LiveKit had reported it, so it is recorded once, by the call; an ended call's
-    /// attempt is updated here.
+    /// if LiveKit had reported it, so it is recorded once, by the call. An ended call's
+    /// attempt is updated here, and its lead's fate decided again by the same policy
+    /// when this attempt was the lead's last and left it where it is.
     pub(super) async fn report_disposition(
         &mut self,
         attempt: AttemptId,
         value: String,
         note: Option<String>,
+        callback_at: Option<String>,
     ) -> Result<Reply, EngineError> {
         let Some(disposition) = crate::domain::Disposition::new(&value) else {
             return Err(EngineError::Refused("the disposition is empty".into()));
@@ -224,6 +231,7 @@ impl<T: Telephony> Actor<T> {
             let kind = crate::telephony::CallProgressKind::Disposition {
                 value,
                 note: note.clone(),
+                callback_at: callback_at.clone(),
             };
             let progress = CallProgress {
                 room: record.room.clone(),
@@ -234,26 +242,61 @@ impl<T: Telephony> Actor<T> {
                 return Ok(Reply::Done);
             }
         }
-        let (text, campaign, stored_note) =
-            (disposition.to_string(), record.campaign, note.clone());
-        self.store
+        let settings = self.run_of(record.campaign)?.settings.clone();
+        let (text, campaign, lead) = (disposition.to_string(), record.campaign, record.lead);
+        let shown = text.clone();
+        let moved = self
+            .store
             .write(move |conn| {
-                attempts::set_disposition(
-                    conn,
-                    attempt,
-                    campaign,
-                    &text,
-                    stored_note.as_deref(),
-                    now,
-                )
+                attempts::set_disposition(conn, attempt, campaign, &text, note.as_deref(), now)?;
+                let AttemptState::Ended(outcome) = record.state else {
+                    return Ok(None);
+                };
+                let lead_record = LeadRecord::get(conn, lead)?;
+                if attempts::latest_of_lead(conn, lead)? != Some(attempt) {
+                    return Ok(None);
+                }
+                let on_dnc = crate::store::lead_fate::number_on_dnc(conn, lead, campaign)?;
+                let at = now;
+                let before = record
+                    .disposition
+                    .as_deref()
+                    .and_then(crate::domain::Disposition::new);
+                let decide = |disposition: Option<&crate::domain::Disposition>, callback_at| {
+                    lead_fate::after_attempt(
+                        &settings,
+                        &AttemptEnd {
+                            disposition,
+                            callback_at,
+                            on_dnc,
+                            ..AttemptEnd::plain(outcome, lead_record.attempts, at)
+                        },
+                    )
+                };
+                let (was, next) = (
+                    decide(before.as_ref(), None),
+                    decide(Some(&disposition), callback_at.as_deref()),
+                );
+                if was == next || lead_record.state != was.state {
+                    return Ok(None);
+                }
+                let moved = crate::store::lead_fate::move_on(conn, lead, was.state, next)?;
+                Ok(moved.then_some((was.state, next)))
             })
             .await?;
+        let detail = match &moved {
+            Some((_, next)) => format!("{shown}: {}", lead_fate::describe(next)),
+            None => shown,
+        };
         self.emit(
             campaign,
             EngineEventKind::Attempt(AttemptEventKind::Disposition),
-            disposition.to_string(),
-            Some((attempt, record.lead, record.phone)),
+            detail,
+            Some((attempt, lead, record.phone)),
         );
+        if let Some((from, next)) = moved {
+            self.lead_moved(campaign, lead, from, next.state);
+        }
         Ok(Reply::Done)
     }
 

@@ -111,6 +111,23 @@ impl<T: Telephony> Actor<T> {
         }
     }
 
+    /// A lead the policy moved after its call's end (a disposition a retry rule names):
+    /// counted where it is now, and read again with the queue.
+    pub(super) fn lead_moved(
+        &mut self,
+        campaign: CampaignId,
+        lead: LeadId,
+        from: LeadState,
+        to: LeadState,
+    ) {
+        self.move_lead(campaign, from, to);
+        if let Some(run) = self.runs.get_mut(&campaign) {
+            run.queue.leads.retain(|l| l.id != lead);
+            run.queue.stale = true;
+        }
+        self.dirty = true;
+    }
+
     pub(super) fn move_lead(&mut self, campaign: CampaignId, from: LeadState, to: LeadState) {
         if let Some(run) = self.runs.get_mut(&campaign) {
             let from = queue::count_of(&mut run.counts, from);

@@ -5,6 +5,7 @@ use super::*;
 use crate::domain::{AttemptState, CampaignId, CampaignStatus, PauseReason};
 use crate::engine::call::CallJob;
 use crate::engine::clock::until;
+use crate::engine::policy::wake;
 use crate::engine::slots::Slot;
 use crate::engine::window;
 use crate::store::queue::{self, QueuePage, QueueQuery};
@@ -271,6 +272,15 @@ impl<T: Telephony> Actor<T> {
             self.set_status(id, CampaignStatus::Running, None, "").await;
             return;
         }
+        // A retry that falls due, or a number whose limit ends, is looked for then,
+        // whatever calls are in flight.
+        let waits = wake::Waits {
+            retry: run.queue.next_retry_at,
+            held_until: run.held.values().min().copied(),
+            ..wake::Waits::default()
+        };
+        let planned = run.wake_at.filter(|at| *at > now);
+        run.wake_at = wake::earlier(planned, wake::next_look(&waits, now));
         // A stale page (calls ended while it was read) is followed by a fresh one: decide then.
         if callable || in_flight > 0 || !run.engaged || run.queue.stale {
             return;
@@ -281,9 +291,14 @@ impl<T: Telephony> Actor<T> {
     /// Nothing to dial and nothing in flight: the campaign is complete, waits for a
     /// window to open, or waits for a retry or a held number.
     pub(super) async fn settle(&mut self, id: CampaignId, now: DateTime<Utc>) {
+        let closing = self.slots.closing_in_campaign(id);
         let Some(run) = self.runs.get_mut(&id) else {
             return;
         };
+        // A disposition still to come may send a lead back to the queue.
+        if !run.settings.disposition_retries.is_empty() && closing > 0 {
+            return;
+        }
         if !run.queue.any_open {
             if run.is_live() {
                 self.set_status(id, CampaignStatus::Completed, None, "no lead left to call")
@@ -291,24 +306,22 @@ impl<T: Telephony> Actor<T> {
             }
             return;
         }
-        let held_until = run.held.values().min().copied();
-        let next = [run.queue.next_retry_at, held_until]
-            .into_iter()
-            .flatten()
-            .min();
-        if run.queue.waiting_for_window && held_until.is_none() {
+        let mut waits = wake::Waits {
+            retry: run.queue.next_retry_at,
+            held_until: run.held.values().min().copied(),
+            ..wake::Waits::default()
+        };
+        // Nothing awaited that the engine knows of: look again in a minute.
+        let fallback = now + chrono::Duration::minutes(1);
+        if run.queue.waiting_for_window && waits.held_until.is_none() {
             let opening =
                 window::earliest_opening(&run.zones, &run.settings.window, run.settings.tz(), now);
             let (until, timezone) = match opening {
                 Some((at, zone)) => (Some(at), zone),
                 None => (None, run.settings.timezone.clone()),
             };
-            let wake = [until, next]
-                .into_iter()
-                .flatten()
-                .min()
-                .unwrap_or(now + chrono::Duration::minutes(1));
-            run.wake_at = Some(wake);
+            waits.window_opens = until;
+            run.wake_at = Some(wake::next_look(&waits, now).unwrap_or(fallback));
             if run.is_running() {
                 let reason = PauseReason::OutsideWindow { until, timezone };
                 self.set_status(id, CampaignStatus::Paused, Some(reason), "")
@@ -316,7 +329,7 @@ impl<T: Telephony> Actor<T> {
             }
             return;
         }
-        run.wake_at = next.or(Some(now + chrono::Duration::minutes(1)));
+        run.wake_at = Some(wake::next_look(&waits, now).unwrap_or(fallback));
     }
 
     pub(super) fn next_wake(&self) -> Option<Instant> {

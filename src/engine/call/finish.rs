@@ -2,10 +2,12 @@
 //! and the lead's fate written until the write lands.
 
 use super::*;
+use crate::domain::Disposition;
 use crate::domain::{LeadState, Outcome};
-use crate::engine::retry;
+use crate::engine::policy::lead_fate::{self, AttemptEnd};
 use crate::engine::slots::CallSignal;
 use crate::store::attempts::{self, FinishAttempt};
+use crate::store::lead_fate as lead_fate_store;
 use crate::telephony::{CallProgressKind, Telephony};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -29,8 +31,9 @@ impl<T: Telephony> CallContext<T> {
                     _ = &mut grace => break,
                     signal = signals.recv() => match signal {
                         Some(CallSignal::Progress(p)) => {
-                            if let CallProgressKind::Disposition { value, note } = p.kind {
-                                self.disposition(call, &value, note.as_deref(), p.at).await;
+                            if let CallProgressKind::Disposition { value, note, callback_at } = p.kind {
+                                let report = AgentReport { disposition: value, note, callback_at };
+                                self.disposition(call, report, p.at).await;
                                 break;
                             }
                         }
@@ -47,15 +50,8 @@ impl<T: Telephony> CallContext<T> {
     }
 
     /// Decides the lead's fate and persists it with the call's end.
-    pub(super) async fn finish(&self, call: &Call, ending: Ending) {
+    pub(super) async fn finish(&self, call: &mut Call, ending: Ending) {
         let counted = ending.outcome.counts_as_attempt() as u32;
-        let next = retry::after_call(
-            &call.settings,
-            ending.outcome,
-            call.lead_attempts + counted,
-            ending.at,
-            call.other_numbers,
-        );
         let finish = FinishAttempt {
             attempt: call.attempt,
             campaign: call.campaign,
@@ -67,11 +63,15 @@ impl<T: Telephony> CallContext<T> {
             twirp_code: ending.twirp_code,
             disconnect_reason: ending.disconnect_reason,
             error: ending.error,
-            lead_state: next.state,
-            lead_due_at: next.due_at,
+            // Decided in the write, where the do-not-call list is read.
+            lead_state: LeadState::Pending,
+            lead_due_at: None,
         };
+        let decided = self
+            .write_until_it_lands(call, finish.clone(), call.lead_attempts + counted)
+            .await;
+        call.fate = decided;
         let detail = attempts::describe_end(&finish);
-        let lead_state = self.write_until_it_lands(call, finish).await;
         let ring_ms = call
             .answered_at
             .map(|a| (a - call.dialed_at).num_milliseconds().max(0) as u64);
@@ -85,7 +85,7 @@ impl<T: Telephony> CallContext<T> {
             key: call.key,
             end: Box::new(CallEnd {
                 outcome: ending.outcome,
-                lead_state,
+                lead_state: decided.map(|d| d.next.state),
                 dialed_at: call.dialed_at,
                 ring_ms,
                 talk_ms,
@@ -95,29 +95,60 @@ impl<T: Telephony> CallContext<T> {
         });
     }
 
-    /// Records the call's end, retrying while the database cannot write (locked by
-    /// another program, disk full) so the outcome is never lost while dialling goes on;
-    /// the engine holds dialling meanwhile. A write that is wrong in itself, or a store
-    /// that closed (shutdown), is given up and left to recovery at the next start.
+    /// Records the call's end with the lead's fate, decided in the same write by
+    /// `lead_fate` (the do-not-call list is read there), retrying while the database
+    /// cannot write (locked by another program, disk full) so the outcome is never lost
+    /// while dialling goes on; the engine holds dialling meanwhile. A write that is
+    /// wrong in itself, or a store that closed (shutdown), is given up and left to
+    /// recovery at the next start. `None`: nothing was written now.
     pub(super) async fn write_until_it_lands(
         &self,
         call: &Call,
         finish: FinishAttempt,
-    ) -> Option<LeadState> {
+        attempts: u32,
+    ) -> Option<Decided> {
         let mut wait = Duration::from_millis(100);
         let mut troubled = false;
+        let reported = call.reported.clone();
+        // Retries are timed from the engine's clock, which the call's schedule runs on.
+        let decided_at = self.clock.now();
+        let other_numbers = call.other_numbers;
         loop {
-            let job = finish.clone();
-            match self
+            let (mut job, settings, reported) =
+                (finish.clone(), call.settings.clone(), reported.clone());
+            let written = self
                 .store
-                .write(move |conn| attempts::finish(conn, &job))
-                .await
-            {
-                Ok(state) => {
+                .write(move |conn| {
+                    let on_dnc = lead_fate_store::number_on_dnc(conn, job.lead, job.campaign)?;
+                    let disposition = reported
+                        .as_ref()
+                        .and_then(|r| Disposition::new(&r.disposition));
+                    let end = AttemptEnd {
+                        outcome: job.outcome,
+                        disposition: disposition.as_ref(),
+                        callback_at: reported.as_ref().and_then(|r| r.callback_at.as_deref()),
+                        attempts,
+                        on_dnc,
+                        other_numbers,
+                        at: decided_at,
+                    };
+                    let next = lead_fate::after_attempt(&settings, &end);
+                    job.lead_state = next.state;
+                    job.lead_due_at = next.due_at;
+                    Ok(attempts::finish(conn, &job)?.map(|_| next))
+                })
+                .await;
+            match written {
+                Ok(next) => {
                     if troubled {
                         self.report(Report::StoreRecovered);
                     }
-                    return state;
+                    return next.map(|next| Decided {
+                        outcome: finish.outcome,
+                        attempts,
+                        at: decided_at,
+                        next,
+                    });
                 }
                 Err(err) if err.is_transient() => {
                     if !troubled {

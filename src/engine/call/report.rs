@@ -58,6 +58,14 @@ pub enum Report {
         phone: String,
         marked: Vec<(CampaignId, crate::domain::LeadId, LeadState)>,
     },
+    /// The agent's disposition, come after the call's end, changed the lead's fate
+    /// (a retry rule names it).
+    LeadMoved {
+        campaign: CampaignId,
+        lead: crate::domain::LeadId,
+        from: LeadState,
+        to: LeadState,
+    },
     /// LiveKit cannot be reached to settle an uncertain dial: the engine backs off as
     /// it does for a failed dial.
     LiveKitFailing {
