@@ -424,6 +424,42 @@ fn dnc_on_an_alternate_number_only_skips_that_number() {
 }
 
 #[test]
+fn listing_a_lead_s_primary_leaves_it_callable_on_its_other_number() {
+    let db = db();
+    let campaign = db.campaign(settings("listed primary"));
+    let several = db.lead(campaign, PRIMARY, &[OFFICE]);
+    let single = db.lead(campaign, HOME, &[]);
+    let marked = db
+        .store
+        .write_blocking(move |c| {
+            dnc::add(c, PRIMARY, None, None, morning())?;
+            dnc::add(c, HOME, None, None, morning())?;
+            let mut marked = switchboard::store::queue::mark_dnc(c, PRIMARY, None)?;
+            marked.extend(switchboard::store::queue::mark_dnc(c, HOME, None)?);
+            Ok(marked)
+        })
+        .unwrap();
+    let leads: Vec<LeadId> = marked.iter().map(|(_, lead, _)| *lead).collect();
+    assert_eq!(
+        leads,
+        [single],
+        "only the lead with no other number is marked"
+    );
+    let state = |lead| {
+        db.store
+            .write_blocking(move |c| LeadRecord::get(c, lead))
+            .unwrap()
+            .state
+    };
+    assert_eq!(state(several), LeadState::Pending);
+    assert_eq!(state(single), LeadState::Dnc);
+    assert_eq!(
+        db.call(campaign, several, morning(), Outcome::NoAnswer).0,
+        OFFICE
+    );
+}
+
+#[test]
 fn dnc_on_the_primary_only_dials_the_alternate() {
     let db = db();
     let campaign = db.campaign(settings("dnc primary"));
