@@ -235,6 +235,51 @@ fn delete_asks_and_refuses_without_a_terminal_unless_yes() {
 }
 
 #[test]
+fn leads_import_takes_named_alternate_columns_and_reports_a_bad_number_by_line() {
+    let env = Env::new();
+    let id = env.create("Alternates");
+    let file = env.home.path().join("alternates.csv");
+    std::fs::write(
+        &file,
+        "phone,Office,phone2\n+12125550101,+12125550102,+12125550103\n+12125550111,12,\n",
+    )
+    .unwrap();
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        "--alt-phone-column",
+        "office",
+    ])
+    .arg(&file)
+    .assert()
+    .code(0)
+    .stdout("imported 2, rejected 0, duplicates 0, do-not-call 0 (of 2 rows)\n")
+    .stderr(
+        predicate::str::contains("other numbers from `Office`")
+            .and(predicate::str::contains(
+                "dropped number line 3: Office: `12` is not a valid number; that number was dropped, the lead imported",
+            ))
+            .and(predicate::str::contains("1 lead with other numbers")),
+    );
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        "--alt-phone-column",
+        "fax",
+    ])
+    .arg(&file)
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "no column `fax` (--alt-phone-column)",
+    ));
+}
+
+#[test]
 fn leads_import_exit_codes_say_all_some_or_nothing() {
     let env = Env::new();
     let id = env.create("Import");

@@ -205,6 +205,13 @@ fn print_report(report: &ImportReport, args: &ImportArgs) -> ExitCode {
         };
         let _ = writeln!(err, "... and {more} more rejected rows ({hint})");
     }
+    for row in report.dropped_alternate_rows.iter().take(SHOWN_REJECTS) {
+        let _ = writeln!(err, "dropped number line {}: {}", row.line, row.reason);
+    }
+    if report.dropped_alternates as usize > SHOWN_REJECTS {
+        let more = report.dropped_alternates as usize - SHOWN_REJECTS;
+        let _ = writeln!(err, "... and {more} more dropped numbers");
+    }
     for row in report.duplicate_rows.iter().take(SHOWN_REJECTS) {
         let _ = writeln!(err, "duplicate {row}");
     }

@@ -125,7 +125,7 @@ impl ImportReport {
         }
         if self.dropped_alternates > 0 {
             notes.push(format!(
-                "{} other number{} not valid and dropped, the leads kept (see the lines below)",
+                "{} other number{} not valid and dropped, the leads kept (listed by line)",
                 self.dropped_alternates,
                 if self.dropped_alternates == 1 {
                     " was"
