@@ -828,6 +828,17 @@ async fn one_call_can_be_hung_up_and_one_lead_retried_now() {
         talk < chrono::Duration::seconds(5),
         "hung up long before the 5 s talk ended: {talk}"
     );
+    // Recorded as the operator's doing, not the callee's hang-up.
+    let aid = attempt.id;
+    let ended = h
+        .store
+        .read(move |conn| attempt_events::for_attempt(conn, aid))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == AttemptEventKind::Ended)
+        .unwrap();
+    assert_eq!(ended.detail, "completed, ended by the operator");
 
     // Retry-now brings a finished lead back; resuming the campaign calls it again.
     let other = h

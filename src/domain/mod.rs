@@ -14,7 +14,7 @@ pub mod number_health;
 mod settings;
 mod transition;
 
-pub use attempt::{AttemptState, Outcome};
+pub use attempt::{AttemptState, Outcome, OPERATOR_HANG_UP};
 pub use caller_id::{caller_id_problem, CallerIdError, CallerIdPool};
 pub use campaign::{CampaignStatus, PauseReason};
 pub use disposition_retry::{DispositionRetry, RetryAt};

@@ -448,8 +448,10 @@ pub fn describe_end(end: &FinishAttempt) -> String {
         }
         text.push(')');
     }
-    if let Some(reason) = end.disconnect_reason.as_deref() {
-        text.push_str(&format!(", {reason}"));
+    match end.disconnect_reason.as_deref() {
+        Some(crate::domain::OPERATOR_HANG_UP) => text.push_str(", ended by the operator"),
+        Some(reason) => text.push_str(&format!(", {reason}")),
+        None => {}
     }
     if let Some(error) = end.error.as_deref() {
         text.push_str(&format!(": {error}"));

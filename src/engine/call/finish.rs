@@ -50,7 +50,11 @@ impl<T: Telephony> CallContext<T> {
     }
 
     /// Decides the lead's fate and persists it with the call's end.
-    pub(super) async fn finish(&self, call: &mut Call, ending: Ending) {
+    pub(super) async fn finish(&self, call: &mut Call, mut ending: Ending) {
+        // The operator ended an answered call: not the callee's hang-up.
+        if call.hang_up_requested && ending.outcome == Outcome::Completed {
+            ending.disconnect_reason = Some(crate::domain::OPERATOR_HANG_UP.to_string());
+        }
         let counted = ending.outcome.counts_as_attempt() as u32;
         let finish = FinishAttempt {
             attempt: call.attempt,
