@@ -178,6 +178,21 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_out_of_numbers_says_why_and_when_it_resumes() {
+        let until = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 6, 2, 4, 0, 0).unwrap();
+        let reason = PauseReason::CallerIdsUnavailable {
+            capped: 2,
+            resting: 1,
+            until,
+        };
+        assert!(reason.is_automatic());
+        assert_eq!(
+            reason.to_string(),
+            "every caller id is at its daily cap (2) or resting (1), resumes 2026-06-02 04:00 UTC"
+        );
+    }
+
+    #[test]
     fn status_names_round_trip() {
         for s in CampaignStatus::ALL {
             assert_eq!(s.as_str().parse::<CampaignStatus>(), Ok(*s));
