@@ -59,6 +59,8 @@ pub(super) fn write(
             text(&row.note),
             text(&row.disconnect_reason),
             text(&row.error),
+            row.lead_phone.clone(),
+            text(&row.caller_id),
         ]);
         let variables: Map<String, Value> =
             serde_json::from_str(&row.variables_json).unwrap_or_default();

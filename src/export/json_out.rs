@@ -34,6 +34,8 @@ struct AttemptObject<'a> {
     agent_note: Option<&'a str>,
     disconnect_reason: Option<&'a str>,
     error: Option<&'a str>,
+    lead_phone: &'a str,
+    caller_id: Option<&'a str>,
     variables: Value,
 }
 
@@ -61,6 +63,8 @@ impl<'a> AttemptObject<'a> {
             agent_note: row.note.as_deref(),
             disconnect_reason: row.disconnect_reason.as_deref(),
             error: row.error.as_deref(),
+            lead_phone: &row.lead_phone,
+            caller_id: row.caller_id.as_deref(),
             variables: serde_json::from_str(&row.variables_json)
                 .unwrap_or_else(|_| Value::Object(Default::default())),
         }

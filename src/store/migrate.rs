@@ -16,6 +16,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "ids are never reused",
         include_str!("migrations/0003_ids_never_reused.sql"),
     ),
+    (
+        "caller-id pools and alternate lead numbers",
+        include_str!("migrations/0004_caller_id_pools.sql"),
+    ),
 ];
 
 /// The version a database has once `migrate` has run.
