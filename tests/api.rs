@@ -239,6 +239,25 @@ async fn leads_come_singly_in_bulk_and_as_csv_with_rejects_reported() {
     assert_eq!(one.status, StatusCode::CREATED, "{one:#?}");
     assert_eq!(one.data()["imported"], 1);
 
+    // In a campaign of its own, so the counts below stay those of the first.
+    let other = create(&api, "Several numbers").await;
+    let several = api
+        .post(
+            &format!("/campaigns/{other}/leads"),
+            json!({"phoneNumber": "+12125550161", "alternatePhoneNumbers": ["+12125550162", "12"], "metadata": {"mobile": "kept as a variable"}}),
+        )
+        .await;
+    assert_eq!(several.status, StatusCode::CREATED, "{several:#?}");
+    assert_eq!(several.data()["imported"], 1);
+    let dropped = &several.data()["droppedAlternates"][0];
+    assert!(
+        dropped["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("alternatePhoneNumbers[1]: `12`"),
+        "{several:#?}"
+    );
+
     let again = api
         .post(
             &format!("/campaigns/{id}/leads"),

@@ -235,6 +235,51 @@ fn delete_asks_and_refuses_without_a_terminal_unless_yes() {
 }
 
 #[test]
+fn leads_import_takes_named_alternate_columns_and_reports_a_bad_number_by_line() {
+    let env = Env::new();
+    let id = env.create("Alternates");
+    let file = env.home.path().join("alternates.csv");
+    std::fs::write(
+        &file,
+        "phone,Office,phone2\n+12125550101,+12125550102,+12125550103\n+12125550111,12,\n",
+    )
+    .unwrap();
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        "--alt-phone-column",
+        "office",
+    ])
+    .arg(&file)
+    .assert()
+    .code(0)
+    .stdout("imported 2, rejected 0, duplicates 0, do-not-call 0 (of 2 rows)\n")
+    .stderr(
+        predicate::str::contains("other numbers from `Office`")
+            .and(predicate::str::contains(
+                "dropped number line 3: Office: `12` is not a valid number; that number was dropped, the lead imported",
+            ))
+            .and(predicate::str::contains("1 lead with other numbers")),
+    );
+    env.cmd(&[
+        "leads",
+        "import",
+        "--campaign",
+        &id,
+        "--alt-phone-column",
+        "fax",
+    ])
+    .arg(&file)
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "no column `fax` (--alt-phone-column)",
+    ));
+}
+
+#[test]
 fn leads_import_exit_codes_say_all_some_or_nothing() {
     let env = Env::new();
     let id = env.create("Import");
@@ -545,6 +590,54 @@ fn nine_in_chicago_as_utc(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Ut
 }
 
 #[test]
+fn a_caller_id_pool_with_its_cap_and_local_presence_from_the_command_line() {
+    let env = Env::new();
+    let id = env.stdout(&[
+        "campaign",
+        "create",
+        "--name",
+        "pool",
+        "--agent",
+        "a",
+        "--trunk",
+        "ST_1",
+        "--caller-id",
+        "+12125550187, +13125550100",
+        "--caller-id-daily-cap",
+        "150",
+    ]);
+    let id = id.trim();
+    let shown = env.stdout(&["campaign", "show", id]);
+    assert!(shown.contains("+12125550187, +13125550100"), "{shown}");
+    assert!(shown.contains("on (a pool of more than one)"), "{shown}");
+    assert!(shown.contains("150 calls per caller id per day"), "{shown}");
+    env.stdout(&[
+        "campaign",
+        "edit",
+        id,
+        "--no-local-presence",
+        "--caller-id-daily-cap",
+        "0",
+    ]);
+    let json: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["campaign", "show", id, "--json"])).unwrap();
+    assert_eq!(json["settings"]["local_presence"], false);
+    assert_eq!(
+        json["settings"]["caller_id_daily_cap"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        json["settings"]["caller_ids"],
+        serde_json::json!(["+12125550187", "+13125550100"])
+    );
+    let status = env.stdout(&["status", "--campaign", id]);
+    assert!(
+        status.contains("caller id +12125550187  0 today  answered - of last 50"),
+        "{status}"
+    );
+}
+
+#[test]
 fn absurd_values_are_refused_naming_the_flag_and_the_bound() {
     let env = Env::new();
     let create = |extra: &[&str]| {
@@ -570,6 +663,18 @@ fn absurd_values_are_refused_naming_the_flag_and_the_bound() {
         predicate::str::contains("--caller-id: `notanumber` is not an E.164 number")
             .and(predicate::str::contains("+12125550187")),
     );
+    create(&["--caller-id", "+12125550187,hello"]).stderr(predicate::str::contains(
+        "--caller-id: caller id 2 `hello` is not an E.164 number",
+    ));
+    create(&["--caller-id", "+12125550187,+12125550187"]).stderr(predicate::str::contains(
+        "--caller-id: caller id +12125550187 is listed twice (entries 1 and 2)",
+    ));
+    create(&["--caller-id-daily-cap", "200000"]).stderr(predicate::str::contains(
+        "--caller-id-daily-cap: 200000 is too large: at most 100000",
+    ));
+    create(&["--rest-floor-pct", "150"]).stderr(predicate::str::contains(
+        "--rest-floor-pct: 150 is too large: at most 100",
+    ));
     create(&["--retry-on", "not_placed"]).stderr(predicate::str::contains(
         "--retry-on: `not_placed` cannot be retried; the outcomes that can are no_answer, busy, rejected, trunk_failure, error, canceled",
     ));

@@ -167,6 +167,8 @@ fn csv_has_one_row_per_attempt_with_real_times_and_one_column_per_variable() {
             "agent_note",
             "disconnect_reason",
             "error",
+            "lead_phone",
+            "caller_id",
             "variant",
             "agent_join_seconds",
             "recording",
@@ -182,6 +184,8 @@ fn csv_has_one_row_per_attempt_with_real_times_and_one_column_per_variable() {
     };
     assert_eq!(rows.len(), 4);
     assert_eq!(field(0, "phone"), "+12125550101");
+    assert_eq!(field(0, "lead_phone"), "+12125550101");
+    assert_eq!(field(0, "caller_id"), "", "the trunk's own number");
     assert_eq!(field(0, "name"), "Ada Lovelace");
     assert_eq!(field(0, "outcome"), "no_answer");
     assert_eq!(field(0, "sip_status_code"), "480");
@@ -356,7 +360,7 @@ fn a_variable_named_like_a_fixed_column_gets_a_prefix() {
     assert!(String::from_utf8(out)
         .unwrap()
         .trim_end()
-        .ends_with(",error,variant,agent_join_seconds,recording,var_outcome"));
+        .ends_with(",error,lead_phone,caller_id,variant,agent_join_seconds,recording,var_outcome"));
     let err =
         export_attempts(&store, CampaignId(77), ExportFormat::Csv, &mut Vec::new()).unwrap_err();
     assert!(matches!(err, ExportError::NoSuchCampaign(_)));

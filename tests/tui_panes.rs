@@ -293,6 +293,57 @@ fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
     None
 }
 
+fn pool_rows() -> Vec<switchboard::store::caller_ids::CallerIdHealth> {
+    use switchboard::store::caller_ids::CallerIdHealth;
+    let number = |n: &str, today: u64, answered: usize, calls: usize| CallerIdHealth {
+        number: n.into(),
+        calls_today: today,
+        cap: Some(150),
+        answered,
+        calls,
+        resting_until: None,
+        rest_reason: None,
+    };
+    vec![
+        number("+12125550100", 41, 19, 50),
+        CallerIdHealth {
+            resting_until: Some(Utc.with_ymd_and_hms(2026, 6, 2, 4, 0, 0).unwrap()),
+            rest_reason: Some("answer rate 0% (0/12) ...".into()),
+            ..number("+13125550100", 12, 0, 12)
+        },
+        number("+442079460000", 150, 30, 50),
+    ]
+}
+
+#[test]
+fn the_caller_id_section_shows_use_rate_and_rest_under_the_campaigns() {
+    let mut view = view(true);
+    view.caller_ids.campaign = Some(CampaignId(1));
+    view.caller_ids.rows = pool_rows();
+    let buffer = render(160, 48, |f| ui::draw(f, &view));
+    let text = buffer_text(&buffer);
+    for line in [
+        "+12125550100    41/150  38% (19/50) in use",
+        "+13125550100    12/150  0% (0/12)   resting",
+        "+442079460000   150/150 60% (30/50) at cap",
+    ] {
+        assert!(text.contains(line), "{line} not on screen:\n{text}");
+    }
+    assert!(text.contains("Caller IDs"), "{text}");
+    for (label, color) in [
+        ("resting", Color::Yellow),
+        ("at cap", Color::Yellow),
+        ("in use", Color::Green),
+    ] {
+        let (x, y) = find(&buffer, label).unwrap_or_else(|| panic!("{label} not on screen"));
+        assert_eq!(buffer[(x, y)].fg, color, "{label}");
+    }
+    // A campaign without a pool shows no section: the campaigns pane keeps its room.
+    let plain = self::view(true);
+    let text = buffer_text(&render(160, 48, |f| ui::draw(f, &plain)));
+    assert!(!text.contains("Caller IDs"));
+}
+
 #[test]
 fn slot_states_are_coloured_and_still_readable_without_colour() {
     let view = view(true);
@@ -419,6 +470,7 @@ fn history() -> LeadHistory {
         ringing_at: Some(t0 + Duration::seconds(2)),
         answered_at: None,
         ended_at: Some(t0 + Duration::seconds(30)),
+        caller_id: None,
         variant: None,
         recording: None,
         recording_error: None,
@@ -481,8 +533,60 @@ fn history() -> LeadHistory {
     };
     LeadHistory {
         lead,
+        numbers: Vec::new(),
         attempts: vec![first, second],
     }
+}
+
+#[test]
+fn the_lead_popup_lists_each_number_with_its_outcomes_and_the_caller_id_of_each_call() {
+    use switchboard::domain::lead_numbers::LeadNumber;
+    let mut h = history();
+    h.numbers = vec![
+        LeadNumber {
+            phone: "+12125550112".into(),
+            attempts: 1,
+            last_outcome: Some(Outcome::InvalidNumber),
+            retired: true,
+        },
+        LeadNumber {
+            phone: "+13125550199".into(),
+            attempts: 1,
+            last_outcome: Some(Outcome::Completed),
+            retired: false,
+        },
+        LeadNumber {
+            phone: "+13125550200".into(),
+            attempts: 0,
+            last_outcome: None,
+            retired: false,
+        },
+    ];
+    h.attempts[1].phone = "+13125550199".into();
+    h.attempts[1].caller_id = Some("+13125550100".into());
+    let theme = switchboard::tui::Theme::new(false);
+    let text: Vec<String> = switchboard::tui::popups::detail::lines(&h, &theme)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let text = text.join("\n");
+    assert!(text.contains("Numbers"), "{text}");
+    assert!(
+        text.contains("  1. +12125550112     1 call, last invalid_number  retired"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  2. +13125550199     1 call, last completed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  3. +13125550200     not dialled yet"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a77 · +13125550199 · from +13125550100"),
+        "{text}"
+    );
 }
 
 fn check_overlay(name: &str, make: impl Fn() -> Overlay) {

@@ -5,8 +5,8 @@
 use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::{
-    bounds, start_at_problem, CallingWindow, CampaignId, CampaignSettings, DispatchMode, Outcome,
-    SettingsError, Variant, VariantSpec,
+    bounds, start_at_problem, CallerIdPool, CallingWindow, CampaignId, CampaignSettings,
+    DispatchMode, Outcome, SettingsError, Variant, VariantSpec,
 };
 use crate::domain::{CampaignStatus, PauseReason};
 use crate::engine::{Command, Reply};
@@ -59,9 +59,24 @@ pub struct SettingsFlags {
     /// Outbound SIP trunk id (ST_...); list them with `switchboard trunks`
     #[arg(long, value_name = "ID")]
     pub trunk: Option<String>,
-    /// Number shown to the callee (default: the trunk's)
-    #[arg(long, value_name = "E164")]
+    /// Numbers shown to callees, comma-separated E.164 (a pool: one is picked per
+    /// call); empty for the trunk's own number
+    #[arg(long, value_name = "E164[,E164...]")]
     pub caller_id: Option<String>,
+    /// Prefer a pool number with the callee's area code, then region, then country
+    /// (on by default when the pool has more than one number)
+    #[arg(long, overrides_with = "no_local_presence")]
+    pub local_presence: bool,
+    /// Pick pool numbers by use alone, never by the callee's area
+    #[arg(long, overrides_with = "local_presence")]
+    pub no_local_presence: bool,
+    /// Calls per caller ID per local day, across every campaign using it (0 removes the cap)
+    #[arg(long, value_name = "N")]
+    pub caller_id_daily_cap: Option<u32>,
+    /// Rest a caller ID for the day when its answer rate over its last 50 calls falls
+    /// below this percent of the pool's median (0 never rests; default 40)
+    #[arg(long, value_name = "PERCENT")]
+    pub rest_floor_pct: Option<u32>,
     /// Calls in progress at once
     #[arg(long, value_name = "N")]
     pub max_concurrent: Option<u32>,
@@ -257,7 +272,19 @@ impl SettingsFlags {
             s.trunk_id = v;
         }
         if let Some(v) = self.caller_id {
-            s.caller_id = (!v.trim().is_empty()).then_some(v);
+            s.caller_ids = CallerIdPool::parse_list(&v).map_err(|e| eyre!("--caller-id: {e}"))?;
+        }
+        if self.local_presence {
+            s.local_presence = Some(true);
+        }
+        if self.no_local_presence {
+            s.local_presence = Some(false);
+        }
+        if let Some(v) = self.caller_id_daily_cap {
+            s.caller_id_daily_cap = (v > 0).then_some(v);
+        }
+        if let Some(v) = self.rest_floor_pct {
+            s.rest_floor_pct = v;
         }
         if let Some(v) = self.max_concurrent {
             s.max_concurrent = v;
@@ -576,9 +603,33 @@ async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
         ("trunk", s.trunk_id.clone()),
         (
             "caller id",
-            s.caller_id
-                .clone()
-                .unwrap_or_else(|| "(the trunk's)".into()),
+            if s.caller_ids.is_empty() {
+                "(the trunk's)".into()
+            } else {
+                s.caller_ids.numbers().join(", ")
+            },
+        ),
+        (
+            "local pres.",
+            match (s.local_presence_on(), s.local_presence) {
+                (true, Some(_)) => "on".into(),
+                (true, None) => "on (a pool of more than one)".into(),
+                (false, _) => "off".into(),
+            },
+        ),
+        (
+            "id cap",
+            match s.caller_id_daily_cap {
+                Some(cap) => format!("{cap} calls per caller id per day"),
+                None => "none".into(),
+            },
+        ),
+        (
+            "rest floor",
+            match s.rest_floor_pct {
+                0 => "never rest a caller id".into(),
+                pct => format!("{pct}% of the pool's median answer rate"),
+            },
         ),
         ("concurrency", s.max_concurrent.to_string()),
         ("call delay", format!("{} ms", s.call_delay_ms)),

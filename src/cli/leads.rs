@@ -42,6 +42,11 @@ pub struct ImportArgs {
     /// Header of the phone column, when it is not phone/mobile/number/...
     #[arg(long, value_name = "HEADER")]
     pub phone_column: Option<String>,
+    /// Header of a column with another number of the lead (repeat for several);
+    /// without it phone2, phone_3, alt_phone, alternate_phone, work_phone, mobile, ...
+    /// beside the phone column are taken
+    #[arg(long = "alt-phone-column", value_name = "HEADER")]
+    pub alt_phone_columns: Vec<String>,
     /// Region of numbers written without a country code [default: [engine] default_region, else US]
     #[arg(long, value_name = "CC")]
     pub region: Option<String>,
@@ -86,6 +91,7 @@ async fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let options = ImportOptions {
         region,
         phone_column: args.phone_column.clone(),
+        alt_phone_columns: args.alt_phone_columns.clone(),
         delimiter,
         rejects,
         progress: show_progress.then(|| {
@@ -144,6 +150,7 @@ async fn import_in_engine(
     let options = ImportFileOptions {
         region,
         phone_column: args.phone_column.clone(),
+        alt_phone_columns: args.alt_phone_columns.clone(),
         delimiter: args.delimiter.clone(),
         rejects,
     };
@@ -197,6 +204,13 @@ fn print_report(report: &ImportReport, args: &ImportArgs) -> ExitCode {
             None => "write them all to a file with --rejects FILE".into(),
         };
         let _ = writeln!(err, "... and {more} more rejected rows ({hint})");
+    }
+    for row in report.dropped_alternate_rows.iter().take(SHOWN_REJECTS) {
+        let _ = writeln!(err, "dropped number line {}: {}", row.line, row.reason);
+    }
+    if report.dropped_alternates as usize > SHOWN_REJECTS {
+        let more = report.dropped_alternates as usize - SHOWN_REJECTS;
+        let _ = writeln!(err, "... and {more} more dropped numbers");
     }
     for row in report.duplicate_rows.iter().take(SHOWN_REJECTS) {
         let _ = writeln!(err, "duplicate {row}");

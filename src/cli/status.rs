@@ -1,10 +1,13 @@
 //! `switchboard status [--campaign ID] [--json]`: leads by state, progress, attempts by
-//! outcome (and those still in flight), answer rate, average ring and talk time (from the attempts' own timestamps) and the
-//! attempts of the campaign's local day.
+//! outcome (and those still in flight), answer rate, average ring and talk time (from
+//! the attempts' own timestamps), the attempts of the campaign's local day, and each
+//! caller ID of its pool with its calls today, its answer rate over its last 50 calls
+//! and whether it is resting.
 
 use super::Context;
 use crate::domain::figures::Progress;
 use crate::domain::CampaignId;
+use crate::store::caller_ids::{pool_health, CallerIdHealth};
 use crate::store::reports::{campaign_stats, CampaignStats};
 use crate::store::{CampaignRecord, Store, StoreError};
 use chrono::{DateTime, TimeZone, Utc};
@@ -52,7 +55,8 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
                 .map(|record| {
                     let since = local_day_start(now, record.settings.tz());
                     let stats = campaign_stats(c, record.id, since.timestamp_millis())?;
-                    Ok((record, stats))
+                    let pool = pool_health(c, &record.settings, now)?;
+                    Ok((record, stats, pool))
                 })
                 .collect::<Result<Vec<_>, StoreError>>()
         })
@@ -67,11 +71,11 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     if args.json {
         let json: Vec<_> = all
             .iter()
-            .map(|(r, s)| {
+            .map(|(r, s, pool)| {
                 serde_json::json!({
                     "id": r.id, "name": r.settings.name, "status": r.status,
                     "pause_reason": r.pause_reason.as_ref().map(|p| p.to_string()),
-                    "timezone": r.settings.timezone, "stats": s,
+                    "timezone": r.settings.timezone, "stats": s, "caller_ids": pool,
                 })
             })
             .collect();
@@ -82,8 +86,9 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     if all.is_empty() {
         eprintln!("no campaigns yet; create one with `switchboard campaign create`");
     }
-    for (record, stats) in &all {
+    for (record, stats, pool) in &all {
         write!(out, "{}", render(record, stats))?;
+        write!(out, "{}", render_pool(pool))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -170,6 +175,35 @@ fn progress(p: &Progress) -> String {
     text
 }
 
+/// One line per caller ID: `+12125550100  41 today (cap 200)  answered 38% (19/50)  resting until ...`.
+fn render_pool(pool: &[CallerIdHealth]) -> String {
+    let mut text = String::new();
+    for (i, number) in pool.iter().enumerate() {
+        let label = if i == 0 { "caller id" } else { "" };
+        let cap = number
+            .cap
+            .map(|c| format!(" (cap {c})"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "  {label:<9} {}  {} today{cap}  answered {} of last 50",
+            number.number,
+            number.calls_today,
+            number.health()
+        ));
+        if let Some(until) = number.resting_until {
+            text.push_str(&format!(
+                "  resting until {}",
+                until.format("%Y-%m-%d %H:%M UTC")
+            ));
+            if let Some(reason) = &number.rest_reason {
+                text.push_str(&format!(": {reason}"));
+            }
+        }
+        text.push('\n');
+    }
+    text
+}
+
 fn sep(list: &str) -> String {
     if list.is_empty() {
         String::new()
@@ -246,6 +280,37 @@ mod tests {
             text.contains("  progress  0 of 1 leads (0.0%); 3 on the DNC list not called\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn each_caller_id_shows_its_use_rate_and_rest() {
+        let pool = [
+            CallerIdHealth {
+                number: "+12125550100".into(),
+                calls_today: 41,
+                cap: Some(200),
+                answered: 19,
+                calls: 50,
+                resting_until: None,
+                rest_reason: None,
+            },
+            CallerIdHealth {
+                number: "+13125550100".into(),
+                calls_today: 12,
+                cap: Some(200),
+                answered: 0,
+                calls: 12,
+                resting_until: Some(Utc.with_ymd_and_hms(2026, 6, 2, 4, 0, 0).unwrap()),
+                rest_reason: Some("answer rate 0% (0/12) ...".into()),
+            },
+        ];
+        let text = render_pool(&pool);
+        assert_eq!(
+            text,
+            "  caller id +12125550100  41 today (cap 200)  answered 38% (19/50) of last 50\n\
+             \x20           +13125550100  12 today (cap 200)  answered 0% (0/12) of last 50  resting until 2026-06-02 04:00 UTC: answer rate 0% (0/12) ...\n"
+        );
+        assert_eq!(render_pool(&[]), "");
     }
 
     #[test]

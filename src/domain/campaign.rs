@@ -86,6 +86,12 @@ pub enum PauseReason {
     Scheduled {
         at: DateTime<Utc>,
     },
+    /// Every caller ID of the pool is at its daily cap or resting for the day.
+    CallerIdsUnavailable {
+        capped: usize,
+        resting: usize,
+        until: DateTime<Utc>,
+    },
     /// Several answered calls in a row had no agent join: the worker is likely down.
     AgentNotJoining {
         agent: String,
@@ -134,6 +140,15 @@ impl fmt::Display for PauseReason {
             PauseReason::Configuration { problem, fix } => write!(f, "{problem}: {fix}"),
             PauseReason::Shutdown => write!(f, "switchboard was closed while running"),
             PauseReason::Scheduled { at } => write!(f, "scheduled to start {}", local(at)),
+            PauseReason::CallerIdsUnavailable {
+                capped,
+                resting,
+                until,
+            } => write!(
+                f,
+                "every caller id is at its daily cap ({capped}) or resting ({resting}), resumes {}",
+                local(until)
+            ),
             PauseReason::AgentNotJoining { agent } => write!(
                 f,
                 "agent not joining: is the agent worker `{agent}` running?"
@@ -169,6 +184,21 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "a campaign cannot go from completed to running"
+        );
+    }
+
+    #[test]
+    fn a_pool_out_of_numbers_says_why_and_when_it_resumes() {
+        let until = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 6, 2, 4, 0, 0).unwrap();
+        let reason = PauseReason::CallerIdsUnavailable {
+            capped: 2,
+            resting: 1,
+            until,
+        };
+        assert!(reason.is_automatic());
+        assert_eq!(
+            reason.to_string(),
+            "every caller id is at its daily cap (2) or resting (1), resumes 2026-06-02 04:00 UTC"
         );
     }
 

@@ -19,6 +19,8 @@ pub enum AttemptEventKind {
     /// The dial reached LiveKit but its answer never came (timeout, connection lost):
     /// the room is being checked before the attempt is called anything.
     DialUncertain,
+    /// A caller ID of the pool was rested for the day: its answer rate collapsed.
+    CallerIdRested,
     /// The agent is in the room (or did not come within the join timeout).
     AgentJoined,
     AgentMissing,
@@ -38,6 +40,7 @@ status_names!(AttemptEventKind {
     Reconciled => "reconciled",
     InfrastructureError => "infrastructure_error",
     DialUncertain => "dial_uncertain",
+    CallerIdRested => "caller_id_rested",
     AgentJoined => "agent_joined",
     AgentMissing => "agent_missing",
     Recording => "recording",

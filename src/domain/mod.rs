@@ -2,12 +2,16 @@
 //! status machines of design.md as code. Nothing here does I/O.
 
 mod attempt;
+mod caller_id;
 mod campaign;
 mod disposition_retry;
 mod event;
 pub mod figures;
 mod ids;
 mod lead;
+pub mod lead_numbers;
+pub mod local_presence;
+pub mod number_health;
 mod percentile;
 mod settings;
 mod transition;
@@ -15,6 +19,7 @@ mod variant;
 mod variant_stats;
 
 pub use attempt::{AttemptState, Outcome, OPERATOR_HANG_UP};
+pub use caller_id::{caller_id_problem, CallerIdError, CallerIdPool};
 pub use campaign::{CampaignStatus, PauseReason};
 pub use disposition_retry::{DispositionRetry, RetryAt};
 pub use event::{AttemptEventKind, Disposition, OptOutWords};
@@ -22,8 +27,8 @@ pub use ids::{AttemptId, CampaignId, LeadId};
 pub use lead::{LeadNext, LeadState};
 pub use percentile::nearest_rank;
 pub use settings::{
-    bounds, caller_id_problem, start_at_problem, Bound, CallingWindow, CampaignSettings,
-    DispatchMode, Problem, SettingsError, Unit,
+    bounds, start_at_problem, Bound, CallingWindow, CampaignSettings, DispatchMode, Problem,
+    SettingsError, Unit,
 };
 pub use transition::IllegalTransition;
 pub use variant::{assign as assign_variant, Variant, VariantSpec};

@@ -1,4 +1,5 @@
 use super::attempt::Outcome;
+use super::caller_id::CallerIdPool;
 use super::variant::Variant;
 use super::LeadId;
 use chrono::{DateTime, NaiveTime, Utc};
@@ -111,8 +112,19 @@ pub struct CampaignSettings {
     pub agent_name: String,
     /// Outbound trunk id (`ST_...`).
     pub trunk_id: String,
-    /// Number presented to the callee (sent as `sip_number`); the trunk's own when unset.
-    pub caller_id: Option<String>,
+    /// Numbers presented to callees (sent as `sip_number`), one picked per dial; the
+    /// trunk's own number when empty. Stored as `caller_id` before pools existed.
+    #[serde(alias = "caller_id")]
+    pub caller_ids: CallerIdPool,
+    /// Prefer a pool number near the callee; `None` means on when the pool has more
+    /// than one number.
+    pub local_presence: Option<bool>,
+    /// Calls per caller ID per local day (in `timezone`), across every campaign that
+    /// presents it; none means unlimited.
+    pub caller_id_daily_cap: Option<u32>,
+    /// A caller ID whose answer rate falls below this percent of the pool's median is
+    /// rested for the day; 0 never rests.
+    pub rest_floor_pct: u32,
     pub max_concurrent: u32,
     /// Minimum gap between two dial starts of this campaign; 0 means as fast as slots free.
     pub call_delay_ms: u64,
@@ -152,7 +164,10 @@ impl Default for CampaignSettings {
             name: String::new(),
             agent_name: String::new(),
             trunk_id: String::new(),
-            caller_id: None,
+            caller_ids: CallerIdPool::default(),
+            local_presence: None,
+            caller_id_daily_cap: None,
+            rest_floor_pct: 40,
             max_concurrent: 5,
             call_delay_ms: 250,
             max_attempts: 3,
@@ -258,6 +273,8 @@ pub mod bounds {
     pub const MAX_ATTEMPTS: Bound = Bound::new(1, 100, Unit::Count);
     pub const RETRY_DELAY_SECS: Bound = Bound::new(0, 30 * 86_400, Unit::Seconds);
     pub const DAILY_CAP: Bound = Bound::new(1, 1_000_000, Unit::Count);
+    pub const CALLER_ID_DAILY_CAP: Bound = Bound::new(1, 100_000, Unit::Count);
+    pub const REST_FLOOR_PCT: Bound = Bound::new(0, 100, Unit::Count);
     pub const RINGING_TIMEOUT_SECS: Bound = Bound::new(1, 600, Unit::Seconds);
     pub const MAX_CALL_DURATION_SECS: Bound = Bound::new(1, 86_400, Unit::Seconds);
     /// The agent's context travels in every dispatch's metadata.
@@ -329,26 +346,6 @@ fn bounded(field: &'static str, value: u64, bound: Bound) -> Result<(), Settings
         .map_err(|problem| SettingsError { field, problem })
 }
 
-/// Why `number` cannot be presented as a caller ID, or `None`. One number: the caller
-/// ID is a single E.164 number, checked with the same metadata as the leads' numbers.
-pub fn caller_id_problem(number: &str) -> Option<String> {
-    let example = "e.g. +12125550187";
-    if !number.starts_with('+') {
-        return Some(format!(
-            "`{number}` is not an E.164 number: write it with + and the country code, {example}"
-        ));
-    }
-    // The region only matters for numbers without `+`, which are refused above.
-    let region = crate::phone::parse_region("US").ok()?;
-    match crate::phone::PhoneNormalizer::new(region).normalize(number) {
-        Err(e) => Some(format!("{e}; give an E.164 number, {example}")),
-        Ok(e164) if e164 != number => Some(format!(
-            "`{number}` is not in E.164 form: write it as {e164}"
-        )),
-        Ok(_) => None,
-    }
-}
-
 /// Why a scheduled start cannot be used at `now`, or `None`. Checked where a start is
 /// set (not in `validate`), so a campaign whose start passed can still be edited.
 pub fn start_at_problem(at: DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
@@ -384,8 +381,8 @@ impl CampaignSettings {
                 "a campaign needs an outbound trunk id (list them with `switchboard trunks`)",
             );
         }
-        if let Some(problem) = self.caller_id.as_deref().and_then(caller_id_problem) {
-            return fail("caller_id", &problem);
+        if let Err(e) = self.caller_ids.check() {
+            return fail("caller_id", &e.to_string());
         }
         use bounds::*;
         bounded("max_concurrent", self.max_concurrent.into(), MAX_CONCURRENT)?;
@@ -401,6 +398,10 @@ impl CampaignSettings {
         if let Some(cap) = self.daily_cap {
             bounded("daily_cap", cap.into(), DAILY_CAP)?;
         }
+        if let Some(cap) = self.caller_id_daily_cap {
+            bounded("caller_id_daily_cap", cap.into(), CALLER_ID_DAILY_CAP)?;
+        }
+        bounded("rest_floor_pct", self.rest_floor_pct.into(), REST_FLOOR_PCT)?;
         bounded(
             "ringing_timeout_secs",
             self.ringing_timeout_secs.into(),
@@ -446,6 +447,11 @@ impl CampaignSettings {
             }
         }
         Ok(())
+    }
+
+    /// Local presence as it applies: the operator's choice, else on for a real pool.
+    pub fn local_presence_on(&self) -> bool {
+        self.local_presence.unwrap_or(self.caller_ids.len() > 1)
     }
 
     fn validate_variants(&self) -> Result<(), SettingsError> {
@@ -614,18 +620,58 @@ mod tests {
     }
 
     #[test]
-    fn the_caller_id_is_one_e164_number() {
+    fn every_caller_id_of_the_pool_is_an_e164_number() {
         let mut s = valid();
-        s.caller_id = Some("+12125550187".into());
+        s.caller_ids = CallerIdPool::new(vec!["+12125550187".into()]);
         assert_eq!(s.validate(), Ok(()));
-        s.caller_id = Some("notanumber".into());
+        s.caller_ids = CallerIdPool::new(vec!["+12125550187".into(), "notanumber".into()]);
         let err = s.validate().unwrap_err();
         assert_eq!(err.field, "caller_id");
-        assert!(err.problem.to_string().contains("+12125550187"), "{err}");
-        assert!(caller_id_problem("+1 212 555 0187")
-            .unwrap()
-            .contains("write it as +12125550187"));
-        assert!(caller_id_problem("+1234").is_some());
+        assert!(
+            err.problem
+                .to_string()
+                .starts_with("caller id 2 `notanumber`"),
+            "{err}"
+        );
+        assert!(
+            super::super::caller_id::caller_id_problem("+1 212 555 0187")
+                .unwrap()
+                .contains("write it as +12125550187")
+        );
+    }
+
+    #[test]
+    fn caller_id_cap_and_rest_floor_are_bounded() {
+        let mut s = valid();
+        s.caller_id_daily_cap = Some(0);
+        assert_eq!(s.validate().unwrap_err().field, "caller_id_daily_cap");
+        s.caller_id_daily_cap = Some(200);
+        s.rest_floor_pct = 101;
+        assert_eq!(
+            s.validate().unwrap_err().to_string(),
+            "rest_floor_pct: 101 is too large: at most 100"
+        );
+    }
+
+    #[test]
+    fn local_presence_defaults_on_for_a_pool_of_more_than_one() {
+        let mut s = valid();
+        assert!(!s.local_presence_on());
+        s.caller_ids = CallerIdPool::new(vec!["+12125550187".into(), "+13125550100".into()]);
+        assert!(s.local_presence_on());
+        s.local_presence = Some(false);
+        assert!(!s.local_presence_on());
+    }
+
+    #[test]
+    fn settings_stored_with_one_caller_id_still_read() {
+        let old = r#"{"name":"n","agent_name":"a","trunk_id":"ST_x","caller_id":"+12125550187"}"#;
+        let s: CampaignSettings = serde_json::from_str(old).unwrap();
+        assert_eq!(s.caller_ids.single(), Some("+12125550187"));
+        assert_eq!(s.rest_floor_pct, 40);
+        let none = r#"{"name":"n","caller_id":null}"#;
+        let s: CampaignSettings = serde_json::from_str(none).unwrap();
+        assert!(s.caller_ids.is_empty());
     }
 
     #[test]

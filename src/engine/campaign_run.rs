@@ -52,6 +52,9 @@ pub struct CampaignRun {
     pub engaged: bool,
     /// When it last began running here: the ETA measures the dial rate from then.
     pub running_since: Option<DateTime<Utc>>,
+    /// The last dial found every caller ID of the pool capped or resting: how many of
+    /// each, and until when.
+    pub caller_ids_out: Option<(usize, usize, DateTime<Utc>)>,
     /// Answered calls in a row that ended `agent_missing`; an answered call with its
     /// agent starts the count again.
     pub agent_missing_in_a_row: u32,
@@ -78,6 +81,7 @@ impl CampaignRun {
             zones_read_at: None,
             engaged: false,
             running_since: None,
+            caller_ids_out: None,
             agent_missing_in_a_row: 0,
         }
     }

@@ -25,6 +25,10 @@ pub const FIXED_COLUMNS: &[&str] = &[
     "agent_note",
     "disconnect_reason",
     "error",
+    // After the columns older exports had, so their positions hold: `phone` is the
+    // number the attempt dialled, `lead_phone` the lead's primary number.
+    "lead_phone",
+    "caller_id",
     "variant",
     "agent_join_seconds",
     "recording",

@@ -59,6 +59,8 @@ pub(super) fn write(
             text(&row.note),
             text(&row.disconnect_reason),
             text(&row.error),
+            row.lead_phone.clone(),
+            text(&row.caller_id),
             text(&row.variant),
             secs(row.agent_join_ms.map(|ms| ms as f64 / 1000.0)),
             text(&row.recording),

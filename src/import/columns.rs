@@ -32,6 +32,23 @@ pub const PHONE_COLUMN_NAMES: &[&str] = &[
     "contactnumber",
     "primaryphone",
 ];
+/// Headers of a lead's other numbers, found beside the phone column (folded: `phone_3`
+/// reads as `phone3`). Any `phone` followed by digits counts too.
+pub const ALT_PHONE_COLUMN_NAMES: &[&str] = &[
+    "altphone",
+    "alternatephone",
+    "alternativephone",
+    "otherphone",
+    "secondaryphone",
+    "workphone",
+    "officephone",
+    "businessphone",
+    "homephone",
+    "mobile",
+    "mobilephone",
+    "cell",
+    "cellphone",
+];
 const FULL_NAME: &[&str] = &[
     "name",
     "fullname",
@@ -56,6 +73,8 @@ pub struct ColumnMap {
     pub last_name: Option<usize>,
     pub priority: Option<usize>,
     pub timezone: Option<usize>,
+    /// Columns of the lead's other numbers, in header order.
+    pub alternates: Vec<usize>,
     /// `(column, key)` of every column handed to the agent. First and last names stay
     /// variables too, so an agent can greet by first name.
     pub variables: Vec<(usize, String)>,
@@ -76,10 +95,28 @@ fn find(folded: &[String], names: &[&str]) -> Option<usize> {
         .find_map(|name| folded.iter().position(|h| h == name))
 }
 
+/// A header that names another number of the lead.
+fn is_alt_phone(folded: &str) -> bool {
+    ALT_PHONE_COLUMN_NAMES.contains(&folded)
+        || folded
+            .strip_prefix("phone")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 impl ColumnMap {
     pub fn from_headers(
         headers: Vec<String>,
         phone_column: Option<&str>,
+    ) -> Result<ColumnMap, ImportError> {
+        Self::with_alternates(headers, phone_column, &[])
+    }
+
+    /// Like `from_headers`; `alt_phone_columns` names the columns of other numbers
+    /// (`--alt-phone-column`), else the usual names beside the phone column are taken.
+    pub fn with_alternates(
+        headers: Vec<String>,
+        phone_column: Option<&str>,
+        alt_phone_columns: &[String],
     ) -> Result<ColumnMap, ImportError> {
         if headers.len() > MAX_COLUMNS {
             return Err(ImportError::TooManyColumns {
@@ -112,6 +149,28 @@ impl ColumnMap {
         };
         let priority = other(PRIORITY);
         let timezone = other(TIMEZONE);
+        let alternates: Vec<usize> = if alt_phone_columns.is_empty() {
+            (0..headers.len())
+                .filter(|&i| i != phone && is_alt_phone(&folded[i]))
+                .filter(|&i| ![name, priority, timezone].contains(&Some(i)))
+                .collect()
+        } else {
+            let mut named = Vec::with_capacity(alt_phone_columns.len());
+            for wanted in alt_phone_columns {
+                let exact = headers.iter().position(|h| h == wanted.trim());
+                let column = exact
+                    .or_else(|| folded.iter().position(|h| *h == fold(wanted)))
+                    .filter(|&i| i != phone)
+                    .ok_or_else(|| ImportError::UnknownAltPhoneColumn {
+                        wanted: wanted.to_string(),
+                        found: headers.clone(),
+                    })?;
+                if !named.contains(&column) {
+                    named.push(column);
+                }
+            }
+            named
+        };
         let consumed = [Some(phone), name, priority, timezone];
         let mut variables: Vec<(usize, String)> = Vec::new();
         // Keys taken so far, and the next suffix to try per header: linear in the
@@ -119,7 +178,7 @@ impl ColumnMap {
         let mut taken: HashSet<String> = HashSet::new();
         let mut next_suffix: HashMap<String, usize> = HashMap::new();
         for (i, header) in headers.iter().enumerate() {
-            if consumed.contains(&Some(i)) {
+            if consumed.contains(&Some(i)) || alternates.contains(&i) {
                 continue;
             }
             let base = if header.is_empty() {
@@ -149,6 +208,7 @@ impl ColumnMap {
             last_name,
             priority,
             timezone,
+            alternates,
             variables,
         })
     }
@@ -164,6 +224,14 @@ impl ColumnMap {
                 parts.push(format!("name from `{}`", h(f)))
             }
             (None, None, None) => {}
+        }
+        if !self.alternates.is_empty() {
+            let names: Vec<String> = self
+                .alternates
+                .iter()
+                .map(|&i| format!("`{}`", h(i)))
+                .collect();
+            parts.push(format!("other numbers from {}", names.join(", ")));
         }
         if let Some(p) = self.priority {
             parts.push(format!("priority from `{}`", h(p)));
@@ -244,6 +312,52 @@ mod tests {
         assert_eq!(named.phone, 1);
         let err = ColumnMap::from_headers(vec!["id".into()], Some("dial")).unwrap_err();
         assert!(err.to_string().contains("no column `dial`"), "{err}");
+    }
+
+    #[test]
+    fn other_numbers_beside_the_phone_column_are_alternates() {
+        let m = map(&[
+            "phone",
+            "phone2",
+            "Phone_3",
+            "alt_phone",
+            "Alternate Phone",
+            "work_phone",
+            "mobile",
+            "plan",
+        ]);
+        assert_eq!(m.phone, 0);
+        assert_eq!(m.alternates, [1, 2, 3, 4, 5, 6]);
+        let keys: Vec<&str> = m.variables.iter().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys, ["plan"], "numbers are not agent variables");
+        assert!(m
+            .describe()
+            .contains("other numbers from `phone2`, `Phone_3`"));
+        // A file whose only number is `mobile` dials it as the primary.
+        let only = map(&["name", "mobile"]);
+        assert_eq!((only.phone, only.alternates.len()), (1, 0));
+        assert!(map(&["phone", "phonetic"]).alternates.is_empty());
+    }
+
+    #[test]
+    fn named_alternate_columns_replace_the_guess_and_unknown_ones_are_refused() {
+        let headers = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let m = ColumnMap::with_alternates(
+            headers(&["phone", "phone2", "Office"]),
+            None,
+            &["office".into()],
+        )
+        .unwrap();
+        assert_eq!(m.alternates, [2]);
+        let keys: Vec<&str> = m.variables.iter().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys, ["phone2"]);
+        let err = ColumnMap::with_alternates(headers(&["phone", "x"]), None, &["fax".into()])
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("no column `fax` (--alt-phone-column)"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub enum ImportError {
     NoPhoneColumn { found: Vec<String> },
     #[error("there is no column `{wanted}` (--phone-column); the columns are {}", found_list(.found))]
     UnknownPhoneColumn { wanted: String, found: Vec<String> },
+    #[error("there is no column `{wanted}` (--alt-phone-column); the columns are {}", found_list(.found))]
+    UnknownAltPhoneColumn { wanted: String, found: Vec<String> },
     #[error("the delimiter must be one ASCII character such as `,` `;` or `\\t`, not `{0}`")]
     BadDelimiter(String),
     #[error("campaign {0} does not exist; list campaigns with `switchboard campaign list`")]

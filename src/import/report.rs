@@ -65,6 +65,12 @@ pub struct ImportReport {
     pub rejected: u64,
     /// The first `MAX_LISTED_ROWS` rejections, by line.
     pub rejected_rows: Vec<RejectedRow>,
+    /// Other numbers that were not valid and were dropped (their leads imported).
+    pub dropped_alternates: u64,
+    /// The first `MAX_LISTED_ROWS` of them: line, and the field and why.
+    pub dropped_alternate_rows: Vec<RejectedRow>,
+    /// Leads imported with more than one number.
+    pub with_alternates: u64,
     /// The first `MAX_LISTED_ROWS` duplicates, by line.
     pub duplicate_rows: Vec<DuplicateRow>,
     /// Leads whose time zone came from their number.
@@ -90,6 +96,14 @@ impl ImportReport {
         }
     }
 
+    pub(super) fn drop_alternate(&mut self, line: u64, reason: String) {
+        self.dropped_alternates += 1;
+        if self.dropped_alternate_rows.len() < MAX_LISTED_ROWS {
+            self.dropped_alternate_rows
+                .push(RejectedRow { line, reason });
+        }
+    }
+
     /// `imported 998, rejected 1, duplicates 1, do-not-call 0 (of 1000 rows)`.
     pub fn summary(&self) -> String {
         format!(
@@ -98,9 +112,28 @@ impl ImportReport {
         )
     }
 
-    /// Notes worth a line of their own: the encoding fallback, the delimiter.
+    /// Notes worth a line of their own: other numbers, the encoding fallback, the
+    /// delimiter.
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
+        if self.with_alternates > 0 {
+            notes.push(format!(
+                "{} lead{} with other numbers, dialled in turn after no answer, busy or an invalid number",
+                self.with_alternates,
+                if self.with_alternates == 1 { "" } else { "s" }
+            ));
+        }
+        if self.dropped_alternates > 0 {
+            notes.push(format!(
+                "{} other number{} not valid and dropped, the leads kept (listed by line)",
+                self.dropped_alternates,
+                if self.dropped_alternates == 1 {
+                    " was"
+                } else {
+                    "s were"
+                }
+            ));
+        }
         if let Some(line) = self.first_windows_1252_line {
             notes.push(format!(
                 "{} row{} (first at line {line}) were not UTF-8 and were read as Windows-1252 (Latin-1); \

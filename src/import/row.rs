@@ -49,8 +49,16 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    /// The lead in `record` (which starts at `line`), or why it is rejected.
-    pub fn read(&self, record: &ByteRecord, line: u64) -> Result<(ImportedLead, RowNotes), String> {
+    /// The lead in `record` (which starts at `line`), or why it is rejected. Another
+    /// number that is not valid drops alone: its column and why go to `bad_alternates`
+    /// (cleared first) and the lead keeps its other numbers.
+    pub fn read(
+        &self,
+        record: &ByteRecord,
+        line: u64,
+        bad_alternates: &mut Vec<(usize, String)>,
+    ) -> Result<(ImportedLead, RowNotes), String> {
+        bad_alternates.clear();
         let cols = self.columns;
         let expected = cols.headers.len();
         if record.len() != expected {
@@ -82,6 +90,19 @@ impl<'a> RowReader<'a> {
             .normalizer
             .normalize(&decode(&record[cols.phone], &mut notes.windows_1252))
             .map_err(|e| format!("phone: {e}"))?;
+        let mut alternates = Vec::new();
+        for &column in &cols.alternates {
+            let raw = decode(&record[column], &mut notes.windows_1252);
+            if raw.trim().is_empty() {
+                continue;
+            }
+            match self.normalizer.normalize(&raw) {
+                Ok(number) if number == phone => {}
+                Ok(number) if alternates.iter().any(|(n, _)| *n == number) => {}
+                Ok(number) => alternates.push((number, cols.headers[column].clone())),
+                Err(e) => bad_alternates.push((column, e.to_string())),
+            }
+        }
         let priority = match cols.priority.map(|i| field(i, &mut notes)) {
             None => 0,
             Some(p) if p.is_empty() => 0,
@@ -141,6 +162,7 @@ impl<'a> RowReader<'a> {
             timezone,
             priority,
             variables_json,
+            alternates,
         };
         Ok((lead, notes))
     }

@@ -32,6 +32,9 @@ pub struct ImportOptions {
     pub region: Region,
     /// Header of the phone column, when it is not one of the usual names.
     pub phone_column: Option<String>,
+    /// Headers of the lead's other numbers (`--alt-phone-column`); empty takes the
+    /// usual names (`phone2`, `alt_phone`, `work_phone`, `mobile`, ...).
+    pub alt_phone_columns: Vec<String>,
     /// Field delimiter; guessed from the header line when unset.
     pub delimiter: Option<u8>,
     /// Where to write the rejected rows as CSV (see `rejects.rs`).
@@ -44,6 +47,7 @@ impl Default for ImportOptions {
         Self {
             region: Region::US,
             phone_column: None,
+            alt_phone_columns: Vec::new(),
             delimiter: None,
             rejects: None,
             progress: None,
@@ -56,6 +60,7 @@ impl std::fmt::Debug for ImportOptions {
         f.debug_struct("ImportOptions")
             .field("region", &self.region)
             .field("phone_column", &self.phone_column)
+            .field("alt_phone_columns", &self.alt_phone_columns)
             .field("delimiter", &self.delimiter.map(|d| d as char))
             .field("rejects", &self.rejects.is_some())
             .finish()
@@ -150,7 +155,11 @@ fn import_sized(
         report.windows_1252_rows += 1;
         report.first_windows_1252_line = Some(1);
     }
-    let columns = ColumnMap::from_headers(names, options.phone_column.as_deref())?;
+    let columns = ColumnMap::with_alternates(
+        names,
+        options.phone_column.as_deref(),
+        &options.alt_phone_columns,
+    )?;
     report.columns = columns.describe();
 
     let mut record = ByteRecord::new();
@@ -181,6 +190,8 @@ fn import_sized(
         // writer rolls the whole import back.
         let mut read_all = |report: &mut ImportReport| -> Result<(), ImportError> {
             let mut batch = Vec::with_capacity(BATCH_ROWS);
+            // Reused for every row: a row with no bad number allocates nothing here.
+            let mut bad_alternates = Vec::new();
             loop {
                 let position = record
                     .position()
@@ -188,8 +199,20 @@ fn import_sized(
                     .unwrap_or_else(csv::Position::new);
                 let line = record_start_line(&record, reader.position().line());
                 report.rows += 1;
-                match rows.read(&record, line) {
+                match rows.read(&record, line, &mut bad_alternates) {
                     Ok((lead, notes)) => {
+                        for (column, problem) in bad_alternates.drain(..) {
+                            let reason = format!(
+                                "{}: {problem}; that number was dropped, the lead imported",
+                                columns.headers[column]
+                            );
+                            if let Some(file) = rejects.as_mut() {
+                                file.write(&record, line, &reason)
+                                    .map_err(ImportError::Rejects)?;
+                            }
+                            report.drop_alternate(line, reason);
+                        }
+                        report.with_alternates += u64::from(!lead.alternates.is_empty());
                         if notes.windows_1252 {
                             report.windows_1252_rows += 1;
                             report.first_windows_1252_line.get_or_insert(line);

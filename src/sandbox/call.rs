@@ -60,6 +60,7 @@ pub async fn create_sip_participant(
     let active = state
         .stats
         .call_started(&route.trunk_key, &req.sip_call_to, &req.room_name);
+    state.stats.caller_id_used(&route.from_number);
     let mut guard = ActiveCall {
         state: state.clone(),
         trunk_key: route.trunk_key.clone(),
@@ -67,7 +68,7 @@ pub async fn create_sip_participant(
     };
     let rate = state.call_rate.record(&route.trunk_key, Instant::now());
     state.stats.call_rate_seen(&route.trunk_key, rate);
-    let mut plan = state.network.plan(&req.sip_call_to);
+    let mut plan = state.network.plan(&req.sip_call_to, &route.from_number);
     let over_limit = if route.limit.is_some_and(|limit| active > limit) {
         Some(Outcome::CarrierLimit)
     } else if state

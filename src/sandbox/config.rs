@@ -21,6 +21,9 @@
 //! [sandbox.number_overrides."+15550000486"]
 //! outcome = "busy"
 //!
+//! [sandbox.caller_id_overrides."+12125550100"]   # a caller ID carriers label spam
+//! outcome = "no_answer"
+//!
 //! [sandbox.faults]
 //! latency_ms = 50
 //! error_rate = 0.02           # 5xx: internal / unavailable
@@ -79,6 +82,9 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// Scripted outcomes for particular numbers, e.g. `"+15550000486" = { outcome = "busy" }`.
     pub number_overrides: HashMap<String, ScriptedCall>,
+    /// Scripted outcomes for calls presenting a caller ID (`sip_number`), e.g. one that
+    /// carriers label "Spam Likely" and nobody answers. A number override wins.
+    pub caller_id_overrides: HashMap<String, ScriptedCall>,
     /// How the simulated agent reports dispositions of answered calls (weights).
     pub dispositions: BTreeMap<String, f64>,
     /// When the simulated agent joins (promptly, late, never) and its dispositions by variant.
@@ -115,6 +121,7 @@ impl Default for SandboxConfig {
             time_scale: 1.0,
             seed: 7,
             number_overrides: HashMap::new(),
+            caller_id_overrides: HashMap::new(),
             dispositions: default_dispositions(),
             agent: AgentBehaviour::default(),
             faults: Faults::default(),
@@ -432,9 +439,12 @@ mod tests {
             busy = 0.0
             [number_overrides."+15550000486"]
             outcome = "busy"
+            [caller_id_overrides."+12125550100"]
+            outcome = "no_answer"
             "#,
         )
         .unwrap();
+        assert!(config.caller_id_overrides.contains_key("+12125550100"));
         assert_eq!(config.max_calls_per_trunk, Some(3));
         assert_eq!(config.outcomes.answer, 1.0);
         assert_eq!(config.outcomes.voicemail, 0.15);

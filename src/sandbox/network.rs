@@ -42,6 +42,7 @@ pub struct CallPlan {
 pub struct PhoneNetwork {
     rng: Mutex<SmallRng>,
     overrides: Mutex<HashMap<String, ScriptedCall>>,
+    caller_id_overrides: HashMap<String, ScriptedCall>,
     rates: OutcomeRates,
     dial_delay: SecondsRange,
     ring: SecondsRange,
@@ -55,6 +56,7 @@ impl PhoneNetwork {
         Self {
             rng: Mutex::new(SmallRng::seed_from_u64(config.seed)),
             overrides: Mutex::new(config.number_overrides.clone()),
+            caller_id_overrides: config.caller_id_overrides.clone(),
             rates: config.outcomes.clone(),
             dial_delay: config.dial_delay,
             ring: config.ring,
@@ -74,8 +76,13 @@ impl PhoneNetwork {
 
     /// Decides how a call to `number` goes. Draws happen in a fixed order under one short
     /// lock, so a seed and the order of dials reproduce the same calls.
-    pub fn plan(&self, number: &str) -> CallPlan {
-        let scripted = lock(&self.overrides).get(number).cloned();
+    /// A script for the callee's number wins, else one for the caller ID presented,
+    /// else the outcome is drawn.
+    pub fn plan(&self, number: &str, caller_id: &str) -> CallPlan {
+        let scripted = lock(&self.overrides)
+            .get(number)
+            .or_else(|| self.caller_id_overrides.get(caller_id))
+            .cloned();
         let mut rng = lock(&self.rng);
         let drawn_outcome = draw_outcome(&mut rng, &self.rates);
         let dial_delay = uniform(&mut rng, self.dial_delay);
@@ -210,7 +217,7 @@ mod tests {
         let a = PhoneNetwork::new(&config);
         let b = PhoneNetwork::new(&config);
         for _ in 0..50 {
-            assert_eq!(a.plan("+15551234567"), b.plan("+15551234567"));
+            assert_eq!(a.plan("+15551234567", ""), b.plan("+15551234567", ""));
         }
     }
 
@@ -231,7 +238,7 @@ mod tests {
         };
         let network = PhoneNetwork::new(&config);
         let answered = (0..4000)
-            .filter(|_| network.plan("+15551234567").outcome == Outcome::Answer)
+            .filter(|_| network.plan("+15551234567", "").outcome == Outcome::Answer)
             .count();
         assert!(
             (2700..3300).contains(&answered),
@@ -246,12 +253,12 @@ mod tests {
             "+15550000486",
             ScriptedCall::new(Outcome::Busy).ring_secs(1.5),
         );
-        let plan = network.plan("+15550000486");
+        let plan = network.plan("+15550000486", "");
         assert_eq!(plan.outcome, Outcome::Busy);
         assert_eq!(plan.ring, 1.5);
         assert_eq!(plan.disposition, None);
         for _ in 0..200 {
-            let plan = network.plan("+15551234567");
+            let plan = network.plan("+15551234567", "");
             assert!((0.5..=2.0).contains(&plan.dial_delay));
             if plan.outcome == Outcome::Answer {
                 assert!((20.0..=180.0).contains(&plan.talk));
@@ -263,6 +270,30 @@ mod tests {
             }
         }
         network.clear_override("+15550000486");
+    }
+
+    #[test]
+    fn a_scripted_caller_id_decides_its_calls_unless_the_number_is_scripted() {
+        let mut config = SandboxConfig::default();
+        config
+            .caller_id_overrides
+            .insert("+12125550100".into(), ScriptedCall::new(Outcome::NoAnswer));
+        let network = PhoneNetwork::new(&config);
+        for _ in 0..20 {
+            assert_eq!(
+                network.plan("+15551234567", "+12125550100").outcome,
+                Outcome::NoAnswer
+            );
+        }
+        network.set_override("+15550000486", ScriptedCall::new(Outcome::Busy));
+        assert_eq!(
+            network.plan("+15550000486", "+12125550100").outcome,
+            Outcome::Busy
+        );
+        let others = (0..50)
+            .filter(|_| network.plan("+15551234567", "+13125550100").outcome != Outcome::NoAnswer)
+            .count();
+        assert!(others > 0, "other caller ids draw as usual");
     }
 
     #[test]

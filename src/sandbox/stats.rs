@@ -27,6 +27,8 @@ pub struct SandboxStats {
     pub max_calls_per_second_per_trunk: HashMap<String, u32>,
     /// Calls placed per callee number.
     pub calls_per_number: HashMap<String, u32>,
+    /// Calls placed per caller ID presented (`sip_number`, else the trunk's number).
+    pub calls_per_caller_id: HashMap<String, u32>,
     /// Calls answered per callee number: the truth a "never answered twice" check needs.
     pub answered_per_number: HashMap<String, u32>,
     /// Every room a call was answered in.
@@ -104,6 +106,13 @@ impl Stats {
             .or_default();
         *max = (*max).max(active);
         active
+    }
+
+    pub fn caller_id_used(&self, caller_id: &str) {
+        *lock(&self.inner)
+            .calls_per_caller_id
+            .entry(caller_id.to_string())
+            .or_default() += 1;
     }
 
     pub fn egress_started(&self, room: &str, audio_only: bool) {

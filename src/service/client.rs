@@ -33,6 +33,7 @@ impl std::fmt::Debug for EngineClient {
 pub struct ImportFileOptions {
     pub region: String,
     pub phone_column: Option<String>,
+    pub alt_phone_columns: Vec<String>,
     pub delimiter: Option<String>,
     /// Where the engine writes the rejected rows.
     pub rejects: Option<PathBuf>,
@@ -103,6 +104,7 @@ impl EngineClient {
             "path": path,
             "region": options.region,
             "phoneColumn": options.phone_column,
+            "altPhoneColumns": options.alt_phone_columns,
             "delimiter": options.delimiter,
             "rejects": options.rejects,
         });

@@ -4,6 +4,7 @@
 //! CLI and the HTTP API all speak it, whether the engine is in their process or not.
 
 use crate::domain::{CampaignId, LeadId, VariantReport};
+use crate::store::caller_ids::CallerIdHealth;
 use crate::store::views::{LeadHistory, QueueKey, QueueRow, TimelineRow};
 use crate::store::CampaignRecord;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,10 @@ pub enum Query {
     LeadHistory {
         lead: LeadId,
     },
+    /// Each caller ID of the campaign's pool: calls today, answer rate, rest.
+    CallerIds {
+        campaign: CampaignId,
+    },
     /// The campaign's A/B table (none when it has no variant attempts).
     VariantReport {
         campaign: CampaignId,
@@ -53,6 +58,7 @@ pub enum Answer {
     QueuePage(Vec<QueueRow>),
     TimelinePage(Vec<TimelineRow>),
     LeadHistory(Box<LeadHistory>),
+    CallerIds(Vec<CallerIdHealth>),
     VariantReport(Option<Box<VariantReport>>),
 }
 

@@ -41,6 +41,14 @@ pub async fn answer(store: &Store, query: Query) -> Result<Answer, EngineError> 
                     before,
                     limit.min(MAX_PAGE),
                 )?),
+                Query::CallerIds { campaign } => {
+                    let settings = CampaignRecord::get(conn, campaign)?.settings;
+                    Answer::CallerIds(crate::store::caller_ids::pool_health(
+                        conn,
+                        &settings,
+                        chrono::Utc::now(),
+                    )?)
+                }
                 Query::LeadHistory { lead } => {
                     Answer::LeadHistory(Box::new(views::lead_history(conn, lead)?))
                 }

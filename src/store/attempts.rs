@@ -4,7 +4,9 @@
 //! per-number daily limit). `finish` records the outcome and moves the lead on, in one
 //! transaction.
 
+use super::caller_ids::CallerIdChoice;
 use super::{attempt_events, from_millis, LeadRecord, StoreError, LEAD_COLUMNS};
+use crate::domain::lead_numbers::{dial_order, has_another_number, lead_numbers};
 use crate::domain::{
     AttemptEventKind, AttemptId, AttemptState, CampaignId, LeadId, LeadState, Outcome,
 };
@@ -34,6 +36,13 @@ pub enum Begun {
     OnDnc,
     /// The number had its calls for today; the lead is untouched.
     NumberLimitReached,
+    /// Every caller ID of the campaign's pool is at its daily cap or resting; nothing
+    /// was dialled and the lead is untouched. The pool is usable again at `until`.
+    CallerIdsUnavailable {
+        until: DateTime<Utc>,
+        capped: usize,
+        resting: usize,
+    },
     /// The lead is no longer waiting to be dialled (another path moved it on).
     NotDialable,
 }
@@ -44,6 +53,14 @@ pub struct StartedAttempt {
     /// 1 for the lead's first counted attempt.
     pub number: u32,
     pub room: String,
+    /// The number dialled: the lead's primary or one of its other numbers.
+    pub phone: String,
+    /// The caller ID presented (`sip_number`); `None` for the trunk's own number.
+    pub caller_id: Option<String>,
+    /// Timeline lines of the pool numbers this dial rested (their rate collapsed).
+    pub rested: Vec<String>,
+    /// The lead has another number, not retired, besides `phone`.
+    pub other_numbers: bool,
     /// The lead as it was when dialling began (its `attempts` before this call).
     pub lead: LeadRecord,
     pub dialed_at: DateTime<Utc>,
@@ -70,28 +87,43 @@ pub fn begin(conn: &Connection, req: &BeginAttempt) -> Result<Begun, StoreError>
     if !due {
         return Ok(Begun::NotDialable);
     }
-    if super::dnc::is_blocked(conn, &lead.phone, req.campaign)? {
-        set_lead_state(conn, lead.id, LeadState::Dnc)?;
-        return Ok(Begun::OnDnc);
-    }
-    let today: u32 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM attempts WHERE phone = ?1 AND counted = 1 AND dialed_at >= ?2",
-        )?
-        .query_row(
-            params![lead.phone, req.number_day_start.timestamp_millis()],
-            |r| r.get(0),
-        )?;
-    if today >= req.per_number_limit {
-        return Ok(Begun::NumberLimitReached);
-    }
+    let (phone, other_numbers) = match number_to_dial(conn, &lead, req)? {
+        NumberToDial::Dial {
+            phone,
+            other_numbers,
+        } => (phone, other_numbers),
+        NumberToDial::AllOnDnc => {
+            set_lead_state(conn, lead.id, LeadState::Dnc)?;
+            return Ok(Begun::OnDnc);
+        }
+        NumberToDial::LimitReached => return Ok(Begun::NumberLimitReached),
+        NumberToDial::NoneLeft => return Ok(Begun::NotDialable),
+    };
+    let settings = super::CampaignRecord::get(conn, req.campaign)?.settings;
+    let (caller_id, rested) =
+        match super::caller_ids::choose(conn, req.campaign, &settings, &phone, req.now)? {
+            CallerIdChoice::TrunkNumber => (None, Vec::new()),
+            CallerIdChoice::Picked { number, rested } => (Some(number), rested),
+            CallerIdChoice::NoneAvailable {
+                until,
+                capped,
+                resting,
+                ..
+            } => {
+                return Ok(Begun::CallerIdsUnavailable {
+                    until,
+                    capped,
+                    resting,
+                })
+            }
+        };
     let now = req.now.timestamp_millis();
     let number = lead.attempts + 1;
     conn.prepare_cached(
-        "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at, dialed_at, variant)
-         VALUES (?1, ?2, ?3, ?4, 'dialing', '', ?5, ?5, ?6)",
+        "INSERT INTO attempts (campaign_id, lead_id, number, phone, caller_id, state, room, created_at, dialed_at, variant)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'dialing', '', ?6, ?6, ?7)",
     )?
-    .execute(params![req.campaign.0, lead.id.0, number, lead.phone, now, req.variant])?;
+    .execute(params![req.campaign.0, lead.id.0, number, phone, caller_id, now, req.variant])?;
     let attempt = AttemptId(conn.last_insert_rowid());
     let room = crate::telephony::room_name(
         &req.room_prefix,
@@ -103,10 +135,27 @@ pub fn begin(conn: &Connection, req: &BeginAttempt) -> Result<Begun, StoreError>
         .execute(params![attempt.0, room])?;
     conn.prepare_cached("UPDATE leads SET state = 'dialing' WHERE id = ?1")?
         .execute([lead.id.0])?;
-    let detail = match &req.variant {
-        Some(variant) => format!("attempt {number} to {} (variant {variant})", lead.phone),
-        None => format!("attempt {number} to {}", lead.phone),
+    let mut rested_lines = Vec::with_capacity(rested.len());
+    for (number, verdict) in &rested {
+        let line = format!("caller id {number} rested for the day: {verdict}");
+        attempt_events::insert(
+            conn,
+            attempt,
+            req.campaign,
+            req.now,
+            AttemptEventKind::CallerIdRested,
+            &line,
+            Some(&json!({ "caller_id": number })),
+        )?;
+        rested_lines.push(line);
+    }
+    let mut detail = match &caller_id {
+        Some(from) => format!("attempt {number} to {phone} from {from}"),
+        None => format!("attempt {number} to {phone}"),
     };
+    if let Some(variant) = &req.variant {
+        detail.push_str(&format!(" (variant {variant})"));
+    }
     attempt_events::insert(
         conn,
         attempt,
@@ -129,9 +178,75 @@ pub fn begin(conn: &Connection, req: &BeginAttempt) -> Result<Begun, StoreError>
         attempt,
         number,
         room,
+        phone,
+        caller_id,
+        rested: rested_lines,
+        other_numbers,
         lead,
         dialed_at: req.now,
     })))
+}
+
+/// Which of the lead's numbers a call dials now.
+enum NumberToDial {
+    Dial {
+        phone: String,
+        other_numbers: bool,
+    },
+    /// Every number still in use is on a do-not-call list.
+    AllOnDnc,
+    /// The numbers not on a list had their calls for today.
+    LimitReached,
+    /// Every number is retired (the network said none exists).
+    NoneLeft,
+}
+
+/// The first of the lead's numbers, in `dial_order`, that is not on a do-not-call list
+/// and under the per-number daily limit.
+fn number_to_dial(
+    conn: &Connection,
+    lead: &LeadRecord,
+    req: &BeginAttempt,
+) -> Result<NumberToDial, StoreError> {
+    let phones = super::lead_phones::phones_of(conn, lead.id, &lead.phone)?;
+    let history = super::lead_phones::history_of(conn, lead.id)?;
+    let numbers = lead_numbers(&phones, history.iter().map(|(p, o)| (p.as_str(), *o)));
+    let last = history.last().and_then(|(phone, outcome)| {
+        let index = numbers.iter().position(|n| n.phone == *phone)?;
+        Some((index, *outcome))
+    });
+    let order = dial_order(&numbers, last);
+    if order.is_empty() {
+        return Ok(NumberToDial::NoneLeft);
+    }
+    let mut limited = false;
+    for index in order {
+        let phone = &numbers[index].phone;
+        if super::dnc::is_blocked(conn, phone, req.campaign)? {
+            continue;
+        }
+        let today: u32 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM attempts WHERE phone = ?1 AND counted = 1 AND dialed_at >= ?2",
+            )?
+            .query_row(
+                params![phone, req.number_day_start.timestamp_millis()],
+                |r| r.get(0),
+            )?;
+        if today >= req.per_number_limit {
+            limited = true;
+            continue;
+        }
+        return Ok(NumberToDial::Dial {
+            phone: phone.clone(),
+            other_numbers: has_another_number(&numbers, index),
+        });
+    }
+    Ok(if limited {
+        NumberToDial::LimitReached
+    } else {
+        NumberToDial::AllOnDnc
+    })
 }
 
 fn set_lead_state(conn: &Connection, lead: LeadId, state: LeadState) -> Result<(), StoreError> {
@@ -374,7 +489,10 @@ pub struct AttemptRecord {
     pub campaign: CampaignId,
     pub lead: LeadId,
     pub number: u32,
+    /// The number dialled (the lead's primary or one of its others).
     pub phone: String,
+    /// The caller ID presented; `None` for the trunk's own number.
+    pub caller_id: Option<String>,
     pub state: AttemptState,
     pub room: String,
     pub sip_status_code: Option<i32>,
@@ -398,7 +516,7 @@ pub struct AttemptRecord {
 
 const ATTEMPT_COLUMNS: &str =
     "id, campaign_id, lead_id, number, phone, state, room, sip_status_code, twirp_code, \
-     disposition, counted, created_at, dialed_at, ringing_at, answered_at, ended_at, \
+     disposition, counted, created_at, dialed_at, ringing_at, answered_at, ended_at, caller_id, \
      variant, agent_join_ms, egress_id, recording, recording_error";
 
 impl AttemptRecord {
@@ -414,6 +532,7 @@ impl AttemptRecord {
             lead: LeadId(row.get(2)?),
             number: row.get(3)?,
             phone: row.get(4)?,
+            caller_id: row.get(16)?,
             state: AttemptState::Queued,
             room: row.get(6)?,
             sip_status_code: row.get(7)?,
@@ -425,11 +544,11 @@ impl AttemptRecord {
             ringing_at: time(13)?,
             answered_at: time(14)?,
             ended_at: time(15)?,
-            variant: row.get(16)?,
-            agent_join_ms: row.get(17)?,
-            egress_id: row.get(18)?,
-            recording: row.get(19)?,
-            recording_error: row.get(20)?,
+            variant: row.get(17)?,
+            agent_join_ms: row.get(18)?,
+            egress_id: row.get(19)?,
+            recording: row.get(20)?,
+            recording_error: row.get(21)?,
         };
         Ok(match state.parse() {
             Ok(state) => Ok(AttemptRecord { state, ..record }),

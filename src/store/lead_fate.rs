@@ -5,7 +5,9 @@ use super::StoreError;
 use crate::domain::{CampaignId, LeadId, LeadNext, LeadState};
 use rusqlite::{params, Connection};
 
-/// Whether the lead's number is on the campaign's or the global do-not-call list.
+/// Whether the lead's number is on the campaign's or the global do-not-call list; for
+/// a lead with several numbers, whether every one it still has is (a listed alternate
+/// is skipped, the lead stays callable on the others).
 pub fn number_on_dnc(
     conn: &Connection,
     lead: LeadId,
@@ -14,7 +16,12 @@ pub fn number_on_dnc(
     let phone: String = conn
         .prepare_cached("SELECT phone FROM leads WHERE id = ?1")?
         .query_row([lead.0], |r| r.get(0))?;
-    super::dnc::is_blocked(conn, &phone, campaign)
+    for number in super::lead_phones::numbers_of(conn, lead, &phone)? {
+        if !number.retired && !super::dnc::is_blocked(conn, &number.phone, campaign)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Moves the lead to `next` if it is still `expected` (nothing else moved it since);

@@ -29,6 +29,8 @@ pub struct ImportedLead {
     pub timezone: Option<String>,
     pub priority: i64,
     pub variables_json: String,
+    /// The lead's other numbers in E.164, each with the column it came from.
+    pub alternates: Vec<(String, String)>,
 }
 
 /// What became of one lead.
@@ -127,8 +129,17 @@ impl<'c> LeadImporter<'c> {
     }
 
     pub fn insert(&mut self, lead: &ImportedLead) -> Result<LeadFate, StoreError> {
-        let dnc =
-            self.dnc_lists_in_use && super::dnc::is_blocked(self.conn, &lead.phone, self.campaign)?;
+        // With other numbers, the lead is `dnc` only when every one of them is listed.
+        let dnc = self.dnc_lists_in_use && {
+            let mut all = super::dnc::is_blocked(self.conn, &lead.phone, self.campaign)?;
+            for (phone, _) in &lead.alternates {
+                if !all {
+                    break;
+                }
+                all = super::dnc::is_blocked(self.conn, phone, self.campaign)?;
+            }
+            all
+        };
         let state = if dnc {
             LeadState::Dnc
         } else {
@@ -147,6 +158,7 @@ impl<'c> LeadImporter<'c> {
         ])?;
         if changed == 1 {
             let id = LeadId(self.conn.last_insert_rowid());
+            super::lead_phones::add_alternates(self.conn, id, &lead.alternates)?;
             return Ok(if dnc {
                 LeadFate::ImportedAsDnc(id)
             } else {

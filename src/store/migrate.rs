@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0003_ids_never_reused.sql"),
     ),
     (
+        "caller-id pools and alternate lead numbers",
+        include_str!("migrations/0004_caller_id_pools.sql"),
+    ),
+    (
         "attempts record their A/B variant, the agent's join time and the recording",
         include_str!("migrations/0005_agents_and_variants.sql"),
     ),

@@ -11,6 +11,7 @@
 pub mod attempt_events;
 pub mod attempts;
 pub mod call_figures;
+pub mod caller_ids;
 mod campaigns;
 pub mod dialling_order;
 pub mod dnc;
@@ -18,6 +19,7 @@ pub mod engine_stats;
 mod error;
 pub mod lead_fate;
 mod lead_import;
+pub mod lead_phones;
 mod leads;
 mod migrate;
 pub mod probe;

@@ -161,6 +161,10 @@ pub fn mark_dnc(
         let state: LeadState = state
             .parse()
             .map_err(|e| StoreError::corrupt("lead state", e))?;
+        // A lead with other numbers not on a list stays callable on those.
+        if !super::lead_fate::number_on_dnc(conn, lead, campaign)? {
+            continue;
+        }
         conn.execute("UPDATE leads SET state = 'dnc' WHERE id = ?1", [lead.0])?;
         changed.push((campaign, lead, state));
     }

@@ -17,7 +17,12 @@ use std::collections::BTreeMap;
 pub struct AttemptExportRow {
     pub attempt: AttemptId,
     pub lead: LeadId,
+    /// The number this attempt dialled.
     pub phone: String,
+    /// The lead's primary number (differs from `phone` when an alternate was dialled).
+    pub lead_phone: String,
+    /// The caller ID presented; `None` for the trunk's own number.
+    pub caller_id: Option<String>,
     pub name: Option<String>,
     /// 1 for the lead's first attempt.
     pub number: u32,
@@ -80,7 +85,8 @@ pub fn for_each_attempt<E: From<StoreError>>(
                     a.disposition, a.error, l.variables, a.disconnect_reason,
                     (SELECT e.data ->> '$.note' FROM attempt_events e
                       WHERE e.attempt_id = a.id AND e.kind = 'disposition'
-                      ORDER BY e.id DESC LIMIT 1), a.variant, a.agent_join_ms,
+                      ORDER BY e.id DESC LIMIT 1),
+                    l.phone, a.caller_id, a.variant, a.agent_join_ms,
                     coalesce(a.recording, 'failed: ' || a.recording_error)
              FROM attempts a JOIN leads l ON l.id = a.lead_id
              WHERE a.campaign_id = ?1 ORDER BY a.id",
@@ -111,9 +117,11 @@ pub fn for_each_attempt<E: From<StoreError>>(
                 variables_json: r.get(16)?,
                 disconnect_reason: r.get(17)?,
                 note: r.get(18)?,
-                variant: r.get(19)?,
-                agent_join_ms: r.get(20)?,
-                recording: r.get(21)?,
+                lead_phone: r.get(19)?,
+                caller_id: r.get(20)?,
+                variant: r.get(21)?,
+                agent_join_ms: r.get(22)?,
+                recording: r.get(23)?,
             })
         })()
         .map_err(StoreError::from)?;

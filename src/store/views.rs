@@ -327,6 +327,9 @@ pub struct AttemptHistory {
     pub ringing_at: Option<DateTime<Utc>>,
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// The caller ID presented; `None` for the trunk's own number.
+    #[serde(default)]
+    pub caller_id: Option<String>,
     /// The A/B variant, and where the recording goes or why it failed.
     #[serde(default)]
     pub variant: Option<String>,
@@ -367,6 +370,9 @@ impl AttemptHistory {
 #[serde(rename_all = "camelCase")]
 pub struct LeadHistory {
     pub lead: LeadRecord,
+    /// Every number of the lead, primary first, with what its calls came to.
+    #[serde(default)]
+    pub numbers: Vec<crate::domain::lead_numbers::LeadNumber>,
     pub attempts: Vec<AttemptHistory>,
 }
 
@@ -377,7 +383,7 @@ pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, Stor
         .max(0) as u64;
     let mut stmt = conn.prepare_cached(
         "SELECT id, number, phone, state, sip_status_code, sip_status, twirp_code, disconnect_reason, error,
-                disposition, created_at, dialed_at, ringing_at, answered_at, ended_at,
+                disposition, created_at, dialed_at, ringing_at, answered_at, ended_at, caller_id,
                 variant, recording, recording_error
          FROM attempts WHERE lead_id = ?1 ORDER BY id",
     )?;
@@ -402,9 +408,10 @@ pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, Stor
                 ringing_at: opt_time(r.get(12)?),
                 answered_at: opt_time(r.get(13)?),
                 ended_at: opt_time(r.get(14)?),
-                variant: r.get(15)?,
-                recording: r.get(16)?,
-                recording_error: r.get(17)?,
+                caller_id: r.get(15)?,
+                variant: r.get(16)?,
+                recording: r.get(17)?,
+                recording_error: r.get(18)?,
                 steps: Vec::new(),
                 ring_timeout_ms,
             },
@@ -430,8 +437,10 @@ pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, Stor
             .collect::<Result<_, _>>()?;
         attempts.push(attempt);
     }
+    let numbers = super::lead_phones::numbers_of(conn, lead, &record.phone)?;
     Ok(LeadHistory {
         lead: record,
+        numbers,
         attempts,
     })
 }

@@ -17,8 +17,10 @@ use super::queue::{self, QueueLoad};
 use super::strings;
 use super::theme::Theme;
 use super::timeline::{self, TimelineEntry, TimelineLoad};
-use super::view::{AgentsState, DetailState, Overlay, Pane, PendingCommand, StatusLine, View};
-use crate::domain::{CampaignId, CampaignSettings, CampaignStatus, LeadId};
+use super::view::{
+    AgentsState, CallerIdsState, DetailState, Overlay, Pane, PendingCommand, StatusLine, View,
+};
+use crate::domain::{AttemptEventKind, CampaignId, CampaignSettings, CampaignStatus, LeadId};
 use crate::engine::{Command, EngineError, EngineEvent, EngineEventKind, Reply, Snapshot};
 use crate::service::link::ENGINE_GONE;
 use crate::service::protocol::{Answer, PageWay, Query};
@@ -159,6 +161,7 @@ impl App {
                 }
                 false
             }
+            Event::CallerIds { campaign, result } => self.on_caller_ids(campaign, result),
             Event::Variants { campaign, result } => {
                 if let Some(Overlay::Agents(agents)) = &mut self.view.overlay {
                     if agents.campaign == Some(campaign) {
@@ -766,9 +769,67 @@ impl App {
         self.load_queue(load);
         let load = self.view.timeline.reset(id);
         self.load_timeline(load);
+        self.view.caller_ids = CallerIdsState {
+            campaign: id,
+            ..CallerIdsState::default()
+        };
+        self.load_caller_ids();
+    }
+
+    /// Reads the selected campaign's caller IDs; one read at a time, the latest wins.
+    fn load_caller_ids(&mut self) {
+        let Some(campaign) = self.view.caller_ids.campaign else {
+            return;
+        };
+        if self.view.caller_ids.loading {
+            self.view.caller_ids.stale = true;
+            return;
+        }
+        self.view.caller_ids.loading = true;
+        let tx = self.tx.clone();
+        let asked = self.engine.query(Query::CallerIds { campaign });
+        tokio::spawn(async move {
+            let result = asked.await.and_then(|answer| match answer {
+                Answer::CallerIds(rows) => Ok(rows),
+                other => Err(unexpected(&other)),
+            });
+            let _ = tx.send(Event::CallerIds { campaign, result });
+        });
+    }
+
+    fn on_caller_ids(
+        &mut self,
+        campaign: CampaignId,
+        result: Result<Vec<crate::store::caller_ids::CallerIdHealth>, EngineError>,
+    ) -> bool {
+        let state = &mut self.view.caller_ids;
+        if state.campaign != Some(campaign) {
+            return false;
+        }
+        state.loading = false;
+        // A failed read keeps what was shown; the next call's end reads again.
+        if let Ok(rows) = result {
+            state.rows = rows;
+        }
+        if std::mem::take(&mut state.stale) {
+            self.load_caller_ids();
+        }
+        true
     }
 
     fn on_engine_event(&mut self, event: EngineEvent) -> bool {
+        // A call's start or end changes its caller ID's counts.
+        let counts_change = matches!(
+            event.kind,
+            EngineEventKind::Attempt(
+                AttemptEventKind::Dialing
+                    | AttemptEventKind::Ended
+                    | AttemptEventKind::CallerIdRested
+            )
+        );
+        if counts_change && self.view.caller_ids.campaign == Some(event.campaign) {
+            self.load_caller_ids();
+        }
         if let EngineEventKind::Problem = event.kind {
             self.set_status(event.detail.clone(), true);
         }

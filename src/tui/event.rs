@@ -32,6 +32,11 @@ pub enum Event {
         lead: LeadId,
         result: Result<LeadHistory, EngineError>,
     },
+    /// The selected campaign's caller IDs with their health.
+    CallerIds {
+        campaign: CampaignId,
+        result: Result<Vec<crate::store::caller_ids::CallerIdHealth>, EngineError>,
+    },
     /// A campaign's stored settings, read to open the edit form.
     CampaignLoaded(Result<Box<crate::store::CampaignRecord>, EngineError>),
     Import(super::forms::import::ImportEvent),

@@ -5,6 +5,13 @@ use super::action::Action;
 
 pub const APP_TITLE: &str = "Switchboard";
 pub const PANE_CAMPAIGNS: &str = "Campaigns";
+pub const PANE_CALLER_IDS: &str = "Caller IDs";
+pub const COL_CALLER_ID: &str = "Caller ID";
+pub const COL_TODAY: &str = "Today";
+pub const COL_ANSWERED_50: &str = "Answer (50)";
+pub const AT_CAP: &str = "at cap";
+pub const IN_USE: &str = "in use";
+pub const RESTING: &str = "resting";
 pub const PANE_SLOTS: &str = "Active calls";
 pub const PANE_QUEUE: &str = "Queue";
 pub const PANE_TIMELINE: &str = "Timeline";
@@ -79,6 +86,19 @@ pub const DETAIL_NO_VARIABLES: &str = "(none)";
 pub const DETAIL_NO_ATTEMPTS: &str = "Not called yet";
 pub const DETAIL_ATTEMPT: &str = "Attempt";
 pub const DETAIL_RING: &str = "ring";
+pub const DETAIL_NUMBERS: &str = "Numbers";
+pub const DETAIL_NOT_DIALLED: &str = "not dialled yet";
+pub const DETAIL_RETIRED: &str = "retired: the network says it does not exist";
+pub const DETAIL_FROM: &str = "from";
+
+/// `2 calls, last no_answer`.
+pub fn number_calls(attempts: u32, last: Option<&str>) -> String {
+    let calls = if attempts == 1 { "call" } else { "calls" };
+    match last {
+        Some(last) => format!("{attempts} {calls}, last {last}"),
+        None => DETAIL_NOT_DIALLED.to_owned(),
+    }
+}
 pub const DETAIL_TALK: &str = "talk";
 
 pub const CONFIRM_TITLE: &str = "Confirm";

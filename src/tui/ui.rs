@@ -2,7 +2,7 @@
 //! Pure: reads the `View`, draws, decides nothing.
 
 use super::forms;
-use super::panes::{campaigns, footer, header, queue, slots, timeline};
+use super::panes::{caller_ids, campaigns, footer, header, queue, slots, timeline};
 use super::popups::{agents, confirm, detail, help, quit};
 use super::view::{Overlay, View};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,7 +15,17 @@ pub fn draw(frame: &mut Frame, view: &View) {
     let [header_area, campaigns_area, slots_area, queue_area, timeline_area, footer_area] =
         areas(frame.area());
     header::draw(frame, header_area, view);
+    // The selected campaign's caller IDs take the bottom of the campaigns column.
+    let pool = caller_ids::height(view.caller_ids.rows.len());
+    let [campaigns_area, pool_area] = if pool > 0 && campaigns_area.height >= pool + 4 {
+        Layout::vertical([Constraint::Min(4), Constraint::Length(pool)]).areas(campaigns_area)
+    } else {
+        [campaigns_area, Rect::default()]
+    };
     campaigns::draw(frame, campaigns_area, view);
+    if pool_area.height > 0 {
+        caller_ids::draw(frame, pool_area, view);
+    }
     slots::draw(frame, slots_area, view);
     queue::draw(frame, queue_area, view);
     timeline::draw(frame, timeline_area, view);

@@ -87,6 +87,17 @@ pub struct StatusLine {
     pub error: bool,
 }
 
+/// The selected campaign's caller IDs, read from the engine when the selection changes
+/// and again as its calls end.
+#[derive(Debug, Default)]
+pub struct CallerIdsState {
+    pub campaign: Option<CampaignId>,
+    pub rows: Vec<crate::store::caller_ids::CallerIdHealth>,
+    /// A read is on its way; `stale` asks for another once it lands.
+    pub loading: bool,
+    pub stale: bool,
+}
+
 #[derive(Debug, Default)]
 pub struct FilterState {
     pub input: Input,
@@ -110,6 +121,7 @@ pub struct View {
     pub slot_selected: usize,
     pub queue: Queue,
     pub timeline: Timeline,
+    pub caller_ids: CallerIdsState,
     pub overlay: Option<Overlay>,
     pub filter: FilterState,
     pub status: Option<StatusLine>,
@@ -131,6 +143,7 @@ impl View {
             slot_selected: 0,
             queue: Queue::default(),
             timeline: Timeline::new(),
+            caller_ids: CallerIdsState::default(),
             overlay: None,
             filter: FilterState::default(),
             status: None,

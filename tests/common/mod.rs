@@ -182,6 +182,7 @@ impl Harness {
         }
     }
 
+    /// Inserts leads as an import does, and tells the engine, as an import does.
     pub async fn leads(&self, campaign: CampaignId, leads: Vec<NewLead>) {
         self.store
             .write(move |conn| {
@@ -190,6 +191,10 @@ impl Harness {
                 }
                 Ok(())
             })
+            .await
+            .unwrap();
+        self.engine
+            .send(Command::RefreshCampaign(campaign))
             .await
             .unwrap();
     }

@@ -34,10 +34,22 @@ impl<T: Telephony> Actor<T> {
                 if let Some(watcher) = &self.watcher {
                     watcher.watch_dialing(&started.room);
                 }
-                let detail = format!("attempt {} to {}", started.number, started.lead.phone);
+                if let Some(slot) = self.slots.get_mut(key) {
+                    slot.phone.clone_from(&started.phone);
+                }
+                for rested in &started.rested {
+                    self.emit_call(key, AttemptEventKind::CallerIdRested, rested.clone());
+                }
+                let detail = match &started.caller_id {
+                    Some(from) => format!(
+                        "attempt {} to {} from {from}",
+                        started.number, started.phone
+                    ),
+                    None => format!("attempt {} to {}", started.number, started.phone),
+                };
                 self.emit_call(key, AttemptEventKind::Dialing, detail);
             }
-            Report::NotStarted { key, why } => self.not_started(key, why),
+            Report::NotStarted { key, why } => self.not_started(key, why).await,
             Report::StoreTrouble { error } => {
                 self.store_health
                     .failed(self.clock.now(), Instant::now(), &error)
@@ -108,7 +120,7 @@ impl<T: Telephony> Actor<T> {
         }
     }
 
-    pub(super) fn not_started(&mut self, key: CallKey, why: NotStarted) {
+    pub(super) async fn not_started(&mut self, key: CallKey, why: NotStarted) {
         if self.probe_call == Some(key) {
             self.probe_call = None;
         }
@@ -140,6 +152,17 @@ impl<T: Telephony> Actor<T> {
                 self.emit(slot.campaign, EngineEventKind::Problem, detail, None);
             }
             NotStarted::NotDialable => {}
+            NotStarted::CallerIdsUnavailable {
+                until,
+                capped,
+                resting,
+            } => {
+                // The lead is untouched; the whole campaign waits for a number.
+                if let Some(run) = self.runs.get_mut(&slot.campaign) {
+                    run.caller_ids_out = Some((capped, resting, until));
+                }
+                self.review(slot.campaign, None).await;
+            }
             NotStarted::Store(err) => {
                 self.store_health.failed(now, Instant::now(), &err);
                 self.dirty = true;

@@ -68,6 +68,7 @@ impl<T: Telephony> Actor<T> {
             return;
         }
         run.cap.roll(now);
+        run.caller_ids_out = run.caller_ids_out.filter(|(_, _, until)| *until > now);
         let facts = Facts {
             now,
             start_at: run.settings.start_at,
@@ -75,6 +76,7 @@ impl<T: Telephony> Actor<T> {
                 .cap
                 .reached()
                 .then(|| (run.cap.cap().unwrap_or(0), run.cap.resets_at())),
+            caller_ids_out: run.caller_ids_out,
             livekit_outage,
             queue,
         };
@@ -99,6 +101,7 @@ impl<T: Telephony> Actor<T> {
                     PauseReason::DailyCapReached { until, .. } => Some(*until),
                     PauseReason::Scheduled { at } => Some(*at),
                     PauseReason::OutsideWindow { until, .. } => *until,
+                    PauseReason::CallerIdsUnavailable { until, .. } => Some(*until),
                     _ => None,
                 };
                 run.wake_at = wake::earlier(run.wake_at.filter(|at| *at > now), lifts_at);

@@ -54,6 +54,20 @@ impl<T: Telephony> CallContext<T> {
                     why: NotStarted::NotDialable,
                 })
             }
+            Ok(Begun::CallerIdsUnavailable {
+                until,
+                capped,
+                resting,
+            }) => {
+                return self.report(Report::NotStarted {
+                    key: job.key,
+                    why: NotStarted::CallerIdsUnavailable {
+                        until,
+                        capped,
+                        resting,
+                    },
+                })
+            }
             Err(e) => {
                 return self.report(Report::NotStarted {
                     key: job.key,
@@ -67,7 +81,8 @@ impl<T: Telephony> CallContext<T> {
             attempt: started.attempt,
             lead: started.lead.id,
             lead_attempts: started.lead.attempts,
-            phone: started.lead.phone.clone(),
+            phone: started.phone.clone(),
+            other_numbers: started.other_numbers,
             number: started.number,
             room: started.room.clone(),
             dialed_at: started.dialed_at,
@@ -271,7 +286,9 @@ pub(super) fn requests(
         "lead_id": lead.id.0,
         "attempt_id": started.attempt.0,
         "attempt_number": started.number,
-        "phone": lead.phone,
+        "phone": started.phone,
+        "lead_phone": lead.phone,
+        "caller_id": started.caller_id,
         "name": lead.name,
         "variables": lead.variables,
         "prompt": settings.prompt_for(variant),
@@ -284,7 +301,7 @@ pub(super) fn requests(
         attempt: started.attempt,
         room: started.room.clone(),
         participant_identity: format!("callee-{}", started.attempt.0),
-        participant_name: lead.name.clone().unwrap_or_else(|| lead.phone.clone()),
+        participant_name: lead.name.clone().unwrap_or_else(|| started.phone.clone()),
         participant_metadata: metadata.clone(),
         participant_attributes: crate::telephony::attributes::call_attributes(
             job.campaign,
@@ -292,8 +309,8 @@ pub(super) fn requests(
             started.attempt,
         ),
         trunk_id: settings.trunk_id.clone(),
-        phone: lead.phone.clone(),
-        caller_id: settings.caller_id.clone(),
+        phone: started.phone.clone(),
+        caller_id: started.caller_id.clone(),
         ringing_timeout: settings.ringing_timeout(),
         max_call_duration: settings.max_call_duration(),
         krisp: settings.krisp,

@@ -133,6 +133,7 @@ impl<T: Telephony> CallContext<T> {
         let reported = call.reported.clone();
         // Retries are timed from the engine's clock, which the call's schedule runs on.
         let decided_at = self.clock.now();
+        let other_numbers = call.other_numbers;
         loop {
             let (mut job, settings, reported) =
                 (finish.clone(), call.settings.clone(), reported.clone());
@@ -151,6 +152,7 @@ impl<T: Telephony> CallContext<T> {
                         attempts,
                         on_dnc,
                         opted_out: disposition.as_ref().is_some_and(|d| opt_out.matches(d)),
+                        other_numbers,
                         at: decided_at,
                     };
                     let next = lead_fate::after_attempt(&settings, &end);

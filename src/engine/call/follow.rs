@@ -156,6 +156,7 @@ impl<T: Telephony> CallContext<T> {
                 disposition: Some(&value),
                 callback_at: report.callback_at.as_deref(),
                 opted_out: self.opt_out.matches(&value),
+                other_numbers: call.other_numbers,
                 ..AttemptEnd::plain(decided.outcome, decided.attempts, decided.at)
             };
             let next = lead_fate::after_attempt(&call.settings, &end);

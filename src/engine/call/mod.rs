@@ -87,6 +87,9 @@ struct Call {
     lead_attempts: u32,
     /// The number dialled, and which of the lead's attempts this is.
     phone: String,
+    /// The lead has a number other than `phone` still to dial: an `invalid_number`
+    /// retires `phone` and the lead goes on to its next number instead of ending.
+    other_numbers: bool,
     number: u32,
     room: String,
     dialed_at: DateTime<Utc>,

@@ -84,6 +84,12 @@ pub enum NotStarted {
     },
     /// Moved on by another path (retry-now, a stale queue page).
     NotDialable,
+    /// Every caller ID of the pool is at its daily cap or resting until `until`.
+    CallerIdsUnavailable {
+        until: DateTime<Utc>,
+        capped: usize,
+        resting: usize,
+    },
     Store(String),
 }
 

@@ -23,6 +23,9 @@ impl<T: Telephony> CallContext<T> {
             lead: record.lead,
             lead_attempts: job.lead_attempts,
             phone: record.phone.clone(),
+            // A call resumed after a restart ends completed or interrupted, never as
+            // an invalid number, so the lead's other numbers do not matter here.
+            other_numbers: false,
             number: record.number,
             room: record.room.clone(),
             dialed_at: record.dialed_at.unwrap_or(record.created_at),

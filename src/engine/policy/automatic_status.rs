@@ -29,6 +29,9 @@ pub struct Facts {
     pub start_at: Option<DateTime<Utc>>,
     /// The daily cap, when reached, and when it resets.
     pub cap_reached: Option<(u32, DateTime<Utc>)>,
+    /// Every caller ID of the pool at its daily cap or resting: how many of each, and
+    /// when the first comes back.
+    pub caller_ids_out: Option<(usize, usize, DateTime<Utc>)>,
     /// LiveKit failing long enough to pause for: since when, and its last error.
     pub livekit_outage: Option<(DateTime<Utc>, String)>,
     /// `None`: the queue has not been read since it last changed.
@@ -45,7 +48,7 @@ pub enum Decision {
 
 /// `None`: leave the campaign as it is. The causes, most telling first: its start time
 /// not reached, no lead left (complete), every callable lead outside its calling hours,
-/// the daily cap, LiveKit down. A pause for the same cause is not repeated with new
+/// the daily cap, no caller ID free, LiveKit down. A pause for the same cause is not repeated with new
 /// details (LiveKit's last error changes with every failed probe).
 pub fn decide(
     status: CampaignStatus,
@@ -98,6 +101,13 @@ fn wanted(reason: Option<&PauseReason>, facts: &Facts) -> Decision {
     if let Some((cap, until)) = facts.cap_reached {
         return Decision::Pause(PauseReason::DailyCapReached { cap, until });
     }
+    if let Some((capped, resting, until)) = facts.caller_ids_out {
+        return Decision::Pause(PauseReason::CallerIdsUnavailable {
+            capped,
+            resting,
+            until,
+        });
+    }
     if let Some((since, last_error)) = &facts.livekit_outage {
         return Decision::Pause(PauseReason::LiveKitUnreachable {
             since: *since,
@@ -122,6 +132,7 @@ mod tests {
             now: now(),
             start_at: None,
             cap_reached: None,
+            caller_ids_out: None,
             livekit_outage: None,
             queue: None,
         }
@@ -203,6 +214,29 @@ mod tests {
                 Some(Decision::Pause(outage())),
             ),
             (Paused, Some(outage()), calm(), Some(Decision::Run)),
+            (
+                Running,
+                None,
+                Facts {
+                    caller_ids_out: Some((2, 1, later)),
+                    ..calm()
+                },
+                Some(Decision::Pause(PauseReason::CallerIdsUnavailable {
+                    capped: 2,
+                    resting: 1,
+                    until: later,
+                })),
+            ),
+            (
+                Paused,
+                Some(PauseReason::CallerIdsUnavailable {
+                    capped: 2,
+                    resting: 1,
+                    until: later,
+                }),
+                calm(),
+                Some(Decision::Run),
+            ),
             (
                 Running,
                 None,

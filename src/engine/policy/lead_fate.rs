@@ -18,10 +18,13 @@ pub struct AttemptEnd<'a> {
     /// The lead's counted attempts, including this one when it counts.
     pub attempts: u32,
     /// The number is on a do-not-call list now (put there during the call, or by the
-    /// agent's disposition).
+    /// agent's disposition); for a lead with several, every one it still has.
     pub on_dnc: bool,
     /// The disposition says the callee asked not to be called again.
     pub opted_out: bool,
+    /// The lead has a number other than the one dialled still to dial: an
+    /// `invalid_number` retires the dialled one and the lead goes on to the next.
+    pub other_numbers: bool,
     pub at: DateTime<Utc>,
 }
 
@@ -34,6 +37,7 @@ impl<'a> AttemptEnd<'a> {
             attempts,
             on_dnc: false,
             opted_out: false,
+            other_numbers: false,
             at,
         }
     }
@@ -43,7 +47,9 @@ impl<'a> AttemptEnd<'a> {
 /// - no agent joined (`agent_missing`) spent nothing either: retried after the delay;
 /// - an answered call whose disposition a rule names is retried when the rule says
 ///   while attempts remain, else `exhausted`;
-/// - answered: `done`; a number that does not exist: `invalid`;
+/// - answered: `done`; a number that does not exist: `invalid`, unless the lead has
+///   another number: then, while attempts remain, it waits the retry delay and its
+///   next call dials that number;
 /// - an outcome in `retry_on` is retried after `retry_delay_secs` while attempts remain,
 ///   else the lead is `exhausted`. That includes `interrupted` (a call cut off by a
 ///   crash, whose answer was never seen) only when the campaign lists it: the callee
@@ -93,6 +99,9 @@ fn by_retry_rules(settings: &CampaignSettings, end: &AttemptEnd) -> LeadNext {
             due_at: Some(later(end.at, settings.retry_delay())),
         },
         Outcome::Completed => ends(LeadState::Done),
+        Outcome::InvalidNumber if end.other_numbers => {
+            retry_or_exhaust(later(end.at, settings.retry_delay()))
+        }
         Outcome::InvalidNumber => ends(LeadState::Invalid),
         o if settings.retry_on.contains(&o) => {
             retry_or_exhaust(later(end.at, settings.retry_delay()))
@@ -191,6 +200,33 @@ mod tests {
         let last_day = DateTime::<Utc>::MAX_UTC - Duration::hours(1);
         let next = after(&absurd, Outcome::Busy, 1, last_day);
         assert_eq!(next.due_at, Some(DateTime::<Utc>::MAX_UTC));
+    }
+
+    #[test]
+    fn an_invalid_number_moves_a_lead_with_other_numbers_on_to_the_next() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let with_others = |attempts| {
+            after_attempt(
+                &settings(),
+                &AttemptEnd {
+                    other_numbers: true,
+                    ..AttemptEnd::plain(Outcome::InvalidNumber, attempts, now)
+                },
+            )
+        };
+        assert_eq!(
+            with_others(1),
+            LeadNext {
+                state: LeadState::RetryWait,
+                due_at: Some(now + Duration::seconds(60))
+            }
+        );
+        assert_eq!(with_others(3).state, LeadState::Exhausted);
+        assert_eq!(
+            after(&settings(), Outcome::InvalidNumber, 1, now).state,
+            LeadState::Invalid,
+            "a lead with one number"
+        );
     }
 
     #[test]

@@ -22,7 +22,10 @@ pub struct CallOut {
     pub lead_id: LeadId,
     /// 1 for the lead's first attempt.
     pub attempt_number: u32,
+    /// The number dialled: the lead's primary or one of its other numbers.
     pub phone_number: String,
+    /// The caller ID presented (`sip_number`); `None` for the trunk's own number.
+    pub caller_id_number: Option<String>,
     /// `dialing`, `ringing`, `answered` while live; the outcome once ended.
     pub state: AttemptState,
     pub room: String,
@@ -46,6 +49,7 @@ impl From<AttemptRecord> for CallOut {
             lead_id: a.lead,
             attempt_number: a.number,
             phone_number: a.phone,
+            caller_id_number: a.caller_id,
             state: a.state,
             room: a.room,
             sip_status_code: a.sip_status_code,

@@ -4,8 +4,8 @@
 
 use super::envelope::ApiError;
 use crate::domain::{
-    start_at_problem, CallingWindow, CampaignId, CampaignSettings, CampaignStatus, DispatchMode,
-    Outcome, PauseReason, SettingsError, Variant,
+    start_at_problem, CallerIdPool, CallingWindow, CampaignId, CampaignSettings, CampaignStatus,
+    DispatchMode, Outcome, PauseReason, SettingsError, Variant,
 };
 use crate::store::CampaignRecord;
 use chrono::{DateTime, Utc};
@@ -21,8 +21,19 @@ pub struct CampaignInput {
     pub name: Option<String>,
     pub agent_name: Option<String>,
     pub sip_trunk_id: Option<String>,
+    /// One caller ID, or a comma-separated pool; `null` for the trunk's own number.
     #[serde(default, deserialize_with = "nullable")]
     pub caller_id_number: Option<Option<String>>,
+    /// The pool as a list (`[]` for the trunk's own number).
+    pub caller_id_numbers: Option<Vec<String>>,
+    /// `null`: on when the pool has more than one number.
+    #[serde(default, deserialize_with = "nullable")]
+    pub local_presence: Option<Option<bool>>,
+    /// Calls per caller ID per local day across campaigns; `null` for no cap.
+    #[serde(default, deserialize_with = "nullable")]
+    pub caller_id_daily_cap: Option<Option<u32>>,
+    /// Rest a caller ID whose answer rate falls below this percent of the pool's median.
+    pub rest_floor_pct: Option<u32>,
     pub max_concurrent: Option<u32>,
     /// Milliseconds between two dial starts.
     pub call_delay: Option<u64>,
@@ -115,7 +126,31 @@ impl CampaignInput {
         set(&mut s.name, self.name);
         set(&mut s.agent_name, self.agent_name);
         set(&mut s.trunk_id, self.sip_trunk_id);
-        set(&mut s.caller_id, self.caller_id_number);
+        let pool = match (self.caller_id_number, self.caller_id_numbers) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::bad_request(
+                    "callerIdNumber and callerIdNumbers: give one of them (callerIdNumbers lists the pool)",
+                ))
+            }
+            (Some(text), None) => Some(CallerIdPool::parse_list(text.as_deref().unwrap_or(""))),
+            (None, Some(list)) => {
+                let pool = CallerIdPool::new(list.into_iter().map(|n| n.trim().to_owned()).collect());
+                Some(pool.check().map(|_| pool))
+            }
+            (None, None) => None,
+        };
+        if let Some(pool) = pool {
+            s.caller_ids = pool.map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "invalid_setting",
+                    format!("callerIdNumbers: {e}"),
+                )
+            })?;
+        }
+        set(&mut s.local_presence, self.local_presence);
+        set(&mut s.caller_id_daily_cap, self.caller_id_daily_cap);
+        set(&mut s.rest_floor_pct, self.rest_floor_pct);
         set(&mut s.max_concurrent, self.max_concurrent);
         set(&mut s.call_delay_ms, self.call_delay);
         if let Some(retry) = self.retry_failed {
@@ -176,7 +211,9 @@ fn api_field(field: &str) -> &str {
     match field {
         "agent" => "agentName",
         "trunk" => "sipTrunkId",
-        "caller_id" => "callerIdNumber",
+        "caller_id" => "callerIdNumbers",
+        "caller_id_daily_cap" => "callerIdDailyCap",
+        "rest_floor_pct" => "restFloorPct",
         "max_concurrent" => "maxConcurrent",
         "call_delay_ms" => "callDelay",
         "max_attempts" => "retryAttempts",
@@ -216,7 +253,13 @@ pub struct CampaignOut {
     pub pause_reason: Option<PauseReason>,
     pub agent_name: String,
     pub sip_trunk_id: String,
+    /// The first caller ID of the pool, for clients that know one number.
     pub caller_id_number: Option<String>,
+    pub caller_id_numbers: Vec<String>,
+    /// Whether local presence applies (the setting, or its default for the pool).
+    pub local_presence: bool,
+    pub caller_id_daily_cap: Option<u32>,
+    pub rest_floor_pct: u32,
     pub max_concurrent: u32,
     pub call_delay: u64,
     pub retry_failed: bool,
@@ -246,6 +289,7 @@ pub struct CampaignOut {
 impl From<CampaignRecord> for CampaignOut {
     fn from(r: CampaignRecord) -> Self {
         let s = r.settings;
+        let local_presence = s.local_presence_on();
         CampaignOut {
             id: r.id,
             name: s.name,
@@ -253,7 +297,11 @@ impl From<CampaignRecord> for CampaignOut {
             pause_reason: r.pause_reason,
             agent_name: s.agent_name,
             sip_trunk_id: s.trunk_id,
-            caller_id_number: s.caller_id,
+            caller_id_number: s.caller_ids.numbers().first().cloned(),
+            caller_id_numbers: s.caller_ids.numbers().to_vec(),
+            local_presence,
+            caller_id_daily_cap: s.caller_id_daily_cap,
+            rest_floor_pct: s.rest_floor_pct,
             max_concurrent: s.max_concurrent,
             call_delay: s.call_delay_ms,
             retry_failed: !s.retry_on.is_empty(),
@@ -302,6 +350,55 @@ mod tests {
             .unwrap_err();
         assert!(
             err.message.starts_with("callDelay: 3600001 is too large"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_caller_id_pool_by_list_or_by_comma_separated_text() {
+        let base = CampaignSettings {
+            name: "x".into(),
+            agent_name: "a".into(),
+            trunk_id: "ST_1".into(),
+            ..Default::default()
+        };
+        let s =
+            input(r#"{"callerIdNumbers":["+12125550187","+13125550100"],"callerIdDailyCap":200}"#)
+                .apply(base.clone(), Utc::now())
+                .unwrap();
+        assert_eq!(s.caller_ids.len(), 2);
+        assert_eq!(s.caller_id_daily_cap, Some(200));
+        let out = CampaignOut::from(CampaignRecord {
+            id: CampaignId(1),
+            settings: s.clone(),
+            status: CampaignStatus::Draft,
+            pause_reason: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            started_at: None,
+            completed_at: None,
+        });
+        assert!(out.local_presence, "on by default for a pool");
+        assert_eq!(out.caller_id_number.as_deref(), Some("+12125550187"));
+        let s = input(r#"{"callerIdNumber":"+12125550187,+13125550100","localPresence":false}"#)
+            .apply(base.clone(), Utc::now())
+            .unwrap();
+        assert_eq!((s.caller_ids.len(), s.local_presence), (2, Some(false)));
+        let err = input(r#"{"callerIdNumbers":["+12125550187","hello"]}"#)
+            .apply(base.clone(), Utc::now())
+            .unwrap_err();
+        assert!(
+            err.message
+                .starts_with("callerIdNumbers: caller id 2 `hello`"),
+            "{}",
+            err.message
+        );
+        let err = input(r#"{"callerIdDailyCap":0}"#)
+            .apply(base, Utc::now())
+            .unwrap_err();
+        assert!(
+            err.message.starts_with("callerIdDailyCap: 0 is too small"),
             "{}",
             err.message
         );

@@ -18,6 +18,9 @@ pub struct ImportFile {
     /// Region of numbers written without a country code, e.g. `US`.
     pub region: String,
     pub phone_column: Option<String>,
+    /// Headers of the lead's other numbers; the usual names when absent.
+    #[serde(default)]
+    pub alt_phone_columns: Vec<String>,
     /// `,` `;` `tab` `|`; guessed from the header when absent.
     pub delimiter: Option<String>,
     /// Where to write the rejected rows as CSV (a path on this machine).
@@ -50,6 +53,7 @@ pub async fn import_file(
         let options = ImportOptions {
             region,
             phone_column: request.phone_column,
+            alt_phone_columns: request.alt_phone_columns,
             delimiter,
             rejects,
             progress: None,

@@ -24,6 +24,10 @@ pub const MAX_BULK_LEADS: usize = 100_000;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeadInput {
     pub phone_number: String,
+    /// The lead's other numbers (office, home), dialled in turn after no answer, busy
+    /// or an invalid number; each checked like `phoneNumber`, a bad one dropped alone.
+    #[serde(default)]
+    pub alternate_phone_numbers: Vec<String>,
     pub name: Option<String>,
     /// IANA zone; inferred from the number when absent.
     pub timezone: Option<String>,
@@ -69,6 +73,8 @@ pub struct LeadsReport {
     pub rejected: usize,
     pub rejected_rows: Vec<RejectedLead>,
     pub duplicate_rows: Vec<DuplicateLead>,
+    /// Other numbers that were not valid: dropped, their leads added.
+    pub dropped_alternates: Vec<RejectedLead>,
 }
 
 #[derive(Debug, Serialize)]
@@ -148,6 +154,15 @@ struct LeadsCsv {
     rejected: Vec<RejectedLead>,
 }
 
+/// The CSV column of a lead's `n`th other number (from 1). Named explicitly for the
+/// import, so metadata keys such as `mobile` stay variables as they always were.
+fn alternate_column(n: usize) -> String {
+    format!("switchboard_alternate_phone_{n}")
+}
+
+/// Most other numbers one lead may carry.
+const MAX_ALTERNATES: usize = 10;
+
 /// A metadata value as the text a CSV cell would hold.
 fn cell(value: &Value) -> Result<String, &'static str> {
     match value {
@@ -161,6 +176,17 @@ fn cell(value: &Value) -> Result<String, &'static str> {
 }
 
 fn to_csv(leads: &[LeadInput]) -> Result<LeadsCsv, ApiError> {
+    let alternates = leads
+        .iter()
+        .map(|l| l.alternate_phone_numbers.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    if alternates > MAX_ALTERNATES {
+        return Err(ApiError::bad_request(format!(
+            "alternatePhoneNumbers: {alternates} numbers, more than the {MAX_ALTERNATES} a lead may have"
+        )));
+    }
     let mut keys: Vec<&str> = Vec::new();
     for lead in leads {
         for key in lead.metadata.iter().flat_map(|m| m.keys()) {
@@ -169,16 +195,19 @@ fn to_csv(leads: &[LeadInput]) -> Result<LeadsCsv, ApiError> {
             }
         }
     }
-    if keys.len() + 4 > crate::import::MAX_COLUMNS {
+    let fixed = 4 + alternates;
+    if keys.len() + fixed > crate::import::MAX_COLUMNS {
         return Err(ApiError::bad_request(format!(
             "metadata: {} different keys, more than the {} a lead may have",
             keys.len(),
-            crate::import::MAX_COLUMNS - 4
+            crate::import::MAX_COLUMNS - fixed
         )));
     }
     let mut out = csv::Writer::from_writer(Vec::new());
+    let alternate_headers: Vec<String> = (1..=alternates).map(alternate_column).collect();
     let header = ["phone", "name", "timezone", "priority"]
         .into_iter()
+        .chain(alternate_headers.iter().map(String::as_str))
         .chain(keys.iter().copied());
     let write_failed = |e: csv::Error| ApiError::bad_request(format!("leads: {e}"));
     out.write_record(header).map_err(write_failed)?;
@@ -191,6 +220,12 @@ fn to_csv(leads: &[LeadInput]) -> Result<LeadsCsv, ApiError> {
             lead.timezone.clone().unwrap_or_default(),
             lead.priority.map(|p| p.to_string()).unwrap_or_default(),
         ];
+        row.extend((0..alternates).map(|i| {
+            lead.alternate_phone_numbers
+                .get(i)
+                .cloned()
+                .unwrap_or_default()
+        }));
         for key in &keys {
             let value = lead.metadata.as_ref().and_then(|m| m.get(*key));
             match value.map(cell).transpose() {
@@ -225,6 +260,13 @@ fn to_csv(leads: &[LeadInput]) -> Result<LeadsCsv, ApiError> {
 
 /// The import's words for a row, in the API's field names.
 fn api_reason(reason: &str) -> String {
+    if let Some(rest) = reason.strip_prefix("switchboard_alternate_phone_") {
+        if let Some((n, rest)) = rest.split_once(": ") {
+            let index = n.parse::<usize>().map_or(0, |n| n.saturating_sub(1));
+            let rest = rest.replace("the lead imported", "the lead added");
+            return format!("alternatePhoneNumbers[{index}]: {rest}");
+        }
+    }
     match reason.strip_prefix("phone: ") {
         Some(rest) => format!("phoneNumber: {rest}"),
         None => reason.replace("field `phone`", "field `phoneNumber`"),
@@ -239,6 +281,12 @@ async fn import(
 ) -> Result<LeadsReport, ApiError> {
     let region = options.region()?;
     let csv = to_csv(&leads)?;
+    let alternates = leads
+        .iter()
+        .map(|l| l.alternate_phone_numbers.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut report = LeadsReport {
         received: leads.len(),
         rejected_rows: csv.rejected,
@@ -254,6 +302,7 @@ async fn import(
         let options = ImportOptions {
             region,
             phone_column: Some("phone".into()),
+            alt_phone_columns: (1..=alternates).map(alternate_column).collect(),
             delimiter: Some(b','),
             ..Default::default()
         };
@@ -267,6 +316,14 @@ async fn import(
                 index: index_of(r.line),
                 reason: api_reason(&r.reason),
             }));
+        report.dropped_alternates = imported
+            .dropped_alternate_rows
+            .iter()
+            .map(|r| RejectedLead {
+                index: index_of(r.line),
+                reason: api_reason(&r.reason),
+            })
+            .collect();
         report.duplicate_rows = imported
             .duplicate_rows
             .iter()
@@ -342,7 +399,9 @@ mod tests {
         let csv = to_csv(&leads).unwrap();
         let text = String::from_utf8(csv.text).unwrap();
         assert!(
-            text.starts_with("phone,name,timezone,priority,plan,deep,n\n"),
+            text.starts_with(
+                "phone,name,timezone,priority,switchboard_alternate_phone_1,plan,deep,n\n"
+            ),
             "{text}"
         );
         assert_eq!(csv.lines, vec![(2, 0), (3, 2), (5, 3)]);
@@ -351,5 +410,30 @@ mod tests {
         assert!(csv.rejected[0]
             .reason
             .starts_with("metadata.deep: an object"));
+    }
+
+    #[test]
+    fn other_numbers_get_columns_of_their_own_and_their_problems_name_the_index() {
+        let leads = [
+            lead(r#"{"phoneNumber":"+12125550101","alternatePhoneNumbers":["+12125550102","12"]}"#),
+            lead(r#"{"phoneNumber":"+12125550103","metadata":{"mobile":"x"}}"#),
+        ];
+        let text = String::from_utf8(to_csv(&leads).unwrap().text).unwrap();
+        assert!(
+            text.starts_with(
+                "phone,name,timezone,priority,switchboard_alternate_phone_1,switchboard_alternate_phone_2,mobile\n\
+                 +12125550101,,,,+12125550102,12,\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            api_reason("switchboard_alternate_phone_2: `12` is too short to be a phone number; that number was dropped, the lead imported"),
+            "alternatePhoneNumbers[1]: `12` is too short to be a phone number; that number was dropped, the lead added"
+        );
+        let many = lead(&format!(
+            r#"{{"phoneNumber":"+12125550101","alternatePhoneNumbers":{}}}"#,
+            serde_json::to_string(&vec!["+12125550102"; 11]).unwrap()
+        ));
+        assert!(to_csv(&[many]).is_err());
     }
 }

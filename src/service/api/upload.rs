@@ -28,6 +28,8 @@ pub struct UploadOptions {
     pub region: Option<String>,
     /// Header of the phone column, when it is not one of the usual names.
     pub phone_column: Option<String>,
+    /// Headers of the lead's other numbers, comma-separated; the usual names when absent.
+    pub alt_phone_columns: Option<String>,
     /// `,` `;` `tab` `|`; guessed from the header when absent.
     pub delimiter: Option<String>,
 }
@@ -51,6 +53,14 @@ pub async fn upload(
     let options = ImportOptions {
         region,
         phone_column: query.phone_column,
+        alt_phone_columns: query
+            .alt_phone_columns
+            .iter()
+            .flat_map(|list| list.split(','))
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .collect(),
         delimiter,
         ..Default::default()
     };

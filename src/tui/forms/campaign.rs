@@ -2,7 +2,7 @@
 //! `CampaignSettings::validate` and each problem shown next to its field.
 
 use super::field::Field;
-use crate::domain::{CampaignId, CampaignSettings, Outcome, Variant, VariantSpec};
+use crate::domain::{CallerIdPool, CampaignId, CampaignSettings, Outcome, Variant, VariantSpec};
 use crate::engine::Command;
 use crate::tui::strings;
 use std::collections::BTreeSet;
@@ -41,9 +41,9 @@ impl CampaignForm {
             ),
             Field::new(
                 "caller_id",
-                "Caller ID",
-                opt(&s.caller_id),
-                "optional; +E.164 form",
+                "Caller IDs",
+                s.caller_ids.to_string(),
+                "optional; +E.164, comma-separated",
             ),
             Field::new(
                 "max_concurrent",
@@ -92,6 +92,28 @@ impl CampaignForm {
                 "Daily cap",
                 opt(&s.daily_cap),
                 "attempts per day; empty = none",
+            ),
+            Field::new(
+                "local_presence",
+                "Local presence",
+                match s.local_presence {
+                    None => "auto",
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                },
+                "auto (on for a pool), yes, no",
+            ),
+            Field::new(
+                "caller_id_daily_cap",
+                "Caller ID daily cap",
+                opt(&s.caller_id_daily_cap),
+                "calls, all campaigns; empty = none",
+            ),
+            Field::new(
+                "rest_floor_pct",
+                "Rest floor (% median)",
+                s.rest_floor_pct.to_string(),
+                "of answer rate; 0 = never rest",
             ),
             Field::new(
                 "dispatch",
@@ -203,7 +225,26 @@ impl CampaignForm {
         s.name = self.field("name").to_owned();
         s.agent_name = self.field("agent").to_owned();
         s.trunk_id = self.field("trunk").to_owned();
-        s.caller_id = Some(self.field("caller_id").to_owned()).filter(|v| !v.is_empty());
+        match CallerIdPool::parse_list(self.field("caller_id")) {
+            Ok(pool) => s.caller_ids = pool,
+            Err(e) => problems.push(("caller_id", e.to_string())),
+        }
+        match self.field("local_presence").to_ascii_lowercase().as_str() {
+            "" | "auto" => s.local_presence = None,
+            "yes" | "y" | "true" | "on" => s.local_presence = Some(true),
+            "no" | "n" | "false" | "off" => s.local_presence = Some(false),
+            _ => problems.push(("local_presence", "auto, yes or no".into())),
+        }
+        match self.field("caller_id_daily_cap") {
+            "" => s.caller_id_daily_cap = None,
+            text => match text.parse() {
+                Ok(n) => s.caller_id_daily_cap = Some(n),
+                Err(_) => problems.push(("caller_id_daily_cap", strings::NOT_A_CAP.into())),
+            },
+        }
+        if let Some(n) = small(number("rest_floor_pct", &mut problems)) {
+            s.rest_floor_pct = n;
+        }
         if let Some(n) = small(number("max_concurrent", &mut problems)) {
             s.max_concurrent = n;
         }
@@ -401,6 +442,35 @@ mod tests {
             .iter()
             .find(|f| f.key == key)
             .and_then(|f| f.error.clone())
+    }
+
+    #[test]
+    fn a_caller_id_pool_with_its_cap_and_local_presence() {
+        let mut form = CampaignForm::new(None, CampaignSettings::default());
+        set(&mut form, "name", "Renewals");
+        set(&mut form, "agent", "renewals-agent");
+        set(&mut form, "trunk", "ST_1");
+        set(&mut form, "caller_id", "+12125550187, hello");
+        assert!(form.command().is_none());
+        assert!(error_of(&form, "caller_id").is_some_and(|e| e.starts_with("caller id 2 `hello`")));
+        set(&mut form, "caller_id", "+12125550187, +13125550100");
+        set(&mut form, "caller_id_daily_cap", "0");
+        assert!(form.command().is_none());
+        assert!(error_of(&form, "caller_id_daily_cap").is_some_and(|e| e.contains("at least 1")));
+        set(&mut form, "caller_id_daily_cap", "150");
+        set(&mut form, "local_presence", "no");
+        set(&mut form, "rest_floor_pct", "30");
+        let Some((_, Command::CreateCampaign(s))) = form.command() else {
+            panic!("a valid pool is accepted");
+        };
+        assert_eq!(s.caller_ids.numbers(), ["+12125550187", "+13125550100"]);
+        assert_eq!(s.caller_id_daily_cap, Some(150));
+        assert_eq!(s.local_presence, Some(false));
+        assert_eq!(s.rest_floor_pct, 30);
+        // Shown back as it is read.
+        let again = CampaignForm::new(None, *s);
+        assert_eq!(again.field("caller_id"), "+12125550187,+13125550100");
+        assert_eq!(again.field("local_presence"), "no");
     }
 
     #[test]

@@ -39,6 +39,27 @@ pub fn lines(history: &LeadHistory, theme: &Theme) -> Vec<Line<'static>> {
             theme.warn(),
         ));
     }
+    // A lead with several numbers lists each with what its calls came to.
+    if history.numbers.len() > 1 {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(strings::DETAIL_NUMBERS, theme.title()));
+        for (i, number) in history.numbers.iter().enumerate() {
+            let calls =
+                strings::number_calls(number.attempts, number.last_outcome.map(|o| o.as_str()));
+            let mut spans = vec![
+                Span::styled(format!("  {}. ", i + 1), theme.dim()),
+                Span::raw(format!("{:<16} ", number.phone)),
+                Span::raw(calls),
+            ];
+            if number.retired {
+                spans.push(Span::styled(
+                    format!("  {}", strings::DETAIL_RETIRED),
+                    theme.warn(),
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
     lines.push(Line::from(""));
     lines.push(Line::styled(strings::DETAIL_VARIABLES, theme.title()));
     if lead.variables.is_empty() {
@@ -61,15 +82,27 @@ pub fn lines(history: &LeadHistory, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::from(""));
         lines.push(Line::styled(strings::DETAIL_NO_ATTEMPTS, theme.dim()));
     }
+    let several_numbers = history.numbers.len() > 1;
     for attempt in &history.attempts {
         lines.push(Line::from(""));
-        lines.extend(attempt_lines(attempt, theme));
+        lines.extend(attempt_lines(attempt, several_numbers, theme));
     }
     lines
 }
 
-fn attempt_lines(attempt: &AttemptHistory, theme: &Theme) -> Vec<Line<'static>> {
+/// `several_numbers`: the lead has more than one, so each attempt says which it dialled.
+fn attempt_lines(
+    attempt: &AttemptHistory,
+    several_numbers: bool,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut facts = vec![attempt.id.label()];
+    if several_numbers {
+        facts.push(attempt.phone.clone());
+    }
+    if let Some(caller_id) = &attempt.caller_id {
+        facts.push(format!("{} {caller_id}", strings::DETAIL_FROM));
+    }
     if let Some(code) = attempt.sip_status_code {
         facts.push(
             format!(
