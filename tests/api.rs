@@ -337,6 +337,78 @@ async fn leads_come_singly_in_bulk_and_as_csv_with_rejects_reported() {
     api.stop().await;
 }
 
+/// Many single leads posted at once share imports (one transaction and one engine
+/// re-read for all that arrived together), and each request still gets its own answer:
+/// 201 with its own report, 400 for its bad number, 409 for a number already taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_leads_posted_at_once_share_imports_and_are_answered_one_by_one() {
+    let api = api::start().await;
+    let id = create(&api, "Flood").await;
+    let listed = api
+        .post("/dnc", json!({"phoneNumber": "+12125550199"}))
+        .await;
+    assert_eq!(listed.status, StatusCode::CREATED);
+    let first = api
+        .post(
+            &format!("/campaigns/{id}/leads"),
+            json!({"phoneNumber": "+12125550100"}),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+
+    // 80 good numbers, one listed as do-not-call, one bad, one already in the campaign;
+    // the metadata keys differ from lead to lead.
+    let mut bodies: Vec<Value> = (0..80)
+        .map(|n| json!({"phoneNumber": format!("+1212555{:04}", 1000 + n), "metadata": {format!("k{}", n % 7): n}}))
+        .collect();
+    bodies.push(json!({"phoneNumber": "+12125550199"}));
+    bodies.push(json!({"phoneNumber": "12"}));
+    bodies.push(json!({"phoneNumber": "(212) 555-0100"}));
+    let answers = futures::future::join_all(bodies.iter().map(|body| {
+        let api = &api;
+        async move {
+            api.post(&format!("/campaigns/{id}/leads"), body.clone())
+                .await
+        }
+    }))
+    .await;
+    for answer in &answers[..80] {
+        assert_eq!(answer.status, StatusCode::CREATED, "{answer:#?}");
+        assert_eq!(answer.data()["imported"], 1);
+        assert_eq!(answer.data()["dnc"], 0, "{answer:#?}");
+    }
+    assert_eq!(answers[80].status, StatusCode::CREATED);
+    assert_eq!(answers[80].data()["dnc"], 1, "{:#?}", answers[80]);
+    assert!(answers[81]
+        .error(StatusCode::BAD_REQUEST)
+        .starts_with("phoneNumber: "));
+    assert!(answers[82]
+        .error(StatusCode::CONFLICT)
+        .contains("already in the campaign (lead "));
+
+    let stats = api.get(&format!("/campaigns/{id}/stats")).await;
+    assert_eq!(stats.data()["leads"], 82);
+    // Each import numbers its rows from line 2: a lead on a later line came in an
+    // import with others.
+    let db = rusqlite::Connection::open(api.dir.path().join("engine.db")).unwrap();
+    let shared: i64 = db
+        .query_row(
+            "SELECT count(*) FROM leads WHERE import_line > 2",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(shared > 0, "every lead had an import of its own");
+    // The snapshot counts them all: the engine re-read the campaign before answering.
+    let status = api
+        .until(&format!("/campaigns/{id}/status"), "81 pending", |c| {
+            c["leads"]["pending"] == 81
+        })
+        .await;
+    assert_eq!(status["leads"]["dnc"], 1, "{status:#?}");
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn an_upload_cut_off_midway_imports_nothing_and_the_engine_carries_on() {
     use tokio::io::AsyncWriteExt;

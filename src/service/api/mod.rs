@@ -13,6 +13,7 @@ mod dnc;
 mod engine;
 pub mod envelope;
 mod imports;
+mod lead_batch;
 mod leads;
 mod upload;
 
@@ -32,6 +33,8 @@ pub struct ApiState {
     pub store: Store,
     /// The latest snapshot as JSON, encoded once however many consoles follow it.
     pub encoded: Arc<EncodedSnapshot>,
+    /// Single leads posted at once, imported together (`lead_batch.rs`).
+    leads: Arc<lead_batch::LeadBatcher>,
 }
 
 impl ApiState {
@@ -40,6 +43,15 @@ impl ApiState {
             engine,
             store,
             encoded: Arc::default(),
+            leads: Arc::default(),
+        }
+    }
+
+    /// This state with a batcher of its own, never started: for the batching task.
+    fn without_batcher(&self) -> ApiState {
+        ApiState {
+            leads: Arc::default(),
+            ..self.clone()
         }
     }
 }
