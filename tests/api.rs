@@ -715,6 +715,94 @@ async fn tcp_requests_need_the_bearer_token() {
     api.stop().await;
 }
 
+/// LiveKit's webhooks come in on the API's TCP listener at `/webhooks/livekit`, checked
+/// as on the separate `[webhook] listen` port (LiveKit's own signature, not the API's
+/// bearer token), and reach the engine: with the poller slowed to once a minute, only
+/// the sandbox's webhooks to that path can tell the engine its call ended.
+#[tokio::test]
+async fn livekit_webhooks_come_in_on_the_tcp_listener_verified() {
+    use livekit_api::access_token::AccessToken;
+    let tcp = Some(("127.0.0.1:0".parse().unwrap(), Some("s3cret-token")));
+    let api = api::start_planned(tcp, |dir| {
+        let mut plan = api::plan(dir, api::answering_sandbox());
+        plan.settings.polling.interval = Duration::from_secs(60);
+        plan
+    })
+    .await
+    .unwrap();
+    let addr = api.host().tcp().expect("listening on TCP");
+    let url = format!("http://{addr}/webhooks/livekit");
+    let sandbox = api.host().runtime.sandbox.as_ref().expect("the sandbox");
+    let (key, secret) = (
+        sandbox.api_key().to_string(),
+        sandbox.api_secret().to_string(),
+    );
+    let sign = |secret: &str, body: &str| {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body));
+        AccessToken::with_api_key(&key, secret)
+            .with_sha256(&hash)
+            .with_ttl(Duration::from_secs(300))
+            .to_jwt()
+            .unwrap()
+    };
+    let http = api::tcp_client();
+    let deliver = |token: Option<String>, body: String| {
+        let mut request = http
+            .post(&url)
+            .header("content-type", "application/webhook+json")
+            .body(body);
+        if let Some(token) = token {
+            request = request.header("authorization", token);
+        }
+        async move { request.send().await.unwrap().status() }
+    };
+    let body = json!({"event": "room_started", "room": {"sid": "RM_x", "name": "elsewhere"}, "id": "EV_1", "createdAt": "1760000000"}).to_string();
+    assert_eq!(deliver(None, body.clone()).await, StatusCode::UNAUTHORIZED);
+    let forged = sign("not-the-secret", &body);
+    assert_eq!(
+        deliver(Some(forged), body.clone()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let bearer = Some("Bearer s3cret-token".to_string());
+    assert_eq!(
+        deliver(bearer, body.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "the API's token is not LiveKit's signature"
+    );
+    let signed = sign(&secret, &body);
+    assert_eq!(
+        deliver(Some(signed.clone()), body.clone()).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        deliver(Some(signed), body).await,
+        StatusCode::CONFLICT,
+        "a replay is refused"
+    );
+
+    // A real call, its progress told by the sandbox's webhooks to this path only.
+    sandbox.set_webhook_url(Some(url.clone()));
+    let id = create(&api, "Webhooks").await;
+    let lead = api
+        .post(
+            &format!("/campaigns/{id}/leads"),
+            json!({"phoneNumber": "+12125550161"}),
+        )
+        .await;
+    assert_eq!(lead.status, StatusCode::CREATED);
+    let started = api.post(&format!("/campaigns/{id}/start"), json!({})).await;
+    assert_eq!(started.data(), &json!("done"));
+    let status = api
+        .until(&format!("/campaigns/{id}/status"), "the call to end", |c| {
+            c["leads"]["done"] == 1
+        })
+        .await;
+    assert_eq!(status["leads"]["done"], 1, "{status:#?}");
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn the_engine_refuses_tcp_without_a_token() {
     let refused = api::try_start(Some(("127.0.0.1:0".parse().unwrap(), None))).await;
@@ -743,24 +831,30 @@ fn the_openapi_document_lists_exactly_the_routes() {
             }
         }
     }
-    let served: BTreeSet<(String, String)> = endpoints(Origin::LocalSocket)
+    let local: BTreeSet<(String, String)> = endpoints(Origin::LocalSocket)
         .into_iter()
         .map(|(method, path)| (method.to_string(), path))
         .collect();
+    let tcp: BTreeSet<_> = endpoints(Origin::Tcp)
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), p))
+        .collect();
+    let served: BTreeSet<_> = local.union(&tcp).cloned().collect();
     let missing: Vec<_> = served.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&served).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
         "routes not in docs/openapi.json: {missing:?}; documented but not served: {extra:?}"
     );
-    // TCP serves the same, less the import by path.
-    let tcp: BTreeSet<_> = endpoints(Origin::Tcp)
-        .into_iter()
-        .map(|(m, p)| (m.to_string(), p))
-        .collect();
-    let local_only: Vec<_> = served.difference(&tcp).collect();
+    // TCP serves the same, less the import by path, plus LiveKit's webhooks.
+    let local_only: Vec<_> = local.difference(&tcp).collect();
     assert_eq!(
         local_only,
         [&("POST".to_string(), "/api/v1/engine/imports".to_string())]
+    );
+    let tcp_only: Vec<_> = tcp.difference(&local).collect();
+    assert_eq!(
+        tcp_only,
+        [&("POST".to_string(), "/webhooks/livekit".to_string())]
     );
 }

@@ -167,13 +167,22 @@ fn routes(origin: Origin) -> Vec<Route> {
     table
 }
 
-/// The `(method, path)` of every endpoint the router for `origin` serves, paths in full
+/// Where LiveKit's webhooks are received on the TCP listener: outside `/api/v1` and its
+/// bearer token, since LiveKit signs each request itself and that is what is checked
+/// (`telephony/webhook.rs`, as on the separate `[webhook] listen` port).
+pub const WEBHOOK_PATH: &str = "/webhooks/livekit";
+
+/// The `(method, path)` of every endpoint served for `origin`, paths in full
 /// (`/api/v1/campaigns/{id}`), as OpenAPI writes them.
 pub fn endpoints(origin: Origin) -> Vec<(Method, String)> {
-    routes(origin)
+    let mut all: Vec<_> = routes(origin)
         .into_iter()
         .map(|r| (r.method, format!("/api/v1{}", r.path)))
-        .collect()
+        .collect();
+    if origin == Origin::Tcp {
+        all.push((Method::POST, WEBHOOK_PATH.to_string()));
+    }
+    all
 }
 
 /// Every route of the API, for `origin`.
