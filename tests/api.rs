@@ -409,6 +409,115 @@ async fn single_leads_posted_at_once_share_imports_and_are_answered_one_by_one()
     api.stop().await;
 }
 
+/// `GET /campaigns/{id}/export` streams exactly what `switchboard export` writes from
+/// the database, its count ahead in `X-Attempt-Count`; `Query::Status` answers what
+/// `switchboard status` reads. An unknown campaign is a 404 naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_and_status_come_from_the_engine_as_from_the_database() {
+    use switchboard::export::{export_attempts, ExportFormat};
+    let api = api::start().await;
+    let id = create(&api, "Exported").await;
+    let leads: Vec<Value> = (0..4)
+        .map(|n| json!({"phoneNumber": format!("+1212555{:04}", 300 + n), "metadata": {"plan": "gold"}}))
+        .collect();
+    let bulk = api
+        .post(
+            &format!("/campaigns/{id}/leads/bulk"),
+            json!({"leads": leads}),
+        )
+        .await;
+    assert_eq!(bulk.data()["imported"], 4);
+    assert_eq!(
+        api.post(&format!("/campaigns/{id}/start"), json!({}))
+            .await
+            .data(),
+        &json!("done")
+    );
+    api.until(
+        &format!("/campaigns/{id}/status"),
+        "the campaign to end",
+        |c| c["status"] == "completed",
+    )
+    .await;
+
+    let store = api.host().runtime.store.clone();
+    for (format, name) in [
+        (ExportFormat::Csv, "csv"),
+        (ExportFormat::Jsonl, "jsonl"),
+        (ExportFormat::Json, "json"),
+    ] {
+        let response = api
+            .http
+            .get(format!(
+                "http://engine/api/v1/campaigns/{id}/export?format={name}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let count: u64 = response.headers()["x-attempt-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let streamed = response.bytes().await.unwrap();
+        let store = store.clone();
+        let (direct, direct_count) = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            let n = export_attempts(
+                &store,
+                switchboard::domain::CampaignId(id),
+                format,
+                &mut out,
+            )
+            .unwrap();
+            (out, n)
+        })
+        .await
+        .unwrap();
+        assert!(direct_count >= 4, "every lead was called at least once");
+        assert_eq!(count, direct_count, "{name}");
+        assert_eq!(
+            String::from_utf8_lossy(&streamed),
+            String::from_utf8_lossy(&direct),
+            "{name}"
+        );
+    }
+    let unknown = api.get("/campaigns/999/export").await;
+    assert!(
+        unknown
+            .error(StatusCode::NOT_FOUND)
+            .contains("campaign 999"),
+        "{unknown:#?}"
+    );
+    let bad_format = api
+        .get(&format!("/campaigns/{id}/export?format=xlsx"))
+        .await;
+    assert!(
+        bad_format.error(StatusCode::BAD_REQUEST).contains("format"),
+        "{bad_format:#?}"
+    );
+
+    let asked = api
+        .post(
+            "/engine/queries",
+            json!({"query": "status", "campaign": id}),
+        )
+        .await;
+    let answered = &asked.data()["value"];
+    let now = chrono::Utc::now();
+    let direct = store
+        .read(move |c| switchboard::store::reports::status_reports(c, None, now))
+        .await
+        .unwrap();
+    assert_eq!(answered[0]["record"]["id"], id);
+    assert_eq!(
+        answered[0]["stats"],
+        serde_json::to_value(&direct[0].stats).unwrap()
+    );
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn an_upload_cut_off_midway_imports_nothing_and_the_engine_carries_on() {
     use tokio::io::AsyncWriteExt;

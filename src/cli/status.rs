@@ -2,12 +2,15 @@
 //! answer rate, average ring and talk time (from the attempts' own timestamps) and the
 //! attempts of the campaign's local day.
 
+use super::engine_access::{self, Access};
 use super::Context;
 use crate::domain::CampaignId;
-use crate::store::reports::{campaign_stats, CampaignStats};
-use crate::store::{CampaignRecord, Store, StoreError};
-use chrono::{DateTime, TimeZone, Utc};
-use color_eyre::eyre::{bail, WrapErr};
+use crate::engine::EngineError;
+use crate::service::protocol::{Answer, Query};
+use crate::store::reports::{self, CampaignStats, StatusReport};
+use crate::store::{CampaignRecord, StoreError};
+use chrono::Utc;
+use color_eyre::eyre::bail;
 use color_eyre::Result;
 use std::io::Write;
 use std::process::ExitCode;
@@ -22,46 +25,29 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
-/// Midnight of `now`'s day in `tz`, as UTC. A midnight skipped by DST counts from the
-/// first instant of the day.
-fn local_day_start(now: DateTime<Utc>, tz: chrono_tz::Tz) -> DateTime<Utc> {
-    let date = now.with_timezone(&tz).date_naive();
-    (0..=3)
-        .find_map(|hour| {
-            tz.from_local_datetime(&date.and_hms_opt(hour, 0, 0)?)
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(now)
-}
-
 pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
-    let store = Store::open(&ctx.paths.database)
-        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
     let only = args.campaign.map(CampaignId);
-    let now = Utc::now();
-    let result = store
-        .read(move |c| {
-            let campaigns = match only {
-                Some(id) => vec![CampaignRecord::get(c, id)?],
-                None => CampaignRecord::list(c)?,
-            };
-            campaigns
-                .into_iter()
-                .map(|record| {
-                    let since = local_day_start(now, record.settings.tz());
-                    let stats = campaign_stats(c, record.id, since.timestamp_millis())?;
-                    Ok((record, stats))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()
-        })
-        .await;
-    let all = match result {
-        Err(StoreError::NotFound(what)) => {
-            bail!("{what} does not exist; list campaigns with `switchboard campaign list`")
+    // The running engine answers when there is one; else the database, under the lock.
+    let all = match engine_access::writer(ctx).await? {
+        Access::Engine(client) => match client.query(Query::Status { campaign: only }).await {
+            Ok(Answer::Status(all)) => all,
+            Ok(other) => bail!("the engine answered a status query with {other:?}"),
+            Err(EngineError::NotFound { what }) => not_found(&what)?,
+            Err(err) => return Err(err.into()),
+        },
+        Access::Direct { store, .. } => {
+            let now = Utc::now();
+            match store
+                .read(move |c| reports::status_reports(c, only, now))
+                .await
+            {
+                Err(StoreError::NotFound(what)) => not_found(&what)?,
+                other => other?,
+            }
         }
-        other => other?,
     };
+    let all: Vec<(CampaignRecord, CampaignStats)> =
+        all.into_iter().map(|r| (r.record, r.stats)).collect();
     let mut out = std::io::stdout().lock();
     if args.json {
         let json: Vec<_> = all
@@ -85,6 +71,10 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         write!(out, "{}", render(record, stats))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn not_found(what: &str) -> Result<Vec<StatusReport>> {
+    bail!("{what} does not exist; list campaigns with `switchboard campaign list`")
 }
 
 fn counts(map: &std::collections::BTreeMap<String, i64>) -> String {
@@ -138,25 +128,5 @@ fn sep(list: &str) -> String {
         String::new()
     } else {
         format!(": {list}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_local_day_starts_at_local_midnight() {
-        let now = Utc.with_ymd_and_hms(2026, 6, 1, 3, 0, 0).unwrap();
-        let chicago: chrono_tz::Tz = "America/Chicago".parse().unwrap();
-        // 03:00 UTC is 22:00 the day before in Chicago (CDT, UTC-5).
-        assert_eq!(
-            local_day_start(now, chicago),
-            Utc.with_ymd_and_hms(2026, 5, 31, 5, 0, 0).unwrap()
-        );
-        assert_eq!(
-            local_day_start(now, chrono_tz::UTC),
-            Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
-        );
     }
 }

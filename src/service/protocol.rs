@@ -4,6 +4,7 @@
 //! CLI and the HTTP API all speak it, whether the engine is in their process or not.
 
 use crate::domain::{CampaignId, LeadId};
+use crate::store::reports::StatusReport;
 use crate::store::views::{LeadHistory, QueueKey, QueueRow, TimelineRow};
 use crate::store::CampaignRecord;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,10 @@ pub enum Query {
     LeadHistory {
         lead: LeadId,
     },
+    /// What `switchboard status` prints: one campaign, or all without `campaign`.
+    Status {
+        campaign: Option<CampaignId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +54,7 @@ pub enum Answer {
     QueuePage(Vec<QueueRow>),
     TimelinePage(Vec<TimelineRow>),
     LeadHistory(Box<LeadHistory>),
+    Status(Vec<StatusReport>),
 }
 
 /// The most rows one page may ask for: a client cannot make the engine read a million.

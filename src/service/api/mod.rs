@@ -12,6 +12,7 @@ mod campaigns;
 mod dnc;
 mod engine;
 pub mod envelope;
+pub mod export;
 mod imports;
 mod lead_batch;
 mod leads;
@@ -131,6 +132,7 @@ fn routes(origin: Origin) -> Vec<Route> {
         route(M::GET, "/campaigns/{id}/stats", get(campaigns::stats)),
         route(M::GET, "/campaigns/{id}/status", get(campaigns::status)),
         route(M::GET, "/campaigns/{id}/calls", get(calls::for_campaign)),
+        route(M::GET, "/campaigns/{id}/export", get(export::export)),
         route(M::POST, "/campaigns/{id}/leads", post(leads::add_one)),
         route(
             M::POST,
