@@ -4,19 +4,25 @@
 //! that report back to it, persists every step through the `Store` before acting on it,
 //! and publishes a `Snapshot` and `EngineEvent`s. Only the engine task changes state.
 //!
-//! One concept per file: `actor.rs` (the loop and commands), `dialer.rs` (one call),
-//! `pacing.rs`, `retry.rs`, `window.rs` (calling hours), `daily_cap.rs`, `infra.rs`
-//! (LiveKit back-off), `store_health.rs` (dialling held while the database cannot write), `slots.rs`, `campaign_run.rs`, `recovery` in `actor::start_up`
-//! and `dialer::resume`, `clock.rs`, `config.rs`, `snapshot_builder.rs`.
+//! One concept per file. The engine task is `actor/`: its loop (`mod.rs`), start-up and
+//! recovery (`start_up.rs`), the scheduler (`scheduling.rs`), reports from call tasks
+//! (`call_reports.rs`), commands (`commands.rs`), status changes (`status.rs`), counts
+//! (`counts.rs`), LiveKit outages (`livekit_health.rs`) and shutdown (`shutdown.rs`). One
+//! call is `call/`: its protocol (`report.rs`), the dial (`dial.rs`), uncertain dials
+//! (`uncertain.rs`), following it (`follow.rs`), its end (`finish.rs`) and calls resumed
+//! at start-up (`resume.rs`). Beside them: `pacing.rs`, `retry.rs`, `window.rs` (calling
+//! hours), `daily_cap.rs`, `infra.rs` (LiveKit back-off), `store_health.rs` (dialling
+//! held while the database cannot write), `slots.rs`, `campaign_run.rs`, `clock.rs`,
+//! `config.rs`, `snapshot_builder.rs`.
 
 mod actor;
+mod call;
 mod campaign_run;
 pub mod clock;
 mod command;
 mod config;
 mod daily_cap;
 mod dial_rate;
-mod dialer;
 mod event;
 mod handle;
 mod infra;

@@ -1,0 +1,250 @@
+//! What call tasks and the engine's own helper tasks report, and LiveKit's progress
+//! routed to the call it belongs to.
+
+use super::*;
+use crate::domain::{
+    AttemptEventKind, AttemptState, CampaignStatus, LeadState, Outcome, PauseReason,
+};
+use crate::engine::call::{CallEnd, CallProblem, NotStarted, Report};
+use crate::engine::slots::{CallKey, CallSignal};
+use crate::engine::EngineEventKind;
+use crate::telephony::{CallProgress, Telephony};
+use tokio::time::Instant;
+
+impl<T: Telephony> Actor<T> {
+    pub(super) async fn on_report(&mut self, report: Report) {
+        self.dirty = true;
+        match report {
+            Report::Begun { key, started } => {
+                let before = self.slots.get(key).map(|s| (s.campaign, s.lead_state));
+                self.slots.started(
+                    key,
+                    started.attempt,
+                    &started.room,
+                    started.number,
+                    started.dialed_at,
+                );
+                if let Some((campaign, before)) = before {
+                    self.move_lead(campaign, before, LeadState::Dialing);
+                }
+                if let Some(watcher) = &self.watcher {
+                    watcher.watch_dialing(&started.room);
+                }
+                let detail = format!("attempt {} to {}", started.number, started.lead.phone);
+                self.emit_call(key, AttemptEventKind::Dialing, detail);
+            }
+            Report::NotStarted { key, why } => self.not_started(key, why),
+            Report::StoreTrouble { error } => {
+                self.store_health
+                    .failed(self.clock.now(), Instant::now(), &error)
+            }
+            Report::StoreRecovered => self.store_health.recovered(),
+            Report::DoNotCall {
+                campaign,
+                phone,
+                marked,
+            } => {
+                let detail =
+                    format!("{phone} asked not to be called again: added to the do-not-call list");
+                self.emit(campaign, EngineEventKind::Problem, detail, None);
+                self.leads_marked_dnc(marked);
+            }
+            Report::LiveKitFailing { key, message } => {
+                if let Some(campaign) = self.slots.get(key).map(|s| s.campaign) {
+                    self.infra_failed(campaign, &message).await;
+                }
+            }
+            Report::Advanced { key, state, at } => {
+                let room = self.slots.get_mut(key).and_then(|slot| {
+                    slot.state = state;
+                    slot.state_since = at;
+                    slot.room.clone()
+                });
+                if state == AttemptState::Answered {
+                    if let (Some(watcher), Some(room)) = (&self.watcher, room) {
+                        watcher.watch(&room);
+                    }
+                }
+                let kind = if state == AttemptState::Ringing {
+                    AttemptEventKind::Ringing
+                } else {
+                    AttemptEventKind::Answered
+                };
+                self.emit_call_at(at, key, kind, String::new());
+            }
+            Report::Found { key } => {
+                let room = self.slots.get(key).and_then(|slot| slot.room.clone());
+                if let (Some(watcher), Some(room)) = (&self.watcher, room) {
+                    watcher.watch(&room);
+                }
+            }
+            Report::Noted {
+                key,
+                kind,
+                at,
+                detail,
+            } => self.emit_call_at(at, key, kind, detail),
+            Report::Finished { key, end } => self.finished(key, *end).await,
+            Report::Closed { key } => self.slots.closed(key),
+        }
+    }
+
+    pub(super) fn not_started(&mut self, key: CallKey, why: NotStarted) {
+        if self.probe_call == Some(key) {
+            self.probe_call = None;
+        }
+        let Some(slot) = self.slots.release(key) else {
+            return;
+        };
+        let now = self.clock.now();
+        let label = slot.lead_name.clone().unwrap_or_else(|| slot.phone.clone());
+        if let Some(run) = self.runs.get_mut(&slot.campaign) {
+            run.cap.not_placed(slot.dialed_at);
+            run.queue.stale = true;
+        }
+        match why {
+            NotStarted::OnDnc => {
+                self.move_lead(slot.campaign, slot.lead_state, LeadState::Dnc);
+                let detail = format!("{label} is on the do-not-call list; not dialled");
+                self.emit(slot.campaign, EngineEventKind::Problem, detail, None);
+            }
+            NotStarted::NumberLimit { until } => {
+                if let Some(run) = self.runs.get_mut(&slot.campaign) {
+                    run.held.insert(slot.lead, until);
+                }
+                let detail = format!(
+                    "{} already had {} calls today; next try after {}",
+                    slot.phone,
+                    self.config.per_number_daily_limit,
+                    until.format("%Y-%m-%d %H:%M UTC")
+                );
+                self.emit(slot.campaign, EngineEventKind::Problem, detail, None);
+            }
+            NotStarted::NotDialable => {}
+            NotStarted::Store(err) => {
+                self.store_health.failed(now, Instant::now(), &err);
+                self.dirty = true;
+                if let Some(run) = self.runs.get_mut(&slot.campaign) {
+                    run.wake_at = Some(now + chrono::Duration::seconds(1));
+                }
+                self.emit(
+                    slot.campaign,
+                    EngineEventKind::Problem,
+                    format!("database: {err}"),
+                    None,
+                );
+            }
+        }
+    }
+
+    pub(super) async fn finished(&mut self, key: CallKey, end: CallEnd) {
+        let was_probe = self.probe_call == Some(key);
+        if was_probe {
+            self.probe_call = None;
+        }
+        let detail = end.detail.clone();
+        self.emit_call(key, AttemptEventKind::Ended, detail);
+        let Some(slot) = self.slots.release(key) else {
+            return;
+        };
+        if let (Some(watcher), Some(room)) = (&self.watcher, &slot.room) {
+            watcher.forget(room);
+        }
+        let (campaign, trunk) = (slot.campaign, slot.trunk.clone());
+        // The agent's disposition may still come: its room stays routed until `Closed`.
+        self.slots.closing(key, slot);
+        if let Some(state) = end.lead_state {
+            self.move_lead(campaign, LeadState::Dialing, state);
+        }
+        if let Some(run) = self.runs.get_mut(&campaign) {
+            *run.stats.outcomes.entry(end.outcome).or_default() += 1;
+            if let Some(ring) = end.ring_ms {
+                run.stats.durations.ring_ms += ring;
+                run.stats.durations.rings += 1;
+            }
+            if let Some(talk) = end.talk_ms {
+                run.stats.durations.talk_ms += talk;
+                run.stats.durations.talks += 1;
+            }
+            if end.outcome == Outcome::NotPlaced {
+                run.cap.not_placed(end.dialed_at);
+            }
+            run.queue.stale = true;
+        }
+        match end.problem {
+            Some(CallProblem::Infrastructure { message }) => {
+                self.infra_failed(campaign, &message).await
+            }
+            Some(CallProblem::CarrierLimit) => {
+                self.trunks.carrier_limited(&trunk, Instant::now());
+                let gap = self.trunks.gap(&trunk);
+                let detail = format!(
+                    "trunk {} is over its carrier's limit; slowing to one call every {} ms",
+                    trunk,
+                    gap.as_millis()
+                );
+                self.emit(campaign, EngineEventKind::Problem, detail, None);
+                self.infra_answered().await;
+            }
+            Some(CallProblem::Configuration { problem, fix }) => {
+                self.infra_answered().await;
+                let reason = PauseReason::Configuration {
+                    problem: problem.clone(),
+                    fix: fix.clone(),
+                };
+                if self.runs.get(&campaign).is_some_and(|r| r.is_running()) {
+                    self.set_status(campaign, CampaignStatus::Paused, Some(reason), "")
+                        .await;
+                }
+                self.emit(
+                    campaign,
+                    EngineEventKind::Problem,
+                    format!("{problem}: {fix}"),
+                    None,
+                );
+            }
+            None => self.infra_answered().await,
+        }
+    }
+
+    pub(super) async fn on_internal(&mut self, message: Internal) {
+        match message {
+            Internal::Page { campaign, result } => self.on_page(campaign, result).await,
+            Internal::TrunkChecked {
+                campaign,
+                result,
+                reply,
+            } => self.trunk_checked(campaign, result, reply).await,
+            Internal::StoreProbe(Ok(())) => {
+                self.store_health.recovered();
+                self.dirty = true;
+            }
+            Internal::StoreProbe(Err(err)) => {
+                self.store_health
+                    .probe_failed(Instant::now(), &err.to_string());
+                self.dirty = true;
+            }
+            Internal::Probe(result) => {
+                self.probing = false;
+                match result {
+                    Ok(()) => self.infra_answered().await,
+                    Err(err) => {
+                        self.infra
+                            .failure(Instant::now(), self.clock.now(), &err.to_string())
+                    }
+                }
+            }
+            Internal::Counts {
+                campaign,
+                counts,
+                stats,
+            } => self.apply_counts(campaign, counts, stats),
+        }
+    }
+
+    pub(super) fn on_progress(&mut self, progress: CallProgress) {
+        if let Some(signals) = self.slots.route(&progress.room) {
+            let _ = signals.send(CallSignal::Progress(progress));
+        }
+    }
+}

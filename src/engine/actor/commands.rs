@@ -1,0 +1,370 @@
+//! Operator and API commands: create, edit, start, pause, stop, delete, hang up,
+//! retry now, dispositions and the do-not-call list.
+
+use super::*;
+use crate::domain::{
+    AttemptEventKind, AttemptId, CampaignId, CampaignStatus, LeadState, PauseReason,
+};
+use crate::engine::campaign_run::CampaignRun;
+use crate::engine::handle::{Envelope, ReplyTx};
+use crate::engine::slots::CallSignal;
+use crate::engine::{Command, EngineError, EngineEventKind, Reply};
+use crate::store::attempts::{self, AttemptRecord};
+use crate::store::queue;
+use crate::store::{CampaignRecord, LeadRecord, NewCampaign};
+use crate::telephony::{CallProgress, Telephony, TelephonyError};
+
+impl<T: Telephony> Actor<T> {
+    pub(super) async fn on_command(&mut self, Envelope { command, reply }: Envelope) {
+        match command {
+            Command::Start(id) | Command::Resume(id) => {
+                return self.check_trunk_then_run(id, reply)
+            }
+            Command::Shutdown { grace } => return self.begin_shutdown(grace, reply).await,
+            _ => {}
+        }
+        let answer = self.command(command).await;
+        self.dirty = true;
+        let _ = reply.send(answer);
+    }
+
+    pub(super) async fn command(&mut self, command: Command) -> Result<Reply, EngineError> {
+        let now = self.clock.now();
+        match command {
+            Command::CreateCampaign(settings) => {
+                let new = NewCampaign {
+                    settings: *settings,
+                    now,
+                };
+                let id = self
+                    .store
+                    .write(move |conn| CampaignRecord::insert(conn, &new))
+                    .await?;
+                let record = self
+                    .store
+                    .read(move |conn| CampaignRecord::get(conn, id))
+                    .await?;
+                self.runs.insert(id, CampaignRun::new(record, now));
+                Ok(Reply::Created(id))
+            }
+            Command::UpdateCampaign { id, settings } => {
+                let stored = (*settings).clone();
+                self.store
+                    .write(move |conn| CampaignRecord::update_settings(conn, id, &stored, now))
+                    .await?;
+                if let Some(run) = self.runs.get_mut(&id) {
+                    run.set_settings(*settings);
+                    run.queue.stale = true;
+                }
+                Ok(Reply::Done)
+            }
+            Command::Pause(id) => {
+                let run = self.run_of(id)?;
+                if run.record.status.is_finished() || run.record.status == CampaignStatus::Draft {
+                    return Err(EngineError::Refused(format!(
+                        "campaign {id} is {}; only a started campaign can be paused",
+                        run.record.status
+                    )));
+                }
+                self.set_status(id, CampaignStatus::Paused, Some(PauseReason::Operator), "")
+                    .await;
+                Ok(Reply::Done)
+            }
+            Command::Stop {
+                id,
+                hang_up_live_calls,
+            } => {
+                let run = self.run_of(id)?;
+                if run.record.status.is_finished() {
+                    return Err(EngineError::Refused(format!(
+                        "campaign {id} is already {}",
+                        run.record.status
+                    )));
+                }
+                self.set_status(id, CampaignStatus::Stopped, None, "stopped by operator")
+                    .await;
+                if hang_up_live_calls {
+                    for slot in self.slots.of_campaign(id) {
+                        let _ = slot.signals.send(CallSignal::HangUp);
+                    }
+                }
+                Ok(Reply::Done)
+            }
+            Command::DeleteCampaign(id) => {
+                let run = self.run_of(id)?;
+                if run.record.status == CampaignStatus::Running {
+                    return Err(EngineError::Refused(format!(
+                        "campaign {id} is running; stop it first, then delete it"
+                    )));
+                }
+                let live = self.slots.in_campaign(id);
+                if live > 0 {
+                    return Err(EngineError::Refused(format!(
+                        "campaign {id} still has {live} call(s) in progress; stop it and end its calls first, then delete it"
+                    )));
+                }
+                self.store
+                    .write(move |conn| CampaignRecord::delete(conn, id))
+                    .await?;
+                self.runs.remove(&id);
+                tracing::info!(campaign = %id, "campaign deleted");
+                Ok(Reply::Deleted(id))
+            }
+            Command::RefreshCampaign(id) => self.refresh_campaign(id).await,
+            Command::HangUp(attempt) => {
+                let slot = self
+                    .slots
+                    .by_attempt(attempt)
+                    .ok_or_else(|| EngineError::NotFound {
+                        what: format!("call of attempt {attempt} in progress"),
+                    })?;
+                let _ = slot.signals.send(CallSignal::HangUp);
+                Ok(Reply::Done)
+            }
+            Command::ReportDisposition {
+                attempt,
+                value,
+                note,
+            } => self.report_disposition(attempt, value, note).await,
+            Command::RetryNow(lead) => {
+                if self.slots.is_dialing_lead(lead) {
+                    return Err(EngineError::Refused(format!(
+                        "lead {lead} is being called right now"
+                    )));
+                }
+                let before = self
+                    .store
+                    .read(move |conn| LeadRecord::get(conn, lead))
+                    .await?;
+                let record = self
+                    .store
+                    .write(move |conn| queue::requeue_now(conn, lead))
+                    .await?;
+                self.move_lead(record.campaign, before.state, LeadState::Pending);
+                if let Some(run) = self.runs.get_mut(&record.campaign) {
+                    run.held.remove(&lead);
+                    run.queue.leads.retain(|l| l.id != lead);
+                    run.queue.urgent.push_back(record);
+                }
+                Ok(Reply::Done)
+            }
+            Command::MarkDnc {
+                phone,
+                campaign,
+                reason,
+            } => {
+                let (number, why) = (phone.clone(), reason.clone());
+                let changed = self
+                    .store
+                    .write(move |conn| {
+                        crate::store::dnc::add(conn, &number, campaign, why.as_deref(), now)?;
+                        queue::mark_dnc(conn, &number, campaign)
+                    })
+                    .await?;
+                self.leads_marked_dnc(changed);
+                Ok(Reply::Done)
+            }
+            Command::AddDnc {
+                phones,
+                campaign,
+                reason,
+            } => {
+                let (added, changed) = self
+                    .store
+                    .write(move |conn| {
+                        let (mut added, mut changed) = (0u64, Vec::new());
+                        for phone in &phones {
+                            added += crate::store::dnc::add(
+                                conn,
+                                phone,
+                                campaign,
+                                reason.as_deref(),
+                                now,
+                            )? as u64;
+                            changed.extend(queue::mark_dnc(conn, phone, campaign)?);
+                        }
+                        Ok((added, changed))
+                    })
+                    .await?;
+                let marked = changed.len() as u64;
+                self.leads_marked_dnc(changed);
+                Ok(Reply::DncAdded { added, marked })
+            }
+            Command::RemoveDnc { phone, campaign } => {
+                let removed = self
+                    .store
+                    .write(move |conn| crate::store::dnc::remove(conn, &phone, campaign))
+                    .await?;
+                Ok(Reply::DncRemoved(removed))
+            }
+            Command::Start(_) | Command::Resume(_) | Command::Shutdown { .. } => {
+                Err(EngineError::Refused("handled elsewhere".into()))
+            }
+        }
+    }
+
+    /// A live call (or one still awaiting its agent's report) gets the disposition as
+    /// if LiveKit had reported it, so it is recorded once, by the call; an ended call's
+    /// attempt is updated here.
+    pub(super) async fn report_disposition(
+        &mut self,
+        attempt: AttemptId,
+        value: String,
+        note: Option<String>,
+    ) -> Result<Reply, EngineError> {
+        let Some(disposition) = crate::domain::Disposition::new(&value) else {
+            return Err(EngineError::Refused("the disposition is empty".into()));
+        };
+        let record = self
+            .store
+            .read(move |conn| AttemptRecord::get(conn, attempt))
+            .await?;
+        let now = self.clock.now();
+        if let Some(signals) = self.slots.route(&record.room) {
+            let kind = crate::telephony::CallProgressKind::Disposition {
+                value,
+                note: note.clone(),
+            };
+            let progress = CallProgress {
+                room: record.room.clone(),
+                at: now,
+                kind,
+            };
+            if signals.send(CallSignal::Progress(progress)).is_ok() {
+                return Ok(Reply::Done);
+            }
+        }
+        let (text, campaign, stored_note) =
+            (disposition.to_string(), record.campaign, note.clone());
+        self.store
+            .write(move |conn| {
+                attempts::set_disposition(
+                    conn,
+                    attempt,
+                    campaign,
+                    &text,
+                    stored_note.as_deref(),
+                    now,
+                )
+            })
+            .await?;
+        self.emit(
+            campaign,
+            EngineEventKind::Attempt(AttemptEventKind::Disposition),
+            disposition.to_string(),
+            Some((attempt, record.lead, record.phone)),
+        );
+        Ok(Reply::Done)
+    }
+
+    pub(super) fn run_of(&self, id: CampaignId) -> Result<&CampaignRun, EngineError> {
+        self.runs.get(&id).ok_or_else(|| EngineError::NotFound {
+            what: format!("campaign {id}"),
+        })
+    }
+
+    /// Start and resume first ask LiveKit whether the campaign's trunk exists, in a
+    /// task of its own so the engine keeps running meanwhile; nothing is touched before.
+    pub(super) fn check_trunk_then_run(&mut self, id: CampaignId, reply: ReplyTx) {
+        let run = match self.run_of(id) {
+            Ok(run) => run,
+            Err(err) => {
+                let _ = reply.send(Err(err));
+                return;
+            }
+        };
+        let status = run.record.status;
+        if !matches!(status, CampaignStatus::Draft | CampaignStatus::Paused) || run.is_running() {
+            let _ = reply.send(Err(EngineError::Refused(format!(
+                "campaign {id} is {status}; it cannot be started"
+            ))));
+            return;
+        }
+        let trunk = run.settings.trunk_id.clone();
+        let (telephony, internal) = (self.telephony.clone(), self.internal_tx.clone());
+        let patience = crate::telephony::Patience {
+            attempts: TRUNK_CHECK_ATTEMPTS,
+            first_wait: self.config.infra_backoff_initial,
+            max_wait: self.config.infra_backoff_max,
+        };
+        tokio::spawn(async move {
+            let result =
+                crate::telephony::ensure_trunk_exists_patiently(&*telephony, &trunk, patience)
+                    .await;
+            let _ = internal.send(Internal::TrunkChecked {
+                campaign: id,
+                result,
+                reply,
+            });
+        });
+    }
+
+    pub(super) async fn trunk_checked(
+        &mut self,
+        id: CampaignId,
+        result: Result<(), TelephonyError>,
+        reply: ReplyTx,
+    ) {
+        let answer = match result {
+            Ok(()) => self.go(id).await,
+            Err(TelephonyError::Configuration { problem, fix }) => Err(EngineError::Configuration { problem, fix }),
+            Err(err) => Err(EngineError::Refused(format!(
+                "could not check the campaign's trunk with LiveKit ({err}); check the LiveKit URL and try again"
+            ))),
+        };
+        self.dirty = true;
+        let _ = reply.send(answer);
+    }
+
+    pub(super) async fn go(&mut self, id: CampaignId) -> Result<Reply, EngineError> {
+        let now = self.clock.now();
+        let run = self.run_of(id)?;
+        if !matches!(
+            run.record.status,
+            CampaignStatus::Draft | CampaignStatus::Paused
+        ) {
+            return Err(EngineError::Refused(format!(
+                "campaign {id} is {}",
+                run.record.status
+            )));
+        }
+        let start_at = run.settings.start_at.filter(|at| *at > now);
+        if !run.engaged {
+            self.take_up(id).await?;
+        }
+        match start_at {
+            Some(at) => {
+                let run = self.runs.get_mut(&id).expect("checked above");
+                run.wake_at = Some(at);
+                if run.record.status == CampaignStatus::Draft {
+                    // Draft cannot become paused: it is running, waiting for its time.
+                    self.set_status(id, CampaignStatus::Running, None, "").await;
+                }
+                self.set_status(
+                    id,
+                    CampaignStatus::Paused,
+                    Some(PauseReason::Scheduled { at }),
+                    "",
+                )
+                .await;
+            }
+            None => {
+                self.set_status(id, CampaignStatus::Running, None, "started")
+                    .await
+            }
+        }
+        if let Some(run) = self.runs.get_mut(&id) {
+            run.queue.stale = true;
+        }
+        Ok(Reply::Done)
+    }
+
+    /// Ids of the campaigns dialling now, collected so the caller may change them.
+    pub(super) fn running_campaigns(&self) -> Vec<CampaignId> {
+        self.runs
+            .iter()
+            .filter(|(_, r)| r.is_running())
+            .map(|(id, _)| *id)
+            .collect()
+    }
+}

@@ -1,0 +1,68 @@
+//! LiveKit outages: the back-off after a failed request, the campaigns it pauses, and
+//! the probe that resumes them.
+
+use super::*;
+use crate::domain::{CampaignId, CampaignStatus, PauseReason};
+use crate::engine::EngineEventKind;
+use crate::telephony::Telephony;
+use tokio::time::Instant;
+
+impl<T: Telephony> Actor<T> {
+    pub(super) fn needs_probe(&self) -> bool {
+        !self.probing
+            && self.runs.values().any(|r| {
+                r.engaged
+                    && matches!(
+                        r.record.pause_reason,
+                        Some(PauseReason::LiveKitUnreachable { .. })
+                    )
+            })
+    }
+
+    pub(super) async fn infra_failed(&mut self, campaign: CampaignId, message: &str) {
+        self.infra
+            .failure(Instant::now(), self.clock.now(), message);
+        self.emit(
+            campaign,
+            EngineEventKind::Problem,
+            format!("LiveKit unavailable: {message}; backing off"),
+            None,
+        );
+        if let Some((since, last_error)) = self.infra.outage(self.clock.now()) {
+            for id in self.running_campaigns() {
+                let reason = PauseReason::LiveKitUnreachable {
+                    since,
+                    last_error: last_error.clone(),
+                };
+                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
+                    .await;
+            }
+        }
+    }
+
+    /// LiveKit answered (whatever the call's fate): clear the back-off and resume
+    /// campaigns it had paused.
+    pub(super) async fn infra_answered(&mut self) {
+        if self.infra.healthy() {
+            return;
+        }
+        self.infra.success();
+        let paused: Vec<CampaignId> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| {
+                r.engaged
+                    && matches!(
+                        r.record.pause_reason,
+                        Some(PauseReason::LiveKitUnreachable { .. })
+                    )
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in paused {
+            self.set_status(id, CampaignStatus::Running, None, "LiveKit answers again")
+                .await;
+        }
+        self.dirty = true;
+    }
+}

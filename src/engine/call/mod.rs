@@ -1,0 +1,160 @@
+//! One call, from the write-ahead row to the persisted outcome, as a spawned task. It
+//! talks to LiveKit and writes its own attempt's rows, and reports every step to the
+//! engine task, which alone changes scheduling state.
+//!
+//! The dial waits until answered (so a failure carries its SIP status) while the agent
+//! is dispatched at the same time; after the answer the call is followed through the
+//! progress the engine routes here (webhooks, the poller), until the participant leaves
+//! or the room is gone. Only with no poller does the task poll its room itself: two
+//! pollers would double the `ListParticipants` load and escape the poller's rate bound.
+//!
+//! The outcome is persisted (and the slot given back) as soon as the callee leaves; the
+//! task then keeps listening for the agent's disposition for a short grace, since the
+//! agent's `participant_left` comes after the callee's, and deletes the room last.
+
+use super::clock::SharedClock;
+use super::slots::{CallKey, CallSignal};
+use crate::domain::{AttemptEventKind, AttemptId, CampaignId, CampaignSettings, Outcome};
+use crate::store::attempts::AttemptRecord;
+use crate::store::{LeadRecord, Store};
+use crate::telephony::Telephony;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+mod dial;
+mod finish;
+mod follow;
+mod report;
+mod resume;
+mod uncertain;
+
+pub use report::{CallEnd, CallProblem, NotStarted, Report};
+
+/// What every call task shares.
+pub struct CallContext<T> {
+    pub telephony: Arc<T>,
+    pub store: Store,
+    pub clock: SharedClock,
+    pub reports: mpsc::UnboundedSender<Report>,
+    pub room_prefix: String,
+    pub per_number_limit: u32,
+    /// How often an answered call's room is checked by the task itself, and the first
+    /// wait before retrying a check at restart.
+    pub poll_interval: Duration,
+    /// The task polls its own room: no poller (`RoomWatcher`) feeds it progress.
+    pub polls_own_room: bool,
+    /// How long after the callee left the agent's disposition is still awaited.
+    pub disposition_grace: Duration,
+    /// How long an uncertain dial's empty room is given for the dial to land before the
+    /// room is deleted and the attempt called not placed.
+    pub uncertain_settle: Duration,
+}
+
+/// A new call to place.
+pub struct CallJob {
+    pub key: CallKey,
+    /// When the engine started this call (pacing's clock); recorded as `dialed_at`.
+    pub at: DateTime<Utc>,
+    pub campaign: CampaignId,
+    pub lead: LeadRecord,
+    pub settings: Arc<CampaignSettings>,
+    pub signals: mpsc::UnboundedReceiver<CallSignal>,
+}
+
+/// A call found in flight at start-up, to follow to its end.
+pub struct ResumedCall {
+    pub key: CallKey,
+    pub attempt: AttemptRecord,
+    pub lead_attempts: u32,
+    pub settings: Arc<CampaignSettings>,
+    pub signals: mpsc::UnboundedReceiver<CallSignal>,
+}
+
+/// The facts gathered about a call while it runs.
+struct Call {
+    key: CallKey,
+    campaign: CampaignId,
+    attempt: AttemptId,
+    lead: crate::domain::LeadId,
+    lead_attempts: u32,
+    /// The number dialled, and which of the lead's attempts this is.
+    phone: String,
+    number: u32,
+    room: String,
+    dialed_at: DateTime<Utc>,
+    answered_at: Option<DateTime<Utc>>,
+    settings: Arc<CampaignSettings>,
+    hang_up_requested: bool,
+    /// The disposition (and note) last recorded, so a repeat is not written twice.
+    disposition: Option<(String, Option<String>)>,
+}
+
+/// The end of a call before the lead's fate is decided.
+struct Ending {
+    outcome: Outcome,
+    at: DateTime<Utc>,
+    sip_status_code: Option<i32>,
+    sip_status: Option<String>,
+    twirp_code: Option<String>,
+    disconnect_reason: Option<String>,
+    error: Option<String>,
+    problem: Option<CallProblem>,
+    /// The callee left a room the agent may still be in: its disposition may follow.
+    agent_may_report: bool,
+}
+
+impl Ending {
+    fn plain(outcome: Outcome, at: DateTime<Utc>) -> Self {
+        Ending {
+            outcome,
+            at,
+            sip_status_code: None,
+            sip_status: None,
+            twirp_code: None,
+            disconnect_reason: None,
+            error: None,
+            problem: None,
+            agent_may_report: false,
+        }
+    }
+
+    /// The callee left an answered call; the agent may still report.
+    fn callee_left(at: DateTime<Utc>, disconnect_reason: Option<String>) -> Self {
+        Ending {
+            disconnect_reason,
+            agent_may_report: true,
+            ..Ending::plain(Outcome::Completed, at)
+        }
+    }
+}
+
+impl<T: Telephony> CallContext<T> {
+    fn report(&self, report: Report) {
+        // The engine is gone only when shutting down; the rows are written regardless.
+        let _ = self.reports.send(report);
+    }
+
+    /// A timeline entry for this call that changes nothing else.
+    async fn note(&self, call: &Call, kind: AttemptEventKind, detail: String) {
+        let at = self.clock.now();
+        let (store, attempt, campaign, text) = (
+            self.store.clone(),
+            call.attempt,
+            call.campaign,
+            detail.clone(),
+        );
+        let _ = store
+            .write(move |conn| {
+                crate::store::attempt_events::insert(conn, attempt, campaign, at, kind, &text, None)
+            })
+            .await;
+        self.report(Report::Noted {
+            key: call.key,
+            kind,
+            at,
+            detail,
+        });
+    }
+}
