@@ -111,6 +111,18 @@ fn new_campaign(store: &Store, name: &str) -> CampaignId {
         .expect("campaign")
 }
 
+/// A new database at `db` with one empty campaign (the store blocks: off the runtime).
+async fn fresh_database(db: &Path, name: &'static str) -> (Store, CampaignId) {
+    let db = db.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let store = Store::open(&db).expect("store");
+        let campaign = new_campaign(&store, name);
+        (store, campaign)
+    })
+    .await
+    .expect("store thread")
+}
+
 fn plan(db: &Path, runtime_dir: &Path) -> HostPlan {
     HostPlan {
         db: db.to_path_buf(),
@@ -313,8 +325,7 @@ fn main() {
         for round in 0..rounds {
             // `leads import`: the importer on the file, into an empty database.
             let db = dir.path().join(format!("import-{round}.db"));
-            let store = Store::open(&db).expect("store");
-            let campaign = new_campaign(&store, "imported");
+            let (store, campaign) = fresh_database(&db, "imported").await;
             let (cpu, at) = (process_cpu(), Instant::now());
             let report = tokio::task::spawn_blocking({
                 let csv = csv.clone();
@@ -335,8 +346,7 @@ fn main() {
 
             // The upload, into an empty database served by a running engine.
             let db = dir.path().join(format!("upload-{round}.db"));
-            let store = Store::open(&db).expect("store");
-            let campaign = new_campaign(&store, "uploaded");
+            let (store, campaign) = fresh_database(&db, "uploaded").await;
             drop(store);
             let host = start_engine(&db, &dir.path().join(format!("run-{round}"))).await;
             let target = Target::Socket(host.socket().to_path_buf());

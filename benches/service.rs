@@ -14,7 +14,7 @@
 //!
 //! Run: `cargo bench --bench service` (`SERVICE_BENCH_LEADS` for a smaller database,
 //! `SERVICE_BENCH_WINDOW_SECS` for the CPU window, `SERVICE_BENCH_PAIRS` for how many
-//! none/ten pairs, `SERVICE_BENCH_WARMUP_SECS`).
+//! none/ten pairs, `SERVICE_BENCH_WARMUP_SECS` for the longest warm-up).
 
 use chrono::{NaiveTime, Utc};
 use ratatui::backend::TestBackend;
@@ -228,7 +228,7 @@ fn main() {
     let leads = env_number("SERVICE_BENCH_LEADS", 1_000_000);
     let window = Duration::from_secs(env_number("SERVICE_BENCH_WINDOW_SECS", 10));
     let pairs = env_number("SERVICE_BENCH_PAIRS", 3);
-    let warmup = Duration::from_secs(env_number("SERVICE_BENCH_WARMUP_SECS", 20));
+    let warmup = Duration::from_secs(env_number("SERVICE_BENCH_WARMUP_SECS", 60));
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("bench.db");
     let built = Instant::now();
@@ -286,9 +286,6 @@ fn main() {
             frames[0], frames[2], frames[4]
         );
 
-        // Calls last 3.7-7.5 s from dial to hang-up: until a few lifetimes have passed,
-        // ends and starts are still ramping up and the engine's load with them.
-        tokio::time::sleep(warmup).await;
         let finished = || {
             host.runtime
                 .engine
@@ -297,6 +294,26 @@ fn main() {
                 .campaign(id)
                 .map_or(0, |c| c.leads.finished())
         };
+        // Calls last 3.7-7.5 s from dial to hang-up, and after the start they end and
+        // start in waves until the rate settles; the engine's load follows that rate.
+        // Measure once two 3-second samples in a row agree within 10% (at most
+        // `warmup` seconds of waiting).
+        let warming = Instant::now();
+        let mut last_rate = 0.0;
+        loop {
+            let before = finished();
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let rate = (finished() - before) as f64 / 3.0;
+            let settled = last_rate > 0.0 && (rate - last_rate).abs() / last_rate < 0.1;
+            last_rate = rate;
+            if settled || warming.elapsed() >= warmup {
+                break;
+            }
+        }
+        println!(
+            "warm-up {:.0?}: {last_rate:.0} calls ending per second",
+            warming.elapsed()
+        );
         let measure = |consoles: usize| {
             let socket = socket.clone();
             async move {
