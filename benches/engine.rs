@@ -233,7 +233,7 @@ async fn main() {
         .snapshot()
         .borrow()
         .campaign(id)
-        .map_or(0, |c| c.leads.finished());
+        .map_or(0, |c| c.leads.settled());
     rows.push((
         format!("RSS running a {leads}-lead campaign"),
         format!("peak {peak:.0} MB"),

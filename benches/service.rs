@@ -292,7 +292,7 @@ fn main() {
                 .snapshot()
                 .borrow()
                 .campaign(id)
-                .map_or(0, |c| c.leads.finished())
+                .map_or(0, |c| c.leads.settled())
         };
         // Calls last 3.7-7.5 s from dial to hang-up, and after the start they end and
         // start in waves until the rate settles; the engine's load follows that rate.

@@ -197,6 +197,7 @@ fn big_snapshot(id: CampaignId, leads: u64) -> Snapshot {
             state: states[(i % 3) as usize],
             dialed_at: now - ChronoDuration::seconds(i % 300),
             state_since: now,
+            answered_at: (states[(i % 3) as usize] == AttemptState::Answered).then_some(now),
         })
         .collect();
     let campaign = CampaignView {
@@ -220,6 +221,8 @@ fn big_snapshot(id: CampaignId, leads: u64) -> Snapshot {
         avg_ring_ms: Some(5_000),
         avg_talk_ms: Some(60_000),
         dials_per_minute: (0..30).map(|i| 100 + i).collect(),
+        eta_ms: Some(3_600_000),
+        ring_timeout_ms: 30_000,
         started_at: None,
         completed_at: None,
     };
@@ -243,18 +246,38 @@ fn run_queue(store: &Store, view: &mut View, load: Option<QueueLoad>) {
     let filter = view.queue.filter.clone();
     let rows = store
         .read_blocking(|c| match direction {
-            PageDirection::First => {
-                views::queue_after(c, campaign, None, queue::PAGE, filter.as_deref())
-            }
-            PageDirection::After => {
-                views::queue_after(c, campaign, from, queue::PAGE, filter.as_deref())
-            }
-            PageDirection::Last => {
-                views::queue_before(c, campaign, None, queue::PAGE, filter.as_deref())
-            }
-            PageDirection::Before => {
-                views::queue_before(c, campaign, from, queue::PAGE, filter.as_deref())
-            }
+            PageDirection::First => views::queue_after(
+                c,
+                campaign,
+                Utc::now(),
+                None,
+                queue::PAGE,
+                filter.as_deref(),
+            ),
+            PageDirection::After => views::queue_after(
+                c,
+                campaign,
+                Utc::now(),
+                from,
+                queue::PAGE,
+                filter.as_deref(),
+            ),
+            PageDirection::Last => views::queue_before(
+                c,
+                campaign,
+                Utc::now(),
+                None,
+                queue::PAGE,
+                filter.as_deref(),
+            ),
+            PageDirection::Before => views::queue_before(
+                c,
+                campaign,
+                Utc::now(),
+                from,
+                queue::PAGE,
+                filter.as_deref(),
+            ),
         })
         .expect("queue page");
     let total = view.queue_total();

@@ -106,7 +106,7 @@ async fn concurrency_never_exceeds_max_concurrent() {
         stats.max_concurrent_calls() >= 2,
         "slots were used in parallel: {stats:?}"
     );
-    assert_eq!(snapshot.campaign(id).unwrap().leads.finished(), 40);
+    assert_eq!(snapshot.campaign(id).unwrap().progress().finished, 40);
 }
 
 fn scripted(h: &Harness, phone: &str, call: ScriptedCall) {
@@ -828,6 +828,17 @@ async fn one_call_can_be_hung_up_and_one_lead_retried_now() {
         talk < chrono::Duration::seconds(5),
         "hung up long before the 5 s talk ended: {talk}"
     );
+    // Recorded as the operator's doing, not the callee's hang-up.
+    let aid = attempt.id;
+    let ended = h
+        .store
+        .read(move |conn| attempt_events::for_attempt(conn, aid))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.kind == AttemptEventKind::Ended)
+        .unwrap();
+    assert_eq!(ended.detail, "completed, ended by the operator");
 
     // Retry-now brings a finished lead back; resuming the campaign calls it again.
     let other = h
@@ -1246,6 +1257,7 @@ async fn the_agents_disposition_after_the_callee_left_is_recorded() {
     send(CallProgressKind::Disposition {
         value: "callback".into(),
         note: Some("call back on Tuesday".into()),
+        callback_at: None,
     })
     .unwrap();
     let event = tokio::time::timeout(Duration::from_secs(5), async {
@@ -1529,4 +1541,233 @@ async fn a_do_not_call_disposition_puts_the_number_on_the_list_for_every_campaig
         Some(&1),
         "the other campaign never called them"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voicemail_disposition_is_retried_as_the_campaigns_rule_says() {
+    use switchboard::domain::DispositionRetry;
+    use switchboard::sandbox::Outcome as Net;
+    let h = Harness::start_at(quick_sandbox(), engine_config(), noon()).await;
+    let id = h
+        .campaign(CampaignSettings {
+            max_attempts: 2,
+            disposition_retries: vec![DispositionRetry::parse("voicemail=4h").unwrap()],
+            ..settings("voicemail rule")
+        })
+        .await;
+    let phone = "+15551700001";
+    scripted(
+        &h,
+        phone,
+        ScriptedCall::new(Net::Answer)
+            .talk_secs(2.0)
+            .disposition("voicemail", None),
+    );
+    h.leads(id, vec![lead(phone)]).await;
+    h.start_campaign(id).await;
+    h.until("the voicemail is due again in 4 hours", |s| {
+        s.campaign(id).is_some_and(|c| c.leads.retry_wait == 1)
+    })
+    .await;
+    let waiting = h.lead(phone, id).await;
+    assert_eq!(waiting.state, LeadState::RetryWait);
+    assert_eq!(
+        waiting.next_attempt_at,
+        Some(noon() + chrono::Duration::hours(4)),
+        "{waiting:?}"
+    );
+    assert_eq!(h.stats().calls_per_number[phone], 1);
+    h.clock
+        .advance(chrono::Duration::hours(4) + chrono::Duration::seconds(1));
+    h.until_status(id, CampaignStatus::Completed).await;
+    assert_eq!(
+        h.stats().calls_per_number[phone],
+        2,
+        "dialled again when due"
+    );
+    // The second voicemail had no attempt left.
+    assert_eq!(h.lead(phone, id).await.state, LeadState::Exhausted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_reported_after_the_call_ended_is_dialled_at_the_agents_time() {
+    use switchboard::domain::DispositionRetry;
+    use switchboard::sandbox::Outcome as Net;
+    let h = Harness::start_at(quick_sandbox(), engine_config(), noon()).await;
+    let id = h
+        .campaign(CampaignSettings {
+            disposition_retries: vec![DispositionRetry::parse("callback=callback_at").unwrap()],
+            ..settings("callback rule")
+        })
+        .await;
+    let phone = "+15551700002";
+    scripted(
+        &h,
+        phone,
+        ScriptedCall::new(Net::Answer)
+            .talk_secs(2.0)
+            .disposition("interested", None),
+    );
+    h.leads(id, vec![lead(phone)]).await;
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    assert_eq!(h.lead(phone, id).await.state, LeadState::Done);
+    let attempt = h.attempts(id).await.remove(0).id;
+
+    // The agent's system says, after the call, that the callee wants a call tomorrow.
+    let reply = h
+        .engine
+        .send(Command::ReportDisposition {
+            attempt,
+            value: "Callback".into(),
+            note: Some("after lunch".into()),
+            callback_at: Some("2026-06-02T13:30:00+00:00".into()),
+        })
+        .await;
+    assert!(reply.is_ok(), "{reply:?}");
+    // The call may still be listening for its agent: then it records the report.
+    let snapshot = h
+        .until("the lead counts as waiting for its retry", |s| {
+            s.campaign(id).is_some_and(|c| c.leads.retry_wait == 1)
+        })
+        .await;
+    assert_eq!(snapshot.campaign(id).unwrap().leads.done, 0);
+    let lead = h.lead(phone, id).await;
+    assert_eq!(lead.state, LeadState::RetryWait);
+    assert_eq!(
+        lead.next_attempt_at,
+        Some(Utc.with_ymd_and_hms(2026, 6, 2, 13, 30, 0).unwrap())
+    );
+
+    // The same report again changes nothing.
+    h.engine
+        .send(Command::ReportDisposition {
+            attempt,
+            value: "callback".into(),
+            note: None,
+            callback_at: None,
+        })
+        .await
+        .unwrap();
+    let lead = h.lead(phone, id).await;
+    assert_eq!(lead.state, LeadState::RetryWait);
+    assert_eq!(
+        lead.next_attempt_at,
+        Some(Utc.with_ymd_and_hms(2026, 6, 2, 13, 30, 0).unwrap())
+    );
+    // A correction the rules do not name ends the lead as the call's end had.
+    h.engine
+        .send(Command::ReportDisposition {
+            attempt,
+            value: "interested".into(),
+            note: None,
+            callback_at: None,
+        })
+        .await
+        .unwrap();
+    h.until("the lead counts as done again", |s| {
+        s.campaign(id).is_some_and(|c| c.leads.done == 1)
+    })
+    .await;
+    assert_eq!(h.lead(phone, id).await.state, LeadState::Done);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_that_falls_due_is_dialled_while_an_unrelated_call_goes_on() {
+    use switchboard::sandbox::Outcome as Net;
+    let h = Harness::start_at(quick_sandbox(), engine_config(), noon()).await;
+    let id = h
+        .campaign(CampaignSettings {
+            max_concurrent: 2,
+            retry_delay_secs: 600,
+            max_attempts: 2,
+            max_call_duration_secs: 43_200,
+            ..settings("due while busy")
+        })
+        .await;
+    let (long, busy) = ("+15551800001", "+15551800002");
+    // 40,000 simulated seconds: 40 s of real time, far longer than the test.
+    scripted(
+        &h,
+        long,
+        ScriptedCall::new(Net::Answer)
+            .ring_secs(0.5)
+            .talk_secs(40_000.0),
+    );
+    scripted(&h, busy, ScriptedCall::new(Net::Busy).ring_secs(0.5));
+    h.leads(id, vec![lead(long), lead(busy)]).await;
+    h.start_campaign(id).await;
+    h.until("one call live, one lead waiting for its retry", |s| {
+        s.campaign(id)
+            .is_some_and(|c| c.leads.retry_wait == 1 && c.leads.dialing == 1)
+    })
+    .await;
+    h.clock.advance(chrono::Duration::seconds(601));
+    let started = std::time::Instant::now();
+    h.until("the due retry dialled", |_| {
+        h.stats().calls_per_number.get(busy) == Some(&2)
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the retry waited {:?}",
+        started.elapsed()
+    );
+    let snapshot = h.until("the long call still live", |_| true).await;
+    assert!(
+        snapshot
+            .campaign(id)
+            .unwrap()
+            .slots
+            .iter()
+            .any(|s| s.phone == long),
+        "the unrelated call was still going on"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opt_out_reported_after_the_call_by_a_configured_synonym_lists_the_number() {
+    use switchboard::domain::OptOutWords;
+    use switchboard::sandbox::Outcome as Net;
+    let config = EngineConfig {
+        opt_out: OptOutWords::with_synonyms(&["no more calls".to_string()]),
+        ..engine_config()
+    };
+    let h = Harness::start_at(quick_sandbox(), config, noon()).await;
+    let id = h.campaign(settings("opt out later")).await;
+    let other = h.campaign(settings("same number elsewhere")).await;
+    let phone = "+15551900001";
+    scripted(
+        &h,
+        phone,
+        ScriptedCall::new(Net::Answer)
+            .talk_secs(2.0)
+            .disposition("interested", None),
+    );
+    h.leads(id, vec![lead(phone)]).await;
+    h.leads(other, vec![lead(phone)]).await;
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    let attempt = h.attempts(id).await.remove(0).id;
+    h.engine
+        .send(Command::ReportDisposition {
+            attempt,
+            value: "No-More-Calls".into(),
+            note: None,
+            callback_at: None,
+        })
+        .await
+        .unwrap();
+    // The call may still be listening for its agent: then it records the report.
+    h.until("the other campaign counts it as dnc", |s| {
+        s.campaign(other).is_some_and(|c| c.leads.dnc == 1)
+    })
+    .await;
+    let blocked = h
+        .store
+        .read(move |conn| switchboard::store::dnc::is_blocked(conn, phone, other))
+        .await
+        .unwrap();
+    assert!(blocked, "the number is on the global list");
+    assert_eq!(h.lead(phone, other).await.state, LeadState::Dnc);
 }

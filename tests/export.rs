@@ -160,6 +160,8 @@ fn csv_has_one_row_per_attempt_with_real_times_and_one_column_per_variable() {
             "ring_seconds",
             "talk_seconds",
             "disposition",
+            "agent_note",
+            "disconnect_reason",
             "error",
             "First Name",
             "Last Name",
@@ -197,6 +199,89 @@ fn csv_has_one_row_per_attempt_with_real_times_and_one_column_per_variable() {
         (field(3, "ended_at"), field(3, "ring_seconds")),
         (String::new(), String::new()),
         "unknown stays empty"
+    );
+}
+
+#[test]
+fn export_carries_the_disconnect_reason_and_the_agents_note() {
+    let (_dir, store, campaign) = called();
+    store
+        .write_blocking(move |c| {
+            let attempt: i64 = c.query_row(
+                "SELECT id FROM attempts WHERE state = 'completed'",
+                [],
+                |r| r.get(0),
+            )?;
+            c.execute(
+                "UPDATE attempts SET disconnect_reason = 'CLIENT_INITIATED' WHERE id = ?1",
+                [attempt],
+            )?;
+            let at = Utc::now();
+            let attempt = switchboard::domain::AttemptId(attempt);
+            switchboard::store::attempts::set_disposition(
+                c,
+                attempt,
+                campaign,
+                "callback",
+                Some("first note"),
+                at,
+            )?;
+            // The agent changed its mind: the latest disposition and note are the ones exported.
+            switchboard::store::attempts::set_disposition(
+                c,
+                attempt,
+                campaign,
+                "interested",
+                Some("wants the gold plan"),
+                at,
+            )
+        })
+        .unwrap();
+    let text = export(&store, campaign, ExportFormat::Csv);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let field = |row: usize, name: &str| {
+        rows[row][header.iter().position(|h| h == name).unwrap()].to_string()
+    };
+    assert_eq!(field(1, "disposition"), "interested");
+    assert_eq!(field(1, "agent_note"), "wants the gold plan");
+    assert_eq!(field(1, "disconnect_reason"), "CLIENT_INITIATED");
+    assert_eq!(
+        (field(0, "agent_note"), field(0, "disconnect_reason")),
+        (String::new(), String::new())
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&export(&store, campaign, ExportFormat::Json)).unwrap();
+    assert_eq!(json[1]["agent_note"], "wants the gold plan");
+    assert_eq!(json[1]["disconnect_reason"], "CLIENT_INITIATED");
+    assert_eq!(json[0]["agent_note"], serde_json::Value::Null);
+}
+
+#[test]
+fn an_unanswered_call_noticed_late_rings_no_longer_than_the_ring_timeout() {
+    let (_dir, store, campaign) = called();
+    store
+        .write_blocking(move |c| {
+            // Polling saw the end 69 s after the dial; the campaign rings for 30 s.
+            c.execute(
+                "UPDATE attempts SET ended_at = dialed_at + 69000 WHERE state = 'no_answer'",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let all: serde_json::Value =
+        serde_json::from_str(&export(&store, campaign, ExportFormat::Json)).unwrap();
+    assert_eq!(all[0]["outcome"], "no_answer");
+    assert_eq!(all[0]["ring_seconds"], 30.0);
+    let stats = store
+        .read_blocking(move |c| switchboard::store::reports::campaign_stats(c, campaign, 0))
+        .unwrap();
+    assert_eq!(
+        stats.avg_ring_secs,
+        Some(12.833),
+        "status caps it the same way"
     );
 }
 
@@ -276,6 +361,7 @@ fn status_numbers_come_from_the_attempts_timestamps() {
     assert_eq!(stats.leads, 4);
     assert_eq!(stats.leads_by_state["pending"], 4);
     assert_eq!(stats.attempts, 4);
+    assert_eq!(stats.attempts_in_flight, 1, "the ringing call");
     let outcomes: Vec<(&str, i64)> = stats
         .attempts_by_outcome
         .iter()
@@ -283,20 +369,17 @@ fn status_numbers_come_from_the_attempts_timestamps() {
         .collect();
     assert_eq!(
         outcomes,
-        [
-            ("busy", 1),
-            ("completed", 1),
-            ("no_answer", 1),
-            ("ringing", 1)
-        ]
+        [("busy", 1), ("completed", 1), ("no_answer", 1)],
+        "outcomes of ended calls only"
     );
     assert_eq!(
-        (stats.calls_placed, stats.calls_answered),
+        (stats.calls_decided, stats.calls_answered),
         (3, 1),
         "the ringing call has not ended"
     );
     assert_eq!(stats.answer_rate, Some(1.0 / 3.0));
-    assert_eq!(stats.avg_ring_secs, Some(5.5));
+    // Ring time of every ended call: 30 s unanswered, 5.5 s to the answer, 3 s busy.
+    assert_eq!(stats.avg_ring_secs, Some(12.833));
     assert_eq!(stats.avg_talk_secs, Some(60.0));
     assert_eq!(stats.attempts_today, 4);
     let later = ms(14, 30, 0, 0);
@@ -330,7 +413,7 @@ fn a_call_still_in_progress_counts_in_neither_side_of_the_answer_rate() {
         })
         .unwrap();
     assert_eq!(stats.attempts, 5);
-    assert_eq!((stats.calls_placed, stats.calls_answered), (3, 1));
+    assert_eq!((stats.calls_decided, stats.calls_answered), (3, 1));
     assert_eq!(stats.answer_rate, Some(1.0 / 3.0));
 }
 

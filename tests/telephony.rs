@@ -553,7 +553,8 @@ async fn the_poller_follows_an_answered_call_to_its_end() {
             CallProgressKind::Answered,
             CallProgressKind::Disposition {
                 value: "callback".into(),
-                note: Some("after 5pm".into())
+                note: Some("after 5pm".into()),
+                callback_at: None,
             },
             CallProgressKind::Ended {
                 disconnect_reason: "UNKNOWN".into(),

@@ -97,6 +97,8 @@ fn campaign(status: CampaignStatus, slots: Vec<SlotView>) -> CampaignView {
         avg_ring_ms: None,
         avg_talk_ms: None,
         dials_per_minute: Vec::new(),
+        eta_ms: None,
+        ring_timeout_ms: 30_000,
         started_at: None,
         completed_at: None,
     }
@@ -153,6 +155,7 @@ async fn keys_become_commands_and_answers_become_the_status_line() {
         state: AttemptState::Ringing,
         dialed_at: now - chrono::Duration::seconds(4),
         state_since: now,
+        answered_at: None,
     };
     let running = Snapshot {
         at: None,

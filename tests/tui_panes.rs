@@ -14,6 +14,7 @@ use switchboard::domain::{
     Outcome, PauseReason,
 };
 use switchboard::engine::{CampaignView, LeadCounts, SlotView, Snapshot};
+use switchboard::store::dialling_order::OrderKey;
 use switchboard::store::views::{
     AttemptHistory, AttemptStep, LeadHistory, QueueKey, QueueRow, TimelineRow,
 };
@@ -53,6 +54,8 @@ fn slot(i: i64, state: AttemptState, secs_ago: i64) -> SlotView {
         state,
         dialed_at: now() - Duration::seconds(secs_ago),
         state_since: now() - Duration::seconds(secs_ago / 2),
+        answered_at: (state == AttemptState::Answered)
+            .then(|| now() - Duration::seconds(secs_ago / 2)),
     }
 }
 
@@ -93,6 +96,8 @@ fn running_campaign() -> CampaignView {
         avg_ring_ms: Some(6_400),
         avg_talk_ms: Some(71_000),
         dials_per_minute: (0..30).map(|i| (i * 7 % 11) as u64).collect(),
+        eta_ms: Some(52 * 60_000),
+        ring_timeout_ms: 30_000,
         started_at: Some(now() - Duration::minutes(42)),
         completed_at: None,
     }
@@ -118,6 +123,7 @@ fn paused_campaign() -> CampaignView {
             ..Default::default()
         },
         dials_per_minute: vec![0; 30],
+        eta_ms: None,
         avg_ring_ms: None,
         avg_talk_ms: None,
         ..running_campaign()
@@ -138,15 +144,17 @@ fn queue_rows() -> Vec<QueueRow> {
             let retry = i >= 25;
             QueueRow {
                 key: if retry {
-                    QueueKey::Retry {
+                    QueueKey::Later {
                         due_ms: 0,
                         id: 200 + i,
                     }
                 } else {
-                    QueueKey::Pending {
+                    QueueKey::Next(OrderKey {
                         priority: 0,
+                        retry: false,
+                        due_ms: 0,
                         id: 200 + i,
-                    }
+                    })
                 },
                 lead: LeadId(200 + i),
                 name: Some(format!("Lead {}", 200 + i)),
@@ -323,6 +331,36 @@ fn focused_pane_is_marked_without_colour_too() {
 }
 
 #[test]
+fn a_ringing_slot_never_shows_more_than_the_ring_timeout() {
+    let mut view = view(false);
+    let mut snap = snapshot();
+    // Noticed late (a slow poll): dialled 69 s ago under a 30 s ring timeout.
+    snap.campaigns[0].slots = vec![slot(2, AttemptState::Ringing, 69)];
+    view.snapshot = Arc::new(snap);
+    let text = buffer_text(&render(100, 8, |f| slots::draw(f, f.area(), &view)));
+    assert!(text.contains("ringing  30s"), "{text}");
+    assert!(!text.contains("1m09s"), "{text}");
+}
+
+#[test]
+fn the_header_shows_dnc_leads_apart_and_no_eta_while_paused() {
+    let mut view = view(false);
+    let mut snap = snapshot();
+    let draft = &mut snap.campaigns[1];
+    // Four leads, three on the DNC list, nothing called: not 75%.
+    draft.leads = LeadCounts {
+        pending: 1,
+        dnc: 3,
+        ..Default::default()
+    };
+    view.snapshot = Arc::new(snap);
+    view.selected_campaign = Some(CampaignId(2));
+    let text = buffer_text(&render(120, 5, |f| header::draw(f, f.area(), &view)));
+    assert!(text.contains("0 / 1 leads (0%) · 3 DNC"), "{text}");
+    assert!(text.contains("ETA —"), "paused: {text}");
+}
+
+#[test]
 fn a_thousand_calls_render_only_what_fits() {
     let mut view = view(true);
     let mut snap = snapshot();
@@ -394,6 +432,7 @@ fn history() -> LeadHistory {
                 detail: "no_answer, SIP 480".into(),
             },
         ],
+        ring_timeout_ms: 30_000,
     };
     let t1 = now() - Duration::minutes(2);
     let second = AttemptHistory {

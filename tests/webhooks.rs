@@ -631,7 +631,8 @@ async fn the_agents_disposition_arrives_with_its_note() {
         rx.recv().await.unwrap().kind,
         CallProgressKind::Disposition {
             value: "voicemail".into(),
-            note: Some("left a message".into())
+            note: Some("left a message".into()),
+            callback_at: None,
         }
     );
 }
@@ -726,7 +727,8 @@ async fn the_sandboxs_webhooks_drive_a_call_from_answer_to_room_finished() {
             },
             CallProgressKind::Disposition {
                 value: "interested".into(),
-                note: Some("wants a demo".into())
+                note: Some("wants a demo".into()),
+                callback_at: None,
             },
             CallProgressKind::RoomFinished,
         ]

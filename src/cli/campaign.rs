@@ -77,6 +77,10 @@ pub struct SettingsFlags {
     /// Outcomes that are retried, comma-separated (no_answer,busy,rejected,trunk_failure,error,...)
     #[arg(long, value_name = "OUTCOMES", value_delimiter = ',')]
     pub retry_on: Option<Vec<Outcome>>,
+    /// Retry an answered call by its agent's disposition, e.g. voicemail=4h or
+    /// callback=callback_at (the time the agent gives); repeatable, `none` clears them
+    #[arg(long = "retry-disposition", value_name = "NAME=WHEN")]
+    pub retry_disposition: Option<Vec<String>>,
     /// Calling hours in each lead's local time, e.g. 09:00-20:00
     #[arg(long, value_name = "HH:MM-HH:MM")]
     pub window: Option<CallingWindow>,
@@ -253,6 +257,9 @@ impl SettingsFlags {
         if let Some(v) = self.retry_on {
             s.retry_on = v.into_iter().collect();
         }
+        if let Some(rules) = self.retry_disposition {
+            s.disposition_retries = parse_disposition_retries(&rules)?;
+        }
         if let Some(v) = self.window {
             s.window = v;
         }
@@ -324,6 +331,20 @@ fn parse_start_at(
         .earliest()
         .map(|t| Some(t.with_timezone(&Utc)))
         .ok_or_else(|| format!("{value} does not exist in {timezone} (the clocks skip it)"))
+}
+
+/// `--retry-disposition` values; `none` alone clears the rules.
+fn parse_disposition_retries(rules: &[String]) -> Result<Vec<crate::domain::DispositionRetry>> {
+    if rules.len() == 1 && rules[0].trim().eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    rules
+        .iter()
+        .map(|rule| {
+            crate::domain::DispositionRetry::parse(rule)
+                .map_err(|problem| eyre!("--retry-disposition: {problem}"))
+        })
+        .collect()
 }
 
 /// `--window: ...`: a settings error as the flag the user typed.
@@ -515,6 +536,18 @@ async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
                 s.retry_delay_secs,
                 retry_on.join(", ")
             ),
+        ),
+        (
+            "by disposition",
+            match s.disposition_retries.is_empty() {
+                true => "(none)".into(),
+                false => s
+                    .disposition_retries
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
         ),
         ("window", format!("{} local time", s.window)),
         ("timezone", s.timezone.clone()),

@@ -96,7 +96,7 @@ fn demo_database(ctx: &Context) -> PathBuf {
 
 /// The sample campaign, created and filled on first use; reopening a demo database
 /// finds it where it was left.
-async fn prepare_campaign(engine: &EngineHandle, start: bool) -> Result<()> {
+pub async fn prepare_campaign(engine: &EngineHandle, start: bool) -> Result<()> {
     let existing = engine
         .store()
         .read(CampaignRecord::list)
@@ -115,6 +115,12 @@ async fn prepare_campaign(engine: &EngineHandle, start: bool) -> Result<()> {
         ));
     };
     import_leads(engine.store().clone(), id).await?;
+    // The leads went straight into the store: the engine counts them now, or the
+    // header says "0 / 0 leads" beside a Queue pane of 200.
+    engine
+        .send(Command::RefreshCampaign(id))
+        .await
+        .wrap_err("counting the demo leads")?;
     if start {
         engine
             .send(Command::Start(id))

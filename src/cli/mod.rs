@@ -15,7 +15,7 @@
 mod campaign;
 mod console;
 mod context;
-mod demo;
+pub mod demo;
 mod dnc;
 mod engine_access;
 mod export;

@@ -246,12 +246,13 @@ fn finished(view: &CampaignView) -> Result<Option<ExitCode>> {
 
 fn status(view: &CampaignView) -> String {
     let leads = &view.leads;
+    let progress = view.progress();
     let mut line = format!(
         "campaign {} {}: {}/{} leads finished, {} calling, {} pending, {} waiting to retry",
         view.id,
         view.status,
-        leads.finished(),
-        leads.total(),
+        progress.finished,
+        progress.callable,
         view.slots.len(),
         leads.pending,
         leads.retry_wait

@@ -1,9 +1,10 @@
-//! `switchboard status [--campaign ID] [--json]`: leads by state, attempts by outcome,
-//! answer rate, average ring and talk time (from the attempts' own timestamps) and the
+//! `switchboard status [--campaign ID] [--json]`: leads by state, progress, attempts by
+//! outcome (and those still in flight), answer rate, average ring and talk time (from the attempts' own timestamps) and the
 //! attempts of the campaign's local day.
 
 use super::engine_access::{self, Access};
 use super::Context;
+use crate::domain::figures::Progress;
 use crate::domain::CampaignId;
 use crate::engine::EngineError;
 use crate::service::protocol::{Answer, Query};
@@ -98,8 +99,13 @@ fn render(record: &CampaignRecord, s: &CampaignStats) -> String {
         s.leads,
         sep(&counts(&s.leads_by_state))
     ));
+    text.push_str(&format!("  progress  {}\n", progress(&s.progress)));
+    let in_flight = match s.attempts_in_flight {
+        0 => String::new(),
+        n => format!(" ({n} in flight)"),
+    };
     text.push_str(&format!(
-        "  attempts  {}{}\n",
+        "  attempts  {}{in_flight}{}\n",
         s.attempts,
         sep(&counts(&s.attempts_by_outcome))
     ));
@@ -108,8 +114,8 @@ fn render(record: &CampaignRecord, s: &CampaignStats) -> String {
         .map(|r| format!(" ({:.1}%)", r * 100.0))
         .unwrap_or_default();
     text.push_str(&format!(
-        "  answered  {} of {} calls placed{rate}\n",
-        s.calls_answered, s.calls_placed
+        "  answered  {} of {} ended calls{rate}\n",
+        s.calls_answered, s.calls_decided
     ));
     text.push_str(&format!(
         "  avg ring  {}   avg talk  {}\n",
@@ -123,10 +129,99 @@ fn render(record: &CampaignRecord, s: &CampaignStats) -> String {
     text
 }
 
+/// "48 of 200 leads (24.0%)", with DNC and invalid leads named apart.
+fn progress(p: &Progress) -> String {
+    let mut text = format!("{} of {} leads", p.finished, p.callable);
+    if let Some(ratio) = p.ratio() {
+        text.push_str(&format!(" ({:.1}%)", ratio * 100.0));
+    }
+    let apart: Vec<String> = [(p.dnc, "on the DNC list"), (p.invalid, "invalid")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if !apart.is_empty() {
+        text.push_str(&format!("; {} not called", apart.join(", ")));
+    }
+    text
+}
+
 fn sep(list: &str) -> String {
     if list.is_empty() {
         String::new()
     } else {
         format!(": {list}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::reports::campaign_stats;
+
+    /// A draft of `leads` leads with the first `dnc` on the DNC list and `live`
+    /// attempts answered and still talking.
+    fn campaign(leads: usize, dnc: usize, live: usize) -> (CampaignRecord, CampaignStats) {
+        use crate::store::{LeadRecord, NewCampaign, NewLead};
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::store::migrate_to(&mut conn, crate::store::LATEST_VERSION).unwrap();
+        let settings = crate::domain::CampaignSettings {
+            name: "t".into(),
+            agent_name: "a".into(),
+            trunk_id: "ST_1".into(),
+            ..Default::default()
+        };
+        let now = Utc::now();
+        let record = CampaignRecord::insert(&conn, &NewCampaign { settings, now }).unwrap();
+        for i in 0..leads {
+            let lead = NewLead {
+                phone: format!("+1555{i:07}"),
+                ..Default::default()
+            };
+            LeadRecord::insert(&conn, record, &lead, now).unwrap();
+        }
+        conn.execute(
+            "UPDATE leads SET state = 'dnc' WHERE id <= ?1",
+            [dnc as i64],
+        )
+        .unwrap();
+        for i in 0..live as i64 {
+            conn.execute(
+                "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at, dialed_at, answered_at)
+                 VALUES (?1, ?2, 1, '+1', 'answered', 'r' || ?2, 0, 1000, 4000)",
+                rusqlite::params![record.0, leads as i64 - i],
+            )
+            .unwrap();
+            conn.execute(
+                "UPDATE leads SET state = 'dialing' WHERE id = ?1",
+                [leads as i64 - i],
+            )
+            .unwrap();
+        }
+        let stats = campaign_stats(&conn, record, 0).unwrap();
+        (CampaignRecord::get(&conn, record).unwrap(), stats)
+    }
+
+    #[test]
+    fn calls_in_flight_are_not_outcomes() {
+        // Two calls answered and still talking: not "attempts 2: answered 2" beside
+        // "answered 0 of 0".
+        let (record, stats) = campaign(2, 0, 2);
+        let text = render(&record, &stats);
+        assert!(text.contains("  attempts  2 (2 in flight)\n"), "{text}");
+        assert!(text.contains("  answered  0 of 0 ended calls\n"), "{text}");
+        assert!(text.contains("  progress  0 of 2 leads (0.0%)\n"), "{text}");
+    }
+
+    #[test]
+    fn dnc_leads_are_shown_apart_from_progress() {
+        // A draft of four leads, three on the DNC list: nothing called, not 75%.
+        let (record, stats) = campaign(4, 3, 0);
+        assert_eq!(stats.progress.ratio(), Some(0.0));
+        let text = render(&record, &stats);
+        assert!(
+            text.contains("  progress  0 of 1 leads (0.0%); 3 on the DNC list not called\n"),
+            "{text}"
+        );
     }
 }

@@ -102,6 +102,9 @@ pub struct EngineConfig {
     /// Region for numbers written without a country code.
     #[serde(deserialize_with = "validate::region")]
     pub default_region: String,
+    /// Agent dispositions that mean "do not call me again", besides the built-in ones
+    /// (do_not_call, dnc, opt_out, remove_me, unsubscribe, stop_calling, ...).
+    pub do_not_call_dispositions: Vec<String>,
 }
 
 impl Default for EngineConfig {
@@ -113,6 +116,7 @@ impl Default for EngineConfig {
             infra_backoff_max_ms: 60_000,
             infra_pause_after_secs: 300,
             default_region: "US".into(),
+            do_not_call_dispositions: Vec::new(),
         }
     }
 }

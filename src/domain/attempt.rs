@@ -1,5 +1,10 @@
 use super::transition::{status_names, IllegalTransition};
 
+/// The disconnect reason recorded for an answered call the operator ended (hang up,
+/// stop with hang-up): its outcome is `completed`, and this says who ended it. A call
+/// the operator ended before it was answered is `canceled`.
+pub const OPERATOR_HANG_UP: &str = "OPERATOR_HANG_UP";
+
 /// How a call ended. Every attempt ends in exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Outcome {

@@ -53,16 +53,50 @@ impl Disposition {
         &self.0
     }
 
-    /// The callee asked not to be called again: the number goes on the do-not-call list
-    /// at once. Case, spaces and dashes do not matter (`Do Not Call`, `do-not-call`).
-    pub fn asks_not_to_be_called(&self) -> bool {
-        let key: String = self
+    /// The disposition squashed to lower-case letters and digits, as rules compare it.
+    pub fn key(&self) -> String {
+        squash(&self.0)
+    }
+}
+
+/// Lower-case letters and digits only: `Call-Back` and `call back` are one word.
+pub(crate) fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The dispositions that mean the callee asked not to be called again: the number goes
+/// on the do-not-call list at once. Case, spaces and dashes do not matter (`Do Not
+/// Call`, `do-not-call`). [`DO_NOT_CALL_DISPOSITIONS`] and any synonyms the operator
+/// adds (`[engine] do_not_call_dispositions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptOutWords(std::collections::BTreeSet<String>);
+
+impl Default for OptOutWords {
+    fn default() -> Self {
+        Self(
+            DO_NOT_CALL_DISPOSITIONS
+                .iter()
+                .map(|w| w.to_string())
+                .collect(),
+        )
+    }
+}
+
+impl OptOutWords {
+    /// The built-in words and `synonyms`.
+    pub fn with_synonyms(synonyms: &[String]) -> Self {
+        let mut words = Self::default();
+        words
             .0
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
-        DO_NOT_CALL_DISPOSITIONS.contains(&key.as_str())
+            .extend(synonyms.iter().map(|s| squash(s)).filter(|s| !s.is_empty()));
+        words
+    }
+
+    pub fn matches(&self, disposition: &Disposition) -> bool {
+        self.0.contains(&disposition.key())
     }
 }
 
@@ -85,10 +119,11 @@ impl std::fmt::Display for Disposition {
 
 #[cfg(test)]
 mod tests {
-    use super::Disposition;
+    use super::{Disposition, OptOutWords};
 
     #[test]
     fn do_not_call_and_its_synonyms_are_recognised_however_they_are_written() {
+        let words = OptOutWords::with_synonyms(&["No more calls".to_string()]);
         for yes in [
             "do_not_call",
             "Do Not Call",
@@ -96,17 +131,13 @@ mod tests {
             "DNC",
             "opt_out",
             "remove me",
+            "no_more_calls",
         ] {
-            assert!(
-                Disposition::new(yes).unwrap().asks_not_to_be_called(),
-                "{yes}"
-            );
+            assert!(words.matches(&Disposition::new(yes).unwrap()), "{yes}");
         }
         for no in ["voicemail", "interested", "callback", "not_interested"] {
-            assert!(
-                !Disposition::new(no).unwrap().asks_not_to_be_called(),
-                "{no}"
-            );
+            assert!(!words.matches(&Disposition::new(no).unwrap()), "{no}");
         }
+        assert!(!OptOutWords::default().matches(&Disposition::new("no more calls").unwrap()));
     }
 }

@@ -57,6 +57,13 @@ impl LeadState {
     }
 }
 
+/// A lead's next state after a call, and when it is due again for `RetryWait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeadNext {
+    pub state: LeadState,
+    pub due_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::LeadState::*;

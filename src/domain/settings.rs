@@ -117,6 +117,9 @@ pub struct CampaignSettings {
     pub max_attempts: u32,
     pub retry_delay_secs: u64,
     pub retry_on: BTreeSet<Outcome>,
+    /// Answered calls whose disposition is named here are retried as the rule says
+    /// (within `max_attempts`) instead of ending the lead.
+    pub disposition_retries: Vec<super::DispositionRetry>,
     pub window: CallingWindow,
     /// IANA zone for leads whose own zone is unknown, e.g. `America/Chicago`.
     pub timezone: String,
@@ -146,6 +149,7 @@ impl Default for CampaignSettings {
             max_attempts: 3,
             retry_delay_secs: 3600,
             retry_on: Outcome::DEFAULT_RETRY_ON.iter().copied().collect(),
+            disposition_retries: Vec::new(),
             window: CallingWindow::default(),
             timezone: "UTC".into(),
             daily_cap: None,
@@ -181,6 +185,11 @@ pub enum Unit {
 impl Bound {
     const fn new(min: u64, max: u64, unit: Unit) -> Bound {
         Bound { min, max, unit }
+    }
+
+    /// The maximum of a bound in seconds, as a duration.
+    pub fn max_duration(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.max)
     }
 
     /// `value` is within the bound, or the problem naming the bound it breaks.
@@ -403,6 +412,14 @@ impl CampaignSettings {
                     retryable.join(", ")
                 ),
             );
+        }
+        for rule in &self.disposition_retries {
+            if let Err(problem) = rule.check() {
+                return fail("disposition_retries", &problem);
+            }
+            if rule.disposition.trim().is_empty() {
+                return fail("disposition_retries", "a retry rule names no disposition");
+            }
         }
         Ok(())
     }

@@ -2,8 +2,8 @@
 //! queue, pacing, the daily cap, and the running figures the snapshot shows.
 
 use super::daily_cap::DailyCap;
-use super::dial_rate::DialRate;
 use super::pacing::CampaignPacer;
+use crate::domain::figures::DialRate;
 use crate::domain::{CampaignSettings, CampaignStatus, LeadId, PauseReason};
 use crate::engine::LeadCounts;
 use crate::store::engine_stats::CampaignStats;
@@ -50,6 +50,8 @@ pub struct CampaignRun {
     pub zones_read_at: Option<DateTime<Utc>>,
     /// The engine dials for this campaign (it was started here, or resumed at start-up).
     pub engaged: bool,
+    /// When it last began running here: the ETA measures the dial rate from then.
+    pub running_since: Option<DateTime<Utc>>,
 }
 
 impl CampaignRun {
@@ -72,6 +74,7 @@ impl CampaignRun {
             zones: Vec::new(),
             zones_read_at: None,
             engaged: false,
+            running_since: None,
         }
     }
 

@@ -37,6 +37,8 @@ pub enum Command {
         attempt: AttemptId,
         value: String,
         note: Option<String>,
+        /// When the callee asked to be called back (RFC 3339), for a retry rule.
+        callback_at: Option<String>,
     },
     /// Puts the lead at the front of its queue, whatever ended it.
     RetryNow(LeadId),

@@ -2,7 +2,7 @@
 //! back-off, and how often it publishes. Built from `config.toml` by
 //! [`EngineConfig::from_config`], or by hand in tests.
 
-use crate::domain::CampaignId;
+use crate::domain::{CampaignId, OptOutWords};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -37,6 +37,8 @@ pub struct EngineConfig {
     /// Campaigns left running (or paused by shutdown) that resume by themselves at
     /// start-up; `None` means all of them. `switchboard run --campaign ID` limits it.
     pub resume_only: Option<BTreeSet<CampaignId>>,
+    /// Dispositions that put the callee's number on the do-not-call list.
+    pub opt_out: OptOutWords,
 }
 
 impl Default for EngineConfig {
@@ -55,6 +57,7 @@ impl Default for EngineConfig {
             snapshot_interval: Duration::from_millis(100),
             recheck_interval: Duration::from_secs(1),
             resume_only: None,
+            opt_out: OptOutWords::default(),
         }
     }
 }
@@ -76,6 +79,7 @@ impl EngineConfig {
             infra_pause_after: Duration::from_secs(engine.infra_pause_after_secs),
             room_prefix: config.livekit.room_prefix.clone(),
             poll_interval: Duration::from_millis(config.polling.interval_ms),
+            opt_out: OptOutWords::with_synonyms(&engine.do_not_call_dispositions),
             ..Self::default()
         }
     }

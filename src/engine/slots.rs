@@ -52,6 +52,8 @@ impl Slot {
             state: self.state,
             dialed_at: self.dialed_at,
             state_since: self.state_since,
+            // A call is answered once; its time in `answered` is its talk so far.
+            answered_at: (self.state == AttemptState::Answered).then_some(self.state_since),
         })
     }
 }
@@ -134,12 +136,21 @@ impl Slots {
         }
     }
 
-    pub fn closed(&mut self, key: CallKey) {
-        if let Some(slot) = self.closing.remove(&key) {
-            if let Some(room) = &slot.room {
-                self.closing_rooms.remove(room);
-            }
+    /// The call's room is done with; returns the campaign it belonged to.
+    pub fn closed(&mut self, key: CallKey) -> Option<CampaignId> {
+        let slot = self.closing.remove(&key)?;
+        if let Some(room) = &slot.room {
+            self.closing_rooms.remove(room);
         }
+        Some(slot.campaign)
+    }
+
+    /// Calls of the campaign that ended but whose agent may still report.
+    pub fn closing_in_campaign(&self, campaign: CampaignId) -> usize {
+        self.closing
+            .values()
+            .filter(|s| s.campaign == campaign)
+            .count()
     }
 
     /// The call with this key, in flight or closing: what a timeline entry names.

@@ -1,6 +1,7 @@
 //! The engine's latest state, published on a `watch` channel. Owned data only: the
 //! console draws from a clone and never locks anything the engine holds.
 
+use crate::domain::figures::{AnswerRate, CallClock, CallTimes, Progress};
 use crate::domain::{
     AttemptId, AttemptState, CampaignId, CampaignStatus, LeadId, Outcome, PauseReason,
 };
@@ -46,66 +47,47 @@ pub struct CampaignView {
     pub slots: Vec<SlotView>,
     /// The next leads in dialling order (a short window; page the rest from the store).
     pub next_up: Vec<QueuedLead>,
-    /// Mean ring time (dial → answer) of answered calls, and mean talk time
-    /// (answer → hangup) of completed calls, from real timestamps.
+    /// Mean ring time and talk time of ended calls (`domain::figures::CallTimes`).
     pub avg_ring_ms: Option<u64>,
     pub avg_talk_ms: Option<u64>,
-    /// Dial starts per minute over the last `DIAL_RATE_MINUTES` minutes, oldest first.
+    /// Dial starts in each of the last `DIAL_RATE_MINUTES` sliding minutes, oldest
+    /// first; the last one ends at the snapshot's time (`domain::figures::DialRate`).
     pub dials_per_minute: Vec<u64>,
+    /// Time left at the measured rate (`domain::figures::eta`); `None` unless running
+    /// and measured.
+    #[serde(default)]
+    pub eta_ms: Option<u64>,
+    /// The campaign's ring timeout: no ringing call shows longer.
+    #[serde(default)]
+    pub ring_timeout_ms: u64,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-pub const DIAL_RATE_MINUTES: usize = 30;
+pub use crate::domain::figures::DIAL_RATE_MINUTES;
 
 impl CampaignView {
-    /// Answered calls over calls that ended with a network answer either way (not
-    /// counting calls never placed or cut off by a crash).
+    /// `domain::figures::AnswerRate` over the ended attempts.
     pub fn answer_rate(&self) -> Option<f64> {
-        let answered = self.outcomes.get(&Outcome::Completed).copied().unwrap_or(0);
-        let decided: u64 = self
-            .outcomes
-            .iter()
-            .filter(|(o, _)| {
-                !matches!(
-                    o,
-                    Outcome::NotPlaced | Outcome::Interrupted | Outcome::Canceled
-                )
-            })
-            .map(|(_, n)| n)
-            .sum();
-        (decided > 0).then(|| answered as f64 / decided as f64)
+        AnswerRate::of(&self.outcomes).ratio()
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress::of(&self.leads)
+    }
+
+    /// Calls per minute now: the last sliding minute.
+    pub fn calls_per_minute(&self) -> u64 {
+        self.dials_per_minute.last().copied().unwrap_or(0)
+    }
+
+    pub fn ring_timeout(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(self.ring_timeout_ms as i64)
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LeadCounts {
-    pub pending: u64,
-    pub dialing: u64,
-    pub done: u64,
-    pub retry_wait: u64,
-    pub exhausted: u64,
-    pub dnc: u64,
-    pub invalid: u64,
-}
-
-impl LeadCounts {
-    pub fn total(&self) -> u64 {
-        self.pending
-            + self.dialing
-            + self.done
-            + self.retry_wait
-            + self.exhausted
-            + self.dnc
-            + self.invalid
-    }
-
-    /// Leads with nothing left to do.
-    pub fn finished(&self) -> u64 {
-        self.done + self.exhausted + self.dnc + self.invalid
-    }
-}
+/// A campaign's leads by state, as `domain::figures` keeps them.
+pub use crate::domain::figures::LeadCounts;
 
 /// One call in flight.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -120,6 +102,20 @@ pub struct SlotView {
     pub dialed_at: DateTime<Utc>,
     /// When it entered `state`.
     pub state_since: DateTime<Utc>,
+    #[serde(default)]
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+impl SlotView {
+    /// How long it has rung (never past `ring_timeout`) or talked by `now`.
+    pub fn clock(&self, now: DateTime<Utc>, ring_timeout: chrono::Duration) -> Option<CallClock> {
+        let times = CallTimes {
+            dialed_at: Some(self.dialed_at),
+            answered_at: self.answered_at,
+            ended_at: None,
+        };
+        CallClock::of(&times, now, ring_timeout)
+    }
 }
 
 /// A lead waiting its turn.

@@ -4,6 +4,7 @@
 use super::campaign_run::CampaignRun;
 use super::slots::Slots;
 use super::{CampaignView, QueuedLead, Snapshot};
+use crate::domain::figures::eta;
 use chrono::{DateTime, Utc};
 
 /// How many upcoming leads each campaign view lists.
@@ -62,6 +63,15 @@ fn view(now: DateTime<Utc>, run: &CampaignRun, slots: &Slots) -> CampaignView {
         avg_ring_ms: run.stats.durations.mean_ring_ms(),
         avg_talk_ms: run.stats.durations.mean_talk_ms(),
         dials_per_minute: run.dial_rate.per_minute(now),
+        eta_ms: eta(
+            record.status,
+            run.counts.remaining(),
+            &run.dial_rate,
+            run.running_since,
+            now,
+        )
+        .map(|d| d.num_milliseconds().max(0) as u64),
+        ring_timeout_ms: settings.ringing_timeout().as_millis() as u64,
         started_at: record.started_at,
         completed_at: record.completed_at,
     }

@@ -1,7 +1,7 @@
 //! The columns every export has, and the times derived from an attempt's timestamps.
 
 use crate::store::{from_millis, reports::AttemptExportRow};
-use chrono::SecondsFormat;
+use chrono::{Duration, SecondsFormat};
 
 /// CSV header (and JSON keys) before the variables, in order.
 pub const FIXED_COLUMNS: &[&str] = &[
@@ -22,6 +22,8 @@ pub const FIXED_COLUMNS: &[&str] = &[
     "ring_seconds",
     "talk_seconds",
     "disposition",
+    "agent_note",
+    "disconnect_reason",
     "error",
 ];
 
@@ -36,17 +38,20 @@ pub struct Times {
 }
 
 impl Times {
-    pub fn of(row: &AttemptExportRow) -> Times {
+    /// Ring and talk time as `domain::figures` defines them; `ring_timeout` is the
+    /// campaign's, the cap on a ring time.
+    pub fn of(row: &AttemptExportRow, ring_timeout: Duration) -> Times {
         let stamp = |ms: Option<i64>| {
             ms.map(|ms| from_millis(ms).to_rfc3339_opts(SecondsFormat::Millis, true))
         };
-        let secs = |ms: Option<i64>| ms.map(|ms| ms as f64 / 1000.0);
+        let secs = |d: Option<Duration>| d.map(|d| d.num_milliseconds() as f64 / 1000.0);
+        let times = row.times();
         Times {
             dialed_at: stamp(row.dialed_at),
             answered_at: stamp(row.answered_at),
             ended_at: stamp(row.ended_at),
-            ring_seconds: secs(row.ring_millis()),
-            talk_seconds: secs(row.talk_millis()),
+            ring_seconds: secs(times.ring_time(ring_timeout)),
+            talk_seconds: secs(times.talk_time()),
         }
     }
 }

@@ -6,7 +6,7 @@ use super::columns::{Times, FIXED_COLUMNS};
 use super::formula_guard::guard_cell;
 use super::ExportError;
 use crate::domain::CampaignId;
-use crate::store::reports;
+use crate::store::{call_figures, reports};
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 use std::io::Write;
@@ -17,6 +17,7 @@ pub(super) fn write(
     keys: &[String],
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
+    let ring_timeout = call_figures::ring_timeout(conn, campaign)?;
     let mut csv = csv::Writer::from_writer(out);
     let header = FIXED_COLUMNS
         .iter()
@@ -31,7 +32,7 @@ pub(super) fn write(
     csv.write_record(header.map(|h| guard_cell(h.as_bytes()).into_owned()))?;
     let mut fields: Vec<String> = Vec::with_capacity(FIXED_COLUMNS.len() + keys.len());
     let count = reports::for_each_attempt(conn, campaign, |row| -> Result<(), ExportError> {
-        let times = Times::of(row);
+        let times = Times::of(row, ring_timeout);
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let secs = |v: Option<f64>| v.map(|s| format!("{s:.3}")).unwrap_or_default();
         fields.clear();
@@ -55,6 +56,8 @@ pub(super) fn write(
             secs(times.ring_seconds),
             secs(times.talk_seconds),
             text(&row.disposition),
+            text(&row.note),
+            text(&row.disconnect_reason),
             text(&row.error),
         ]);
         let variables: Map<String, Value> =

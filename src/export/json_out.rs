@@ -4,7 +4,9 @@
 use super::columns::Times;
 use super::ExportError;
 use crate::domain::CampaignId;
+use crate::store::call_figures;
 use crate::store::reports::{self, AttemptExportRow};
+use chrono::Duration;
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::Value;
@@ -29,13 +31,15 @@ struct AttemptObject<'a> {
     ring_seconds: Option<f64>,
     talk_seconds: Option<f64>,
     disposition: Option<&'a str>,
+    agent_note: Option<&'a str>,
+    disconnect_reason: Option<&'a str>,
     error: Option<&'a str>,
     variables: Value,
 }
 
 impl<'a> AttemptObject<'a> {
-    fn of(row: &'a AttemptExportRow) -> Self {
-        let times = Times::of(row);
+    fn of(row: &'a AttemptExportRow, ring_timeout: Duration) -> Self {
+        let times = Times::of(row, ring_timeout);
         AttemptObject {
             attempt_id: row.attempt.0,
             lead_id: row.lead.0,
@@ -54,6 +58,8 @@ impl<'a> AttemptObject<'a> {
             ring_seconds: times.ring_seconds,
             talk_seconds: times.talk_seconds,
             disposition: row.disposition.as_deref(),
+            agent_note: row.note.as_deref(),
+            disconnect_reason: row.disconnect_reason.as_deref(),
             error: row.error.as_deref(),
             variables: serde_json::from_str(&row.variables_json)
                 .unwrap_or_else(|_| Value::Object(Default::default())),
@@ -67,6 +73,7 @@ pub(super) fn write(
     out: &mut dyn Write,
     lines: bool,
 ) -> Result<u64, ExportError> {
+    let ring_timeout = call_figures::ring_timeout(conn, campaign)?;
     let mut out = std::io::BufWriter::new(out);
     if !lines {
         out.write_all(b"[")?;
@@ -77,7 +84,7 @@ pub(super) fn write(
             out.write_all(if first { b"\n" } else { b",\n" })?;
         }
         first = false;
-        serde_json::to_writer(&mut out, &AttemptObject::of(row))?;
+        serde_json::to_writer(&mut out, &AttemptObject::of(row, ring_timeout))?;
         if lines {
             out.write_all(b"\n")?;
         }

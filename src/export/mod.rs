@@ -1,5 +1,6 @@
 //! `switchboard export`: every attempt of a campaign with its outcome, SIP status, real
-//! timestamps, ring and talk time and the lead's variables, as CSV, a JSON array or
+//! timestamps, ring and talk time (as `domain::figures` defines them), the disposition
+//! with the agent's note, the disconnect reason and the lead's variables, as CSV, a JSON array or
 //! JSON Lines; CSV cells that a spreadsheet would run as formulas are defused
 //! (`formula_guard.rs`), JSON stays as stored. Rows are written as the database yields them, so a million attempts
 //! need no more memory than one. Nothing secret is in an attempt row to begin with.

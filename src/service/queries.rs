@@ -4,6 +4,7 @@
 use super::protocol::{Answer, PageWay, Query, MAX_PAGE};
 use crate::engine::EngineError;
 use crate::store::{reports, views, CampaignRecord, Store};
+use chrono::Utc;
 
 pub async fn answer(store: &Store, query: Query) -> Result<Answer, EngineError> {
     let answer = store
@@ -21,9 +22,12 @@ pub async fn answer(store: &Store, query: Query) -> Result<Answer, EngineError> 
                 } => {
                     let (limit, filter) = (limit.min(MAX_PAGE), filter.as_deref());
                     Answer::QueuePage(match way {
-                        PageWay::After => views::queue_after(conn, campaign, from, limit, filter)?,
+                        // The pane shows the order as of now, as the engine would dial it.
+                        PageWay::After => {
+                            views::queue_after(conn, campaign, Utc::now(), from, limit, filter)?
+                        }
                         PageWay::Before => {
-                            views::queue_before(conn, campaign, from, limit, filter)?
+                            views::queue_before(conn, campaign, Utc::now(), from, limit, filter)?
                         }
                     })
                 }

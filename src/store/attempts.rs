@@ -259,9 +259,9 @@ pub struct FinishAttempt {
     pub lead_due_at: Option<DateTime<Utc>>,
 }
 
-/// Ends the attempt and moves its lead on. A number put on a do-not-call list while
-/// the call was live sends the lead to `dnc` instead of back to the queue. Returns the
-/// lead's new state, or `None` if the attempt had already ended (nothing written).
+/// Ends the attempt and moves its lead to the state the engine's policy decided
+/// (`engine::policy::lead_fate`). Returns the lead's new state, or `None` if the
+/// attempt had already ended (nothing written).
 pub fn finish(conn: &Connection, end: &FinishAttempt) -> Result<Option<LeadState>, StoreError> {
     if state_of(conn, end.attempt)?.is_terminal() {
         return Ok(None);
@@ -307,13 +307,7 @@ pub fn finish(conn: &Connection, end: &FinishAttempt) -> Result<Option<LeadState
         Some(&data),
     )?;
 
-    let phone: String = conn
-        .prepare_cached("SELECT phone FROM leads WHERE id = ?1")?
-        .query_row([end.lead.0], |r| r.get(0))?;
-    let mut state = end.lead_state;
-    if state.is_open() && super::dnc::is_blocked(conn, &phone, end.campaign)? {
-        state = LeadState::Dnc;
-    }
+    let state = end.lead_state;
     conn.prepare_cached(
         "UPDATE leads SET state = ?2, attempts = attempts + ?3, next_attempt_at = ?4,
              last_outcome = CASE WHEN ?3 = 1 THEN ?5 ELSE last_outcome END
@@ -339,8 +333,10 @@ pub fn describe_end(end: &FinishAttempt) -> String {
         }
         text.push(')');
     }
-    if let Some(reason) = end.disconnect_reason.as_deref() {
-        text.push_str(&format!(", {reason}"));
+    match end.disconnect_reason.as_deref() {
+        Some(crate::domain::OPERATOR_HANG_UP) => text.push_str(", ended by the operator"),
+        Some(reason) => text.push_str(&format!(", {reason}")),
+        None => {}
     }
     if let Some(error) = end.error.as_deref() {
         text.push_str(&format!(": {error}"));
@@ -470,6 +466,14 @@ impl AttemptRecord {
 }
 
 /// Counted attempts of a campaign started since `since` (the daily cap).
+/// The lead's most recent attempt.
+pub fn latest_of_lead(conn: &Connection, lead: LeadId) -> Result<Option<AttemptId>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT max(id) FROM attempts WHERE lead_id = ?1")?
+        .query_row([lead.0], |r| r.get::<_, Option<i64>>(0))?
+        .map(AttemptId))
+}
+
 pub fn counted_since(
     conn: &Connection,
     campaign: CampaignId,
@@ -559,16 +563,18 @@ mod tests {
     }
 
     #[test]
-    fn finishing_counts_the_attempt_and_dnc_wins_over_a_retry() {
+    fn finishing_counts_the_attempt_and_writes_the_state_the_policy_decided() {
         let (_dir, store, campaign, lead) = setup();
         let req = request(campaign, lead, 3);
         let Begun::Started(started) = store.write_blocking(move |conn| begin(conn, &req)).unwrap()
         else {
             panic!("not started")
         };
-        store
+        let on_dnc = store
             .write_blocking(move |conn| {
                 crate::store::dnc::add(conn, "+15550000001", None, None, Utc::now())?;
+                // The policy reads the list through this and decides `dnc`.
+                let on_dnc = crate::store::lead_fate::number_on_dnc(conn, lead, campaign)?;
                 finish(
                     conn,
                     &FinishAttempt {
@@ -582,12 +588,14 @@ mod tests {
                         twirp_code: Some("failed_precondition".into()),
                         disconnect_reason: None,
                         error: None,
-                        lead_state: LeadState::RetryWait,
-                        lead_due_at: Some(Utc::now()),
+                        lead_state: LeadState::Dnc,
+                        lead_due_at: None,
                     },
-                )
+                )?;
+                Ok(on_dnc)
             })
             .unwrap();
+        assert!(on_dnc);
         let record = store
             .read_blocking(|conn| LeadRecord::get(conn, lead))
             .unwrap();

@@ -1,30 +1,16 @@
 //! Figures the engine shows per campaign, read once when it takes a campaign up and
-//! then kept current in memory: outcomes, ring and talk time, recent dial starts.
+//! then kept current in memory: outcomes, ring and talk time (`call_figures.rs`),
+//! recent dial starts.
 
+use super::call_figures::call_figures;
 use super::StoreError;
 use crate::domain::{CampaignId, Outcome};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 
-/// Sums of real durations, so means stay exact as calls are added.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DurationTotals {
-    pub ring_ms: u64,
-    pub rings: u64,
-    pub talk_ms: u64,
-    pub talks: u64,
-}
-
-impl DurationTotals {
-    pub fn mean_ring_ms(&self) -> Option<u64> {
-        (self.rings > 0).then(|| self.ring_ms / self.rings)
-    }
-
-    pub fn mean_talk_ms(&self) -> Option<u64> {
-        (self.talks > 0).then(|| self.talk_ms / self.talks)
-    }
-}
+/// Ring and talk time sums, defined in `domain::figures`.
+pub use crate::domain::figures::CallDurations as DurationTotals;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CampaignStats {
@@ -39,35 +25,11 @@ pub fn campaign_stats(
     campaign: CampaignId,
     dials_since: DateTime<Utc>,
 ) -> Result<CampaignStats, StoreError> {
-    let mut stats = CampaignStats::default();
-    let mut stmt = conn.prepare_cached(
-        "SELECT state, count(*) FROM attempts WHERE campaign_id = ?1
-             AND state NOT IN ('queued', 'dialing', 'ringing', 'answered') GROUP BY state",
-    )?;
-    let mut rows = stmt.query([campaign.0])?;
-    while let Some(row) = rows.next()? {
-        let state: String = row.get(0)?;
-        let outcome: Outcome = state
-            .parse()
-            .map_err(|e| StoreError::corrupt("attempt outcome", e))?;
-        stats.outcomes.insert(outcome, row.get::<_, i64>(1)? as u64);
-    }
-    let (ring_ms, rings, talk_ms, talks): (Option<i64>, i64, Option<i64>, i64) = conn
-        .prepare_cached(
-            "SELECT sum(CASE WHEN answered_at IS NOT NULL THEN answered_at - dialed_at END),
-                    count(CASE WHEN answered_at IS NOT NULL THEN 1 END),
-                    sum(CASE WHEN state = 'completed' THEN ended_at - answered_at END),
-                    count(CASE WHEN state = 'completed' THEN 1 END)
-             FROM attempts WHERE campaign_id = ?1 AND dialed_at IS NOT NULL",
-        )?
-        .query_row([campaign.0], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?;
-    stats.durations = DurationTotals {
-        ring_ms: ring_ms.unwrap_or(0).max(0) as u64,
-        rings: rings as u64,
-        talk_ms: talk_ms.unwrap_or(0).max(0) as u64,
-        talks: talks as u64,
+    let figures = call_figures(conn, campaign)?;
+    let mut stats = CampaignStats {
+        outcomes: figures.outcomes,
+        durations: figures.durations,
+        recent_dials: Vec::new(),
     };
     let mut stmt = conn.prepare_cached(
         "SELECT dialed_at FROM attempts WHERE campaign_id = ?1 AND dialed_at >= ?2 AND counted = 1 ORDER BY dialed_at",

@@ -10,10 +10,13 @@
 
 pub mod attempt_events;
 pub mod attempts;
+pub mod call_figures;
 mod campaigns;
+pub mod dialling_order;
 pub mod dnc;
 pub mod engine_stats;
 mod error;
+pub mod lead_fate;
 mod lead_import;
 mod leads;
 mod migrate;

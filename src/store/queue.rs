@@ -1,11 +1,12 @@
-//! The dialling order: which leads of a campaign are next. Pending leads by priority,
-//! then import order; retries once due. Only leads whose calling window is open are
-//! returned (the caller names the open zones), so a campaign never waits behind leads
-//! in a zone that is asleep. Each query reads a small page; leads stay in SQLite.
+//! The engine's queue reads: the next callable leads in the dialling order
+//! (`dialling_order.rs`, shared with the console's Queue pane), only where the calling
+//! window is open (the caller names the open zones), so a campaign never waits behind
+//! leads in a zone that is asleep; and the lead counts. Leads stay in SQLite.
 
-use super::{from_millis, LeadRecord, StoreError, LEAD_COLUMNS};
+use super::dialling_order::{self, OrderQuery, Way, Window};
+use super::{from_millis, LeadRecord, StoreError};
+use crate::domain::figures::LeadCounts;
 use crate::domain::{CampaignId, LeadState};
-use crate::engine::LeadCounts;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
@@ -39,46 +40,29 @@ pub struct QueuePage {
     pub next_retry_at: Option<DateTime<Utc>>,
 }
 
-const ZONE_FILTER: &str =
-    "(timezone IN (SELECT value FROM json_each(?2)) OR (?3 AND (timezone IS NULL OR timezone NOT IN (SELECT value FROM json_each(?4)))))";
-
-/// Reads the next `limit` callable leads. `known_zones` are every zone name of the
-/// campaign's open leads; a name outside it (a bad CSV cell) follows the campaign zone.
+/// Reads the next `limit` callable leads in the dialling order (`dialling_order.rs`).
+/// `known_zones` are every zone name of the campaign's open leads; a name outside it
+/// (a bad CSV cell) follows the campaign zone.
 pub fn next_page(
     conn: &Connection,
     query: &QueueQuery,
     known_zones: &[String],
 ) -> Result<QueuePage, StoreError> {
-    let open = serde_json::to_string(&query.open.names)
-        .map_err(|e| StoreError::corrupt("zone list", e))?;
-    let known =
-        serde_json::to_string(known_zones).map_err(|e| StoreError::corrupt("zone list", e))?;
     let now = query.now.timestamp_millis();
-    let read = |sql: &str| -> Result<Vec<LeadRecord>, StoreError> {
-        let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(
-            params![
-                query.campaign.0,
-                open,
-                query.open.unzoned,
-                known,
-                now,
-                query.limit
-            ],
-            LeadRecord::from_row,
-        )?;
-        rows.map(|r| r?).collect()
-    };
-    let retries = read(&format!(
-        "SELECT {LEAD_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait' AND next_attempt_at <= ?5
-             AND {ZONE_FILTER} ORDER BY priority DESC, next_attempt_at LIMIT ?6"
-    ))?;
-    let pending = read(&format!(
-        "SELECT {LEAD_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'pending'
-             AND {ZONE_FILTER} ORDER BY priority DESC, id LIMIT ?6"
-    ))?;
-    let mut leads = merge_by_priority(retries, pending);
-    leads.truncate(query.limit as usize);
+    let leads = dialling_order::read(
+        conn,
+        &OrderQuery {
+            campaign: query.campaign,
+            now: query.now,
+            open: &query.open,
+            known_zones,
+            window: Window::Open,
+            way: Way::After,
+            from: None,
+            limit: query.limit as usize,
+            pattern: None,
+        },
+    )?;
 
     let any_open: bool = conn
         .prepare_cached(
@@ -105,24 +89,6 @@ pub fn next_page(
     })
 }
 
-/// Due retries go first among leads of equal priority: they have waited already.
-fn merge_by_priority(retries: Vec<LeadRecord>, pending: Vec<LeadRecord>) -> Vec<LeadRecord> {
-    let mut merged = Vec::with_capacity(retries.len() + pending.len());
-    let (mut r, mut p) = (
-        retries.into_iter().peekable(),
-        pending.into_iter().peekable(),
-    );
-    loop {
-        let take_retry = match (r.peek(), p.peek()) {
-            (Some(a), Some(b)) => a.priority >= b.priority,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return merged,
-        };
-        merged.extend(if take_retry { r.next() } else { p.next() });
-    }
-}
-
 /// The zone names of a campaign's leads that may still be dialled.
 pub fn zones(conn: &Connection, campaign: CampaignId) -> Result<Vec<String>, StoreError> {
     let mut stmt = conn.prepare_cached(
@@ -145,21 +111,9 @@ pub fn lead_counts(conn: &Connection, campaign: CampaignId) -> Result<LeadCounts
         let state: LeadState = state
             .parse()
             .map_err(|e| StoreError::corrupt("lead state", e))?;
-        *count_of(&mut counts, state) += n;
+        *counts.slot(state) += n;
     }
     Ok(counts)
-}
-
-pub fn count_of(counts: &mut LeadCounts, state: LeadState) -> &mut u64 {
-    match state {
-        LeadState::Pending => &mut counts.pending,
-        LeadState::Dialing => &mut counts.dialing,
-        LeadState::Done => &mut counts.done,
-        LeadState::RetryWait => &mut counts.retry_wait,
-        LeadState::Exhausted => &mut counts.exhausted,
-        LeadState::Dnc => &mut counts.dnc,
-        LeadState::Invalid => &mut counts.invalid,
-    }
 }
 
 /// Puts a lead back in the queue at once (the operator's "retry now").

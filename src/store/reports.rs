@@ -2,8 +2,10 @@
 //! row by row with their lead, and a campaign's counts. Nothing here loads a whole
 //! campaign into memory.
 
+use super::call_figures::call_figures;
 use super::StoreError;
-use crate::domain::{AttemptId, CampaignId, LeadId};
+use crate::domain::figures::{AnswerRate, CallTimes, Progress};
+use crate::domain::{AttemptId, CampaignId, LeadId, LeadState};
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
 
@@ -28,22 +30,19 @@ pub struct AttemptExportRow {
     pub answered_at: Option<i64>,
     pub ended_at: Option<i64>,
     pub disposition: Option<String>,
+    /// The agent's note with its (latest) disposition.
+    pub note: Option<String>,
+    /// Why LiveKit says the call ended (`CLIENT_INITIATED`, `USER_UNAVAILABLE`, ...).
+    pub disconnect_reason: Option<String>,
     pub error: Option<String>,
     /// The lead's variables as stored: a JSON object.
     pub variables_json: String,
 }
 
 impl AttemptExportRow {
-    /// Dialling to answer; for a call never answered, dialling to its end (how long
-    /// it rang before no answer, busy or rejection). `None` when a time is missing.
-    pub fn ring_millis(&self) -> Option<i64> {
-        let until = self.answered_at.or(self.ended_at)?;
-        Some(until - self.dialed_at?).filter(|ms| *ms >= 0)
-    }
-
-    /// Answer to hang-up; `None` for calls not answered or not yet ended.
-    pub fn talk_millis(&self) -> Option<i64> {
-        Some(self.ended_at? - self.answered_at?).filter(|ms| *ms >= 0)
+    /// The call's timestamps, for the durations `domain::figures` defines.
+    pub fn times(&self) -> CallTimes {
+        CallTimes::from_millis(self.dialed_at, self.answered_at, self.ended_at)
     }
 }
 
@@ -79,7 +78,10 @@ pub fn for_each_attempt<E: From<StoreError>>(
         Ok(conn.prepare(
             "SELECT a.id, a.lead_id, a.phone, l.name, a.number, a.state, a.sip_status_code, a.sip_status,
                     a.twirp_code, a.room, a.sip_call_id, a.dialed_at, a.answered_at, a.ended_at,
-                    a.disposition, a.error, l.variables
+                    a.disposition, a.error, l.variables, a.disconnect_reason,
+                    (SELECT e.data ->> '$.note' FROM attempt_events e
+                      WHERE e.attempt_id = a.id AND e.kind = 'disposition'
+                      ORDER BY e.id DESC LIMIT 1)
              FROM attempts a JOIN leads l ON l.id = a.lead_id
              WHERE a.campaign_id = ?1 ORDER BY a.id",
         )?)
@@ -107,6 +109,8 @@ pub fn for_each_attempt<E: From<StoreError>>(
                 disposition: r.get(14)?,
                 error: r.get(15)?,
                 variables_json: r.get(16)?,
+                disconnect_reason: r.get(17)?,
+                note: r.get(18)?,
             })
         })()
         .map_err(StoreError::from)?;
@@ -116,25 +120,30 @@ pub fn for_each_attempt<E: From<StoreError>>(
     Ok(count)
 }
 
-/// What `switchboard status` shows for one campaign.
+/// What `switchboard status` and the API's `/stats` show for one campaign. Every
+/// figure is the one `domain::figures` defines, as the engine's snapshot shows it.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CampaignStats {
     pub leads: i64,
     /// Lead state name → count.
     pub leads_by_state: BTreeMap<String, i64>,
+    pub progress: Progress,
+    /// Every attempt, ended or not.
     pub attempts: i64,
-    /// Attempt state (an outcome once ended) → count.
+    /// Ended attempts by outcome.
     pub attempts_by_outcome: BTreeMap<String, i64>,
-    /// Ended attempts that placed a call (everything but `not_placed`).
-    pub calls_placed: i64,
-    /// Of those, the ones answered. A call still in progress counts in neither, so the
-    /// rate never tops 100% while calls are live.
+    /// Attempts not ended yet (dialling, ringing, answered): in neither side of the
+    /// answer rate.
+    pub attempts_in_flight: i64,
+    /// Ended calls the answer rate counts (`AnswerRate::decides`).
+    pub calls_decided: i64,
+    /// Of those, the ones answered.
     pub calls_answered: i64,
-    /// `calls_answered / calls_placed`; `None` before the first call.
+    /// `calls_answered / calls_decided`; `None` before the first such call.
     pub answer_rate: Option<f64>,
-    /// Mean dialling-to-answer time of answered calls, from their timestamps.
+    /// Mean ring time of ended calls (dial → answer, or → end; capped at the ring timeout).
     pub avg_ring_secs: Option<f64>,
-    /// Mean answer-to-hang-up time of answered calls that ended.
+    /// Mean talk time of answered calls that ended.
     pub avg_talk_secs: Option<f64>,
     /// Attempts that count, dialled since `since` (the start of the local day).
     pub attempts_today: i64,
@@ -146,39 +155,30 @@ pub fn campaign_stats(
     since_ms: i64,
 ) -> Result<CampaignStats, StoreError> {
     let mut stats = CampaignStats::default();
-    let mut stmt =
-        conn.prepare("SELECT state, count(*) FROM leads WHERE campaign_id = ?1 GROUP BY state")?;
-    for row in stmt.query_map([campaign.0], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })? {
-        let (state, n) = row?;
-        stats.leads += n;
-        stats.leads_by_state.insert(state, n);
+    let counts = super::queue::lead_counts(conn, campaign)?;
+    for state in LeadState::ALL {
+        let n = counts.of(*state);
+        if n > 0 {
+            stats.leads_by_state.insert(state.to_string(), n as i64);
+        }
     }
-    let mut stmt =
-        conn.prepare("SELECT state, count(*) FROM attempts WHERE campaign_id = ?1 GROUP BY state")?;
-    for row in stmt.query_map([campaign.0], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-    })? {
-        let (state, n) = row?;
-        stats.attempts += n;
-        stats.attempts_by_outcome.insert(state, n);
+    stats.leads = counts.total() as i64;
+    stats.progress = Progress::of(&counts);
+    let figures = call_figures(conn, campaign)?;
+    for (outcome, n) in &figures.outcomes {
+        stats
+            .attempts_by_outcome
+            .insert(outcome.to_string(), *n as i64);
     }
-    let (placed, answered, ring, talk): (i64, i64, Option<f64>, Option<f64>) = conn.query_row(
-        "SELECT
-            count(*) FILTER (WHERE ended_at IS NOT NULL AND state <> 'not_placed'),
-            count(*) FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL),
-            avg(answered_at - dialed_at) FILTER (WHERE answered_at IS NOT NULL AND dialed_at IS NOT NULL),
-            avg(ended_at - answered_at) FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL)
-         FROM attempts WHERE campaign_id = ?1",
-        [campaign.0],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
-    stats.calls_placed = placed;
-    stats.calls_answered = answered;
-    stats.answer_rate = (placed > 0).then(|| answered as f64 / placed as f64);
-    stats.avg_ring_secs = ring.map(|ms| ms / 1000.0);
-    stats.avg_talk_secs = talk.map(|ms| ms / 1000.0);
+    stats.attempts_in_flight = figures.in_flight as i64;
+    stats.attempts = figures.outcomes.values().sum::<u64>() as i64 + stats.attempts_in_flight;
+    let rate = AnswerRate::of(&figures.outcomes);
+    stats.calls_decided = rate.decided as i64;
+    stats.calls_answered = rate.answered as i64;
+    stats.answer_rate = rate.ratio();
+    let secs = |ms: Option<u64>| ms.map(|ms| ms as f64 / 1000.0);
+    stats.avg_ring_secs = secs(figures.durations.mean_ring_ms());
+    stats.avg_talk_secs = secs(figures.durations.mean_talk_ms());
     stats.attempts_today = conn.query_row(
         "SELECT count(*) FROM attempts WHERE campaign_id = ?1 AND counted = 1 AND ifnull(dialed_at, created_at) >= ?2",
         params![campaign.0, since_ms],

@@ -1,22 +1,46 @@
-//! Read-only queries for the console's paged views: the dialling queue, a campaign's
-//! call timeline and one lead's history. Every page is a keyset query over an index
-//! (`leads_pending_order`, `leads_retry_due`, `attempt_events_by_campaign`), so the
-//! cost of a page does not grow with the number of leads or events, and nothing ever
-//! loads a whole campaign.
+//! Read-only queries for the console's paged views: the dialling queue (in the engine's
+//! own order, `dialling_order.rs`), a campaign's call timeline and one lead's history.
+//! Every page is a keyset query over an index (`leads_pending_order`,
+//! `leads_retry_due`, `attempt_events_by_campaign`), so the cost of a page does not
+//! grow with the number of leads or events, and nothing ever loads a whole campaign.
 
-use super::{from_millis, LeadRecord, StoreError, LEAD_COLUMNS};
+use super::dialling_order::{self, OrderKey, OrderQuery, Way, Window};
+use super::queue::{self, OpenZones};
+use super::{from_millis, CampaignRecord, LeadRecord, StoreError, LEAD_COLUMNS};
+use crate::domain::figures::CallTimes;
 use crate::domain::{AttemptId, AttemptState, CampaignId, LeadId};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// Where a row sits in dialling order: pending leads by priority (highest first) then
-/// id, followed by leads waiting for a retry by due time.
+/// Where a row sits in the pane: first the leads the engine will dial next, in its
+/// order; then leads that would be callable but for their calling window; then
+/// retries not due yet, by due time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum QueueKey {
-    Pending { priority: i64, id: i64 },
-    Retry { due_ms: i64, id: i64 },
+    Next(OrderKey),
+    WindowClosed(OrderKey),
+    Later { due_ms: i64, id: i64 },
 }
+
+impl QueueKey {
+    fn section(&self) -> Section {
+        match self {
+            QueueKey::Next(_) => Section::Next,
+            QueueKey::WindowClosed(_) => Section::WindowClosed,
+            QueueKey::Later { .. } => Section::Later,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    Next,
+    WindowClosed,
+    Later,
+}
+
+const SECTIONS: [Section; 3] = [Section::Next, Section::WindowClosed, Section::Later];
 
 /// One lead waiting its turn.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -28,34 +52,36 @@ pub struct QueueRow {
     pub phone: String,
     /// The attempt the next call will be (1 for a fresh lead).
     pub next_attempt: u32,
-    /// For a retry: when it is due.
+    /// For a retry: when it is (or was) due.
     pub due_at: Option<DateTime<Utc>>,
 }
 
-const QUEUE_COLUMNS: &str = "id, name, phone, priority, attempts, next_attempt_at, state";
-/// `?9` is an optional LIKE pattern over name and phone.
-const FILTER: &str = "AND (?9 IS NULL OR name LIKE ?9 OR phone LIKE ?9)";
+impl QueueRow {
+    fn of(lead: LeadRecord, section: Section) -> QueueRow {
+        let key = match section {
+            Section::Next => QueueKey::Next(OrderKey::of(&lead)),
+            Section::WindowClosed => QueueKey::WindowClosed(OrderKey::of(&lead)),
+            Section::Later => QueueKey::Later {
+                due_ms: lead.next_attempt_at.map_or(0, |d| d.timestamp_millis()),
+                id: lead.id.0,
+            },
+        };
+        QueueRow {
+            key,
+            lead: lead.id,
+            next_attempt: lead.attempts + 1,
+            due_at: lead
+                .next_attempt_at
+                .filter(|_| lead.state == crate::domain::LeadState::RetryWait),
+            name: lead.name,
+            phone: lead.phone,
+        }
+    }
 
-fn queue_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
-    let id: i64 = row.get(0)?;
-    let priority: i64 = row.get(3)?;
-    let attempts: u32 = row.get(4)?;
-    let due_ms: Option<i64> = row.get(5)?;
-    let state: String = row.get(6)?;
-    let key = match (state.as_str(), due_ms) {
-        ("retry_wait", Some(due_ms)) => QueueKey::Retry { due_ms, id },
-        _ => QueueKey::Pending { priority, id },
-    };
-    Ok(QueueRow {
-        key,
-        lead: LeadId(id),
-        name: row.get(1)?,
-        phone: row.get(2)?,
-        next_attempt: attempts + 1,
-        due_at: matches!(key, QueueKey::Retry { .. })
-            .then(|| due_ms.map(from_millis))
-            .flatten(),
-    })
+    /// Not dialled now because its calling window is closed.
+    pub fn window_closed(&self) -> bool {
+        matches!(self.key, QueueKey::WindowClosed(_))
+    }
 }
 
 fn like(filter: Option<&str>) -> Option<String> {
@@ -65,244 +91,160 @@ fn like(filter: Option<&str>) -> Option<String> {
         .map(|f| format!("%{}%", f.replace(['%', '_'], "")))
 }
 
-/// Runs one keyset query and appends its rows. Each query is a single index range, so
-/// it reads only the rows it returns (plus filtered ones).
-fn run(
-    conn: &Connection,
-    sql: &str,
-    args: [Option<i64>; 4],
-    limit: usize,
-    pattern: &Option<String>,
-    out: &mut Vec<QueueRow>,
-) -> Result<(), StoreError> {
-    if out.len() >= limit {
-        return Ok(());
-    }
-    let remaining = (limit - out.len()) as i64;
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(
-        params![
-            args[0],
-            args[1],
-            args[2],
-            args[3],
-            remaining,
-            None::<i64>,
-            None::<i64>,
-            None::<i64>,
-            pattern
-        ],
-        queue_row,
-    )?;
-    for row in rows {
-        out.push(row?);
-    }
-    Ok(())
+/// One pane read: the campaign, the filter, and which zones are open now.
+struct PaneRead {
+    campaign: CampaignId,
+    at: DateTime<Utc>,
+    open: OpenZones,
+    known: Vec<String>,
+    pattern: Option<String>,
 }
 
-/// Up to `limit` rows after `after` in dialling order (from the front when `None`).
+impl PaneRead {
+    fn new(
+        conn: &Connection,
+        campaign: CampaignId,
+        at: DateTime<Utc>,
+        filter: Option<&str>,
+    ) -> Result<PaneRead, StoreError> {
+        let settings = CampaignRecord::get(conn, campaign)?.settings;
+        let known = queue::zones(conn, campaign)?;
+        // The same open zones the engine's scheduler computes before it dials.
+        let open = crate::engine::window::open_zones(&known, &settings.window, settings.tz(), at);
+        Ok(PaneRead {
+            campaign,
+            at,
+            open,
+            known,
+            pattern: like(filter),
+        })
+    }
+
+    /// Reads one section, from `from` (excluded) one way.
+    fn section(
+        &self,
+        conn: &Connection,
+        section: Section,
+        from: Option<QueueKey>,
+        way: Way,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>, StoreError> {
+        let from = from.filter(|k| k.section() == section);
+        let window = match section {
+            Section::Next => Window::Open,
+            Section::WindowClosed => Window::Closed,
+            Section::Later => return self.later(conn, from, way, limit),
+        };
+        let leads = dialling_order::read(
+            conn,
+            &OrderQuery {
+                campaign: self.campaign,
+                now: self.at,
+                open: &self.open,
+                known_zones: &self.known,
+                window,
+                way,
+                from: match from {
+                    Some(QueueKey::Next(k) | QueueKey::WindowClosed(k)) => Some(k),
+                    _ => None,
+                },
+                limit,
+                pattern: self.pattern.as_deref(),
+            },
+        )?;
+        Ok(leads
+            .into_iter()
+            .map(|l| QueueRow::of(l, section))
+            .collect())
+    }
+
+    /// Retries not due yet, by due time, after or before `from`.
+    fn later(
+        &self,
+        conn: &Connection,
+        from: Option<QueueKey>,
+        way: Way,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>, StoreError> {
+        let (due, id) = match from {
+            Some(QueueKey::Later { due_ms, id }) => (Some(due_ms), id),
+            _ => (None, 0),
+        };
+        let (keyset, order) = match way {
+            Way::After => ("(next_attempt_at, id) > (?3, ?4)", "next_attempt_at, id"),
+            Way::Before => (
+                "(next_attempt_at, id) < (?3, ?4)",
+                "next_attempt_at DESC, id DESC",
+            ),
+        };
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {LEAD_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait'
+                 AND next_attempt_at > ?2 AND (?3 IS NULL OR {keyset})
+                 AND (?6 IS NULL OR name LIKE ?6 OR phone LIKE ?6) ORDER BY {order} LIMIT ?5"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                self.campaign.0,
+                self.at.timestamp_millis(),
+                due,
+                id,
+                limit as i64,
+                self.pattern
+            ],
+            LeadRecord::from_row,
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(QueueRow::of(row??, Section::Later));
+        }
+        if way == Way::Before {
+            out.reverse();
+        }
+        Ok(out)
+    }
+}
+
+/// Up to `limit` rows after `after` (from the front when `None`), as of `now`.
 pub fn queue_after(
     conn: &Connection,
     campaign: CampaignId,
+    now: DateTime<Utc>,
     after: Option<QueueKey>,
     limit: usize,
     filter: Option<&str>,
 ) -> Result<Vec<QueueRow>, StoreError> {
-    let pattern = like(filter);
-    let c = Some(campaign.0);
+    let read = PaneRead::new(conn, campaign, now, filter)?;
+    let start = after.map_or(Section::Next, |k| k.section());
     let mut out = Vec::with_capacity(limit);
-    let pending_from_start = format!(
-        "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'pending' {FILTER}
-         ORDER BY priority DESC, id LIMIT ?5"
-    );
-    let retry_from_start = format!(
-        "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait' {FILTER}
-         ORDER BY next_attempt_at, id LIMIT ?5"
-    );
-    match after {
-        None => {
-            run(
-                conn,
-                &pending_from_start,
-                [c, None, None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-            run(
-                conn,
-                &retry_from_start,
-                [c, None, None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
+    for section in SECTIONS.into_iter().filter(|s| *s >= start) {
+        if out.len() >= limit {
+            break;
         }
-        Some(QueueKey::Pending { priority, id }) => {
-            let same = format!(
-                "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'pending'
-                 AND priority = ?2 AND id > ?3 {FILTER} ORDER BY priority DESC, id LIMIT ?5"
-            );
-            let lower = format!(
-                "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'pending'
-                 AND priority < ?2 {FILTER} ORDER BY priority DESC, id LIMIT ?5"
-            );
-            run(
-                conn,
-                &same,
-                [c, Some(priority), Some(id), None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-            run(
-                conn,
-                &lower,
-                [c, Some(priority), None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-            run(
-                conn,
-                &retry_from_start,
-                [c, None, None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-        }
-        Some(QueueKey::Retry { due_ms, id }) => {
-            let same = format!(
-                "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait'
-                 AND next_attempt_at = ?2 AND id > ?3 {FILTER} ORDER BY next_attempt_at, id LIMIT ?5"
-            );
-            let later = format!(
-                "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait'
-                 AND next_attempt_at > ?2 {FILTER} ORDER BY next_attempt_at, id LIMIT ?5"
-            );
-            run(
-                conn,
-                &same,
-                [c, Some(due_ms), Some(id), None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-            run(
-                conn,
-                &later,
-                [c, Some(due_ms), None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-        }
+        out.extend(read.section(conn, section, after, Way::After, limit - out.len())?);
     }
     Ok(out)
 }
 
 /// Up to `limit` rows before `before` (from the very end when `None`), returned in
-/// dialling order.
+/// pane order.
 pub fn queue_before(
     conn: &Connection,
     campaign: CampaignId,
+    now: DateTime<Utc>,
     before: Option<QueueKey>,
     limit: usize,
     filter: Option<&str>,
 ) -> Result<Vec<QueueRow>, StoreError> {
-    let pattern = like(filter);
-    let c = Some(campaign.0);
-    let mut out = Vec::with_capacity(limit);
-    let pending_from_end = format!(
-        "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'pending' {FILTER}
-         ORDER BY priority ASC, id DESC LIMIT ?5"
-    );
-    let pending_same = format!(
-        "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'pending'
-         AND priority = ?2 AND id < ?3 {FILTER} ORDER BY priority ASC, id DESC LIMIT ?5"
-    );
-    let pending_higher = format!(
-        "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'pending'
-         AND priority > ?2 {FILTER} ORDER BY priority ASC, id DESC LIMIT ?5"
-    );
-    match before {
-        None => {
-            let retry_from_end = format!(
-                "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait' {FILTER}
-                 ORDER BY next_attempt_at DESC, id DESC LIMIT ?5"
-            );
-            run(
-                conn,
-                &retry_from_end,
-                [c, None, None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-            run(
-                conn,
-                &pending_from_end,
-                [c, None, None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
+    let read = PaneRead::new(conn, campaign, now, filter)?;
+    let start = before.map_or(Section::Later, |k| k.section());
+    let mut out: Vec<QueueRow> = Vec::with_capacity(limit);
+    for section in SECTIONS.into_iter().rev().filter(|s| *s <= start) {
+        if out.len() >= limit {
+            break;
         }
-        Some(QueueKey::Retry { due_ms, id }) => {
-            let same = format!(
-                "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait'
-                 AND next_attempt_at = ?2 AND id < ?3 {FILTER} ORDER BY next_attempt_at DESC, id DESC LIMIT ?5"
-            );
-            let earlier = format!(
-                "SELECT {QUEUE_COLUMNS} FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait'
-                 AND next_attempt_at < ?2 {FILTER} ORDER BY next_attempt_at DESC, id DESC LIMIT ?5"
-            );
-            run(
-                conn,
-                &same,
-                [c, Some(due_ms), Some(id), None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-            run(
-                conn,
-                &earlier,
-                [c, Some(due_ms), None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-            run(
-                conn,
-                &pending_from_end,
-                [c, None, None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-        }
-        Some(QueueKey::Pending { priority, id }) => {
-            run(
-                conn,
-                &pending_same,
-                [c, Some(priority), Some(id), None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-            run(
-                conn,
-                &pending_higher,
-                [c, Some(priority), None, None],
-                limit,
-                &pattern,
-                &mut out,
-            )?;
-        }
+        let rows = read.section(conn, section, before, Way::Before, limit - out.len())?;
+        out.splice(0..0, rows);
     }
-    out.reverse();
     Ok(out)
 }
 
@@ -386,17 +328,30 @@ pub struct AttemptHistory {
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub steps: Vec<AttemptStep>,
+    /// The campaign's ring timeout, the cap on this call's ring time.
+    #[serde(default)]
+    pub ring_timeout_ms: u64,
 }
 
 impl AttemptHistory {
-    /// Dial to answer, from real timestamps.
+    fn times(&self) -> CallTimes {
+        CallTimes {
+            dialed_at: self.dialed_at,
+            answered_at: self.answered_at,
+            ended_at: self.ended_at,
+        }
+    }
+
+    /// As `domain::figures` defines it: dial to answer, or to the end of a call never
+    /// answered, never past the ring timeout.
     pub fn ring_time(&self) -> Option<chrono::Duration> {
-        Some(self.answered_at? - self.dialed_at?)
+        let timeout = chrono::Duration::milliseconds(self.ring_timeout_ms as i64);
+        self.times().ring_time(timeout)
     }
 
     /// Answer to hang-up.
     pub fn talk_time(&self) -> Option<chrono::Duration> {
-        Some(self.ended_at? - self.answered_at?)
+        self.times().talk_time()
     }
 }
 
@@ -410,6 +365,9 @@ pub struct LeadHistory {
 
 pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, StoreError> {
     let record = LeadRecord::get(conn, lead)?;
+    let ring_timeout_ms = super::call_figures::ring_timeout(conn, record.campaign)?
+        .num_milliseconds()
+        .max(0) as u64;
     let mut stmt = conn.prepare_cached(
         "SELECT id, number, phone, state, sip_status_code, sip_status, twirp_code, disconnect_reason, error,
                 disposition, created_at, dialed_at, ringing_at, answered_at, ended_at
@@ -437,6 +395,7 @@ pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, Stor
                 answered_at: opt_time(r.get(13)?),
                 ended_at: opt_time(r.get(14)?),
                 steps: Vec::new(),
+                ring_timeout_ms,
             },
         ))
     })?;
@@ -523,35 +482,97 @@ mod tests {
         (conn, c)
     }
 
-    #[test]
-    fn pages_walk_the_queue_in_dialling_order_both_ways() {
+    fn noon() -> DateTime<Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 6, 1, 12, 0, 0).unwrap()
+    }
+
+    /// 50 leads (priority 5 every tenth), two due retries, one retry due later, and
+    /// two leads in a zone whose calling window is shut at noon UTC.
+    fn mixed_queue() -> (Connection, CampaignId) {
         let (conn, c) = db_with_leads(50);
-        // Two leads wait for retries, due at different times.
-        conn.execute("UPDATE leads SET state = 'retry_wait', attempts = 1, next_attempt_at = 2000 WHERE id = 2", []).unwrap();
-        conn.execute("UPDATE leads SET state = 'retry_wait', attempts = 2, next_attempt_at = 1000 WHERE id = 3", []).unwrap();
+        let now = noon().timestamp_millis();
+        conn.execute("UPDATE leads SET state = 'retry_wait', attempts = 1, next_attempt_at = ?1 WHERE id = 2", [now - 2000]).unwrap();
+        conn.execute("UPDATE leads SET state = 'retry_wait', attempts = 2, next_attempt_at = ?1 WHERE id = 3", [now - 1000]).unwrap();
+        conn.execute("UPDATE leads SET state = 'retry_wait', attempts = 1, next_attempt_at = ?1 WHERE id = 11", [now - 5000]).unwrap();
+        conn.execute("UPDATE leads SET state = 'retry_wait', attempts = 1, next_attempt_at = ?1 WHERE id = 4", [now + 60_000]).unwrap();
+        // 22:00 in Tokyo.
+        conn.execute(
+            "UPDATE leads SET timezone = 'Asia/Tokyo' WHERE id IN (5, 21)",
+            [],
+        )
+        .unwrap();
+        (conn, c)
+    }
+
+    fn walk_forward(conn: &Connection, c: CampaignId, page: usize) -> Vec<QueueRow> {
         let mut all = Vec::new();
         let mut after = None;
         loop {
-            let page = queue_after(&conn, c, after, 7, None).unwrap();
-            if page.is_empty() {
-                break;
+            let rows = queue_after(conn, c, noon(), after, page, None).unwrap();
+            if rows.is_empty() {
+                return all;
             }
-            after = page.last().map(|r| r.key);
-            all.extend(page);
+            after = rows.last().map(|r| r.key);
+            all.extend(rows);
         }
+    }
+
+    #[test]
+    fn the_pane_lists_what_the_engine_will_dial_next_in_its_order() {
+        let (conn, c) = mixed_queue();
+        let known = queue::zones(&conn, c).unwrap();
+        let settings = CampaignRecord::get(&conn, c).unwrap().settings;
+        // Exactly what the engine's scheduler does before it dials.
+        let open =
+            crate::engine::window::open_zones(&known, &settings.window, settings.tz(), noon());
+        let engine = queue::next_page(
+            &conn,
+            &queue::QueueQuery {
+                campaign: c,
+                now: noon(),
+                open,
+                limit: 20,
+            },
+            &known,
+        )
+        .unwrap();
+        let engine_ids: Vec<i64> = engine.leads.iter().map(|l| l.id.0).collect();
+        let pane = queue_after(&conn, c, noon(), None, 20, None).unwrap();
+        let pane_ids: Vec<i64> = pane.iter().map(|r| r.lead.0).collect();
+        assert_eq!(
+            pane_ids, engine_ids,
+            "the pane's first 20 are the engine's next 20"
+        );
+        // Priority 5 first, its due retry (11) ahead of its pending leads; then the
+        // due retries of priority 0 by due time (2 before 3); Tokyo's 21 and 5 are not
+        // callable at noon UTC.
+        assert_eq!(&pane_ids[..6], &[11, 1, 31, 41, 2, 3]);
+        assert!(!pane_ids.contains(&21) && !pane_ids.contains(&5));
+    }
+
+    #[test]
+    fn pages_walk_the_queue_in_pane_order_both_ways() {
+        let (conn, c) = mixed_queue();
+        let all = walk_forward(&conn, c, 7);
         assert_eq!(all.len(), 50);
-        // Priority 5 leads (ids 1, 11, 21, 31, 41) first, then the rest by id, then retries by due time.
         let ids: Vec<i64> = all.iter().map(|r| r.lead.0).collect();
-        assert_eq!(&ids[..5], &[1, 11, 21, 31, 41]);
-        assert_eq!(&ids[5..8], &[4, 5, 6]);
-        assert_eq!(&ids[48..], &[3, 2]);
-        assert_eq!(all[48].next_attempt, 3);
-        assert!(all[48].due_at.is_some() && all[0].due_at.is_none());
+        assert_eq!(&ids[..6], &[11, 1, 31, 41, 2, 3]);
+        // Then the leads outside their window, in dialling order, then the retry due later.
+        assert_eq!(&ids[47..], &[21, 5, 4]);
+        assert!(all[47].window_closed() && all[48].window_closed());
+        assert!(!all[0].window_closed());
+        assert!(all[49].due_at.is_some() && all[1].due_at.is_none());
+        assert_eq!(all[5].next_attempt, 3);
+        assert_eq!(
+            walk_forward(&conn, c, 100),
+            all,
+            "page size changes nothing"
+        );
 
         let mut back = Vec::new();
         let mut before = None;
         loop {
-            let page = queue_before(&conn, c, before, 9, None).unwrap();
+            let page = queue_before(&conn, c, noon(), before, 9, None).unwrap();
             if page.is_empty() {
                 break;
             }
@@ -564,10 +585,26 @@ mod tests {
     #[test]
     fn filter_narrows_the_queue() {
         let (conn, c) = db_with_leads(30);
-        let page = queue_after(&conn, c, None, 20, Some("Lead 2")).unwrap();
+        let page = queue_after(&conn, c, noon(), None, 20, Some("Lead 2")).unwrap();
         let names: Vec<_> = page.iter().filter_map(|r| r.name.clone()).collect();
         assert!(names.iter().all(|n| n.contains("Lead 2")), "{names:?}");
         assert_eq!(names.len(), 11, "Lead 2 and Lead 20..29");
+    }
+
+    #[test]
+    fn a_lead_history_caps_an_unanswered_ring_at_the_ring_timeout() {
+        let (conn, c) = db_with_leads(1);
+        // Never answered, its end seen 90 s after the dial; the campaign rings 30 s.
+        conn.execute(
+            "INSERT INTO attempts (campaign_id, lead_id, number, phone, state, room, created_at, dialed_at, ended_at)
+             VALUES (?1, 1, 1, '+1', 'no_answer', 'r1', 0, 1000, 91000)",
+            [c.0],
+        )
+        .unwrap();
+        let history = lead_history(&conn, LeadId(1)).unwrap();
+        let attempt = &history.attempts[0];
+        assert_eq!(attempt.ring_time(), Some(chrono::Duration::seconds(30)));
+        assert_eq!(attempt.talk_time(), None);
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub const ATTEMPT: &str = "switchboard.attempt";
 /// (`voicemail`, `interested`, ...) and an optional free-text note.
 pub const DISPOSITION: &str = "switchboard.disposition";
 pub const NOTE: &str = "switchboard.note";
+/// Set by the agent with a `callback`-like disposition: when the callee asked to be
+/// called back (RFC 3339, e.g. `2026-06-02T17:30:00-04:00`).
+pub const CALLBACK_AT: &str = "switchboard.callback_at";
 
 /// The `switchboard.*` ids of one attempt, as participant attributes.
 pub fn call_attributes(

@@ -5,8 +5,8 @@ use super::api_error::ApiFailure;
 use super::attributes::{self, call_attributes};
 use super::outcome_map::dial_failure;
 use super::types::{
-    DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall, LiveCallStatus, RoomParticipants,
-    RoomSummary, TelephonyError, TrunkInfo,
+    AgentReport, DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall, LiveCallStatus,
+    RoomParticipants, RoomSummary, TelephonyError, TrunkInfo,
 };
 use super::Telephony;
 use chrono::Utc;
@@ -253,26 +253,28 @@ pub(crate) fn live_call_from(participants: &[proto::ParticipantInfo]) -> Option<
     let status = attributes::non_empty(&sip.attributes, attributes::SIP_CALL_STATUS)
         .map(LiveCallStatus::from_attribute)
         .unwrap_or(LiveCallStatus::Dialing);
-    let (disposition, note) = agent_disposition(participants).unzip();
+    let report = agent_disposition(participants);
     Some(LiveCall {
         participant_identity: sip.identity.clone(),
         status,
-        disposition,
-        note: note.flatten(),
+        disposition: report.as_ref().map(|r| r.disposition.clone()),
+        note: report.as_ref().and_then(|r| r.note.clone()),
+        callback_at: report.and_then(|r| r.callback_at),
     })
 }
 
-/// The disposition of the agent that reported one, and its note.
-fn agent_disposition(participants: &[proto::ParticipantInfo]) -> Option<(String, Option<String>)> {
+/// The report of the agent that gave a disposition.
+fn agent_disposition(participants: &[proto::ParticipantInfo]) -> Option<AgentReport> {
     let agent = participants
         .iter()
         .filter(|p| p.kind == ParticipantKind::Agent as i32)
         .find(|p| attributes::non_empty(&p.attributes, attributes::DISPOSITION).is_some())?;
     let attribute = |key: &str| attributes::non_empty(&agent.attributes, key).map(str::to_string);
-    Some((
-        attribute(attributes::DISPOSITION)?,
-        attribute(attributes::NOTE),
-    ))
+    Some(AgentReport {
+        disposition: attribute(attributes::DISPOSITION)?,
+        note: attribute(attributes::NOTE),
+        callback_at: attribute(attributes::CALLBACK_AT),
+    })
 }
 
 #[cfg(test)]
@@ -306,6 +308,7 @@ mod tests {
                 &[
                     (attributes::DISPOSITION, "interested"),
                     (attributes::NOTE, "call back Friday"),
+                    (attributes::CALLBACK_AT, "2026-06-05T10:00:00Z"),
                 ],
             ),
             participant(
@@ -321,6 +324,7 @@ mod tests {
                 status: LiveCallStatus::Active,
                 disposition: Some("interested".into()),
                 note: Some("call back Friday".into()),
+                callback_at: Some("2026-06-05T10:00:00Z".into()),
             })
         );
     }
@@ -337,7 +341,11 @@ mod tests {
         // The agent's word outlives the callee.
         assert_eq!(
             agent_disposition(&room),
-            Some(("voicemail".to_string(), None))
+            Some(AgentReport {
+                disposition: "voicemail".into(),
+                note: None,
+                callback_at: None,
+            })
         );
         assert_eq!(agent_disposition(&[]), None);
     }

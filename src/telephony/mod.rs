@@ -35,8 +35,8 @@ pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_RE
 pub use room::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
 pub use trunk_check::{ensure_trunk_exists, ensure_trunk_exists_patiently, Patience};
 pub use types::{
-    CallProgress, CallProgressKind, DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall,
-    LiveCallStatus, RoomParticipants, RoomSummary, TelephonyError, TrunkInfo,
+    AgentReport, CallProgress, CallProgressKind, DialFailure, DialRequest, Dialed, DispatchRequest,
+    LiveCall, LiveCallStatus, RoomParticipants, RoomSummary, TelephonyError, TrunkInfo,
 };
 pub use webhook::{
     serve_webhooks, serve_webhooks_with, WebhookOptions, WebhookReceiver, WebhookServer,

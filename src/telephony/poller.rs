@@ -45,7 +45,9 @@
 //! disposition set late in a call is missed if the agent leaves before the last look.
 
 use super::token_bucket::TokenBucket;
-use super::types::{CallProgress, CallProgressKind, LiveCallStatus, RoomParticipants, RoomSummary};
+use super::types::{
+    AgentReport, CallProgress, CallProgressKind, LiveCallStatus, RoomParticipants, RoomSummary,
+};
 use super::Telephony;
 use chrono::Utc;
 use std::collections::{BTreeMap, HashMap};
@@ -313,8 +315,8 @@ struct RoomWatch {
     /// The call is up (seen `active`, or registered so): looked at only with what the
     /// tick's budget leaves, or when `ListRooms` shows a change.
     answered: bool,
-    /// The disposition and note last reported.
-    disposition: Option<(String, Option<String>)>,
+    /// The agent's report last passed on.
+    disposition: Option<AgentReport>,
     /// What the last `ListRooms` showed; `None` before the room was first listed.
     summary: Option<RoomSummary>,
     /// `ListRooms` showed a change a look has not explained yet.
@@ -380,8 +382,11 @@ impl RoomWatch {
         if let Some(reported) = room.disposition {
             if Some(&reported) != self.disposition.as_ref() {
                 self.disposition = Some(reported.clone());
-                let (value, note) = reported;
-                changes.push(CallProgressKind::Disposition { value, note });
+                changes.push(CallProgressKind::Disposition {
+                    value: reported.disposition,
+                    note: reported.note,
+                    callback_at: reported.callback_at,
+                });
             }
         }
         if self.ended {
@@ -537,8 +542,12 @@ mod tests {
         }
     }
 
-    fn disposition(value: &str, note: Option<&str>) -> Option<(String, Option<String>)> {
-        Some((value.to_string(), note.map(str::to_string)))
+    fn disposition(value: &str, note: Option<&str>) -> Option<AgentReport> {
+        Some(AgentReport {
+            disposition: value.to_string(),
+            note: note.map(str::to_string),
+            callback_at: None,
+        })
     }
 
     /// The callee in the room with `status`, and the agent's disposition so far.
@@ -552,6 +561,7 @@ mod tests {
                     status,
                     disposition: reported.map(str::to_string),
                     note: None,
+                    callback_at: None,
                 }),
                 disposition: reported.and_then(|value| disposition(value, None)),
             },
@@ -559,7 +569,7 @@ mod tests {
     }
 
     /// The callee has left; the agent lingers with what it reported.
-    fn agent_only(reported: Option<(String, Option<String>)>) -> Option<Shown> {
+    fn agent_only(reported: Option<AgentReport>) -> Option<Shown> {
         Some(Shown {
             participants: 0,
             publishers: 1,
@@ -626,7 +636,8 @@ mod tests {
                 CallProgressKind::Answered,
                 CallProgressKind::Disposition {
                     value: "interested".into(),
-                    note: None
+                    note: None,
+                    callback_at: None,
                 },
                 ended(LiveCallStatus::Active),
                 CallProgressKind::RoomFinished,
@@ -665,6 +676,7 @@ mod tests {
                 CallProgressKind::Disposition {
                     value: "interested".into(),
                     note: Some("wants a demo".into()),
+                    callback_at: None,
                 },
                 CallProgressKind::RoomFinished,
             ]
@@ -723,7 +735,8 @@ mod tests {
             p.kind,
             CallProgressKind::Disposition {
                 value: "interested".into(),
-                note: Some("wants a demo".into())
+                note: Some("wants a demo".into()),
+                callback_at: None,
             }
         );
         let looks_since: Vec<String> = rooms.requests()[before..]
@@ -962,7 +975,8 @@ mod tests {
             vec![
                 CallProgressKind::Disposition {
                     value: "callback".into(),
-                    note: None
+                    note: None,
+                    callback_at: None,
                 },
                 ended(LiveCallStatus::Active),
                 CallProgressKind::RoomFinished

@@ -123,6 +123,16 @@ pub struct LiveCall {
     pub disposition: Option<String>,
     /// `switchboard.note`, the agent's one line about the call, if any.
     pub note: Option<String>,
+    /// `switchboard.callback_at`, when the callee asked to be called back, if given.
+    pub callback_at: Option<String>,
+}
+
+/// What the agent reported about a call through its participant attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentReport {
+    pub disposition: String,
+    pub note: Option<String>,
+    pub callback_at: Option<String>,
 }
 
 /// One room as `RoomService.ListRooms` shows it: the cheap, batched look the poller
@@ -145,8 +155,8 @@ pub struct RoomSummary {
 pub struct RoomParticipants {
     /// The SIP participant's state; `None` when it is not (or no longer) in the room.
     pub call: Option<LiveCall>,
-    /// The agent's disposition and note, also once the callee has left.
-    pub disposition: Option<(String, Option<String>)>,
+    /// The agent's report, also once the callee has left.
+    pub disposition: Option<AgentReport>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -182,6 +192,8 @@ pub enum CallProgressKind {
     Disposition {
         value: String,
         note: Option<String>,
+        /// `switchboard.callback_at` as the agent wrote it.
+        callback_at: Option<String>,
     },
     /// The room is gone (`room_finished` or absent on poll).
     RoomFinished,

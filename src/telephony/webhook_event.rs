@@ -46,6 +46,8 @@ pub fn progress_from_event(event: &proto::WebhookEvent) -> Option<CallProgress> 
             CallProgressKind::Disposition {
                 value: value.to_string(),
                 note: attributes::non_empty(&p.attributes, attributes::NOTE).map(str::to_string),
+                callback_at: attributes::non_empty(&p.attributes, attributes::CALLBACK_AT)
+                    .map(str::to_string),
             }
         }
         _ => return None,
@@ -184,6 +186,7 @@ mod tests {
             &[
                 ("switchboard.disposition", "callback"),
                 ("switchboard.note", "after 5pm"),
+                ("switchboard.callback_at", "2026-06-02T17:30:00-04:00"),
             ],
             proto::DisconnectReason::ClientInitiated,
         );
@@ -191,7 +194,8 @@ mod tests {
             kind_of(&event(PARTICIPANT_LEFT, Some(agent))),
             Some(CallProgressKind::Disposition {
                 value: "callback".into(),
-                note: Some("after 5pm".into())
+                note: Some("after 5pm".into()),
+                callback_at: Some("2026-06-02T17:30:00-04:00".into()),
             })
         );
     }

@@ -200,11 +200,17 @@ impl Queue {
 mod tests {
     use super::*;
     use crate::domain::LeadId;
+    use crate::store::dialling_order::OrderKey;
 
     fn rows(from: i64, n: i64) -> Vec<QueueRow> {
         (from..from + n)
             .map(|id| QueueRow {
-                key: QueueKey::Pending { priority: 0, id },
+                key: QueueKey::Next(OrderKey {
+                    priority: 0,
+                    retry: false,
+                    due_ms: 0,
+                    id,
+                }),
                 lead: LeadId(id),
                 name: None,
                 phone: format!("+1{id}"),

@@ -34,10 +34,13 @@ pub const COL_STATUS: &str = "Status";
 pub const COL_PROGRESS: &str = "Progress";
 pub const COL_NAME: &str = "Name";
 
+pub const WINDOW_CLOSED: &str = "off hours";
 pub const DUE_NOW: &str = "now";
 pub const NEW_LEAD: &str = "new";
 
 pub const HEADER_LEADS: &str = "leads";
+pub const HEADER_DNC: &str = "DNC";
+pub const HEADER_INVALID: &str = "invalid";
 pub const HEADER_ANSWER_RATE: &str = "answer rate";
 pub const HEADER_ANSWER_SHORT: &str = "answered";
 pub const HEADER_RING_SHORT: &str = "ring";

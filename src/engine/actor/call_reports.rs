@@ -49,6 +49,12 @@ impl<T: Telephony> Actor<T> {
                 self.emit(campaign, EngineEventKind::Problem, detail, None);
                 self.leads_marked_dnc(marked);
             }
+            Report::LeadMoved {
+                campaign,
+                lead,
+                from,
+                to,
+            } => self.lead_moved(campaign, lead, from, to),
             Report::LiveKitFailing { key, message } => {
                 if let Some(campaign) = self.slots.get(key).map(|s| s.campaign) {
                     self.infra_failed(campaign, &message).await;
@@ -85,7 +91,16 @@ impl<T: Telephony> Actor<T> {
                 detail,
             } => self.emit_call_at(at, key, kind, detail),
             Report::Finished { key, end } => self.finished(key, *end).await,
-            Report::Closed { key } => self.slots.closed(key),
+            Report::Closed { key } => {
+                // A campaign whose retry rules name dispositions waited for this call's.
+                if let Some(run) = self
+                    .slots
+                    .closed(key)
+                    .and_then(|campaign| self.runs.get_mut(&campaign))
+                {
+                    run.queue.stale |= !run.settings.disposition_retries.is_empty();
+                }
+            }
         }
     }
 
@@ -158,14 +173,11 @@ impl<T: Telephony> Actor<T> {
         }
         if let Some(run) = self.runs.get_mut(&campaign) {
             *run.stats.outcomes.entry(end.outcome).or_default() += 1;
-            if let Some(ring) = end.ring_ms {
-                run.stats.durations.ring_ms += ring;
-                run.stats.durations.rings += 1;
-            }
-            if let Some(talk) = end.talk_ms {
-                run.stats.durations.talk_ms += talk;
-                run.stats.durations.talks += 1;
-            }
+            let ring_timeout = chrono::Duration::from_std(run.settings.ringing_timeout())
+                .unwrap_or(chrono::Duration::MAX);
+            run.stats
+                .durations
+                .add(end.outcome, &end.times, ring_timeout);
             if end.outcome == Outcome::NotPlaced {
                 run.cap.not_placed(end.dialed_at);
             }

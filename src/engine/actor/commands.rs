@@ -3,10 +3,11 @@
 
 use super::*;
 use crate::domain::{
-    AttemptEventKind, AttemptId, CampaignId, CampaignStatus, LeadState, PauseReason,
+    AttemptEventKind, AttemptId, AttemptState, CampaignId, CampaignStatus, LeadState, PauseReason,
 };
 use crate::engine::campaign_run::CampaignRun;
 use crate::engine::handle::{Envelope, ReplyTx};
+use crate::engine::policy::lead_fate::{self, AttemptEnd};
 use crate::engine::slots::CallSignal;
 use crate::engine::{Command, EngineError, EngineEventKind, Reply};
 use crate::store::attempts::{self, AttemptRecord};
@@ -125,7 +126,11 @@ impl<T: Telephony> Actor<T> {
                 attempt,
                 value,
                 note,
-            } => self.report_disposition(attempt, value, note).await,
+                callback_at,
+            } => {
+                self.report_disposition(attempt, value, note, callback_at)
+                    .await
+            }
             Command::RetryNow(lead) => {
                 if self.slots.is_dialing_lead(lead) {
                     return Err(EngineError::Refused(format!(
@@ -204,13 +209,15 @@ impl<T: Telephony> Actor<T> {
     }
 
     /// A live call (or one still awaiting its agent's report) gets the disposition as
-    /// if LiveKit had reported it, so it is recorded once, by the call; an ended call's
-    /// attempt is updated here.
+    /// if LiveKit had reported it, so it is recorded once, by the call. An ended call's
+    /// attempt is updated here, and its lead's fate decided again by the same policy
+    /// when this attempt was the lead's last and left it where it is.
     pub(super) async fn report_disposition(
         &mut self,
         attempt: AttemptId,
         value: String,
         note: Option<String>,
+        callback_at: Option<String>,
     ) -> Result<Reply, EngineError> {
         let Some(disposition) = crate::domain::Disposition::new(&value) else {
             return Err(EngineError::Refused("the disposition is empty".into()));
@@ -224,6 +231,7 @@ impl<T: Telephony> Actor<T> {
             let kind = crate::telephony::CallProgressKind::Disposition {
                 value,
                 note: note.clone(),
+                callback_at: callback_at.clone(),
             };
             let progress = CallProgress {
                 room: record.room.clone(),
@@ -234,26 +242,79 @@ impl<T: Telephony> Actor<T> {
                 return Ok(Reply::Done);
             }
         }
-        let (text, campaign, stored_note) =
-            (disposition.to_string(), record.campaign, note.clone());
-        self.store
+        let settings = self.run_of(record.campaign)?.settings.clone();
+        let (text, campaign, lead) = (disposition.to_string(), record.campaign, record.lead);
+        let shown = text.clone();
+        let opt_out = self.config.opt_out.clone();
+        let opted_out = opt_out.matches(&disposition);
+        let phone = record.phone.clone();
+        let (moved, marked) = self
+            .store
             .write(move |conn| {
-                attempts::set_disposition(
-                    conn,
-                    attempt,
-                    campaign,
-                    &text,
-                    stored_note.as_deref(),
-                    now,
-                )
+                attempts::set_disposition(conn, attempt, campaign, &text, note.as_deref(), now)?;
+                let moved = match record.state {
+                    AttemptState::Ended(outcome)
+                        if attempts::latest_of_lead(conn, lead)? == Some(attempt) =>
+                    {
+                        let lead_record = LeadRecord::get(conn, lead)?;
+                        let on_dnc = crate::store::lead_fate::number_on_dnc(conn, lead, campaign)?;
+                        let before = record
+                            .disposition
+                            .as_deref()
+                            .and_then(crate::domain::Disposition::new);
+                        let decide = |disposition: Option<&crate::domain::Disposition>,
+                                      callback_at| {
+                            let end = AttemptEnd {
+                                disposition,
+                                callback_at,
+                                on_dnc,
+                                opted_out: disposition.is_some_and(|d| opt_out.matches(d)),
+                                ..AttemptEnd::plain(outcome, lead_record.attempts, now)
+                            };
+                            lead_fate::after_attempt(&settings, &end)
+                        };
+                        let was = decide(before.as_ref(), None);
+                        let next = decide(Some(&disposition), callback_at.as_deref());
+                        let changed = was != next
+                            && lead_record.state == was.state
+                            && crate::store::lead_fate::move_on(conn, lead, was.state, next)?;
+                        changed.then_some((was.state, next))
+                    }
+                    _ => None,
+                };
+                // The callee asked not to be called again: on every campaign's list.
+                let marked = match opted_out {
+                    true => {
+                        let reason = format!("agent disposition `{text}` on attempt {attempt}");
+                        crate::store::dnc::add(conn, &phone, None, Some(&reason), now)?;
+                        Some(queue::mark_dnc(conn, &phone, None)?)
+                    }
+                    false => None,
+                };
+                Ok((moved, marked))
             })
             .await?;
+        let detail = match &moved {
+            Some((_, next)) => format!("{shown}: {}", lead_fate::describe(next)),
+            None => shown,
+        };
         self.emit(
             campaign,
             EngineEventKind::Attempt(AttemptEventKind::Disposition),
-            disposition.to_string(),
-            Some((attempt, record.lead, record.phone)),
+            detail,
+            Some((attempt, lead, record.phone.clone())),
         );
+        if let Some((from, next)) = moved {
+            self.lead_moved(campaign, lead, from, next.state);
+        }
+        if let Some(marked) = marked {
+            let detail = format!(
+                "{} asked not to be called again: added to the do-not-call list",
+                record.phone
+            );
+            self.emit(campaign, EngineEventKind::Problem, detail, None);
+            self.leads_marked_dnc(marked);
+        }
         Ok(Reply::Done)
     }
 
@@ -332,27 +393,12 @@ impl<T: Telephony> Actor<T> {
         if !run.engaged {
             self.take_up(id).await?;
         }
-        match start_at {
-            Some(at) => {
-                let run = self.runs.get_mut(&id).expect("checked above");
-                run.wake_at = Some(at);
-                if run.record.status == CampaignStatus::Draft {
-                    // Draft cannot become paused: it is running, waiting for its time.
-                    self.set_status(id, CampaignStatus::Running, None, "").await;
-                }
-                self.set_status(
-                    id,
-                    CampaignStatus::Paused,
-                    Some(PauseReason::Scheduled { at }),
-                    "",
-                )
-                .await;
-            }
-            None => {
-                self.set_status(id, CampaignStatus::Running, None, "started")
-                    .await
-            }
-        }
+        // Running first (a draft cannot become paused), then whatever automatic
+        // pause applies: a start time not reached, the daily cap.
+        let note = if start_at.is_some() { "" } else { "started" };
+        self.set_status(id, CampaignStatus::Running, None, note)
+            .await;
+        self.review(id, None).await;
         if let Some(run) = self.runs.get_mut(&id) {
             run.queue.stale = true;
         }

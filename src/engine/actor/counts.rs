@@ -80,7 +80,7 @@ impl<T: Telephony> Actor<T> {
     pub(super) fn apply_counts(
         &mut self,
         id: CampaignId,
-        mut counts: crate::engine::LeadCounts,
+        counts: crate::engine::LeadCounts,
         stats: Option<Box<CampaignStats>>,
     ) {
         let in_flight = self.slots.in_campaign(id);
@@ -88,8 +88,7 @@ impl<T: Telephony> Actor<T> {
             return;
         };
         // Calls in flight are the engine's to count; the read may predate them.
-        counts.dialing = in_flight as u64;
-        run.counts = counts;
+        run.counts = counts.with_in_flight(in_flight as u64);
         if let Some(stats) = stats.filter(|_| in_flight == 0) {
             // Recent dials feed the dial-rate chart only when the campaign is taken up.
             run.stats = CampaignStats {
@@ -111,11 +110,26 @@ impl<T: Telephony> Actor<T> {
         }
     }
 
+    /// A lead the policy moved after its call's end (a disposition a retry rule names):
+    /// counted where it is now, and read again with the queue.
+    pub(super) fn lead_moved(
+        &mut self,
+        campaign: CampaignId,
+        lead: LeadId,
+        from: LeadState,
+        to: LeadState,
+    ) {
+        self.move_lead(campaign, from, to);
+        if let Some(run) = self.runs.get_mut(&campaign) {
+            run.queue.leads.retain(|l| l.id != lead);
+            run.queue.stale = true;
+        }
+        self.dirty = true;
+    }
+
     pub(super) fn move_lead(&mut self, campaign: CampaignId, from: LeadState, to: LeadState) {
         if let Some(run) = self.runs.get_mut(&campaign) {
-            let from = queue::count_of(&mut run.counts, from);
-            *from = from.saturating_sub(1);
-            *queue::count_of(&mut run.counts, to) += 1;
+            run.counts.moved(from, to);
         }
     }
 }

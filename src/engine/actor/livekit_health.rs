@@ -2,7 +2,7 @@
 //! the probe that resumes them.
 
 use super::*;
-use crate::domain::{CampaignId, CampaignStatus, PauseReason};
+use crate::domain::{CampaignId, PauseReason};
 use crate::engine::EngineEventKind;
 use crate::telephony::Telephony;
 use tokio::time::Instant;
@@ -28,14 +28,9 @@ impl<T: Telephony> Actor<T> {
             format!("LiveKit unavailable: {message}; backing off"),
             None,
         );
-        if let Some((since, last_error)) = self.infra.outage(self.clock.now()) {
+        if self.infra.outage(self.clock.now()).is_some() {
             for id in self.running_campaigns() {
-                let reason = PauseReason::LiveKitUnreachable {
-                    since,
-                    last_error: last_error.clone(),
-                };
-                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
-                    .await;
+                self.review(id, None).await;
             }
         }
     }
@@ -60,8 +55,7 @@ impl<T: Telephony> Actor<T> {
             .map(|(id, _)| *id)
             .collect();
         for id in paused {
-            self.set_status(id, CampaignStatus::Running, None, "LiveKit answers again")
-                .await;
+            self.review(id, None).await;
         }
         self.dirty = true;
     }

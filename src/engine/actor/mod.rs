@@ -125,6 +125,7 @@ impl<T: Telephony> Actor<T> {
             polls_own_room: watcher.is_none(),
             disposition_grace: config.disposition_grace,
             uncertain_settle: config.uncertain_settle,
+            opt_out: config.opt_out.clone(),
         });
         Self {
             trunks: TrunkPacer::new(config.trunk_cps.clone()),

@@ -2,9 +2,11 @@
 //! campaign with nothing to dial is complete or waits, and when the engine wakes next.
 
 use super::*;
-use crate::domain::{AttemptState, CampaignId, CampaignStatus, PauseReason};
+use crate::domain::{AttemptState, CampaignId};
 use crate::engine::call::CallJob;
 use crate::engine::clock::until;
+use crate::engine::policy::automatic_status::QueueFacts;
+use crate::engine::policy::wake;
 use crate::engine::slots::Slot;
 use crate::engine::window;
 use crate::store::queue::{self, QueuePage, QueueQuery};
@@ -73,13 +75,7 @@ impl<T: Telephony> Actor<T> {
             }
             run.cap.roll(now);
             if run.cap.reached() {
-                let reason = PauseReason::DailyCapReached {
-                    cap: run.cap.cap().unwrap_or(0),
-                    until: run.cap.resets_at(),
-                };
-                run.wake_at = Some(run.cap.resets_at());
-                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
-                    .await;
+                self.review(id, None).await;
                 return;
             }
             if let Some(at) = run.pacer.ready_at().filter(|at| *at > now_i) {
@@ -258,19 +254,25 @@ impl<T: Telephony> Actor<T> {
             .collect();
         self.dirty = true;
         let callable = !run.queue.leads.is_empty() || !run.queue.urgent.is_empty();
-        let waiting_for_window = matches!(
-            run.record.pause_reason,
-            Some(PauseReason::OutsideWindow { .. })
-        );
-        if callable
-            && waiting_for_window
-            && run.engaged
-            && run.record.status == CampaignStatus::Paused
-        {
-            run.wake_at = None;
-            self.set_status(id, CampaignStatus::Running, None, "").await;
+        if callable {
+            let found = QueueFacts {
+                callable,
+                in_flight,
+                any_open: true,
+                waiting_for_window: None,
+            };
+            self.review(id, Some(found)).await;
             return;
         }
+        // A retry that falls due, or a number whose limit ends, is looked for then,
+        // whatever calls are in flight.
+        let waits = wake::Waits {
+            retry: run.queue.next_retry_at,
+            held_until: run.held.values().min().copied(),
+            ..wake::Waits::default()
+        };
+        let planned = run.wake_at.filter(|at| *at > now);
+        run.wake_at = wake::earlier(planned, wake::next_look(&waits, now));
         // A stale page (calls ended while it was read) is followed by a fresh one: decide then.
         if callable || in_flight > 0 || !run.engaged || run.queue.stale {
             return;
@@ -281,42 +283,42 @@ impl<T: Telephony> Actor<T> {
     /// Nothing to dial and nothing in flight: the campaign is complete, waits for a
     /// window to open, or waits for a retry or a held number.
     pub(super) async fn settle(&mut self, id: CampaignId, now: DateTime<Utc>) {
+        let closing = self.slots.closing_in_campaign(id);
         let Some(run) = self.runs.get_mut(&id) else {
             return;
         };
-        if !run.queue.any_open {
-            if run.is_live() {
-                self.set_status(id, CampaignStatus::Completed, None, "no lead left to call")
-                    .await;
-            }
+        // A disposition still to come may send a lead back to the queue.
+        if !run.settings.disposition_retries.is_empty() && closing > 0 {
             return;
         }
-        let held_until = run.held.values().min().copied();
-        let next = [run.queue.next_retry_at, held_until]
-            .into_iter()
-            .flatten()
-            .min();
-        if run.queue.waiting_for_window && held_until.is_none() {
+        let mut found = QueueFacts {
+            callable: false,
+            in_flight: 0,
+            any_open: run.queue.any_open,
+            waiting_for_window: None,
+        };
+        if !run.queue.any_open {
+            return self.review(id, Some(found)).await;
+        }
+        let mut waits = wake::Waits {
+            retry: run.queue.next_retry_at,
+            held_until: run.held.values().min().copied(),
+            ..wake::Waits::default()
+        };
+        // Nothing awaited that the engine knows of: look again in a minute.
+        let fallback = now + chrono::Duration::minutes(1);
+        if run.queue.waiting_for_window && waits.held_until.is_none() {
             let opening =
                 window::earliest_opening(&run.zones, &run.settings.window, run.settings.tz(), now);
             let (until, timezone) = match opening {
                 Some((at, zone)) => (Some(at), zone),
                 None => (None, run.settings.timezone.clone()),
             };
-            let wake = [until, next]
-                .into_iter()
-                .flatten()
-                .min()
-                .unwrap_or(now + chrono::Duration::minutes(1));
-            run.wake_at = Some(wake);
-            if run.is_running() {
-                let reason = PauseReason::OutsideWindow { until, timezone };
-                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
-                    .await;
-            }
-            return;
+            waits.window_opens = until;
+            found.waiting_for_window = Some((until, timezone));
         }
-        run.wake_at = next.or(Some(now + chrono::Duration::minutes(1)));
+        run.wake_at = Some(wake::next_look(&waits, now).unwrap_or(fallback));
+        self.review(id, Some(found)).await;
     }
 
     pub(super) fn next_wake(&self) -> Option<Instant> {
@@ -355,17 +357,8 @@ impl<T: Telephony> Actor<T> {
             let run = self.runs.get_mut(&id).expect("listed above");
             run.wake_at = None;
             run.queue.stale = true;
-            let lift = matches!(
-                run.record.pause_reason,
-                Some(
-                    PauseReason::OutsideWindow { .. }
-                        | PauseReason::DailyCapReached { .. }
-                        | PauseReason::Scheduled { .. }
-                )
-            );
-            if run.record.status == CampaignStatus::Paused && lift {
-                self.set_status(id, CampaignStatus::Running, None, "").await;
-            }
+            // A window pause is decided again by the read the stale queue brings.
+            self.review(id, None).await;
         }
         if self
             .store_health

@@ -79,6 +79,10 @@ impl<T: Telephony> Actor<T> {
         }
         run.stats = stats;
         run.engaged = true;
+        if run.record.status == CampaignStatus::Running {
+            // Dialling (again) from now: the ETA's rate is measured from here.
+            run.running_since = Some(now);
+        }
         run.queue.stale = true;
         self.dirty = true;
         Ok(())

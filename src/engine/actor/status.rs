@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::domain::{CampaignId, CampaignStatus, PauseReason};
+use crate::engine::policy::automatic_status::{self, Decision, Facts, QueueFacts};
+use crate::engine::policy::wake;
 use crate::engine::EngineEventKind;
 use crate::store::CampaignRecord;
 use crate::telephony::Telephony;
@@ -32,6 +34,7 @@ impl<T: Telephony> Actor<T> {
         match result {
             Ok(record) => {
                 let run = self.runs.get_mut(&id).expect("checked above");
+                run.running_since = (status == CampaignStatus::Running).then_some(now);
                 let settings = run.record.settings.clone();
                 run.record = CampaignRecord { settings, ..record };
                 let detail = match (&reason, note) {
@@ -49,6 +52,58 @@ impl<T: Telephony> Actor<T> {
                     format!("could not set status {status}: {err}"),
                     None,
                 );
+            }
+        }
+    }
+
+    /// Applies what `automatic_status` decides for the campaign now; `queue` is what a
+    /// read of the queue just found, if one did. A pause plans the look that may lift it.
+    pub(super) async fn review(&mut self, id: CampaignId, queue: Option<QueueFacts>) {
+        let now = self.clock.now();
+        let livekit_outage = self.infra.outage(now);
+        let Some(run) = self.runs.get_mut(&id) else {
+            return;
+        };
+        if !run.engaged {
+            return;
+        }
+        run.cap.roll(now);
+        let facts = Facts {
+            now,
+            start_at: run.settings.start_at,
+            cap_reached: run
+                .cap
+                .reached()
+                .then(|| (run.cap.cap().unwrap_or(0), run.cap.resets_at())),
+            livekit_outage,
+            queue,
+        };
+        let decision =
+            automatic_status::decide(run.record.status, run.record.pause_reason.as_ref(), &facts);
+        match decision {
+            None => {}
+            Some(Decision::Run) => {
+                let note = match run.record.pause_reason {
+                    Some(PauseReason::LiveKitUnreachable { .. }) => "LiveKit answers again",
+                    _ => "",
+                };
+                self.set_status(id, CampaignStatus::Running, None, note)
+                    .await
+            }
+            Some(Decision::Complete) => {
+                self.set_status(id, CampaignStatus::Completed, None, "no lead left to call")
+                    .await
+            }
+            Some(Decision::Pause(reason)) => {
+                let lifts_at = match &reason {
+                    PauseReason::DailyCapReached { until, .. } => Some(*until),
+                    PauseReason::Scheduled { at } => Some(*at),
+                    PauseReason::OutsideWindow { until, .. } => *until,
+                    _ => None,
+                };
+                run.wake_at = wake::earlier(run.wake_at.filter(|at| *at > now), lifts_at);
+                self.set_status(id, CampaignStatus::Paused, Some(reason), "")
+                    .await
             }
         }
     }

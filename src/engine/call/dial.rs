@@ -70,7 +70,8 @@ impl<T: Telephony> CallContext<T> {
             answered_at: None,
             settings: job.settings.clone(),
             hang_up_requested: false,
-            disposition: None,
+            reported: None,
+            fate: None,
         };
         let (dial, dispatch) = requests(&job, &started);
         self.report(Report::Begun {
@@ -86,7 +87,7 @@ impl<T: Telephony> CallContext<T> {
             None => self.follow(&mut call, &mut job.signals).await,
         };
         let listen = ending.agent_may_report;
-        self.finish(&call, ending).await;
+        self.finish(&mut call, ending).await;
         self.close(&mut call, listen, &mut job.signals).await;
     }
 

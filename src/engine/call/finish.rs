@@ -2,10 +2,13 @@
 //! and the lead's fate written until the write lands.
 
 use super::*;
+use crate::domain::figures::CallTimes;
+use crate::domain::Disposition;
 use crate::domain::{LeadState, Outcome};
-use crate::engine::retry;
+use crate::engine::policy::lead_fate::{self, AttemptEnd};
 use crate::engine::slots::CallSignal;
 use crate::store::attempts::{self, FinishAttempt};
+use crate::store::lead_fate as lead_fate_store;
 use crate::telephony::{CallProgressKind, Telephony};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -29,14 +32,35 @@ impl<T: Telephony> CallContext<T> {
                     _ = &mut grace => break,
                     signal = signals.recv() => match signal {
                         Some(CallSignal::Progress(p)) => {
-                            if let CallProgressKind::Disposition { value, note } = p.kind {
-                                self.disposition(call, &value, note.as_deref(), p.at).await;
+                            if let CallProgressKind::Disposition { value, note, callback_at } = p.kind {
+                                let report = AgentReport { disposition: value, note, callback_at };
+                                self.disposition(call, report, p.at).await;
                                 break;
                             }
                         }
                         Some(CallSignal::HangUp) => {}
                         None => break,
                     },
+                }
+            }
+        }
+        // From now on a report for this call is the engine's to record (the ended
+        // call's path); one already sent is still recorded here.
+        signals.close();
+        while let Ok(signal) = signals.try_recv() {
+            if let CallSignal::Progress(p) = signal {
+                if let CallProgressKind::Disposition {
+                    value,
+                    note,
+                    callback_at,
+                } = p.kind
+                {
+                    let report = AgentReport {
+                        disposition: value,
+                        note,
+                        callback_at,
+                    };
+                    self.disposition(call, report, p.at).await;
                 }
             }
         }
@@ -47,14 +71,12 @@ impl<T: Telephony> CallContext<T> {
     }
 
     /// Decides the lead's fate and persists it with the call's end.
-    pub(super) async fn finish(&self, call: &Call, ending: Ending) {
+    pub(super) async fn finish(&self, call: &mut Call, mut ending: Ending) {
+        // The operator ended an answered call: not the callee's hang-up.
+        if call.hang_up_requested && ending.outcome == Outcome::Completed {
+            ending.disconnect_reason = Some(crate::domain::OPERATOR_HANG_UP.to_string());
+        }
         let counted = ending.outcome.counts_as_attempt() as u32;
-        let next = retry::after_call(
-            &call.settings,
-            ending.outcome,
-            call.lead_attempts + counted,
-            ending.at,
-        );
         let finish = FinishAttempt {
             attempt: call.attempt,
             campaign: call.campaign,
@@ -66,57 +88,86 @@ impl<T: Telephony> CallContext<T> {
             twirp_code: ending.twirp_code,
             disconnect_reason: ending.disconnect_reason,
             error: ending.error,
-            lead_state: next.state,
-            lead_due_at: next.due_at,
+            // Decided in the write, where the do-not-call list is read.
+            lead_state: LeadState::Pending,
+            lead_due_at: None,
         };
+        let decided = self
+            .write_until_it_lands(call, finish.clone(), call.lead_attempts + counted)
+            .await;
+        call.fate = decided;
         let detail = attempts::describe_end(&finish);
-        let lead_state = self.write_until_it_lands(call, finish).await;
-        let ring_ms = call
-            .answered_at
-            .map(|a| (a - call.dialed_at).num_milliseconds().max(0) as u64);
-        let talk_ms = match (call.answered_at, ending.outcome) {
-            (Some(answered), Outcome::Completed) => {
-                Some((ending.at - answered).num_milliseconds().max(0) as u64)
-            }
-            _ => None,
-        };
         self.report(Report::Finished {
             key: call.key,
             end: Box::new(CallEnd {
                 outcome: ending.outcome,
-                lead_state,
+                lead_state: decided.map(|d| d.next.state),
                 dialed_at: call.dialed_at,
-                ring_ms,
-                talk_ms,
+                times: CallTimes {
+                    dialed_at: Some(call.dialed_at),
+                    answered_at: call.answered_at,
+                    ended_at: Some(ending.at),
+                },
                 detail,
                 problem: ending.problem,
             }),
         });
     }
 
-    /// Records the call's end, retrying while the database cannot write (locked by
-    /// another program, disk full) so the outcome is never lost while dialling goes on;
-    /// the engine holds dialling meanwhile. A write that is wrong in itself, or a store
-    /// that closed (shutdown), is given up and left to recovery at the next start.
+    /// Records the call's end with the lead's fate, decided in the same write by
+    /// `lead_fate` (the do-not-call list is read there), retrying while the database
+    /// cannot write (locked by another program, disk full) so the outcome is never lost
+    /// while dialling goes on; the engine holds dialling meanwhile. A write that is
+    /// wrong in itself, or a store that closed (shutdown), is given up and left to
+    /// recovery at the next start. `None`: nothing was written now.
     pub(super) async fn write_until_it_lands(
         &self,
         call: &Call,
         finish: FinishAttempt,
-    ) -> Option<LeadState> {
+        attempts: u32,
+    ) -> Option<Decided> {
         let mut wait = Duration::from_millis(100);
         let mut troubled = false;
+        let reported = call.reported.clone();
+        // Retries are timed from the engine's clock, which the call's schedule runs on.
+        let decided_at = self.clock.now();
         loop {
-            let job = finish.clone();
-            match self
+            let (mut job, settings, reported) =
+                (finish.clone(), call.settings.clone(), reported.clone());
+            let opt_out = self.opt_out.clone();
+            let written = self
                 .store
-                .write(move |conn| attempts::finish(conn, &job))
-                .await
-            {
-                Ok(state) => {
+                .write(move |conn| {
+                    let on_dnc = lead_fate_store::number_on_dnc(conn, job.lead, job.campaign)?;
+                    let disposition = reported
+                        .as_ref()
+                        .and_then(|r| Disposition::new(&r.disposition));
+                    let end = AttemptEnd {
+                        outcome: job.outcome,
+                        disposition: disposition.as_ref(),
+                        callback_at: reported.as_ref().and_then(|r| r.callback_at.as_deref()),
+                        attempts,
+                        on_dnc,
+                        opted_out: disposition.as_ref().is_some_and(|d| opt_out.matches(d)),
+                        at: decided_at,
+                    };
+                    let next = lead_fate::after_attempt(&settings, &end);
+                    job.lead_state = next.state;
+                    job.lead_due_at = next.due_at;
+                    Ok(attempts::finish(conn, &job)?.map(|_| next))
+                })
+                .await;
+            match written {
+                Ok(next) => {
                     if troubled {
                         self.report(Report::StoreRecovered);
                     }
-                    return state;
+                    return next.map(|next| Decided {
+                        outcome: finish.outcome,
+                        attempts,
+                        at: decided_at,
+                        next,
+                    });
                 }
                 Err(err) if err.is_transient() => {
                     if !troubled {

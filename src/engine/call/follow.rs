@@ -2,7 +2,8 @@
 //! poller), or its own polls, until the callee leaves or the room is gone.
 
 use super::*;
-use crate::domain::{AttemptEventKind, AttemptState, Outcome};
+use crate::domain::{AttemptEventKind, AttemptState, Disposition, Outcome};
+use crate::engine::policy::lead_fate::{self, AttemptEnd};
 use crate::engine::slots::CallSignal;
 use crate::store::attempts::{self, CallIds};
 use crate::telephony::{CallProgressKind, LiveCallStatus, Telephony};
@@ -28,7 +29,10 @@ impl<T: Telephony> CallContext<T> {
                             return Ending::callee_left(self.end_time(call, p.at), Some(disconnect_reason));
                         }
                         CallProgressKind::RoomFinished => return Ending::plain(Outcome::Completed, self.end_time(call, p.at)),
-                        CallProgressKind::Disposition { value, note } => self.disposition(call, &value, note.as_deref(), p.at).await,
+                        CallProgressKind::Disposition { value, note, callback_at } => {
+                            let report = AgentReport { disposition: value, note, callback_at };
+                            self.disposition(call, report, p.at).await
+                        }
                         CallProgressKind::Ringing | CallProgressKind::Answered => {}
                     },
                     // The engine stopped: leave the call to be reconciled at the next start.
@@ -37,8 +41,9 @@ impl<T: Telephony> CallContext<T> {
                 _ = poll.tick(), if self.polls_own_room => match self.telephony.live_call(&call.room).await {
                     Ok(None) => return Ending::plain(Outcome::Completed, self.clock.now()),
                     Ok(Some(live)) => {
-                        if let Some(value) = live.disposition {
-                            self.disposition(call, &value, live.note.as_deref(), self.clock.now()).await;
+                        if let Some(disposition) = live.disposition {
+                            let report = AgentReport { disposition, note: live.note, callback_at: live.callback_at };
+                            self.disposition(call, report, self.clock.now()).await;
                         }
                         if live.status == LiveCallStatus::Hangup {
                             return Ending::callee_left(self.clock.now(), None);
@@ -110,57 +115,93 @@ impl<T: Telephony> CallContext<T> {
             });
         }
     }
-
+    /// Records the agent's report, once per change. The callee asking not to be called
+    /// again puts the number on every campaign's list in the same write, with this
+    /// attempt as the source. A report that comes after the call's end may change what
+    /// the end decided for the lead (a rule such as `voicemail=4h`): decided again by
+    /// the same policy and written only if the lead is still where the end left it.
     pub(super) async fn disposition(
         &self,
         call: &mut Call,
-        value: &str,
-        note: Option<&str>,
+        report: AgentReport,
         at: DateTime<Utc>,
     ) {
-        let Some(value) = crate::domain::Disposition::new(value) else {
+        let Some(value) = Disposition::new(&report.disposition) else {
             return;
+        };
+        let report = AgentReport {
+            disposition: value.to_string(),
+            ..report
         };
         // Polling sees the disposition while the call is live, the agent's departure
         // repeats it: one entry per change.
-        let reported = Some((value.to_string(), note.map(str::to_string)));
-        if call.disposition == reported {
+        if call.reported.as_ref() == Some(&report) {
             return;
         }
-        call.disposition = reported;
-        let (store, attempt, campaign) = (self.store.clone(), call.attempt, call.campaign);
-        let (text, note) = (value.to_string(), note.map(str::to_string));
-        // The callee asked not to be called again: on every campaign's list at once, in
-        // the same write, with this attempt as the source.
-        let do_not_call = value.asks_not_to_be_called().then(|| call.phone.clone());
+        call.reported = Some(report.clone());
+        let refate = call.fate.and_then(|decided| {
+            let end = AttemptEnd {
+                disposition: Some(&value),
+                callback_at: report.callback_at.as_deref(),
+                opted_out: self.opt_out.matches(&value),
+                ..AttemptEnd::plain(decided.outcome, decided.attempts, decided.at)
+            };
+            let next = lead_fate::after_attempt(&call.settings, &end);
+            (next != decided.next).then_some((decided, next))
+        });
+        let (store, attempt, campaign, lead) =
+            (self.store.clone(), call.attempt, call.campaign, call.lead);
+        let (text, note) = (value.to_string(), report.note.clone());
+        let do_not_call = self.opt_out.matches(&value).then(|| call.phone.clone());
         let number = call.number;
         let written = store
             .write(move |conn| {
                 attempts::set_disposition(conn, attempt, campaign, &text, note.as_deref(), at)?;
+                let moved = match refate {
+                    Some((decided, next)) => {
+                        crate::store::lead_fate::move_on(conn, lead, decided.next.state, next)?
+                            .then_some((decided, next))
+                    }
+                    None => None,
+                };
                 let Some(phone) = do_not_call else {
-                    return Ok(None);
+                    return Ok((moved, None));
                 };
                 let reason =
                     format!("agent disposition `{text}` on attempt {attempt} (call {number})");
                 crate::store::dnc::add(conn, &phone, None, Some(&reason), at)?;
                 let marked = crate::store::queue::mark_dnc(conn, &phone, None)?;
-                Ok(Some((phone, marked)))
+                Ok((moved, Some((phone, marked))))
             })
             .await;
-        if let Ok(do_not_call) = written {
-            self.report(Report::Noted {
-                key: call.key,
-                kind: AttemptEventKind::Disposition,
-                at,
-                detail: value.to_string(),
+        let Ok((moved, do_not_call)) = written else {
+            return;
+        };
+        let detail = match &moved {
+            Some((_, next)) => format!("{value}: {}", lead_fate::describe(next)),
+            None => value.to_string(),
+        };
+        self.report(Report::Noted {
+            key: call.key,
+            kind: AttemptEventKind::Disposition,
+            at,
+            detail,
+        });
+        if let Some((decided, next)) = moved {
+            call.fate = Some(Decided { next, ..decided });
+            self.report(Report::LeadMoved {
+                campaign: call.campaign,
+                lead: call.lead,
+                from: decided.next.state,
+                to: next.state,
             });
-            if let Some((phone, marked)) = do_not_call {
-                self.report(Report::DoNotCall {
-                    campaign: call.campaign,
-                    phone,
-                    marked,
-                });
-            }
+        }
+        if let Some((phone, marked)) = do_not_call {
+            self.report(Report::DoNotCall {
+                campaign: call.campaign,
+                phone,
+                marked,
+            });
         }
     }
 }

@@ -14,10 +14,10 @@
 
 use super::clock::SharedClock;
 use super::slots::{CallKey, CallSignal};
-use crate::domain::{AttemptEventKind, AttemptId, CampaignId, CampaignSettings, Outcome};
+use crate::domain::{AttemptEventKind, AttemptId, CampaignId, CampaignSettings, LeadNext, Outcome};
 use crate::store::attempts::AttemptRecord;
 use crate::store::{LeadRecord, Store};
-use crate::telephony::Telephony;
+use crate::telephony::{AgentReport, Telephony};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +50,8 @@ pub struct CallContext<T> {
     /// How long an uncertain dial's empty room is given for the dial to land before the
     /// room is deleted and the attempt called not placed.
     pub uncertain_settle: Duration,
+    /// Dispositions that put the callee's number on the do-not-call list.
+    pub opt_out: crate::domain::OptOutWords,
 }
 
 /// A new call to place.
@@ -87,8 +89,21 @@ struct Call {
     answered_at: Option<DateTime<Utc>>,
     settings: Arc<CampaignSettings>,
     hang_up_requested: bool,
-    /// The disposition (and note) last recorded, so a repeat is not written twice.
-    disposition: Option<(String, Option<String>)>,
+    /// The agent's report last recorded, so a repeat is not written twice.
+    reported: Option<AgentReport>,
+    /// What the call's end decided for the lead, once written: a disposition that
+    /// comes later may change it.
+    fate: Option<Decided>,
+}
+
+/// What a call's end decided for its lead, as written, and the facts it was decided on.
+#[derive(Debug, Clone, Copy)]
+struct Decided {
+    outcome: Outcome,
+    /// The lead's counted attempts, this one included.
+    attempts: u32,
+    at: DateTime<Utc>,
+    next: LeadNext,
 }
 
 /// The end of a call before the lead's fate is decided.

@@ -58,6 +58,14 @@ pub enum Report {
         phone: String,
         marked: Vec<(CampaignId, crate::domain::LeadId, LeadState)>,
     },
+    /// The agent's disposition, come after the call's end, changed the lead's fate
+    /// (a retry rule names it).
+    LeadMoved {
+        campaign: CampaignId,
+        lead: crate::domain::LeadId,
+        from: LeadState,
+        to: LeadState,
+    },
     /// LiveKit cannot be reached to settle an uncertain dial: the engine backs off as
     /// it does for a failed dial.
     LiveKitFailing {
@@ -87,8 +95,8 @@ pub struct CallEnd {
     /// stays in flight in the store and is reconciled at the next start).
     pub lead_state: Option<LeadState>,
     pub dialed_at: DateTime<Utc>,
-    pub ring_ms: Option<u64>,
-    pub talk_ms: Option<u64>,
+    /// What its ring and talk time are computed from (`domain::figures`).
+    pub times: crate::domain::figures::CallTimes,
     pub detail: String,
     pub problem: Option<CallProblem>,
 }

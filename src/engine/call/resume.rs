@@ -29,7 +29,8 @@ impl<T: Telephony> CallContext<T> {
             answered_at: record.answered_at,
             settings: job.settings.clone(),
             hang_up_requested: false,
-            disposition: None,
+            reported: None,
+            fate: None,
         };
         let live = self.live_call_with_retries(&call.room).await;
         let now = self.clock.now();
@@ -75,7 +76,7 @@ impl<T: Telephony> CallContext<T> {
             },
         };
         let listen = ending.agent_may_report;
-        self.finish(&call, ending).await;
+        self.finish(&mut call, ending).await;
         self.close(&mut call, listen, &mut job.signals).await;
     }
 

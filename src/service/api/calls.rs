@@ -173,6 +173,8 @@ pub struct OutcomeInput {
     pub outcome: Option<String>,
     pub disposition: Option<String>,
     pub note: Option<String>,
+    /// When the callee asked to be called back (RFC 3339), for a `callback_at` rule.
+    pub callback_at: Option<String>,
 }
 
 /// A note longer than this is refused: it is shown in the timeline and exported.
@@ -210,11 +212,19 @@ pub async fn report_outcome(
             )));
         }
     }
+    if let Some(at) = &input.callback_at {
+        if chrono::DateTime::parse_from_rfc3339(at).is_err() {
+            return Err(ApiError::bad_request(format!(
+                "callbackAt: `{at}` is not an RFC 3339 time; send e.g. \"2026-06-02T17:30:00-04:00\""
+            )));
+        }
+    }
     let attempt = find_call(&state, call_id).await?;
     let command = Command::ReportDisposition {
         attempt,
         value,
         note: input.note,
+        callback_at: input.callback_at,
     };
     Ok(Data(state.engine.send(command).await?))
 }

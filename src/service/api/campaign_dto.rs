@@ -30,6 +30,8 @@ pub struct CampaignInput {
     /// never retry. `retryOn` names them one by one instead.
     pub retry_failed: Option<bool>,
     pub retry_on: Option<BTreeSet<Outcome>>,
+    /// Retry rules by the agent's disposition: `["voicemail=4h", "callback=callback_at"]`.
+    pub disposition_retries: Option<Vec<String>>,
     /// Attempts per lead, the first included.
     pub retry_attempts: Option<u32>,
     pub retry_delay_secs: Option<u64>,
@@ -82,6 +84,15 @@ impl CampaignInput {
             };
         }
         set(&mut s.retry_on, self.retry_on);
+        if let Some(rules) = self.disposition_retries {
+            s.disposition_retries = rules
+                .iter()
+                .map(|rule| crate::domain::DispositionRetry::parse(rule))
+                .collect::<Result<_, _>>()
+                .map_err(|problem| {
+                    ApiError::bad_request(format!("dispositionRetries: {problem}"))
+                })?;
+        }
         set(&mut s.max_attempts, self.retry_attempts);
         set(&mut s.retry_delay_secs, self.retry_delay_secs);
         if let Some(window) = self.calling_window {
@@ -128,6 +139,7 @@ fn api_field(field: &str) -> &str {
         "ringing_timeout_secs" => "ringingTimeoutSecs",
         "max_call_duration_secs" => "maxCallDurationSecs",
         "retry_on" => "retryOn",
+        "disposition_retries" => "dispositionRetries",
         other => other,
     }
 }
@@ -162,6 +174,7 @@ pub struct CampaignOut {
     pub call_delay: u64,
     pub retry_failed: bool,
     pub retry_on: BTreeSet<Outcome>,
+    pub disposition_retries: Vec<String>,
     pub retry_attempts: u32,
     pub retry_delay_secs: u64,
     pub calling_window: String,
@@ -195,6 +208,11 @@ impl From<CampaignRecord> for CampaignOut {
             call_delay: s.call_delay_ms,
             retry_failed: !s.retry_on.is_empty(),
             retry_on: s.retry_on,
+            disposition_retries: s
+                .disposition_retries
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             retry_attempts: s.max_attempts,
             retry_delay_secs: s.retry_delay_secs,
             calling_window: s.window.to_string(),

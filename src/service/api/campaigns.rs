@@ -4,6 +4,7 @@
 use super::campaign_dto::{CampaignInput, CampaignOut};
 use super::envelope::{ApiError, Body, Created, Data, Param};
 use super::ApiState;
+use crate::domain::figures::Progress;
 use crate::domain::{CampaignId, CampaignSettings};
 use crate::engine::{CampaignView, Command, EngineError, Reply};
 use crate::store::reports::campaign_stats;
@@ -124,7 +125,8 @@ pub async fn status(
 /// snapshot intervals).
 const NEXT_SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// What `switchboard status` shows: leads by state, attempts by outcome, answer rate,
+/// What `switchboard status` shows (the same `reports::CampaignStats`): leads by state,
+/// progress, attempts by outcome and in flight, answer rate,
 /// mean ring and talk time, attempts today (in the campaign's time zone).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -133,8 +135,10 @@ pub struct StatsOut {
     pub leads: i64,
     pub leads_by_state: BTreeMap<String, i64>,
     pub attempts: i64,
+    pub progress: Progress,
     pub attempts_by_outcome: BTreeMap<String, i64>,
-    pub calls_placed: i64,
+    pub attempts_in_flight: i64,
+    pub calls_decided: i64,
     pub calls_answered: i64,
     pub answer_rate: Option<f64>,
     pub avg_ring_secs: Option<f64>,
@@ -160,8 +164,10 @@ pub async fn stats(
         leads: s.leads,
         leads_by_state: s.leads_by_state,
         attempts: s.attempts,
+        progress: s.progress,
         attempts_by_outcome: s.attempts_by_outcome,
-        calls_placed: s.calls_placed,
+        attempts_in_flight: s.attempts_in_flight,
+        calls_decided: s.calls_decided,
         calls_answered: s.calls_answered,
         answer_rate: s.answer_rate,
         avg_ring_secs: s.avg_ring_secs,

@@ -124,6 +124,16 @@ impl CampaignForm {
                 "digits, * # w; optional",
             ),
             Field::new(
+                "disposition_retries",
+                "Retry by disposition",
+                s.disposition_retries
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                "voicemail=4h, callback=callback_at",
+            ),
+            Field::new(
                 "prompt",
                 "Agent context",
                 s.prompt.clone(),
@@ -204,6 +214,17 @@ impl CampaignForm {
         match retry {
             Ok(set) => s.retry_on = set,
             Err(e) => problems.push(("retry_on", e)),
+        }
+        let rules: Result<Vec<_>, String> = self
+            .field("disposition_retries")
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(crate::domain::DispositionRetry::parse)
+            .collect();
+        match rules {
+            Ok(rules) => s.disposition_retries = rules,
+            Err(e) => problems.push(("disposition_retries", e)),
         }
         match self.field("window").parse() {
             Ok(w) => s.window = w,

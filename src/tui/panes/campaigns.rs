@@ -33,12 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         return;
     }
     let rows = campaigns.iter().map(|c| {
-        let total = c.leads.total();
-        let pct = if total == 0 {
-            0.0
-        } else {
-            c.leads.finished() as f64 / total as f64
-        };
+        let pct = c.progress().ratio().unwrap_or(0.0);
         let live = if c.slots.is_empty() {
             String::new()
         } else {

@@ -1,6 +1,7 @@
 //! The selected campaign at a glance: status and why, progress, outcomes, answer rate,
 //! ring and talk times, the dial rate over the last half hour, and an ETA.
 
+use crate::domain::figures::Progress;
 use crate::domain::CampaignStatus;
 use crate::engine::CampaignView;
 use crate::tui::action::Action;
@@ -13,9 +14,6 @@ use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Sparkline};
 use ratatui::Frame;
 
 pub const HEIGHT: u16 = 5;
-
-/// Minutes of dial history the ETA averages over.
-const ETA_WINDOW_MINUTES: usize = 5;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let theme = &view.theme;
@@ -71,25 +69,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     }
     frame.render_widget(Line::from(title), title_row);
 
-    let total = campaign.leads.total();
-    let finished = campaign.leads.finished();
-    let ratio = if total == 0 {
-        0.0
-    } else {
-        finished as f64 / total as f64
-    };
-    let label = format!(
-        "{} / {} {} ({})",
-        format::count(finished),
-        format::count(total),
-        strings::HEADER_LEADS,
-        format::percent(ratio)
-    );
+    let progress = campaign.progress();
     frame.render_widget(
         Gauge::default()
             .gauge_style(theme.gauge())
-            .ratio(ratio.clamp(0.0, 1.0))
-            .label(label),
+            .ratio(progress.ratio().unwrap_or(0.0).clamp(0.0, 1.0))
+            .label(progress_label(&progress)),
         gauge_row,
     );
 
@@ -120,7 +105,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         .avg_talk_ms
         .map(format::millis)
         .unwrap_or_else(|| "—".into());
-    let rate = campaign.dials_per_minute.last().copied().unwrap_or(0);
+    let rate = campaign.calls_per_minute();
     let stats = if wide {
         format!(
             "{} {answer_rate} · {} {ring} · {} {talk} · {} {} · {} {}",
@@ -175,26 +160,34 @@ fn today(campaign: &CampaignView) -> String {
     }
 }
 
-/// Leads still to call over the recent dial rate.
+/// "48 / 200 leads (24%) · 3 DNC · 1 invalid": DNC and invalid leads apart, never
+/// counted as progress (`domain::figures::Progress`).
+fn progress_label(progress: &Progress) -> String {
+    let mut label = format!(
+        "{} / {} {} ({})",
+        format::count(progress.finished),
+        format::count(progress.callable),
+        strings::HEADER_LEADS,
+        progress
+            .ratio()
+            .map(format::percent)
+            .unwrap_or_else(|| "—".into())
+    );
+    for (n, what) in [
+        (progress.dnc, strings::HEADER_DNC),
+        (progress.invalid, strings::HEADER_INVALID),
+    ] {
+        if n > 0 {
+            label.push_str(&format!(" · {} {what}", format::count(n)));
+        }
+    }
+    label
+}
+
+/// The engine's ETA (`domain::figures::eta`): none unless running at a measured rate.
 pub fn eta(campaign: &CampaignView) -> String {
-    if campaign.status.is_finished() {
-        return "—".into();
-    }
-    let remaining = campaign.leads.pending + campaign.leads.retry_wait + campaign.leads.dialing;
-    if remaining == 0 {
-        return "—".into();
-    }
-    let recent: Vec<u64> = campaign
-        .dials_per_minute
-        .iter()
-        .rev()
-        .take(ETA_WINDOW_MINUTES)
-        .copied()
-        .collect();
-    let per_minute = recent.iter().sum::<u64>() as f64 / recent.len().max(1) as f64;
-    if per_minute <= 0.0 {
-        return "—".into();
-    }
-    let minutes = remaining as f64 / per_minute;
-    format::duration(chrono::Duration::seconds((minutes * 60.0) as i64))
+    campaign
+        .eta_ms
+        .map(|ms| format::duration(chrono::Duration::milliseconds(ms as i64)))
+        .unwrap_or_else(|| "—".into())
 }

@@ -52,7 +52,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let last_position = queue.position + (first + rows.len()) as u64;
     let position_width = format::count(last_position).len() as u16 + 1;
     let table_rows = rows.iter().enumerate().map(|(i, row)| {
+        // Rows come in the engine's dialling order; a lead outside its calling window
+        // is listed after those it will dial, and says why.
         let due = match row.due_at {
+            _ if row.window_closed() => strings::WINDOW_CLOSED.to_owned(),
             Some(due) if due > view.now => format!("in {}", format::duration(due - view.now)),
             Some(_) => strings::DUE_NOW.to_owned(),
             None => strings::NEW_LEAD.to_owned(),
@@ -70,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         cells.push(Cell::from(row.next_attempt.to_string()));
         cells.push(Cell::from(Line::styled(
             due,
-            if row.due_at.is_some() {
+            if row.due_at.is_some() || row.window_closed() {
                 theme.warn()
             } else {
                 theme.dim()

@@ -51,6 +51,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     // Only the rows that fit are built: a thousand calls cost what a screenful does.
     let height = area.height.saturating_sub(3) as usize;
     let selected = view.slot_selected.min(slots.len() - 1);
+    let ring_timeout = view
+        .campaign()
+        .map_or(chrono::Duration::MAX, |c| c.ring_timeout());
     let first = (selected + 1).saturating_sub(height.max(1));
     let rows = slots
         .range(first, height.max(1))
@@ -58,7 +61,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         .enumerate()
         .map(|(i, slot)| {
             let style = theme.call_state(slot.state);
-            let elapsed = format::duration(view.now - slot.dialed_at);
+            // Ringing never shows past the ring timeout; an answered call shows its talk.
+            let elapsed = slot
+                .clock(view.now, ring_timeout)
+                .map(|c| format::duration(c.elapsed()))
+                .unwrap_or_default();
             let lead: Cow<str> = match (&slot.lead_name, slot.attempt_number) {
                 (Some(name), 0 | 1) => Cow::Borrowed(name),
                 (Some(name), n) => Cow::Owned(format!("{name} #{n}")),

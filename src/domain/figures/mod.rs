@@ -1,0 +1,17 @@
+//! Every figure the product shows about calls and campaigns, defined once. The engine's
+//! snapshot, `status`, export, the API and the console all compute them here, from the
+//! attempts' real timestamps and the leads' states; nothing else has a formula of its own.
+
+mod answer_rate;
+mod call_times;
+mod calls_per_minute;
+mod eta;
+mod lead_counts;
+mod progress;
+
+pub use answer_rate::AnswerRate;
+pub use call_times::{CallClock, CallDurations, CallTimes};
+pub use calls_per_minute::{DialRate, DIAL_RATE_MINUTES};
+pub use eta::{eta, ETA_WINDOW};
+pub use lead_counts::LeadCounts;
+pub use progress::Progress;
