@@ -79,7 +79,7 @@ pub fn import_csv_file(
         source,
     })?;
     let size = file.metadata().ok().map(|m| m.len());
-    import_sized(store, campaign, file, options, size)
+    import_csv_sized(store, campaign, file, options, size)
 }
 
 /// Rows in the whole source, from the lines in its first bytes; `None` when the size
@@ -103,12 +103,12 @@ pub fn import_csv(
     source: impl Read,
     options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    import_sized(store, campaign, source, options, None)
+    import_csv_sized(store, campaign, source, options, None)
 }
 
-/// `import_csv`, told the size of the source when it is known (a file), so a bulk
-/// import can be recognised before it starts.
-fn import_sized(
+/// `import_csv`, told the size of the source when it is known (a file, an upload with
+/// its `Content-Length`), so a bulk import can be recognised before it starts.
+pub fn import_csv_sized(
     store: &Store,
     campaign: CampaignId,
     mut source: impl Read,

@@ -5,6 +5,7 @@
 
 use crate::domain::{CampaignId, LeadId};
 use crate::store::caller_ids::CallerIdHealth;
+use crate::store::reports::StatusReport;
 use crate::store::views::{LeadHistory, QueueKey, QueueRow, TimelineRow};
 use crate::store::CampaignRecord;
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,10 @@ pub enum Query {
     CallerIds {
         campaign: CampaignId,
     },
+    /// What `switchboard status` prints: one campaign, or all without `campaign`.
+    Status {
+        campaign: Option<CampaignId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +60,7 @@ pub enum Answer {
     TimelinePage(Vec<TimelineRow>),
     LeadHistory(Box<LeadHistory>),
     CallerIds(Vec<CallerIdHealth>),
+    Status(Vec<StatusReport>),
 }
 
 /// The most rows one page may ask for: a client cannot make the engine read a million.

@@ -3,7 +3,7 @@
 
 use super::protocol::{Answer, PageWay, Query, MAX_PAGE};
 use crate::engine::EngineError;
-use crate::store::{views, CampaignRecord, Store};
+use crate::store::{reports, views, CampaignRecord, Store};
 use chrono::Utc;
 
 pub async fn answer(store: &Store, query: Query) -> Result<Answer, EngineError> {
@@ -51,6 +51,9 @@ pub async fn answer(store: &Store, query: Query) -> Result<Answer, EngineError> 
                 }
                 Query::LeadHistory { lead } => {
                     Answer::LeadHistory(Box::new(views::lead_history(conn, lead)?))
+                }
+                Query::Status { campaign } => {
+                    Answer::Status(reports::status_reports(conn, campaign, chrono::Utc::now())?)
                 }
             })
         })
