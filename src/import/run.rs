@@ -218,6 +218,11 @@ pub fn import_csv_sized(
                             report.first_windows_1252_line.get_or_insert(line);
                         }
                         report.inferred_timezones += notes.inferred_timezone as u64;
+                        if let Some(zone) = lead.timezone.as_deref() {
+                            if !report.zones.contains(zone) {
+                                report.zones.insert(zone.to_string());
+                            }
+                        }
                         batch.push(lead);
                         if batch.len() == BATCH_ROWS {
                             let full =

@@ -389,8 +389,18 @@ pub async fn run_import(
         )
     })?
     .map_err(import_error)?;
-    let _ = state.engine.send(Command::RefreshCampaign(campaign)).await;
+    let _ = state.engine.send(leads_imported(campaign, &report)).await;
     Ok(report)
+}
+
+/// What the engine is told of an import: what it added, counted in without a re-read.
+pub fn leads_imported(campaign: CampaignId, report: &ImportReport) -> Command {
+    Command::LeadsImported {
+        campaign,
+        pending: report.imported - report.dnc,
+        dnc: report.dnc,
+        zones: report.zones.iter().cloned().collect(),
+    }
 }
 
 pub fn import_error(err: ImportError) -> ApiError {
