@@ -13,8 +13,8 @@ use crate::engine::{
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxError};
 use crate::store::{Store, StoreError};
 use crate::telephony::{
-    serve_webhooks, spawn_poller, LiveKitOptions, LiveKitTelephony, PollerConfig, PollerHandle,
-    TelephonyError, WebhookOptions, WebhookServer,
+    serve_webhooks_with, spawn_poller, LiveKitOptions, LiveKitTelephony, PollerConfig,
+    PollerHandle, TelephonyError, WebhookOptions, WebhookReceiver, WebhookServer,
 };
 use std::net::SocketAddr;
 use std::path::Path;
@@ -148,6 +148,9 @@ pub struct Runtime {
     /// The LiveKit URL calls go to (the sandbox's when embedded).
     pub livekit_url: String,
     webhooks: Option<WebhookServer>,
+    /// Verifies LiveKit's webhooks for this engine, wherever they are received: the
+    /// `[webhook] listen` port and the API's `/webhooks/livekit`.
+    pub webhook_receiver: WebhookReceiver,
 }
 
 impl Runtime {
@@ -188,17 +191,17 @@ impl Runtime {
                 .as_ref()
                 .map(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
         });
+        let webhook_receiver = WebhookReceiver::new(
+            &api_key,
+            &api_secret,
+            &WebhookOptions::default(),
+            progress_tx.clone(),
+        );
         let webhooks = match webhook_listen {
             Some(listen) => Some(
-                serve_webhooks(
-                    listen,
-                    &api_key,
-                    &api_secret,
-                    WebhookOptions::default(),
-                    progress_tx.clone(),
-                )
-                .await
-                .map_err(RuntimeError::Webhooks)?,
+                serve_webhooks_with(listen, webhook_receiver.clone(), WebhookOptions::default())
+                    .await
+                    .map_err(RuntimeError::Webhooks)?,
             ),
             None => None,
         };
@@ -222,6 +225,7 @@ impl Runtime {
             store,
             livekit_url: url,
             webhooks,
+            webhook_receiver,
         })
     }
 

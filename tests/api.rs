@@ -356,6 +356,187 @@ async fn leads_come_singly_in_bulk_and_as_csv_with_rejects_reported() {
     api.stop().await;
 }
 
+/// Many single leads posted at once share imports (one transaction and one engine
+/// re-read for all that arrived together), and each request still gets its own answer:
+/// 201 with its own report, 400 for its bad number, 409 for a number already taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_leads_posted_at_once_share_imports_and_are_answered_one_by_one() {
+    let api = api::start().await;
+    let id = create(&api, "Flood").await;
+    let listed = api
+        .post("/dnc", json!({"phoneNumber": "+12125550199"}))
+        .await;
+    assert_eq!(listed.status, StatusCode::CREATED);
+    let first = api
+        .post(
+            &format!("/campaigns/{id}/leads"),
+            json!({"phoneNumber": "+12125550100"}),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+
+    // 80 good numbers, one listed as do-not-call, one bad, one already in the campaign;
+    // the metadata keys differ from lead to lead.
+    let mut bodies: Vec<Value> = (0..80)
+        .map(|n| json!({"phoneNumber": format!("+1212555{:04}", 1000 + n), "metadata": {format!("k{}", n % 7): n}}))
+        .collect();
+    bodies.push(json!({"phoneNumber": "+12125550199"}));
+    bodies.push(json!({"phoneNumber": "12"}));
+    bodies.push(json!({"phoneNumber": "(212) 555-0100"}));
+    let answers = futures::future::join_all(bodies.iter().map(|body| {
+        let api = &api;
+        async move {
+            api.post(&format!("/campaigns/{id}/leads"), body.clone())
+                .await
+        }
+    }))
+    .await;
+    for answer in &answers[..80] {
+        assert_eq!(answer.status, StatusCode::CREATED, "{answer:#?}");
+        assert_eq!(answer.data()["imported"], 1);
+        assert_eq!(answer.data()["dnc"], 0, "{answer:#?}");
+    }
+    assert_eq!(answers[80].status, StatusCode::CREATED);
+    assert_eq!(answers[80].data()["dnc"], 1, "{:#?}", answers[80]);
+    assert!(answers[81]
+        .error(StatusCode::BAD_REQUEST)
+        .starts_with("phoneNumber: "));
+    assert!(answers[82]
+        .error(StatusCode::CONFLICT)
+        .contains("already in the campaign (lead "));
+
+    let stats = api.get(&format!("/campaigns/{id}/stats")).await;
+    assert_eq!(stats.data()["leads"], 82);
+    // Each import numbers its rows from line 2: a lead on a later line came in an
+    // import with others.
+    let db = rusqlite::Connection::open(api.dir.path().join("engine.db")).unwrap();
+    let shared: i64 = db
+        .query_row(
+            "SELECT count(*) FROM leads WHERE import_line > 2",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(shared > 0, "every lead had an import of its own");
+    // The snapshot counts them all: the engine re-read the campaign before answering.
+    let status = api
+        .until(&format!("/campaigns/{id}/status"), "81 pending", |c| {
+            c["leads"]["pending"] == 81
+        })
+        .await;
+    assert_eq!(status["leads"]["dnc"], 1, "{status:#?}");
+    api.stop().await;
+}
+
+/// `GET /campaigns/{id}/export` streams exactly what `switchboard export` writes from
+/// the database, its count ahead in `X-Attempt-Count`; `Query::Status` answers what
+/// `switchboard status` reads. An unknown campaign is a 404 naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_and_status_come_from_the_engine_as_from_the_database() {
+    use switchboard::export::{export_attempts, ExportFormat};
+    let api = api::start().await;
+    let id = create(&api, "Exported").await;
+    let leads: Vec<Value> = (0..4)
+        .map(|n| json!({"phoneNumber": format!("+1212555{:04}", 300 + n), "metadata": {"plan": "gold"}}))
+        .collect();
+    let bulk = api
+        .post(
+            &format!("/campaigns/{id}/leads/bulk"),
+            json!({"leads": leads}),
+        )
+        .await;
+    assert_eq!(bulk.data()["imported"], 4);
+    assert_eq!(
+        api.post(&format!("/campaigns/{id}/start"), json!({}))
+            .await
+            .data(),
+        &json!("done")
+    );
+    api.until(
+        &format!("/campaigns/{id}/status"),
+        "the campaign to end",
+        |c| c["status"] == "completed",
+    )
+    .await;
+
+    let store = api.host().runtime.store.clone();
+    for (format, name) in [
+        (ExportFormat::Csv, "csv"),
+        (ExportFormat::Jsonl, "jsonl"),
+        (ExportFormat::Json, "json"),
+    ] {
+        let response = api
+            .http
+            .get(format!(
+                "http://engine/api/v1/campaigns/{id}/export?format={name}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let count: u64 = response.headers()["x-attempt-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let streamed = response.bytes().await.unwrap();
+        let store = store.clone();
+        let (direct, direct_count) = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            let n = export_attempts(
+                &store,
+                switchboard::domain::CampaignId(id),
+                format,
+                &mut out,
+            )
+            .unwrap();
+            (out, n)
+        })
+        .await
+        .unwrap();
+        assert!(direct_count >= 4, "every lead was called at least once");
+        assert_eq!(count, direct_count, "{name}");
+        assert_eq!(
+            String::from_utf8_lossy(&streamed),
+            String::from_utf8_lossy(&direct),
+            "{name}"
+        );
+    }
+    let unknown = api.get("/campaigns/999/export").await;
+    assert!(
+        unknown
+            .error(StatusCode::NOT_FOUND)
+            .contains("campaign 999"),
+        "{unknown:#?}"
+    );
+    let bad_format = api
+        .get(&format!("/campaigns/{id}/export?format=xlsx"))
+        .await;
+    assert!(
+        bad_format.error(StatusCode::BAD_REQUEST).contains("format"),
+        "{bad_format:#?}"
+    );
+
+    let asked = api
+        .post(
+            "/engine/queries",
+            json!({"query": "status", "campaign": id}),
+        )
+        .await;
+    let answered = &asked.data()["value"];
+    let now = chrono::Utc::now();
+    let direct = store
+        .read(move |c| switchboard::store::reports::status_reports(c, None, now))
+        .await
+        .unwrap();
+    assert_eq!(answered[0]["record"]["id"], id);
+    assert_eq!(
+        answered[0]["stats"],
+        serde_json::to_value(&direct[0].stats).unwrap()
+    );
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn an_upload_cut_off_midway_imports_nothing_and_the_engine_carries_on() {
     use tokio::io::AsyncWriteExt;
@@ -662,6 +843,94 @@ async fn tcp_requests_need_the_bearer_token() {
     api.stop().await;
 }
 
+/// LiveKit's webhooks come in on the API's TCP listener at `/webhooks/livekit`, checked
+/// as on the separate `[webhook] listen` port (LiveKit's own signature, not the API's
+/// bearer token), and reach the engine: with the poller slowed to once a minute, only
+/// the sandbox's webhooks to that path can tell the engine its call ended.
+#[tokio::test]
+async fn livekit_webhooks_come_in_on_the_tcp_listener_verified() {
+    use livekit_api::access_token::AccessToken;
+    let tcp = Some(("127.0.0.1:0".parse().unwrap(), Some("s3cret-token")));
+    let api = api::start_planned(tcp, |dir| {
+        let mut plan = api::plan(dir, api::answering_sandbox());
+        plan.settings.polling.interval = Duration::from_secs(60);
+        plan
+    })
+    .await
+    .unwrap();
+    let addr = api.host().tcp().expect("listening on TCP");
+    let url = format!("http://{addr}/webhooks/livekit");
+    let sandbox = api.host().runtime.sandbox.as_ref().expect("the sandbox");
+    let (key, secret) = (
+        sandbox.api_key().to_string(),
+        sandbox.api_secret().to_string(),
+    );
+    let sign = |secret: &str, body: &str| {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body));
+        AccessToken::with_api_key(&key, secret)
+            .with_sha256(&hash)
+            .with_ttl(Duration::from_secs(300))
+            .to_jwt()
+            .unwrap()
+    };
+    let http = api::tcp_client();
+    let deliver = |token: Option<String>, body: String| {
+        let mut request = http
+            .post(&url)
+            .header("content-type", "application/webhook+json")
+            .body(body);
+        if let Some(token) = token {
+            request = request.header("authorization", token);
+        }
+        async move { request.send().await.unwrap().status() }
+    };
+    let body = json!({"event": "room_started", "room": {"sid": "RM_x", "name": "elsewhere"}, "id": "EV_1", "createdAt": "1760000000"}).to_string();
+    assert_eq!(deliver(None, body.clone()).await, StatusCode::UNAUTHORIZED);
+    let forged = sign("not-the-secret", &body);
+    assert_eq!(
+        deliver(Some(forged), body.clone()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let bearer = Some("Bearer s3cret-token".to_string());
+    assert_eq!(
+        deliver(bearer, body.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "the API's token is not LiveKit's signature"
+    );
+    let signed = sign(&secret, &body);
+    assert_eq!(
+        deliver(Some(signed.clone()), body.clone()).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        deliver(Some(signed), body).await,
+        StatusCode::CONFLICT,
+        "a replay is refused"
+    );
+
+    // A real call, its progress told by the sandbox's webhooks to this path only.
+    sandbox.set_webhook_url(Some(url.clone()));
+    let id = create(&api, "Webhooks").await;
+    let lead = api
+        .post(
+            &format!("/campaigns/{id}/leads"),
+            json!({"phoneNumber": "+12125550161"}),
+        )
+        .await;
+    assert_eq!(lead.status, StatusCode::CREATED);
+    let started = api.post(&format!("/campaigns/{id}/start"), json!({})).await;
+    assert_eq!(started.data(), &json!("done"));
+    let status = api
+        .until(&format!("/campaigns/{id}/status"), "the call to end", |c| {
+            c["leads"]["done"] == 1
+        })
+        .await;
+    assert_eq!(status["leads"]["done"], 1, "{status:#?}");
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn the_engine_refuses_tcp_without_a_token() {
     let refused = api::try_start(Some(("127.0.0.1:0".parse().unwrap(), None))).await;
@@ -690,25 +959,31 @@ fn the_openapi_document_lists_exactly_the_routes() {
             }
         }
     }
-    let served: BTreeSet<(String, String)> = endpoints(Origin::LocalSocket)
+    let local: BTreeSet<(String, String)> = endpoints(Origin::LocalSocket)
         .into_iter()
         .map(|(method, path)| (method.to_string(), path))
         .collect();
+    let tcp: BTreeSet<_> = endpoints(Origin::Tcp)
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), p))
+        .collect();
+    let served: BTreeSet<_> = local.union(&tcp).cloned().collect();
     let missing: Vec<_> = served.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&served).collect();
     assert!(
         missing.is_empty() && extra.is_empty(),
         "routes not in docs/openapi.json: {missing:?}; documented but not served: {extra:?}"
     );
-    // TCP serves the same, less the import by path.
-    let tcp: BTreeSet<_> = endpoints(Origin::Tcp)
-        .into_iter()
-        .map(|(m, p)| (m.to_string(), p))
-        .collect();
-    let local_only: Vec<_> = served.difference(&tcp).collect();
+    // TCP serves the same, less the import by path, plus LiveKit's webhooks.
+    let local_only: Vec<_> = local.difference(&tcp).collect();
     assert_eq!(
         local_only,
         [&("POST".to_string(), "/api/v1/engine/imports".to_string())]
+    );
+    let tcp_only: Vec<_> = tcp.difference(&local).collect();
+    assert_eq!(
+        tcp_only,
+        [&("POST".to_string(), "/webhooks/livekit".to_string())]
     );
 }
 

@@ -297,3 +297,73 @@ async fn a_second_engine_is_refused_naming_the_pid_and_the_cli_goes_through_the_
         assert_eq!(*calls, 1, "{number} was dialled {calls} times");
     }
 }
+
+/// `switchboard status` and `switchboard export` print the same whether they read the
+/// database themselves (no engine) or ask the engine that holds it (`serve`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_and_export_print_the_same_through_the_engine_as_from_the_database() {
+    let setup = Setup::new().await;
+    let id = setup.campaign(6).await.to_string();
+    let run = setup.output(&["run", "--campaign", &id, "--grace-secs", "0"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["status"],
+        vec!["status", "--json"],
+        vec!["status", "--campaign", &id],
+        vec!["status", "--campaign", "999"],
+        vec!["export", "--campaign", &id],
+        vec!["export", "--campaign", &id, "--format", "jsonl"],
+        vec!["export", "--campaign", &id, "--format", "json"],
+        vec!["export", "--campaign", "999"],
+    ];
+    let printed = |setup: &Setup| -> Vec<(Option<i32>, String, String)> {
+        commands
+            .iter()
+            .map(|args| {
+                let out = setup.output(args);
+                (
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stdout).into_owned(),
+                    stderr(&out),
+                )
+            })
+            .collect()
+    };
+    let direct = printed(&setup);
+    assert!(direct[4].1.lines().count() > 6, "{}", direct[4].1);
+    assert!(direct[4].2.contains("exported "), "{}", direct[4].2);
+    assert_eq!(direct[3].0, Some(1), "{}", direct[3].2);
+
+    let mut serve = KillOnDrop(Some(setup.spawn(&["serve", "--grace-secs", "0"])));
+    let pid = serve.0.as_ref().unwrap().id().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(setup.dir.path().join("switchboard.db.lock"))
+        .map_or(true, |held| held.trim() != pid)
+    {
+        assert!(Instant::now() < deadline, "serve never took the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let socket_ready = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(setup.dir.path().join("run")).map_or(true, |mut d| d.next().is_none()) {
+        assert!(Instant::now() < socket_ready, "serve never made its socket");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let through_engine = printed(&setup);
+    for ((args, direct), engine) in commands.iter().zip(&direct).zip(&through_engine) {
+        assert_eq!(
+            direct,
+            engine,
+            "`switchboard {}` differs through the engine",
+            args.join(" ")
+        );
+    }
+    assert_eq!(
+        lock_pid(&setup.db()),
+        pid,
+        "the engine held the database throughout"
+    );
+    if let Some(mut child) = serve.0.take() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}

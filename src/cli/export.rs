@@ -2,10 +2,11 @@
 //! attempt with its outcome, SIP status, timestamps, ring and talk time and the lead's
 //! variables. Streams: memory stays flat however many attempts there are.
 
+use super::engine_access::{self, Access};
 use super::Context;
 use crate::domain::CampaignId;
-use crate::export::{export_attempts, ExportFormat};
-use crate::store::Store;
+use crate::engine::EngineError;
+use crate::export::{export_attempts, ExportError, ExportFormat};
 use color_eyre::eyre::{eyre, WrapErr};
 use color_eyre::Result;
 use std::io::Write;
@@ -26,25 +27,44 @@ pub struct ExportArgs {
 }
 
 pub async fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
-    let store = Store::open(&ctx.paths.database)
-        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
     let campaign = CampaignId(args.campaign);
-    let out_path = args.out.clone();
     let format = args.format;
-    let count = tokio::task::spawn_blocking(move || -> Result<u64> {
-        let mut out: Box<dyn Write> = match &out_path {
+    let open_out = |path: &Option<PathBuf>| -> Result<Box<dyn Write + Send>> {
+        Ok(match path {
             Some(path) => Box::new(std::io::BufWriter::new(
                 std::fs::File::create(path)
                     .wrap_err_with(|| format!("--out: cannot create {}", path.display()))?,
             )),
-            None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-        };
-        let count = export_attempts(&store, campaign, format, &mut out).map_err(|e| eyre!(e))?;
-        out.flush()?;
-        Ok(count)
-    })
-    .await
-    .map_err(|e| eyre!("the export stopped: {e}"))??;
+            None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        })
+    };
+    // The running engine streams it when there is one; else the database, under the lock.
+    let count = match engine_access::writer(ctx).await? {
+        Access::Engine(client) => {
+            let mut out = open_out(&args.out)?;
+            let count = match client.export(campaign, format, &mut out).await {
+                Err(EngineError::NotFound { .. }) => {
+                    return Err(eyre!(ExportError::NoSuchCampaign(campaign)))
+                }
+                other => other?,
+            };
+            out.flush()?;
+            count
+        }
+        Access::Direct { store, _lock } => {
+            let out_path = args.out.clone();
+            tokio::task::spawn_blocking(move || -> Result<u64> {
+                let mut out = open_out(&out_path)?;
+                let count =
+                    export_attempts(&store, campaign, format, &mut out).map_err(|e| eyre!(e))?;
+                out.flush()?;
+                drop(_lock);
+                Ok(count)
+            })
+            .await
+            .map_err(|e| eyre!("the export stopped: {e}"))??
+        }
+    };
     match &args.out {
         Some(path) => eprintln!("exported {count} attempts to {}", path.display()),
         None => eprintln!("exported {count} attempts"),

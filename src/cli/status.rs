@@ -4,14 +4,17 @@
 //! caller ID of its pool with its calls today, its answer rate over its last 50 calls
 //! and whether it is resting.
 
+use super::engine_access::{self, Access};
 use super::Context;
 use crate::domain::figures::Progress;
 use crate::domain::CampaignId;
-use crate::store::caller_ids::{pool_health, CallerIdHealth};
-use crate::store::reports::{campaign_stats, CampaignStats};
-use crate::store::{CampaignRecord, Store, StoreError};
-use chrono::{DateTime, TimeZone, Utc};
-use color_eyre::eyre::{bail, WrapErr};
+use crate::engine::EngineError;
+use crate::service::protocol::{Answer, Query};
+use crate::store::caller_ids::CallerIdHealth;
+use crate::store::reports::{self, CampaignStats, StatusReport};
+use crate::store::{CampaignRecord, StoreError};
+use chrono::Utc;
+use color_eyre::eyre::bail;
 use color_eyre::Result;
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,47 +29,31 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
-/// Midnight of `now`'s day in `tz`, as UTC. A midnight skipped by DST counts from the
-/// first instant of the day.
-fn local_day_start(now: DateTime<Utc>, tz: chrono_tz::Tz) -> DateTime<Utc> {
-    let date = now.with_timezone(&tz).date_naive();
-    (0..=3)
-        .find_map(|hour| {
-            tz.from_local_datetime(&date.and_hms_opt(hour, 0, 0)?)
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(now)
-}
-
 pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
-    let store = Store::open(&ctx.paths.database)
-        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
     let only = args.campaign.map(CampaignId);
-    let now = Utc::now();
-    let result = store
-        .read(move |c| {
-            let campaigns = match only {
-                Some(id) => vec![CampaignRecord::get(c, id)?],
-                None => CampaignRecord::list(c)?,
-            };
-            campaigns
-                .into_iter()
-                .map(|record| {
-                    let since = local_day_start(now, record.settings.tz());
-                    let stats = campaign_stats(c, record.id, since.timestamp_millis())?;
-                    let pool = pool_health(c, &record.settings, now)?;
-                    Ok((record, stats, pool))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()
-        })
-        .await;
-    let all = match result {
-        Err(StoreError::NotFound(what)) => {
-            bail!("{what} does not exist; list campaigns with `switchboard campaign list`")
+    // The running engine answers when there is one; else the database, under the lock.
+    let all = match engine_access::writer(ctx).await? {
+        Access::Engine(client) => match client.query(Query::Status { campaign: only }).await {
+            Ok(Answer::Status(all)) => all,
+            Ok(other) => bail!("the engine answered a status query with {other:?}"),
+            Err(EngineError::NotFound { what }) => not_found(&what)?,
+            Err(err) => return Err(err.into()),
+        },
+        Access::Direct { store, .. } => {
+            let now = Utc::now();
+            match store
+                .read(move |c| reports::status_reports(c, only, now))
+                .await
+            {
+                Err(StoreError::NotFound(what)) => not_found(&what)?,
+                other => other?,
+            }
         }
-        other => other?,
     };
+    let all: Vec<(CampaignRecord, CampaignStats, Vec<CallerIdHealth>)> = all
+        .into_iter()
+        .map(|r| (r.record, r.stats, r.caller_ids))
+        .collect();
     let mut out = std::io::stdout().lock();
     if args.json {
         let json: Vec<_> = all
@@ -91,6 +78,10 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         write!(out, "{}", render_pool(pool))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn not_found(what: &str) -> Result<Vec<StatusReport>> {
+    bail!("{what} does not exist; list campaigns with `switchboard campaign list`")
 }
 
 fn counts(map: &std::collections::BTreeMap<String, i64>) -> String {
@@ -215,6 +206,7 @@ fn sep(list: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::reports::campaign_stats;
 
     /// A draft of `leads` leads with the first `dnc` on the DNC list and `live`
     /// attempts answered and still talking.
@@ -300,7 +292,9 @@ mod tests {
                 cap: Some(200),
                 answered: 0,
                 calls: 12,
-                resting_until: Some(Utc.with_ymd_and_hms(2026, 6, 2, 4, 0, 0).unwrap()),
+                resting_until: Some(
+                    chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 6, 2, 4, 0, 0).unwrap(),
+                ),
                 rest_reason: Some("answer rate 0% (0/12) ...".into()),
             },
         ];
@@ -311,20 +305,5 @@ mod tests {
              \x20           +13125550100  12 today (cap 200)  answered 0% (0/12) of last 50  resting until 2026-06-02 04:00 UTC: answer rate 0% (0/12) ...\n"
         );
         assert_eq!(render_pool(&[]), "");
-    }
-
-    #[test]
-    fn the_local_day_starts_at_local_midnight() {
-        let now = Utc.with_ymd_and_hms(2026, 6, 1, 3, 0, 0).unwrap();
-        let chicago: chrono_tz::Tz = "America/Chicago".parse().unwrap();
-        // 03:00 UTC is 22:00 the day before in Chicago (CDT, UTC-5).
-        assert_eq!(
-            local_day_start(now, chicago),
-            Utc.with_ymd_and_hms(2026, 5, 31, 5, 0, 0).unwrap()
-        );
-        assert_eq!(
-            local_day_start(now, chrono_tz::UTC),
-            Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
-        );
     }
 }

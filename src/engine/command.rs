@@ -28,6 +28,16 @@ pub enum Command {
     /// Re-reads the campaign's lead counts, outcomes and queue from the store, after
     /// leads were imported or changed outside the engine.
     RefreshCampaign(CampaignId),
+    /// An import added leads to the campaign: `pending` callable, `dnc` on a list, in
+    /// these time zones. Counted in at once, without reading the campaign again (a
+    /// re-read counts every lead, which on a large campaign costs far more than the
+    /// insert).
+    LeadsImported {
+        campaign: CampaignId,
+        pending: u64,
+        dnc: u64,
+        zones: Vec<String>,
+    },
     /// The operator ends one call.
     HangUp(AttemptId),
     /// The agent's disposition, reported by HTTP rather than by its participant

@@ -18,7 +18,18 @@ use crate::store::{reports, CampaignRecord, Store, StoreError};
 use std::io::Write;
 use thiserror::Error;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// One row per attempt, one column per lead variable.
     #[default]
@@ -50,17 +61,38 @@ pub fn export_attempts(
     format: ExportFormat,
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
+    export_attempts_announced(store, campaign, format, out, |_| Ok(()))
+}
+
+/// [`export_attempts`], telling `announce` how many attempts it will write before it
+/// writes the first byte (the engine sends the count ahead of a streamed export). The
+/// count and the rows come from one read transaction, so they agree.
+pub fn export_attempts_announced(
+    store: &Store,
+    campaign: CampaignId,
+    format: ExportFormat,
+    out: &mut dyn Write,
+    announce: impl FnOnce(u64) -> Result<(), ExportError>,
+) -> Result<u64, ExportError> {
     store
         .read_blocking(|conn| {
-            if !CampaignRecord::exists(conn, campaign)? {
+            // Rolled back (nothing to undo: it only reads) when dropped.
+            let snapshot = conn.unchecked_transaction()?;
+            if !CampaignRecord::exists(&snapshot, campaign)? {
                 return Ok(Err(ExportError::NoSuchCampaign(campaign)));
             }
+            if let Err(err) = reports::attempt_count(&snapshot, campaign)
+                .map_err(ExportError::from)
+                .and_then(announce)
+            {
+                return Ok(Err(err));
+            }
             Ok(match format {
-                ExportFormat::Csv => reports::variable_keys(conn, campaign)
+                ExportFormat::Csv => reports::variable_keys(&snapshot, campaign)
                     .map_err(ExportError::from)
-                    .and_then(|keys| csv_out::write(conn, campaign, &keys, out)),
-                ExportFormat::Json => json_out::write(conn, campaign, out, false),
-                ExportFormat::Jsonl => json_out::write(conn, campaign, out, true),
+                    .and_then(|keys| csv_out::write(&snapshot, campaign, &keys, out)),
+                ExportFormat::Json => json_out::write(&snapshot, campaign, out, false),
+                ExportFormat::Jsonl => json_out::write(&snapshot, campaign, out, true),
             })
         })
         .map_err(ExportError::from)?

@@ -25,7 +25,7 @@ pub use columns::{ColumnMap, MAX_COLUMNS, PHONE_COLUMN_NAMES};
 pub use error::ImportError;
 pub use report::{DuplicateRow, ImportProgress, ImportReport, RejectedRow};
 pub use row::record_start_line;
-pub use run::{import_csv, import_csv_file, ImportOptions};
+pub use run::{import_csv, import_csv_file, import_csv_sized, ImportOptions};
 pub use sniff::{guess_delimiter, parse_delimiter};
 
 /// A field longer than this rejects its row: no phone, name or variable needs it, and

@@ -81,6 +81,10 @@ pub struct ImportReport {
     pub delimiter: u8,
     /// How the header was understood (`ColumnMap::describe`).
     pub columns: String,
+    /// The time zones of the leads read, so the engine learns of a new one without
+    /// reading the campaign again.
+    #[serde(skip)]
+    pub zones: std::collections::BTreeSet<String>,
 }
 
 impl ImportReport {

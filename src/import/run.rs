@@ -79,7 +79,7 @@ pub fn import_csv_file(
         source,
     })?;
     let size = file.metadata().ok().map(|m| m.len());
-    import_sized(store, campaign, file, options, size)
+    import_csv_sized(store, campaign, file, options, size)
 }
 
 /// Rows in the whole source, from the lines in its first bytes; `None` when the size
@@ -103,12 +103,12 @@ pub fn import_csv(
     source: impl Read,
     options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    import_sized(store, campaign, source, options, None)
+    import_csv_sized(store, campaign, source, options, None)
 }
 
-/// `import_csv`, told the size of the source when it is known (a file), so a bulk
-/// import can be recognised before it starts.
-fn import_sized(
+/// `import_csv`, told the size of the source when it is known (a file, an upload with
+/// its `Content-Length`), so a bulk import can be recognised before it starts.
+pub fn import_csv_sized(
     store: &Store,
     campaign: CampaignId,
     mut source: impl Read,
@@ -218,6 +218,11 @@ fn import_sized(
                             report.first_windows_1252_line.get_or_insert(line);
                         }
                         report.inferred_timezones += notes.inferred_timezone as u64;
+                        if let Some(zone) = lead.timezone.as_deref() {
+                            if !report.zones.contains(zone) {
+                                report.zones.insert(zone.to_string());
+                            }
+                        }
                         batch.push(lead);
                         if batch.len() == BATCH_ROWS {
                             let full =

@@ -111,6 +111,49 @@ impl EngineClient {
         self.post("/engine/imports", &body).await
     }
 
+    /// Every attempt of `campaign` in `format`, written to `out` as it arrives, exactly
+    /// as `switchboard export` writes it; returns how many attempts.
+    pub async fn export(
+        &self,
+        campaign: crate::domain::CampaignId,
+        format: crate::export::ExportFormat,
+        out: &mut dyn std::io::Write,
+    ) -> Result<u64, EngineError> {
+        let format = serde_json::to_value(format)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let response = self
+            .http
+            .get(format!("{BASE}/campaigns/{}/export", campaign.0))
+            .query(&[("format", format)])
+            .send()
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        if !response.status().is_success() {
+            return open::<serde_json::Value>(response).await.and_then(|_| {
+                Err(EngineError::Refused(
+                    "the engine refused the export without saying why".into(),
+                ))
+            });
+        }
+        let count = response
+            .headers()
+            .get(super::api::export::ATTEMPT_COUNT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| EngineError::Refused("the export came without its count".into()))?;
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| {
+                EngineError::Refused(format!("the export broke off before its end: {e}"))
+            })?;
+            out.write_all(&chunk)
+                .map_err(|e| EngineError::Refused(format!("writing the export failed: {e}")))?;
+        }
+        Ok(count)
+    }
+
     /// Every snapshot the engine publishes, the current one first. Ends when the
     /// engine goes away.
     pub async fn snapshots(

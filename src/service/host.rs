@@ -87,7 +87,8 @@ impl EngineHost {
         let runtime = Runtime::start(store.clone(), plan.settings, Arc::new(SystemClock)).await?;
         let state = ApiState::new(runtime.engine.clone(), store);
         let tcp = api.listen.map(|addr| (addr, api.token.clone()));
-        let server = match ApiServer::start(state, &socket, tcp).await {
+        let webhooks = Some(runtime.webhook_receiver.clone());
+        let server = match ApiServer::start(state, &socket, tcp, webhooks).await {
             Ok(server) => server,
             Err(err) => {
                 runtime.shutdown(Duration::ZERO).await;

@@ -5,6 +5,7 @@
 
 use crate::domain::{CampaignId, LeadId, VariantReport};
 use crate::store::caller_ids::CallerIdHealth;
+use crate::store::reports::StatusReport;
 use crate::store::views::{LeadHistory, QueueKey, QueueRow, TimelineRow};
 use crate::store::CampaignRecord;
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,10 @@ pub enum Query {
     VariantReport {
         campaign: CampaignId,
     },
+    /// What `switchboard status` prints: one campaign, or all without `campaign`.
+    Status {
+        campaign: Option<CampaignId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +65,7 @@ pub enum Answer {
     LeadHistory(Box<LeadHistory>),
     CallerIds(Vec<CallerIdHealth>),
     VariantReport(Option<Box<VariantReport>>),
+    Status(Vec<StatusReport>),
 }
 
 /// The most rows one page may ask for: a client cannot make the engine read a million.

@@ -3,7 +3,7 @@
 
 use super::protocol::{Answer, PageWay, Query, MAX_PAGE};
 use crate::engine::EngineError;
-use crate::store::{views, CampaignRecord, Store};
+use crate::store::{reports, views, CampaignRecord, Store};
 use chrono::Utc;
 
 pub async fn answer(store: &Store, query: Query) -> Result<Answer, EngineError> {
@@ -58,6 +58,9 @@ pub async fn answer(store: &Store, query: Query) -> Result<Answer, EngineError> 
                         (!counts.is_empty())
                             .then(|| Box::new(crate::domain::compare_variants(&counts))),
                     )
+                }
+                Query::Status { campaign } => {
+                    Answer::Status(reports::status_reports(conn, campaign, chrono::Utc::now())?)
                 }
             })
         })

@@ -3,6 +3,7 @@
 
 use super::api::{self, ApiState, Origin};
 use crate::config::Secret;
+use crate::telephony::WebhookReceiver;
 use axum::middleware;
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
@@ -41,10 +42,12 @@ pub enum ServeError {
 impl ApiServer {
     /// Binds the socket at `socket` (replacing a stale one: the caller holds the engine
     /// lock, so nobody else can be serving it) with mode 0600, and TCP if `tcp` is set.
+    /// On TCP, `webhooks` (when given) answers [`api::WEBHOOK_PATH`].
     pub async fn start(
         state: ApiState,
         socket: &Path,
         tcp: Option<(SocketAddr, Option<Secret>)>,
+        webhooks: Option<WebhookReceiver>,
     ) -> Result<ApiServer, ServeError> {
         let socket_error = |source| ServeError::Socket {
             path: socket.to_path_buf(),
@@ -73,13 +76,19 @@ impl ApiServer {
                 .await
                 .map_err(|source| ServeError::Tcp { addr, source })?;
             tcp_addr = listener.local_addr().ok();
-            let remote = api::router(state, Origin::Tcp)
-                .layer(middleware::from_fn(move |request, next| {
+            let mut remote =
+                api::router(state, Origin::Tcp).layer(middleware::from_fn(move |request, next| {
                     api::require_token(token.clone(), request, next)
-                }))
+                }));
+            if let Some(webhooks) = webhooks {
+                // Merged after the token layer, so it does not apply here.
+                remote = remote.merge(webhooks.route(api::WEBHOOK_PATH));
+            }
+            let remote = remote
                 .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
                     TCP_CONCURRENCY,
-                ));
+                ))
+                .into_make_service_with_connect_info::<SocketAddr>();
             let until = stop.clone();
             tasks.push(tokio::spawn(async move {
                 let served = axum::serve(listener, remote)

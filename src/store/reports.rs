@@ -71,6 +71,16 @@ pub fn variable_keys(conn: &Connection, campaign: CampaignId) -> Result<Vec<Stri
     Ok(keys.collect::<Result<_, _>>()?)
 }
 
+/// The attempts [`for_each_attempt`] walks.
+pub fn attempt_count(conn: &Connection, campaign: CampaignId) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM attempts a JOIN leads l ON l.id = a.lead_id WHERE a.campaign_id = ?1",
+        [campaign.0],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
 /// Calls `each` for every attempt of the campaign in id order, one row in memory at a
 /// time. `each` returning an error stops the walk and hands the error back.
 pub fn for_each_attempt<E: From<StoreError>>(
@@ -133,7 +143,7 @@ pub fn for_each_attempt<E: From<StoreError>>(
 
 /// What `switchboard status` and the API's `/stats` show for one campaign. Every
 /// figure is the one `domain::figures` defines, as the engine's snapshot shows it.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CampaignStats {
     pub leads: i64,
     /// Lead state name → count.
@@ -272,4 +282,78 @@ pub fn variant_counts(
         }
     }
     Ok(counts)
+}
+
+/// One campaign as `switchboard status` shows it: its record and its totals, with
+/// "today" counted from midnight in the campaign's time zone.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StatusReport {
+    pub record: super::CampaignRecord,
+    pub stats: CampaignStats,
+    /// Each caller ID of the campaign's pool: calls today, answer rate, rest.
+    pub caller_ids: Vec<super::caller_ids::CallerIdHealth>,
+}
+
+/// The status of `only`, or of every campaign, at `now`. The same read whether the
+/// CLI runs it on the database or asks the engine (`Query::Status`).
+pub fn status_reports(
+    conn: &Connection,
+    only: Option<CampaignId>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<StatusReport>, StoreError> {
+    let campaigns = match only {
+        Some(id) => vec![super::CampaignRecord::get(conn, id)?],
+        None => super::CampaignRecord::list(conn)?,
+    };
+    campaigns
+        .into_iter()
+        .map(|record| {
+            let since = local_day_start(now, record.settings.tz());
+            let stats = campaign_stats(conn, record.id, since.timestamp_millis())?;
+            let caller_ids = super::caller_ids::pool_health(conn, &record.settings, now)?;
+            Ok(StatusReport {
+                record,
+                stats,
+                caller_ids,
+            })
+        })
+        .collect()
+}
+
+/// Midnight of `now`'s day in `tz`, as UTC. A midnight skipped by DST counts from the
+/// first instant of the day.
+pub fn local_day_start(
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let date = now.with_timezone(&tz).date_naive();
+    (0..=3)
+        .find_map(|hour| {
+            tz.from_local_datetime(&date.and_hms_opt(hour, 0, 0)?)
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or(now)
+}
+
+#[cfg(test)]
+mod local_day_tests {
+    use super::local_day_start;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn the_local_day_starts_at_local_midnight() {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 3, 0, 0).unwrap();
+        let chicago: chrono_tz::Tz = "America/Chicago".parse().unwrap();
+        // 03:00 UTC is 22:00 the day before in Chicago (CDT, UTC-5).
+        assert_eq!(
+            local_day_start(now, chicago),
+            Utc.with_ymd_and_hms(2026, 5, 31, 5, 0, 0).unwrap()
+        );
+        assert_eq!(
+            local_day_start(now, chrono_tz::UTC),
+            Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
+        );
+    }
 }

@@ -44,7 +44,8 @@ pub use types::{
     LiveCall, LiveCallStatus, RoomParticipants, RoomSummary, TelephonyError, TrunkInfo,
 };
 pub use webhook::{
-    serve_webhooks, WebhookOptions, WebhookServer, MAX_WEBHOOK_BODY, WEBHOOK_CONTENT_TYPE,
+    serve_webhooks, serve_webhooks_with, WebhookOptions, WebhookReceiver, WebhookServer,
+    MAX_WEBHOOK_BODY, WEBHOOK_CONTENT_TYPE,
 };
 pub use webhook_token::MAX_TOKEN_LIFETIME;
 

@@ -118,6 +118,53 @@ struct Receiver {
     progress: mpsc::Sender<CallProgress>,
 }
 
+/// What verifies LiveKit's webhooks and passes them on: one per engine, shared by the
+/// separate `[webhook] listen` port and the API's TCP listener (`/webhooks/livekit`),
+/// so an event delivered to both is still acted on once.
+#[derive(Clone)]
+pub struct WebhookReceiver(Arc<Receiver>);
+
+impl std::fmt::Debug for WebhookReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookReceiver")
+    }
+}
+
+impl WebhookReceiver {
+    /// Verifies against `api_key`/`api_secret`; sends the call progress to `progress`.
+    pub fn new(
+        api_key: &str,
+        api_secret: &str,
+        options: &WebhookOptions,
+        progress: mpsc::Sender<CallProgress>,
+    ) -> Self {
+        Self(Arc::new(Receiver {
+            tokens: WebhookTokens::new(api_key, api_secret),
+            seen: Mutex::new(ReplayGuard::default()),
+            refusals: Mutex::new(ThrottledLog::new(options.refusal_log_interval)),
+            body_read_timeout: options.body_read_timeout,
+            progress,
+        }))
+    }
+
+    /// POST `path` receives webhooks. Served with `ConnectInfo<SocketAddr>` (the peer
+    /// is logged with a refusal).
+    pub fn route(&self, path: &str) -> Router {
+        Router::new()
+            .route(path, post(receive))
+            .with_state(self.0.clone())
+    }
+
+    /// Any path receives webhooks: the separate listener, whatever URL LiveKit was
+    /// given.
+    fn any_path(&self) -> Router {
+        Router::new()
+            .route("/", post(receive))
+            .route("/{*path}", post(receive))
+            .with_state(self.0.clone())
+    }
+}
+
 /// Listens on `listen` for LiveKit's webhooks (any path, POST), verifying each against
 /// `api_key`/`api_secret` and sending the call progress it reports to `progress`.
 pub async fn serve_webhooks(
@@ -126,6 +173,16 @@ pub async fn serve_webhooks(
     api_secret: &str,
     options: WebhookOptions,
     progress: mpsc::Sender<CallProgress>,
+) -> Result<WebhookServer, TelephonyError> {
+    let receiver = WebhookReceiver::new(api_key, api_secret, &options, progress);
+    serve_webhooks_with(listen, receiver, options).await
+}
+
+/// [`serve_webhooks`] with a receiver that may also be mounted elsewhere.
+pub async fn serve_webhooks_with(
+    listen: SocketAddr,
+    receiver: WebhookReceiver,
+    options: WebhookOptions,
 ) -> Result<WebhookServer, TelephonyError> {
     let listener = TcpListener::bind(listen)
         .await
@@ -136,17 +193,7 @@ pub async fn serve_webhooks(
     let local_addr = listener
         .local_addr()
         .map_err(|e| TelephonyError::Unavailable(e.to_string()))?;
-    let state = Arc::new(Receiver {
-        tokens: WebhookTokens::new(api_key, api_secret),
-        seen: Mutex::new(ReplayGuard::default()),
-        refusals: Mutex::new(ThrottledLog::new(options.refusal_log_interval)),
-        body_read_timeout: options.body_read_timeout,
-        progress,
-    });
-    let app = Router::new()
-        .route("/", post(receive))
-        .route("/{*path}", post(receive))
-        .with_state(state);
+    let app = receiver.any_path();
     let stop = CancellationToken::new();
     let task = tokio::spawn(accept_connections(listener, app, options, stop.clone()));
     tracing::info!(%local_addr, "listening for LiveKit webhooks");

@@ -62,13 +62,21 @@ pub async fn start_on(
     sandbox: SandboxConfig,
     tcp: Option<(SocketAddr, Option<&str>)>,
 ) -> Result<ApiHost, HostError> {
+    start_planned(tcp, |dir| plan(dir, sandbox)).await
+}
+
+/// An engine host on the plan `plan` makes for its temp dir.
+pub async fn start_planned(
+    tcp: Option<(SocketAddr, Option<&str>)>,
+    plan: impl FnOnce(&std::path::Path) -> HostPlan,
+) -> Result<ApiHost, HostError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let api = ApiConfig {
         listen: tcp.map(|(addr, _)| addr),
         token: tcp.and_then(|(_, token)| token).map(Secret::new),
     };
-    let host = EngineHost::start(plan(dir.path(), sandbox), &api).await?;
+    let host = EngineHost::start(plan(dir.path()), &api).await?;
     let http = reqwest::Client::builder()
         .unix_socket(host.socket())
         .timeout(Duration::from_secs(20))

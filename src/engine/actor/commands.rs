@@ -113,6 +113,12 @@ impl<T: Telephony> Actor<T> {
                 Ok(Reply::Deleted(id))
             }
             Command::RefreshCampaign(id) => self.refresh_campaign(id).await,
+            Command::LeadsImported {
+                campaign,
+                pending,
+                dnc,
+                zones,
+            } => self.leads_imported(campaign, pending, dnc, zones),
             Command::HangUp(attempt) => {
                 let slot = self
                     .slots

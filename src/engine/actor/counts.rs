@@ -77,6 +77,34 @@ impl<T: Telephony> Actor<T> {
         Ok(Reply::Done)
     }
 
+    /// `LeadsImported`: the new leads counted in and their zones added; the queue is
+    /// read again, as after any change.
+    pub(super) fn leads_imported(
+        &mut self,
+        id: CampaignId,
+        pending: u64,
+        dnc: u64,
+        zones: Vec<String>,
+    ) -> Result<Reply, EngineError> {
+        self.run_of(id)?;
+        let run = self.runs.get_mut(&id).expect("checked above");
+        run.counts.pending += pending;
+        run.counts.dnc += dnc;
+        for zone in zones {
+            if !run.zones.contains(&zone) {
+                run.zones.push(zone);
+            }
+        }
+        if run.engaged {
+            run.queue.stale = true;
+        } else if !run.record.status.is_finished() && !run.queue.refilling {
+            // Not dialled for: read one page so the snapshot shows what would be called next.
+            self.request_page(id);
+        }
+        self.dirty = true;
+        Ok(Reply::Done)
+    }
+
     pub(super) fn apply_counts(
         &mut self,
         id: CampaignId,

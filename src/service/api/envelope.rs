@@ -33,7 +33,7 @@ impl<T: Serialize> IntoResponse for Created<T> {
 
 /// A failure with its HTTP status, a stable code and words a person can act on. An
 /// engine error also carries itself (`detail`), so a Switchboard client gets it back.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,

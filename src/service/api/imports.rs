@@ -2,9 +2,9 @@
 //! on the local socket (the engine runs as the same user). TCP clients upload instead.
 
 use super::envelope::{ApiError, Body, Data};
+use super::leads::leads_imported;
 use super::ApiState;
 use crate::domain::CampaignId;
-use crate::engine::Command;
 use crate::import::{ImportOptions, ImportReport};
 use axum::extract::State;
 use serde::Deserialize;
@@ -64,6 +64,6 @@ pub async fn import_file(
     .map_err(|e| ApiError::bad_request(format!("the import stopped: {e}")))?
     .map_err(|e| ApiError::bad_request(e.to_string()))?;
     // The engine counts leads in memory: it re-reads this campaign now.
-    let _ = state.engine.send(Command::RefreshCampaign(campaign)).await;
+    let _ = state.engine.send(leads_imported(campaign, &report)).await;
     Ok(Data(report))
 }

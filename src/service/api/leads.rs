@@ -4,6 +4,7 @@
 //! checked, normalised and refused exactly as the same row in a file would be.
 
 use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
+use super::lead_batch::LeadOutcome;
 use super::ApiState;
 use crate::domain::CampaignId;
 use crate::engine::Command;
@@ -20,7 +21,7 @@ pub const MAX_BULK_BODY: usize = 64 * 1024 * 1024;
 /// Leads one bulk request may carry.
 pub const MAX_BULK_LEADS: usize = 100_000;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeadInput {
     pub phone_number: String,
@@ -77,6 +78,18 @@ pub struct LeadsReport {
     pub dropped_alternates: Vec<RejectedLead>,
 }
 
+impl LeadsReport {
+    /// The report of one lead that went in (as `dnc` when its number is listed).
+    pub fn one_added(dnc: bool) -> LeadsReport {
+        LeadsReport {
+            received: 1,
+            imported: 1,
+            dnc: dnc as u64,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RejectedLead {
@@ -102,25 +115,25 @@ pub async fn add_one(
     QueryArgs(options): QueryArgs<LeadOptions>,
     Body(lead): Body<LeadInput>,
 ) -> Result<Response, ApiError> {
-    let report = import(&state, CampaignId(id), &options, vec![lead]).await?;
-    if let Some(rejected) = report.rejected_rows.first() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "rejected",
-            rejected.reason.clone(),
-        ));
+    // Checked here so a bad region is this request's 400, not its batch's.
+    options.region()?;
+    let batcher = state.leads.clone();
+    match batcher.add(&state, CampaignId(id), options, lead).await? {
+        LeadOutcome::Added(report) => Ok(Created(report).into_response()),
+        LeadOutcome::Rejected(reason) => {
+            Err(ApiError::new(StatusCode::BAD_REQUEST, "rejected", reason))
+        }
+        LeadOutcome::Duplicate {
+            phone,
+            existing_lead,
+        } => {
+            let message = match existing_lead {
+                Some(lead) => format!("{phone} is already in the campaign (lead {lead})"),
+                None => format!("{phone} is already in the campaign"),
+            };
+            Err(ApiError::new(StatusCode::CONFLICT, "duplicate", message))
+        }
     }
-    if let Some(duplicate) = report.duplicate_rows.first() {
-        let message = match duplicate.existing_lead {
-            Some(lead) => format!(
-                "{} is already in the campaign (lead {lead})",
-                duplicate.phone
-            ),
-            None => format!("{} is already in the campaign", duplicate.phone),
-        };
-        return Err(ApiError::new(StatusCode::CONFLICT, "duplicate", message));
-    }
-    Ok(Created(report).into_response())
 }
 
 /// Many leads: every good one is added (all or none, as one import), the others are
@@ -273,7 +286,7 @@ fn api_reason(reason: &str) -> String {
     }
 }
 
-async fn import(
+pub(super) async fn import(
     state: &ApiState,
     campaign: CampaignId,
     options: &LeadOptions,
@@ -306,7 +319,15 @@ async fn import(
             delimiter: Some(b','),
             ..Default::default()
         };
-        let imported = run_import(state, campaign, std::io::Cursor::new(csv.text), options).await?;
+        let size = Some(csv.text.len() as u64);
+        let imported = run_import(
+            state,
+            campaign,
+            std::io::Cursor::new(csv.text),
+            size,
+            options,
+        )
+        .await?;
         report.imported = imported.imported;
         report.dnc = imported.dnc;
         report.duplicates = imported.duplicates;
@@ -345,17 +366,19 @@ async fn import(
     Ok(report)
 }
 
-/// Imports `source` on a blocking thread, then has the engine re-read the campaign
-/// (it counts leads in memory).
+/// Imports `source` (of `size` bytes, when known: a large one is imported in bulk,
+/// as `leads import` does with a file) on a blocking thread, then has the engine
+/// re-read the campaign (it counts leads in memory).
 pub async fn run_import(
     state: &ApiState,
     campaign: CampaignId,
     source: impl std::io::Read + Send + 'static,
+    size: Option<u64>,
     options: ImportOptions,
 ) -> Result<ImportReport, ApiError> {
     let store = state.store.clone();
     let report = tokio::task::spawn_blocking(move || {
-        crate::import::import_csv(&store, campaign, source, options)
+        crate::import::import_csv_sized(&store, campaign, source, options, size)
     })
     .await
     .map_err(|e| {
@@ -366,8 +389,18 @@ pub async fn run_import(
         )
     })?
     .map_err(import_error)?;
-    let _ = state.engine.send(Command::RefreshCampaign(campaign)).await;
+    let _ = state.engine.send(leads_imported(campaign, &report)).await;
     Ok(report)
+}
+
+/// What the engine is told of an import: what it added, counted in without a re-read.
+pub fn leads_imported(campaign: CampaignId, report: &ImportReport) -> Command {
+    Command::LeadsImported {
+        campaign,
+        pending: report.imported - report.dnc,
+        dnc: report.dnc,
+        zones: report.zones.iter().cloned().collect(),
+    }
 }
 
 pub fn import_error(err: ImportError) -> ApiError {

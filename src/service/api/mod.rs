@@ -12,7 +12,9 @@ mod campaigns;
 mod dnc;
 mod engine;
 pub mod envelope;
+pub mod export;
 mod imports;
+mod lead_batch;
 mod leads;
 mod upload;
 
@@ -32,6 +34,8 @@ pub struct ApiState {
     pub store: Store,
     /// The latest snapshot as JSON, encoded once however many consoles follow it.
     pub encoded: Arc<EncodedSnapshot>,
+    /// Single leads posted at once, imported together (`lead_batch.rs`).
+    leads: Arc<lead_batch::LeadBatcher>,
 }
 
 impl ApiState {
@@ -40,6 +44,15 @@ impl ApiState {
             engine,
             store,
             encoded: Arc::default(),
+            leads: Arc::default(),
+        }
+    }
+
+    /// This state with a batcher of its own, never started: for the batching task.
+    fn without_batcher(&self) -> ApiState {
+        ApiState {
+            leads: Arc::default(),
+            ..self.clone()
         }
     }
 }
@@ -119,6 +132,7 @@ fn routes(origin: Origin) -> Vec<Route> {
         route(M::GET, "/campaigns/{id}/stats", get(campaigns::stats)),
         route(M::GET, "/campaigns/{id}/status", get(campaigns::status)),
         route(M::GET, "/campaigns/{id}/calls", get(calls::for_campaign)),
+        route(M::GET, "/campaigns/{id}/export", get(export::export)),
         route(M::POST, "/campaigns/{id}/leads", post(leads::add_one)),
         route(
             M::POST,
@@ -155,13 +169,22 @@ fn routes(origin: Origin) -> Vec<Route> {
     table
 }
 
-/// The `(method, path)` of every endpoint the router for `origin` serves, paths in full
+/// Where LiveKit's webhooks are received on the TCP listener: outside `/api/v1` and its
+/// bearer token, since LiveKit signs each request itself and that is what is checked
+/// (`telephony/webhook.rs`, as on the separate `[webhook] listen` port).
+pub const WEBHOOK_PATH: &str = "/webhooks/livekit";
+
+/// The `(method, path)` of every endpoint served for `origin`, paths in full
 /// (`/api/v1/campaigns/{id}`), as OpenAPI writes them.
 pub fn endpoints(origin: Origin) -> Vec<(Method, String)> {
-    routes(origin)
+    let mut all: Vec<_> = routes(origin)
         .into_iter()
         .map(|r| (r.method, format!("/api/v1{}", r.path)))
-        .collect()
+        .collect();
+    if origin == Origin::Tcp {
+        all.push((Method::POST, WEBHOOK_PATH.to_string()));
+    }
+    all
 }
 
 /// Every route of the API, for `origin`.

@@ -38,8 +38,15 @@ pub async fn upload(
     State(state): State<ApiState>,
     Param(id): Param<i64>,
     QueryArgs(query): QueryArgs<UploadOptions>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> Result<Data<ImportReport>, ApiError> {
+    // The size tells the importer a big file is coming (it then imports in bulk, as
+    // `leads import` does with a file); a lying length only makes a guess wrong.
+    let size = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     let region = LeadOptions {
         region: query.region,
     }
@@ -66,7 +73,10 @@ pub async fn upload(
     };
     let (chunks, reader) = channel_reader();
     let feeding = feed(body, chunks);
-    let (fed, report) = tokio::join!(feeding, run_import(&state, CampaignId(id), reader, options));
+    let (fed, report) = tokio::join!(
+        feeding,
+        run_import(&state, CampaignId(id), reader, size, options)
+    );
     // Too large is the client's problem to fix, whatever the importer made of the cut.
     fed?;
     report.map(Data)
