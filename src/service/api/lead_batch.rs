@@ -1,13 +1,11 @@
 //! Single leads posted at the same time are imported together: one import (one
-//! transaction, one commit) and one engine re-read for all of them, instead of one of
-//! each per lead. A re-read counts the campaign's leads, so on a large campaign it costs
-//! far more than the insert; done per request it would cap single POSTs at a few a
-//! second and keep the engine busy re-reading instead of dialling.
+//! transaction, one commit) and one word to the engine (`LeadsImported`, what the
+//! import added) for all of them, instead of one of each per lead.
 //!
 //! Nothing waits to fill a batch: the task takes one request, then whatever else has
 //! arrived meanwhile, so a lone request goes at once and a flood shares the work.
 //! Every request still gets its answer only after its lead is committed and the engine
-//! has re-read the campaign, exactly as before.
+//! has counted it.
 
 use super::envelope::ApiError;
 use super::leads::{import, LeadInput, LeadOptions, LeadsReport};

@@ -368,7 +368,7 @@ pub(super) async fn import(
 
 /// Imports `source` (of `size` bytes, when known: a large one is imported in bulk,
 /// as `leads import` does with a file) on a blocking thread, then has the engine
-/// re-read the campaign (it counts leads in memory).
+/// count what it added (it counts leads in memory).
 pub async fn run_import(
     state: &ApiState,
     campaign: CampaignId,
