@@ -1633,39 +1633,25 @@ async fn a_callback_reported_after_the_call_ended_is_dialled_at_the_agents_time(
         })
         .await;
     assert_eq!(snapshot.campaign(id).unwrap().leads.done, 0);
-    let lead = h.lead(phone, id).await;
-    assert_eq!(lead.state, LeadState::RetryWait);
-    assert_eq!(
-        lead.next_attempt_at,
-        Some(Utc.with_ymd_and_hms(2026, 6, 2, 13, 30, 0).unwrap())
-    );
-
+    let due_at_the_agents_time = |lead: LeadRecord| {
+        assert_eq!(lead.state, LeadState::RetryWait);
+        assert_eq!(
+            lead.next_attempt_at,
+            Some(Utc.with_ymd_and_hms(2026, 6, 2, 13, 30, 0).unwrap())
+        );
+    };
+    due_at_the_agents_time(h.lead(phone, id).await);
+    let report = |value: &str| Command::ReportDisposition {
+        attempt,
+        value: value.into(),
+        note: None,
+        callback_at: None,
+    };
     // The same report again changes nothing.
-    h.engine
-        .send(Command::ReportDisposition {
-            attempt,
-            value: "callback".into(),
-            note: None,
-            callback_at: None,
-        })
-        .await
-        .unwrap();
-    let lead = h.lead(phone, id).await;
-    assert_eq!(lead.state, LeadState::RetryWait);
-    assert_eq!(
-        lead.next_attempt_at,
-        Some(Utc.with_ymd_and_hms(2026, 6, 2, 13, 30, 0).unwrap())
-    );
+    h.engine.send(report("callback")).await.unwrap();
+    due_at_the_agents_time(h.lead(phone, id).await);
     // A correction the rules do not name ends the lead as the call's end had.
-    h.engine
-        .send(Command::ReportDisposition {
-            attempt,
-            value: "interested".into(),
-            note: None,
-            callback_at: None,
-        })
-        .await
-        .unwrap();
+    h.engine.send(report("interested")).await.unwrap();
     h.until("the lead counts as done again", |s| {
         s.campaign(id).is_some_and(|c| c.leads.done == 1)
     })
