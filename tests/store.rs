@@ -338,3 +338,55 @@ async fn a_version_1_database_is_upgraded_without_losing_data() {
     assert_eq!(events, 1);
     assert_eq!(dnc_entries.len(), 1);
 }
+
+/// The zones the engine and the Queue pane read: each zone of the campaign's open leads
+/// once, in name order, none of leads that are finished or of another campaign.
+#[tokio::test]
+async fn the_zones_of_open_leads_are_read_once_each() {
+    use switchboard::store::queue;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("db")).unwrap();
+    let new_campaign = |name: &'static str| {
+        move |c: &rusqlite::Connection| {
+            CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings: settings(name),
+                    now: now(),
+                },
+            )
+        }
+    };
+    let id = store.write(new_campaign("A")).await.unwrap();
+    let other = store.write(new_campaign("B")).await.unwrap();
+    let zoned = |n: u32, zone: Option<&str>| NewLead {
+        phone: format!("+1512555{n:04}"),
+        timezone: zone.map(str::to_string),
+        ..Default::default()
+    };
+    let leads = vec![
+        zoned(1, Some("America/New_York")),
+        zoned(2, Some("America/Chicago")),
+        zoned(3, Some("America/New_York")),
+        zoned(4, None),
+        zoned(5, Some("Europe/London")),
+    ];
+    let elsewhere = zoned(6, Some("Asia/Tokyo"));
+    store
+        .write(move |c| {
+            for lead in &leads {
+                LeadRecord::insert(c, id, lead, now())?;
+            }
+            LeadRecord::insert(c, other, &elsewhere, now())?;
+            // A finished lead's zone is no longer one the campaign dials into.
+            c.execute(
+                "UPDATE leads SET state = 'done' WHERE phone = '+15125550005'",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let zones = store.read(move |c| queue::zones(c, id)).await.unwrap();
+    assert_eq!(zones, ["America/Chicago", "America/New_York"]);
+}

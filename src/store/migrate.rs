@@ -24,6 +24,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "attempts record their A/B variant, the agent's join time and the recording",
         include_str!("migrations/0005_agents_and_variants.sql"),
     ),
+    (
+        "the zones of open leads without a scan",
+        include_str!("migrations/0006_open_lead_zones.sql"),
+    ),
 ];
 
 /// The version a database has once `migrate` has run.

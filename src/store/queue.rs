@@ -91,8 +91,19 @@ pub fn next_page(
 
 /// The zone names of a campaign's leads that may still be dialled.
 pub fn zones(conn: &Connection, campaign: CampaignId) -> Result<Vec<String>, StoreError> {
+    // One index probe per zone (`leads_open_zones`), not a scan of the open leads: each
+    // step finds the next zone name after the last.
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT timezone FROM leads WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait') AND timezone IS NOT NULL",
+        "WITH RECURSIVE zone(name) AS (
+             SELECT min(timezone) FROM leads
+              WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait') AND timezone IS NOT NULL
+             UNION ALL
+             SELECT (SELECT min(timezone) FROM leads
+                      WHERE campaign_id = ?1 AND state IN ('pending', 'retry_wait')
+                        AND timezone IS NOT NULL AND timezone > zone.name)
+               FROM zone WHERE zone.name IS NOT NULL
+         )
+         SELECT name FROM zone WHERE name IS NOT NULL",
     )?;
     let rows = stmt.query_map([campaign.0], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
