@@ -1547,7 +1547,6 @@ async fn a_do_not_call_disposition_puts_the_number_on_the_list_for_every_campaig
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_voicemail_disposition_is_retried_as_the_campaigns_rule_says() {
     use switchboard::domain::DispositionRetry;
-    use switchboard::sandbox::Outcome as Net;
     let h = Harness::start_at(quick_sandbox(), engine_config(), noon()).await;
     let id = h
         .campaign(CampaignSettings {
@@ -1557,14 +1556,7 @@ async fn a_voicemail_disposition_is_retried_as_the_campaigns_rule_says() {
         })
         .await;
     let phone = "+15551700001";
-    scripted(
-        &h,
-        phone,
-        ScriptedCall::new(Net::Answer)
-            .talk_secs(2.0)
-            .disposition("voicemail", None),
-    );
-    h.leads(id, vec![lead(phone)]).await;
+    answered_with(&h, id, phone, "voicemail").await;
     h.start_campaign(id).await;
     h.until("the voicemail is due again in 4 hours", |s| {
         s.campaign(id).is_some_and(|c| c.leads.retry_wait == 1)
@@ -1593,7 +1585,6 @@ async fn a_voicemail_disposition_is_retried_as_the_campaigns_rule_says() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_reported_after_the_call_ended_is_dialled_at_the_agents_time() {
     use switchboard::domain::DispositionRetry;
-    use switchboard::sandbox::Outcome as Net;
     let h = Harness::start_at(quick_sandbox(), engine_config(), noon()).await;
     let id = h
         .campaign(CampaignSettings {
@@ -1602,14 +1593,7 @@ async fn a_callback_reported_after_the_call_ended_is_dialled_at_the_agents_time(
         })
         .await;
     let phone = "+15551700002";
-    scripted(
-        &h,
-        phone,
-        ScriptedCall::new(Net::Answer)
-            .talk_secs(2.0)
-            .disposition("interested", None),
-    );
-    h.leads(id, vec![lead(phone)]).await;
+    answered_with(&h, id, phone, "interested").await;
     h.start_campaign(id).await;
     h.until_status(id, CampaignStatus::Completed).await;
     assert_eq!(h.lead(phone, id).await.state, LeadState::Done);
@@ -1715,7 +1699,6 @@ async fn a_retry_that_falls_due_is_dialled_while_an_unrelated_call_goes_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_opt_out_reported_after_the_call_by_a_configured_synonym_lists_the_number() {
     use switchboard::domain::OptOutWords;
-    use switchboard::sandbox::Outcome as Net;
     let config = EngineConfig {
         opt_out: OptOutWords::with_synonyms(&["no more calls".to_string()]),
         ..engine_config()
@@ -1724,14 +1707,7 @@ async fn an_opt_out_reported_after_the_call_by_a_configured_synonym_lists_the_nu
     let id = h.campaign(settings("opt out later")).await;
     let other = h.campaign(settings("same number elsewhere")).await;
     let phone = "+15551900001";
-    scripted(
-        &h,
-        phone,
-        ScriptedCall::new(Net::Answer)
-            .talk_secs(2.0)
-            .disposition("interested", None),
-    );
-    h.leads(id, vec![lead(phone)]).await;
+    answered_with(&h, id, phone, "interested").await;
     h.leads(other, vec![lead(phone)]).await;
     h.start_campaign(id).await;
     h.until_status(id, CampaignStatus::Completed).await;
@@ -1757,4 +1733,13 @@ async fn an_opt_out_reported_after_the_call_by_a_configured_synonym_lists_the_nu
         .unwrap();
     assert!(blocked, "the number is on the global list");
     assert_eq!(h.lead(phone, other).await.state, LeadState::Dnc);
+}
+
+/// One lead in `id` whose call is answered and given `disposition` by the agent.
+async fn answered_with(h: &Harness, id: CampaignId, phone: &str, disposition: &str) {
+    let call = ScriptedCall::new(switchboard::sandbox::Outcome::Answer)
+        .talk_secs(2.0)
+        .disposition(disposition, None);
+    scripted(h, phone, call);
+    h.leads(id, vec![lead(phone)]).await;
 }
