@@ -134,6 +134,7 @@ fn plan(db: &Path, runtime_dir: &Path) -> HostPlan {
             },
             request_timeout: Duration::from_secs(10),
             webhook_listen: None,
+            polling_only: false,
             polling: PollerConfig {
                 interval: Duration::from_millis(500),
                 max_requests_per_sec: 1000,

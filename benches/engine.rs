@@ -76,6 +76,7 @@ async fn start() -> Bench {
         },
         request_timeout: Duration::from_secs(10),
         webhook_listen: None,
+        polling_only: false,
         polling: PollerConfig {
             interval: Duration::from_millis(200),
             max_requests_per_sec: 200,
@@ -359,6 +360,7 @@ fn polling_sandbox(webhook_url: Option<String>) -> SandboxConfig {
             invalid_number: 0.0,
             unavailable: 0.0,
             trunk_failure: 0.0,
+            dropped_mid_call: 0.0,
         },
         webhook_url,
         ..SandboxConfig::default()
@@ -447,6 +449,7 @@ async fn polled_run(leads: usize, webhooks: bool) -> PolledRun {
         },
         request_timeout: Duration::from_secs(10),
         webhook_listen,
+        polling_only: false,
         polling: PollerConfig::default(),
         engine: EngineConfig {
             per_number_daily_limit: 1000,

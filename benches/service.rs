@@ -132,6 +132,7 @@ fn sandbox_config() -> SandboxConfig {
             invalid_number: 0.0,
             unavailable: 0.0,
             trunk_failure: 0.0,
+            dropped_mid_call: 0.0,
         },
         ..SandboxConfig::default()
     }
@@ -151,6 +152,7 @@ fn plan(db: &Path, runtime_dir: &Path, sandbox: &Sandbox) -> HostPlan {
             },
             request_timeout: Duration::from_secs(10),
             webhook_listen: Some("127.0.0.1:0".parse().expect("addr")),
+            polling_only: false,
             polling: PollerConfig {
                 interval: Duration::from_millis(500),
                 max_requests_per_sec: 1000,

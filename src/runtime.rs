@@ -80,6 +80,8 @@ pub struct RuntimeSettings {
     /// Where LiveKit's webhooks are received; with the sandbox a free local port is used
     /// when this is unset.
     pub webhook_listen: Option<SocketAddr>,
+    /// No webhooks at all, not even the sandbox's: calls are followed by polling alone.
+    pub polling_only: bool,
     pub polling: PollerConfig,
     pub engine: EngineConfig,
 }
@@ -111,6 +113,7 @@ impl RuntimeSettings {
             livekit,
             request_timeout: Duration::from_secs(config.livekit.request_timeout_secs),
             webhook_listen: config.webhook.listen,
+            polling_only: config.webhook.polling_only,
             polling: PollerConfig {
                 interval: Duration::from_millis(config.polling.interval_ms),
                 max_requests_per_sec: config.polling.max_requests_per_sec,
@@ -126,7 +129,11 @@ impl RoomWatcher for PollerHandle {
         PollerHandle::watch(self, room.to_string());
     }
 
-    fn watch(&self, room: &str) {
+    fn watch_answered(&self, room: &str) {
+        PollerHandle::watch_answered(self, room.to_string());
+    }
+
+    fn watch_live(&self, room: &str) {
         PollerHandle::watch_live(self, room.to_string());
     }
 
@@ -186,11 +193,14 @@ impl Runtime {
         };
         let telephony = Arc::new(LiveKitTelephony::new(&url, &api_key, &api_secret, options));
         let (progress_tx, progress) = mpsc::channel(PROGRESS_QUEUE);
-        let webhook_listen = settings.webhook_listen.or_else(|| {
-            sandbox
-                .as_ref()
-                .map(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
-        });
+        let webhook_listen = settings
+            .webhook_listen
+            .or_else(|| {
+                sandbox
+                    .as_ref()
+                    .map(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+            })
+            .filter(|_| !settings.polling_only);
         let webhook_receiver = WebhookReceiver::new(
             &api_key,
             &api_secret,

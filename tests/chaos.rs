@@ -76,6 +76,7 @@ fn sandbox_config(seed: u64) -> SandboxConfig {
             invalid_number: 0.05,
             unavailable: 0.0,
             trunk_failure: 0.0,
+            dropped_mid_call: 0.0,
         },
         ..SandboxConfig::default()
     }

@@ -307,6 +307,7 @@ async fn a_call_answered_before_a_kill_is_not_called_again() {
                 invalid_number: 0.0,
                 unavailable: 0.0,
                 trunk_failure: 0.0,
+                dropped_mid_call: 0.0,
             },
             departure_timeout_secs: 1.0,
             ..SandboxConfig::default()

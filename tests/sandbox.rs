@@ -372,79 +372,6 @@ async fn polling_sees_dialing_ringing_active_and_the_agents_disposition() {
     assert_eq!(sandbox.stats().outcomes[&Outcome::Answer], 1);
 }
 
-/// `ListRooms` with names, as a poller uses it: one answer for many rooms, unknown names
-/// left out, and `num_participants` counted like livekit-server (the SIP callee from the
-/// moment it is dialled, never the agent) while `num_publishers` counts both.
-#[tokio::test]
-async fn list_rooms_counts_participants_like_livekit() {
-    let config = SandboxConfig {
-        time_scale: 0.01,
-        dial_delay: sandbox::SecondsRange::new(10.0, 10.0),
-        ..fast_config()
-    };
-    let sandbox = start(config).await;
-    let number = "+15550000778";
-    sandbox.set_override(
-        number,
-        ScriptedCall::new(Outcome::Answer)
-            .ring_secs(10.0)
-            .talk_secs(30.0),
-    );
-    let room = "call-count";
-    dispatcher(&sandbox)
-        .create_dispatch(proto::CreateAgentDispatchRequest {
-            agent_name: "caller".into(),
-            room: room.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let client = rooms(&sandbox);
-    let listed = |names: Vec<&str>| {
-        let client = &client;
-        let names: Vec<String> = names.into_iter().map(str::to_string).collect();
-        async move { client.list_rooms(names).await.unwrap() }
-    };
-    // The dispatch created the room; the agent joins it before anyone is dialled.
-    eventually("the agent to join", async || {
-        let participants = client.list_participants(room).await.ok()?;
-        participants
-            .iter()
-            .any(|p| p.kind == Kind::Agent as i32)
-            .then_some(())
-    })
-    .await;
-    let only_agent = listed(vec![room]).await;
-    assert_eq!(only_agent.len(), 1);
-    assert_eq!(only_agent[0].num_participants, 0, "agents are not counted");
-    assert_eq!(only_agent[0].num_publishers, 1);
-
-    let options = CreateSIPParticipantOptions {
-        ringing_timeout: Some(Duration::from_secs(600)),
-        ..Default::default()
-    };
-    dial(&sandbox, number, room, options).await.unwrap();
-    let dialing = listed(vec![room, "no-such-room"]).await;
-    assert_eq!(dialing.len(), 1, "unknown names are left out: {dialing:?}");
-    assert_eq!(dialing[0].name, room);
-    assert_eq!(
-        dialing[0].num_participants, 1,
-        "the callee counts while dialled"
-    );
-    assert_eq!(dialing[0].num_publishers, 2);
-
-    // The callee hangs up: the count is back to zero while the room stays open for
-    // its departure timeout.
-    eventually("the callee to leave", async || {
-        let participants = client.list_participants(room).await.ok()?;
-        (!participants.iter().any(|p| p.kind == Kind::Sip as i32)).then_some(())
-    })
-    .await;
-    let after = listed(vec![room]).await;
-    assert_eq!(after.len(), 1, "the room outlives the call");
-    assert_eq!(after[0].num_participants, 0);
-}
-
 struct WebhookSink {
     url: String,
     events: mpsc::UnboundedReceiver<proto::WebhookEvent>,
@@ -562,10 +489,12 @@ async fn signed_webhooks_follow_the_call_in_order() {
     assert!(events
         .iter()
         .all(|e| e.id.starts_with("EV_") && e.created_at > 1_700_000_000));
+    // livekit/sip connects the participant before the INVITE: it is ACTIVE in the room,
+    // and announced, while the phone is still being dialled (pkg/telemetry/events.go).
     let joined = events[2].participant.as_ref().unwrap();
     assert_eq!(
         joined.attributes[call_status::ATTRIBUTE],
-        call_status::ACTIVE
+        call_status::DIALING
     );
     let callee_left = events[3].participant.as_ref().unwrap();
     assert_eq!(
@@ -639,9 +568,16 @@ async fn failed_calls_leave_with_livekits_disconnect_reason() {
             last_status,
             "{number}"
         );
-        assert!(
-            events.iter().all(|e| e.event != "participant_joined"),
-            "{number} never became active"
+        // Announced while dialled, before the INVITE failed (livekit/sip outbound.go).
+        let joined = events
+            .iter()
+            .find(|e| e.event == "participant_joined")
+            .and_then(|e| e.participant.as_ref())
+            .expect("participant_joined while dialling");
+        assert_eq!(
+            joined.attributes[call_status::ATTRIBUTE],
+            call_status::DIALING,
+            "{number}"
         );
     }
 }
@@ -1322,4 +1258,261 @@ async fn dtmf_digits_are_sent_in_automation_before_active() {
         "{seen:?}"
     );
     assert_eq!(seen.last().map(String::as_str), Some(call_status::ACTIVE));
+}
+
+// ---------------------------------------------------------------------------------------
+// livekit-server as it is written (reference/livekit-behaviour.md): each test names the
+// source file it follows.
+
+/// pkg/rtc/room.go (`roomUpdateInterval = 5 * time.Second`, `NewProtoProxy`) and
+/// livekit/protocol utils/protoproxy.go: `ListRooms` shows a copy regenerated at most
+/// every 5 s. Right after the room is made the count is 0 with the callee already in
+/// it; after the callee left it is still 1 until the next refresh.
+#[tokio::test]
+async fn list_rooms_count_is_a_copy_refreshed_at_most_every_5_s() {
+    // 5 simulated seconds are 500 ms: room for a loaded machine between two requests.
+    let sandbox = start(SandboxConfig {
+        time_scale: 0.1,
+        dial_delay: sandbox::SecondsRange::new(0.5, 0.5),
+        ..fast_config()
+    })
+    .await;
+    let number = "+15550007001";
+    sandbox.set_override(
+        number,
+        ScriptedCall::new(Outcome::Answer)
+            .ring_secs(0.5)
+            .talk_secs(5.0),
+    );
+    let room = "stale-count";
+    let client = rooms(&sandbox);
+    let created = tokio::time::Instant::now();
+    dial(
+        &sandbox,
+        number,
+        room,
+        CreateSIPParticipantOptions::default(),
+    )
+    .await
+    .unwrap();
+    let participants = client.list_participants(room).await.unwrap();
+    assert!(participants.iter().any(|p| p.kind == Kind::Sip as i32));
+    let listed = client.list_rooms(vec![room.into()]).await.unwrap();
+    assert_eq!(listed[0].num_participants, 0, "the copy made with the room");
+
+    eventually("the copy to count the callee", async || {
+        let listed = client.list_rooms(vec![room.into()]).await.ok()?;
+        (listed[0].num_participants == 1).then_some(())
+    })
+    .await;
+    assert!(
+        created.elapsed() >= Duration::from_millis(500),
+        "refreshed only at the proxy's first tick, 5 s after the room was made"
+    );
+
+    // The callee hangs up at about 7 s; the copy was refreshed at 5 s, so it keeps
+    // counting the callee until the tick at 10 s.
+    eventually("the callee to leave", async || {
+        let participants = client.list_participants(room).await.ok()?;
+        (!participants.iter().any(|p| p.kind == Kind::Sip as i32)).then_some(())
+    })
+    .await;
+    let listed = client.list_rooms(vec![room.into()]).await.unwrap();
+    assert_eq!(
+        listed[0].num_participants, 1,
+        "a departed callee still counted"
+    );
+    eventually("the copy to catch up", async || {
+        let listed = client.list_rooms(vec![room.into()]).await.ok()?;
+        (listed.first()?.num_participants == 0).then_some(())
+    })
+    .await;
+}
+
+/// pkg/rtc/room.go `updateProto` and pkg/rtc/participant.go `IsDependent`: agents (and
+/// egress) are left out of `num_participants`; `num_publishers` counts them.
+#[tokio::test]
+async fn agents_are_left_out_of_the_room_count() {
+    let sandbox = start(fast_config()).await;
+    let room = "agent-only";
+    dispatcher(&sandbox)
+        .create_dispatch(proto::CreateAgentDispatchRequest {
+            agent_name: "caller".into(),
+            room: room.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let client = rooms(&sandbox);
+    eventually("the agent to be counted as a publisher", async || {
+        let listed = client.list_rooms(vec![room.into()]).await.ok()?;
+        let room = listed.first()?;
+        (room.num_publishers == 1).then_some(room.num_participants)
+    })
+    .await;
+    let listed = client.list_rooms(vec![room.into()]).await.unwrap();
+    assert_eq!(listed[0].num_participants, 0, "agents are not counted");
+}
+
+/// pkg/rtc/room.go close checks, pkg/config/config.go defaults: the room closes
+/// `departure_timeout` after the last participant other than an agent left, with the
+/// agent still in it; the agent then leaves with ROOM_CLOSED.
+#[tokio::test]
+async fn a_room_closes_after_its_callee_left_even_with_the_agent_in_it() {
+    let config = SandboxConfig {
+        // Shorter than the sandbox agent's 0.5 s linger after its callee.
+        departure_timeout_secs: 0.1,
+        time_scale: 0.01,
+        ..fast_config()
+    };
+    let mut sink = webhook_sink(&config.api_key, &config.api_secret).await;
+    let sandbox = start(SandboxConfig {
+        webhook_url: Some(sink.url.clone()),
+        ..config
+    })
+    .await;
+    let number = "+15550007002";
+    sandbox.set_override(
+        number,
+        ScriptedCall::new(Outcome::Answer)
+            .ring_secs(1.0)
+            .talk_secs(3.0),
+    );
+    let room = "closes-with-agent";
+    dispatcher(&sandbox)
+        .create_dispatch(proto::CreateAgentDispatchRequest {
+            agent_name: "caller".into(),
+            room: room.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    dial(&sandbox, number, room, waiting()).await.unwrap();
+    let events = sink.until_room_finished(room).await;
+    let agent_left = events
+        .iter()
+        .find(|e| {
+            e.event == "participant_left"
+                && e.participant
+                    .as_ref()
+                    .is_some_and(|p| p.kind == Kind::Agent as i32)
+        })
+        .and_then(|e| e.participant.as_ref())
+        .expect("the agent left");
+    assert_eq!(
+        agent_left.disconnect_reason,
+        DisconnectReason::RoomClosed as i32,
+        "the room closed with the agent still in it"
+    );
+}
+
+/// livekit/sip pkg/sip/participant.go: a call the trunk drops leaves with the leg's
+/// UNKNOWN reason, which the server turns into CLIENT_INITIATED, and `sip.callStatus`
+/// left as it was (`active`): no `hangup`.
+#[tokio::test]
+async fn a_call_dropped_mid_call_leaves_still_active_with_client_initiated() {
+    let config = fast_config();
+    let mut sink = webhook_sink(&config.api_key, &config.api_secret).await;
+    let sandbox = start(SandboxConfig {
+        webhook_url: Some(sink.url.clone()),
+        ..config
+    })
+    .await;
+    let number = "+15550007003";
+    sandbox.set_override(number, ScriptedCall::new(Outcome::DroppedMidCall));
+    let room = "dropped";
+    dial(&sandbox, number, room, waiting())
+        .await
+        .expect("answered before it dropped");
+    let events = sink.until_room_finished(room).await;
+    let left = events
+        .iter()
+        .find(|e| e.event == "participant_left")
+        .and_then(|e| e.participant.as_ref())
+        .expect("the callee left");
+    assert_eq!(
+        left.disconnect_reason,
+        DisconnectReason::ClientInitiated as i32
+    );
+    assert_eq!(left.attributes[call_status::ATTRIBUTE], call_status::ACTIVE);
+}
+
+/// livekit/protocol webhook/resource_url_notifier.go and go-retryablehttp: delivery is
+/// best effort. `webhook_delivery` loses, delays and repeats events on purpose.
+#[tokio::test]
+async fn webhooks_can_be_lost_late_or_twice() {
+    // Every event lost.
+    let config = fast_config();
+    let mut sink = webhook_sink(&config.api_key, &config.api_secret).await;
+    let lossy = start(SandboxConfig {
+        webhook_url: Some(sink.url.clone()),
+        webhook_delivery: sandbox::WebhookDelivery {
+            lost: 1.0,
+            ..Default::default()
+        },
+        ..config.clone()
+    })
+    .await;
+    dial_scripted(&lossy, "+15550007004", ScriptedCall::new(Outcome::Busy))
+        .await
+        .unwrap_err();
+    eventually("the events to be lost", async || {
+        (lossy.stats().webhooks_lost >= 3).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(sink.events.try_recv().is_err(), "nothing arrives");
+    assert_eq!(lossy.stats().webhooks_delivered, 0);
+    drop(lossy);
+
+    // Every event twice, each a second late (1 s simulated is 1 ms; at least that).
+    let twice = start(SandboxConfig {
+        webhook_url: Some(sink.url.clone()),
+        webhook_delivery: sandbox::WebhookDelivery {
+            duplicated: 1.0,
+            delay: sandbox::SecondsRange::new(1.0, 1.0),
+            ..Default::default()
+        },
+        ..config.clone()
+    })
+    .await;
+    let room = "room-+15550007005";
+    dial_scripted(&twice, "+15550007005", ScriptedCall::new(Outcome::Busy))
+        .await
+        .unwrap_err();
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    while ids.values().sum::<u32>() < 8 {
+        let event = tokio::time::timeout(Duration::from_secs(3), sink.events.recv())
+            .await
+            .expect("webhook in time")
+            .expect("sink open");
+        if event.room.as_ref().is_some_and(|r| r.name == room) {
+            *ids.entry(event.id).or_default() += 1;
+        }
+    }
+    assert!(ids.values().all(|n| *n == 2), "{ids:?}");
+    eventually("the repeats to be counted", async || {
+        (twice.stats().webhooks_duplicated >= 4).then_some(())
+    })
+    .await;
+    drop(twice);
+
+    // Held past LiveKit's 30 s age limit: dropped, never delivered.
+    let stale = start(SandboxConfig {
+        webhook_url: Some(sink.url.clone()),
+        webhook_delivery: sandbox::WebhookDelivery {
+            delay: sandbox::SecondsRange::new(40.0, 40.0),
+            ..Default::default()
+        },
+        ..config
+    })
+    .await;
+    dial_scripted(&stale, "+15550007006", ScriptedCall::new(Outcome::Busy))
+        .await
+        .unwrap_err();
+    eventually("the old events to be dropped", async || {
+        (stale.stats().webhooks_expired >= 3).then_some(())
+    })
+    .await;
+    assert_eq!(stale.stats().webhooks_delivered, 0);
 }

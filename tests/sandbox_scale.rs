@@ -24,6 +24,7 @@ async fn a_thousand_concurrent_calls_at_over_a_thousand_dials_per_second() {
             invalid_number: 0.0,
             unavailable: 0.0,
             trunk_failure: 0.0,
+            dropped_mid_call: 0.0,
         },
         ..Default::default()
     };

@@ -43,6 +43,10 @@ impl Default for LiveKitConfig {
 pub struct WebhookConfig {
     /// Address to listen on, e.g. `127.0.0.1:8089`.
     pub listen: Option<SocketAddr>,
+    /// Follow calls by polling alone, even with the embedded sandbox (which otherwise
+    /// sends its webhooks to a local listener): what a LiveKit that cannot reach this
+    /// server gives.
+    pub polling_only: bool,
 }
 
 /// `[api]`: the engine's HTTP API. It is always served on the local socket (mode 0600);

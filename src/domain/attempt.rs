@@ -27,6 +27,10 @@ pub enum Outcome {
     /// Answered, but no agent joined the room in time: the call was ended so the callee
     /// was not left in silence, and the lead is retried without spending an attempt.
     AgentMissing,
+    /// Answered, then the line dropped before either side hung up (the trunk, the
+    /// carrier or the network): LiveKit's SIP leg left still `active`, with no `hangup`.
+    /// The talk time is real; the conversation was cut short.
+    Dropped,
 }
 
 status_names!(Outcome {
@@ -41,6 +45,7 @@ status_names!(Outcome {
     Canceled => "canceled",
     NotPlaced => "not_placed",
     AgentMissing => "agent_missing",
+    Dropped => "dropped",
 });
 
 impl Outcome {
@@ -51,7 +56,7 @@ impl Outcome {
 
     /// A person picked up.
     pub fn was_answered(self) -> bool {
-        self == Outcome::Completed
+        matches!(self, Outcome::Completed | Outcome::Dropped)
     }
 
     /// Default retry rule of a new campaign.
@@ -121,7 +126,7 @@ impl AttemptState {
             (Queued | Dialing | Ringing, Ended(o)) => o != Outcome::Completed,
             (Answered, Ended(o)) => matches!(
                 o,
-                Outcome::Interrupted | Outcome::Error | Outcome::AgentMissing
+                Outcome::Interrupted | Outcome::Error | Outcome::AgentMissing | Outcome::Dropped
             ),
             _ => false,
         }

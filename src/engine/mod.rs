@@ -54,15 +54,20 @@ pub trait RoomWatcher: Send + Sync + 'static {
     /// ringing is invisible: the dial request waits for the answer and webhooks carry
     /// no ringing.
     fn watch_dialing(&self, room: &str);
-    /// The call in `room` is up (answered, or found answered at start-up), so a room
-    /// found empty means the call ended.
-    fn watch(&self, room: &str);
-    /// The call in `room` was found dialling or ringing at start-up: a room found empty
-    /// means it ended, and it must be looked at until it is answered (the dial that
-    /// would have said so belonged to the previous run).
-    fn watch_unanswered(&self, room: &str) {
-        self.watch(room);
+    /// The call in `room` was answered just now: a look that finds its callee gone
+    /// means the call ended, and its agent, which may join later, is still reported.
+    fn watch_answered(&self, room: &str);
+    /// The call in `room` was found answered at start-up: as `watch_answered`, but the
+    /// answer is past and nobody waits for its agent any more.
+    fn watch_live(&self, room: &str) {
+        self.watch_answered(room);
     }
+    /// The call in `room` was placed and is not known to be answered (found dialling or
+    /// ringing at start-up, or a dial whose answer never came): a room found without
+    /// its callee means it ended, and it must be looked at until it is answered (the
+    /// dial that would have said so is gone). Never "answered": that would hide both
+    /// its answer and its agent.
+    fn watch_unanswered(&self, room: &str);
     fn forget(&self, room: &str);
 }
 

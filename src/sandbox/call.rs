@@ -1,7 +1,10 @@
 //! One outbound call from `CreateSIPParticipant` to hangup, in its own tokio task:
-//! the SIP participant joins its room `dialing`, moves to `ringing`, then is answered
-//! (`active`, `participant_joined`), talks and hangs up (`hangup`, CLIENT_INITIATED), or
-//! fails and leaves with the disconnect reason LiveKit gives that failure.
+//! the SIP participant joins its room `dialing` (ACTIVE in the room, `participant_joined`
+//! sent, as livekit/sip connects it before the INVITE), moves to `ringing`, then is
+//! answered (`active`, an attribute change no webhook reports), talks and hangs up
+//! (`hangup`, CLIENT_INITIATED), or fails and leaves with the disconnect reason LiveKit
+//! gives that failure. A call the trunk drops mid-call leaves still `active`, with
+//! CLIENT_INITIATED (livekit/sip participant.go: the UNKNOWN reason becomes that).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -104,7 +107,7 @@ pub async fn create_sip_participant(
         sip_call_id: call_id,
     };
 
-    let membership = state.rooms.join(&req.room_name, participant, true, false)?;
+    let membership = state.rooms.join(&req.room_name, participant, true, true)?;
     agent::dispatch_by_rule(state, &req.room_name, &req.participant_metadata);
 
     let (answered_tx, answered_rx) = oneshot::channel();
@@ -236,8 +239,9 @@ fn participant_info(
     proto::ParticipantInfo {
         sid: new_id("PA_"),
         identity: identity.to_string(),
-        // JOINED while the phone is dialled; ACTIVE once answered (then participant_joined).
-        state: State::Joined as i32,
+        // livekit/sip connects the participant to the room before the INVITE, so it is
+        // ACTIVE (and `participant_joined` is sent) while the phone is still dialled.
+        state: State::Active as i32,
         tracks: vec![proto::TrackInfo {
             sid: new_id("TR_"),
             r#type: proto::TrackType::Audio as i32,
@@ -327,7 +331,7 @@ impl Call {
             if outcome.rings() {
                 self.wait_until(start + scale.real(self.plan.dial_delay), Some(timeout_at))
                     .await?;
-                self.set_status(call_status::RINGING, false);
+                self.set_status(call_status::RINGING);
             }
             let decided_at = match outcome {
                 Outcome::NoAnswer => None,
@@ -367,7 +371,7 @@ impl Call {
         let scale = self.state.scale;
         if self.dtmf_secs > 0.0 {
             // LiveKit sends the digits first and only then calls the participant active.
-            self.set_status(call_status::AUTOMATION, false);
+            self.set_status(call_status::AUTOMATION);
             let digits_sent = Instant::now() + scale.real(self.dtmf_secs);
             if self.wait_until(digits_sent, None).await.is_err() {
                 return self.removed_by_server(guard);
@@ -378,7 +382,7 @@ impl Call {
             None => self.plan.talk,
         };
         let hangup_at = Instant::now() + scale.real(talk);
-        self.set_status(call_status::ACTIVE, true);
+        self.set_status(call_status::ACTIVE);
         self.state.stats.call_answered(&self.number, &self.room);
         self.state.rooms.set_phase(
             &self.room,
@@ -392,24 +396,37 @@ impl Call {
         if let Some(answered) = self.answered.take() {
             let _ = answered.send(Ok(()));
         }
-        if self.wait_until(hangup_at, None).await.is_ok() {
-            self.set_status(call_status::HANGUP, false);
-            // The SIP service marks the hangup, then tears the participant down a moment later.
-            let gone_at = Instant::now() + scale.real(HANGUP_LINGER_SECS);
-            if self.wait_until(gone_at, None).await.is_ok() {
-                let reason = DisconnectReason::ClientInitiated;
-                self.state.rooms.leave(&self.room, &self.identity, reason);
-            }
+        if self.wait_until(hangup_at, None).await.is_err() {
+            return drop(guard);
         }
+        if self.plan.outcome == Outcome::DroppedMidCall {
+            // The trunk lost the call: livekit/sip leaves `sip.callStatus` as it was and
+            // the leg's UNKNOWN reason reaches the room as CLIENT_INITIATED.
+            drop(guard);
+            let reason = DisconnectReason::ClientInitiated;
+            self.state.rooms.leave(&self.room, &self.identity, reason);
+            return;
+        }
+        // The BYE ends the call on the trunk: it stops counting before anyone can see
+        // it end (the `hangup` status, a webhook), so a client that dials again at once
+        // never finds it still counted.
         drop(guard);
+        self.set_status(call_status::HANGUP);
+        // The SIP service marks the hangup, then tears the participant down a moment later.
+        let gone_at = Instant::now() + scale.real(HANGUP_LINGER_SECS);
+        if self.wait_until(gone_at, None).await.is_ok() {
+            let reason = DisconnectReason::ClientInitiated;
+            self.state.rooms.leave(&self.room, &self.identity, reason);
+        }
     }
 
     /// The INVITE failed: the participant leaves with LiveKit's reason (its `sip.callStatus`
-    /// left as it was, as the SIP service does), then a waiting caller hears why. Leaving
-    /// first means a client that dials again at once never sees this call still counted.
+    /// left as it was, as the SIP service does), then a waiting caller hears why. The
+    /// call stops counting first, so a client that dials again at once, on the webhook
+    /// or the answer, never sees it still counted.
     fn fail(mut self, guard: ActiveCall, error: TwirpError, reason: DisconnectReason) {
-        self.state.rooms.leave(&self.room, &self.identity, reason);
         drop(guard);
+        self.state.rooms.leave(&self.room, &self.identity, reason);
         if let Some(answered) = self.answered.take() {
             let _ = answered.send(Err(error));
         }
@@ -439,15 +456,13 @@ impl Call {
         }
     }
 
-    fn set_status(&self, status: &str, answered: bool) {
+    /// An attribute change: no webhook carries it, only `ListParticipants` shows it.
+    fn set_status(&self, status: &str) {
         self.state
             .rooms
-            .update(&self.room, &self.identity, answered, |info| {
+            .update(&self.room, &self.identity, false, |info| {
                 info.attributes
                     .insert(call_status::ATTRIBUTE.into(), status.into());
-                if answered {
-                    info.state = State::Active as i32;
-                }
             });
     }
 }

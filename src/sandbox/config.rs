@@ -93,6 +93,8 @@ pub struct SandboxConfig {
     pub faults: Faults,
     /// Where signed webhooks are POSTed; none means no webhooks.
     pub webhook_url: Option<String>,
+    /// How webhook deliveries go wrong: lost, late, twice (LiveKit gives no guarantee).
+    pub webhook_delivery: WebhookDelivery,
     /// Concurrent calls a trunk accepts before the carrier rejects more (none: unlimited).
     /// A trunk's own `max_concurrent_calls` wins over this.
     pub max_calls_per_trunk: Option<u32>,
@@ -126,6 +128,7 @@ impl Default for SandboxConfig {
             agent: AgentBehaviour::default(),
             faults: Faults::default(),
             webhook_url: None,
+            webhook_delivery: WebhookDelivery::default(),
             max_calls_per_trunk: None,
             max_calls_per_second_per_trunk: None,
             trunk_limit_error: TrunkLimitError::default(),
@@ -222,6 +225,7 @@ impl SandboxConfig {
                 ));
             }
         }
+        self.webhook_delivery.validate()?;
         self.faults.validate()
     }
 
@@ -298,6 +302,57 @@ impl Default for TrunkConfig {
     }
 }
 
+/// How LiveKit's webhook deliveries go wrong. livekit-server posts each event once
+/// through go-retryablehttp (4 retries, 1 to 30 s apart) and drops an event older than
+/// 30 s (webhook/resource_url_notifier.go), so an event can arrive late, twice (a retry
+/// after a response that was lost) or never; these make it happen on purpose.
+///
+/// ```toml
+/// [sandbox.webhook_delivery]
+/// lost = 0.2                      # one event in five never arrives
+/// duplicated = 0.1                # one in ten arrives twice
+/// delay = { min = 0.0, max = 3.0 } # simulated seconds before the first delivery
+/// ```
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookDelivery {
+    /// Share of events never delivered (0 to 1).
+    pub lost: f64,
+    /// Share of events delivered twice (0 to 1).
+    pub duplicated: f64,
+    /// Simulated seconds an event waits before its first delivery; events held longer
+    /// than LiveKit's 30 s age limit are dropped. Late events overtake each other.
+    pub delay: SecondsRange,
+}
+
+impl Default for WebhookDelivery {
+    fn default() -> Self {
+        Self {
+            lost: 0.0,
+            duplicated: 0.0,
+            delay: SecondsRange::new(0.0, 0.0),
+        }
+    }
+}
+
+impl WebhookDelivery {
+    fn validate(&self) -> Result<(), String> {
+        for (name, share) in [("lost", self.lost), ("duplicated", self.duplicated)] {
+            if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
+                return Err(format!(
+                    "webhook_delivery.{name} must be a share between 0 and 1 (got {share})"
+                ));
+            }
+        }
+        self.delay.validate("webhook_delivery.delay")
+    }
+
+    /// Whether any delivery goes wrong on purpose.
+    pub fn is_faithful_only(&self) -> bool {
+        self.lost == 0.0 && self.duplicated == 0.0 && self.delay.max == 0.0
+    }
+}
+
 /// Relative weights of call outcomes; they need not sum to one.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -318,6 +373,8 @@ pub struct OutcomeRates {
     pub unavailable: f64,
     /// 503 Service Unavailable from the carrier.
     pub trunk_failure: f64,
+    /// Answered, then dropped by the trunk mid-call (no hangup, CLIENT_INITIATED).
+    pub dropped_mid_call: f64,
 }
 
 impl Default for OutcomeRates {
@@ -331,6 +388,7 @@ impl Default for OutcomeRates {
             invalid_number: 0.04,
             unavailable: 0.02,
             trunk_failure: 0.03,
+            dropped_mid_call: 0.0,
         }
     }
 }
@@ -348,7 +406,7 @@ impl OutcomeRates {
     }
 
     /// Every outcome with its weight, in a fixed order so a seed reproduces the same draws.
-    pub(crate) fn weights(&self) -> [(super::outcome::Outcome, f64); 8] {
+    pub(crate) fn weights(&self) -> [(super::outcome::Outcome, f64); 9] {
         use super::outcome::Outcome;
         [
             (Outcome::Answer, self.answer),
@@ -359,6 +417,8 @@ impl OutcomeRates {
             (Outcome::InvalidNumber, self.invalid_number),
             (Outcome::Unavailable, self.unavailable),
             (Outcome::TrunkFailure, self.trunk_failure),
+            // Last, so a weight of 0 leaves a seed's draws as they were.
+            (Outcome::DroppedMidCall, self.dropped_mid_call),
         ]
     }
 }

@@ -29,6 +29,7 @@ mod listener;
 mod lock;
 mod network;
 mod outcome;
+mod room_copy;
 mod room_service;
 mod rooms;
 mod routes;
@@ -49,7 +50,9 @@ use tokio_util::sync::CancellationToken;
 pub use agent::{agent_identity, DISPOSITION_ATTRIBUTE, NOTE_ATTRIBUTE};
 pub use agent_behaviour::{AgentArrival, AgentBehaviour, VARIANT_METADATA_KEY};
 pub use call::call_status;
-pub use config::{OutcomeRates, SandboxConfig, SecondsRange, TrunkConfig, TrunkLimitError};
+pub use config::{
+    OutcomeRates, SandboxConfig, SecondsRange, TrunkConfig, TrunkLimitError, WebhookDelivery,
+};
 pub use faults::{Faults, Outage, OutageMode};
 pub use http::http_client;
 pub use outcome::{Outcome, ScriptedCall};

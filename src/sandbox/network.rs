@@ -233,6 +233,7 @@ mod tests {
                 invalid_number: 0.0,
                 unavailable: 0.0,
                 trunk_failure: 0.0,
+                dropped_mid_call: 0.0,
             },
             ..Default::default()
         };

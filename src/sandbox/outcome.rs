@@ -13,6 +13,9 @@ pub enum Outcome {
     Answer,
     /// A voicemail system answers; the call is short and the agent reports `voicemail`.
     Voicemail,
+    /// A person answers, then the trunk loses the call mid-conversation: the SIP leg
+    /// leaves with CLIENT_INITIATED and `sip.callStatus` still `active`, no hangup.
+    DroppedMidCall,
     /// The phone rings until the ringing timeout.
     NoAnswer,
     /// 486 Busy Here, after some ringing.
@@ -37,7 +40,7 @@ impl Outcome {
     /// The final SIP response that fails the INVITE, if the call fails with one.
     pub fn final_status(self) -> Option<SipStatus> {
         let (code, reason) = match self {
-            Self::Answer | Self::Voicemail | Self::NoAnswer => return None,
+            Self::Answer | Self::Voicemail | Self::DroppedMidCall | Self::NoAnswer => return None,
             Self::Busy => (486, "Busy Here"),
             Self::Reject => (603, "Decline"),
             Self::InvalidNumber => (404, "Not Found"),
@@ -64,7 +67,7 @@ impl Outcome {
 
     /// Whether someone (or something) picks up.
     pub fn answers(self) -> bool {
-        matches!(self, Self::Answer | Self::Voicemail)
+        matches!(self, Self::Answer | Self::Voicemail | Self::DroppedMidCall)
     }
 
     /// The participant's disconnect reason when the call fails this way, as the OSS server
@@ -80,7 +83,7 @@ impl Outcome {
             | Self::CarrierLimit
             | Self::CallRateLimit => DisconnectReason::UserRejected,
             // callDropped: any non-kept leave reason becomes CLIENT_INITIATED on the server.
-            Self::TrunkFailure | Self::Answer | Self::Voicemail => {
+            Self::TrunkFailure | Self::Answer | Self::Voicemail | Self::DroppedMidCall => {
                 DisconnectReason::ClientInitiated
             }
         }

@@ -16,12 +16,16 @@ use tokio_util::sync::CancellationToken;
 use super::ids::{new_id, unix_millis};
 use super::lock::lock;
 use super::network::TimeScale;
+use super::room_copy::RoomCopy;
+use super::stats::Stats;
 use super::twirp::TwirpError;
 use super::webhooks::{event, WebhookSender};
 
 /// LiveKit's default `empty_timeout` and `departure_timeout`, in seconds.
 const EMPTY_TIMEOUT_SECS: u32 = 300;
 const DEPARTURE_TIMEOUT_SECS: u32 = 20;
+/// livekit-server's `roomUpdateInterval` (pkg/rtc/room.go): how stale `ListRooms` may be.
+const ROOM_UPDATE_INTERVAL_SECS: f64 = 5.0;
 
 /// Where the phone call in a room stands, for the agent in that room.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,28 +56,64 @@ struct Room {
     dispatches: Vec<proto::AgentDispatch>,
     phase: watch::Sender<CallPhase>,
     closed: CancellationToken,
-    /// Bumped whenever someone joins, so a pending "close when empty" timer knows it is stale.
+    /// Bumped whenever someone other than an agent or egress joins, so a pending close
+    /// knows it is stale.
     generation: u64,
+    /// What `ListRooms` and webhooks show: a copy refreshed at most every 5 s.
+    copy: RoomCopy,
 }
 
 impl Room {
-    /// The room as `ListRooms` and webhooks show it. Like livekit-server's
-    /// `Room.updateProto`, `num_participants` leaves out dependent participants (agents,
-    /// egress): a SIP callee counts from the moment it is dialled, its agent never does.
+    /// The room as it is now. Like livekit-server's `Room.updateProto`,
+    /// `num_participants` leaves out dependent participants (agents, egress): a SIP
+    /// callee counts from the moment it is dialled, its agent never does.
     /// `num_publishers` counts everyone publishing, agents included.
-    fn snapshot(&self) -> proto::Room {
-        let mut info = self.info.clone();
-        info.num_participants = self
-            .participants
+    fn live(info: &proto::Room, participants: &[Participant]) -> proto::Room {
+        let mut info = info.clone();
+        info.num_participants = participants
             .iter()
             .filter(|p| !is_dependent(&p.info))
             .count() as u32;
-        info.num_publishers = self
-            .participants
-            .iter()
-            .filter(|p| p.info.is_publisher)
-            .count() as u32;
+        info.num_publishers = participants.iter().filter(|p| p.info.is_publisher).count() as u32;
         info
+    }
+
+    /// The room as `ListRooms` and webhooks show it: the stored copy, as stale as
+    /// livekit-server's (room_copy.rs).
+    fn shown(&mut self) -> proto::Room {
+        let Room {
+            info,
+            participants,
+            copy,
+            ..
+        } = self;
+        copy.read(Instant::now(), || Room::live(info, participants))
+    }
+
+    /// Before any change: the copy's ticker catches up with the room as it was.
+    fn before_change(&mut self) {
+        let Room {
+            info,
+            participants,
+            copy,
+            ..
+        } = self;
+        copy.catch_up(Instant::now(), || Room::live(info, participants));
+    }
+
+    /// After a change: `MarkDirty(immediate)`.
+    fn changed(&mut self, immediate: bool) {
+        let Room {
+            info,
+            participants,
+            copy,
+            ..
+        } = self;
+        copy.mark_dirty(Instant::now(), immediate, || Room::live(info, participants));
+    }
+
+    fn has_non_dependent(&self) -> bool {
+        self.participants.iter().any(|p| !is_dependent(&p.info))
     }
 }
 
@@ -86,6 +126,7 @@ pub struct Membership {
 pub struct Rooms {
     rooms: Mutex<HashMap<String, Room>>,
     webhooks: WebhookSender,
+    stats: Arc<Stats>,
     scale: TimeScale,
     departure_timeout_secs: f64,
     shutdown: CancellationToken,
@@ -94,6 +135,7 @@ pub struct Rooms {
 impl Rooms {
     pub fn new(
         webhooks: WebhookSender,
+        stats: Arc<Stats>,
         scale: TimeScale,
         departure_timeout_secs: f64,
         shutdown: CancellationToken,
@@ -101,6 +143,7 @@ impl Rooms {
         Arc::new(Self {
             rooms: Mutex::new(HashMap::new()),
             webhooks,
+            stats,
             scale,
             departure_timeout_secs,
             shutdown,
@@ -112,24 +155,31 @@ impl Rooms {
             return false;
         }
         let now_ms = unix_millis();
-        let room = Room {
-            info: proto::Room {
-                sid: new_id("RM_"),
-                name: name.to_string(),
-                empty_timeout: EMPTY_TIMEOUT_SECS,
-                departure_timeout: DEPARTURE_TIMEOUT_SECS,
-                creation_time: now_ms / 1000,
-                creation_time_ms: now_ms,
-                ..Default::default()
-            },
+        let info = proto::Room {
+            sid: new_id("RM_"),
+            name: name.to_string(),
+            empty_timeout: EMPTY_TIMEOUT_SECS,
+            departure_timeout: DEPARTURE_TIMEOUT_SECS,
+            creation_time: now_ms / 1000,
+            creation_time_ms: now_ms,
+            ..Default::default()
+        };
+        let copy = RoomCopy::new(
+            Room::live(&info, &[]),
+            Instant::now(),
+            self.scale.real(ROOM_UPDATE_INTERVAL_SECS),
+        );
+        let mut room = Room {
+            info,
             participants: Vec::new(),
             dispatches: Vec::new(),
             phase: watch::channel(CallPhase::NoCall).0,
             closed: self.shutdown.child_token(),
             generation: 0,
+            copy,
         };
         self.webhooks
-            .send(event::ROOM_STARTED, Some(room.snapshot()), None);
+            .send(event::ROOM_STARTED, Some(room.shown()), None);
         rooms.insert(name.to_string(), room);
         true
     }
@@ -155,7 +205,10 @@ impl Rooms {
         {
             self.remove_at(room, index, DisconnectReason::DuplicateIdentity);
         }
-        room.generation += 1;
+        room.before_change();
+        if !is_dependent(&info) {
+            room.generation += 1;
+        }
         if info.kind == proto::participant_info::Kind::Sip as i32 {
             room.phase.send_replace(CallPhase::Dialing);
         }
@@ -164,9 +217,10 @@ impl Rooms {
             info: info.clone(),
             removed: removed.clone(),
         });
+        room.changed(false);
         if announce {
             self.webhooks
-                .send(event::PARTICIPANT_JOINED, Some(room.snapshot()), Some(info));
+                .send(event::PARTICIPANT_JOINED, Some(room.shown()), Some(info));
         }
         let membership = Membership {
             removed,
@@ -204,7 +258,7 @@ impl Rooms {
         if announce_join {
             let info = participant.info.clone();
             self.webhooks
-                .send(event::PARTICIPANT_JOINED, Some(room.snapshot()), Some(info));
+                .send(event::PARTICIPANT_JOINED, Some(room.shown()), Some(info));
         }
         true
     }
@@ -221,7 +275,6 @@ impl Rooms {
             .position(|p| p.info.identity == identity)
         {
             self.remove_at(room, index, reason);
-            self.schedule_close_if_empty(room);
         }
     }
 
@@ -239,12 +292,11 @@ impl Rooms {
             .position(|p| p.info.identity == identity)
             .ok_or_else(participant_not_found)?;
         self.remove_at(room, index, DisconnectReason::ParticipantRemoved);
-        self.schedule_close_if_empty(room);
         Ok(())
     }
 
     /// `RoomService.DeleteRoom`: everyone leaves with ROOM_DELETED, then `room_finished`.
-    pub fn delete_room(&self, room_name: &str) -> Result<(), TwirpError> {
+    pub fn delete_room(self: &Arc<Self>, room_name: &str) -> Result<(), TwirpError> {
         let mut rooms = lock(&self.rooms);
         let mut room = rooms.remove(room_name).ok_or_else(room_not_found)?;
         while !room.participants.is_empty() {
@@ -281,17 +333,19 @@ impl Rooms {
 
     /// Every room, or only those named (unknown names are left out). A lookup per name,
     /// so a poller asking about a thousand rooms costs a thousand lookups.
-    pub fn list_rooms(&self, names: &[String]) -> Vec<proto::Room> {
-        let rooms = lock(&self.rooms);
+    pub fn list_rooms(self: &Arc<Self>, names: &[String]) -> Vec<proto::Room> {
+        let mut rooms = lock(&self.rooms);
         let mut listed: Vec<proto::Room> = if names.is_empty() {
-            rooms.values().map(Room::snapshot).collect()
+            rooms.values_mut().map(Room::shown).collect()
         } else {
             let unique: std::collections::HashSet<&String> = names.iter().collect();
-            unique
-                .into_iter()
-                .filter_map(|name| rooms.get(name))
-                .map(Room::snapshot)
-                .collect()
+            let mut listed = Vec::with_capacity(unique.len());
+            for name in unique {
+                if let Some(room) = rooms.get_mut(name.as_str()) {
+                    listed.push(room.shown());
+                }
+            }
+            listed
         };
         listed.sort_by(|a, b| {
             a.creation_time_ms
@@ -308,8 +362,10 @@ impl Rooms {
     ) -> Result<proto::Room, TwirpError> {
         let mut rooms = lock(&self.rooms);
         let room = rooms.get_mut(room_name).ok_or_else(room_not_found)?;
+        room.before_change();
         room.info.metadata = metadata.to_string();
-        Ok(room.snapshot())
+        room.changed(true);
+        Ok(room.shown())
     }
 
     /// Follows where the call in a room stands without joining it (an agent that is
@@ -395,8 +451,12 @@ impl Rooms {
         Ok(dispatch)
     }
 
-    fn remove_at(&self, room: &mut Room, index: usize, reason: DisconnectReason) {
+    /// Removes a participant and sends its `participant_left`. The last participant
+    /// other than agents and egress leaving starts the room's departure timeout.
+    fn remove_at(self: &Arc<Self>, room: &mut Room, index: usize, reason: DisconnectReason) {
+        room.before_change();
         let participant = room.participants.remove(index);
+        room.changed(false);
         participant.removed.cancel();
         // The callee leaving ends the call for whoever follows the room (the agent). A
         // duplicate identity is replaced by a new call that already announced itself.
@@ -404,29 +464,46 @@ impl Rooms {
         if callee && reason != DisconnectReason::DuplicateIdentity {
             room.phase.send_replace(CallPhase::Ended);
         }
+        let departed = !is_dependent(&participant.info);
+        let by_a_client = matches!(
+            reason,
+            DisconnectReason::RoomDeleted | DisconnectReason::ParticipantRemoved
+        );
+        if by_a_client && callee && call_status_of(&participant.info) == Some(CALL_ACTIVE) {
+            self.stats.answered_callee_cut_off(&room.info.name);
+        }
         let mut info = participant.info;
         info.state = State::Disconnected as i32;
         info.disconnect_reason = reason as i32;
         info.version += 1;
         self.webhooks
-            .send(event::PARTICIPANT_LEFT, Some(room.snapshot()), Some(info));
-    }
-
-    fn finish(&self, room: Room) {
-        room.closed.cancel();
-        room.phase.send_replace(CallPhase::Ended);
-        self.webhooks
-            .send(event::ROOM_FINISHED, Some(room.snapshot()), None);
-    }
-
-    fn schedule_close_if_empty(self: &Arc<Self>, room: &Room) {
-        if room.participants.is_empty() {
+            .send(event::PARTICIPANT_LEFT, Some(room.shown()), Some(info));
+        // room.go's close check: `departure_timeout` after the last non-dependent
+        // participant left, whether or not an agent is still in the room.
+        let closing = matches!(
+            reason,
+            DisconnectReason::RoomDeleted | DisconnectReason::RoomClosed
+        );
+        if departed && !closing && !room.has_non_dependent() {
             let (name, generation) = (room.info.name.clone(), room.generation);
             self.close_when_empty(&name, generation, self.departure_timeout_secs);
         }
     }
 
-    /// Closes the room after `delay_secs` (simulated) unless someone joined meanwhile.
+    /// The room closes: whoever is left (an agent) leaves with ROOM_CLOSED, then
+    /// `room_finished`.
+    fn finish(self: &Arc<Self>, mut room: Room) {
+        while !room.participants.is_empty() {
+            self.remove_at(&mut room, 0, DisconnectReason::RoomClosed);
+        }
+        room.closed.cancel();
+        room.phase.send_replace(CallPhase::Ended);
+        self.webhooks
+            .send(event::ROOM_FINISHED, Some(room.shown()), None);
+    }
+
+    /// Closes the room after `delay_secs` (simulated) unless someone other than an agent
+    /// or egress joined meanwhile (or is still there).
     fn close_when_empty(self: &Arc<Self>, name: &str, generation: u64, delay_secs: f64) {
         let rooms = Arc::clone(self);
         let name = name.to_string();
@@ -439,7 +516,7 @@ impl Rooms {
             let mut map = lock(&rooms.rooms);
             let still_empty = map
                 .get(&name)
-                .is_some_and(|room| room.participants.is_empty() && room.generation == generation);
+                .is_some_and(|room| !room.has_non_dependent() && room.generation == generation);
             if still_empty {
                 if let Some(room) = map.remove(&name) {
                     rooms.finish(room);
@@ -447,6 +524,12 @@ impl Rooms {
             }
         });
     }
+}
+
+const CALL_ACTIVE: &str = "active";
+
+fn call_status_of(info: &proto::ParticipantInfo) -> Option<&str> {
+    info.attributes.get("sip.callStatus").map(String::as_str)
 }
 
 /// livekit-server's `IsDependent`: participants that only serve others in the room.

@@ -14,7 +14,7 @@ use super::network::{PhoneNetwork, TimeScale};
 use super::rooms::Rooms;
 use super::stats::Stats;
 use super::trunks::Trunks;
-use super::webhooks::WebhookSender;
+use super::webhooks::{WebhookSender, WebhookSetup};
 
 pub struct SandboxState {
     pub config: SandboxConfig,
@@ -41,14 +41,20 @@ impl SandboxState {
         let stats = Arc::new(Stats::default());
         let scale = TimeScale(config.time_scale);
         let webhooks = WebhookSender::start(
-            config.webhook_url.clone(),
-            &config.api_key,
-            &config.api_secret,
+            WebhookSetup {
+                url: config.webhook_url.clone(),
+                api_key: &config.api_key,
+                api_secret: &config.api_secret,
+                delivery: config.webhook_delivery.clone(),
+                scale,
+                seed: config.seed,
+            },
             stats.clone(),
             shutdown.clone(),
         );
         let rooms = Rooms::new(
             webhooks.clone(),
+            stats.clone(),
             scale,
             config.departure_timeout_secs,
             shutdown.clone(),

@@ -47,6 +47,16 @@ pub struct SandboxStats {
     pub webhooks_delivered: u64,
     pub webhooks_failed: u64,
     pub webhooks_dropped: u64,
+    /// Webhooks lost, delivered a second time, or dropped for being older than LiveKit's
+    /// 30 s age limit, by the `webhook_delivery` settings.
+    pub webhooks_lost: u64,
+    pub webhooks_duplicated: u64,
+    pub webhooks_expired: u64,
+    /// Rooms where a client removed an answered callee who had not hung up
+    /// (`DeleteRoom` or `RemoveParticipant` while `sip.callStatus` was `active`): the
+    /// dialler hung up on a person. Operator hang-ups and missing agents do this on
+    /// purpose; anything else is a dialler ending a call it only thought was over.
+    pub answered_callees_cut_off: HashSet<String>,
 }
 
 impl SandboxStats {
@@ -160,6 +170,24 @@ impl Stats {
 
     pub fn webhook_dropped(&self) {
         lock(&self.inner).webhooks_dropped += 1;
+    }
+
+    pub fn webhook_lost(&self) {
+        lock(&self.inner).webhooks_lost += 1;
+    }
+
+    pub fn webhook_duplicated(&self) {
+        lock(&self.inner).webhooks_duplicated += 1;
+    }
+
+    pub fn webhook_expired(&self) {
+        lock(&self.inner).webhooks_expired += 1;
+    }
+
+    pub fn answered_callee_cut_off(&self, room: &str) {
+        lock(&self.inner)
+            .answered_callees_cut_off
+            .insert(room.to_string());
     }
 }
 

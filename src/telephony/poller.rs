@@ -2,47 +2,43 @@
 //! webhook is configured (LiveKit Cloud cannot reach a server behind SSH), and a safety
 //! net for lost webhooks when one is. Emits changes only.
 //!
+//! # What is proof and what is a hint
+//!
+//! `ListRooms`' `num_participants` is a stored copy that livekit-server refreshes at most
+//! every 5 s and that leaves agents out (reference/livekit-behaviour.md): right after a
+//! room is made it says 0 while the callee is already on the line, and after the callee
+//! left it still says 1 for a while. So a count is only a hint of where to look. A call
+//! ends only on a live fact, read with `ListParticipants`: its SIP participant gone from
+//! the list (or shown `hangup`). Nothing here ends a call because of a count, and a
+//! request that fails decides nothing ("could not ask" is never "gone").
+//!
 //! # What a tick costs
 //!
-//! Each tick sends one `RoomService.ListRooms` naming every watched room, whatever
-//! their number. livekit-server's `num_participants` leaves agents out, so for our
-//! rooms it counts the SIP callee, and from that one answer:
+//! Each tick sends one `RoomService.ListRooms` naming every watched room, whatever their
+//! number, then spends a budget of `ListParticipants` looks, most urgent first:
 //!
-//! - a room that was seen with its call and is now missing has finished, and one whose
-//!   count fell to 0 has lost its callee: `Ended` is reported at once, so the end of
-//!   an answered call is seen within one interval plus one request, however many calls
-//!   are in flight;
-//! - a room whose sid, count, publishers or metadata changed since the last tick gets
-//!   one `ListParticipants` to learn what (someone other than the callee may have
-//!   left, or a server that counts agents shows 2 → 1 when the callee leaves).
+//! 0. rooms whose end is to be confirmed (the count fell to 0 or the room is missing
+//!    from the list) and the last look at a room whose callee left, for the agent's
+//!    disposition (an attribute the agent may take along when it leaves);
+//! 1. rooms whose summary changed since the last look;
+//! 2. rooms still dialling (`dialing → ringing → active` is an attribute change that
+//!    moves no count), and answered rooms whose agent has not been seen yet (the
+//!    agent-join watchdog waits on it);
+//! 3. answered rooms, least recently looked first: their end and their disposition.
 //!
-//! `ListParticipants` (through `Telephony::room_participants`) is spent only where
-//! `ListRooms` cannot see:
+//! Within a level the least recently looked room goes first. A tick spends at most
+//! `interval × max_requests_per_sec − 1` looks (at least one), so the next `ListRooms` is
+//! never held up by the token bucket; what does not fit waits for the next tick. So the
+//! request rate stays under the bound whatever the number of calls, and how soon an
+//! answered call's end is seen depends on how many answered calls share the budget:
+//! with `n` of them beyond what dialling takes, each is looked at about every
+//! `n / looks_per_tick` ticks, and the stale count brings a room whose callee left to the
+//! front within about 5 s.
 //!
-//! 1. a last look at a room whose callee just left, for the agent's disposition (an
-//!    attribute, invisible to `ListRooms`; the agent stays a moment after the callee),
-//!    then `RoomFinished`. One request per call, whatever its length;
-//! 2. rooms whose summary changed, as above;
-//! 3. rooms still dialling: `dialing → ringing → active` is an attribute change that
-//!    moves no count, so each such room is looked at every tick, least recently looked
-//!    first. The cost is O(calls being dialled), which a campaign's ring times keep
-//!    short;
-//! 4. answered rooms, with what the first three left of the budget, least recently
-//!    looked first: the disposition is an attribute, and an agent that leaves within
-//!    a second of the callee takes it along before the last look can be made.
-//!
-//! A tick spends at most `interval × max_requests_per_sec − 1` of them (at least one),
-//! so the next `ListRooms` is never held up by the token bucket and an end is never
-//! delayed by looks; what does not fit waits for the next tick, in the order above. So
-//! a tick costs one `ListRooms` plus at most that budget, whatever the number of calls:
-//! the rate stays under the bound, ends are seen within an interval, and only how often
-//! each answered room's disposition is read depends on the number of calls.
-//!
-//! Polling sees less than webhooks: no disconnect reason (`UNKNOWN`), no brief `hangup`
-//! status of an answered call, and the agent's disposition only if a look finds it
-//! while the agent is in the room (webhooks carry it in the agent's `participant_left`):
-//! with many answered calls per unit of budget each is looked at rarely, and a
-//! disposition set late in a call is missed if the agent leaves before the last look.
+//! Polling sees less than webhooks: no disconnect reason (a participant that vanished
+//! between two looks left for a reason nobody reported), the brief `hangup` status only
+//! if a look falls on it, and the agent's disposition only if a look finds it while the
+//! agent is in the room.
 
 use super::token_bucket::TokenBucket;
 use super::types::{
@@ -59,6 +55,9 @@ use tokio::time::{Instant, MissedTickBehavior};
 /// The disconnect reason of an `Ended` seen by polling: the participant is no longer
 /// there, so why it left is not known.
 pub const UNKNOWN_DISCONNECT_REASON: &str = "UNKNOWN";
+/// The disconnect reason of an `Ended` a look saw as `sip.callStatus = hangup`: the
+/// reason LiveKit gives that leg when it leaves a moment later.
+pub const HANGUP_DISCONNECT_REASON: &str = "CLIENT_INITIATED";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollerConfig {
@@ -86,10 +85,16 @@ impl PollerConfig {
 }
 
 enum Watch {
+    /// A call being dialled into the room: it may not be there yet.
     Add(String),
-    /// A room whose call is already up: its absence means the call ended.
+    /// The call was answered just now: its callee's absence means it ended, and its
+    /// agent may still join.
+    AddAnswered(String),
+    /// A call found answered at start-up: as `AddAnswered`, but the answer is past and
+    /// no watchdog waits on its agent.
     AddLive(String),
-    /// A room whose call was placed but not answered: its absence means it ended.
+    /// A call placed earlier and not known to be answered (found at start-up, or a dial
+    /// whose answer never came): its absence means it ended.
     AddUnanswered(String),
     Remove(String),
 }
@@ -109,10 +114,15 @@ impl PollerHandle {
         let _ = self.commands.send(Watch::Add(room));
     }
 
-    /// Starts polling `room` whose call is already up (answered, or found live at a
-    /// restart): a first poll that finds it gone or without its callee reports the call
-    /// ended, where `watch` would wait for it to appear. A call that ends before the
-    /// first poll is then still seen to end.
+    /// The call in `room` was just answered: a look that finds its callee gone reports
+    /// it ended (where `watch` would wait for it to appear), and an agent that joins
+    /// later is reported when a look finds it.
+    pub fn watch_answered(&self, room: String) {
+        let _ = self.commands.send(Watch::AddAnswered(room));
+    }
+
+    /// Starts polling `room` whose call was found answered at a restart: like
+    /// `watch_answered`, but the agent counts as seen (nobody waits for it any more).
     pub fn watch_live(&self, room: String) {
         let _ = self.commands.send(Watch::AddLive(room));
     }
@@ -286,6 +296,11 @@ impl<T: Telephony> Poller<T> {
             Watch::Add(room) => {
                 self.rooms.entry(room).or_default();
             }
+            Watch::AddAnswered(room) => {
+                let watch = self.rooms.entry(room).or_default();
+                watch.seen = true;
+                watch.answered = true;
+            }
             Watch::AddLive(room) => {
                 let watch = self.rooms.entry(room).or_default();
                 watch.seen = true;
@@ -326,6 +341,11 @@ struct RoomWatch {
     summary: Option<RoomSummary>,
     /// `ListRooms` showed a change a look has not explained yet.
     changed: bool,
+    /// `ListRooms` hints that the callee may have left (a count of 0, or the room
+    /// missing): a look decides.
+    suspect: bool,
+    /// The room was missing from the last `ListRooms`.
+    missing: bool,
     /// The callee left (`Ended` reported); a last look for the disposition is due.
     ended: bool,
     looked_at: Option<Instant>,
@@ -333,31 +353,29 @@ struct RoomWatch {
 }
 
 impl RoomWatch {
-    /// 0: the last look after the callee left; 1: a change to explain; 2: still
-    /// dialling; 3: answered, for its disposition.
+    /// 0: an end to confirm, or the last look after the callee left; 1: a change to
+    /// explain; 2: still dialling, or answered with no agent seen; 3: answered.
     fn look_priority(&self) -> Option<u8> {
-        if self.ended {
+        if self.ended || self.suspect {
             return Some(0);
         }
-        let present = self
-            .summary
-            .as_ref()
-            .is_some_and(|s| s.num_participants > 0);
-        if self.changed && self.summary.is_some() {
-            Some(1)
-        } else if present && (!self.answered || !self.agent_seen) {
-            // Still dialling, or answered with no agent seen yet: the agent-join
-            // watchdog needs to know soon.
-            Some(2)
-        } else if present {
-            Some(3)
-        } else {
+        // A dialled room is there once `ListRooms` lists it, whatever its (stale) count.
+        let there = self.seen || self.summary.is_some();
+        if !there {
             None
+        } else if self.changed {
+            Some(1)
+        } else if !self.answered || !self.agent_seen {
+            Some(2)
+        } else {
+            Some(3)
         }
     }
 
     /// Takes in the room's `ListRooms` entry (`None`: not there). `seen_when_asked`: the
-    /// callee had been seen when the request went out, so its absence now means it left.
+    /// callee had been seen when the request went out. A count is a stored copy up to
+    /// 5 s old, so this never ends a call: a count of 0 or a missing room makes the room
+    /// the first to be looked at.
     fn listed(
         &mut self,
         summary: Option<RoomSummary>,
@@ -365,19 +383,15 @@ impl RoomWatch {
     ) -> Vec<CallProgressKind> {
         let callee_gone = summary.as_ref().is_none_or(|s| s.num_participants == 0);
         if seen_when_asked && callee_gone {
-            let mut changes = vec![self.ended_now()];
-            if summary.is_none() {
-                self.finished = true;
-                changes.push(CallProgressKind::RoomFinished);
-            } else {
-                self.ended = true;
-            }
-            return changes;
+            self.suspect = true;
         }
+        self.missing = summary.is_none();
         if let (Some(before), Some(now)) = (&self.summary, &summary) {
             self.changed |= before != now;
         }
-        self.summary = summary;
+        if summary.is_some() {
+            self.summary = summary;
+        }
         Vec::new()
     }
 
@@ -385,6 +399,7 @@ impl RoomWatch {
     fn looked(&mut self, room: RoomParticipants, seen_when_asked: bool) -> Vec<CallProgressKind> {
         self.looked_at = Some(Instant::now());
         self.changed = false;
+        self.suspect = false;
         let mut changes = Vec::new();
         if let Some(reported) = room.disposition {
             if Some(&reported) != self.disposition.as_ref() {
@@ -414,20 +429,35 @@ impl RoomWatch {
                         self.rang = true;
                         changes.push(CallProgressKind::Ringing);
                     }
-                    LiveCallStatus::Active if !self.answered => {
+                    LiveCallStatus::Active | LiveCallStatus::Automation if !self.answered => {
                         self.answered = true;
                         changes.push(CallProgressKind::Answered);
                     }
                     _ => {}
                 }
                 self.last_status = Some(call.status);
+                // livekit/sip sets `hangup` only for a hang-up, a BYE or the maximum
+                // duration, and the leg then leaves with CLIENT_INITIATED.
+                if call.status == LiveCallStatus::Hangup {
+                    self.ended = true;
+                    changes.push(CallProgressKind::Ended {
+                        disconnect_reason: HANGUP_DISCONNECT_REASON.to_string(),
+                        last_status: self.last_status,
+                    });
+                }
             }
             // Not there yet (the engine may watch before dialing): nothing to say.
             None if !seen_when_asked => {}
+            // The callee is gone from the live list: the call is over.
             None => {
-                self.finished = true;
                 changes.push(self.ended_now());
-                changes.push(CallProgressKind::RoomFinished);
+                if self.missing {
+                    self.finished = true;
+                    changes.push(CallProgressKind::RoomFinished);
+                } else {
+                    // The agent may still set its disposition: one last look.
+                    self.ended = true;
+                }
             }
         }
         changes
@@ -472,6 +502,8 @@ mod tests {
         script: Mutex<HashMap<String, VecDeque<Option<Shown>>>>,
         listed: Mutex<std::collections::HashSet<String>>,
         requests: Mutex<Vec<(Request, Instant)>>,
+        /// `ListParticipants` fails while set (LiveKit stalled or unreachable).
+        looks_fail: std::sync::atomic::AtomicBool,
     }
 
     impl ScriptedRooms {
@@ -543,6 +575,9 @@ mod tests {
         }
         async fn room_participants(&self, room: &str) -> Result<RoomParticipants, TelephonyError> {
             self.record(Request::ListParticipants(room.to_string()));
+            if self.looks_fail.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(TelephonyError::Unavailable("operation timed out".into()));
+            }
             Ok(self
                 .current(room)
                 .map(|shown| shown.room)
@@ -655,17 +690,19 @@ mod tests {
                 CallProgressKind::RoomFinished,
             ]
         );
-        // Dialing, ringing twice, the answer, the answered call with spare budget, and
-        // the last look; none while the room was not there.
-        assert_eq!(rooms.looks_at("r1"), 6);
+        // Dialing, ringing twice, the answer, the answered call with spare budget, the
+        // look that found the callee gone (a count is no proof), and the last look;
+        // none while the room was not there.
+        assert_eq!(rooms.looks_at("r1"), 7);
         // Finished rooms are no longer polled.
         let polls = rooms.requests().len();
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert_eq!(rooms.requests().len(), polls);
     }
 
-    /// The callee leaves and the agent lingers a moment with its word: the tick that
-    /// sees the callee gone reports the end at once, then its last look reads the agent.
+    /// The callee leaves and the agent lingers a moment with its word: the look that
+    /// finds the callee gone reads the agent's word and reports the end, and a last look
+    /// follows for a word set later.
     #[tokio::test(start_paused = true)]
     async fn the_last_look_reads_the_disposition_the_agent_set_as_the_callee_left() {
         let rooms = Arc::new(ScriptedRooms::default());
@@ -684,20 +721,20 @@ mod tests {
         assert_eq!(
             kinds,
             vec![
-                ended(LiveCallStatus::Active),
                 CallProgressKind::Disposition {
                     value: "interested".into(),
                     note: Some("wants a demo".into()),
                     callback_at: None,
                 },
+                ended(LiveCallStatus::Active),
                 CallProgressKind::RoomFinished,
             ]
         );
         // The engine forgets the room on `Ended`; its last look is made all the same.
         assert_eq!(
             rooms.looks_at("r1"),
-            2,
-            "one with spare budget, one last look"
+            3,
+            "one with spare budget, one that found the callee gone, one last look"
         );
     }
 
@@ -761,6 +798,114 @@ mod tests {
         assert_eq!(looks_since, [last_looked], "the changed room came first");
     }
 
+    /// The callee on the line as `ListParticipants` shows it, while `ListRooms` still
+    /// shows the copy made before it joined (livekit-server refreshes it every 5 s).
+    fn stale_count(status: LiveCallStatus) -> Option<Shown> {
+        Some(Shown {
+            participants: 0,
+            publishers: 0,
+            ..calling(status, None).unwrap()
+        })
+    }
+
+    /// The bug that hung up on people: a count of 0 right after the answer is a stale
+    /// copy, not the callee leaving. Only the live list ends a call.
+    #[tokio::test(start_paused = true)]
+    async fn a_stale_count_of_zero_never_ends_a_call_the_live_list_still_shows() {
+        let rooms = Arc::new(ScriptedRooms::default());
+        rooms.script("r1", vec![stale_count(LiveCallStatus::Active)]);
+        let (tx, mut rx) = mpsc::channel(16);
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
+        poller.watch_answered("r1".into());
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        let said: Vec<CallProgressKind> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|p| p.kind)
+            .collect();
+        assert!(
+            !said.iter().any(|k| matches!(
+                k,
+                CallProgressKind::Ended { .. } | CallProgressKind::RoomFinished
+            )),
+            "{said:?}"
+        );
+        assert!(rooms.looks_at("r1") >= 50, "the suspect room is looked at");
+        // Now the callee really leaves and the room closes.
+        rooms.script("r1", vec![None]);
+        let kinds = drain(&mut rx, CallProgressKind::RoomFinished).await;
+        assert_eq!(
+            kinds,
+            vec![
+                ended(LiveCallStatus::Active),
+                CallProgressKind::RoomFinished
+            ]
+        );
+    }
+
+    /// A look that fails is no answer: "could not ask" never ends a call.
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_look_decides_nothing() {
+        let rooms = Arc::new(ScriptedRooms::default());
+        rooms.script("r1", vec![agent_only(None)]);
+        rooms
+            .looks_fail
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let (tx, mut rx) = mpsc::channel(16);
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
+        poller.watch_answered("r1".into());
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert!(rooms.looks_at("r1") >= 10);
+        assert!(
+            rx.try_recv().is_err(),
+            "nothing is reported while LiveKit cannot answer"
+        );
+        rooms
+            .looks_fail
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let kinds = drain(&mut rx, CallProgressKind::RoomFinished).await;
+        assert!(
+            matches!(kinds[0], CallProgressKind::Ended { .. }),
+            "{kinds:?}"
+        );
+    }
+
+    /// "Answered just now" is not "found live at start-up": an agent that joins after
+    /// the answer is reported, so the watchdog does not end a call whose agent came.
+    #[tokio::test(start_paused = true)]
+    async fn an_agent_that_joins_after_the_answer_is_reported() {
+        let with_agent = || {
+            let mut shown = calling(LiveCallStatus::Active, None).unwrap();
+            if let Some(call) = shown.room.call.as_mut() {
+                call.agent = Some("agent-AJ_1".into());
+            }
+            Some(shown)
+        };
+        let rooms = Arc::new(ScriptedRooms::default());
+        rooms.script(
+            "r1",
+            vec![
+                stale_count(LiveCallStatus::Active),
+                calling(LiveCallStatus::Active, None),
+                with_agent(),
+            ],
+        );
+        let (tx, mut rx) = mpsc::channel(16);
+        let poller = spawn_poller(rooms.clone(), fast(), tx);
+        poller.watch_answered("r1".into());
+        let kinds = drain(
+            &mut rx,
+            CallProgressKind::AgentJoined {
+                identity: "agent-AJ_1".into(),
+            },
+        )
+        .await;
+        assert_eq!(
+            kinds.len(),
+            1,
+            "only the agent: the answer was known: {kinds:?}"
+        );
+    }
+
+    /// A call registered with its callee gone is reported ended after a look confirms it.
     #[tokio::test(start_paused = true)]
     async fn a_live_room_found_gone_or_without_its_callee_is_reported_ended() {
         let rooms = Arc::new(ScriptedRooms::default());
@@ -831,8 +976,9 @@ mod tests {
             ]
         );
         assert_eq!(seen["gone"][1], CallProgressKind::RoomFinished);
-        // Ringing, answered, once more with spare budget, and the last look.
-        assert_eq!(rooms.looks_at("ringing"), 4);
+        // Ringing, answered, once more with spare budget, the look that found the
+        // callee gone, and the last look.
+        assert_eq!(rooms.looks_at("ringing"), 5);
     }
 
     #[tokio::test(start_paused = true)]

@@ -39,6 +39,7 @@ pub fn plan(dir: &std::path::Path, sandbox: SandboxConfig) -> HostPlan {
             },
             request_timeout: Duration::from_secs(5),
             webhook_listen: None,
+            polling_only: false,
             polling: PollerConfig {
                 interval: Duration::from_millis(20),
                 max_requests_per_sec: 1000,

@@ -58,6 +58,7 @@ pub fn all_answer() -> switchboard::sandbox::OutcomeRates {
         invalid_number: 0.0,
         unavailable: 0.0,
         trunk_failure: 0.0,
+        dropped_mid_call: 0.0,
     }
 }
 
@@ -73,6 +74,63 @@ pub fn engine_config() -> EngineConfig {
     }
 }
 
+/// How the engine learns what its calls do: the three ways LiveKit may tell it. Every
+/// behaviour that follows a call is tested in each (`in_every_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Following {
+    /// Webhooks, each delivered once and at once, with the poller beside them (as in
+    /// production, where the poller is the safety net).
+    Webhooks,
+    /// No webhooks at all: the poller alone, as against a LiveKit that cannot reach us.
+    Polling,
+    /// Webhooks lost, late and twice (`webhook_delivery`), with the poller to catch up.
+    UnreliableWebhooks,
+}
+
+impl Following {
+    pub const ALL: [Following; 3] = [
+        Following::Webhooks,
+        Following::Polling,
+        Following::UnreliableWebhooks,
+    ];
+
+    /// The sandbox's webhook delivery in this mode.
+    pub fn delivery(self) -> switchboard::sandbox::WebhookDelivery {
+        match self {
+            Following::UnreliableWebhooks => switchboard::sandbox::WebhookDelivery {
+                lost: 0.3,
+                duplicated: 0.3,
+                delay: SecondsRange::new(0.0, 4.0),
+            },
+            _ => switchboard::sandbox::WebhookDelivery::default(),
+        }
+    }
+}
+
+/// Runs `scenario` once per way of following calls, each on its own sandbox, store and
+/// engine. A failure names the mode it failed in.
+pub async fn in_every_mode<F, Fut>(scenario: F)
+where
+    F: Fn(Following) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    for mode in Following::ALL {
+        if let Err(err) = tokio::spawn(scenario(mode)).await {
+            let message = err
+                .try_into_panic()
+                .ok()
+                .and_then(|panic| {
+                    panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                })
+                .unwrap_or_else(|| "cancelled".into());
+            panic!("following calls by {mode:?}: {message}");
+        }
+    }
+}
+
 /// How the harness connects the parts, where a test needs other than the defaults.
 pub struct Wiring {
     /// The LiveKit client's request timeout.
@@ -81,6 +139,8 @@ pub struct Wiring {
     pub busy_timeout: Duration,
     /// How often the poller looks at each watched room.
     pub poll_interval: Duration,
+    /// How call progress reaches the engine.
+    pub following: Following,
 }
 
 impl Default for Wiring {
@@ -89,6 +149,7 @@ impl Default for Wiring {
             request_timeout: Duration::from_secs(5),
             busy_timeout: Duration::from_secs(10),
             poll_interval: Duration::from_millis(20),
+            following: Following::Webhooks,
         }
     }
 }
@@ -124,12 +185,28 @@ impl Harness {
         Self::start_custom(sandbox, engine, at, Wiring::default()).await
     }
 
-    pub async fn start_custom(
+    /// On the real clock, following calls in `mode`.
+    pub async fn start_following(
+        mode: Following,
         sandbox: SandboxConfig,
+        engine: EngineConfig,
+    ) -> Harness {
+        let wiring = Wiring {
+            following: mode,
+            ..Wiring::default()
+        };
+        Self::start_custom(sandbox, engine, None, wiring).await
+    }
+
+    pub async fn start_custom(
+        mut sandbox: SandboxConfig,
         engine: EngineConfig,
         at: Option<DateTime<Utc>>,
         wiring: Wiring,
     ) -> Harness {
+        if wiring.following == Following::UnreliableWebhooks {
+            sandbox.webhook_delivery = wiring.following.delivery();
+        }
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_with(dir.path().join("engine.db"), wiring.busy_timeout).unwrap();
         let clock = ManualClock::at(at.unwrap_or_else(noon));
@@ -140,6 +217,7 @@ impl Harness {
             },
             request_timeout: wiring.request_timeout,
             webhook_listen: None,
+            polling_only: wiring.following == Following::Polling,
             polling: PollerConfig {
                 interval: wiring.poll_interval,
                 max_requests_per_sec: 1000,

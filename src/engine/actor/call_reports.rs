@@ -84,7 +84,7 @@ impl<T: Telephony> Actor<T> {
                 });
                 if state == AttemptState::Answered {
                     if let (Some(watcher), Some(room)) = (&self.watcher, room) {
-                        watcher.watch(&room);
+                        watcher.watch_answered(&room);
                     }
                 }
                 let kind = if state == AttemptState::Ringing {
@@ -94,10 +94,12 @@ impl<T: Telephony> Actor<T> {
                 };
                 self.emit_call_at(at, key, kind, String::new());
             }
+            // Found, whatever its state: an answer still to come is reported like a
+            // dial's, and an answer already seen arrives as `Advanced` just after.
             Report::Found { key } => {
                 let room = self.slots.get(key).and_then(|slot| slot.room.clone());
                 if let (Some(watcher), Some(room)) = (&self.watcher, room) {
-                    watcher.watch(&room);
+                    watcher.watch_unanswered(&room);
                 }
             }
             Report::Noted {

@@ -120,7 +120,7 @@ impl<T: Telephony> Actor<T> {
         });
         if let Some(watcher) = &self.watcher {
             if attempt.state == AttemptState::Answered {
-                watcher.watch(&attempt.room);
+                watcher.watch_live(&attempt.room);
             } else {
                 watcher.watch_unanswered(&attempt.room);
             }

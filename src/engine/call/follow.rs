@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::domain::{AttemptEventKind, AttemptState, Disposition, Outcome};
+use crate::engine::policy::call_end;
 use crate::engine::policy::lead_fate::{self, AttemptEnd};
 use crate::engine::slots::CallSignal;
 use crate::store::attempts::{self, CallIds};
@@ -29,8 +30,12 @@ impl<T: Telephony> CallContext<T> {
                 signal = signals.recv() => match signal {
                     Some(CallSignal::HangUp) => self.request_hang_up(call).await,
                     Some(CallSignal::Progress(p)) => match p.kind {
-                        CallProgressKind::Ended { disconnect_reason, .. } => {
-                            return Ending::callee_left(self.end_time(call, p.at), Some(disconnect_reason));
+                        CallProgressKind::Ended { disconnect_reason, last_status } => {
+                            let outcome = call_end::answered_call(Some(&disconnect_reason), last_status, call.hang_up_requested);
+                            return Ending {
+                                outcome,
+                                ..Ending::callee_left(self.end_time(call, p.at), Some(disconnect_reason))
+                            };
                         }
                         CallProgressKind::RoomFinished => return Ending::plain(Outcome::Completed, self.end_time(call, p.at)),
                         CallProgressKind::Disposition { value, note, callback_at } => {
@@ -112,11 +117,11 @@ impl<T: Telephony> CallContext<T> {
                 attempts::advance(conn, attempt, campaign, state, at, "")
             })
             .await;
+        let first_answer = state == AttemptState::Answered && call.answered_instant.is_none();
         if state == AttemptState::Answered {
             call.answered_at = Some(at);
-            if call.answered_instant.is_none() {
+            if first_answer {
                 call.answered_instant = Some(tokio::time::Instant::now());
-                self.note_agent_joined(call).await;
             }
         }
         if matches!(applied, Ok(true)) {
@@ -125,6 +130,10 @@ impl<T: Telephony> CallContext<T> {
                 state,
                 at,
             });
+        }
+        // After the answer's own entry, so the timeline reads in the order it happened.
+        if first_answer {
+            self.note_agent_joined(call).await;
         }
     }
     /// Records the agent's report, once per change. The callee asking not to be called
@@ -221,13 +230,5 @@ impl<T: Telephony> CallContext<T> {
 
 /// A call that had not been answered and left: what its disconnect reason tells.
 pub(super) fn outcome_of_disconnect(reason: &str, hang_up_requested: bool) -> Outcome {
-    if hang_up_requested {
-        return Outcome::Canceled;
-    }
-    match reason {
-        "USER_UNAVAILABLE" => Outcome::NoAnswer,
-        "USER_REJECTED" => Outcome::Rejected,
-        "SIP_TRUNK_FAILURE" => Outcome::TrunkFailure,
-        _ => Outcome::Interrupted,
-    }
+    call_end::unanswered_call(reason, hang_up_requested)
 }
