@@ -49,9 +49,11 @@ impl Outcome {
         !matches!(self, Outcome::NotPlaced | Outcome::AgentMissing)
     }
 
-    /// A person picked up.
+    /// A person picked up: the call was answered and later hung up (`completed`), or
+    /// answered with no agent joining in time (`agent_missing`; the callee did answer).
+    /// The answer rate's numerator everywhere (`domain::figures::AnswerRate`).
     pub fn was_answered(self) -> bool {
-        self == Outcome::Completed
+        matches!(self, Outcome::Completed | Outcome::AgentMissing)
     }
 
     /// Default retry rule of a new campaign.
