@@ -362,7 +362,7 @@ mod local_day_tests {
 }
 
 #[cfg(test)]
-mod one_answer_rate_tests {
+mod figures_tests {
     use super::*;
     use crate::store::{CampaignRecord, LeadRecord, NewCampaign, NewLead};
 
@@ -442,5 +442,28 @@ mod one_answer_rate_tests {
         let health = super::super::caller_ids::health(&conn, "+19995550100").unwrap();
         assert_eq!((health.answered, health.calls), (3, 6));
         assert_eq!(health.rate(), stats.answer_rate);
+    }
+
+    /// A finished campaign whose leads all go on the DNC list afterwards is still
+    /// finished: not "0 of 0 leads", not 0%.
+    #[test]
+    fn a_lead_called_before_it_went_on_the_dnc_list_stays_called() {
+        let (conn, id) = campaign(&[
+            ("A", "completed", Some(5), 65, true),
+            ("A", "no_answer", None, 30, true),
+            // Never placed: the lead was not called.
+            ("A", "not_placed", None, 0, false),
+        ]);
+        conn.execute(
+            "UPDATE leads SET state = CASE id WHEN 3 THEN 'pending' ELSE 'done' END",
+            [],
+        )
+        .unwrap();
+        let before = campaign_stats(&conn, id, 0).unwrap().progress;
+        assert_eq!((before.finished, before.callable), (2, 3));
+        conn.execute("UPDATE leads SET state = 'dnc'", []).unwrap();
+        let after = campaign_stats(&conn, id, 0).unwrap().progress;
+        assert_eq!((after.finished, after.callable, after.dnc), (2, 2, 1));
+        assert_eq!(after.total, 3);
     }
 }
