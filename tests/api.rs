@@ -688,7 +688,10 @@ async fn a_variants_call_names_its_own_agent_and_its_variant() {
         .map(|i| json!({"phoneNumber": format!("+1212555013{i}")}))
         .collect();
     let bulk = api
-        .post(&format!("/campaigns/{id}/leads/bulk"), json!({"leads": leads}))
+        .post(
+            &format!("/campaigns/{id}/leads/bulk"),
+            json!({"leads": leads}),
+        )
         .await;
     assert_eq!(bulk.data()["imported"], 8);
     api.post(&format!("/campaigns/{id}/start"), json!({})).await;
@@ -728,9 +731,7 @@ async fn a_variants_call_names_its_own_agent_and_its_variant() {
             .filter(|e| e["kind"] == "agent_dispatched")
             .collect();
         assert!(
-            dispatched
-                .iter()
-                .all(|e| e["detail"] == expected_agent),
+            dispatched.iter().all(|e| e["detail"] == expected_agent),
             "variant {variant}: {dispatched:#?}"
         );
         variants_seen.insert(variant.to_string());

@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use switchboard::domain::{AttemptEventKind, CampaignSettings, CampaignStatus, Outcome};
-use switchboard::sandbox::{OutcomeRates, SandboxConfig};
 use switchboard::engine::EngineConfig;
+use switchboard::sandbox::{OutcomeRates, SandboxConfig};
 use switchboard::store::attempt_events;
 use switchboard::telephony::RecordingOutput;
 

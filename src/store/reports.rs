@@ -164,7 +164,7 @@ pub struct CampaignStats {
     pub answer_rate: Option<f64>,
     /// Mean ring time of ended calls (dial → answer, or → end; capped at the ring timeout).
     pub avg_ring_secs: Option<f64>,
-    /// Mean talk time of answered calls that ended.
+    /// Mean talk time of the calls `calls_answered` counts.
     pub avg_talk_secs: Option<f64>,
     /// Attempts that count, dialled since `since` (the start of the local day).
     pub attempts_today: i64,
@@ -432,8 +432,14 @@ mod figures_tests {
 
         let table = stats.variants.expect("the A/B table");
         let (a, b) = (&table.rows[0], &table.rows[1]);
-        assert_eq!((a.answered, a.calls, a.answer_rate), (2, 3, Some(2.0 / 3.0)));
-        assert_eq!((b.answered, b.calls, b.answer_rate), (1, 3, Some(1.0 / 3.0)));
+        assert_eq!(
+            (a.answered, a.calls, a.answer_rate),
+            (2, 3, Some(2.0 / 3.0))
+        );
+        assert_eq!(
+            (b.answered, b.calls, b.answer_rate),
+            (1, 3, Some(1.0 / 3.0))
+        );
         assert_eq!(a.avg_talk_secs, Some(35.0));
         assert_eq!(b.avg_talk_secs, Some(120.0));
         assert_eq!(a.answered + b.answered, stats.calls_answered as u64);

@@ -11,9 +11,9 @@ use super::api_error::ApiFailure;
 use super::livekit::LiveKitTelephony;
 use super::types::TelephonyError;
 use crate::config::Secret;
+use chrono::{DateTime, Utc};
 use livekit_api::services::egress::{EgressOutput, RoomCompositeOptions};
 use livekit_protocol as proto;
-use chrono::{DateTime, Utc};
 use std::fmt;
 
 /// Where LiveKit writes recordings.

@@ -125,7 +125,14 @@ mod tests {
             );
         }
         assert_eq!(
-            eta(Running, 10, &DialRate::default(), Some(start()), 10, secs(60)),
+            eta(
+                Running,
+                10,
+                &DialRate::default(),
+                Some(start()),
+                10,
+                secs(60)
+            ),
             None
         );
     }
@@ -145,7 +152,10 @@ mod tests {
             fast.record(secs(i / 10));
         }
         let got = eta(Running, 100, &fast, Some(start()), 3, secs(40)).unwrap();
-        assert!(got <= Duration::seconds(11) && got >= Duration::seconds(9), "{got}");
+        assert!(
+            got <= Duration::seconds(11) && got >= Duration::seconds(9),
+            "{got}"
+        );
     }
 
     /// Evaluated every second for ten minutes of uneven dialling (gaps of 1 to 11 s,
@@ -161,7 +171,9 @@ mod tests {
         let mut times = Vec::new();
         let (mut t, mut seed) = (0i64, 7u64);
         while t < 600 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             t += 1 + (seed >> 33) as i64 % 11;
             times.push(t);
             dials.record(secs(t));
@@ -190,6 +202,9 @@ mod tests {
         let left = total - 10 - times.iter().filter(|&&d| d <= 600).count() as u64;
         let minutes = last.unwrap() / 60.0;
         let truth = left as f64 / 10.0;
-        assert!((minutes / truth - 1.0).abs() < 0.25, "{minutes:.1} vs {truth:.1} min");
+        assert!(
+            (minutes / truth - 1.0).abs() < 0.25,
+            "{minutes:.1} vs {truth:.1} min"
+        );
     }
 }
