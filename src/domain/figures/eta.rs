@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 /// How fast old dials fade: a dial this old weighs 1/e of a new one.
 pub const ETA_SMOOTHING: Duration = Duration::minutes(3);
 /// The shortest measuring before an ETA is shown.
-pub const ETA_MIN_SPAN: Duration = Duration::seconds(30);
+pub const ETA_MIN_SPAN: Duration = Duration::seconds(20);
 /// The fewest dials measured before an ETA is shown.
 pub const ETA_MIN_DIALS: u64 = 10;
 
