@@ -670,6 +670,76 @@ async fn a_campaign_runs_and_its_calls_events_and_dispositions_are_served() {
     api.stop().await;
 }
 
+/// A variant's calls dispatch the variant's agent, and every place that names the agent
+/// (the timeline `GET /calls/:id` serves, from which the console and events are built)
+/// names that one; the call says which variant it was.
+#[tokio::test]
+async fn a_variants_call_names_its_own_agent_and_its_variant() {
+    let api = api::start().await;
+    let mut body = campaign_body("A/B agents");
+    body["variants"] = json!([
+        {"name": "A", "weight": 50},
+        {"name": "B", "agentName": "closer-agent", "weight": 50},
+    ]);
+    let answer = api.post("/campaigns", body).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{answer:#?}");
+    let id = answer.data()["id"].as_i64().unwrap();
+    let leads: Vec<Value> = (0..8)
+        .map(|i| json!({"phoneNumber": format!("+1212555013{i}")}))
+        .collect();
+    let bulk = api
+        .post(
+            &format!("/campaigns/{id}/leads/bulk"),
+            json!({"leads": leads}),
+        )
+        .await;
+    assert_eq!(bulk.data()["imported"], 8);
+    api.post(&format!("/campaigns/{id}/start"), json!({})).await;
+    let done = api
+        .until(
+            &format!("/campaigns/{id}/calls?outcome=completed"),
+            "eight completed calls",
+            |p| p["calls"].as_array().unwrap().len() == 8,
+        )
+        .await;
+    let mut variants_seen = BTreeSet::new();
+    for call in done["calls"].as_array().unwrap() {
+        let variant = call["variant"].as_str().expect("each call has its variant");
+        let expected_agent = match variant {
+            "A" => "test-agent",
+            "B" => "closer-agent",
+            other => panic!("unknown variant {other}"),
+        };
+        let timeline = api
+            .until(
+                &format!("/calls/{}", call["id"]),
+                "the dispatch in the timeline",
+                |c| {
+                    c["events"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|e| e["kind"] == "agent_dispatched")
+                },
+            )
+            .await;
+        assert_eq!(timeline["variant"], variant);
+        let dispatched: Vec<&Value> = timeline["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "agent_dispatched")
+            .collect();
+        assert!(
+            dispatched.iter().all(|e| e["detail"] == expected_agent),
+            "variant {variant}: {dispatched:#?}"
+        );
+        variants_seen.insert(variant.to_string());
+    }
+    assert_eq!(variants_seen.len(), 2, "both variants were called");
+    api.stop().await;
+}
+
 /// A call still talking gets the disposition through its own task, which records it
 /// once, as it would the agent's attribute.
 #[tokio::test]

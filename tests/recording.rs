@@ -6,8 +6,10 @@ mod common;
 
 use common::*;
 use switchboard::domain::{AttemptEventKind, CampaignSettings, CampaignStatus, Outcome};
+use switchboard::engine::EngineConfig;
 use switchboard::sandbox::{OutcomeRates, SandboxConfig};
 use switchboard::store::attempt_events;
+use switchboard::telephony::RecordingOutput;
 
 /// Half the calls busy; answered ones talk 0.2-0.3 s, long enough that the room is
 /// still there when the egress request arrives, even on a loaded machine.
@@ -24,7 +26,14 @@ fn half_busy() -> SandboxConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answered_calls_are_recorded_and_unanswered_ones_are_not() {
-    let h = Harness::start(half_busy(), engine_config()).await;
+    // `{utc}` the sandbox's egress does not fill: the path must come filled from us.
+    let engine = EngineConfig {
+        recording: RecordingOutput::File {
+            path_template: "recordings/{room_name}-{utc}.ogg".into(),
+        },
+        ..engine_config()
+    };
+    let h = Harness::start(half_busy(), engine).await;
     let id = h
         .campaign(CampaignSettings {
             record: true,
@@ -56,7 +65,15 @@ async fn answered_calls_are_recorded_and_unanswered_ones_are_not() {
                 .as_deref()
                 .is_some_and(|e| e.starts_with("EG_")));
             let location = attempt.recording.clone().expect("file location");
-            assert!(location.starts_with("recordings/") && location.contains(&attempt.room));
+            // The file actually written: the room and a 17-digit UTC stamp, no template.
+            let stamp = location
+                .strip_prefix(&format!("recordings/{}-", attempt.room))
+                .and_then(|rest| rest.strip_suffix(".ogg"))
+                .unwrap_or_else(|| panic!("{location} is not {}'s file", attempt.room));
+            assert!(
+                stamp.len() == 17 && stamp.bytes().all(|b| b.is_ascii_digit()),
+                "{location}"
+            );
         } else {
             assert_eq!(recorded, None, "no recording of an unanswered call");
             assert!(attempt.egress_id.is_none() && attempt.recording.is_none());

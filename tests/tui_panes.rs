@@ -83,6 +83,7 @@ fn running_campaign() -> CampaignView {
             exhausted: 20,
             dnc: 1,
             invalid: 0,
+            dnc_called: 0,
         },
         outcomes,
         attempts_today: 62,

@@ -120,7 +120,8 @@ fn render(record: &CampaignRecord, s: &CampaignStats) -> String {
         .map(|r| format!(" ({:.1}%)", r * 100.0))
         .unwrap_or_default();
     text.push_str(&format!(
-        "  answered  {} of {} ended calls{rate}\n",
+        // Says what the rate counts (`domain::figures::AnswerRate`).
+        "  answered  {} of {} calls{rate}: a person picked up (calls never placed, canceled or cut off not counted)\n",
         s.calls_answered, s.calls_decided
     ));
     text.push_str(&format!(
@@ -258,7 +259,10 @@ mod tests {
         let (record, stats) = campaign(2, 0, 2);
         let text = render(&record, &stats);
         assert!(text.contains("  attempts  2 (2 in flight)\n"), "{text}");
-        assert!(text.contains("  answered  0 of 0 ended calls\n"), "{text}");
+        assert!(
+            text.contains("  answered  0 of 0 calls: a person picked up"),
+            "{text}"
+        );
         assert!(text.contains("  progress  0 of 2 leads (0.0%)\n"), "{text}");
     }
 

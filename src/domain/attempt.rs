@@ -54,9 +54,15 @@ impl Outcome {
         !matches!(self, Outcome::NotPlaced | Outcome::AgentMissing)
     }
 
-    /// A person picked up.
+    /// A person picked up: the call was answered and later hung up (`completed`),
+    /// answered with no agent joining in time (`agent_missing`; the callee did answer),
+    /// or answered and then cut off by the line (`dropped`).
+    /// The answer rate's numerator everywhere (`domain::figures::AnswerRate`).
     pub fn was_answered(self) -> bool {
-        matches!(self, Outcome::Completed | Outcome::Dropped)
+        matches!(
+            self,
+            Outcome::Completed | Outcome::AgentMissing | Outcome::Dropped
+        )
     }
 
     /// Default retry rule of a new campaign.
@@ -76,6 +82,8 @@ impl Outcome {
         Outcome::Canceled,
         // A call cut off by a crash, never seen answered: retried only when listed.
         Outcome::Interrupted,
+        // Answered, then cut off by the line: the conversation may be worth finishing.
+        Outcome::Dropped,
     ];
 
     pub fn is_retryable(self) -> bool {

@@ -3,6 +3,7 @@
 //! it "Spam Likely" look exactly like that).
 
 use super::attempt::Outcome;
+use super::figures::AnswerRate;
 use std::fmt;
 
 /// Calls the answer rate is taken over, newest first.
@@ -19,16 +20,17 @@ pub struct Health {
 }
 
 impl Health {
-    /// From outcomes newest first; calls that were never placed do not count.
+    /// From outcomes newest first, counted as the answer rate counts them
+    /// (`domain::figures::AnswerRate`): the same figure as the campaign's.
     pub fn from_outcomes(newest_first: impl IntoIterator<Item = Outcome>) -> Health {
         let mut health = Health::default();
         for outcome in newest_first
             .into_iter()
-            .filter(|o| o.counts_as_attempt())
+            .filter(|o| AnswerRate::decides(*o))
             .take(WINDOW)
         {
             health.calls += 1;
-            health.answered += usize::from(outcome.was_answered());
+            health.answered += usize::from(AnswerRate::counts_answered(outcome));
         }
         health
     }

@@ -2,6 +2,7 @@
 //! disposition, and a 95% Wilson interval on the leading disposition's rate, with a
 //! plain statement of whether the difference between the variants is significant yet.
 
+use super::figures::AnswerRate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -13,10 +14,11 @@ const Z95: f64 = 1.959_963_984_540_054;
 #[serde(rename_all = "camelCase")]
 pub struct VariantCounts {
     pub variant: String,
-    /// Attempts that placed a call.
+    /// Calls the answer rate counts (`domain::figures::AnswerRate`).
     pub calls: u64,
+    /// Of those, the answered ones.
     pub answered: u64,
-    /// Talk seconds summed over answered calls.
+    /// Talk seconds summed over the answered calls.
     pub talk_secs: u64,
     /// Answered calls by the agent's disposition.
     pub dispositions: BTreeMap<String, u64>,
@@ -37,7 +39,7 @@ pub struct VariantRow {
     pub variant: String,
     pub calls: u64,
     pub answered: u64,
-    /// Answered / calls; none before the first call.
+    /// The answer rate (`domain::figures::AnswerRate`); none before the first call.
     pub answer_rate: Option<f64>,
     pub avg_talk_secs: Option<f64>,
     /// Each disposition's share of answered calls.
@@ -104,7 +106,11 @@ fn row(counts: &VariantCounts, leading: Option<&str>) -> VariantRow {
         variant: counts.variant.clone(),
         calls: counts.calls,
         answered: counts.answered,
-        answer_rate: ratio(counts.answered, counts.calls),
+        answer_rate: AnswerRate {
+            answered: counts.answered,
+            decided: counts.calls,
+        }
+        .ratio(),
         avg_talk_secs: ratio(counts.talk_secs, counts.answered),
         disposition_shares: counts
             .dispositions

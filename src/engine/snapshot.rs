@@ -47,7 +47,8 @@ pub struct CampaignView {
     pub slots: Vec<SlotView>,
     /// The next leads in dialling order (a short window; page the rest from the store).
     pub next_up: Vec<QueuedLead>,
-    /// Mean ring time and talk time of ended calls (`domain::figures::CallTimes`).
+    /// Mean ring time of ended calls and talk time of answered ones
+    /// (`domain::figures::CallDurations`).
     pub avg_ring_ms: Option<u64>,
     pub avg_talk_ms: Option<u64>,
     /// Answer to agent join over the latest calls: median and 95th percentile.

@@ -70,6 +70,7 @@ fn view(now: DateTime<Utc>, run: &CampaignRun, slots: &Slots) -> CampaignView {
             run.counts.remaining(),
             &run.dial_rate,
             run.running_since,
+            u64::from(settings.max_concurrent),
             now,
         )
         .map(|d| d.num_milliseconds().max(0) as u64),

@@ -41,15 +41,17 @@ pub fn resting_until(
         .map(from_millis))
 }
 
-/// The number's answer rate over its last `WINDOW` ended calls since its last rest
-/// ended: a rested number starts the next day with a clean slate.
+/// The number's answer rate over its last `WINDOW` calls the answer rate counts
+/// (`AnswerRate::decides`; `Health::from_outcomes`) since its last rest ended: a rested
+/// number starts the next day with a clean slate.
 pub fn health(conn: &Connection, number: &str) -> Result<Health, StoreError> {
     let since: i64 = conn
         .prepare_cached("SELECT ifnull(max(until), 0) FROM caller_id_rests WHERE caller_id = ?1")?
         .query_row([number], |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(
-        "SELECT state FROM attempts WHERE caller_id = ?1 AND counted = 1 AND dialed_at >= ?2
-         AND state NOT IN ('queued', 'dialing', 'ringing', 'answered')
+        "SELECT state FROM attempts WHERE caller_id = ?1 AND dialed_at >= ?2
+         AND state NOT IN ('queued', 'dialing', 'ringing', 'answered',
+                           'not_placed', 'interrupted', 'canceled')
          ORDER BY dialed_at DESC, id DESC LIMIT ?3",
     )?;
     let states = stmt.query_map(params![number, since, WINDOW as i64], |r| {

@@ -112,7 +112,10 @@ pub fn zones(conn: &Connection, campaign: CampaignId) -> Result<Vec<String>, Sto
 /// Leads of a campaign by state.
 pub fn lead_counts(conn: &Connection, campaign: CampaignId) -> Result<LeadCounts, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT state, count(*) FROM leads WHERE campaign_id = ?1 GROUP BY state",
+        "SELECT state, count(*),
+                count(*) FILTER (WHERE state = 'dnc' AND EXISTS (
+                    SELECT 1 FROM attempts a WHERE a.lead_id = leads.id AND a.state <> 'not_placed'))
+         FROM leads WHERE campaign_id = ?1 GROUP BY state",
     )?;
     let mut rows = stmt.query([campaign.0])?;
     let mut counts = LeadCounts::default();
@@ -123,6 +126,8 @@ pub fn lead_counts(conn: &Connection, campaign: CampaignId) -> Result<LeadCounts
             .parse()
             .map_err(|e| StoreError::corrupt("lead state", e))?;
         *counts.slot(state) += n;
+        // A DNC lead with a call placed was called before it was listed.
+        counts.dnc_called += row.get::<_, i64>(2)? as u64;
     }
     Ok(counts)
 }

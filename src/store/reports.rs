@@ -4,10 +4,10 @@
 
 use super::call_figures::call_figures;
 use super::StoreError;
-use crate::domain::figures::{AnswerRate, CallTimes, Progress};
+use crate::domain::figures::{AnswerRate, CallDurations, CallTimes, Progress};
 use crate::domain::{
-    compare_variants, nearest_rank, AttemptId, CampaignId, LeadId, LeadState, VariantCounts,
-    VariantReport,
+    compare_variants, nearest_rank, AttemptId, CampaignId, LeadId, LeadState, Outcome,
+    VariantCounts, VariantReport,
 };
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
@@ -164,7 +164,7 @@ pub struct CampaignStats {
     pub answer_rate: Option<f64>,
     /// Mean ring time of ended calls (dial → answer, or → end; capped at the ring timeout).
     pub avg_ring_secs: Option<f64>,
-    /// Mean talk time of answered calls that ended.
+    /// Mean talk time of the calls `calls_answered` counts.
     pub avg_talk_secs: Option<f64>,
     /// Attempts that count, dialled since `since` (the start of the local day).
     pub attempts_today: i64,
@@ -239,49 +239,52 @@ pub fn agent_join_times(
 }
 
 /// Calls, answers, talk time and dispositions per A/B variant, in variant name order.
+/// Calls and answers are the answer rate's (`AnswerRate`), talk time and dispositions
+/// those of the answered calls (`CallDurations`), each attempt read once as
+/// `call_figures` reads it, so the table's rows add up to the campaign's own figures.
 pub fn variant_counts(
     conn: &Connection,
     campaign: CampaignId,
 ) -> Result<Vec<VariantCounts>, StoreError> {
+    let ring_timeout = super::call_figures::ring_timeout(conn, campaign)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT variant,
-            count(*) FILTER (WHERE ended_at IS NOT NULL AND state <> 'not_placed'),
-            count(*) FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL),
-            ifnull(sum(ended_at - answered_at) FILTER (WHERE answered_at IS NOT NULL AND ended_at >= answered_at), 0)
-         FROM attempts WHERE campaign_id = ?1 AND variant IS NOT NULL
-         GROUP BY variant ORDER BY variant",
+        "SELECT variant, state, dialed_at, answered_at, ended_at, disposition FROM attempts
+         WHERE campaign_id = ?1 AND variant IS NOT NULL
+           AND state NOT IN ('queued', 'dialing', 'ringing', 'answered')",
     )?;
-    let mut counts: Vec<VariantCounts> = stmt
-        .query_map([campaign.0], |r| {
-            Ok(VariantCounts {
-                variant: r.get(0)?,
-                calls: r.get::<_, i64>(1)?.max(0) as u64,
-                answered: r.get::<_, i64>(2)?.max(0) as u64,
-                talk_secs: (r.get::<_, i64>(3)?.max(0) / 1000) as u64,
-                dispositions: BTreeMap::new(),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT variant, disposition, count(*) FROM attempts
-         WHERE campaign_id = ?1 AND variant IS NOT NULL AND disposition IS NOT NULL
-           AND answered_at IS NOT NULL AND ended_at IS NOT NULL
-         GROUP BY variant, disposition",
-    )?;
-    let rows = stmt.query_map([campaign.0], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (variant, disposition, n) = row?;
-        if let Some(entry) = counts.iter_mut().find(|c| c.variant == variant) {
-            entry.dispositions.insert(disposition, n.max(0) as u64);
+    #[derive(Default)]
+    struct Tally {
+        rate: AnswerRate,
+        durations: CallDurations,
+        dispositions: BTreeMap<String, u64>,
+    }
+    let mut by_variant: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut rows = stmt.query([campaign.0])?;
+    while let Some(row) = rows.next()? {
+        let state: String = row.get(1)?;
+        let outcome: Outcome = state
+            .parse()
+            .map_err(|e| StoreError::corrupt("attempt outcome", e))?;
+        let tally = by_variant.entry(row.get(0)?).or_default();
+        tally.rate = tally.rate.plus(outcome);
+        let times = CallTimes::from_millis(row.get(2)?, row.get(3)?, row.get(4)?);
+        tally.durations.add(outcome, &times, ring_timeout);
+        if let Some(disposition) = row.get::<_, Option<String>>(5)? {
+            if AnswerRate::counts_answered(outcome) {
+                *tally.dispositions.entry(disposition).or_default() += 1;
+            }
         }
     }
-    Ok(counts)
+    Ok(by_variant
+        .into_iter()
+        .map(|(variant, tally)| VariantCounts {
+            variant,
+            calls: tally.rate.decided,
+            answered: tally.rate.answered,
+            talk_secs: tally.durations.talk_ms / 1000,
+            dispositions: tally.dispositions,
+        })
+        .collect())
 }
 
 /// One campaign as `switchboard status` shows it: its record and its totals, with
@@ -355,5 +358,118 @@ mod local_day_tests {
             local_day_start(now, chrono_tz::UTC),
             Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
         );
+    }
+}
+
+#[cfg(test)]
+mod figures_tests {
+    use super::*;
+    use crate::store::{CampaignRecord, LeadRecord, NewCampaign, NewLead};
+
+    /// One campaign, every attempt with a variant and the same caller ID:
+    /// (variant, outcome, answered after s, ended after s, counted).
+    fn campaign(calls: &[(&str, &str, Option<i64>, i64, bool)]) -> (Connection, CampaignId) {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate_to(&mut conn, crate::store::LATEST_VERSION).unwrap();
+        let settings = crate::domain::CampaignSettings {
+            name: "t".into(),
+            agent_name: "a".into(),
+            trunk_id: "ST_1".into(),
+            ..Default::default()
+        };
+        let now = chrono::Utc::now();
+        let id = CampaignRecord::insert(&conn, &NewCampaign { settings, now }).unwrap();
+        for (i, (variant, state, answered, ended, counted)) in calls.iter().enumerate() {
+            let lead = NewLead {
+                phone: format!("+1555{i:07}"),
+                ..Default::default()
+            };
+            let lead = LeadRecord::insert(&conn, id, &lead, now).unwrap().unwrap();
+            let at = |s: i64| 1_000_000 + s * 1000;
+            conn.execute(
+                "INSERT INTO attempts (campaign_id, lead_id, number, phone, caller_id, state, room,
+                     created_at, dialed_at, answered_at, ended_at, variant, counted)
+                 VALUES (?1, ?2, 1, '+1', '+19995550100', ?3, 'r' || ?2, 0, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    id.0,
+                    lead.0,
+                    state,
+                    at(0),
+                    answered.map(at),
+                    at(*ended),
+                    variant,
+                    counted
+                ],
+            )
+            .unwrap();
+        }
+        (conn, id)
+    }
+
+    /// The issue's operator saw 68% in `status`, 85%/89% in the A/B table and 82-85%
+    /// per caller ID at the same moment: now each is the one `AnswerRate`.
+    #[test]
+    fn status_the_ab_table_and_the_caller_id_agree_on_the_answer_rate() {
+        let (conn, id) = campaign(&[
+            ("A", "completed", Some(5), 65, true),
+            // A person picked up; no agent came: answered, with its 10 s on the line.
+            ("A", "agent_missing", Some(5), 15, false),
+            ("A", "no_answer", None, 30, true),
+            // Neither answered nor unanswered.
+            ("A", "canceled", None, 3, true),
+            ("A", "interrupted", None, 3, true),
+            ("A", "not_placed", None, 0, false),
+            ("B", "completed", Some(5), 125, true),
+            ("B", "busy", None, 4, true),
+            // An answer time, but it ended in an error: not an answered call, no talk.
+            ("B", "error", Some(5), 305, true),
+        ]);
+        let stats = campaign_stats(&conn, id, 0).unwrap();
+        assert_eq!((stats.calls_answered, stats.calls_decided), (3, 6));
+        assert_eq!(stats.answer_rate, Some(0.5));
+        // (60 + 10 + 120) / 3 in whole ms, not counting the error's 300 s.
+        assert_eq!(stats.avg_talk_secs, Some(63.333));
+
+        let table = stats.variants.expect("the A/B table");
+        let (a, b) = (&table.rows[0], &table.rows[1]);
+        assert_eq!(
+            (a.answered, a.calls, a.answer_rate),
+            (2, 3, Some(2.0 / 3.0))
+        );
+        assert_eq!(
+            (b.answered, b.calls, b.answer_rate),
+            (1, 3, Some(1.0 / 3.0))
+        );
+        assert_eq!(a.avg_talk_secs, Some(35.0));
+        assert_eq!(b.avg_talk_secs, Some(120.0));
+        assert_eq!(a.answered + b.answered, stats.calls_answered as u64);
+        assert_eq!(a.calls + b.calls, stats.calls_decided as u64);
+
+        let health = super::super::caller_ids::health(&conn, "+19995550100").unwrap();
+        assert_eq!((health.answered, health.calls), (3, 6));
+        assert_eq!(health.rate(), stats.answer_rate);
+    }
+
+    /// A finished campaign whose leads all go on the DNC list afterwards is still
+    /// finished: not "0 of 0 leads", not 0%.
+    #[test]
+    fn a_lead_called_before_it_went_on_the_dnc_list_stays_called() {
+        let (conn, id) = campaign(&[
+            ("A", "completed", Some(5), 65, true),
+            ("A", "no_answer", None, 30, true),
+            // Never placed: the lead was not called.
+            ("A", "not_placed", None, 0, false),
+        ]);
+        conn.execute(
+            "UPDATE leads SET state = CASE id WHEN 3 THEN 'pending' ELSE 'done' END",
+            [],
+        )
+        .unwrap();
+        let before = campaign_stats(&conn, id, 0).unwrap().progress;
+        assert_eq!((before.finished, before.callable), (2, 3));
+        conn.execute("UPDATE leads SET state = 'dnc'", []).unwrap();
+        let after = campaign_stats(&conn, id, 0).unwrap().progress;
+        assert_eq!((after.finished, after.callable, after.dnc), (2, 2, 1));
+        assert_eq!(after.total, 3);
     }
 }

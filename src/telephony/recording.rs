@@ -1,11 +1,17 @@
 //! Recording a call: a LiveKit RoomComposite egress of the call's room, audio only, to
 //! a file (LiveKit's path template) or an S3-style bucket, as `[recording]` in
 //! config.toml says. The egress id and where the file goes are kept on the attempt.
+//!
+//! The path template is filled in here, before the request, the way LiveKit's egress
+//! would fill it (`{room_name}`, `{time}`, `{utc}`): egress answers a start with the job
+//! still `EGRESS_STARTING` and no file result, so the path we asked for is the only
+//! record of where the file goes, and it must be the real one, not the template.
 
 use super::api_error::ApiFailure;
 use super::livekit::LiveKitTelephony;
 use super::types::TelephonyError;
 use crate::config::Secret;
+use chrono::{DateTime, Utc};
 use livekit_api::services::egress::{EgressOutput, RoomCompositeOptions};
 use livekit_protocol as proto;
 use std::fmt;
@@ -65,6 +71,31 @@ impl fmt::Debug for RecordingOutput {
 }
 
 impl RecordingOutput {
+    /// This output for one call's recording started at `at`: the path template with
+    /// `{room_name}`, `{time}` and `{utc}` filled in as LiveKit's egress fills them
+    /// (`{time}` is `2006-01-02T150405`, `{utc}` is `20060102150405` and milliseconds),
+    /// in UTC. Other placeholders (`{room_id}`) are left for egress.
+    pub fn for_call(&self, room: &str, at: DateTime<Utc>) -> RecordingOutput {
+        let mut output = self.clone();
+        let (RecordingOutput::File { path_template } | RecordingOutput::S3 { path_template, .. }) =
+            &mut output;
+        *path_template = fill_path_template(path_template, room, at);
+        output
+    }
+
+    /// Where a recording to this output is written: the file's path, or the object's
+    /// `s3://bucket/key`.
+    pub fn location(&self) -> String {
+        match self {
+            RecordingOutput::File { path_template } => path_template.clone(),
+            RecordingOutput::S3 {
+                path_template,
+                bucket,
+                ..
+            } => format!("s3://{bucket}/{path_template}"),
+        }
+    }
+
     fn file_output(&self) -> proto::EncodedFileOutput {
         let (path, upload) = match self {
             RecordingOutput::File { path_template } => (path_template.clone(), None),
@@ -98,6 +129,34 @@ impl RecordingOutput {
     }
 }
 
+fn fill_path_template(template: &str, room: &str, at: DateTime<Utc>) -> String {
+    let utc = format!(
+        "{}{:03}",
+        at.format("%Y%m%d%H%M%S"),
+        at.timestamp_subsec_millis()
+    );
+    template
+        .replace("{room_name}", room)
+        .replace("{time}", &at.format("%Y-%m-%dT%H%M%S").to_string())
+        .replace("{utc}", &utc)
+}
+
+/// Where egress says the file goes, when its answer says (a later version may), or else
+/// where we asked it to go.
+fn started_location(results: &[proto::FileInfo], output: &RecordingOutput) -> String {
+    results
+        .first()
+        .map(|f| {
+            if f.location.is_empty() {
+                f.filename.clone()
+            } else {
+                f.location.clone()
+            }
+        })
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| output.location())
+}
+
 /// A started recording: LiveKit's egress id and where the file goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordingStarted {
@@ -106,7 +165,8 @@ pub struct RecordingStarted {
 }
 
 impl LiveKitTelephony {
-    /// Starts an audio-only RoomComposite egress of `room`.
+    /// Starts an audio-only RoomComposite egress of `room` to `output`, whose path is
+    /// already filled in for this call (`RecordingOutput::for_call`).
     pub async fn record_room(
         &self,
         room: &str,
@@ -126,21 +186,67 @@ impl LiveKitTelephony {
             )
             .await
             .map_err(|e| ApiFailure::from_service_error(&e).into_telephony_error())?;
-        let location = info
-            .file_results
-            .first()
-            .map(|f| {
-                if f.location.is_empty() {
-                    f.filename.clone()
-                } else {
-                    f.location.clone()
-                }
-            })
-            .filter(|l| !l.is_empty())
-            .unwrap_or_else(|| output.file_output().filepath);
+        let location = started_location(&info.file_results, output);
         Ok(RecordingStarted {
             egress_id: info.egress_id,
             location,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap() + chrono::Duration::milliseconds(89)
+    }
+
+    #[test]
+    fn the_path_is_filled_in_as_egress_would_fill_it() {
+        let output = RecordingOutput::default().for_call("outbound-1-7-x", at());
+        assert_eq!(
+            output.location(),
+            "recordings/outbound-1-7-x-2026-03-04T050607.ogg"
+        );
+        let output = RecordingOutput::File {
+            path_template: "r/{utc}/{room_name}.ogg".into(),
+        }
+        .for_call("room", at());
+        assert_eq!(output.location(), "r/20260304050607089/room.ogg");
+    }
+
+    #[test]
+    fn an_object_is_located_in_its_bucket() {
+        let output = RecordingOutput::S3 {
+            path_template: "calls/{room_name}.ogg".into(),
+            bucket: "rec".into(),
+            region: String::new(),
+            endpoint: String::new(),
+            access_key: String::new(),
+            secret: Secret::new("s"),
+            force_path_style: false,
+        }
+        .for_call("room", at());
+        assert_eq!(output.location(), "s3://rec/calls/room.ogg");
+    }
+
+    /// LiveKit answers a start with no file result yet: the location is the path asked
+    /// for, filled in, never the template.
+    #[test]
+    fn without_a_file_result_the_location_is_the_filled_path() {
+        let output = RecordingOutput::default().for_call("room", at());
+        let location = started_location(&[], &output);
+        assert_eq!(location, "recordings/room-2026-03-04T050607.ogg");
+        assert!(!location.contains('{'));
+        let reported = proto::FileInfo {
+            location: "https://bucket/x.ogg".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            started_location(&[reported], &output),
+            "https://bucket/x.ogg"
+        );
     }
 }

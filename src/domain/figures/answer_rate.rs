@@ -1,7 +1,17 @@
-//! Answer rate: answered calls over calls that reached a verdict on the network. A dial
-//! LiveKit never placed, a call cut off by a crash (we cannot know how it ended) and one
-//! the operator cancelled are neither answered nor unanswered, so they count in neither.
-//! Calls still live count in neither, so the rate never tops 100%.
+//! Answer rate: answered calls over calls that reached a verdict on the network, one
+//! definition for the console header, `status`, the API, the A/B table and each caller
+//! ID's health.
+//!
+//! - Answered: a person picked up (`Outcome::was_answered`): `completed`, and
+//!   `agent_missing` too, since the callee did answer; it was our agent that failed.
+//! - Counted (the denominator): every ended call but a dial LiveKit never placed
+//!   (`not_placed`), one cut off by a crash (`interrupted`: we cannot know how it ended)
+//!   and one the operator cancelled before an answer (`canceled`). Those are neither
+//!   answered nor unanswered, so they count in neither.
+//! - Calls still live count in neither, so the rate never tops 100%.
+//!
+//! Talk time is averaged over exactly the calls this counts as answered
+//! (`CallDurations`).
 
 use super::super::Outcome;
 
@@ -18,12 +28,20 @@ impl AnswerRate {
         for (outcome, n) in outcomes {
             if Self::decides(*outcome) {
                 rate.decided += n;
-                if outcome.was_answered() {
-                    rate.answered += n;
-                }
+            }
+            if Self::counts_answered(*outcome) {
+                rate.answered += n;
             }
         }
         rate
+    }
+
+    /// This rate with one more ended call.
+    pub fn plus(self, outcome: Outcome) -> Self {
+        AnswerRate {
+            answered: self.answered + u64::from(Self::counts_answered(outcome)),
+            decided: self.decided + u64::from(Self::decides(outcome)),
+        }
     }
 
     /// Whether a call that ended this way counts in the rate at all.
@@ -32,6 +50,11 @@ impl AnswerRate {
             outcome,
             Outcome::NotPlaced | Outcome::Interrupted | Outcome::Canceled
         )
+    }
+
+    /// Whether a call that ended this way counts as answered in the rate.
+    pub fn counts_answered(outcome: Outcome) -> bool {
+        Self::decides(outcome) && outcome.was_answered()
     }
 
     /// `None` before the first decided call.
@@ -56,6 +79,8 @@ mod tests {
             (&[(Busy, 2), (Rejected, 1), (TrunkFailure, 1)], (0, 4)),
             (&[(NotPlaced, 5), (Interrupted, 2), (Canceled, 1)], (0, 0)),
             (&[(Completed, 1), (InvalidNumber, 1), (Error, 2)], (1, 4)),
+            // A person picked up, though no agent joined: answered.
+            (&[(AgentMissing, 2), (NoAnswer, 2)], (2, 4)),
         ];
         for (outcomes, (answered, decided)) in table {
             let map: BTreeMap<Outcome, u64> = outcomes.iter().copied().collect();

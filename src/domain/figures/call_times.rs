@@ -6,6 +6,7 @@
 //! answer → the callee leaving (the attempt's end).
 
 use super::super::Outcome;
+use super::AnswerRate;
 use chrono::{DateTime, Duration, Utc};
 
 /// The timestamps a call's durations come from.
@@ -100,7 +101,10 @@ pub struct CallDurations {
 }
 
 impl CallDurations {
-    /// Adds one ended call. A dial LiveKit never placed has no ring to count.
+    /// Adds one ended call. A dial LiveKit never placed has no ring to count. Talk time
+    /// counts only calls the answer rate counts as answered (`AnswerRate::counts_answered`),
+    /// so "avg talk" is over the same calls as "answered": a call with an answer time
+    /// that ended otherwise (an error after the answer) adds no talk.
     pub fn add(&mut self, outcome: Outcome, times: &CallTimes, ring_timeout: Duration) {
         if outcome == Outcome::NotPlaced {
             return;
@@ -108,6 +112,9 @@ impl CallDurations {
         if let Some(ring) = times.ring_time(ring_timeout) {
             self.ring_ms += ring.num_milliseconds() as u64;
             self.rings += 1;
+        }
+        if !AnswerRate::counts_answered(outcome) {
+            return;
         }
         if let Some(talk) = times.talk_time() {
             self.talk_ms += talk.num_milliseconds() as u64;
@@ -222,6 +229,20 @@ mod tests {
         );
         assert_eq!(d.mean_ring_ms(), Some(17_000), "(4 s + 30 s) / 2");
         assert_eq!(d.mean_talk_ms(), Some(60_000));
+        // An answer time on a call that ended in an error: not answered, no talk.
+        d.add(
+            Outcome::Error,
+            &CallTimes::from_millis(at(0), at(2), at(300)),
+            TIMEOUT,
+        );
+        // No agent joined, the callee was on the line 10 s: answered, so it talks.
+        d.add(
+            Outcome::AgentMissing,
+            &CallTimes::from_millis(at(0), at(2), at(12)),
+            TIMEOUT,
+        );
+        assert_eq!(d.talks, 2);
+        assert_eq!(d.mean_talk_ms(), Some(35_000), "(60 s + 10 s) / 2");
         assert_eq!(CallDurations::default().mean_ring_ms(), None);
     }
 }

@@ -46,6 +46,20 @@ impl DialRate {
             .sum()
     }
 
+    /// Dials per second (second since the epoch, dials in it) from `start`'s second up
+    /// to `now`, oldest first.
+    pub fn seconds_between(
+        &self,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> impl Iterator<Item = (i64, u64)> + '_ {
+        let (start, end) = (start.timestamp(), now.timestamp());
+        self.seconds
+            .iter()
+            .copied()
+            .filter(move |(s, _)| *s >= start && *s <= end)
+    }
+
     /// Calls per minute now: dials in the last sixty seconds.
     pub fn last_minute(&self, now: DateTime<Utc>) -> u64 {
         self.dials_within(now, Duration::minutes(1))

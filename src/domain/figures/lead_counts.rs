@@ -14,6 +14,10 @@ pub struct LeadCounts {
     pub exhausted: u64,
     pub dnc: u64,
     pub invalid: u64,
+    /// Of the `dnc` leads, those called before they went on the list: what happened to
+    /// them is history, so progress keeps them as called (`Progress`).
+    #[serde(default)]
+    pub dnc_called: u64,
 }
 
 impl LeadCounts {
@@ -57,6 +61,10 @@ impl LeadCounts {
     /// One lead went from `from` to `to`. When the tally holds no lead in `from` it is
     /// out of step with the store (a recount is on its way); the move is then left out
     /// rather than adding a lead that does not exist.
+    ///
+    /// A lead that goes on the DNC list from a state only a call leads to (done, out of
+    /// attempts, waiting a retry, in a call) was called; one still pending may have been
+    /// (a retry that spent nothing) and is left to the next recount.
     pub fn moved(&mut self, from: LeadState, to: LeadState) {
         let source = self.slot(from);
         if *source == 0 {
@@ -64,6 +72,14 @@ impl LeadCounts {
         }
         *source -= 1;
         *self.slot(to) += 1;
+        let was_called = matches!(
+            from,
+            LeadState::Done | LeadState::Exhausted | LeadState::RetryWait | LeadState::Dialing
+        );
+        if to == LeadState::Dnc && was_called {
+            self.dnc_called += 1;
+        }
+        self.dnc_called = self.dnc_called.min(self.dnc);
     }
 
     /// Counts read from the store, with the engine's own calls in flight: leads being
@@ -137,5 +153,17 @@ mod tests {
         // Out of step: no lead is dialling, yet a call "ended".
         c.moved(LeadState::Dialing, LeadState::Done);
         assert_eq!(c.total(), 24, "never 25 / 24");
+    }
+
+    #[test]
+    fn a_called_lead_put_on_the_dnc_list_stays_called() {
+        let mut c = counts(1, 0, 0, 2);
+        c.moved(LeadState::Done, LeadState::Dnc);
+        c.moved(LeadState::Pending, LeadState::Dnc);
+        assert_eq!((c.dnc, c.dnc_called, c.done), (2, 1, 1));
+        // Off the list again: no more called DNC leads than DNC leads.
+        c.moved(LeadState::Dnc, LeadState::Pending);
+        c.moved(LeadState::Dnc, LeadState::Pending);
+        assert_eq!((c.dnc, c.dnc_called), (0, 0));
     }
 }

@@ -1,17 +1,22 @@
 //! Progress: of the leads the campaign may call, how many it has finished with (called
 //! to an end or out of attempts). Leads on the do-not-call list and numbers that are
 //! not valid are shown apart, not as progress: a draft whose leads are mostly on the
-//! DNC list has called no one, so it is at 0%, not 75%.
+//! DNC list has called no one, so it is at 0%, not 75%. Progress counts what happened:
+//! a lead called before it went on the DNC list stays called (finished and callable),
+//! so listing a finished campaign's leads afterwards does not rewrite it to "0 of 0".
 
 use super::LeadCounts;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
-    /// Leads called to an end: done or out of attempts.
+    /// Leads called to an end: done, out of attempts, or called and then put on the
+    /// DNC list.
     pub finished: u64,
-    /// Leads the campaign may call: every lead but DNC and invalid ones.
+    /// Leads the campaign may call or did call: every lead but invalid ones and those
+    /// on the DNC list that were never called.
     pub callable: u64,
+    /// Leads on the DNC list that were never called.
     pub dnc: u64,
     pub invalid: u64,
     /// Every lead of the campaign.
@@ -21,10 +26,11 @@ pub struct Progress {
 impl Progress {
     pub fn of(counts: &LeadCounts) -> Self {
         let total = counts.total();
-        let (dnc, invalid) = (counts.dnc, counts.invalid);
+        let called_dnc = counts.dnc_called.min(counts.dnc);
+        let (dnc, invalid) = (counts.dnc - called_dnc, counts.invalid);
         let callable = total - dnc - invalid;
         Progress {
-            finished: (counts.done + counts.exhausted).min(callable),
+            finished: (counts.done + counts.exhausted + called_dnc).min(callable),
             callable,
             dnc,
             invalid,
@@ -52,6 +58,7 @@ mod tests {
             dnc,
             invalid,
             retry_wait: 0,
+            dnc_called: 0,
         };
         // counts → (finished, callable, ratio)
         let table = [
@@ -71,5 +78,28 @@ mod tests {
             assert_eq!(p.total, counts.total());
             assert!(p.finished <= p.callable && p.callable <= p.total);
         }
+    }
+
+    #[test]
+    fn leads_called_before_going_on_the_dnc_list_stay_called() {
+        // A finished campaign of 10 leads; afterwards all 10 go on the DNC list.
+        let listed = LeadCounts {
+            dnc: 10,
+            dnc_called: 10,
+            ..Default::default()
+        };
+        let p = Progress::of(&listed);
+        assert_eq!((p.finished, p.callable, p.dnc), (10, 10, 0));
+        assert_eq!(p.ratio(), Some(1.0));
+        // Half way through, 3 called leads and 2 uncalled ones go on the list.
+        let half = LeadCounts {
+            pending: 3,
+            done: 2,
+            dnc: 5,
+            dnc_called: 3,
+            ..Default::default()
+        };
+        let p = Progress::of(&half);
+        assert_eq!((p.finished, p.callable, p.dnc), (5, 8, 2));
     }
 }

@@ -156,7 +156,9 @@ impl<T: Telephony> CallContext<T> {
                 call.campaign,
                 self.clock.now(),
             );
-            let (id, agent) = (dispatch_id.clone(), call.settings.agent_name.clone());
+            // The agent actually dispatched: the variant's, not the campaign's default.
+            let dispatched_agent = dispatch.map_or_else(String::new, |d| d.agent_name.clone());
+            let (id, agent) = (dispatch_id.clone(), dispatched_agent.clone());
             if store
                 .write(move |conn| attempts::set_dispatch(conn, attempt, campaign, &id, &agent, at))
                 .await
@@ -166,7 +168,7 @@ impl<T: Telephony> CallContext<T> {
                     key: call.key,
                     kind: AttemptEventKind::AgentDispatched,
                     at,
-                    detail: call.settings.agent_name.clone(),
+                    detail: dispatched_agent,
                 });
             }
         }

@@ -9,10 +9,8 @@ use crate::telephony::Telephony;
 
 impl<T: Telephony> CallContext<T> {
     pub(super) async fn record(&self, call: &Call) {
-        let result = self
-            .telephony
-            .start_recording(&call.room, &self.recording)
-            .await;
+        let output = self.recording.for_call(&call.room, self.clock.now());
+        let result = self.telephony.start_recording(&call.room, &output).await;
         let (egress, location, error) = match result {
             Ok(started) => (Some(started.egress_id), Some(started.location), None),
             Err(err) => {

@@ -32,6 +32,8 @@ pub struct CallOut {
     pub sip_status_code: Option<i32>,
     pub twirp_code: Option<String>,
     pub disposition: Option<String>,
+    /// The A/B variant the lead was called with; `None` when the campaign has none.
+    pub variant: Option<String>,
     /// Counts against the lead's attempts (a dial LiveKit never placed does not).
     pub counted: bool,
     pub created_at: DateTime<Utc>,
@@ -55,6 +57,7 @@ impl From<AttemptRecord> for CallOut {
             sip_status_code: a.sip_status_code,
             twirp_code: a.twirp_code,
             disposition: a.disposition,
+            variant: a.variant,
             counted: a.counted,
             created_at: a.created_at,
             dialed_at: a.dialed_at,
