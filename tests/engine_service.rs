@@ -86,13 +86,19 @@ impl Setup {
     }
 
     fn command(&self, args: &[&str]) -> Command {
+        self.command_on(&self.db(), args)
+    }
+
+    /// A command on the database as `db` names it.
+    fn command_on(&self, db: &Path, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
         command
+            .current_dir(self.dir.path())
             .args([
                 "--config",
                 self.dir.path().join("config.toml").to_str().unwrap(),
             ])
-            .args(["--db", self.db().to_str().unwrap()])
+            .args(["--db", db.to_str().unwrap()])
             .args(args)
             .env("LIVEKIT_URL", self.sandbox.url())
             .env("LIVEKIT_API_KEY", self.sandbox.api_key())
@@ -366,4 +372,186 @@ async fn status_and_export_print_the_same_through_the_engine_as_from_the_databas
         let _ = child.kill();
         let _ = child.wait();
     }
+}
+
+/// Every other way of reaching one database file while `serve` runs on it.
+#[derive(Debug, Clone, Copy)]
+enum OtherWay {
+    /// `ln sb.db hard.db`: another name, the same inode.
+    HardLink,
+    /// `ln -s sb.db link.db`.
+    Symlink,
+    /// `sub/../switchboard.db`, relative to the working directory.
+    RelativePath,
+    /// `switchboard.db.lock` deleted under the running engine.
+    LockFileDeleted,
+    /// The engine's socket deleted.
+    SocketDeleted,
+    /// The whole runtime directory deleted.
+    RuntimeDirDeleted,
+}
+
+/// `serve` runs a campaign; then `run` is started on the same database file another
+/// way. Whatever the way, at most one engine dials: the second process follows the
+/// first or is refused, and the sandbox's counters show every number dialled once and
+/// never more calls at once than the limit.
+async fn one_engine_whatever_the_way(way: OtherWay) {
+    let setup = Setup::new().await;
+    let leads = 30;
+    let id = setup.campaign(leads).await.to_string();
+    let mut serve = KillOnDrop(Some(setup.spawn(&["serve", "--grace-secs", "0"])));
+    let socket_dir = setup.dir.path().join("run");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(&socket_dir).map_or(0, |d| d.count()) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{way:?}: serve never opened its socket"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = setup.output(&["campaign", "start", &id]);
+    assert!(started.status.success(), "{way:?}: {}", stderr(&started));
+
+    let db = setup.db();
+    let other = match way {
+        OtherWay::HardLink => {
+            let hard = setup.dir.path().join("hard.db");
+            std::fs::hard_link(&db, &hard).unwrap();
+            hard
+        }
+        OtherWay::Symlink => {
+            let link = setup.dir.path().join("link.db");
+            std::os::unix::fs::symlink(&db, &link).unwrap();
+            link
+        }
+        OtherWay::RelativePath => {
+            std::fs::create_dir(setup.dir.path().join("sub")).unwrap();
+            PathBuf::from("sub/../switchboard.db")
+        }
+        OtherWay::LockFileDeleted => {
+            std::fs::remove_file(setup.dir.path().join("switchboard.db.lock")).unwrap();
+            db.clone()
+        }
+        OtherWay::SocketDeleted => {
+            for entry in std::fs::read_dir(&socket_dir).unwrap() {
+                std::fs::remove_file(entry.unwrap().path()).unwrap();
+            }
+            db.clone()
+        }
+        OtherWay::RuntimeDirDeleted => {
+            std::fs::remove_dir_all(&socket_dir).unwrap();
+            db.clone()
+        }
+    };
+    let second = setup
+        .command_on(&other, &["run", "--campaign", &id, "--grace-secs", "0"])
+        .spawn()
+        .unwrap();
+    let second = tokio::task::spawn_blocking(move || wait(second, Duration::from_secs(60)))
+        .await
+        .unwrap();
+    let text = stderr(&second);
+    if !second.status.success() {
+        // Refused: it must say an engine holds the database, and dial nothing.
+        assert!(
+            text.contains("pid"),
+            "{way:?}: refused without naming the engine: {text}"
+        );
+    }
+    // The first engine finishes the campaign either way.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while setup.sandbox.stats().calls_placed < leads as u64
+        || setup.sandbox.stats().active_calls > 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "{way:?}: the campaign never finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stats = setup.sandbox.stats();
+    assert!(
+        stats.max_concurrent_calls() <= MAX_CONCURRENT,
+        "{way:?}: {} calls at once under a limit of {MAX_CONCURRENT}: two engines dialled\n{text}",
+        stats.max_concurrent_calls()
+    );
+    assert_eq!(stats.calls_per_number.len(), leads, "{way:?}");
+    for (number, calls) in &stats.calls_per_number {
+        assert_eq!(
+            *calls, 1,
+            "{way:?}: {number} was dialled {calls} times\n{text}"
+        );
+    }
+    drop(serve.0.take());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_engine_per_database_file_through_a_hard_link() {
+    one_engine_whatever_the_way(OtherWay::HardLink).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_engine_per_database_file_through_a_symlink() {
+    one_engine_whatever_the_way(OtherWay::Symlink).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_engine_per_database_file_through_a_relative_path() {
+    one_engine_whatever_the_way(OtherWay::RelativePath).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_engine_per_database_file_when_the_lock_file_is_deleted() {
+    one_engine_whatever_the_way(OtherWay::LockFileDeleted).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_engine_per_database_file_when_the_socket_is_deleted() {
+    one_engine_whatever_the_way(OtherWay::SocketDeleted).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_engine_per_database_file_when_the_runtime_directory_is_deleted() {
+    one_engine_whatever_the_way(OtherWay::RuntimeDirDeleted).await;
+}
+
+/// Two `serve`s started at the same instant on two names of one file: one engine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_racing_on_two_names_of_one_file_make_one_engine() {
+    let setup = Setup::new().await;
+    setup.campaign(1).await;
+    let hard = setup.dir.path().join("hard.db");
+    std::fs::hard_link(setup.db(), &hard).unwrap();
+    let mut first = KillOnDrop(Some(setup.spawn(&["serve", "--grace-secs", "0"])));
+    let mut second = KillOnDrop(Some(
+        setup
+            .command_on(&hard, &["serve", "--grace-secs", "0"])
+            .spawn()
+            .unwrap(),
+    ));
+    // The loser exits with the winner's pid; the winner keeps serving.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (loser, winner) = loop {
+        if first.0.as_mut().unwrap().try_wait().unwrap().is_some() {
+            break (first.0.take().unwrap(), second.0.take().unwrap());
+        }
+        if second.0.as_mut().unwrap().try_wait().unwrap().is_some() {
+            break (second.0.take().unwrap(), first.0.take().unwrap());
+        }
+        assert!(Instant::now() < deadline, "both engines are still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut winner = KillOnDrop(Some(winner));
+    let out = loser.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let pid = winner.0.as_ref().unwrap().id().to_string();
+    assert!(
+        stderr(&out).contains(&format!("pid {pid}")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        winner.0.as_mut().unwrap().try_wait().unwrap().is_none(),
+        "the winner serves on"
+    );
 }

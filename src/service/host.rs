@@ -26,6 +26,11 @@ pub enum HostError {
     Lock(LockError),
     #[error("the runtime directory for the engine's socket: {0}")]
     RuntimeDir(std::io::Error),
+    #[error("cannot create the database file {}: {source} (check the folder exists and is yours, or pass another --db)", path.display())]
+    DatabaseFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -63,9 +68,18 @@ impl HostPlan {
     }
 }
 
-/// The socket a database's engine answers on (made private if new).
+/// The socket a database's engine answers on (made private if new). The database file
+/// is made (empty, private) if it is missing: the socket is named after the file.
 pub fn socket_for(db: &Path, runtime_dir: Option<&Path>) -> Result<PathBuf, HostError> {
     let dir = super::socket::runtime_dir(runtime_dir).map_err(HostError::RuntimeDir)?;
+    let file_error = |source| HostError::DatabaseFile {
+        path: db.to_path_buf(),
+        source,
+    };
+    if let Some(folder) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(file_error)?;
+    }
+    super::database_file::descriptor(db, true).map_err(file_error)?;
     Ok(super::socket::socket_path(&dir, db))
 }
 

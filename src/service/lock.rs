@@ -1,18 +1,34 @@
-//! One engine per database, enforced by the operating system: the process that runs the
-//! engine holds an exclusive lock on `<database>.lock` for its whole life (`flock` on
-//! Unix, through `std::fs::File::try_lock`). The kernel drops the lock when the process
-//! ends, however it ends, so a `kill -9` never leaves a stale lock behind. The file
-//! holds the owner's PID so a refusal can name it.
+//! One engine per database file, enforced by the operating system: the process that
+//! runs the engine holds a write lock on the database file itself for its whole life.
+//!
+//! - The lock belongs to the file (its inode), not to a name: a hard link, a symlink, a
+//!   relative path or a bind mount of the same folder all meet the same lock, and no
+//!   side file can be deleted to lose it.
+//! - It is an open-file-description lock (`F_OFD_SETLK`) on one byte far past the bytes
+//!   SQLite locks (at 1 GiB): SQLite's own locks never conflict with it, and it does not
+//!   belong to the process's POSIX locks, which closing a descriptor would drop.
+//! - The kernel drops it when the process ends, however it ends, so a `kill -9` never
+//!   leaves a stale lock behind.
+//!
+//! `<database>.lock` beside the database holds the owner's PID, only so a refusal can
+//! name it: deleting it changes nothing.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, Write};
+use super::database_file::{descriptor, FileIdentity};
+use std::collections::HashSet;
+use std::fs::File;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use thiserror::Error;
+
+/// The byte locked: beyond anything SQLite locks or a database grows to.
+const LOCK_BYTE: i64 = 1 << 62;
 
 /// Held for as long as this value lives.
 #[derive(Debug)]
 pub struct EngineLock {
-    _file: File,
+    file: Arc<File>,
+    identity: FileIdentity,
     path: PathBuf,
 }
 
@@ -27,7 +43,7 @@ pub enum LockError {
     },
 }
 
-/// `<database>.lock`, beside the database.
+/// `<database>.lock`, beside the database: who holds the lock, for messages only.
 pub fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(".lock");
@@ -35,72 +51,163 @@ pub fn lock_path(db: &Path) -> PathBuf {
 }
 
 impl EngineLock {
-    /// Takes the lock or says who has it. Never waits.
+    /// Takes the lock of the database file (made, private, if missing) or says who has
+    /// it. Never waits.
     pub fn acquire(db: &Path) -> Result<EngineLock, LockError> {
-        let path = lock_path(db);
         let io = |source| LockError::Io {
-            path: path.clone(),
+            path: db.to_path_buf(),
             source,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut pid = String::new();
-                let _ = file.read_to_string(&mut pid);
-                let pid = pid.trim();
-                return Err(LockError::Held {
-                    pid: if pid.is_empty() {
-                        "unknown".into()
-                    } else {
-                        pid.to_string()
-                    },
-                    db: db.to_path_buf(),
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        let (identity, file) = descriptor(db, true)
+            .map_err(io)?
+            .ok_or_else(|| io(std::io::ErrorKind::NotFound.into()))?;
+        let mut held = held_here().lock().unwrap_or_else(|p| p.into_inner());
+        // The kernel sees one open file per process here, so it cannot refuse this
+        // process a second time: this process keeps count itself.
+        if held.contains(&identity)
+            || !set_lock(&file, libc::F_WRLCK as libc::c_short).map_err(io)?
+        {
+            return Err(LockError::Held {
+                pid: recorded_pid(db),
+                db: db.to_path_buf(),
+            });
         }
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        write!(file, "{}", std::process::id()).map_err(io)?;
-        file.flush().map_err(io)?;
-        Ok(EngineLock { _file: file, path })
+        held.insert(identity);
+        drop(held);
+        // Informational only: a failure to write them does not matter.
+        let pid = std::process::id().to_string();
+        set_pid_attribute(&file, &pid);
+        let path = lock_path(db);
+        let _ = std::fs::write(&path, &pid);
+        Ok(EngineLock {
+            file,
+            identity,
+            path,
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The database file this lock is on.
+    pub fn identity(&self) -> FileIdentity {
+        self.identity
+    }
 }
 
-/// Whether some process holds the engine lock of `db` right now (and its PID). Looks
-/// with a shared lock for an instant and writes nothing, so looking never names the
-/// looker as the holder.
+impl Drop for EngineLock {
+    fn drop(&mut self) {
+        // Unlocked, not closed: the descriptor is kept (database_file.rs).
+        let _ = set_lock(&self.file, libc::F_UNLCK as libc::c_short);
+        held_here()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.identity);
+    }
+}
+
+/// The database files this process holds the lock of.
+fn held_here() -> &'static Mutex<HashSet<FileIdentity>> {
+    static HELD: OnceLock<Mutex<HashSet<FileIdentity>>> = OnceLock::new();
+    HELD.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+/// Whether some process holds the engine lock of `db` right now (and its PID). Asks the
+/// kernel (`F_OFD_GETLK`) without taking anything, so looking never names the looker as
+/// the holder.
 pub fn holder(db: &Path) -> Option<String> {
-    let path = lock_path(db);
-    let mut file = File::open(&path).ok()?;
-    match file.try_lock_shared() {
-        Ok(()) => {
-            let _ = file.unlock();
-            None
+    let (identity, file) = descriptor(db, false).ok()??;
+    let held_by_us = held_here()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .contains(&identity);
+    if held_by_us {
+        return Some(std::process::id().to_string());
+    }
+    let mut lock = lock_request(libc::F_WRLCK as libc::c_short);
+    // SAFETY: a valid descriptor and a valid, initialised `flock`.
+    let done = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_GETLK, &mut lock) };
+    if done != 0 || lock.l_type == libc::F_UNLCK as libc::c_short {
+        return None;
+    }
+    Some(recorded_pid(db))
+}
+
+/// The extended attribute of the database file that names the engine's PID: it belongs
+/// to the file, so every name of it (a hard link, a symlink) reads the same.
+const PID_ATTRIBUTE: &std::ffi::CStr = c"user.switchboard.engine_pid";
+
+fn set_pid_attribute(file: &File, pid: &str) {
+    // SAFETY: a valid descriptor, a NUL-terminated name and a buffer of the given length.
+    let _ = unsafe {
+        libc::fsetxattr(
+            file.as_raw_fd(),
+            PID_ATTRIBUTE.as_ptr(),
+            pid.as_ptr().cast(),
+            pid.len(),
+            0,
+        )
+    };
+}
+
+fn pid_attribute(db: &Path) -> Option<String> {
+    let (_, file) = descriptor(db, false).ok()??;
+    let mut buffer = [0u8; 32];
+    // SAFETY: a valid descriptor, a NUL-terminated name and a buffer of its length.
+    let read = unsafe {
+        libc::fgetxattr(
+            file.as_raw_fd(),
+            PID_ATTRIBUTE.as_ptr(),
+            buffer.as_mut_ptr().cast(),
+            buffer.len(),
+        )
+    };
+    let text = std::str::from_utf8(buffer.get(..usize::try_from(read).ok()?)?).ok()?;
+    Some(text.trim().to_string()).filter(|pid| !pid.is_empty())
+}
+
+/// The holder's PID: from the database file's attribute (where the file system keeps
+/// one), else from `<database>.lock`. A holder that has just taken the lock writes them
+/// a moment later, so a missing one is looked for again, briefly.
+fn recorded_pid(db: &Path) -> String {
+    for _ in 0..10 {
+        if let Some(pid) = pid_attribute(db) {
+            return pid;
         }
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut pid = String::new();
-            let _ = file.read_to_string(&mut pid);
-            Some(match pid.trim() {
-                "" => "unknown".to_string(),
-                pid => pid.to_string(),
-            })
+        match std::fs::read_to_string(lock_path(db)) {
+            Ok(pid) if !pid.trim().is_empty() => return pid.trim().to_string(),
+            _ => std::thread::sleep(std::time::Duration::from_millis(20)),
         }
-        Err(std::fs::TryLockError::Error(_)) => None,
+    }
+    "unknown".to_string()
+}
+
+fn lock_request(kind: libc::c_short) -> libc::flock {
+    // SAFETY: `flock` is plain data; all zeroes is a valid value.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = kind;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    lock.l_start = LOCK_BYTE;
+    lock.l_len = 1;
+    lock
+}
+
+/// Sets or clears the lock; `Ok(false)` when another open file holds it.
+fn set_lock(file: &File, kind: libc::c_short) -> std::io::Result<bool> {
+    let lock = lock_request(kind);
+    // SAFETY: a valid descriptor and a valid, initialised `flock`.
+    let done = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &lock) };
+    if done == 0 {
+        return Ok(true);
+    }
+    let err = std::io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::EAGAIN) | Some(libc::EACCES) => Ok(false),
+        _ => Err(err),
     }
 }
 

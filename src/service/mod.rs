@@ -9,6 +9,7 @@
 pub mod api;
 pub mod attach;
 pub mod client;
+pub mod database_file;
 pub mod host;
 pub mod link;
 pub mod lock;

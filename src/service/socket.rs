@@ -1,7 +1,8 @@
 //! Where the engine of a database listens on this machine: a Unix socket in a private
 //! runtime directory (`$SWITCHBOARD_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR/switchboard`,
-//! else `<temp>/switchboard-<uid>`), mode 0700, named after the database's canonical
-//! path, so every process that opens one database finds the same engine.
+//! else `<temp>/switchboard-<uid>`), mode 0700, named after the database file's identity
+//! (device and inode), so every process that opens one database file, by any name,
+//! finds the same engine.
 
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
@@ -37,12 +38,16 @@ pub fn runtime_dir(overridden: Option<&Path>) -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
-/// `engine-<hash of the database's canonical path>.sock` in `dir`. The hash keeps the
-/// name short (a socket path has ~100 bytes) and the same for every spelling of the
-/// path.
+/// `engine-<hash of the database file's identity>.sock` in `dir`: the device and inode
+/// the engine lock is on, so every name of one file (a hard link, a symlink, another
+/// spelling, a bind mount) finds the same engine. A database not made yet is named by
+/// its canonical path. The hash keeps the name short (a socket path has ~100 bytes).
 pub fn socket_path(dir: &Path, db: &Path) -> PathBuf {
-    let canonical = canonical_db(db);
-    let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
+    let key = match super::database_file::FileIdentity::of(db) {
+        Some(id) => format!("inode {}:{}", id.device, id.inode).into_bytes(),
+        None => canonical_db(db).as_os_str().as_encoded_bytes().to_vec(),
+    };
+    let digest = Sha256::digest(&key);
     let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     dir.join(format!("engine-{hex}.sock"))
 }
