@@ -94,6 +94,7 @@ impl<T: Telephony> CallContext<T> {
             answered_instant: None,
             agent_joined: None,
             agent_identity: None,
+            agent_watch: AgentWatch::default(),
         };
         let (dial, dispatch) = requests(&job, &started);
         self.report(Report::Begun {

@@ -26,18 +26,28 @@ impl<T: Telephony> CallContext<T> {
             let agent_wait =
                 tokio::time::sleep_until(agent_deadline.unwrap_or_else(tokio::time::Instant::now));
             tokio::select! {
-                _ = agent_wait, if agent_deadline.is_some() => return self.agent_missing(call).await,
+                _ = agent_wait, if agent_deadline.is_some() => {
+                    if let Some(ending) = self.agent_deadline_passed(call).await {
+                        return ending;
+                    }
+                }
                 signal = signals.recv() => match signal {
                     Some(CallSignal::HangUp) => self.request_hang_up(call).await,
                     Some(CallSignal::Progress(p)) => match p.kind {
                         CallProgressKind::Ended { disconnect_reason, last_status } => {
+                            if let Some(ending) = self.ended_without_agent(call, self.end_time(call, p.at)) {
+                                return ending;
+                            }
                             let outcome = call_end::answered_call(Some(&disconnect_reason), last_status, call.hang_up_requested);
                             return Ending {
                                 outcome,
                                 ..Ending::callee_left(self.end_time(call, p.at), Some(disconnect_reason))
                             };
                         }
-                        CallProgressKind::RoomFinished => return Ending::plain(Outcome::Completed, self.end_time(call, p.at)),
+                        CallProgressKind::RoomFinished => {
+                            let at = self.end_time(call, p.at);
+                            return self.ended_without_agent(call, at).unwrap_or_else(|| Ending::plain(Outcome::Completed, at));
+                        }
                         CallProgressKind::Disposition { value, note, callback_at } => {
                             let report = AgentReport { disposition: value, note, callback_at };
                             self.disposition(call, report, p.at).await
@@ -49,7 +59,10 @@ impl<T: Telephony> CallContext<T> {
                     None => std::future::pending::<()>().await,
                 },
                 _ = poll.tick(), if self.polls_own_room => match self.telephony.live_call(&call.room).await {
-                    Ok(None) => return Ending::plain(Outcome::Completed, self.clock.now()),
+                    Ok(None) => {
+                        let at = self.clock.now();
+                        return self.ended_without_agent(call, at).unwrap_or_else(|| Ending::plain(Outcome::Completed, at));
+                    }
                     Ok(Some(live)) => {
                         if let Some(identity) = &live.agent {
                             self.agent_joined(call, identity).await;

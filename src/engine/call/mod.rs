@@ -32,6 +32,7 @@ mod report;
 mod resume;
 mod uncertain;
 
+use agent_watch::AgentWatch;
 pub use report::{CallEnd, CallProblem, NotStarted, Report};
 
 /// What every call task shares.
@@ -105,6 +106,8 @@ struct Call {
     answered_instant: Option<tokio::time::Instant>,
     agent_joined: Option<tokio::time::Instant>,
     agent_identity: Option<String>,
+    /// Where the agent-join watchdog stands when its deadline has passed.
+    agent_watch: AgentWatch,
 }
 
 /// What a call's end decided for its lead, as written, and the facts it was decided on.

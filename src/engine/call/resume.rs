@@ -37,6 +37,7 @@ impl<T: Telephony> CallContext<T> {
             answered_instant: None,
             agent_joined: None,
             agent_identity: None,
+            agent_watch: AgentWatch::default(),
         };
         let live = self.live_call_with_retries(&call.room).await;
         let now = self.clock.now();
