@@ -411,6 +411,7 @@ impl Call {
         // it end (the `hangup` status, a webhook), so a client that dials again at once
         // never finds it still counted.
         drop(guard);
+        self.state.stats.callee_gone(&self.room);
         self.set_status(call_status::HANGUP);
         // The SIP service marks the hangup, then tears the participant down a moment later.
         let gone_at = Instant::now() + scale.real(HANGUP_LINGER_SECS);

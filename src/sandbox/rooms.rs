@@ -209,6 +209,9 @@ impl Rooms {
         if !is_dependent(&info) {
             room.generation += 1;
         }
+        if info.kind == proto::participant_info::Kind::Agent as i32 {
+            self.stats.agent_joined(room_name);
+        }
         if info.kind == proto::participant_info::Kind::Sip as i32 {
             room.phase.send_replace(CallPhase::Dialing);
         }
@@ -471,6 +474,9 @@ impl Rooms {
         );
         if by_a_client && callee && call_status_of(&participant.info) == Some(CALL_ACTIVE) {
             self.stats.answered_callee_cut_off(&room.info.name);
+        }
+        if callee {
+            self.stats.callee_gone(&room.info.name);
         }
         let mut info = participant.info;
         info.state = State::Disconnected as i32;

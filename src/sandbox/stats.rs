@@ -57,6 +57,13 @@ pub struct SandboxStats {
     /// dialler hung up on a person. Operator hang-ups and missing agents do this on
     /// purpose; anything else is a dialler ending a call it only thought was over.
     pub answered_callees_cut_off: HashSet<String>,
+    /// The truth about each answered call, by room: when the callee answered and when
+    /// the call ended for them (their hang-up's BYE, the line dropping, or being
+    /// removed), in wall-clock time. What a dialler's records are measured against.
+    pub callee_answered_at: HashMap<String, chrono::DateTime<chrono::Utc>>,
+    pub callee_gone_at: HashMap<String, chrono::DateTime<chrono::Utc>>,
+    /// Rooms an agent joined.
+    pub agent_joined_rooms: HashSet<String>,
 }
 
 impl SandboxStats {
@@ -138,6 +145,23 @@ impl Stats {
             .entry(number.to_string())
             .or_default() += 1;
         stats.answered_rooms.insert(room.to_string());
+        stats
+            .callee_answered_at
+            .insert(room.to_string(), chrono::Utc::now());
+    }
+
+    /// The callee's call ended (first report wins: the BYE before the leg leaves).
+    pub fn callee_gone(&self, room: &str) {
+        lock(&self.inner)
+            .callee_gone_at
+            .entry(room.to_string())
+            .or_insert_with(chrono::Utc::now);
+    }
+
+    pub fn agent_joined(&self, room: &str) {
+        lock(&self.inner)
+            .agent_joined_rooms
+            .insert(room.to_string());
     }
 
     pub fn call_rate_seen(&self, trunk: &str, calls_in_last_second: u32) {
