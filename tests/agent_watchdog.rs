@@ -52,7 +52,11 @@ async fn events_of(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_absent_agent_ends_the_call_spends_no_attempt_and_three_in_a_row_pause() {
-    let h = Harness::start(long_talks(), quick_engine()).await;
+    in_every_mode(an_absent_agent).await;
+}
+
+async fn an_absent_agent(mode: Following) {
+    let h = Harness::start_following(mode, long_talks(), quick_engine()).await;
     h.sandbox().set_agent_arrival(Some(AgentArrival::Absent));
     let id = h.campaign(watched("absent")).await;
     h.leads(id, numbers(51, 1)).await;
@@ -100,7 +104,11 @@ async fn an_absent_agent_ends_the_call_spends_no_attempt_and_three_in_a_row_paus
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_agent_just_inside_the_timeout_keeps_the_call() {
-    let h = Harness::start(long_talks(), quick_engine()).await;
+    in_every_mode(a_late_agent_inside).await;
+}
+
+async fn a_late_agent_inside(mode: Following) {
+    let h = Harness::start_following(mode, long_talks(), quick_engine()).await;
     // 700 simulated seconds at 1/1000: 0.7 s after the answer.
     h.sandbox()
         .set_agent_arrival(Some(AgentArrival::AfterAnswer { secs: 700.0 }));
@@ -112,6 +120,8 @@ async fn a_late_agent_just_inside_the_timeout_keeps_the_call() {
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].state.outcome(), Some(Outcome::Completed));
     let joined = attempts[0].agent_join_ms.expect("join time recorded");
+    // 700 ms, seen up to one poll interval (20 ms) late when the poller is the one
+    // to see the join.
     assert!((600..1000).contains(&joined), "joined after {joined} ms");
     let events = events_of(&h, attempts[0].id).await;
     assert!(events
@@ -121,7 +131,11 @@ async fn a_late_agent_just_inside_the_timeout_keeps_the_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_agent_just_outside_the_timeout_is_missing() {
-    let h = Harness::start(long_talks(), quick_engine()).await;
+    in_every_mode(a_late_agent_outside).await;
+}
+
+async fn a_late_agent_outside(mode: Following) {
+    let h = Harness::start_following(mode, long_talks(), quick_engine()).await;
     h.sandbox()
         .set_agent_arrival(Some(AgentArrival::AfterAnswer { secs: 1300.0 }));
     let id = h
@@ -144,6 +158,10 @@ async fn a_late_agent_just_outside_the_timeout_is_missing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_dispatch_rules_the_rules_agent_is_watched_too() {
+    in_every_mode(the_rules_agent_watched).await;
+}
+
+async fn the_rules_agent_watched(mode: Following) {
     let sandbox = SandboxConfig {
         agent: AgentBehaviour {
             dispatch_rule_agent: Some("rules-agent".into()),
@@ -151,7 +169,7 @@ async fn with_dispatch_rules_the_rules_agent_is_watched_too() {
         },
         ..long_talks()
     };
-    let h = Harness::start(sandbox, quick_engine()).await;
+    let h = Harness::start_following(mode, sandbox, quick_engine()).await;
     let rules = |name: &str| CampaignSettings {
         dispatch: DispatchMode::Rules,
         agent_name: String::new(),

@@ -23,7 +23,12 @@ use switchboard::store::{LeadRecord, NewLead, Store};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_runs_to_completion_with_a_real_timeline() {
-    let h = Harness::start(
+    in_every_mode(a_campaign_runs_to_completion).await;
+}
+
+async fn a_campaign_runs_to_completion(mode: Following) {
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -84,11 +89,15 @@ async fn a_campaign_runs_to_completion_with_a_real_timeline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_never_exceeds_max_concurrent() {
+    in_every_mode(concurrency_within_max_concurrent).await;
+}
+
+async fn concurrency_within_max_concurrent(mode: Following) {
     let sandbox = SandboxConfig {
         ring: SecondsRange::new(10.0, 30.0),
         ..quick_sandbox()
     };
-    let h = Harness::start(sandbox, engine_config()).await;
+    let h = Harness::start_following(mode, sandbox, engine_config()).await;
     let id = h
         .campaign(CampaignSettings {
             max_concurrent: 4,
@@ -109,6 +118,60 @@ async fn concurrency_never_exceeds_max_concurrent() {
     assert_eq!(snapshot.campaign(id).unwrap().progress().finished, 40);
 }
 
+/// What following calls must get right however LiveKit tells of them: a slot is free
+/// only once its call is over (the sandbox, not the engine, counts the live calls), an
+/// answered call is recorded as answered with its talk time, and no answered callee is
+/// hung up on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_answers_keep_the_limit_and_every_answer_is_recorded() {
+    in_every_mode(quick_answers_followed).await;
+}
+
+async fn quick_answers_followed(mode: Following) {
+    let sandbox = SandboxConfig {
+        outcomes: all_answer(),
+        ..quick_sandbox()
+    };
+    let h = Harness::start_following(mode, sandbox, engine_config()).await;
+    let id = h
+        .campaign(CampaignSettings {
+            max_concurrent: 3,
+            max_attempts: 1,
+            ..settings("three at once")
+        })
+        .await;
+    h.leads(id, numbers(40, 24)).await;
+    h.start_campaign(id).await;
+    h.until_status(id, CampaignStatus::Completed).await;
+    let stats = h.stats();
+    assert!(
+        stats.max_concurrent_calls() <= 3,
+        "more than 3 calls live at once: {stats:#?}"
+    );
+    assert!(
+        stats.answered_callees_cut_off.is_empty(),
+        "answered callees cut off: {:?}",
+        stats.answered_callees_cut_off
+    );
+    let attempts = h.attempts(id).await;
+    assert_eq!(attempts.len(), 24, "{attempts:#?}");
+    assert_eq!(stats.answered_rooms.len(), 24, "{stats:#?}");
+    for room in &stats.answered_rooms {
+        let attempt = attempts
+            .iter()
+            .find(|a| &a.room == room)
+            .unwrap_or_else(|| panic!("no attempt for the answered room {room}"));
+        assert_eq!(
+            attempt.state,
+            AttemptState::Ended(Outcome::Completed),
+            "{attempt:#?}"
+        );
+        let answered = attempt.answered_at.expect("answered, and recorded so");
+        let ended = attempt.ended_at.expect("ended");
+        assert!(ended > answered, "no talk time: {attempt:#?}");
+    }
+}
+
 fn scripted(h: &Harness, phone: &str, call: ScriptedCall) {
     h.sandbox().set_override(phone, call);
 }
@@ -119,9 +182,14 @@ async fn attempt_order(h: &Harness, id: CampaignId) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dial_starts_keep_the_call_delay_and_the_trunk_budget() {
+    in_every_mode(dial_starts_paced).await;
+}
+
+async fn dial_starts_paced(mode: Following) {
     let mut config = engine_config();
     config.trunk_cps.insert("ST_sandbox".into(), 25.0); // 40 ms between dials on the trunk
-    let h = Harness::start(
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -178,7 +246,12 @@ async fn dial_starts_keep_the_call_delay_and_the_trunk_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leads_are_dialled_by_priority_then_import_order() {
-    let h = Harness::start(
+    in_every_mode(leads_dialled_in_order).await;
+}
+
+async fn leads_dialled_in_order(mode: Following) {
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -227,8 +300,12 @@ async fn leads_are_dialled_by_priority_then_import_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_retry_rule_is_followed() {
+    in_every_mode(each_retry_rule).await;
+}
+
+async fn each_retry_rule(mode: Following) {
     use switchboard::sandbox::Outcome as Net;
-    let h = Harness::start(quick_sandbox(), engine_config()).await;
+    let h = Harness::start_following(mode, quick_sandbox(), engine_config()).await;
     let id = h
         .campaign(CampaignSettings {
             max_attempts: 3,
@@ -302,8 +379,12 @@ async fn each_retry_rule_is_followed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_waits_for_its_delay() {
+    in_every_mode(a_retry_waits).await;
+}
+
+async fn a_retry_waits(mode: Following) {
     use switchboard::sandbox::Outcome as Net;
-    let h = Harness::start_at(quick_sandbox(), engine_config(), noon()).await;
+    let h = Harness::start_following_at(mode, quick_sandbox(), engine_config(), noon()).await;
     let id = h
         .campaign(CampaignSettings {
             retry_delay_secs: 600,
@@ -334,7 +415,12 @@ async fn a_retry_waits_for_its_delay() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn infrastructure_errors_spend_no_attempt() {
-    let h = Harness::start(
+    in_every_mode(infrastructure_errors).await;
+}
+
+async fn infrastructure_errors(mode: Following) {
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -386,11 +472,16 @@ async fn infrastructure_errors_spend_no_attempt() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_livekit_pauses_campaigns_until_it_answers_again() {
+    in_every_mode(an_unreachable_livekit).await;
+}
+
+async fn an_unreachable_livekit(mode: Following) {
     let config = EngineConfig {
         infra_pause_after: Duration::from_millis(100),
         ..engine_config()
     };
-    let h = Harness::start(
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -474,7 +565,12 @@ async fn a_missing_trunk_fails_the_start_before_any_lead_is_touched() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leads_wait_for_their_own_calling_hours() {
-    let h = Harness::start_at(
+    in_every_mode(leads_wait_for_their_hours).await;
+}
+
+async fn leads_wait_for_their_hours(mode: Following) {
+    let h = Harness::start_following_at(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -538,9 +634,14 @@ async fn leads_wait_for_their_own_calling_hours() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_window_opening_in_a_dst_gap_opens_at_the_first_valid_minute() {
+    in_every_mode(a_window_in_a_dst_gap).await;
+}
+
+async fn a_window_in_a_dst_gap(mode: Following) {
     // 2026-03-08 05:00 UTC is 00:00 EST; at 02:00 New York jumps to 03:00 EDT.
     let start = Utc.with_ymd_and_hms(2026, 3, 8, 5, 0, 0).unwrap();
-    let h = Harness::start_at(
+    let h = Harness::start_following_at(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -579,7 +680,12 @@ async fn a_window_opening_in_a_dst_gap_opens_at_the_first_valid_minute() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_daily_cap_pauses_until_local_midnight() {
-    let h = Harness::start_at(
+    in_every_mode(the_daily_cap).await;
+}
+
+async fn the_daily_cap(mode: Following) {
+    let h = Harness::start_following_at(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -622,11 +728,16 @@ async fn the_daily_cap_pauses_until_local_midnight() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_number_gets_at_most_the_daily_limit_across_campaigns() {
+    in_every_mode(the_per_number_daily_limit).await;
+}
+
+async fn the_per_number_daily_limit(mode: Following) {
     let config = EngineConfig {
         per_number_daily_limit: 1,
         ..engine_config()
     };
-    let h = Harness::start_at(
+    let h = Harness::start_following_at(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -665,7 +776,12 @@ async fn one_number_gets_at_most_the_daily_limit_across_campaigns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn numbers_put_on_the_dnc_list_mid_run_are_never_dialled() {
-    let h = Harness::start(
+    in_every_mode(dnc_mid_run).await;
+}
+
+async fn dnc_mid_run(mode: Following) {
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -717,12 +833,16 @@ async fn numbers_put_on_the_dnc_list_mid_run_are_never_dialled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_lets_calls_finish_resume_continues_and_stop_hangs_up() {
+    in_every_mode(pause_resume_and_stop).await;
+}
+
+async fn pause_resume_and_stop(mode: Following) {
     let sandbox = SandboxConfig {
         outcomes: all_answer(),
         talk: SecondsRange::new(150.0, 250.0),
         ..quick_sandbox()
     };
-    let h = Harness::start(sandbox, engine_config()).await;
+    let h = Harness::start_following(mode, sandbox, engine_config()).await;
     let id = h
         .campaign(CampaignSettings {
             max_concurrent: 2,
@@ -798,12 +918,16 @@ async fn pause_lets_calls_finish_resume_continues_and_stop_hangs_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_call_can_be_hung_up_and_one_lead_retried_now() {
+    in_every_mode(hang_up_and_retry_now).await;
+}
+
+async fn hang_up_and_retry_now(mode: Following) {
     let sandbox = SandboxConfig {
         outcomes: all_answer(),
         talk: SecondsRange::new(5000.0, 6000.0),
         ..quick_sandbox()
     };
-    let h = Harness::start(sandbox, engine_config()).await;
+    let h = Harness::start_following(mode, sandbox, engine_config()).await;
     let id = h
         .campaign(CampaignSettings {
             max_concurrent: 1,
@@ -870,6 +994,10 @@ async fn one_call_can_be_hung_up_and_one_lead_retried_now() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_campaigns_share_the_trunk_and_the_global_limit() {
+    in_every_mode(several_campaigns_share_the_limit).await;
+}
+
+async fn several_campaigns_share_the_limit(mode: Following) {
     let sandbox = SandboxConfig {
         outcomes: all_answer(),
         talk: SecondsRange::new(20.0, 40.0),
@@ -879,7 +1007,7 @@ async fn several_campaigns_share_the_trunk_and_the_global_limit() {
         global_max_concurrent: Some(4),
         ..engine_config()
     };
-    let h = Harness::start(sandbox, config).await;
+    let h = Harness::start_following(mode, sandbox, config).await;
     let mut ids = Vec::new();
     for i in 0..3 {
         let id = h
@@ -930,7 +1058,12 @@ async fn several_campaigns_share_the_trunk_and_the_global_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_dispatch_rules_no_agent_dispatch_is_sent() {
-    let h = Harness::start(
+    in_every_mode(no_dispatch_with_rules).await;
+}
+
+async fn no_dispatch_with_rules(mode: Following) {
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -967,13 +1100,17 @@ async fn with_dispatch_rules_no_agent_dispatch_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn carrier_limit_rejections_slow_the_trunk_down() {
+    in_every_mode(carrier_limit_slows_the_trunk).await;
+}
+
+async fn carrier_limit_slows_the_trunk(mode: Following) {
     let sandbox = SandboxConfig {
         outcomes: all_answer(),
         max_calls_per_trunk: Some(2),
         talk: SecondsRange::new(20.0, 40.0),
         ..quick_sandbox()
     };
-    let h = Harness::start(sandbox, engine_config()).await;
+    let h = Harness::start_following(mode, sandbox, engine_config()).await;
     let id = h
         .campaign(CampaignSettings {
             max_concurrent: 6,
@@ -1005,7 +1142,12 @@ async fn carrier_limit_rejections_slow_the_trunk_down() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_campaign_waits_for_its_start_time() {
-    let h = Harness::start_at(
+    in_every_mode(a_scheduled_campaign).await;
+}
+
+async fn a_scheduled_campaign(mode: Following) {
+    let h = Harness::start_following_at(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -1312,12 +1454,16 @@ async fn the_agents_disposition_after_the_callee_left_is_recorded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_is_deleted_only_once_it_is_not_running() {
+    in_every_mode(deleted_once_not_running).await;
+}
+
+async fn deleted_once_not_running(mode: Following) {
     let sandbox = SandboxConfig {
         outcomes: all_answer(),
         talk: SecondsRange::new(5000.0, 6000.0),
         ..quick_sandbox()
     };
-    let h = Harness::start(sandbox, engine_config()).await;
+    let h = Harness::start_following(mode, sandbox, engine_config()).await;
     let draft = h.campaign(settings("draft")).await;
     h.leads(draft, numbers(17, 3)).await;
     assert_eq!(
@@ -1422,11 +1568,24 @@ async fn lead_counts_follow_imports_as_the_engine_is_told_of_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answered_call_gets_the_agents_disposition_on_the_sandbox() {
-    // Talk lasts milliseconds, so the disposition is mostly seen only in the agent's
-    // participant_left webhook, after the callee left.
-    let h = Harness::start(
+    in_every_mode(every_answered_call_disposed).await;
+}
+
+async fn every_answered_call_disposed(mode: Following) {
+    // With webhooks each delivered, talk lasts milliseconds, so the disposition is
+    // mostly seen only in the agent's participant_left webhook, after the callee left.
+    // Otherwise the poller must see the report: the agent gives it at 80% of the talk
+    // and leaves 0.5 s after the callee, a few milliseconds here, between two 20 ms
+    // looks (and that webhook may be lost). Calls there talk long enough to be looked at.
+    let talk = match mode {
+        Following::Webhooks => quick_sandbox().talk,
+        Following::Polling | Following::UnreliableWebhooks => SecondsRange::new(200.0, 300.0),
+    };
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
+            talk,
             ..quick_sandbox()
         },
         engine_config(),
@@ -1473,7 +1632,11 @@ async fn every_answered_call_gets_the_agents_disposition_on_the_sandbox() {
 /// poller can see the phone ring: the engine must watch a room from the dial on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_that_rings_before_it_is_answered_is_seen_ringing() {
-    let h = Harness::start(quick_sandbox(), engine_config()).await;
+    in_every_mode(a_ringing_phone_seen).await;
+}
+
+async fn a_ringing_phone_seen(mode: Following) {
+    let h = Harness::start_following(mode, quick_sandbox(), engine_config()).await;
     let phone = "+15125550777";
     // 300 simulated seconds of ringing are 300 ms here: many 20 ms polls.
     scripted(
@@ -1516,14 +1679,19 @@ async fn a_phone_that_rings_before_it_is_answered_is_seen_ringing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_do_not_call_disposition_puts_the_number_on_the_list_for_every_campaign() {
-    let h = Harness::start(quick_sandbox(), engine_config()).await;
+    in_every_mode(a_do_not_call_disposition).await;
+}
+
+async fn a_do_not_call_disposition(mode: Following) {
+    let h = Harness::start_following(mode, quick_sandbox(), engine_config()).await;
     let asked = "+15550990001";
     scripted(
         &h,
         asked,
         ScriptedCall {
             disposition: Some("Do Not Call".into()),
-            ..ScriptedCall::new(switchboard::sandbox::Outcome::Answer)
+            // Long enough for the poller to see the agent's report (at 80% of the talk).
+            ..ScriptedCall::new(switchboard::sandbox::Outcome::Answer).talk_secs(200.0)
         },
     );
     let first = h.campaign(settings("first")).await;
@@ -1562,8 +1730,12 @@ async fn a_do_not_call_disposition_puts_the_number_on_the_list_for_every_campaig
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_voicemail_disposition_is_retried_as_the_campaigns_rule_says() {
+    in_every_mode(a_voicemail_disposition).await;
+}
+
+async fn a_voicemail_disposition(mode: Following) {
     use switchboard::domain::DispositionRetry;
-    let h = Harness::start_at(quick_sandbox(), engine_config(), noon()).await;
+    let h = Harness::start_following_at(mode, quick_sandbox(), engine_config(), noon()).await;
     let id = h
         .campaign(CampaignSettings {
             max_attempts: 2,
@@ -1600,8 +1772,12 @@ async fn a_voicemail_disposition_is_retried_as_the_campaigns_rule_says() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_reported_after_the_call_ended_is_dialled_at_the_agents_time() {
+    in_every_mode(a_late_callback).await;
+}
+
+async fn a_late_callback(mode: Following) {
     use switchboard::domain::DispositionRetry;
-    let h = Harness::start_at(quick_sandbox(), engine_config(), noon()).await;
+    let h = Harness::start_following_at(mode, quick_sandbox(), engine_config(), noon()).await;
     let id = h
         .campaign(CampaignSettings {
             disposition_retries: vec![DispositionRetry::parse("callback=callback_at").unwrap()],
@@ -1661,8 +1837,12 @@ async fn a_callback_reported_after_the_call_ended_is_dialled_at_the_agents_time(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_that_falls_due_is_dialled_while_an_unrelated_call_goes_on() {
+    in_every_mode(a_retry_due_during_a_call).await;
+}
+
+async fn a_retry_due_during_a_call(mode: Following) {
     use switchboard::sandbox::Outcome as Net;
-    let h = Harness::start_at(quick_sandbox(), engine_config(), noon()).await;
+    let h = Harness::start_following_at(mode, quick_sandbox(), engine_config(), noon()).await;
     let id = h
         .campaign(CampaignSettings {
             max_concurrent: 2,
@@ -1714,12 +1894,16 @@ async fn a_retry_that_falls_due_is_dialled_while_an_unrelated_call_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_opt_out_reported_after_the_call_by_a_configured_synonym_lists_the_number() {
+    in_every_mode(a_late_opt_out).await;
+}
+
+async fn a_late_opt_out(mode: Following) {
     use switchboard::domain::OptOutWords;
     let config = EngineConfig {
         opt_out: OptOutWords::with_synonyms(&["no more calls".to_string()]),
         ..engine_config()
     };
-    let h = Harness::start_at(quick_sandbox(), config, noon()).await;
+    let h = Harness::start_following_at(mode, quick_sandbox(), config, noon()).await;
     let id = h.campaign(settings("opt out later")).await;
     let other = h.campaign(settings("same number elsewhere")).await;
     let phone = "+15551900001";
@@ -1751,10 +1935,12 @@ async fn an_opt_out_reported_after_the_call_by_a_configured_synonym_lists_the_nu
     assert_eq!(h.lead(phone, other).await.state, LeadState::Dnc);
 }
 
-/// One lead in `id` whose call is answered and given `disposition` by the agent.
+/// One lead in `id` whose call is answered and given `disposition` by the agent. The
+/// call talks 200 simulated seconds: the agent reports at 80% of it, so the report is
+/// up for several of the poller's 20 s looks, as polling alone needs.
 async fn answered_with(h: &Harness, id: CampaignId, phone: &str, disposition: &str) {
     let call = ScriptedCall::new(switchboard::sandbox::Outcome::Answer)
-        .talk_secs(2.0)
+        .talk_secs(200.0)
         .disposition(disposition, None);
     scripted(h, phone, call);
     h.leads(id, vec![lead(phone)]).await;

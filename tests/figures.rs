@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::api;
+use common::{api, in_every_mode, Following};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use switchboard::domain::figures::{AnswerRate, LeadCounts, Progress};
@@ -13,10 +13,14 @@ use switchboard::domain::Outcome;
 
 #[tokio::test]
 async fn snapshot_and_status_agree_on_every_figure_of_a_run() {
+    in_every_mode(every_figure_agrees).await;
+}
+
+async fn every_figure_agrees(mode: Following) {
     // The sandbox's own mix of answers, no-answers, busy lines and rejections.
     let mut sandbox = common::quick_sandbox();
     sandbox.outcomes = switchboard::sandbox::SandboxConfig::default().outcomes;
-    let api = api::start_on(sandbox, None).await.unwrap();
+    let api = api::start_following(mode, sandbox).await;
     let created = api
         .post(
             "/campaigns",
@@ -101,10 +105,14 @@ async fn snapshot_and_status_agree_on_every_figure_of_a_run() {
 
 #[tokio::test]
 async fn the_eta_is_measured_while_running_and_gone_while_paused() {
+    in_every_mode(the_eta_measured).await;
+}
+
+async fn the_eta_measured(mode: Following) {
     let mut sandbox = api::answering_sandbox();
     // Calls talk for two real seconds, two at a time: about one dial a second.
     sandbox.talk = switchboard::sandbox::SecondsRange::new(2_000.0, 2_000.0);
-    let api = api::start_on(sandbox, None).await.unwrap();
+    let api = api::start_following(mode, sandbox).await;
     let created = api
         .post(
             "/campaigns",

@@ -170,6 +170,10 @@ async fn a_found_uncertain_call_that_ends_between_polls_is_seen_to_end() {
 /// no_answer and busy only), where `not_placed` would have queued it once more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dial_that_left_no_trace_counts_and_is_not_dialled_again() {
+    in_every_mode(a_dial_that_left_no_trace).await;
+}
+
+async fn a_dial_that_left_no_trace(mode: Following) {
     let h = Harness::start_custom(
         SandboxConfig {
             time_scale: 1.0,
@@ -186,6 +190,7 @@ async fn a_dial_that_left_no_trace_counts_and_is_not_dialled_again() {
         None,
         Wiring {
             request_timeout: Duration::from_millis(300),
+            following: mode,
             ..Wiring::default()
         },
     )
@@ -229,6 +234,10 @@ async fn a_dial_that_left_no_trace_counts_and_is_not_dialled_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_livekit_never_gets_a_lead_called_twice() {
+    in_every_mode(a_stalled_livekit).await;
+}
+
+async fn a_stalled_livekit(mode: Following) {
     // The client gives up on each dial (after the ringing timeout and 2 s) long before
     // the stalled server answers; the dials it gave up on are placed when it wakes. Real
     // time here: the sandbox scales the ringing timeout it is sent.
@@ -245,6 +254,7 @@ async fn a_stalled_livekit_never_gets_a_lead_called_twice() {
         None,
         Wiring {
             request_timeout: Duration::from_millis(300),
+            following: mode,
             ..Wiring::default()
         },
     )
@@ -308,7 +318,11 @@ async fn a_stalled_livekit_never_gets_a_lead_called_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_campaigns_give_back_no_ids_and_rooms_are_never_reused() {
-    let h = Harness::start(answering_sandbox(), engine_config()).await;
+    in_every_mode(ids_and_rooms_never_reused).await;
+}
+
+async fn ids_and_rooms_never_reused(mode: Following) {
+    let h = Harness::start_following(mode, answering_sandbox(), engine_config()).await;
     let first = h.campaign(one_call_each("first")).await;
     h.leads(first, numbers(3, 2)).await;
     h.start_campaign(first).await;
@@ -341,7 +355,12 @@ async fn deleted_campaigns_give_back_no_ids_and_rooms_are_never_reused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_with_a_live_call_cannot_be_deleted() {
-    let h = Harness::start(
+    in_every_mode(a_live_campaign_kept).await;
+}
+
+async fn a_live_campaign_kept(mode: Following) {
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             talk: SecondsRange::new(2_000.0, 2_000.0),
             ..answering_sandbox()
@@ -374,6 +393,10 @@ async fn a_campaign_with_a_live_call_cannot_be_deleted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_database_holds_dialling_and_loses_no_outcome() {
+    in_every_mode(a_locked_database).await;
+}
+
+async fn a_locked_database(mode: Following) {
     let h = Harness::start_custom(
         SandboxConfig {
             talk: SecondsRange::new(300.0, 300.0),
@@ -383,6 +406,7 @@ async fn a_locked_database_holds_dialling_and_loses_no_outcome() {
         None,
         Wiring {
             busy_timeout: Duration::from_millis(50),
+            following: mode,
             ..Wiring::default()
         },
     )
@@ -440,17 +464,23 @@ async fn a_locked_database_holds_dialling_and_loses_no_outcome() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_are_followed_by_polling_while_the_webhook_port_is_held_open() {
-    let h = Harness::start(answering_sandbox(), engine_config()).await;
-    let url = h.runtime.as_ref().unwrap().webhook_url().unwrap();
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
+    in_every_mode(a_webhook_port_held_open).await;
+}
+
+async fn a_webhook_port_held_open(mode: Following) {
+    let h = Harness::start_following(mode, answering_sandbox(), engine_config()).await;
     // Anyone can open connections and send nothing: more than the listener admits.
+    // Polling alone has no webhook port to hold: there the poller follows the same run.
     let mut idle = Vec::new();
-    for _ in 0..300 {
-        if let Ok(conn) = tokio::net::TcpStream::connect(&addr).await {
-            idle.push(conn);
+    if let Some(url) = h.runtime.as_ref().unwrap().webhook_url() {
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        for _ in 0..300 {
+            if let Ok(conn) = tokio::net::TcpStream::connect(&addr).await {
+                idle.push(conn);
+            }
         }
     }
     let id = h.campaign(one_call_each("held port")).await;

@@ -602,7 +602,9 @@ impl std::io::Write for SharedBuf {
 // ---- The engine against the sandbox ----
 
 mod engine {
-    use super::common::{all_answer, engine_config, noon, quick_sandbox, settings, Harness};
+    use super::common::{
+        all_answer, engine_config, in_every_mode, noon, quick_sandbox, settings, Following, Harness,
+    };
     use super::{CHICAGO, LONDON, NYC, OFFICE, PRIMARY};
     use chrono::{TimeZone, Utc};
     use std::collections::HashMap;
@@ -662,7 +664,11 @@ mod engine {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn each_call_presents_the_local_pool_number_as_its_sip_number() {
-        let h = Harness::start(answering(), engine_config()).await;
+        in_every_mode(local_pool_numbers_presented).await;
+    }
+
+    async fn local_pool_numbers_presented(mode: Following) {
+        let h = Harness::start_following(mode, answering(), engine_config()).await;
         let id = h.campaign(pool_campaign("local", &[NYC, LONDON])).await;
         let phones: Vec<String> = (0..3)
             .map(|i| format!("+1212555{:04}", 5000 + i))
@@ -725,7 +731,11 @@ mod engine {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_pool_all_at_its_cap_pauses_the_campaign_until_local_midnight() {
-        let h = Harness::start_at(answering(), engine_config(), noon()).await;
+        in_every_mode(a_pool_at_its_cap).await;
+    }
+
+    async fn a_pool_at_its_cap(mode: Following) {
+        let h = Harness::start_following_at(mode, answering(), engine_config(), noon()).await;
         let id = h
             .campaign(CampaignSettings {
                 caller_id_daily_cap: Some(2),
@@ -767,7 +777,11 @@ mod engine {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_running_campaigns_sharing_a_caller_id_never_exceed_its_cap_together() {
-        let h = Harness::start_at(answering(), engine_config(), noon()).await;
+        in_every_mode(a_shared_caller_id_cap).await;
+    }
+
+    async fn a_shared_caller_id_cap(mode: Following) {
+        let h = Harness::start_following_at(mode, answering(), engine_config(), noon()).await;
         let shared = |name: &str| CampaignSettings {
             caller_id_daily_cap: Some(3),
             ..pool_campaign(name, &[NYC])
@@ -799,12 +813,16 @@ mod engine {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_caller_id_nobody_answers_is_rested_and_the_timeline_says_why() {
+        in_every_mode(a_caller_id_nobody_answers).await;
+    }
+
+    async fn a_caller_id_nobody_answers(mode: Following) {
         let mut sandbox = answering();
         // Carriers label NYC "Spam Likely": nobody picks up.
         sandbox
             .caller_id_overrides
             .insert(NYC.into(), ScriptedCall::new(Net::NoAnswer));
-        let h = Harness::start(sandbox, engine_config()).await;
+        let h = Harness::start_following(mode, sandbox, engine_config()).await;
         let id = h
             .campaign(CampaignSettings {
                 local_presence: Some(false),
@@ -856,9 +874,13 @@ mod engine {
         assert_eq!(stored, 1);
     }
 
-    async fn run_alternates(primary: Net, dnc_office: bool) -> (Harness, LeadRecord, Vec<String>) {
+    async fn run_alternates(
+        mode: Following,
+        primary: Net,
+        dnc_office: bool,
+    ) -> (Harness, LeadRecord, Vec<String>) {
         let sandbox = answering();
-        let h = Harness::start(sandbox, engine_config()).await;
+        let h = Harness::start_following(mode, sandbox, engine_config()).await;
         h.sandbox()
             .set_override(PRIMARY, ScriptedCall::new(primary));
         let id = h
@@ -884,8 +906,12 @@ mod engine {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn no_answer_busy_and_invalid_on_the_primary_go_on_to_the_alternate() {
+        in_every_mode(on_to_the_alternate).await;
+    }
+
+    async fn on_to_the_alternate(mode: Following) {
         for outcome in [Net::NoAnswer, Net::Busy, Net::InvalidNumber] {
-            let (h, lead, dialled) = run_alternates(outcome, false).await;
+            let (h, lead, dialled) = run_alternates(mode, outcome, false).await;
             assert_eq!(dialled, [PRIMARY, OFFICE], "{outcome:?}");
             // The export shows the number each attempt dialled beside the lead's own.
             let rows = export_json(&h, lead.campaign).await;
@@ -916,7 +942,11 @@ mod engine {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_trunk_failure_retries_the_same_number() {
-        let h = Harness::start(answering(), engine_config()).await;
+        in_every_mode(a_trunk_failure_retried).await;
+    }
+
+    async fn a_trunk_failure_retried(mode: Following) {
+        let h = Harness::start_following(mode, answering(), engine_config()).await;
         h.sandbox()
             .set_override(PRIMARY, ScriptedCall::new(Net::TrunkFailure));
         let id = h
@@ -940,7 +970,11 @@ mod engine {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn dnc_on_the_alternate_only_leaves_the_lead_callable_on_its_primary() {
-        let (h, lead, dialled) = run_alternates(Net::NoAnswer, true).await;
+        in_every_mode(dnc_on_the_alternate_only).await;
+    }
+
+    async fn dnc_on_the_alternate_only(mode: Following) {
+        let (h, lead, dialled) = run_alternates(mode, Net::NoAnswer, true).await;
         assert_eq!(dialled, [PRIMARY, PRIMARY, PRIMARY]);
         assert_eq!(
             lead.state,

@@ -26,6 +26,10 @@ fn half_busy() -> SandboxConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answered_calls_are_recorded_and_unanswered_ones_are_not() {
+    in_every_mode(answered_calls_recorded).await;
+}
+
+async fn answered_calls_recorded(mode: Following) {
     // `{utc}` the sandbox's egress does not fill: the path must come filled from us.
     let engine = EngineConfig {
         recording: RecordingOutput::File {
@@ -33,7 +37,7 @@ async fn answered_calls_are_recorded_and_unanswered_ones_are_not() {
         },
         ..engine_config()
     };
-    let h = Harness::start(half_busy(), engine).await;
+    let h = Harness::start_following(mode, half_busy(), engine).await;
     let id = h
         .campaign(CampaignSettings {
             record: true,
@@ -83,7 +87,12 @@ async fn answered_calls_are_recorded_and_unanswered_ones_are_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_egress_is_recorded_and_the_call_goes_on() {
-    let h = Harness::start(
+    in_every_mode(a_failed_egress).await;
+}
+
+async fn a_failed_egress(mode: Following) {
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()
@@ -120,7 +129,12 @@ async fn a_failed_egress_is_recorded_and_the_call_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_are_not_recorded_unless_the_campaign_says_so() {
-    let h = Harness::start(
+    in_every_mode(calls_not_recorded).await;
+}
+
+async fn calls_not_recorded(mode: Following) {
+    let h = Harness::start_following(
+        mode,
         SandboxConfig {
             outcomes: all_answer(),
             ..quick_sandbox()

@@ -7,7 +7,7 @@ use common::*;
 use std::collections::{BTreeMap, HashMap};
 use switchboard::domain::{assign_variant, CampaignSettings, CampaignStatus, LeadId, Variant};
 use switchboard::engine::{Command, Reply};
-use switchboard::sandbox::{AgentBehaviour, OutcomeRates, SandboxConfig};
+use switchboard::sandbox::{AgentBehaviour, OutcomeRates, SandboxConfig, SecondsRange};
 use switchboard::service::link::Link;
 use switchboard::service::protocol::{Answer, Query};
 use switchboard::store::reports::campaign_stats;
@@ -23,6 +23,10 @@ fn variant(name: &str, agent: &str, weight: u32) -> Variant {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_lead_keeps_its_variant_and_gets_that_variants_agent() {
+    in_every_mode(each_lead_keeps_its_variant).await;
+}
+
+async fn each_lead_keeps_its_variant(mode: Following) {
     let only = |d: &str| BTreeMap::from([(d.to_string(), 1.0)]);
     let sandbox = SandboxConfig {
         outcomes: OutcomeRates {
@@ -37,9 +41,12 @@ async fn each_lead_keeps_its_variant_and_gets_that_variants_agent() {
             ]),
             ..Default::default()
         },
+        // The agent reports at 80% of the talk: 200-300 simulated seconds leave the
+        // report up for several of the poller's 20 s looks, as polling alone needs.
+        talk: SecondsRange::new(200.0, 300.0),
         ..quick_sandbox()
     };
-    let h = Harness::start(sandbox, engine_config()).await;
+    let h = Harness::start_following(mode, sandbox, engine_config()).await;
     let variants = vec![variant("A", "agent-a", 60), variant("B", "agent-b", 40)];
     let id = h
         .campaign(CampaignSettings {

@@ -1,7 +1,7 @@
 //! An engine host on a temp database against the embedded sandbox, and an HTTP client
 //! of its API over the local socket (or TCP), reading the envelope.
 
-use super::{all_answer, engine_config, quick_sandbox};
+use super::{all_answer, engine_config, quick_sandbox, Following};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -27,6 +27,18 @@ pub fn answering_sandbox() -> SandboxConfig {
 
 /// A plan for an engine on `dir` against `sandbox`.
 pub fn plan(dir: &std::path::Path, sandbox: SandboxConfig) -> HostPlan {
+    plan_following(dir, sandbox, Following::Webhooks)
+}
+
+/// A plan for an engine on `dir` against `sandbox`, following calls in `mode`.
+pub fn plan_following(
+    dir: &std::path::Path,
+    mut sandbox: SandboxConfig,
+    mode: Following,
+) -> HostPlan {
+    if mode == Following::UnreliableWebhooks {
+        sandbox.webhook_delivery = mode.delivery();
+    }
     let mut engine = engine_config();
     engine.disposition_grace = Duration::from_millis(50);
     HostPlan {
@@ -39,7 +51,7 @@ pub fn plan(dir: &std::path::Path, sandbox: SandboxConfig) -> HostPlan {
             },
             request_timeout: Duration::from_secs(5),
             webhook_listen: None,
-            polling_only: false,
+            polling_only: mode == Following::Polling,
             polling: PollerConfig {
                 interval: Duration::from_millis(20),
                 max_requests_per_sec: 1000,
@@ -64,6 +76,13 @@ pub async fn start_on(
     tcp: Option<(SocketAddr, Option<&str>)>,
 ) -> Result<ApiHost, HostError> {
     start_planned(tcp, |dir| plan(dir, sandbox)).await
+}
+
+/// An engine host on `sandbox`, following calls in `mode`.
+pub async fn start_following(mode: Following, sandbox: SandboxConfig) -> ApiHost {
+    start_planned(None, |dir| plan_following(dir, sandbox, mode))
+        .await
+        .expect("the engine host starts")
 }
 
 /// An engine host on the plan `plan` makes for its temp dir.

@@ -198,6 +198,20 @@ impl Harness {
         Self::start_custom(sandbox, engine, None, wiring).await
     }
 
+    /// On a hand-set wall clock starting at `now`, following calls in `mode`.
+    pub async fn start_following_at(
+        mode: Following,
+        sandbox: SandboxConfig,
+        engine: EngineConfig,
+        now: DateTime<Utc>,
+    ) -> Harness {
+        let wiring = Wiring {
+            following: mode,
+            ..Wiring::default()
+        };
+        Self::start_custom(sandbox, engine, Some(now), wiring).await
+    }
+
     pub async fn start_custom(
         mut sandbox: SandboxConfig,
         engine: EngineConfig,
