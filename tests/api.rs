@@ -160,6 +160,13 @@ async fn bad_input_is_a_4xx_that_names_the_field() {
         "callDelay: 3600001 is too large: at most 3600000 (1 hour)"
     );
 
+    let long_name = campaign_body(&"x".repeat(100_000));
+    let answer = api.post("/campaigns", long_name).await;
+    assert_eq!(
+        answer.error(StatusCode::BAD_REQUEST),
+        "name: 100000 characters long: at most 200"
+    );
+
     let answer = api
         .post("/campaigns", json!({"name": "x", "sipTrunkId": "ST_1"}))
         .await;
@@ -206,6 +213,19 @@ async fn bad_input_is_a_4xx_that_names_the_field() {
         )
         .await;
     assert!(answer.error(StatusCode::NOT_FOUND).starts_with("callId: "));
+    let answer = api
+        .call(
+            Method::PUT,
+            "/outbound-calls/no-such-room/outcome",
+            Some(json!({"outcome": "y".repeat(65)})),
+        )
+        .await;
+    assert!(
+        answer
+            .error(StatusCode::BAD_REQUEST)
+            .starts_with("outcome: 65 characters long: at most 64"),
+        "{answer:#?}"
+    );
     let answer = api
         .post("/dnc", json!({"phoneNumber": "not a phone"}))
         .await;
