@@ -22,7 +22,7 @@ pub(super) const MULTILINE_HINT: &str =
 
 /// Where a CSV scan of the bytes stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quote {
+enum Scanning {
     FieldStart,
     Unquoted,
     Quoted,
@@ -33,7 +33,7 @@ enum Quote {
 /// Follows the CSV reader's quoting rules over a record, line by line.
 struct Scan {
     delimiter: u8,
-    state: Quote,
+    state: Scanning,
     field: usize,
     /// The field the open quote began in.
     open_field: usize,
@@ -43,7 +43,7 @@ impl Scan {
     fn new(delimiter: u8) -> Self {
         Self {
             delimiter,
-            state: Quote::FieldStart,
+            state: Scanning::FieldStart,
             field: 0,
             open_field: 0,
         }
@@ -54,23 +54,23 @@ impl Scan {
         let mut closed = false;
         for &b in line {
             self.state = match self.state {
-                Quote::FieldStart if b == b'"' => {
+                Scanning::FieldStart if b == b'"' => {
                     self.open_field = self.field;
-                    Quote::Quoted
+                    Scanning::Quoted
                 }
-                Quote::Quoted if b == b'"' => Quote::QuoteInQuoted,
-                Quote::Quoted => Quote::Quoted,
-                Quote::QuoteInQuoted if b == b'"' => Quote::Quoted,
+                Scanning::Quoted if b == b'"' => Scanning::QuoteInQuoted,
+                Scanning::Quoted => Scanning::Quoted,
+                Scanning::QuoteInQuoted if b == b'"' => Scanning::Quoted,
                 state => {
-                    closed |= state == Quote::QuoteInQuoted;
+                    closed |= state == Scanning::QuoteInQuoted;
                     if b == self.delimiter {
                         self.field += 1;
-                        Quote::FieldStart
+                        Scanning::FieldStart
                     } else if b == b'\n' || b == b'\r' {
                         self.field = 0;
-                        Quote::FieldStart
+                        Scanning::FieldStart
                     } else {
-                        Quote::Unquoted
+                        Scanning::Unquoted
                     }
                 }
             };
@@ -79,7 +79,7 @@ impl Scan {
     }
 
     fn open(&self) -> bool {
-        self.state == Quote::Quoted
+        self.state == Scanning::Quoted
     }
 }
 
@@ -218,7 +218,7 @@ impl<R: Read> LineRows<R> {
             }
             // A quote closed by the file's last byte closes too.
             let last = at + 1 == self.ahead.len() && !line.ends_with(b"\n");
-            if scan.feed(line) || (last && scan.state == Quote::QuoteInQuoted) {
+            if scan.feed(line) || (last && scan.state == Scanning::QuoteInQuoted) {
                 return Ok(Ok(*number));
             }
             at += 1;
@@ -265,7 +265,7 @@ pub(super) fn multiline_fields_intended(text: &[u8], delimiter: u8) -> bool {
         for (i, &b) in line.iter().enumerate() {
             let before = probe.state;
             probe.feed(&[b]);
-            if was_open && closed_at.is_none() && before == Quote::QuoteInQuoted && b != b'"' {
+            if was_open && closed_at.is_none() && before == Scanning::QuoteInQuoted && b != b'"' {
                 closed_at = Some(i);
             }
         }
@@ -280,7 +280,7 @@ pub(super) fn multiline_fields_intended(text: &[u8], delimiter: u8) -> bool {
                     return false;
                 }
                 spanning += 1;
-            } else if probe.state == Quote::QuoteInQuoted && lines.peek().is_none() {
+            } else if probe.state == Scanning::QuoteInQuoted && lines.peek().is_none() {
                 spanning += 1;
             }
         }
