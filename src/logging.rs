@@ -2,14 +2,21 @@
 //! terminal: the console owns it. `switchboard paths` shows the directory. When that
 //! directory cannot be used, commands log to stderr (the console logs nothing) after
 //! one warning, rather than refusing to run.
+//!
+//! Logs name leads and their numbers, so the directory is created 0700 and each file
+//! 0600, whatever the umask: tracing-appender's rolling writer would create them with
+//! the umask's mode (0644 as a rule), readable by every local user, so [`DailyFile`]
+//! does the daily rotation itself.
 
 use crate::config::{Env, LogConfig, NotUnicode, LOG_VAR, RUST_LOG_VAR};
-use std::io;
+use chrono::NaiveDate;
+use std::fs::{DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use tracing::Subscriber;
 use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
-use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -39,7 +46,7 @@ pub enum LoggingError {
     OpenFile {
         dir: PathBuf,
         #[source]
-        source: tracing_appender::rolling::InitError,
+        source: io::Error,
     },
     #[error("{source_name}: {problem}")]
     BadFilter {
@@ -128,20 +135,83 @@ fn install(
 }
 
 fn file_writer(log_dir: &Path) -> Result<(NonBlocking, WorkerGuard), LoggingError> {
-    std::fs::create_dir_all(log_dir).map_err(|source| LoggingError::CreateDir {
-        dir: log_dir.to_owned(),
-        source,
-    })?;
-    let appender = RollingFileAppender::builder()
-        .rotation(Rotation::DAILY)
-        .filename_prefix(LOG_FILE_PREFIX)
-        .max_log_files(KEPT_LOG_FILES)
-        .build(log_dir)
-        .map_err(|source| LoggingError::OpenFile {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(log_dir)
+        .map_err(|source| LoggingError::CreateDir {
             dir: log_dir.to_owned(),
             source,
         })?;
-    Ok(tracing_appender::non_blocking(appender))
+    let file = DailyFile::open(log_dir).map_err(|source| LoggingError::OpenFile {
+        dir: log_dir.to_owned(),
+        source,
+    })?;
+    Ok(tracing_appender::non_blocking(file))
+}
+
+/// `<dir>/switchboard.log.YYYY-MM-DD` (UTC), a new file each day, each created 0600;
+/// at each new day files beyond the newest [`KEPT_LOG_FILES`] are removed.
+struct DailyFile {
+    dir: PathBuf,
+    day: NaiveDate,
+    file: File,
+}
+
+impl DailyFile {
+    fn open(dir: &Path) -> io::Result<Self> {
+        let day = chrono::Utc::now().date_naive();
+        let file = Self::create(dir, day)?;
+        prune(dir);
+        Ok(Self {
+            dir: dir.to_owned(),
+            day,
+            file,
+        })
+    }
+
+    fn create(dir: &Path, day: NaiveDate) -> io::Result<File> {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(dir.join(format!("{LOG_FILE_PREFIX}.{}", day.format("%Y-%m-%d"))))
+    }
+}
+
+/// Removes the oldest log files beyond [`KEPT_LOG_FILES`]; a file that cannot be
+/// removed stays (logging must not fail for it).
+fn prune(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!("{LOG_FILE_PREFIX}.");
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let excess = files.len().saturating_sub(KEPT_LOG_FILES);
+    for old in &files[..excess] {
+        let _ = std::fs::remove_file(old);
+    }
+}
+
+impl Write for DailyFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let today = chrono::Utc::now().date_naive();
+        if today != self.day {
+            self.file = Self::create(&self.dir, today)?;
+            self.day = today;
+            prune(&self.dir);
+        }
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 fn subscriber<W>(filter: &str, writer: W) -> impl Subscriber + Send + Sync
@@ -212,5 +282,44 @@ mod tests {
         );
         assert!(!text.contains("too chatty"), "{text}");
         assert!(!text.contains('\u{1b}'), "no colour codes in files: {text}");
+    }
+
+    #[test]
+    fn the_log_directory_is_0700_and_its_files_0600_whatever_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let log_dir = dir.path().join("nested/logs");
+        let (_writer, guard) = file_writer(&log_dir).unwrap();
+        drop(guard);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&log_dir), 0o700);
+        let today = chrono::Utc::now().format("%Y-%m-%d");
+        assert_eq!(
+            mode(&log_dir.join(format!("{LOG_FILE_PREFIX}.{today}"))),
+            0o600
+        );
+    }
+
+    #[test]
+    fn only_the_newest_files_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        for day in 1..=20 {
+            std::fs::write(
+                dir.path()
+                    .join(format!("{LOG_FILE_PREFIX}.2020-01-{day:02}")),
+                "",
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.path().join("other.txt"), "").unwrap();
+        prune(dir.path());
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left.len(), KEPT_LOG_FILES + 1);
+        assert_eq!(left[0], "other.txt");
+        assert_eq!(left[1], format!("{LOG_FILE_PREFIX}.2020-01-07"));
     }
 }

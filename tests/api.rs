@@ -160,6 +160,13 @@ async fn bad_input_is_a_4xx_that_names_the_field() {
         "callDelay: 3600001 is too large: at most 3600000 (1 hour)"
     );
 
+    let long_name = campaign_body(&"x".repeat(100_000));
+    let answer = api.post("/campaigns", long_name).await;
+    assert_eq!(
+        answer.error(StatusCode::BAD_REQUEST),
+        "name: 100000 characters long: at most 200"
+    );
+
     let answer = api
         .post("/campaigns", json!({"name": "x", "sipTrunkId": "ST_1"}))
         .await;
@@ -206,6 +213,19 @@ async fn bad_input_is_a_4xx_that_names_the_field() {
         )
         .await;
     assert!(answer.error(StatusCode::NOT_FOUND).starts_with("callId: "));
+    let answer = api
+        .call(
+            Method::PUT,
+            "/outbound-calls/no-such-room/outcome",
+            Some(json!({"outcome": "y".repeat(65)})),
+        )
+        .await;
+    assert!(
+        answer
+            .error(StatusCode::BAD_REQUEST)
+            .starts_with("outcome: 65 characters long: at most 64"),
+        "{answer:#?}"
+    );
     let answer = api
         .post("/dnc", json!({"phoneNumber": "not a phone"}))
         .await;
@@ -869,9 +889,12 @@ async fn numbers_go_on_and_off_the_do_not_call_lists() {
 
 #[tokio::test]
 async fn tcp_requests_need_the_bearer_token() {
-    let api = api::try_start(Some(("127.0.0.1:0".parse().unwrap(), Some("s3cret-token"))))
-        .await
-        .unwrap();
+    let api = api::try_start(Some((
+        "127.0.0.1:0".parse().unwrap(),
+        Some("s3cret-token-0123456789abcdef-0123"),
+    )))
+    .await
+    .unwrap();
     let addr = api.host().tcp().expect("listening on TCP");
     let http = api::tcp_client();
     let url = format!("http://{addr}/api/v1/health");
@@ -887,7 +910,7 @@ async fn tcp_requests_need_the_bearer_token() {
     );
     let right = http
         .get(&url)
-        .bearer_auth("s3cret-token")
+        .bearer_auth("s3cret-token-0123456789abcdef-0123")
         .send()
         .await
         .unwrap();
@@ -895,7 +918,7 @@ async fn tcp_requests_need_the_bearer_token() {
 
     let created = http
         .post(format!("http://{addr}/api/v1/campaigns"))
-        .bearer_auth("s3cret-token")
+        .bearer_auth("s3cret-token-0123456789abcdef-0123")
         .json(&campaign_body("Over TCP"))
         .send()
         .await
@@ -904,7 +927,7 @@ async fn tcp_requests_need_the_bearer_token() {
     // An import by path names a file on the engine's machine: not for TCP clients.
     let by_path = http
         .post(format!("http://{addr}/api/v1/engine/imports"))
-        .bearer_auth("s3cret-token")
+        .bearer_auth("s3cret-token-0123456789abcdef-0123")
         .json(&json!({"campaign": 1, "path": "/etc/passwd", "region": "US"}))
         .send()
         .await
@@ -920,7 +943,10 @@ async fn tcp_requests_need_the_bearer_token() {
 #[tokio::test]
 async fn livekit_webhooks_come_in_on_the_tcp_listener_verified() {
     use livekit_api::access_token::AccessToken;
-    let tcp = Some(("127.0.0.1:0".parse().unwrap(), Some("s3cret-token")));
+    let tcp = Some((
+        "127.0.0.1:0".parse().unwrap(),
+        Some("s3cret-token-0123456789abcdef-0123"),
+    ));
     let api = api::start_planned(tcp, |dir| {
         let mut plan = api::plan(dir, api::answering_sandbox());
         plan.settings.polling.interval = Duration::from_secs(60);
@@ -963,7 +989,7 @@ async fn livekit_webhooks_come_in_on_the_tcp_listener_verified() {
         deliver(Some(forged), body.clone()).await,
         StatusCode::UNAUTHORIZED
     );
-    let bearer = Some("Bearer s3cret-token".to_string());
+    let bearer = Some("Bearer s3cret-token-0123456789abcdef-0123".to_string());
     assert_eq!(
         deliver(bearer, body.clone()).await,
         StatusCode::UNAUTHORIZED,
@@ -1006,6 +1032,19 @@ async fn the_engine_refuses_tcp_without_a_token() {
     let refused = api::try_start(Some(("127.0.0.1:0".parse().unwrap(), None))).await;
     let err = refused.err().expect("no TCP without a token");
     assert!(err.to_string().contains("needs a token"), "{err}");
+}
+
+#[tokio::test]
+async fn the_engine_refuses_tcp_with_a_short_or_blank_token() {
+    for token in ["a", "fifteen-chars!!", "", "   "] {
+        let refused = api::try_start(Some(("0.0.0.0:0".parse().unwrap(), Some(token)))).await;
+        let err = refused.err().expect("no TCP with a weak token");
+        let message = err.to_string();
+        assert!(
+            message.contains("the API token is") && message.contains("openssl rand -hex 32"),
+            "{token:?}: {message}"
+        );
+    }
 }
 
 /// `docs/openapi.json` describes exactly the routes the server registers: the same

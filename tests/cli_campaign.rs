@@ -194,6 +194,22 @@ fn bad_settings_name_the_flag() {
 }
 
 #[test]
+fn a_name_of_100000_characters_is_refused_naming_the_field_and_the_limit() {
+    let env = Env::new();
+    let id = env.create("Short");
+    let long = "x".repeat(100_000);
+    env.cmd(&["campaign", "edit", &id, "--name", &long])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "name: 100000 characters long: at most 200",
+        ));
+    let shown: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["campaign", "show", &id, "--json"])).unwrap();
+    assert_eq!(shown["name"], "Short");
+}
+
+#[test]
 fn a_running_campaign_cannot_be_edited_or_deleted() {
     let env = Env::new();
     let id = env.create("Live");

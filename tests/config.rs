@@ -568,3 +568,47 @@ fn a_misspelt_recording_key_is_named_and_s3_needs_a_bucket() {
     assert!(message.contains("recording.s3.bucket"), "{message}");
     assert!(!message.contains("s3cr3t"));
 }
+
+#[test]
+fn a_short_or_blank_api_token_is_refused_with_a_command_that_makes_one() {
+    for token in ["a", "fifteen-chars!!", "", "   ", &"x".repeat(31)] {
+        let message = error_for(&format!(
+            "[api]\nlisten = \"0.0.0.0:8090\"\ntoken = \"{token}\"\n"
+        ));
+        assert!(
+            message.starts_with(
+                "/etc/switchboard/config.toml line 3: bad value for `api.token`: the API token is"
+            ),
+            "{token:?}: {message}"
+        );
+        assert!(message.contains("openssl rand -hex 32"), "{message}");
+        if token.trim().len() > 3 {
+            assert!(!message.contains(token), "the token is echoed: {message}");
+        }
+    }
+    let good = "0123456789abcdef0123456789abcdef";
+    let config = Config::parse(
+        Path::new("c.toml"),
+        &format!("[api]\nlisten = \"127.0.0.1:8090\"\ntoken = \"{good}\"\n"),
+    )
+    .unwrap();
+    assert_eq!(config.api.token, Some(Secret::new(good)));
+}
+
+#[test]
+fn a_short_api_token_in_the_environment_names_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for token in ["short-token", "  "] {
+        let env = Env::from_pairs([("SWITCHBOARD_API_TOKEN", token)]);
+        let message = Config::load(&dir.path().join("none.toml"), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.starts_with("SWITCHBOARD_API_TOKEN: the API token is")
+                && message.contains("openssl rand -hex 32"),
+            "{message}"
+        );
+    }
+    let env = Env::from_pairs([("SWITCHBOARD_API_TOKEN", "0123456789abcdef0123456789abcdef")]);
+    assert!(Config::load(&dir.path().join("none.toml"), &env).is_ok());
+}

@@ -555,3 +555,33 @@ async fn two_engines_racing_on_two_names_of_one_file_make_one_engine() {
         "the winner serves on"
     );
 }
+
+/// `campaign start` waits out LiveKit answering 503 at the trunk check: the engine asks
+/// again with its infrastructure back-off (1 s, then 2 s, ...) instead of refusing the
+/// start with "could not check the campaign's trunk".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_start_waits_out_a_503_at_the_trunk_check() {
+    let setup = Setup::new().await;
+    let id = setup.campaign(2).await.to_string();
+    let serve = KillOnDrop(Some(setup.spawn(&["serve", "--grace-secs", "0"])));
+    let pid = serve.0.as_ref().unwrap().id().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(setup.dir.path().join("switchboard.db.lock"))
+        .map_or(true, |held| held.trim() != pid)
+    {
+        assert!(Instant::now() < deadline, "serve never took the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    setup.sandbox.set_faults(switchboard::sandbox::Faults {
+        outage: Some(switchboard::sandbox::Outage {
+            start_after_ms: 0,
+            duration_ms: 1500,
+            mode: switchboard::sandbox::OutageMode::Unavailable,
+        }),
+        ..switchboard::sandbox::Faults::none()
+    });
+    let started = setup.output(&["campaign", "start", &id]);
+    assert!(started.status.success(), "{}", stderr(&started));
+    assert!(stderr(&started).contains("started"), "{}", stderr(&started));
+    drop(serve);
+}

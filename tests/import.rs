@@ -772,3 +772,200 @@ fn the_rejects_file_defuses_formulas_but_keeps_phone_numbers() {
         ["+1 (212) 555-01", "'@cmd", "'\t=1+1", "'\r=1+1"]
     );
 }
+
+/// The issue's file: `"Stray quote name` on line 4 and `Other stray" quote` 37 lines
+/// later, in a file of 199 leads. Read as CSV, the quote would join lines 4–41 into one
+/// lead's name; instead both ends are rejected naming each other, and the lines
+/// between are leads of their own.
+fn stray_quote_pair() -> String {
+    let mut text = String::from("phone,name,company\n");
+    for line in 2..=200 {
+        let name = match line {
+            4 => "\"Stray quote name".to_string(),
+            41 => "Other stray\" quote".to_string(),
+            _ => format!("Lead {line}"),
+        };
+        text.push_str(&format!("212555{line:04},{name},Initech\n"));
+    }
+    text
+}
+
+#[test]
+fn a_stray_quote_pair_rejects_both_lines_and_merges_nothing() {
+    let db = db();
+    let report = db
+        .import_text(stray_quote_pair().as_bytes(), ImportOptions::default())
+        .unwrap();
+    assert_eq!(
+        (report.rows, report.imported, report.rejected),
+        (199, 197, 2),
+        "{:?}",
+        report.rejected_rows
+    );
+    let lines: Vec<u64> = report.rejected_rows.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [4, 41]);
+    assert!(
+        report.rejected_rows[0]
+            .reason
+            .starts_with("a quote opened here closes only on line 41, so lines 4–41")
+            && report.rejected_rows[0].reason.ends_with(
+                "pass --multiline-fields (`multilineFields` in the API) if fields hold line breaks"
+            ),
+        "{}",
+        report.rejected_rows[0].reason
+    );
+    assert!(
+        report.rejected_rows[1]
+            .reason
+            .starts_with("closes a quote opened on line 4"),
+        "{}",
+        report.rejected_rows[1].reason
+    );
+    let leads = db.leads();
+    assert!(leads
+        .iter()
+        .all(|l| !l.name.as_deref().unwrap_or("").contains('\n')));
+    assert!(leads.iter().any(|l| l.import_line == Some(5)));
+    assert!(leads.iter().any(|l| l.import_line == Some(40)));
+}
+
+#[test]
+fn a_stray_quote_pair_goes_to_the_rejects_file_line_by_line() {
+    let db = db();
+    let out = Shared::default();
+    let options = ImportOptions {
+        rejects: Some(Box::new(out.clone())),
+        ..Default::default()
+    };
+    db.import_text(stray_quote_pair().as_bytes(), options)
+        .unwrap();
+    let text = out.text();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    // The quote runs to the end of its line: the rest of the line is in its field.
+    assert!(
+        rows[1].starts_with("2125550004,\"Stray quote name,Initech\",4,"),
+        "{text}"
+    );
+    assert!(
+        rows[2].starts_with("2125550041,\"Other stray\"\" quote\",Initech,41,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn even_with_multiline_fields_a_quote_closing_mid_text_is_rejected_not_imported() {
+    let db = db();
+    let options = ImportOptions {
+        multiline_fields: true,
+        ..Default::default()
+    };
+    let report = db
+        .import_text(stray_quote_pair().as_bytes(), options)
+        .unwrap();
+    assert_eq!((report.imported, report.rejected), (161, 1));
+    assert_eq!(report.rejected_rows[0].line, 4);
+    assert!(
+        report.rejected_rows[0]
+            .reason
+            .starts_with("a quote opened on line 4 closes only on line 41, with text after it"),
+        "{}",
+        report.rejected_rows[0].reason
+    );
+    assert!(db
+        .leads()
+        .iter()
+        .all(|l| !l.name.as_deref().unwrap_or("").contains('\n')));
+}
+
+/// `rows` leads whose address spans two or three lines.
+fn address_rows(rows: usize) -> String {
+    let mut text = String::from("phone,name,address\n");
+    for i in 0..rows {
+        text.push_str(&format!(
+            "212555{i:04},Lead {i},\"{i} Main St\nApt {i}\nSpringfield\"\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_file_of_multi_line_addresses_imports_without_the_flag() {
+    let db = db();
+    let report = db
+        .import_text(address_rows(500).as_bytes(), ImportOptions::default())
+        .unwrap();
+    assert_eq!((report.imported, report.rejected), (500, 0));
+    assert_eq!(
+        db.leads()[7].variables["address"],
+        "7 Main St\nApt 7\nSpringfield"
+    );
+}
+
+#[test]
+fn a_multi_line_field_past_the_sniffed_start_needs_the_flag() {
+    // 90 KB of one-line rows, then one address on two lines.
+    let mut text = company_rows(3000, |_| "Initech".into());
+    text.push_str("2125559999,Late,\"1 Main St\nApt 2\"\n2125559998,After,Initech\n");
+    let db = db();
+    let report = db
+        .import_text(text.as_bytes(), ImportOptions::default())
+        .unwrap();
+    assert_eq!((report.imported, report.rejected), (3001, 2));
+    assert!(report.rejected_rows[0]
+        .reason
+        .contains("--multiline-fields"));
+
+    let db = self::db();
+    let options = ImportOptions {
+        multiline_fields: true,
+        ..Default::default()
+    };
+    let report = db.import_text(text.as_bytes(), options).unwrap();
+    assert_eq!((report.imported, report.rejected), (3002, 0));
+}
+
+/// Peak resident memory of this process, in MiB.
+#[cfg(target_os = "linux")]
+fn peak_rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib / 1024
+}
+
+#[test]
+fn a_100_mb_line_is_refused_at_the_bound_without_being_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one_line.csv");
+    {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        file.write_all(b"phone,name\n2125550101,Ada\n2125550102,")
+            .unwrap();
+        let chunk = vec![b'x'; 1024 * 1024];
+        for _ in 0..100 {
+            file.write_all(&chunk).unwrap();
+        }
+        file.write_all(b"\n").unwrap();
+    }
+    let db = db();
+    for multiline_fields in [false, true] {
+        let options = ImportOptions {
+            multiline_fields,
+            ..Default::default()
+        };
+        let err = import_csv_file(&db.store, db.campaign, &path, options).unwrap_err();
+        assert!(
+            matches!(err, ImportError::LineTooLong { line: 3, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("line 3 is longer than 1024 KiB, the limit for one row"),
+            "{err}"
+        );
+    }
+    assert!(db.phones().is_empty());
+    #[cfg(target_os = "linux")]
+    assert!(peak_rss_mib() < 100, "peak memory {} MiB", peak_rss_mib());
+}

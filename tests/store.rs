@@ -390,3 +390,29 @@ async fn the_zones_of_open_leads_are_read_once_each() {
     let zones = store.read(move |c| queue::zones(c, id)).await.unwrap();
     assert_eq!(zones, ["America/Chicago", "America/New_York"]);
 }
+
+/// The database holds phone numbers: it, its WAL and its shared-memory file are 0600
+/// and a directory made for it 0700, whatever the umask (0022 here makes files 0644).
+#[test]
+fn the_database_its_wal_and_shm_are_private_to_the_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data/switchboard.db");
+    let store = Store::open(&path).unwrap();
+    store
+        .write_blocking(|c| {
+            CampaignRecord::insert(
+                c,
+                &NewCampaign {
+                    settings: settings("Private"),
+                    now: now(),
+                },
+            )
+        })
+        .unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&dir.path().join("data/switchboard.db-wal")), 0o600);
+    assert_eq!(mode(&dir.path().join("data/switchboard.db-shm")), 0o600);
+    assert_eq!(mode(&dir.path().join("data")), 0o700);
+}

@@ -56,6 +56,11 @@ pub struct ImportArgs {
     /// Write rejected rows (original fields + line + reason) to this CSV
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
+    /// Fields may hold line breaks (quoted addresses, notes); without it they may only
+    /// when the file's first rows show such fields, and a quote that does not close on
+    /// its own line rejects that row and the one it closes on
+    #[arg(long)]
+    pub multiline_fields: bool,
 }
 
 pub async fn run(ctx: &Context, args: LeadsArgs) -> Result<ExitCode> {
@@ -94,6 +99,7 @@ async fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         alt_phone_columns: args.alt_phone_columns.clone(),
         delimiter,
         rejects,
+        multiline_fields: args.multiline_fields,
         progress: show_progress.then(|| {
             Box::new(|p: crate::import::ImportProgress| eprint!("\r{} rows read…", p.rows_read))
                 as Box<dyn FnMut(_) + Send>
@@ -153,6 +159,7 @@ async fn import_in_engine(
         alt_phone_columns: args.alt_phone_columns.clone(),
         delimiter: args.delimiter.clone(),
         rejects,
+        multiline_fields: args.multiline_fields,
     };
     match client.import_file(campaign, &path, &options).await {
         Ok(report) => Ok(print_report(&report, &args)),

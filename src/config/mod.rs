@@ -22,7 +22,7 @@ pub use sections::{
     ApiConfig, EngineConfig, LiveKitConfig, LogConfig, PollingConfig, RecordingConfig, S3Config,
     TrunkConfig, UiConfig, WebhookConfig,
 };
-pub use validate::log_filter_problem;
+pub use validate::{api_token_problem, log_filter_problem, MIN_API_TOKEN_CHARS};
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -190,6 +190,12 @@ impl Config {
             self.livekit.api_secret = Some(Secret::new(secret));
         }
         if let Some(token) = env.text(API_TOKEN_VAR)? {
+            if let Some(problem) = validate::api_token_problem(&token) {
+                return Err(ConfigError::InvalidVar {
+                    name: API_TOKEN_VAR,
+                    problem,
+                });
+            }
             self.api.token = Some(Secret::new(token));
         }
         if env.is_set(NO_COLOR_VAR) {

@@ -56,7 +56,8 @@ pub struct WebhookConfig {
 pub struct ApiConfig {
     /// Address to listen on, e.g. `127.0.0.1:8090`.
     pub listen: Option<SocketAddr>,
-    /// The bearer token every TCP request must carry.
+    /// The bearer token every TCP request must carry: at least 32 characters.
+    #[serde(deserialize_with = "validate::api_token")]
     pub token: Option<super::Secret>,
 }
 

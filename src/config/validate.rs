@@ -24,6 +24,36 @@ pub fn livekit_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     }
 }
 
+/// The shortest `[api] token` accepted: 32 characters, as `openssl rand -hex 16` gives
+/// at least; shorter ones can be guessed by whoever reaches the port.
+pub const MIN_API_TOKEN_CHARS: usize = 32;
+
+/// Why an API token cannot guard the TCP listener, or `None` if it can. Shared with
+/// `SWITCHBOARD_API_TOKEN` and the server; never echoes the token.
+pub fn api_token_problem(token: &str) -> Option<String> {
+    const MAKE_ONE: &str =
+        "make one with `openssl rand -hex 32` (or `head -c 32 /dev/urandom | base64`)";
+    let chars = token.trim().chars().count();
+    if chars == 0 {
+        Some(format!("the API token is blank: {MAKE_ONE}"))
+    } else if chars < MIN_API_TOKEN_CHARS {
+        Some(format!(
+            "the API token is {chars} characters long, shorter than {MIN_API_TOKEN_CHARS}, so it \
+             could be guessed (value hidden): {MAKE_ONE}"
+        ))
+    } else {
+        None
+    }
+}
+
+pub fn api_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<super::Secret>, D::Error> {
+    let token = super::Secret::deserialize(d)?;
+    match api_token_problem(token.expose()) {
+        Some(problem) => Err(D::Error::custom(problem)),
+        None => Ok(Some(token)),
+    }
+}
+
 /// A whole number in `MIN..=MAX`: every interval, timeout and count in the file has a
 /// ceiling, so a stray digit cannot overflow a timer or stall the engine.
 pub fn between<'de, D, T, const MIN: u64, const MAX: u64>(d: D) -> Result<T, D::Error>

@@ -47,7 +47,9 @@ status_names!(AttemptEventKind {
 });
 
 /// What the agent says the call was (`voicemail`, `interested`, `callback`, ...). Free
-/// text chosen by the agent, trimmed and bounded so it fits a table cell.
+/// text chosen by the agent, trimmed and bounded so it fits a table cell: an agent's
+/// longer one is cut to [`Disposition::MAX_LEN`] (kept, not refused, so the call's
+/// report is not lost; without a marker, as rules compare it); the API refuses it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Disposition(String);
@@ -68,6 +70,26 @@ impl Disposition {
     pub fn key(&self) -> String {
         squash(&self.0)
     }
+}
+
+/// An agent's note is kept to this many characters: it is shown in the timeline and
+/// exported with every attempt.
+pub const MAX_NOTE_CHARS: usize = 1024;
+
+/// An agent's note as it is kept. A longer one is cut and the cut marked, not refused:
+/// the agent reports once, as it leaves the room, and refusing the note would lose the
+/// disposition that comes with it. (The API, whose caller can send again, refuses.)
+pub fn clip_note(note: &str) -> String {
+    let chars = note.chars().count();
+    if chars <= MAX_NOTE_CHARS {
+        return note.to_string();
+    }
+    let mark = format!("… [cut: {chars} characters in all]");
+    let kept: String = note
+        .chars()
+        .take(MAX_NOTE_CHARS - mark.chars().count())
+        .collect();
+    kept + &mark
 }
 
 /// Lower-case letters and digits only: `Call-Back` and `call back` are one word.

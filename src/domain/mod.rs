@@ -22,7 +22,7 @@ pub use attempt::{AttemptState, Outcome, OPERATOR_HANG_UP};
 pub use caller_id::{caller_id_problem, CallerIdError, CallerIdPool};
 pub use campaign::{CampaignStatus, PauseReason};
 pub use disposition_retry::{DispositionRetry, RetryAt};
-pub use event::{AttemptEventKind, Disposition, OptOutWords};
+pub use event::{clip_note, AttemptEventKind, Disposition, OptOutWords, MAX_NOTE_CHARS};
 pub use ids::{AttemptId, CampaignId, LeadId};
 pub use lead::{LeadNext, LeadState};
 pub use percentile::nearest_rank;

@@ -207,6 +207,8 @@ pub enum Unit {
     Seconds,
     Milliseconds,
     Bytes,
+    /// The length of a text.
+    Characters,
 }
 
 impl Bound {
@@ -247,6 +249,7 @@ impl Bound {
             Unit::Milliseconds => value.to_string(),
             Unit::Bytes if value >= 1024 => format!("{value} bytes ({} KiB)", value / 1024),
             Unit::Bytes => format!("{value} bytes"),
+            Unit::Characters => format!("{value} characters"),
         }
     }
 }
@@ -279,6 +282,18 @@ pub mod bounds {
     pub const MAX_CALL_DURATION_SECS: Bound = Bound::new(1, 86_400, Unit::Seconds);
     /// The agent's context travels in every dispatch's metadata.
     pub const PROMPT_BYTES: Bound = Bound::new(0, 64 * 1024, Unit::Bytes);
+    /// Names are shown in lists, the console's header and every report line.
+    pub const NAME_CHARS: Bound = Bound::new(0, 200, Unit::Characters);
+    /// LiveKit's agent names and trunk ids are short identifiers.
+    pub const AGENT_NAME_CHARS: Bound = Bound::new(0, 128, Unit::Characters);
+    pub const TRUNK_ID_CHARS: Bound = Bound::new(0, 128, Unit::Characters);
+    /// What an agent reports is kept to this many characters (`Disposition::MAX_LEN`),
+    /// so a retry rule naming a longer one could never match.
+    pub const DISPOSITION_CHARS: Bound = Bound::new(
+        0,
+        crate::domain::Disposition::MAX_LEN as u64,
+        Unit::Characters,
+    );
     pub const DTMF_CHARS: Bound = Bound::new(0, 64, Unit::Count);
     pub const VARIANTS: Bound = Bound::new(0, 26, Unit::Count);
     pub const VARIANT_WEIGHT: Bound = Bound::new(1, 1_000, Unit::Count);
@@ -303,6 +318,9 @@ pub enum Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Problem::TooLarge { value, bound } if bound.unit == Unit::Characters => {
+                write!(f, "{value} characters long: at most {}", bound.max)
+            }
             Problem::TooLarge { value, bound } => {
                 write!(
                     f,
@@ -339,6 +357,11 @@ impl SettingsError {
     }
 }
 
+/// The start of a text too long to quote whole.
+fn short(text: &str) -> String {
+    text.chars().take(24).collect()
+}
+
 /// Checks one bounded number, naming its field.
 fn bounded(field: &'static str, value: u64, bound: Bound) -> Result<(), SettingsError> {
     bound
@@ -369,6 +392,11 @@ impl CampaignSettings {
         if self.name.trim().is_empty() {
             return fail("name", "a campaign needs a name");
         }
+        use bounds::*;
+        let chars = |text: &str| text.chars().count() as u64;
+        bounded("name", chars(&self.name), NAME_CHARS)?;
+        bounded("agent", chars(&self.agent_name), AGENT_NAME_CHARS)?;
+        bounded("trunk", chars(&self.trunk_id), TRUNK_ID_CHARS)?;
         if self.agent_name.trim().is_empty() && self.dispatch == DispatchMode::Explicit {
             return fail(
                 "agent",
@@ -384,7 +412,6 @@ impl CampaignSettings {
         if let Err(e) = self.caller_ids.check() {
             return fail("caller_id", &e.to_string());
         }
-        use bounds::*;
         bounded("max_concurrent", self.max_concurrent.into(), MAX_CONCURRENT)?;
         bounded("call_delay_ms", self.call_delay_ms, CALL_DELAY_MS)?;
         bounded("max_attempts", self.max_attempts.into(), MAX_ATTEMPTS)?;
@@ -445,6 +472,17 @@ impl CampaignSettings {
             if rule.disposition.trim().is_empty() {
                 return fail("disposition_retries", "a retry rule names no disposition");
             }
+            bounded(
+                "disposition_retries",
+                chars(rule.disposition.trim()),
+                DISPOSITION_CHARS,
+            )
+            .map_err(|e| {
+                SettingsError::other(
+                    "disposition_retries",
+                    format!("disposition `{}…`: {}", short(&rule.disposition), e.problem),
+                )
+            })?;
         }
         Ok(())
     }
@@ -477,6 +515,14 @@ impl CampaignSettings {
             }
             bounded("variants", variant.weight.into(), VARIANT_WEIGHT).map_err(|e| {
                 SettingsError::other("variants", format!("weight of `{name}`: {}", e.problem))
+            })?;
+            bounded(
+                "variants",
+                variant.agent_name.chars().count() as u64,
+                AGENT_NAME_CHARS,
+            )
+            .map_err(|e| {
+                SettingsError::other("variants", format!("agent of `{name}`: {}", e.problem))
             })?;
             if let Some(prompt) = &variant.prompt {
                 bounded("variants", prompt.len() as u64, PROMPT_BYTES).map_err(|e| {
@@ -581,6 +627,45 @@ mod tests {
         let mut s = valid();
         s.retry_on.insert(Outcome::Completed);
         assert_eq!(s.validate().unwrap_err().field, "retry_on");
+    }
+
+    #[test]
+    fn text_fields_have_bounds_named_in_the_message() {
+        let long = |n: usize| "x".repeat(n);
+        let mut s = valid();
+        s.name = long(100_000);
+        assert_eq!(
+            s.validate().unwrap_err().to_string(),
+            "name: 100000 characters long: at most 200"
+        );
+        s.name = long(200);
+        assert_eq!(s.validate(), Ok(()));
+        let mut s = valid();
+        s.agent_name = long(129);
+        assert_eq!(
+            s.validate().unwrap_err().to_string(),
+            "agent: 129 characters long: at most 128"
+        );
+        let mut s = valid();
+        s.trunk_id = long(500);
+        assert_eq!(s.validate().unwrap_err().field, "trunk");
+        let mut s = valid();
+        s.prompt = long(70_000);
+        assert_eq!(
+            s.validate().unwrap_err().to_string(),
+            "prompt: 70000 is too large: at most 65536 bytes (64 KiB)"
+        );
+        let mut s = valid();
+        s.disposition_retries = vec![crate::domain::DispositionRetry {
+            disposition: long(65),
+            at: crate::domain::RetryAt::Delay(60),
+        }];
+        let err = s.validate().unwrap_err();
+        assert_eq!(err.field, "disposition_retries");
+        assert!(
+            err.to_string().ends_with("65 characters long: at most 64"),
+            "{err}"
+        );
     }
 
     #[test]

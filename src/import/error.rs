@@ -21,6 +21,8 @@ pub enum ImportError {
         field: String,
         runs: String,
     },
+    #[error("line {line} is longer than {limit_kib} KiB, the limit for one row: the read stopped there and nothing was imported; a CSV file has one lead a line")]
+    LineTooLong { line: u64, limit_kib: u64 },
     #[error("the header line is longer than {limit_kib} KiB, the limit (it starts `{head}`); the first line must name the columns, such as `phone,name`")]
     HeaderTooLong { limit_kib: u64, head: String },
     #[error("the header has {found} columns, more than the limit of {limit}; keep the phone column and the variables the agent needs")]

@@ -7,13 +7,17 @@
 //! - `sniff.rs`: what the first bytes say (BOM, binary, UTF-16, delimiter).
 //! - `columns.rs`: which header is the phone, the name, the priority, the time zone.
 //! - `row.rs`: one CSV record to a lead, or the reason it is rejected.
-//! - `quote_guard.rs`: stops the read at a quote never closed or a header without end.
+//! - `quote_guard.rs`: stops the read at a quote never closed, a header without end or
+//!   a line past the bound.
+//! - `line_rows.rs`: one line, one row, where fields are not meant to hold line breaks:
+//!   a stray quote rejects the lines it opens and closes on, and joins nothing.
 //! - `rejects.rs`: the `--rejects` CSV to fix and re-import.
 //! - `report.rs`, `error.rs`: what the caller is told.
 //! - `run.rs`: the streaming loop and the transaction.
 
 mod columns;
 mod error;
+mod line_rows;
 mod quote_guard;
 mod rejects;
 mod report;

@@ -5,8 +5,15 @@
 //! its start, `""` inside quotes is a literal quote, `\r` and `\n` end a record) and
 //! stops the read with a [`StreamProblem`] as soon as a bound is passed, so memory stays
 //! bounded by the bounds, whatever the file holds.
+//!
+//! It also bounds every record ([`MAX_LINE_BYTES`]), so a line of a gigabyte is stopped
+//! at the bound instead of read whole, and notes (in [`LineProblems`]) a field that
+//! spans lines but closes mid-text (`"Stray` … `other" text`), which is a stray quote
+//! even where fields may hold line breaks: that record is rejected, not imported.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
 /// A quoted field with a line break in it may hold this many bytes; more is taken for
@@ -17,6 +24,9 @@ pub(super) const MAX_QUOTED_BYTES: u64 = 64 * 1024;
 pub(super) const MAX_QUOTED_LINES: u64 = 1000;
 /// The header line ends within this many bytes of the start of the file.
 pub(super) const MAX_HEADER_BYTES: u64 = 64 * 1024;
+/// A line (a record, where fields hold line breaks) may be this long; a row of the
+/// most columns at the longest fields a row may have is far shorter.
+pub(super) const MAX_LINE_BYTES: u64 = 1024 * 1024;
 /// How much of a runaway header an error quotes.
 const HEADER_ECHO_BYTES: usize = 60;
 
@@ -33,6 +43,11 @@ pub(super) enum StreamProblem {
         in_header: bool,
         runs: QuoteRun,
     },
+    #[error("line {line} runs past {MAX_LINE_BYTES} bytes")]
+    LineTooLong {
+        /// The line the record starts on.
+        line: u64,
+    },
     #[error("the header line runs past {MAX_HEADER_BYTES} bytes")]
     HeaderTooLong {
         /// The header's first bytes, for the message.
@@ -46,6 +61,8 @@ pub(super) enum QuoteRun {
     ToTheEndOfTheFile,
     PastTheLineLimit,
     PastTheByteLimit,
+    /// The header, which must be one line.
+    PastItsLine,
 }
 
 impl std::fmt::Display for QuoteRun {
@@ -61,6 +78,7 @@ impl std::fmt::Display for QuoteRun {
                 "the quoted text spans lines and runs past {} KiB, the limit for one field",
                 MAX_QUOTED_BYTES / 1024
             ),
+            QuoteRun::PastItsLine => write!(f, "the header must be one line"),
         }
     }
 }
@@ -69,6 +87,31 @@ impl StreamProblem {
     /// The problem inside an error from the CSV reader, if that is what stopped it.
     pub fn of(error: &io::Error) -> Option<&StreamProblem> {
         error.get_ref()?.downcast_ref::<StreamProblem>()
+    }
+}
+
+/// Rows to reject by the line they start on, and why: found while the bytes stream
+/// past, taken by the import as it meets each record. Shared, because the CSV reader
+/// owns the stream.
+#[derive(Debug, Clone, Default)]
+pub(super) struct LineProblems(Arc<Mutex<BTreeMap<u64, String>>>);
+
+impl LineProblems {
+    /// Notes why the row on `line` is rejected; the first reason noted stays.
+    pub fn note(&self, line: u64, reason: String) {
+        let mut lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        lines.entry(line).or_insert(reason);
+    }
+
+    /// Why the row on `line` is rejected, if it is.
+    pub fn take(&self, line: u64) -> Option<String> {
+        let mut lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        lines.remove(&line)
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
 }
 
@@ -97,12 +140,16 @@ pub(super) struct QuoteGuard<R> {
     quote_field: usize,
     quoted_bytes: u64,
     quoted_lines: u64,
+    /// Bytes of the record so far, and the line it starts on.
+    record_bytes: u64,
+    record_line: u64,
+    problems: LineProblems,
     /// A problem found after bytes that were handed on: the next read's answer.
     pending: Option<StreamProblem>,
 }
 
 impl<R: Read> QuoteGuard<R> {
-    pub fn new(inner: R, delimiter: u8) -> Self {
+    pub fn new(inner: R, delimiter: u8, problems: LineProblems) -> Self {
         Self {
             inner,
             delimiter,
@@ -116,6 +163,9 @@ impl<R: Read> QuoteGuard<R> {
             quote_field: 0,
             quoted_bytes: 0,
             quoted_lines: 0,
+            record_bytes: 0,
+            record_line: 1,
+            problems,
             pending: None,
         }
     }
@@ -154,6 +204,31 @@ impl<R: Read> QuoteGuard<R> {
                     head: std::mem::take(&mut self.head),
                 });
             }
+        }
+        if self.state == State::RecordStart && !line_break {
+            self.record_bytes = 0;
+            self.record_line = self.line;
+        }
+        self.record_bytes += 1;
+        if self.record_bytes > MAX_LINE_BYTES {
+            return Err(StreamProblem::LineTooLong {
+                line: self.record_line,
+            });
+        }
+        if self.state == State::QuoteInQuoted
+            && b != b'"'
+            && b != self.delimiter
+            && !line_break
+            && self.quoted_lines > 0
+        {
+            self.problems.note(
+                self.record_line,
+                format!(
+                    "a quote opened on line {} closes only on line {}, with text after it, \
+                     so lines {}–{} were read as one field: this row is rejected; fix the quote",
+                    self.quote_line, self.line, self.quote_line, self.line
+                ),
+            );
         }
         self.state = match self.state {
             State::RecordStart if line_break => State::RecordStart,
@@ -225,7 +300,7 @@ mod tests {
 
     /// Reads `text` through the guard in small pieces; the problem, if any.
     fn problem(text: &[u8]) -> Option<StreamProblem> {
-        let mut guard = QuoteGuard::new(text, b',');
+        let mut guard = QuoteGuard::new(text, b',', LineProblems::default());
         let mut buf = [0u8; 7];
         loop {
             match guard.read(&mut buf) {

@@ -6,7 +6,10 @@
 
 use super::columns::ColumnMap;
 use super::error::short;
-use super::quote_guard::{QuoteGuard, StreamProblem, MAX_HEADER_BYTES};
+use super::line_rows::{multiline_fields_intended, LineRows};
+use super::quote_guard::{
+    LineProblems, QuoteGuard, StreamProblem, MAX_HEADER_BYTES, MAX_LINE_BYTES,
+};
 use super::rejects::RejectsFile;
 use super::report::{DuplicateRow, ImportProgress, ImportReport, MAX_LISTED_ROWS};
 use super::row::{decode, record_start_line, RowReader};
@@ -40,6 +43,10 @@ pub struct ImportOptions {
     /// Where to write the rejected rows as CSV (see `rejects.rs`).
     pub rejects: Option<Box<dyn Write + Send>>,
     pub progress: Option<Box<dyn FnMut(ImportProgress) + Send>>,
+    /// Fields may hold line breaks (`--multiline-fields`). Without it they may only
+    /// when the start of the file shows such fields and none that look like a stray
+    /// quote; otherwise each line is one row (see `line_rows.rs`).
+    pub multiline_fields: bool,
 }
 
 impl Default for ImportOptions {
@@ -51,6 +58,7 @@ impl Default for ImportOptions {
             delimiter: None,
             rejects: None,
             progress: None,
+            multiline_fields: false,
         }
     }
 }
@@ -63,6 +71,7 @@ impl std::fmt::Debug for ImportOptions {
             .field("alt_phone_columns", &self.alt_phone_columns)
             .field("delimiter", &self.delimiter.map(|d| d as char))
             .field("rejects", &self.rejects.is_some())
+            .field("multiline_fields", &self.multiline_fields)
             .finish()
     }
 }
@@ -126,14 +135,26 @@ pub fn import_csv_sized(
         .read_to_end(&mut prefix)?;
     let sniffed = sniff(&prefix, options.delimiter)?;
     let expected_rows = estimate_rows(&prefix, size);
+    let multiline = options.multiline_fields
+        || multiline_fields_intended(&prefix[sniffed.skip..], sniffed.delimiter);
     let mut start = Cursor::new(prefix);
     start.set_position(sniffed.skip as u64);
+    let problems = LineProblems::default();
+    let stream: Box<dyn Read + '_> = if multiline {
+        Box::new(start.chain(source))
+    } else {
+        Box::new(LineRows::new(
+            start.chain(source),
+            sniffed.delimiter,
+            problems.clone(),
+        ))
+    };
     let mut reader = ReaderBuilder::new()
         .delimiter(sniffed.delimiter)
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(256 * 1024)
-        .from_reader(QuoteGuard::new(start.chain(source), sniffed.delimiter));
+        .from_reader(QuoteGuard::new(stream, sniffed.delimiter, problems.clone()));
 
     let mut report = ImportReport {
         delimiter: sniffed.delimiter,
@@ -199,7 +220,11 @@ pub fn import_csv_sized(
                     .unwrap_or_else(csv::Position::new);
                 let line = record_start_line(&record, reader.position().line());
                 report.rows += 1;
-                match rows.read(&record, line, &mut bad_alternates) {
+                let read = match problems.take(line) {
+                    Some(reason) => Err(reason),
+                    None => rows.read(&record, line, &mut bad_alternates),
+                };
+                match read {
                     Ok((lead, notes)) => {
                         for (column, problem) in bad_alternates.drain(..) {
                             let reason = format!(
@@ -309,6 +334,10 @@ fn read_error(error: csv::Error, line: u64, headers: &[String]) -> ImportError {
                 None => format!("field {}", field + 1),
             },
             runs: runs.to_string(),
+        },
+        Some(StreamProblem::LineTooLong { line }) => ImportError::LineTooLong {
+            line: *line,
+            limit_kib: MAX_LINE_BYTES / 1024,
         },
         Some(StreamProblem::HeaderTooLong { head }) => ImportError::HeaderTooLong {
             limit_kib: MAX_HEADER_BYTES / 1024,

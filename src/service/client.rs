@@ -37,6 +37,8 @@ pub struct ImportFileOptions {
     pub delimiter: Option<String>,
     /// Where the engine writes the rejected rows.
     pub rejects: Option<PathBuf>,
+    /// Fields may hold line breaks (`--multiline-fields`).
+    pub multiline_fields: bool,
 }
 
 /// The envelope, as received.
@@ -107,6 +109,7 @@ impl EngineClient {
             "altPhoneColumns": options.alt_phone_columns,
             "delimiter": options.delimiter,
             "rejects": options.rejects,
+            "multilineFields": options.multiline_fields,
         });
         self.post("/engine/imports", &body).await
     }

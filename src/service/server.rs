@@ -37,6 +37,8 @@ pub enum ServeError {
     },
     #[error("[api] listen = \"{0}\" needs a token: set [api] token in config.toml or SWITCHBOARD_API_TOKEN")]
     NoToken(SocketAddr),
+    #[error("[api] listen = \"{addr}\": {problem}")]
+    WeakToken { addr: SocketAddr, problem: String },
 }
 
 impl ApiServer {
@@ -71,7 +73,12 @@ impl ApiServer {
         }));
         let mut tcp_addr = None;
         if let Some((addr, token)) = tcp {
-            let token = Arc::new(token.ok_or(ServeError::NoToken(addr))?);
+            let token = token.ok_or(ServeError::NoToken(addr))?;
+            // The config refuses a weak token already; this covers every other caller.
+            if let Some(problem) = crate::config::api_token_problem(token.expose()) {
+                return Err(ServeError::WeakToken { addr, problem });
+            }
+            let token = Arc::new(token);
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|source| ServeError::Tcp { addr, source })?;
@@ -99,6 +106,14 @@ impl ApiServer {
                 }
             }));
             tracing::info!(addr = ?tcp_addr, "HTTP API listening on TCP");
+            if !addr.ip().is_loopback() {
+                tracing::warn!(
+                    %addr,
+                    "the HTTP API listens beyond this machine: anyone who can reach {addr} \
+                     and holds the token controls the dialer and reads the leads; the \
+                     traffic is plain HTTP, so put TLS in front or listen on 127.0.0.1"
+                );
+            }
         }
         Ok(ApiServer {
             socket: socket.to_path_buf(),

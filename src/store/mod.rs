@@ -72,12 +72,7 @@ impl Store {
     /// before it fails as `database is locked` (tests shorten it).
     pub fn open_with(path: impl AsRef<Path>, busy_timeout: Duration) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                dir: dir.to_path_buf(),
-                source,
-            })?;
-        }
+        create_private(&path)?;
         let mut conn = open_connection(&path, false)?;
         conn.busy_timeout(busy_timeout)?;
         migrate::migrate(&mut conn)?;
@@ -135,6 +130,35 @@ impl Store {
     {
         self.readers.with(query)
     }
+}
+
+/// Creates the database file 0600 (its directory 0700) before SQLite opens it, whatever
+/// the umask: it holds phone numbers. SQLite gives the `-wal` and `-shm` files the
+/// database file's mode, so they are 0600 too. An existing file keeps its mode.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| StoreError::CreateDir {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
+    }
+    // A path SQLite reads specially (`:memory:`, a URI) is left to it.
+    if path.as_os_str() == ":memory:" || path.to_string_lossy().starts_with("file:") {
+        return Ok(());
+    }
+    // A file already there keeps its mode; any other failure SQLite's own open
+    // reports, with its context.
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    Ok(())
 }
 
 /// One connection with the settings every connection needs: WAL so readers never block

@@ -289,7 +289,7 @@ fn agent_disposition(participants: &[proto::ParticipantInfo]) -> Option<AgentRep
     let attribute = |key: &str| attributes::non_empty(&agent.attributes, key).map(str::to_string);
     Some(AgentReport {
         disposition: attribute(attributes::DISPOSITION)?,
-        note: attribute(attributes::NOTE),
+        note: attribute(attributes::NOTE).map(|n| crate::domain::clip_note(&n)),
         callback_at: attribute(attributes::CALLBACK_AT),
     })
 }

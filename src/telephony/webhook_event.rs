@@ -50,7 +50,8 @@ pub fn progress_from_event(event: &proto::WebhookEvent) -> Option<CallProgress> 
             let value = attributes::non_empty(&p.attributes, attributes::DISPOSITION)?;
             CallProgressKind::Disposition {
                 value: value.to_string(),
-                note: attributes::non_empty(&p.attributes, attributes::NOTE).map(str::to_string),
+                note: attributes::non_empty(&p.attributes, attributes::NOTE)
+                    .map(crate::domain::clip_note),
                 callback_at: attributes::non_empty(&p.attributes, attributes::CALLBACK_AT)
                     .map(str::to_string),
             }
@@ -224,6 +225,31 @@ mod tests {
                 callback_at: Some("2026-06-02T17:30:00-04:00".into()),
             })
         );
+    }
+
+    #[test]
+    fn an_agents_overlong_note_is_cut_with_a_mark_and_its_disposition_kept() {
+        let note = "n".repeat(100_000);
+        let agent = participant(
+            ParticipantKind::Agent,
+            &[
+                ("switchboard.disposition", "interested"),
+                ("switchboard.note", &note),
+            ],
+            proto::DisconnectReason::ClientInitiated,
+        );
+        match kind_of(&event(PARTICIPANT_LEFT, Some(agent))) {
+            Some(CallProgressKind::Disposition { value, note, .. }) => {
+                assert_eq!(value, "interested");
+                let note = note.unwrap();
+                assert_eq!(note.chars().count(), crate::domain::MAX_NOTE_CHARS);
+                assert!(
+                    note.ends_with("… [cut: 100000 characters in all]"),
+                    "{note}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

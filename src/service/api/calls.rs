@@ -185,7 +185,7 @@ pub struct OutcomeInput {
 }
 
 /// A note longer than this is refused: it is shown in the timeline and exported.
-pub const MAX_NOTE_CHARS: usize = 1024;
+pub const MAX_NOTE_CHARS: usize = crate::domain::MAX_NOTE_CHARS;
 
 /// `callId` is the attempt id, its room's name or LiveKit's SIP call id.
 pub async fn report_outcome(
@@ -210,6 +210,13 @@ pub async fn report_outcome(
         return Err(ApiError::bad_request(
             "outcome: empty; say what the call was",
         ));
+    }
+    let chars = value.trim().chars().count();
+    if chars > crate::domain::Disposition::MAX_LEN {
+        return Err(ApiError::bad_request(format!(
+            "outcome: {chars} characters long: at most {}; send a short word such as \"interested\" and put the rest in `note`",
+            crate::domain::Disposition::MAX_LEN
+        )));
     }
     if let Some(note) = &input.note {
         let chars = note.chars().count();

@@ -25,6 +25,9 @@ pub struct ImportFile {
     pub delimiter: Option<String>,
     /// Where to write the rejected rows as CSV (a path on this machine).
     pub rejects: Option<PathBuf>,
+    /// Fields may hold line breaks; without it only when the file's start shows so.
+    #[serde(default)]
+    pub multiline_fields: bool,
 }
 
 pub async fn import_file(
@@ -57,6 +60,7 @@ pub async fn import_file(
             delimiter,
             rejects,
             progress: None,
+            multiline_fields: request.multiline_fields,
         };
         crate::import::import_csv_file(&store, request.campaign, &request.path, options)
     })

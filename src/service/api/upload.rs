@@ -32,6 +32,9 @@ pub struct UploadOptions {
     pub alt_phone_columns: Option<String>,
     /// `,` `;` `tab` `|`; guessed from the header when absent.
     pub delimiter: Option<String>,
+    /// Fields may hold line breaks; without it only when the file's start shows so.
+    #[serde(default)]
+    pub multiline_fields: bool,
 }
 
 pub async fn upload(
@@ -69,6 +72,7 @@ pub async fn upload(
             .map(str::to_owned)
             .collect(),
         delimiter,
+        multiline_fields: query.multiline_fields,
         ..Default::default()
     };
     let (chunks, reader) = channel_reader();
