@@ -158,7 +158,11 @@ async fn run(mode: Mode, in_flight: u32, leads: usize) -> Run {
     let sandbox = runtime.sandbox.as_ref().expect("embedded sandbox");
     let requests_before = sandbox.stats().requests;
     let started = Instant::now();
-    runtime.engine.send(Command::Start(id)).await.expect("start");
+    runtime
+        .engine
+        .send(Command::Start(id))
+        .await
+        .expect("start");
     let mut rx = runtime.engine.snapshot();
     loop {
         let done = rx

@@ -1497,13 +1497,15 @@ async fn webhooks_can_be_lost_late_or_twice() {
     .await;
     drop(twice);
 
-    // Held past LiveKit's 30 s age limit: dropped, never delivered.
+    // Held past LiveKit's 30 s age limit (1.5 s here: the limit keeps a floor of 1 s of
+    // real time): dropped, never delivered.
     let stale = start(SandboxConfig {
         webhook_url: Some(sink.url.clone()),
         webhook_delivery: sandbox::WebhookDelivery {
             delay: sandbox::SecondsRange::new(40.0, 40.0),
             ..Default::default()
         },
+        time_scale: 0.05,
         ..config
     })
     .await;

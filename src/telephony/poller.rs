@@ -42,7 +42,8 @@
 
 use super::token_bucket::TokenBucket;
 use super::types::{
-    AgentReport, CallProgress, CallProgressKind, LiveCallStatus, RoomParticipants, RoomSummary,
+    AgentReport, CallProgress, CallProgressKind, LiveCall, LiveCallStatus, RoomParticipants,
+    RoomSummary,
 };
 use super::Telephony;
 use chrono::Utc;
@@ -411,12 +412,31 @@ impl RoomWatch {
                 });
             }
         }
+        let mut changes = self.call_looked(room.call, seen_when_asked, changes);
+        // In the order it happened: the answer (and its agent) before the agent's word,
+        // the word before the end.
+        changes.sort_by_key(|kind| match kind {
+            CallProgressKind::Ringing | CallProgressKind::Answered => 0,
+            CallProgressKind::AgentJoined { .. } => 1,
+            CallProgressKind::Disposition { .. } => 2,
+            CallProgressKind::Ended { .. } => 3,
+            CallProgressKind::RoomFinished => 4,
+        });
+        changes
+    }
+
+    fn call_looked(
+        &mut self,
+        call: Option<LiveCall>,
+        seen_when_asked: bool,
+        mut changes: Vec<CallProgressKind>,
+    ) -> Vec<CallProgressKind> {
         if self.ended {
             self.finished = true;
             changes.push(CallProgressKind::RoomFinished);
             return changes;
         }
-        match room.call {
+        match call {
             Some(call) => {
                 self.seen = true;
                 if let Some(identity) = call.agent.clone().filter(|_| !self.agent_seen) {
