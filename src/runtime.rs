@@ -207,6 +207,11 @@ impl Runtime {
             &WebhookOptions::default(),
             progress_tx.clone(),
         );
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let seen = store
+            .read(move |conn| crate::store::webhook_events::still_valid(conn, now))
+            .await?;
+        webhook_receiver.remember_in(Arc::new(store.clone()), seen);
         let webhooks = match webhook_listen {
             Some(listen) => Some(
                 serve_webhooks_with(listen, webhook_receiver.clone(), WebhookOptions::default())

@@ -19,8 +19,8 @@ use switchboard::domain::{AttemptId, CampaignId, LeadId};
 use switchboard::sandbox::{self, Outcome as Scripted, SandboxConfig, ScriptedCall};
 use switchboard::telephony::{
     room_name, serve_webhooks, CallProgress, CallProgressKind, DialRequest, DispatchRequest,
-    LiveCallStatus, LiveKitOptions, LiveKitTelephony, Telephony, WebhookOptions, WebhookServer,
-    DEFAULT_ROOM_PREFIX, MAX_TOKEN_LIFETIME, MAX_WEBHOOK_BODY,
+    LiveCallStatus, LiveKitOptions, LiveKitTelephony, Telephony, WebhookOptions, WebhookReceiver,
+    WebhookServer, DEFAULT_ROOM_PREFIX, MAX_TOKEN_LIFETIME, MAX_WEBHOOK_BODY,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -494,14 +494,24 @@ async fn post_with_retries(server: &WebhookServer, token: &str, body: String) ->
     panic!("the listener never took the request");
 }
 
+/// A connection from another loopback address than LiveKit's deliveries (127.0.0.1),
+/// as a second client on the network would make.
+async fn connect_from(source: &str, to: SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    socket.connect(to).await.unwrap()
+}
+
 #[tokio::test]
 async fn idle_and_slow_connections_are_closed_and_webhooks_still_get_through() {
-    let (server, mut rx) = listen_with(tight(1_000)).await;
+    let (server, mut rx) = listen_with(WebhookOptions {
+        max_connections_per_client: 1_000,
+        ..tight(1_000)
+    })
+    .await;
     let mut idle = Vec::new();
     for i in 0..300 {
-        let mut stream = tokio::net::TcpStream::connect(server.local_addr())
-            .await
-            .unwrap();
+        let mut stream = connect_from("127.0.0.2", server.local_addr()).await;
         if i % 2 == 0 {
             // Slow loris: headers begun, never finished.
             stream
@@ -767,4 +777,88 @@ async fn shutdown_is_not_held_by_connections_that_send_nothing() {
         started.elapsed() >= Duration::from_millis(500),
         "they were held"
     );
+}
+
+/// 600 slow connections from one client, none finishing its headers within a minute,
+/// while LiveKit delivers from its own address: every signed webhook gets through at
+/// once, because one address holds at most `max_connections_per_client` places.
+#[tokio::test]
+async fn slow_clients_cannot_starve_livekits_deliveries() {
+    // Fewer places in all than slow connections: without a limit per address they
+    // would take every one.
+    let (server, mut rx) = listen_with(WebhookOptions {
+        header_read_timeout: Duration::from_secs(60),
+        max_connections: 256,
+        ..WebhookOptions::default()
+    })
+    .await;
+    let mut slow = Vec::new();
+    for _ in 0..600 {
+        let mut stream = connect_from("127.0.0.2", server.local_addr()).await;
+        let _ = stream.write_all(b"POST / HTTP/1.1\r\nhost: x\r\n").await;
+        slow.push(stream);
+    }
+    for i in 0..20 {
+        let room = format!("delivered-{i}");
+        let body = answered_body(&room);
+        assert_eq!(
+            post(&server, CONTENT_TYPE, Some(&sign(KEY, SECRET, &body)), body).await,
+            200,
+            "delivery {i} among 600 slow connections"
+        );
+        assert_eq!(rx.recv().await.unwrap().room, room);
+    }
+    drop(slow);
+}
+
+/// An event acted on before a restart (a kill -9 even) is refused after it: the events
+/// seen are kept in the database until their tokens expire.
+#[tokio::test]
+async fn a_replay_after_a_restart_is_refused() {
+    use std::sync::Arc;
+    use switchboard::store::{webhook_events, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("engine.db");
+    let body = answered_body("before-restart");
+    let token = sign(KEY, SECRET, &body);
+    {
+        let store = Store::open(&path).unwrap();
+        let (tx, mut rx) = mpsc::channel(8);
+        let receiver = WebhookReceiver::new(KEY, SECRET, &WebhookOptions::default(), tx);
+        receiver.remember_in(Arc::new(store.clone()), Vec::new());
+        let server = switchboard::telephony::serve_webhooks_with(
+            "127.0.0.1:0".parse().unwrap(),
+            receiver,
+            WebhookOptions::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            post(&server, CONTENT_TYPE, Some(&token), body.clone()).await,
+            200
+        );
+        assert_eq!(rx.recv().await.unwrap().room, "before-restart");
+    }
+    // A new process on the same database.
+    let store = Store::open(&path).unwrap();
+    let seen = store
+        .read(move |conn| webhook_events::still_valid(conn, now_secs()))
+        .await
+        .unwrap();
+    let (tx, mut rx) = mpsc::channel(8);
+    let receiver = WebhookReceiver::new(KEY, SECRET, &WebhookOptions::default(), tx);
+    receiver.remember_in(Arc::new(store.clone()), seen);
+    let server = switchboard::telephony::serve_webhooks_with(
+        "127.0.0.1:0".parse().unwrap(),
+        receiver,
+        WebhookOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        post(&server, CONTENT_TYPE, Some(&token), body).await,
+        409,
+        "the replay is refused after the restart"
+    );
+    assert_nothing_passed_on(&server, &mut rx).await;
 }

@@ -77,7 +77,9 @@ pub fn socket_for(db: &Path, runtime_dir: Option<&Path>) -> Result<PathBuf, Host
         source,
     };
     if let Some(folder) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder).map_err(file_error)?;
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(folder)
+            .map_err(file_error)?;
     }
     super::database_file::descriptor(db, true).map_err(file_error)?;
     Ok(super::socket::socket_path(&dir, db))

@@ -59,7 +59,12 @@ impl EngineLock {
             source,
         };
         if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
+            std::os::unix::fs::DirBuilderExt::mode(
+                std::fs::DirBuilder::new().recursive(true),
+                0o700,
+            )
+            .create(dir)
+            .map_err(io)?;
         }
         let (identity, file) = descriptor(db, true)
             .map_err(io)?

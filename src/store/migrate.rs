@@ -28,6 +28,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "the zones of open leads without a scan",
         include_str!("migrations/0006_open_lead_zones.sql"),
     ),
+    (
+        "webhook events acted on are remembered across restarts",
+        include_str!("migrations/0007_webhook_events_seen.sql"),
+    ),
 ];
 
 /// The version a database has once `migrate` has run.

@@ -28,6 +28,7 @@ mod read_pool;
 pub mod reports;
 mod time;
 pub mod views;
+pub mod webhook_events;
 mod writer;
 
 pub use campaigns::{CampaignRecord, NewCampaign};

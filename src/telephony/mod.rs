@@ -47,6 +47,7 @@ pub use webhook::{
     serve_webhooks, serve_webhooks_with, WebhookOptions, WebhookReceiver, WebhookServer,
     MAX_WEBHOOK_BODY, WEBHOOK_CONTENT_TYPE,
 };
+pub use webhook_replay::{ReplayJournal, SeenEvent};
 pub use webhook_token::MAX_TOKEN_LIFETIME;
 
 use std::future::Future;

@@ -382,7 +382,17 @@ impl RoomWatch {
         summary: Option<RoomSummary>,
         seen_when_asked: bool,
     ) -> Vec<CallProgressKind> {
-        let callee_gone = summary.as_ref().is_none_or(|s| s.num_participants == 0);
+        // A count that fell to 0, or the room gone. A count that has shown 0 since the
+        // room was made says nothing: livekit-server copies it only every 5 s, and
+        // taking every new room for a suspect would spend the budget on them.
+        let counted_before = self
+            .summary
+            .as_ref()
+            .is_some_and(|s| s.num_participants > 0);
+        let callee_gone = match &summary {
+            None => true,
+            Some(now) => now.num_participants == 0 && counted_before,
+        };
         if seen_when_asked && callee_gone {
             self.suspect = true;
         }

@@ -5,13 +5,15 @@
 //! logged, at most one line per [`WebhookOptions::refusal_log_interval`], never acted on.
 //!
 //! The port is open to anyone who can reach it, so no client may hold it: headers and
-//! bodies must arrive within their timeouts, and past [`WebhookOptions::max_connections`]
+//! bodies must arrive within their timeouts, past
+//! [`WebhookOptions::max_connections_per_client`] from one address or
+//! [`WebhookOptions::max_connections`]
 //! new connections are closed at once. Otherwise slow clients pile up until the process
 //! runs out of file descriptors, and the poller (and everything else) stops with it.
 
 use super::types::{CallProgress, TelephonyError};
 use super::webhook_event::progress_from_event;
-use super::webhook_replay::ReplayGuard;
+use super::webhook_replay::{ReplayGuard, ReplayJournal, SeenEvent};
 use super::webhook_token::{SignedEvent, WebhookTokenError, WebhookTokens};
 use crate::throttled_log::ThrottledLog;
 use axum::body::Body;
@@ -57,8 +59,11 @@ pub struct WebhookOptions {
     /// answered 408 and its connection closed.
     pub body_read_timeout: Duration,
     /// Connections open at once; past this, new ones are closed as soon as accepted.
-    /// LiveKit sends from at most 10 workers at a time.
     pub max_connections: usize,
+    /// Connections open at once from one client address: one slow or hostile client
+    /// cannot take the places LiveKit's deliveries need (LiveKit sends from at most 10
+    /// workers at a time, from its own address).
+    pub max_connections_per_client: usize,
     /// Refused requests are logged at most once per this interval, with a count of
     /// those not logged.
     pub refusal_log_interval: Duration,
@@ -67,9 +72,10 @@ pub struct WebhookOptions {
 impl Default for WebhookOptions {
     fn default() -> Self {
         Self {
-            header_read_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(5),
             body_read_timeout: Duration::from_secs(10),
-            max_connections: 256,
+            max_connections: 1024,
+            max_connections_per_client: 32,
             refusal_log_interval: Duration::from_secs(10),
         }
     }
@@ -113,6 +119,8 @@ impl Drop for WebhookServer {
 struct Receiver {
     tokens: WebhookTokens,
     seen: Mutex<ReplayGuard>,
+    /// Where the events acted on are kept across restarts, when set.
+    journal: std::sync::OnceLock<Arc<dyn ReplayJournal>>,
     refusals: Mutex<ThrottledLog>,
     body_read_timeout: Duration,
     progress: mpsc::Sender<CallProgress>,
@@ -141,10 +149,23 @@ impl WebhookReceiver {
         Self(Arc::new(Receiver {
             tokens: WebhookTokens::new(api_key, api_secret),
             seen: Mutex::new(ReplayGuard::default()),
+            journal: std::sync::OnceLock::new(),
             refusals: Mutex::new(ThrottledLog::new(options.refusal_log_interval)),
             body_read_timeout: options.body_read_timeout,
             progress,
         }))
+    }
+
+    /// Keeps the events acted on in `journal` too, starting from `seen` (what it holds
+    /// from before this process), so replay protection survives a restart.
+    pub fn remember_in(&self, journal: Arc<dyn ReplayJournal>, seen: Vec<SeenEvent>) {
+        if let Ok(mut guard) = self.0.seen.lock() {
+            let now = unix_now();
+            for event in seen {
+                guard.claim(&event.key, event.valid_until, now);
+            }
+        }
+        let _ = self.0.journal.set(journal);
     }
 
     /// POST `path` receives webhooks. Served with `ConnectInfo<SocketAddr>` (the peer
@@ -215,6 +236,7 @@ async fn accept_connections(
 ) {
     let permits = u32::try_from(options.max_connections.max(1)).unwrap_or(u32::MAX);
     let open = Arc::new(Semaphore::new(permits as usize));
+    let per_client: ClientCounts = Arc::default();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout);
@@ -237,6 +259,20 @@ async fn accept_connections(
                 }
             }
         };
+        let Some(client_slot) =
+            ClientSlot::take(&per_client, peer.ip(), options.max_connections_per_client)
+        else {
+            if let Some(quiet) = over_limit.hit(Instant::now()) {
+                tracing::warn!(
+                    %peer,
+                    suppressed = quiet,
+                    "webhook connection closed: {} already open from this address",
+                    options.max_connections_per_client
+                );
+            }
+            drop(stream);
+            continue;
+        };
         let Ok(permit) = open.clone().try_acquire_owned() else {
             if let Some(quiet) = over_limit.hit(Instant::now()) {
                 tracing::warn!(
@@ -253,10 +289,46 @@ async fn accept_connections(
         tokio::spawn(async move {
             connection.await;
             drop(permit);
+            drop(client_slot);
         });
     }
     drop(listener);
     let _ = open.acquire_many(permits).await;
+}
+
+type ClientCounts = Arc<Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>;
+
+/// One of a client address's connection places, given back when dropped.
+struct ClientSlot {
+    counts: ClientCounts,
+    client: std::net::IpAddr,
+}
+
+impl ClientSlot {
+    fn take(counts: &ClientCounts, client: std::net::IpAddr, limit: usize) -> Option<Self> {
+        let mut open = counts.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(client).or_default();
+        if *count >= limit.max(1) {
+            return None;
+        }
+        *count += 1;
+        Some(Self {
+            counts: counts.clone(),
+            client,
+        })
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
 }
 
 /// One connection through the router, with its peer address for `ConnectInfo`.
@@ -335,11 +407,29 @@ async fn pass_on(receiver: &Receiver, signed: SignedEvent) -> Result<StatusCode,
         .lock()
         .map(|mut seen| seen.claim(&key, signed.replayable_until, unix_now()))
         .unwrap_or(true);
-    if !first_time {
-        return Err(Refusal(
+    let replay = || {
+        Refusal(
             StatusCode::CONFLICT,
             format!("event {key} was already received (a replay)"),
-        ));
+        )
+    };
+    if !first_time {
+        return Err(replay());
+    }
+    // On file before it is acted on: a crash after acting leaves it refused next time.
+    if let Some(journal) = receiver.journal.get() {
+        let until = signed.replayable_until;
+        match journal.remember(key.clone(), until, unix_now()).await {
+            Ok(true) => {}
+            Ok(false) => return Err(replay()),
+            Err(err) => {
+                if let Ok(mut seen) = receiver.seen.lock() {
+                    seen.release(&key);
+                }
+                tracing::warn!(%err, "cannot record a webhook event; LiveKit will send it again");
+                return Ok(StatusCode::SERVICE_UNAVAILABLE);
+            }
+        }
     }
     tracing::debug!(event = %event.event, id = %event.id, "webhook verified");
     let Some(progress) = progress_from_event(event) else {
@@ -351,6 +441,9 @@ async fn pass_on(receiver: &Receiver, signed: SignedEvent) -> Result<StatusCode,
             // Nobody is listening any more: let LiveKit retry the event later.
             if let Ok(mut seen) = receiver.seen.lock() {
                 seen.release(&key);
+            }
+            if let Some(journal) = receiver.journal.get() {
+                let _ = journal.forget(key.clone()).await;
             }
             Ok(StatusCode::SERVICE_UNAVAILABLE)
         }

@@ -4,6 +4,29 @@
 //! id (`EV_...`); an event without one is known by its body's hash.
 
 use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+
+/// An event acted on, until its token expires (unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenEvent {
+    pub key: String,
+    pub valid_until: u64,
+}
+
+/// Where the events acted on outlive the process (the database), so an event captured
+/// before a restart is still refused after it. Implemented by the store.
+pub trait ReplayJournal: Send + Sync + 'static {
+    /// Records `key` until `valid_until`; `Ok(false)` when it was already recorded.
+    fn remember(
+        &self,
+        key: String,
+        valid_until: u64,
+        now: u64,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, String>> + Send>>;
+    /// Forgets `key`, so LiveKit may deliver it again.
+    fn forget(&self, key: String) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+}
 
 /// Events remembered at most; when full, the one whose token expires first is
 /// forgotten (only our project can sign, so filling it takes our own traffic).

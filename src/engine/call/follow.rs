@@ -82,17 +82,17 @@ impl<T: Telephony> CallContext<T> {
     }
 
     /// When an answered call ended, from LiveKit's report. Webhook times are whole
-    /// seconds: when we received the report within that second, the receipt time is the
-    /// closer bound; and a call never ends before it was answered.
+    /// seconds, so the end lies in `[reported, reported + 1 s)`, and it came no later
+    /// than its receipt: the earlier of those two upper bounds is the closer one. A call
+    /// never ends before it was answered.
     pub(super) fn end_time(&self, call: &Call, reported: DateTime<Utc>) -> DateTime<Utc> {
         let now = self.clock.now();
-        let whole_second = reported.timestamp_subsec_millis() == 0;
-        let refined =
-            if whole_second && now >= reported && now - reported < chrono::Duration::seconds(1) {
-                now
-            } else {
-                reported
-            };
+        let whole_second = reported.timestamp_subsec_nanos() == 0;
+        let refined = if whole_second && now >= reported {
+            now.min(reported + chrono::Duration::seconds(1))
+        } else {
+            reported
+        };
         call.answered_at
             .map_or(refined, |answered| refined.max(answered))
     }
