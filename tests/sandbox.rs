@@ -104,6 +104,9 @@ async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) ->
     }
 }
 
+/// livekit/sip pkg/sip/outbound.go and participant.go: the SIP participant carries
+/// `sip.callStatus` (`dialing`, `ringing`, `active`) and `sip.*` attributes;
+/// `wait_until_answered` returns once it is `active`.
 #[tokio::test]
 async fn answered_call_returns_when_active_with_livekit_attributes() {
     let sandbox = start(fast_config()).await;
@@ -147,6 +150,10 @@ async fn answered_call_returns_when_active_with_livekit_attributes() {
     assert_eq!(attrs["lead"], "42");
 }
 
+/// livekit/protocol livekit/sip.go and utils/xtwirp/errors.go: the SIP status travels in
+/// the Twirp error's meta (`sip_status_code`, `sip_status`), with 486 and 480 as
+/// `resource_exhausted`, 603 `permission_denied`, 404 `not_found`, 484
+/// `invalid_argument`, other 5xx `failed_precondition`.
 #[tokio::test]
 async fn busy_decline_and_invalid_numbers_carry_the_sip_status() {
     let sandbox = start(fast_config()).await;
@@ -217,6 +224,9 @@ async fn busy_decline_and_invalid_numbers_carry_the_sip_status() {
         .is_empty());
 }
 
+/// livekit/sip pkg/sip/outbound.go and errors.go: the ringing timer starts at the INVITE,
+/// after the room join; then CANCEL, a `canceled` "sip request timed out", and the
+/// participant leaves with USER_UNAVAILABLE.
 #[tokio::test]
 async fn no_answer_is_canceled_after_the_requested_ringing_timeout() {
     let sandbox = start(fast_config()).await;
@@ -254,6 +264,8 @@ async fn no_answer_is_canceled_after_the_requested_ringing_timeout() {
     assert_eq!(twirp_code(&err).code, "canceled");
 }
 
+/// livekit/protocol `CreateSIPParticipantRequest.Validate` and pkg/service/sip.go: bad
+/// requests are refused with LiveKit's Twirp codes and messages.
 #[tokio::test]
 async fn request_errors_match_livekit() {
     let sandbox = start(fast_config()).await;
@@ -295,6 +307,9 @@ async fn request_errors_match_livekit() {
     assert_eq!(sandbox.stats().dial_requests, 3);
 }
 
+/// pkg/service/roomservice.go ListParticipants and pkg/service/localstore.go: the
+/// participant list is live (written on every join, removed on close), so polling sees
+/// each `sip.callStatus` and the agent's attributes.
 #[tokio::test]
 async fn polling_sees_dialing_ringing_active_and_the_agents_disposition() {
     // 1/100 speed so every state, even the one-second `hangup`, lasts several polls.
@@ -582,6 +597,9 @@ async fn failed_calls_leave_with_livekits_disconnect_reason() {
     }
 }
 
+/// pkg/service/roomservice.go DeleteRoom / RemoveParticipant: everyone leaves with
+/// ROOM_DELETED (the SIP leg sends BYE, or CANCEL while ringing); a missing room is
+/// `not_found`; RemoveParticipant leaves the room and the agent in place.
 #[tokio::test]
 async fn delete_room_and_remove_participant_end_calls() {
     let sandbox = start(fast_config()).await;
