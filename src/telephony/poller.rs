@@ -17,14 +17,20 @@
 //! Each tick sends one `RoomService.ListRooms` naming every watched room, whatever their
 //! number, then spends a budget of `ListParticipants` looks, most urgent first:
 //!
-//! 0. rooms whose end is to be confirmed (the count fell to 0 or the room is missing
-//!    from the list) and the last look at a room whose callee left, for the agent's
-//!    disposition (an attribute the agent may take along when it leaves);
-//! 1. rooms whose summary changed since the last look;
-//! 2. rooms still dialling (`dialing → ringing → active` is an attribute change that
+//! 0. rooms whose end is to be confirmed (the count fell to 0, or a room never listed
+//!    is missing);
+//! 1. the last look at a room whose callee left, for the agent's disposition (an
+//!    attribute the agent may take along when it leaves);
+//! 2. rooms whose summary changed since the last look;
+//! 3. rooms still dialling (`dialing → ringing → active` is an attribute change that
 //!    moves no count), and answered rooms whose agent has not been seen yet (the
 //!    agent-join watchdog waits on it);
-//! 3. answered rooms, least recently looked first: their end and their disposition.
+//! 4. answered rooms, least recently looked first: their end and their disposition.
+//!
+//! A room that was listed and is missing now has closed, which livekit-server does only
+//! `departure_timeout` after its callee left: that is an end without a look, and with
+//! no look left to make (its agent went with it). When the budget is short of the calls
+//! (many answered at once), this is the bound on how late an end is seen.
 //!
 //! Within a level the least recently looked room goes first. A tick spends at most
 //! `interval × max_requests_per_sec − 1` looks (at least one), so the next `ListRooms` is
@@ -258,10 +264,15 @@ impl<T: Telephony> Poller<T> {
 
     /// The rooms to look at with `ListParticipants`, most urgent first.
     fn looks_due(&self) -> Vec<String> {
+        // Least recently looked first; a room never looked at waits from when it came,
+        // so a stream of new rooms cannot keep older ones waiting for ever.
         let mut due: Vec<(u8, Option<Instant>, &String)> = self
             .rooms
             .iter()
-            .filter_map(|(name, watch)| Some((watch.look_priority()?, watch.looked_at, name)))
+            .filter_map(|(name, watch)| {
+                let waiting_since = watch.looked_at.or(watch.registered_at);
+                Some((watch.look_priority()?, waiting_since, name))
+            })
             .collect();
         due.sort();
         due.into_iter().map(|(_, _, name)| name.clone()).collect()
@@ -292,18 +303,25 @@ impl<T: Telephony> Poller<T> {
         }
     }
 
+    fn watch_of(&mut self, room: String) -> &mut RoomWatch {
+        self.rooms.entry(room).or_insert_with(|| RoomWatch {
+            registered_at: Some(Instant::now()),
+            ..RoomWatch::default()
+        })
+    }
+
     fn apply(&mut self, command: Watch) {
         match command {
             Watch::Add(room) => {
-                self.rooms.entry(room).or_default();
+                self.watch_of(room);
             }
             Watch::AddAnswered(room) => {
-                let watch = self.rooms.entry(room).or_default();
+                let watch = self.watch_of(room);
                 watch.seen = true;
                 watch.answered = true;
             }
             Watch::AddLive(room) => {
-                let watch = self.rooms.entry(room).or_default();
+                let watch = self.watch_of(room);
                 watch.seen = true;
                 watch.answered = true;
                 // Found live at start-up: its answer is past, no watchdog waits on
@@ -311,7 +329,7 @@ impl<T: Telephony> Poller<T> {
                 watch.agent_seen = true;
             }
             Watch::AddUnanswered(room) => {
-                self.rooms.entry(room).or_default().seen = true;
+                self.watch_of(room).seen = true;
             }
             // The engine forgets a room as soon as its callee left; the agent's
             // disposition is still to be read.
@@ -350,26 +368,32 @@ struct RoomWatch {
     /// The callee left (`Ended` reported); a last look for the disposition is due.
     ended: bool,
     looked_at: Option<Instant>,
+    /// When the engine registered the room.
+    registered_at: Option<Instant>,
     finished: bool,
 }
 
 impl RoomWatch {
-    /// 0: an end to confirm, or the last look after the callee left; 1: a change to
-    /// explain; 2: still dialling, or answered with no agent seen; 3: answered.
+    /// 0: an end to confirm; 1: the last look after the callee left, for the agent's
+    /// word; 2: a change to explain; 3: still dialling, or answered with no agent seen;
+    /// 4: answered. Ends come first: they free slots and fix talk times.
     fn look_priority(&self) -> Option<u8> {
-        if self.ended || self.suspect {
+        if self.suspect {
             return Some(0);
+        }
+        if self.ended {
+            return Some(1);
         }
         // A dialled room is there once `ListRooms` lists it, whatever its (stale) count.
         let there = self.seen || self.summary.is_some();
         if !there {
             None
         } else if self.changed {
-            Some(1)
-        } else if !self.answered || !self.agent_seen {
             Some(2)
-        } else {
+        } else if !self.answered || !self.agent_seen {
             Some(3)
+        } else {
+            Some(4)
         }
     }
 
@@ -382,6 +406,18 @@ impl RoomWatch {
         summary: Option<RoomSummary>,
         seen_when_asked: bool,
     ) -> Vec<CallProgressKind> {
+        // Listed before and gone now: livekit-server removes a room from its store when
+        // it closes, which it does only `departure_timeout` after the callee left. That
+        // is a live fact: the call is over, and its agent gone with the room.
+        if summary.is_none() && self.summary.is_some() && seen_when_asked {
+            self.finished = true;
+            let mut changes = Vec::new();
+            if !self.ended {
+                changes.push(self.ended_now());
+            }
+            changes.push(CallProgressKind::RoomFinished);
+            return changes;
+        }
         // A count that fell to 0, or the room gone. A count that has shown 0 since the
         // room was made says nothing: livekit-server copies it only every 5 s, and
         // taking every new room for a suspect would spend the budget on them.
