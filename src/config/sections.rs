@@ -77,7 +77,7 @@ pub struct PollingConfig {
 impl Default for PollingConfig {
     fn default() -> Self {
         Self {
-            interval_ms: 1000,
+            interval_ms: 500,
             max_requests_per_sec: 10,
         }
     }

@@ -471,10 +471,9 @@ pub fn describe_end(end: &FinishAttempt) -> String {
         }
         text.push(')');
     }
-    match end.disconnect_reason.as_deref() {
-        Some(crate::domain::OPERATOR_HANG_UP) => text.push_str(", ended by the operator"),
-        Some(reason) => text.push_str(&format!(", {reason}")),
-        None => {}
+    if let Some(reason) = end.disconnect_reason.as_deref() {
+        let words = crate::domain::end_cause::describe(reason, end.outcome);
+        text.push_str(&format!(", {words}"));
     }
     if let Some(error) = end.error.as_deref() {
         text.push_str(&format!(": {error}"));

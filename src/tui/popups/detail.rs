@@ -131,7 +131,10 @@ fn attempt_lines(
         facts.push(d.clone());
     }
     if let Some(reason) = &attempt.disconnect_reason {
-        facts.push(reason.clone());
+        facts.push(match attempt.state.outcome() {
+            Some(outcome) => crate::domain::end_cause::describe(reason, outcome),
+            None => reason.clone(),
+        });
     }
     if let Some(error) = &attempt.error {
         facts.push(error.clone());
