@@ -308,3 +308,85 @@ fn the_console_without_a_terminal_fails_and_starts_no_engine() {
     );
     assert_eq!(engine, None, "a background engine was left running");
 }
+
+#[test]
+fn completions_for_bash_zsh_and_fish_name_the_subcommands() {
+    // Generated from the definitions alone: a broken config file does not matter.
+    let elsewhere = home();
+    let config = elsewhere.path().join("config.toml");
+    std::fs::write(&config, "[livekit]\nsecrt = \"oops\"\n").unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let home = home();
+        switchboard(home.path())
+            .arg("--config")
+            .arg(&config)
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stderr("")
+            .stdout(predicate::str::contains("campaign"))
+            .stdout(predicate::str::contains("serve"))
+            .stdout(predicate::str::contains("export"));
+        assert_eq!(
+            std::fs::read_dir(home.path()).unwrap().count(),
+            0,
+            "`completions {shell}` creates nothing"
+        );
+    }
+}
+
+#[test]
+fn completions_for_an_unknown_shell_exit_two() {
+    switchboard(home().path())
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "error: invalid value 'tcsh' for '<SHELL>'\n",
+        ));
+}
+
+#[test]
+fn man_prints_the_top_level_page() {
+    let home = home();
+    let output = switchboard(home.path())
+        .arg("man")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let page = String::from_utf8(output).unwrap();
+    assert!(
+        page.lines().any(|l| l.starts_with(".TH switchboard 1")),
+        "{page}"
+    );
+    assert!(page.contains("switchboard"), "{page}");
+    assert!(page.contains("campaign"), "{page}");
+    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn man_out_dir_writes_a_page_per_subcommand() {
+    let home = home();
+    let dir = home.path().join("share/man/man1");
+    switchboard(home.path())
+        .args(["man", "--out-dir"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout("");
+    for (file, title) in [
+        ("switchboard.1", ".TH switchboard 1"),
+        ("switchboard-campaign.1", ".TH switchboard-campaign 1"),
+        (
+            "switchboard-campaign-create.1",
+            ".TH switchboard-campaign-create 1",
+        ),
+        ("switchboard-export.1", ".TH switchboard-export 1"),
+    ] {
+        let page = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(page.lines().any(|l| l.starts_with(title)), "{file}: {page}");
+    }
+}

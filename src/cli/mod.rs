@@ -13,6 +13,7 @@
 //! than printing one: [`report`] prints it as `error: ...` and exits with 1.
 
 mod campaign;
+mod completions;
 mod console;
 mod context;
 pub mod demo;
@@ -20,6 +21,7 @@ mod dnc;
 mod engine_access;
 mod export;
 mod leads;
+mod man;
 mod paths;
 mod report;
 mod run;
@@ -82,6 +84,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run the embedded LiveKit-compatible sandbox alone, like LiveKit's dev server
     Sandbox(sandbox::SandboxArgs),
+    /// Print a shell completion script (bash, zsh, fish, ...) generated from this command line
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, or write one per subcommand with --out-dir
+    Man(man::ManArgs),
 }
 
 impl Command {
@@ -98,6 +104,8 @@ impl Command {
             Command::Status(args) => status::run(ctx, args).await,
             Command::Sandbox(args) => sandbox::run(ctx, args).await,
             Command::Serve(args) => serve::run(ctx, args).await,
+            Command::Completions(args) => completions::run(args),
+            Command::Man(args) => man::run(args),
         }
     }
 }
@@ -105,6 +113,12 @@ impl Command {
 impl Cli {
     /// Loads the context from the process environment and runs the command.
     pub async fn run(self) -> Result<ExitCode> {
+        // Generated from the definitions alone: no config, no database, no log.
+        match self.command {
+            Some(Command::Completions(args)) => return completions::run(args),
+            Some(Command::Man(args)) => return man::run(args),
+            _ => {}
+        }
         let flags = PathFlags {
             config: self.config,
             db: self.db,
@@ -134,6 +148,17 @@ impl Cli {
                 outcome
             }
         }
+    }
+}
+
+/// Writes generated text (a completion script, a man page) to stdout. A reader that
+/// stops early (`| head`) is not an error.
+fn print_generated(text: &[u8], what: &str) -> Result<()> {
+    use color_eyre::eyre::WrapErr;
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => written.wrap_err_with(|| format!("writing {what}")),
     }
 }
 
