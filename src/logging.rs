@@ -8,7 +8,7 @@
 //! the umask's mode (0644 as a rule), readable by every local user, so [`DailyFile`]
 //! does the daily rotation itself.
 
-use crate::config::{Env, LogConfig, NotUnicode, LOG_VAR, RUST_LOG_VAR};
+use crate::config::{Env, LogConfig, LogFormat, NotUnicode, LOG_VAR, RUST_LOG_VAR};
 use chrono::NaiveDate;
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
@@ -80,9 +80,9 @@ pub fn choose_filter(
 }
 
 /// Installs the process-wide logger writing into `log_dir`.
-pub fn init(log_dir: &Path, filter: &str) -> Result<LogGuard, LoggingError> {
+pub fn init(log_dir: &Path, filter: &str, format: LogFormat) -> Result<LogGuard, LoggingError> {
     let (writer, guard) = file_writer(log_dir)?;
-    install(filter, writer, guard)
+    install(filter, format, writer, guard)
 }
 
 /// Where logs go when the log directory cannot be used.
@@ -100,10 +100,11 @@ pub enum Fallback {
 pub fn init_or_fall_back(
     log_dir: &Path,
     filter: &str,
+    format: LogFormat,
     fallback: Fallback,
 ) -> Result<LogGuard, LoggingError> {
     match file_writer(log_dir) {
-        Ok((writer, guard)) => install(filter, writer, guard),
+        Ok((writer, guard)) => install(filter, format, writer, guard),
         Err(error @ (LoggingError::CreateDir { .. } | LoggingError::OpenFile { .. })) => {
             let cause = std::error::Error::source(&error)
                 .map(|cause| format!(" ({cause})"))
@@ -117,7 +118,7 @@ pub fn init_or_fall_back(
                 Fallback::Stderr => tracing_appender::non_blocking(io::stderr()),
                 Fallback::Discard => tracing_appender::non_blocking(io::sink()),
             };
-            install(filter, writer, guard)
+            install(filter, format, writer, guard)
         }
         Err(other) => Err(other),
     }
@@ -125,10 +126,11 @@ pub fn init_or_fall_back(
 
 fn install(
     filter: &str,
+    format: LogFormat,
     writer: NonBlocking,
     guard: WorkerGuard,
 ) -> Result<LogGuard, LoggingError> {
-    subscriber(filter, writer)
+    subscriber(filter, format, writer)
         .try_init()
         .map_err(LoggingError::AlreadyInstalled)?;
     Ok(LogGuard { _writer: guard })
@@ -214,16 +216,24 @@ impl Write for DailyFile {
     }
 }
 
-fn subscriber<W>(filter: &str, writer: W) -> impl Subscriber + Send + Sync
+fn subscriber<W>(filter: &str, format: LogFormat, writer: W) -> impl Subscriber + Send + Sync
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    use tracing_subscriber::Layer;
     // `choose_filter` and the config loader have validated the text; fall back to
     // `info` rather than fail if something unvalidated slips through.
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let file = tracing_subscriber::fmt::layer()
-        .with_writer(writer)
-        .with_ansi(false);
+    let file = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(false)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(writer)
+            .boxed(),
+    };
     tracing_subscriber::registry().with(filter).with(file)
 }
 
@@ -236,6 +246,7 @@ mod tests {
     fn the_environment_overrides_the_config_level() {
         let config = LogConfig {
             level: "warn".into(),
+            ..LogConfig::default()
         };
         let both = Env::from_pairs([(LOG_VAR, "debug"), (RUST_LOG_VAR, "trace")]);
         assert_eq!(
@@ -267,7 +278,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log_dir = dir.path().join("logs");
         let (writer, guard) = file_writer(&log_dir).unwrap();
-        tracing::subscriber::with_default(subscriber("info", writer), || {
+        tracing::subscriber::with_default(subscriber("info", LogFormat::Text, writer), || {
             tracing::info!(campaign = 7, "campaign started");
             tracing::debug!("too chatty to keep");
         });
@@ -282,6 +293,25 @@ mod tests {
         );
         assert!(!text.contains("too chatty"), "{text}");
         assert!(!text.contains('\u{1b}'), "no colour codes in files: {text}");
+    }
+
+    #[test]
+    fn json_logs_are_one_object_a_line_for_log_shippers() {
+        let dir = tempfile::tempdir().unwrap();
+        let log_dir = dir.path().join("logs");
+        let (writer, guard) = file_writer(&log_dir).unwrap();
+        tracing::subscriber::with_default(subscriber("info", LogFormat::Json, writer), || {
+            tracing::warn!(campaign = 7, "campaign paused");
+        });
+        drop(guard);
+        let today = chrono::Utc::now().format("%Y-%m-%d");
+        let text =
+            std::fs::read_to_string(log_dir.join(format!("{LOG_FILE_PREFIX}.{today}"))).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(line["level"], "WARN", "{text}");
+        assert_eq!(line["fields"]["message"], "campaign paused", "{text}");
+        assert_eq!(line["fields"]["campaign"], 7, "{text}");
+        assert!(line["timestamp"].is_string(), "{text}");
     }
 
     #[test]

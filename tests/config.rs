@@ -283,6 +283,19 @@ fn bad_values_name_key_file_and_line() {
     assert!(error_for("[keys]\nquit = 3\n").contains("line 2: bad value for `keys.quit`"));
     assert!(error_for("[log]\nlevel = \"switchboard=loud\"\n")
         .contains("line 2: bad value for `log.level`"));
+    let format = error_for("[log]\nformat = \"xml\"\n");
+    assert!(
+        format.contains("line 2: bad value for `log.format`") && format.contains("json"),
+        "{format}"
+    );
+}
+
+#[test]
+fn logs_can_be_json_for_log_shippers() {
+    let config = Config::parse(Path::new("config.toml"), "[log]\nformat = \"json\"\n").unwrap();
+    assert_eq!(config.log.format, switchboard::config::LogFormat::Json);
+    let default = Config::parse(Path::new("config.toml"), "").unwrap();
+    assert_eq!(default.log.format, switchboard::config::LogFormat::Text);
 }
 
 #[test]

@@ -167,6 +167,7 @@ fn start_logging(ctx: &Context, fallback: logging::Fallback) -> Result<LogGuard>
     Ok(logging::init_or_fall_back(
         &ctx.paths.log_dir,
         &filter,
+        ctx.config.log.format,
         fallback,
     )?)
 }

@@ -19,8 +19,8 @@ pub use env::{
 pub use error::ConfigError;
 pub use secret::Secret;
 pub use sections::{
-    ApiConfig, EngineConfig, LiveKitConfig, LogConfig, PollingConfig, RecordingConfig, S3Config,
-    TrunkConfig, UiConfig, WebhookConfig,
+    ApiConfig, EngineConfig, LiveKitConfig, LogConfig, LogFormat, PollingConfig, RecordingConfig,
+    S3Config, TrunkConfig, UiConfig, WebhookConfig,
 };
 pub use validate::{api_token_problem, log_filter_problem, MIN_API_TOKEN_CHARS};
 

@@ -160,12 +160,26 @@ impl Default for UiConfig {
 pub struct LogConfig {
     #[serde(deserialize_with = "validate::log_filter")]
     pub level: String,
+    /// `text` for people, `json` (one object a line) for log shippers.
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    /// One JSON object per line (time, level, target, message, fields), for Loki,
+    /// Vector, Fluent Bit and the like.
+    Json,
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
         Self {
             level: "info".into(),
+            format: LogFormat::Text,
         }
     }
 }
