@@ -811,11 +811,28 @@ async fn slow_clients_cannot_starve_livekits_deliveries() {
     drop(slow);
 }
 
+/// A listener whose events acted on are kept in `store`, starting from `seen`.
+async fn remembering_listener(
+    store: switchboard::store::Store,
+    seen: Vec<switchboard::telephony::SeenEvent>,
+) -> (WebhookServer, mpsc::Receiver<CallProgress>) {
+    let (tx, rx) = mpsc::channel(8);
+    let receiver = WebhookReceiver::new(KEY, SECRET, &WebhookOptions::default(), tx);
+    receiver.remember_in(std::sync::Arc::new(store), seen);
+    let server = switchboard::telephony::serve_webhooks_with(
+        "127.0.0.1:0".parse().unwrap(),
+        receiver,
+        WebhookOptions::default(),
+    )
+    .await
+    .unwrap();
+    (server, rx)
+}
+
 /// An event acted on before a restart (a kill -9 even) is refused after it: the events
 /// seen are kept in the database until their tokens expire.
 #[tokio::test]
 async fn a_replay_after_a_restart_is_refused() {
-    use std::sync::Arc;
     use switchboard::store::{webhook_events, Store};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("engine.db");
@@ -823,16 +840,7 @@ async fn a_replay_after_a_restart_is_refused() {
     let token = sign(KEY, SECRET, &body);
     {
         let store = Store::open(&path).unwrap();
-        let (tx, mut rx) = mpsc::channel(8);
-        let receiver = WebhookReceiver::new(KEY, SECRET, &WebhookOptions::default(), tx);
-        receiver.remember_in(Arc::new(store.clone()), Vec::new());
-        let server = switchboard::telephony::serve_webhooks_with(
-            "127.0.0.1:0".parse().unwrap(),
-            receiver,
-            WebhookOptions::default(),
-        )
-        .await
-        .unwrap();
+        let (server, mut rx) = remembering_listener(store, Vec::new()).await;
         assert_eq!(
             post(&server, CONTENT_TYPE, Some(&token), body.clone()).await,
             200
@@ -845,16 +853,7 @@ async fn a_replay_after_a_restart_is_refused() {
         .read(move |conn| webhook_events::still_valid(conn, now_secs()))
         .await
         .unwrap();
-    let (tx, mut rx) = mpsc::channel(8);
-    let receiver = WebhookReceiver::new(KEY, SECRET, &WebhookOptions::default(), tx);
-    receiver.remember_in(Arc::new(store.clone()), seen);
-    let server = switchboard::telephony::serve_webhooks_with(
-        "127.0.0.1:0".parse().unwrap(),
-        receiver,
-        WebhookOptions::default(),
-    )
-    .await
-    .unwrap();
+    let (server, mut rx) = remembering_listener(store, seen).await;
     assert_eq!(
         post(&server, CONTENT_TYPE, Some(&token), body).await,
         409,

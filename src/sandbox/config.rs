@@ -347,8 +347,8 @@ impl WebhookDelivery {
         self.delay.validate("webhook_delivery.delay")
     }
 
-    /// Whether any delivery goes wrong on purpose.
-    pub fn is_faithful_only(&self) -> bool {
+    /// Every event delivered once, at once: nothing goes wrong on purpose.
+    pub fn is_perfect(&self) -> bool {
         self.lost == 0.0 && self.duplicated == 0.0 && self.delay.max == 0.0
     }
 }

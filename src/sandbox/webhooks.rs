@@ -182,7 +182,7 @@ impl Worker {
     }
 
     fn draw_fate(&self) -> Fate {
-        if self.delivery.is_faithful_only() {
+        if self.delivery.is_perfect() {
             return Fate {
                 lost: false,
                 twice: false,

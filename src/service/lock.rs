@@ -97,11 +97,6 @@ impl EngineLock {
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    /// The database file this lock is on.
-    pub fn identity(&self) -> FileIdentity {
-        self.identity
-    }
 }
 
 impl Drop for EngineLock {
