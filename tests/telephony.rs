@@ -9,16 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use livekit_api::services::room::RoomClient;
-use switchboard::domain::{AttemptId, CampaignId, LeadId, Outcome};
+use switchboard::domain::{room_name, AttemptId, CampaignId, LeadId, Outcome, DEFAULT_ROOM_PREFIX};
 use switchboard::sandbox::{
     self, Faults, Outage, OutageMode, Outcome as Scripted, Sandbox, SandboxConfig, ScriptedCall,
     TrunkLimitError,
 };
 use switchboard::telephony::{
-    attributes, ensure_trunk_exists, room_name, spawn_poller, CallProgress, CallProgressKind,
-    DialFailure, DialRequest, Dialed, DispatchRequest, LiveCall, LiveCallStatus, LiveKitOptions,
+    attributes, ensure_trunk_exists, spawn_poller, CallProgress, CallProgressKind, DialFailure,
+    DialRequest, Dialed, DispatchRequest, LiveCall, LiveCallStatus, LiveKitOptions,
     LiveKitTelephony, PollerConfig, RoomParticipants, RoomSummary, Telephony, TelephonyError,
-    TrunkInfo, DEFAULT_ROOM_PREFIX,
+    TrunkInfo,
 };
 use tokio::sync::mpsc;
 

@@ -15,12 +15,12 @@ use livekit_api::access_token::AccessToken;
 use livekit_protocol as proto;
 use proto::participant_info::Kind;
 use sha2::{Digest, Sha256};
-use switchboard::domain::{AttemptId, CampaignId, LeadId};
+use switchboard::domain::{room_name, AttemptId, CampaignId, LeadId, DEFAULT_ROOM_PREFIX};
 use switchboard::sandbox::{self, Outcome as Scripted, SandboxConfig, ScriptedCall};
 use switchboard::telephony::{
-    room_name, serve_webhooks, CallProgress, CallProgressKind, DialRequest, DispatchRequest,
-    LiveCallStatus, LiveKitOptions, LiveKitTelephony, Telephony, WebhookOptions, WebhookReceiver,
-    WebhookServer, DEFAULT_ROOM_PREFIX, MAX_TOKEN_LIFETIME, MAX_WEBHOOK_BODY,
+    serve_webhooks, CallProgress, CallProgressKind, DialRequest, DispatchRequest, LiveCallStatus,
+    LiveKitOptions, LiveKitTelephony, Telephony, WebhookOptions, WebhookReceiver, WebhookServer,
+    MAX_TOKEN_LIFETIME, MAX_WEBHOOK_BODY,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;

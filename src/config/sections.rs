@@ -30,7 +30,7 @@ impl Default for LiveKitConfig {
             url: None,
             api_key: None,
             api_secret: None,
-            room_prefix: "outbound".into(),
+            room_prefix: crate::domain::DEFAULT_ROOM_PREFIX.into(),
             request_timeout_secs: 10,
         }
     }

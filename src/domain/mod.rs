@@ -3,6 +3,7 @@
 
 mod attempt;
 mod caller_id;
+pub mod calling_hours;
 mod campaign;
 mod disposition_retry;
 pub mod end_cause;
@@ -14,6 +15,7 @@ pub mod lead_numbers;
 pub mod local_presence;
 pub mod number_health;
 mod percentile;
+mod room_name;
 mod settings;
 mod transition;
 mod variant;
@@ -28,6 +30,7 @@ pub use event::{clip_note, AttemptEventKind, Disposition, OptOutWords, MAX_NOTE_
 pub use ids::{AttemptId, CampaignId, LeadId};
 pub use lead::{LeadNext, LeadState};
 pub use percentile::nearest_rank;
+pub use room_name::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
 pub use settings::{
     bounds, start_at_problem, Bound, CallingWindow, CampaignSettings, DispatchMode, Problem,
     SettingsError, Unit,

@@ -52,7 +52,7 @@ impl Default for EngineConfig {
             infra_backoff_initial: Duration::from_secs(1),
             infra_backoff_max: Duration::from_secs(60),
             infra_pause_after: Duration::from_secs(300),
-            room_prefix: "outbound".into(),
+            room_prefix: crate::domain::DEFAULT_ROOM_PREFIX.into(),
             poll_interval: Duration::from_secs(1),
             disposition_grace: Duration::from_secs(2),
             uncertain_settle: Duration::from_secs(2),

@@ -2,7 +2,7 @@
 //! count includes calls in flight, so the cap is never overshot; a call that turns out
 //! not placed gives its place back.
 
-use super::window::{day_start, next_midnight};
+use crate::domain::calling_hours::{day_start, next_midnight};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 

@@ -10,10 +10,12 @@
 //! (`counts.rs`), LiveKit outages (`livekit_health.rs`) and shutdown (`shutdown.rs`). One
 //! call is `call/`: its protocol (`report.rs`), the dial (`dial.rs`), uncertain dials
 //! (`uncertain.rs`), following it (`follow.rs`), its end (`finish.rs`) and calls resumed
-//! at start-up (`resume.rs`). Beside them: `pacing.rs`, `retry.rs`, `window.rs` (calling
-//! hours), `daily_cap.rs`, `infra.rs` (LiveKit back-off), `store_health.rs` (dialling
-//! held while the database cannot write), `slots.rs`, `campaign_run.rs`, `clock.rs`,
-//! `config.rs`, `snapshot_builder.rs`.
+//! at start-up (`resume.rs`). Beside them: `pacing.rs`, `daily_cap.rs`, `infra.rs`
+//! (LiveKit back-off), `store_health.rs` (dialling held while the database cannot
+//! write), `slots.rs`, `campaign_run.rs`, `clock.rs`, `config.rs`,
+//! `snapshot_builder.rs`. Calling hours are the domain's (`domain::calling_hours`):
+//! the store's queue reads select by them too. What a lead becomes after a call, and
+//! when it is retried, is `policy/`.
 
 mod actor;
 mod call;
@@ -31,7 +33,6 @@ mod slots;
 mod snapshot;
 mod snapshot_builder;
 mod store_health;
-pub mod window;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock, TestClock};
 pub use command::{Command, EngineError, Reply, TrunkUse};

@@ -125,11 +125,11 @@ pub fn begin(conn: &Connection, req: &BeginAttempt) -> Result<Begun, StoreError>
     )?
     .execute(params![req.campaign.0, lead.id.0, number, phone, caller_id, now, req.variant])?;
     let attempt = AttemptId(conn.last_insert_rowid());
-    let room = crate::telephony::room_name(
+    let room = crate::domain::room_name(
         &req.room_prefix,
         req.campaign,
         attempt,
-        crate::telephony::room_nonce(),
+        crate::domain::room_nonce(),
     );
     conn.prepare_cached("UPDATE attempts SET room = ?2 WHERE id = ?1")?
         .execute(params![attempt.0, room])?;

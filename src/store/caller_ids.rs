@@ -3,6 +3,7 @@
 //! is resting. `choose` puts those together for one dial.
 
 use super::{from_millis, StoreError};
+use crate::domain::calling_hours;
 use crate::domain::local_presence::{pick_caller_id, NumberUse, PoolNumber};
 use crate::domain::number_health::{rest_verdict, Health, RestVerdict, WINDOW};
 use crate::domain::{CampaignId, CampaignSettings, Outcome};
@@ -119,7 +120,7 @@ pub fn pool_health(
     settings: &CampaignSettings,
     now: DateTime<Utc>,
 ) -> Result<Vec<CallerIdHealth>, StoreError> {
-    let day_start = crate::engine::window::day_start(settings.tz(), now);
+    let day_start = calling_hours::day_start(settings.tz(), now);
     let mut rows = Vec::with_capacity(settings.caller_ids.len());
     for number in settings.caller_ids.numbers() {
         let health = health(conn, number)?;
@@ -180,8 +181,8 @@ pub fn choose(
         return Ok(CallerIdChoice::TrunkNumber);
     }
     let zone = settings.tz();
-    let day_start = crate::engine::window::day_start(zone, now);
-    let midnight = crate::engine::window::next_midnight(zone, now);
+    let day_start = calling_hours::day_start(zone, now);
+    let midnight = calling_hours::next_midnight(zone, now);
     let mut healths = Vec::with_capacity(pool.len());
     let mut resting = Vec::with_capacity(pool.len());
     for number in pool {

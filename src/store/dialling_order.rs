@@ -8,8 +8,8 @@
 //! (`leads_pending_order`, `leads_retry_due`), merged here, so a page costs the same
 //! however many leads the campaign has.
 
-use super::queue::OpenZones;
 use super::{LeadRecord, StoreError, LEAD_COLUMNS};
+use crate::domain::calling_hours::OpenZones;
 use crate::domain::CampaignId;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};

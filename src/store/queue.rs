@@ -5,19 +5,11 @@
 
 use super::dialling_order::{self, OrderQuery, Way, Window};
 use super::{from_millis, LeadRecord, StoreError};
+use crate::domain::calling_hours::OpenZones;
 use crate::domain::figures::LeadCounts;
 use crate::domain::{CampaignId, LeadState};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
-
-/// Which leads may be called now, by their `timezone` column.
-#[derive(Debug, Clone, Default)]
-pub struct OpenZones {
-    /// Zone names (as stored) whose calling window is open now.
-    pub names: Vec<String>,
-    /// Leads with no zone of their own use the campaign's; true when that is open.
-    pub unzoned: bool,
-}
 
 #[derive(Debug, Clone)]
 pub struct QueueQuery {

@@ -5,8 +5,9 @@
 //! grow with the number of leads or events, and nothing ever loads a whole campaign.
 
 use super::dialling_order::{self, OrderKey, OrderQuery, Way, Window};
-use super::queue::{self, OpenZones};
+use super::queue;
 use super::{from_millis, CampaignRecord, LeadRecord, StoreError, LEAD_COLUMNS};
+use crate::domain::calling_hours::{self, OpenZones};
 use crate::domain::figures::CallTimes;
 use crate::domain::{AttemptId, AttemptState, CampaignId, LeadId};
 use chrono::{DateTime, Utc};
@@ -110,7 +111,7 @@ impl PaneRead {
         let settings = CampaignRecord::get(conn, campaign)?.settings;
         let known = queue::zones(conn, campaign)?;
         // The same open zones the engine's scheduler computes before it dials.
-        let open = crate::engine::window::open_zones(&known, &settings.window, settings.tz(), at);
+        let open = calling_hours::open_zones(&known, &settings.window, settings.tz(), at);
         Ok(PaneRead {
             campaign,
             at,
@@ -543,8 +544,7 @@ mod tests {
         let known = queue::zones(&conn, c).unwrap();
         let settings = CampaignRecord::get(&conn, c).unwrap().settings;
         // Exactly what the engine's scheduler does before it dials.
-        let open =
-            crate::engine::window::open_zones(&known, &settings.window, settings.tz(), noon());
+        let open = calling_hours::open_zones(&known, &settings.window, settings.tz(), noon());
         let engine = queue::next_page(
             &conn,
             &queue::QueueQuery {

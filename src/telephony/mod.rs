@@ -8,7 +8,8 @@
 //!   once, `crate::throttled_log` keeps refusals from flooding the log.
 //! - `poller.rs`: polling (one `ListRooms` a tick, `ListParticipants` where something
 //!   changed) to `CallProgress`, rate-limited.
-//! - `room.rs`, `attributes.rs`: room names and the attribute keys both sides agree on.
+//! - `attributes.rs`: the attribute keys both sides agree on (room names are the
+//!   domain's: `crate::domain::room_name`).
 //!
 //! Progress from webhooks and polling overlaps, and a webhook may also be about a room
 //! that is not ours (other apps on the same project): the engine matches by room name
@@ -22,7 +23,6 @@ mod livekit;
 mod outcome_map;
 mod poller;
 mod recording;
-mod room;
 mod token_bucket;
 mod trunk_admin;
 mod trunk_check;
@@ -36,7 +36,6 @@ mod webhook_token;
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
 pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
 pub use recording::{RecordingOutput, RecordingStarted, DEFAULT_PATH_TEMPLATE};
-pub use room::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
 pub use trunk_admin::{NewTrunk, TrunkAuth, TrunkTransport};
 pub use trunk_check::{ensure_trunk_exists, ensure_trunk_exists_patiently, Patience};
 pub use types::{

@@ -2,13 +2,13 @@
 //! campaign with nothing to dial is complete or waits, and when the engine wakes next.
 
 use super::*;
+use crate::domain::calling_hours;
 use crate::domain::{AttemptState, CampaignId};
 use crate::engine::call::CallJob;
 use crate::engine::clock::until;
 use crate::engine::policy::automatic_status::QueueFacts;
 use crate::engine::policy::wake;
 use crate::engine::slots::Slot;
-use crate::engine::window;
 use crate::store::queue::{self, QueuePage, QueueQuery};
 use crate::store::{LeadRecord, StoreError};
 use crate::telephony::Telephony;
@@ -111,9 +111,9 @@ impl<T: Telephony> Actor<T> {
                 continue;
             }
             let held = run.held.get(&lead.id).is_some_and(|t| *t > now);
-            let closed = !window::is_open(
+            let closed = !calling_hours::is_open(
                 &run.settings.window,
-                window::lead_zone(lead.timezone.as_deref(), zone),
+                calling_hours::lead_zone(lead.timezone.as_deref(), zone),
                 now,
             );
             if held || closed {
@@ -195,7 +195,7 @@ impl<T: Telephony> Actor<T> {
                     } else {
                         zones
                     };
-                    let open = window::open_zones(&zones, &window, zone, now);
+                    let open = calling_hours::open_zones(&zones, &window, zone, now);
                     let page = queue::next_page(
                         conn,
                         &QueueQuery {
@@ -308,8 +308,12 @@ impl<T: Telephony> Actor<T> {
         // Nothing awaited that the engine knows of: look again in a minute.
         let fallback = now + chrono::Duration::minutes(1);
         if run.queue.waiting_for_window && waits.held_until.is_none() {
-            let opening =
-                window::earliest_opening(&run.zones, &run.settings.window, run.settings.tz(), now);
+            let opening = calling_hours::earliest_opening(
+                &run.zones,
+                &run.settings.window,
+                run.settings.tz(),
+                now,
+            );
             let (until, timezone) = match opening {
                 Some((at, zone)) => (Some(at), zone),
                 None => (None, run.settings.timezone.clone()),

@@ -2,11 +2,12 @@
 //! again, and calls left in flight by a previous run are followed to their end.
 
 use super::*;
+use crate::domain::calling_hours;
 use crate::domain::{AttemptState, CampaignId, CampaignStatus, LeadState, PauseReason};
 use crate::engine::call::ResumedCall;
 use crate::engine::campaign_run::CampaignRun;
 use crate::engine::slots::Slot;
-use crate::engine::{window, EngineError};
+use crate::engine::EngineError;
 use crate::store::attempts::{self, AttemptRecord};
 use crate::store::queue;
 use crate::store::{engine_stats, CampaignRecord, LeadRecord};
@@ -54,7 +55,7 @@ impl<T: Telephony> Actor<T> {
         let Some(run) = self.runs.get(&id) else {
             return Ok(());
         };
-        let day_start = window::day_start(run.settings.tz(), now);
+        let day_start = calling_hours::day_start(run.settings.tz(), now);
         let since = now - chrono::Duration::minutes(crate::engine::DIAL_RATE_MINUTES as i64);
         let (counts, stats, today) = self
             .store

@@ -2,9 +2,9 @@
 //! and what a failed dial means for the lead and the engine.
 
 use super::*;
+use crate::domain::calling_hours;
 use crate::domain::{AttemptEventKind, AttemptState, DispatchMode, Outcome};
 use crate::engine::slots::CallSignal;
-use crate::engine::window;
 use crate::store::attempts::{self, BeginAttempt, Begun, CallIds, StartedAttempt};
 use crate::telephony::{CallProgressKind, DialFailure, DialRequest, DispatchRequest, Telephony};
 use serde_json::json;
@@ -16,14 +16,14 @@ impl<T: Telephony> CallContext<T> {
     /// persist the outcome.
     pub async fn place(self: Arc<Self>, mut job: CallJob) {
         let now = job.at;
-        let zone = window::lead_zone(job.lead.timezone.as_deref(), job.settings.tz());
+        let zone = calling_hours::lead_zone(job.lead.timezone.as_deref(), job.settings.tz());
         let begin = BeginAttempt {
             campaign: job.campaign,
             lead: job.lead.id,
             now,
             room_prefix: self.room_prefix.clone(),
             per_number_limit: self.per_number_limit,
-            number_day_start: window::day_start(zone, now),
+            number_day_start: calling_hours::day_start(zone, now),
             variant: job
                 .settings
                 .variant_for(job.lead.id)
@@ -42,7 +42,7 @@ impl<T: Telephony> CallContext<T> {
                 })
             }
             Ok(Begun::NumberLimitReached) => {
-                let until = window::next_midnight(zone, now);
+                let until = calling_hours::next_midnight(zone, now);
                 return self.report(Report::NotStarted {
                     key: job.key,
                     why: NotStarted::NumberLimit { until },

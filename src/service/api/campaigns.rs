@@ -160,7 +160,8 @@ pub async fn stats(
         .store
         .read(move |conn| {
             let record = CampaignRecord::get(conn, id)?;
-            let since = crate::engine::window::day_start(record.settings.tz(), chrono::Utc::now());
+            let since =
+                crate::domain::calling_hours::day_start(record.settings.tz(), chrono::Utc::now());
             campaign_stats(conn, id, since.timestamp_millis())
         })
         .await?;

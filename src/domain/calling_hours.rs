@@ -1,9 +1,10 @@
-//! Calling hours: whether a lead may be called now in its own local time, and when its
-//! window next opens. DST-correct through chrono-tz: a window start that falls into a
-//! spring-forward gap opens at the first valid local instant after it.
+//! Calling hours: whether a lead may be called now in its own local time, when its
+//! window next opens, and where a local day starts. DST-correct through chrono-tz: a
+//! window start that falls into a spring-forward gap opens at the first valid local
+//! instant after it. The engine schedules by them, the store's queue reads and daily
+//! counts select by them, so they live here, below both.
 
-use crate::domain::CallingWindow;
-use crate::store::queue::OpenZones;
+use super::CallingWindow;
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -13,6 +14,15 @@ pub fn lead_zone(lead_zone: Option<&str>, campaign_zone: Tz) -> Tz {
     lead_zone
         .and_then(|z| z.parse().ok())
         .unwrap_or(campaign_zone)
+}
+
+/// Which leads may be called now, by their `timezone` column.
+#[derive(Debug, Clone, Default)]
+pub struct OpenZones {
+    /// Zone names (as stored) whose calling window is open now.
+    pub names: Vec<String>,
+    /// Leads with no zone of their own use the campaign's; true when that is open.
+    pub unzoned: bool,
 }
 
 pub fn is_open(window: &CallingWindow, zone: Tz, now: DateTime<Utc>) -> bool {

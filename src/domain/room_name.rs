@@ -1,7 +1,9 @@
 //! Every attempt gets a fresh room, named so a webhook or a LiveKit dashboard entry can be
-//! traced back to its campaign and attempt without a lookup.
+//! traced back to its campaign and attempt without a lookup. The store names the room
+//! when it writes the attempt (before the dial), the engine matches LiveKit's reports to
+//! attempts by it, so it is a word of the domain, not of the LiveKit boundary.
 
-use crate::domain::{AttemptId, CampaignId};
+use super::{AttemptId, CampaignId};
 
 /// The prefix used when `[livekit] room_prefix` is not set.
 pub const DEFAULT_ROOM_PREFIX: &str = "outbound";
