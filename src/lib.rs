@@ -18,6 +18,7 @@ pub mod paths;
 pub mod phone;
 pub mod runtime;
 pub mod sandbox;
+pub mod secret;
 pub mod service;
 pub mod store;
 pub mod telephony;

@@ -7,20 +7,21 @@
 
 mod env;
 mod error;
-mod secret;
 mod section_reader;
 mod sections;
 mod validate;
 
+/// The settings' secrets (the LiveKit API secret, the API token, the S3 secret) are
+/// [`crate::secret::Secret`]s; named here too, since that is where they are read.
+pub use crate::secret::Secret;
 pub use env::{
     Env, NotUnicode, API_TOKEN_VAR, CONFIG_VAR, DB_VAR, KNOWN_VARS, LIVEKIT_API_KEY_VAR,
     LIVEKIT_API_SECRET_VAR, LIVEKIT_URL_VAR, LOG_VAR, NO_COLOR_VAR, RUNTIME_DIR_VAR, RUST_LOG_VAR,
 };
 pub use error::ConfigError;
-pub use secret::Secret;
 pub use sections::{
     ApiConfig, EngineConfig, LiveKitConfig, LogConfig, LogFormat, PollingConfig, RecordingConfig,
-    S3Config, TrunkConfig, UiConfig, WebhookConfig,
+    S3Config, TrunkConfig, UiConfig, WebhookConfig, DEFAULT_RECORDING_PATH,
 };
 pub use validate::{api_token_problem, log_filter_problem, MIN_API_TOKEN_CHARS};
 

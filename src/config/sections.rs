@@ -1,8 +1,8 @@
 //! The sections of `config.toml`. Every key has a default, so a missing file or a missing
 //! key is fine; config.toml.example documents each one and a test keeps it in step.
 
-use super::secret::Secret;
 use super::validate;
+use crate::secret::Secret;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -196,10 +196,13 @@ pub struct RecordingConfig {
     pub s3: Option<S3Config>,
 }
 
+/// One file per call, named by its room (which carries campaign and attempt).
+pub const DEFAULT_RECORDING_PATH: &str = "recordings/{room_name}-{time}.ogg";
+
 impl Default for RecordingConfig {
     fn default() -> Self {
         Self {
-            file_path: crate::telephony::DEFAULT_PATH_TEMPLATE.into(),
+            file_path: DEFAULT_RECORDING_PATH.into(),
             s3: None,
         }
     }
@@ -219,24 +222,4 @@ pub struct S3Config {
     pub secret: super::Secret,
     #[serde(default)]
     pub force_path_style: bool,
-}
-
-impl RecordingConfig {
-    /// What the engine hands LiveKit.
-    pub fn output(&self) -> crate::telephony::RecordingOutput {
-        match &self.s3 {
-            None => crate::telephony::RecordingOutput::File {
-                path_template: self.file_path.clone(),
-            },
-            Some(s3) => crate::telephony::RecordingOutput::S3 {
-                path_template: self.file_path.clone(),
-                bucket: s3.bucket.clone(),
-                region: s3.region.clone(),
-                endpoint: s3.endpoint.clone(),
-                access_key: s3.access_key.clone(),
-                secret: s3.secret.clone(),
-                force_path_style: s3.force_path_style,
-            },
-        }
-    }
 }

@@ -2,7 +2,9 @@
 //! back-off, and how often it publishes. Built from `config.toml` by
 //! [`EngineConfig::from_config`], or by hand in tests.
 
+use crate::config::RecordingConfig;
 use crate::domain::{CampaignId, OptOutWords};
+use crate::telephony::{RecordingOutput, S3Upload};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -40,7 +42,7 @@ pub struct EngineConfig {
     /// Dispositions that put the callee's number on the do-not-call list.
     pub opt_out: OptOutWords,
     /// Where recordings of campaigns with `record` go (`[recording]` in config.toml).
-    pub recording: crate::telephony::RecordingOutput,
+    pub recording: RecordingOutput,
 }
 
 impl Default for EngineConfig {
@@ -60,7 +62,7 @@ impl Default for EngineConfig {
             recheck_interval: Duration::from_secs(1),
             resume_only: None,
             opt_out: OptOutWords::default(),
-            recording: crate::telephony::RecordingOutput::default(),
+            recording: recording_output(&RecordingConfig::default()),
         }
     }
 }
@@ -83,7 +85,7 @@ impl EngineConfig {
             room_prefix: config.livekit.room_prefix.clone(),
             poll_interval: Duration::from_millis(config.polling.interval_ms),
             opt_out: OptOutWords::with_synonyms(&engine.do_not_call_dispositions),
-            recording: config.recording.output(),
+            recording: recording_output(&config.recording),
             ..Self::default()
         }
     }
@@ -93,4 +95,17 @@ impl EngineConfig {
             .as_ref()
             .is_none_or(|only| only.contains(&id))
     }
+}
+
+/// `[recording]` as telephony takes it: the settings' values, handed over as they are.
+fn recording_output(recording: &RecordingConfig) -> RecordingOutput {
+    let bucket = recording.s3.as_ref().map(|s3| S3Upload {
+        bucket: s3.bucket.clone(),
+        region: s3.region.clone(),
+        endpoint: s3.endpoint.clone(),
+        access_key: s3.access_key.clone(),
+        secret: s3.secret.clone(),
+        force_path_style: s3.force_path_style,
+    });
+    RecordingOutput::new(recording.file_path.clone(), bucket)
 }

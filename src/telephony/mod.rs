@@ -35,7 +35,7 @@ mod webhook_token;
 
 pub use livekit::{LiveKitOptions, LiveKitTelephony};
 pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
-pub use recording::{RecordingOutput, RecordingStarted, DEFAULT_PATH_TEMPLATE};
+pub use recording::{RecordingOutput, RecordingStarted, S3Upload};
 pub use trunk_admin::{NewTrunk, TrunkAuth, TrunkTransport};
 pub use trunk_check::{ensure_trunk_exists, ensure_trunk_exists_patiently, Patience};
 pub use types::{

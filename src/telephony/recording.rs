@@ -1,6 +1,8 @@
 //! Recording a call: a LiveKit RoomComposite egress of the call's room, audio only, to
 //! a file (LiveKit's path template) or an S3-style bucket, as `[recording]` in
 //! config.toml says. The egress id and where the file goes are kept on the attempt.
+//! The settings stay a plain description in `config`; `RecordingOutput::new` turns
+//! their values into what LiveKit is asked for.
 //!
 //! The path template is filled in here, before the request, the way LiveKit's egress
 //! would fill it (`{room_name}`, `{time}`, `{utc}`): egress answers a start with the job
@@ -10,67 +12,63 @@
 use super::api_error::ApiFailure;
 use super::livekit::LiveKitTelephony;
 use super::types::TelephonyError;
-use crate::config::Secret;
+use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use livekit_api::services::egress::{EgressOutput, RoomCompositeOptions};
 use livekit_protocol as proto;
 use std::fmt;
 
 /// Where LiveKit writes recordings.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordingOutput {
     /// LiveKit's `filepath` template on the egress worker, e.g.
     /// `recordings/{room_name}-{time}.ogg`.
     File { path_template: String },
-    /// Uploaded by LiveKit to an S3-compatible bucket; the settings are passed through.
+    /// Uploaded by LiveKit to an S3-compatible bucket under the path template.
     S3 {
         path_template: String,
-        bucket: String,
-        region: String,
-        endpoint: String,
-        access_key: String,
-        secret: Secret,
-        force_path_style: bool,
+        upload: S3Upload,
     },
 }
 
-impl Default for RecordingOutput {
-    fn default() -> Self {
-        RecordingOutput::File {
-            path_template: DEFAULT_PATH_TEMPLATE.into(),
-        }
-    }
+/// An S3-compatible bucket LiveKit uploads to; the settings are passed through as
+/// they are.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Upload {
+    pub bucket: String,
+    pub region: String,
+    /// For S3-compatible stores (MinIO, R2, ...); empty for AWS.
+    pub endpoint: String,
+    pub access_key: String,
+    pub secret: Secret,
+    pub force_path_style: bool,
 }
 
-/// One file per call, named by its room (which carries campaign and attempt).
-pub const DEFAULT_PATH_TEMPLATE: &str = "recordings/{room_name}-{time}.ogg";
-
-impl fmt::Debug for RecordingOutput {
+impl fmt::Debug for S3Upload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecordingOutput::File { path_template } => f
-                .debug_struct("File")
-                .field("path_template", path_template)
-                .finish(),
-            RecordingOutput::S3 {
-                path_template,
-                bucket,
-                region,
-                endpoint,
-                ..
-            } => f
-                .debug_struct("S3")
-                .field("path_template", path_template)
-                .field("bucket", bucket)
-                .field("region", region)
-                .field("endpoint", endpoint)
-                .field("secret", &"***")
-                .finish_non_exhaustive(),
-        }
+        f.debug_struct("S3Upload")
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("secret", &self.secret)
+            .finish_non_exhaustive()
     }
 }
 
 impl RecordingOutput {
+    /// What `[recording]` describes: files at `path_template` on LiveKit's egress
+    /// worker, or, given a bucket, objects uploaded to it under that path.
+    pub fn new(path_template: impl Into<String>, bucket: Option<S3Upload>) -> Self {
+        let path_template = path_template.into();
+        match bucket {
+            None => RecordingOutput::File { path_template },
+            Some(upload) => RecordingOutput::S3 {
+                path_template,
+                upload,
+            },
+        }
+    }
+
     /// This output for one call's recording started at `at`: the path template with
     /// `{room_name}`, `{time}` and `{utc}` filled in as LiveKit's egress fills them
     /// (`{time}` is `2006-01-02T150405`, `{utc}` is `20060102150405` and milliseconds),
@@ -90,9 +88,8 @@ impl RecordingOutput {
             RecordingOutput::File { path_template } => path_template.clone(),
             RecordingOutput::S3 {
                 path_template,
-                bucket,
-                ..
-            } => format!("s3://{bucket}/{path_template}"),
+                upload,
+            } => format!("s3://{}/{path_template}", upload.bucket),
         }
     }
 
@@ -101,21 +98,16 @@ impl RecordingOutput {
             RecordingOutput::File { path_template } => (path_template.clone(), None),
             RecordingOutput::S3 {
                 path_template,
-                bucket,
-                region,
-                endpoint,
-                access_key,
-                secret,
-                force_path_style,
+                upload,
             } => (
                 path_template.clone(),
                 Some(proto::encoded_file_output::Output::S3(proto::S3Upload {
-                    bucket: bucket.clone(),
-                    region: region.clone(),
-                    endpoint: endpoint.clone(),
-                    access_key: access_key.clone(),
-                    secret: secret.expose().to_string(),
-                    force_path_style: *force_path_style,
+                    bucket: upload.bucket.clone(),
+                    region: upload.region.clone(),
+                    endpoint: upload.endpoint.clone(),
+                    access_key: upload.access_key.clone(),
+                    secret: upload.secret.expose().to_string(),
+                    force_path_style: upload.force_path_style,
                     ..Default::default()
                 })),
             ),
@@ -199,13 +191,17 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    fn files() -> RecordingOutput {
+        RecordingOutput::new("recordings/{room_name}-{time}.ogg", None)
+    }
+
     fn at() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap() + chrono::Duration::milliseconds(89)
     }
 
     #[test]
     fn the_path_is_filled_in_as_egress_would_fill_it() {
-        let output = RecordingOutput::default().for_call("outbound-1-7-x", at());
+        let output = files().for_call("outbound-1-7-x", at());
         assert_eq!(
             output.location(),
             "recordings/outbound-1-7-x-2026-03-04T050607.ogg"
@@ -219,16 +215,17 @@ mod tests {
 
     #[test]
     fn an_object_is_located_in_its_bucket() {
-        let output = RecordingOutput::S3 {
-            path_template: "calls/{room_name}.ogg".into(),
+        let upload = S3Upload {
             bucket: "rec".into(),
             region: String::new(),
             endpoint: String::new(),
-            access_key: String::new(),
-            secret: Secret::new("s"),
+            access_key: "AKIA".into(),
+            secret: Secret::new("hunter2"),
             force_path_style: false,
-        }
-        .for_call("room", at());
+        };
+        let output = RecordingOutput::new("calls/{room_name}.ogg", Some(upload));
+        assert!(!format!("{output:?}").contains("hunter2"));
+        let output = output.for_call("room", at());
         assert_eq!(output.location(), "s3://rec/calls/room.ogg");
     }
 
@@ -236,7 +233,7 @@ mod tests {
     /// for, filled in, never the template.
     #[test]
     fn without_a_file_result_the_location_is_the_filled_path() {
-        let output = RecordingOutput::default().for_call("room", at());
+        let output = files().for_call("room", at());
         let location = started_location(&[], &output);
         assert_eq!(location, "recordings/room-2026-03-04T050607.ogg");
         assert!(!location.contains('{'));

@@ -4,7 +4,7 @@
 use super::api_error::ApiFailure;
 use super::livekit::LiveKitTelephony;
 use super::types::{TelephonyError, TrunkInfo};
-use crate::config::Secret;
+use crate::secret::Secret;
 use livekit_api::services::sip::CreateSIPOutboundTrunkOptions;
 use livekit_protocol as proto;
 use std::fmt;

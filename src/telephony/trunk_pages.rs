@@ -6,7 +6,7 @@
 
 use super::api_error::ApiFailure;
 use super::types::TrunkInfo;
-use crate::config::Secret;
+use crate::secret::Secret;
 use livekit_api::access_token::{AccessToken, SIPGrants};
 use livekit_protocol as proto;
 use prost::Message;

@@ -1,3 +1,7 @@
+//! A value that must never be shown. A leaf every layer may use: config reads secrets,
+//! telephony signs with them, the service checks tokens against them, and none of
+//! them needs the others for it.
+
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use std::fmt;
