@@ -4,9 +4,13 @@
 //! get answered, busy, declined or time out, a simulated agent that reports a disposition,
 //! signed webhooks, and injectable faults. Time runs `time_scale` times faster or slower.
 //!
+//! Its own crate: it names nothing of Switchboard's (only the TLS set-up in
+//! `switchboard-http-tls`), so it builds once, not with every change to the console or
+//! the engine, and runs alone. Switchboard re-exports it as `switchboard::sandbox`.
+//!
 //! ```no_run
-//! # async fn demo() -> Result<(), switchboard::sandbox::SandboxError> {
-//! use switchboard::sandbox::{start, SandboxConfig};
+//! # async fn demo() -> Result<(), switchboard_sandbox::SandboxError> {
+//! use switchboard_sandbox::{start, SandboxConfig};
 //! let sandbox = start(SandboxConfig::default(), "127.0.0.1:0".parse().unwrap()).await?;
 //! let sip = livekit_api::services::sip::SIPClient::with_api_key(
 //!     &sandbox.url(), sandbox.api_key(), sandbox.api_secret());

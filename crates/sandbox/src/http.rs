@@ -1,5 +1,5 @@
 //! An HTTP client for the sandbox's own requests (webhooks), with the TLS set-up of
-//! `crate::http_tls`.
+//! `switchboard_http_tls`, the one the main crate's clients use.
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
     let builder = reqwest::Client::builder()
         .timeout(timeout)
         .user_agent("LiveKit");
-    let builder = match crate::http_tls::client_config() {
+    let builder = match switchboard_http_tls::client_config() {
         Ok(config) => builder.tls_backend_preconfigured(config),
         Err(_) => builder,
     };
