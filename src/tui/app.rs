@@ -1,33 +1,30 @@
 //! The console's state machine: one `update` that turns every `Event` into a change of
-//! the `View`, and starts the work (commands, queries, imports) whose answers come back
-//! as events. Nothing here waits on the engine, and nothing here reads the database:
-//! every read and write is a request to the engine.
+//! the `View` and returns the work it wants done (commands, queries, imports) as
+//! `Effect`s, which `effects.rs` carries out; their answers come back as events. Nothing
+//! here waits on the engine, talks to it or reads the database.
 
 use super::action::{Action, Mode};
-use super::event::{Event, PageDirection, QueuePage, TimelinePage};
+use super::effects::{Ask, Effect};
+use super::event::{Event, QueuePage, TimelinePage};
 use super::forms::campaign::CampaignForm;
 use super::forms::dnc::DncForm;
-use super::forms::import::{
-    self as import_form, ImportEvent, ImportForm, ImportRequest, ImportStep,
-};
+use super::forms::import::{self as import_form, ImportForm, ImportStep};
 use super::forms::Form;
 use super::keymap::Keymap;
-use super::port::{EngineCalls, EnginePort, ReplyReceiver};
-use super::queue::{self, QueueLoad};
+use super::port::{EnginePort, ReplyReceiver};
+use super::queue::QueueLoad;
 use super::strings;
 use super::theme::Theme;
-use super::timeline::{self, TimelineEntry, TimelineLoad};
+use super::timeline::{TimelineEntry, TimelineLoad};
 use super::view::{
     AgentsState, CallerIdsState, DetailState, Overlay, Pane, PendingCommand, StatusLine, View,
 };
 use crate::domain::{AttemptEventKind, CampaignId, CampaignSettings, CampaignStatus, LeadId};
 use crate::engine::{Command, EngineError, EngineEvent, EngineEventKind, Reply, Snapshot};
 use crate::service::link::ENGINE_GONE;
-use crate::service::protocol::{Answer, PageWay, Query};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::mpsc;
 use tui_input::backend::crossterm::EventHandler;
 
 /// How the console was left. Leaving never stops the engine: the console detaches and
@@ -75,30 +72,28 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 pub struct App {
     pub view: View,
-    engine: Arc<dyn EngineCalls>,
+    /// Handed to the runner, which reads its streams and runs effects against it.
     pub(crate) port: Option<EnginePort>,
-    tx: mpsc::UnboundedSender<Event>,
-    pub(crate) rx: Option<mpsc::UnboundedReceiver<Event>>,
-    pub exit: Option<Exit>,
     settings: Settings,
     clock: Clock,
+    /// What the event being applied asks for; `update` hands it out.
+    effects: Vec<Effect>,
+    /// The screen changed since it was last drawn.
+    redraw: bool,
 }
 
 impl App {
     pub fn new(port: EnginePort, settings: Settings) -> App {
-        let (tx, rx) = mpsc::unbounded_channel();
         let mut view = View::new(settings.keymap.clone(), Theme::new(settings.color));
         view.demo = settings.demo;
         view.backend = settings.backend.clone();
         App {
             view,
-            engine: port.engine.clone(),
             port: Some(port),
-            tx,
-            rx: Some(rx),
-            exit: None,
             settings,
             clock: Arc::new(Utc::now),
+            effects: Vec::new(),
+            redraw: true,
         }
     }
 
@@ -112,19 +107,27 @@ impl App {
         &self.settings
     }
 
-    /// A sender for events from outside (the headless driver).
-    pub fn sender(&self) -> mpsc::UnboundedSender<Event> {
-        self.tx.clone()
-    }
-
     /// True while something on screen changes with time alone.
     pub fn wants_tick(&self) -> bool {
         self.view.live_calls() > 0 || self.view.queue.refresh_pending()
     }
 
-    /// Applies one event; true when the screen needs redrawing.
-    pub fn update(&mut self, event: Event) -> bool {
+    /// Applies one event and returns the work it asks for. Runs no effect itself, so
+    /// it needs no runtime.
+    pub fn update(&mut self, event: Event) -> Vec<Effect> {
         self.view.now = (self.clock)();
+        let changed = self.apply(event);
+        self.redraw |= changed;
+        std::mem::take(&mut self.effects)
+    }
+
+    /// True once after an update that changed what the screen shows.
+    pub fn take_redraw(&mut self) -> bool {
+        std::mem::take(&mut self.redraw)
+    }
+
+    /// Changes the state for one event; true when the screen needs redrawing.
+    fn apply(&mut self, event: Event) -> bool {
         match event {
             Event::Key(key) => self.on_key(key),
             Event::Action(action) => {
@@ -198,7 +201,7 @@ impl App {
                 false
             }
             Event::Terminate => {
-                self.exit = Some(Exit::Signal);
+                self.effects.push(Effect::QuitOnSignal);
                 true
             }
         }
@@ -276,21 +279,17 @@ impl App {
             Mode::QuitDialog => {
                 match action {
                     Action::PauseAndQuit => {
-                        let running: Vec<(String, CampaignId)> = self
+                        let running = self
                             .view
                             .snapshot
                             .campaigns
                             .iter()
                             .filter(|c| c.status == CampaignStatus::Running)
-                            .map(|c| (c.name.clone(), c.id))
+                            .map(|c| c.id)
                             .collect();
-                        let replies = running
-                            .into_iter()
-                            .filter_map(|(_, id)| self.engine.try_send(Command::Pause(id)).ok())
-                            .collect();
-                        self.exit = Some(Exit::PauseAndQuit(replies));
+                        self.effects.push(Effect::PauseAllAndQuit(running));
                     }
-                    Action::KeepRunningAndQuit => self.exit = Some(Exit::Quit),
+                    Action::KeepRunningAndQuit => self.effects.push(Effect::Quit),
                     _ => self.view.overlay = None,
                 }
                 true
@@ -328,7 +327,7 @@ impl App {
                 if running {
                     self.view.overlay = Some(Overlay::Quit);
                 } else {
-                    self.exit = Some(Exit::Quit);
+                    self.effects.push(Effect::Quit);
                 }
             }
             Action::Help => self.view.overlay = Some(Overlay::Help { scroll: 0 }),
@@ -395,15 +394,7 @@ impl App {
             }
             Action::EditCampaign => match campaign {
                 Some((id, _, status, _)) if status.is_editable() => {
-                    let tx = self.tx.clone();
-                    let asked = self.engine.query(Query::Campaign { campaign: id });
-                    tokio::spawn(async move {
-                        let result = asked.await.and_then(|answer| match answer {
-                            Answer::Campaign(record) => Ok(record),
-                            other => Err(unexpected(&other)),
-                        });
-                        let _ = tx.send(Event::CampaignLoaded(result));
-                    });
+                    self.ask(Ask::Campaign { campaign: id })
                 }
                 Some((_, _, status, _)) => self.set_status(
                     strings::not_for_status(strings::action_label(action), status.as_str()),
@@ -558,8 +549,14 @@ impl App {
                     import_form::ImportStage::Running => {}
                     import_form::ImportStage::Editing => match f.next_step() {
                         ImportStep::Nothing => {}
-                        ImportStep::Preview(path) => self.preview_import(path),
-                        ImportStep::Import(request) => self.run_import(request),
+                        ImportStep::Preview(path) => {
+                            self.effects.push(Effect::PreviewImport { path })
+                        }
+                        ImportStep::Import(request) => self.effects.push(Effect::Import {
+                            campaign: request.campaign,
+                            path: request.path,
+                            region: request.region,
+                        }),
                     },
                 },
             },
@@ -664,44 +661,13 @@ impl App {
             trunks: None,
         })));
         if let Some(campaign) = campaign {
-            let tx = self.tx.clone();
-            let asked = self.engine.query(Query::VariantReport { campaign });
-            tokio::spawn(async move {
-                let result = asked.await.and_then(|answer| match answer {
-                    Answer::VariantReport(report) => Ok(report),
-                    other => Err(unexpected(&other)),
-                });
-                let _ = tx.send(Event::Variants { campaign, result });
-            });
+            self.ask(Ask::Variants { campaign });
         }
-        match self.engine.try_send(Command::ListTrunks) {
-            Ok(answer) => {
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let result = match answer.await.unwrap_or(Err(EngineError::Stopped)) {
-                        Ok(Reply::Trunks(trunks)) => Ok(trunks),
-                        Ok(_) => Err(EngineError::Refused("unexpected reply".into())),
-                        Err(e) => Err(e),
-                    };
-                    let _ = tx.send(Event::Trunks(result));
-                });
-            }
-            Err(e) => {
-                let _ = self.tx.send(Event::Trunks(Err(e)));
-            }
-        }
+        self.ask(Ask::Trunks);
     }
 
-    fn load_detail(&self, lead: LeadId) {
-        let tx = self.tx.clone();
-        let asked = self.engine.query(Query::LeadHistory { lead });
-        tokio::spawn(async move {
-            let result = asked.await.and_then(|answer| match answer {
-                Answer::LeadHistory(history) => Ok(*history),
-                other => Err(unexpected(&other)),
-            });
-            let _ = tx.send(Event::Detail { lead, result });
-        });
+    fn load_detail(&mut self, lead: LeadId) {
+        self.ask(Ask::LeadHistory { lead });
     }
 
     fn on_snapshot(&mut self, snapshot: Arc<Snapshot>) -> bool {
@@ -786,15 +752,7 @@ impl App {
             return;
         }
         self.view.caller_ids.loading = true;
-        let tx = self.tx.clone();
-        let asked = self.engine.query(Query::CallerIds { campaign });
-        tokio::spawn(async move {
-            let result = asked.await.and_then(|answer| match answer {
-                Answer::CallerIds(rows) => Ok(rows),
-                other => Err(unexpected(&other)),
-            });
-            let _ = tx.send(Event::CallerIds { campaign, result });
-        });
+        self.ask(Ask::CallerIds { campaign });
     }
 
     fn on_caller_ids(
@@ -903,116 +861,33 @@ impl App {
         true
     }
 
-    fn load_queue(&self, load: Option<QueueLoad>) {
-        let Some(load) = load else { return };
-        let QueueLoad {
-            campaign,
-            request,
-            direction,
-            from,
-        } = load;
-        let (way, from) = match direction {
-            PageDirection::First => (PageWay::After, None),
-            PageDirection::After => (PageWay::After, from),
-            PageDirection::Last => (PageWay::Before, None),
-            PageDirection::Before => (PageWay::Before, from),
-        };
-        let asked = self.engine.query(Query::QueuePage {
-            campaign,
-            way,
-            from,
-            limit: queue::PAGE,
-            filter: self.view.queue.filter.clone(),
-        });
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let rows = asked.await.and_then(|answer| match answer {
-                Answer::QueuePage(rows) => Ok(rows),
-                other => Err(unexpected(&other)),
-            });
-            let _ = tx.send(Event::QueuePage(QueuePage {
-                campaign,
-                request,
-                direction,
-                rows,
-            }));
-        });
+    fn load_queue(&mut self, load: Option<QueueLoad>) {
+        if let Some(load) = load {
+            let filter = self.view.queue.filter.clone();
+            self.ask(Ask::QueuePage { load, filter });
+        }
     }
 
-    fn load_timeline(&self, load: Option<TimelineLoad>) {
-        let Some(load) = load else { return };
-        let Some(campaign) = self.view.timeline.campaign else {
+    fn load_timeline(&mut self, load: Option<TimelineLoad>) {
+        let (Some(load), Some(campaign)) = (load, self.view.timeline.campaign) else {
             return;
         };
-        let (request, newest, before) = match load {
-            TimelineLoad::Newest { request } => (request, true, None),
-            TimelineLoad::Older { request, before } => (request, false, before),
-        };
-        let asked = self.engine.query(Query::TimelinePage {
-            campaign,
-            before,
-            limit: timeline::PAGE,
-        });
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let rows = asked.await.and_then(|answer| match answer {
-                Answer::TimelinePage(rows) => Ok(rows),
-                other => Err(unexpected(&other)),
-            });
-            let _ = tx.send(Event::TimelinePage(TimelinePage {
-                campaign,
-                request,
-                newest,
-                rows,
-            }));
-        });
+        self.ask(Ask::TimelinePage { campaign, load });
     }
 
-    fn preview_import(&self, path: std::path::PathBuf) {
-        let tx = self.tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let result = import_form::read_preview(&path);
-            let _ = tx.send(Event::Import(ImportEvent::Preview { path, result }));
-        });
-    }
-
-    fn run_import(&self, request: ImportRequest) {
-        let tx = self.tx.clone();
-        let asked = self
-            .engine
-            .import_file(request.campaign, request.path, request.region);
-        tokio::spawn(async move {
-            let result = asked.await.map(Box::new).map_err(|e| e.to_string());
-            let _ = tx.send(Event::Import(ImportEvent::Finished(result)));
-        });
+    fn ask(&mut self, ask: Ask) {
+        self.effects.push(Effect::Ask(ask));
     }
 
     /// Sends `command` without waiting; its answer comes back as `Event::Reply`.
     fn send(&mut self, what: String, command: Command) {
-        match self.engine.try_send(command) {
-            Ok(answer) => {
-                self.set_status(strings::command_sent(&what), false);
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let result = answer.await.unwrap_or(Err(EngineError::Stopped));
-                    let _ = tx.send(Event::Reply { what, result });
-                });
-            }
-            Err(e) => self.set_status(strings::command_failed(&what, &e.to_string()), true),
-        }
+        self.set_status(strings::command_sent(&what), false);
+        self.effects.push(Effect::Send { what, command });
     }
 
     fn set_status(&mut self, text: String, error: bool) {
         self.view.status = Some(StatusLine { text, error });
     }
-}
-
-/// An answer to a different query than the one asked: the engine and the console
-/// disagree on the protocol.
-fn unexpected(answer: &Answer) -> EngineError {
-    EngineError::Refused(format!(
-        "the engine answered with something else than what was asked ({answer:?})"
-    ))
 }
 
 /// Rows moved by page up / page down.
