@@ -1,7 +1,7 @@
 //! The console: ratatui + crossterm over a link to the engine (design.md), in this
 //! process or another; it never opens the database.
 //!
-//! - `event.rs`: the one `Event` enum; `app.rs`: the one `update`, which returns
+//! - `event.rs`: the one `Event` enum; `app/`: the one `update` (split by mode), which returns
 //!   `Effect`s; `effects.rs`: the only place that carries them out (spawns tasks, calls
 //!   the engine); `runner.rs`: the loop.
 //! - `view.rs`: the state the screen is drawn from; `ui.rs` lays it out; one file per
