@@ -16,6 +16,7 @@
 
 pub mod action;
 pub mod app;
+pub mod available;
 pub mod effects;
 mod error;
 pub mod event;

@@ -17,6 +17,7 @@ mod popups;
 mod selection;
 
 use super::action::{Action, Mode};
+use super::available::{self, Verdict};
 use super::effects::{Ask, Effect};
 use super::event::Event;
 use super::forms::campaign::CampaignForm;
@@ -236,7 +237,17 @@ impl App {
         }
     }
 
+    /// Runs `action` if it works now (the hint bar reads the same answer), else says
+    /// why or ignores it.
     fn on_action(&mut self, action: Action) -> bool {
+        match available::check(&self.view, action) {
+            Verdict::Works => {}
+            Verdict::Refused(why) => {
+                self.set_status(why, true);
+                return true;
+            }
+            Verdict::NotHere => return false,
+        }
         match self.view.mode() {
             Mode::Normal => self.normal_action(action),
             Mode::Detail => self.detail_action(action),

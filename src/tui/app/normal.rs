@@ -14,11 +14,8 @@ use crate::tui::strings;
 use crate::tui::view::{AgentsState, DetailState, Overlay, Pane, PendingCommand};
 
 impl App {
+    /// Runs an action `available::check` let through.
     pub(super) fn normal_action(&mut self, action: Action) -> bool {
-        let campaign = self
-            .view
-            .campaign()
-            .map(|c| (c.id, c.name.clone(), c.status, c.slots.len()));
         match action {
             Action::Quit => {
                 let running = self
@@ -35,56 +32,37 @@ impl App {
             }
             Action::Help => self.view.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::Start | Action::Pause | Action::Resume | Action::Stop => {
-                let Some((id, name, status, live)) = campaign else {
-                    self.set_status(strings::NOTHING_SELECTED.into(), true);
-                    return true;
+                let Some(c) = self.view.campaign() else {
+                    return false;
                 };
-                let (wanted, command) = match action {
-                    Action::Start => (CampaignStatus::Draft, Command::Start(id)),
-                    Action::Pause => (CampaignStatus::Running, Command::Pause(id)),
-                    Action::Resume => (CampaignStatus::Paused, Command::Resume(id)),
-                    _ => (
-                        status,
-                        Command::Stop {
+                let (id, name, live) = (c.id, c.name.clone(), c.slots.len());
+                let what = format!("{} \"{name}\"", strings::action_label(action));
+                match action {
+                    Action::Start => self.send(what, Command::Start(id)),
+                    Action::Pause => self.send(what, Command::Pause(id)),
+                    Action::Resume => self.send(what, Command::Resume(id)),
+                    _ => {
+                        let command = Command::Stop {
                             id,
                             hang_up_live_calls: true,
-                        },
-                    ),
-                };
-                let verb = strings::action_label(action);
-                if action == Action::Stop {
-                    if status.is_finished() {
-                        self.set_status(strings::not_for_status(verb, status.as_str()), true);
-                    } else {
-                        let pending = PendingCommand {
-                            what: format!("{verb} \"{name}\""),
-                            command,
                         };
+                        let pending = PendingCommand { what, command };
                         let question = strings::confirm_stop(&name, live);
                         self.view.overlay = Some(Overlay::Confirm { question, pending });
                     }
-                } else if status != wanted {
-                    self.set_status(strings::not_for_status(verb, status.as_str()), true);
-                } else {
-                    self.send(format!("{verb} \"{name}\""), command);
                 }
             }
-            Action::DeleteCampaign => match campaign {
-                None => self.set_status(strings::NOTHING_SELECTED.into(), true),
-                Some((_, name, CampaignStatus::Running, _)) => {
-                    self.set_status(strings::delete_running(&name), true)
-                }
-                Some((id, name, _, _)) => {
-                    let leads = self.view.campaign().map_or(0, |c| c.leads.total());
-                    let verb = strings::action_label(action);
-                    let pending = PendingCommand {
-                        what: format!("{verb} \"{name}\""),
-                        command: Command::DeleteCampaign(id),
-                    };
-                    let question = strings::confirm_delete(&name, leads);
-                    self.view.overlay = Some(Overlay::Confirm { question, pending });
-                }
-            },
+            Action::DeleteCampaign => {
+                let Some(c) = self.view.campaign() else {
+                    return false;
+                };
+                let pending = PendingCommand {
+                    what: format!("{} \"{}\"", strings::action_label(action), c.name),
+                    command: Command::DeleteCampaign(c.id),
+                };
+                let question = strings::confirm_delete(&c.name, c.leads.total());
+                self.view.overlay = Some(Overlay::Confirm { question, pending });
+            }
             Action::NewCampaign => {
                 // Agent and trunk are usually the same across campaigns: start from the selected one's.
                 let mut settings = CampaignSettings::default();
@@ -95,27 +73,18 @@ impl App {
                 let form = CampaignForm::new(None, settings);
                 self.view.overlay = Some(Overlay::Form(Box::new(Form::Campaign(form))));
             }
-            Action::EditCampaign => match campaign {
-                Some((id, _, status, _)) if status.is_editable() => {
-                    self.ask(Ask::Campaign { campaign: id })
+            Action::EditCampaign => {
+                if let Some(campaign) = self.view.selected_campaign {
+                    self.ask(Ask::Campaign { campaign });
                 }
-                Some((_, _, status, _)) => self.set_status(
-                    strings::not_for_status(strings::action_label(action), status.as_str()),
-                    true,
-                ),
-                None => self.set_status(strings::NOTHING_SELECTED.into(), true),
-            },
-            Action::Import => match campaign {
-                Some((id, name, status, _)) if !status.is_finished() => {
-                    let form = ImportForm::new(id, name, &self.settings.default_region);
-                    self.view.overlay = Some(Overlay::Form(Box::new(Form::Import(form))));
-                }
-                Some((_, _, status, _)) => self.set_status(
-                    strings::not_for_status(strings::action_label(action), status.as_str()),
-                    true,
-                ),
-                None => self.set_status(strings::NOTHING_SELECTED.into(), true),
-            },
+            }
+            Action::Import => {
+                let Some(c) = self.view.campaign() else {
+                    return false;
+                };
+                let form = ImportForm::new(c.id, c.name.clone(), &self.settings.default_region);
+                self.view.overlay = Some(Overlay::Form(Box::new(Form::Import(form))));
+            }
             Action::AddDnc => {
                 let phone = match self.view.focus {
                     Pane::Slots => self.view.selected_slot().map(|s| s.phone.clone()),
@@ -129,29 +98,20 @@ impl App {
                 );
                 self.view.overlay = Some(Overlay::Form(Box::new(Form::Dnc(form))));
             }
-            Action::HangUp => match self
-                .view
-                .selected_slot()
-                .filter(|_| self.view.focus == Pane::Slots)
-            {
-                Some(slot) => {
-                    let what =
-                        strings::end_call_to(slot.lead_name.as_deref().unwrap_or(&slot.phone));
-                    let command = Command::HangUp(slot.attempt);
-                    self.send(what, command);
-                }
-                None => self.set_status(strings::NO_CALL_SELECTED.into(), true),
-            },
+            Action::HangUp => {
+                let Some(slot) = self.view.selected_slot() else {
+                    return false;
+                };
+                let what = strings::end_call_to(slot.lead_name.as_deref().unwrap_or(&slot.phone));
+                let command = Command::HangUp(slot.attempt);
+                self.send(what, command);
+            }
             Action::Details => self.open_details(),
             Action::Agents => self.open_agents(),
             Action::Filter => self.view.filter.editing = true,
             Action::Follow => {
-                if self.view.timeline.follow {
-                    self.view.timeline.move_by(0);
-                } else {
-                    let load = self.view.timeline.bottom();
-                    self.load_timeline(load);
-                }
+                let load = self.view.timeline.bottom();
+                self.load_timeline(load);
             }
             Action::FocusNext => self.view.focus = self.view.focus.next(),
             Action::FocusPrev => self.view.focus = self.view.focus.prev(),
@@ -185,7 +145,6 @@ impl App {
             }
         };
         let Some((lead, attempt)) = target else {
-            self.set_status(strings::NOTHING_TO_SHOW.into(), true);
             return;
         };
         self.view.overlay = Some(Overlay::Detail(Box::new(DetailState {

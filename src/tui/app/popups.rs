@@ -26,12 +26,11 @@ impl App {
                         .iter()
                         .any(|c| c.slots.iter().any(|s| s.attempt == *a))
                 });
-                match live {
-                    Some(attempt) => self.send(
+                if let Some(attempt) = live {
+                    self.send(
                         strings::end_call_to(&attempt.label()),
                         Command::HangUp(attempt),
-                    ),
-                    None => self.set_status(strings::NO_CALL_SELECTED.into(), true),
+                    );
                 }
             }
             Action::RetryNow => {
