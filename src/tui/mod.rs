@@ -1,9 +1,10 @@
 //! The console: ratatui + crossterm over a link to the engine (design.md), in this
 //! process or another; it never opens the database.
 //!
-//! - `event.rs`: the one `Event` enum; `app/`: the one `update` (split by mode), which returns
-//!   `Effect`s; `effects.rs`: the only place that carries them out (spawns tasks, calls
-//!   the engine); `runner.rs`: the loop.
+//! - `event.rs`: the one `Event` enum; `app/`: the one `update`, split by mode, which
+//!   returns `Effect`s; `effects.rs`: the only place that carries them out (spawns
+//!   tasks, calls the engine); `runner.rs`: the loop.
+//! - `available.rs`: what works now, read by the hint bar and the key handlers alike.
 //! - `view.rs`: the state the screen is drawn from; `ui.rs` lays it out; one file per
 //!   pane in `panes/`, per popup in `popups/`, per form in `forms/`.
 //! - `action.rs` and `keymap.rs`: keys to actions, rebindable under `[keys]`.

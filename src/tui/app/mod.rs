@@ -15,6 +15,8 @@ mod forms;
 mod normal;
 mod popups;
 mod selection;
+#[cfg(test)]
+mod tests;
 
 use super::action::{Action, Mode};
 use super::available::{self, Verdict};
