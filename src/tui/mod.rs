@@ -1,7 +1,10 @@
 //! The console: ratatui + crossterm over a link to the engine (design.md), in this
 //! process or another; it never opens the database.
 //!
-//! - `event.rs`: the one `Event` enum; `app.rs`: the one `update`; `runner.rs`: the loop.
+//! - `event.rs`: the one `Event` enum; `app/`: the one `update`, split by mode, which
+//!   returns `Effect`s; `effects.rs`: the only place that carries them out (spawns
+//!   tasks, calls the engine); `runner.rs`: the loop.
+//! - `available.rs`: what works now, read by the hint bar and the key handlers alike.
 //! - `view.rs`: the state the screen is drawn from; `ui.rs` lays it out; one file per
 //!   pane in `panes/`, per popup in `popups/`, per form in `forms/`.
 //! - `action.rs` and `keymap.rs`: keys to actions, rebindable under `[keys]`.
@@ -14,6 +17,8 @@
 
 pub mod action;
 pub mod app;
+pub mod available;
+pub mod effects;
 mod error;
 pub mod event;
 pub mod format;
@@ -35,6 +40,7 @@ mod widgets;
 
 pub use action::{Action, Mode};
 pub use app::{App, Exit, Settings};
+pub use effects::{Ask, Effect};
 pub use error::TuiError;
 pub use event::Event;
 pub use headless::{buffer_text, Headless};

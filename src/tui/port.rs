@@ -1,8 +1,9 @@
-//! The console's only link to the engine: commands out without waiting, snapshot and
-//! events in, and everything else (paged views, a campaign's record, imports) asked of
-//! the engine through its protocol. The console never opens the database: built from a
+//! The console's door to the engine: commands out without waiting, snapshot and events
+//! in, and everything else (paged views, a campaign's record, imports) asked of the
+//! engine through its protocol. The console never opens the database: built from a
 //! `Link`, the same code serves an engine in this process (`demo`, tests) and one in
-//! another (`switchboard`), or a hand-fed engine in tests.
+//! another (`switchboard`), or a hand-fed engine in tests. Only `effects.rs` calls
+//! `EngineCalls` (and holds its `Link` implementation); the runner reads the streams.
 
 use crate::domain::CampaignId;
 use crate::engine::{Command, EngineError, EngineEvent, Reply, Snapshot};
@@ -32,27 +33,6 @@ pub trait EngineCalls: Send + Sync {
         path: PathBuf,
         region: String,
     ) -> BoxFuture<'static, Result<ImportReport, EngineError>>;
-}
-
-impl EngineCalls for Link {
-    fn try_send(&self, command: Command) -> Result<ReplyReceiver, EngineError> {
-        Link::try_send(self, command)
-    }
-
-    fn query(&self, query: Query) -> BoxFuture<'static, Result<Answer, EngineError>> {
-        let link = self.clone();
-        Box::pin(async move { link.query(query).await })
-    }
-
-    fn import_file(
-        &self,
-        campaign: CampaignId,
-        path: PathBuf,
-        region: String,
-    ) -> BoxFuture<'static, Result<ImportReport, EngineError>> {
-        let link = self.clone();
-        Box::pin(async move { link.import_file(campaign, path, region).await })
-    }
 }
 
 pub struct EnginePort {

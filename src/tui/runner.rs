@@ -1,9 +1,10 @@
 //! The event loop: waits for whichever comes first (a key, a new snapshot, an engine
 //! event, an answer, the once-a-second tick while calls are live), applies it with
-//! `App::update` and redraws only when something changed. With nothing happening it
-//! sleeps: no busy tick.
+//! `App::update`, hands the effects it returns to `Effects` and redraws only when
+//! something changed. With nothing happening it sleeps: no busy tick.
 
 use super::app::{App, Exit};
+use super::effects::Effects;
 use super::error::TuiError;
 use super::event::Event;
 use super::ui;
@@ -12,6 +13,7 @@ use ratatui::backend::Backend;
 use ratatui::Terminal;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 /// How long quitting waits for the pauses it asked for.
@@ -35,16 +37,19 @@ impl App {
         let Some(port) = self.port.take() else {
             return Ok(Exit::Quit);
         };
-        let Some(mut internal) = self.rx.take() else {
-            return Ok(Exit::Quit);
-        };
+        // Answers to effects come back on `internal`.
+        let (answers, mut internal) = mpsc::unbounded_channel();
+        let effects = Effects::new(port.engine, answers);
+        let mut leaving: Option<Exit> = None;
         let mut snapshots = port.snapshot;
         let mut events = port.events;
         let first = snapshots.borrow_and_update().clone();
-        self.update(Event::Snapshot(first));
+        for effect in self.update(Event::Snapshot(first)) {
+            leaving = effects.run(effect).or(leaving);
+        }
         let (mut snapshots_open, mut events_open) = (true, true);
         let frame_interval = self.settings().frame_interval;
-        let mut dirty = true;
+        let mut dirty = self.take_redraw();
         let mut urgent = true;
         let mut last_draw = Instant::now();
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -59,7 +64,7 @@ impl App {
                 urgent = false;
                 last_draw = Instant::now();
             }
-            if let Some(exit) = self.exit.take() {
+            if let Some(exit) = leaving.take() {
                 return Ok(finish(exit).await);
             }
             let wants_tick = self.wants_tick();
@@ -94,7 +99,10 @@ impl App {
                 terminal.autoresize().map_err(std::io::Error::other)?;
                 urgent = true;
             }
-            dirty |= self.update(event);
+            for effect in self.update(event) {
+                leaving = effects.run(effect).or(leaving);
+            }
+            dirty |= self.take_redraw();
         }
     }
 }

@@ -21,19 +21,18 @@ pub async fn run_in_terminal(app: App) -> Result<Exit, TuiError> {
     // Listen before touching the terminal, so a signal during start-up is not lost.
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
-    let tx = app.sender();
-    let signals = tokio::spawn(async move {
+    let signals = futures::stream::once(async move {
         tokio::select! {
             _ = terminate.recv() => {
                 tracing::info!("SIGTERM: the console closes");
             }
             _ = hangup.recv() => terminal_hung_up(),
         }
-        let _ = tx.send(Event::Terminate);
+        Event::Terminate
     });
     let mut terminal = ratatui::try_init()?;
     let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
-    let inputs = EventStream::new().filter_map(|event| {
+    let keys = EventStream::new().filter_map(|event| {
         futures::future::ready(match event {
             Ok(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => Some(Event::Key(key)),
             Ok(TermEvent::Resize(..)) => Some(Event::Resize),
@@ -47,6 +46,8 @@ pub async fn run_in_terminal(app: App) -> Result<Exit, TuiError> {
             }
         })
     });
+    // Signals arrive among the keys, so the loop sees them in order with input.
+    let inputs = futures::stream::select(keys, Box::pin(signals));
     let result = match app.run(&mut terminal, inputs, |_| {}).await {
         // A frame hit the dead terminal before its SIGHUP was handled.
         Err(_) if terminal_is_gone() => {
@@ -61,6 +62,5 @@ pub async fn run_in_terminal(app: App) -> Result<Exit, TuiError> {
     if let Err(e) = ratatui::try_restore() {
         tracing::debug!("the terminal could not be restored: {e}");
     }
-    signals.abort();
     result
 }

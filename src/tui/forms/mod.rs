@@ -76,21 +76,13 @@ pub fn draw(frame: &mut Frame, form: &Form, view: &View) {
     };
     let area = widgets::popup_area(frame.area(), width, height);
     let inner = widgets::popup_frame(frame, area, form.title(), theme);
-    let hints = widgets::hint_line(view, &form_hints(form), theme);
+    let hints = widgets::hint_line(view, &super::available::hinted(view), theme);
     let [body, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(Paragraph::new(hints), footer);
     match form {
         Form::Campaign(f) => field::draw_fields(frame, body, &f.fields, f.focused, theme),
         Form::Dnc(f) => field::draw_fields(frame, body, &f.fields, f.focused, theme),
         Form::Import(f) => draw_import(frame, body, f, theme),
-    }
-}
-
-fn form_hints(form: &Form) -> Vec<super::action::Action> {
-    use super::action::Action::*;
-    match form {
-        Form::Import(f) if !matches!(f.stage, import::ImportStage::Editing) => vec![Submit, Cancel],
-        _ => vec![Submit, NextField, PrevField, Cancel],
     }
 }
 

@@ -3,8 +3,8 @@
 //! can end the live call, retry now, or put the number on the DNC list.
 
 use crate::store::views::{AttemptHistory, LeadHistory};
+use crate::tui::available;
 use crate::tui::format;
-use crate::tui::panes::footer::available_actions;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 use crate::tui::view::{DetailState, View};
@@ -181,7 +181,7 @@ pub fn draw(frame: &mut Frame, view: &View, detail: &DetailState) {
         body,
     );
     frame.render_widget(
-        hint_line(view, &available_actions(view), &view.theme),
+        hint_line(view, &available::hinted(view), &view.theme),
         footer,
     );
 }
