@@ -28,6 +28,7 @@ pub use event::{clip_note, AttemptEventKind, Disposition, OptOutWords, MAX_NOTE_
 pub use ids::{AttemptId, CampaignId, LeadId};
 pub use lead::{LeadNext, LeadState};
 pub use percentile::nearest_rank;
+pub use settings::table::{setting, Kind as SettingKind, Setting, SETTINGS};
 pub use settings::{
     bounds, start_at_problem, Bound, CallingWindow, CampaignSettings, DispatchMode, Problem,
     SettingsError, Unit,
