@@ -287,7 +287,9 @@ impl SettingsFlags {
                 }
                 // A cap of 0 is no cap, as `--help` says.
                 SettingKind::Number(_) if setting.optional && values == ["0"] => {
-                    setting.parse(settings, "", now).map_err(|e| flag_error(&e))?;
+                    setting
+                        .parse(settings, "", now)
+                        .map_err(|e| flag_error(&e))?;
                 }
                 _ => setting
                     .parse(settings, &values.join(","), now)

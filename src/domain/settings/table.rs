@@ -71,7 +71,9 @@ pub enum Kind {
     Choice(&'static [&'static str]),
     /// Comma-separated words; a JSON array of strings. `repeat`: the flag is given once
     /// per item.
-    List { repeat: bool },
+    List {
+        repeat: bool,
+    },
     /// An instant (RFC 3339), or a local time in the campaign's zone.
     Time,
     /// A/B variants: `NAME:AGENT:WEIGHT, ...` as text; objects in JSON.
@@ -154,10 +156,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "NAME",
         kind: Kind::Text,
         optional: false,
-        codec: Codec::Text(
-            |s, t| s.name = t,
-            |s| s.name.clone(),
-        ),
+        codec: Codec::Text(|s, t| s.name = t, |s| s.name.clone()),
     },
     Setting {
         key: "agent",
@@ -169,10 +168,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "NAME",
         kind: Kind::Text,
         optional: false,
-        codec: Codec::Text(
-            |s, t| s.agent_name = t,
-            |s| s.agent_name.clone(),
-        ),
+        codec: Codec::Text(|s, t| s.agent_name = t, |s| s.agent_name.clone()),
     },
     Setting {
         key: "trunk",
@@ -184,10 +180,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "ID",
         kind: Kind::Text,
         optional: false,
-        codec: Codec::Text(
-            |s, t| s.trunk_id = t,
-            |s| s.trunk_id.clone(),
-        ),
+        codec: Codec::Text(|s, t| s.trunk_id = t, |s| s.trunk_id.clone()),
     },
     Setting {
         key: "caller_id",
@@ -202,9 +195,9 @@ pub static SETTINGS: &[Setting] = &[
         optional: true,
         codec: Codec::Custom(
             |s, t, _| {
-            s.caller_ids = CallerIdPool::parse_list(t).map_err(|e| e.to_string())?;
-            Ok(())
-        },
+                s.caller_ids = CallerIdPool::parse_list(t).map_err(|e| e.to_string())?;
+                Ok(())
+            },
             |s| s.caller_ids.to_string(),
         ),
     },
@@ -261,13 +254,15 @@ pub static SETTINGS: &[Setting] = &[
         optional: false,
         codec: Codec::Custom(
             |s, t, _| {
-            s.retry_on = items(t).map(str::parse::<Outcome>).collect::<Result<_, _>>()?;
-            Ok(())
-        },
+                s.retry_on = items(t)
+                    .map(str::parse::<Outcome>)
+                    .collect::<Result<_, _>>()?;
+                Ok(())
+            },
             |s| {
-            let names: Vec<&str> = s.retry_on.iter().map(|o| o.as_str()).collect();
-            names.join(", ")
-        },
+                let names: Vec<&str> = s.retry_on.iter().map(|o| o.as_str()).collect();
+                names.join(", ")
+            },
         ),
     },
     Setting {
@@ -298,10 +293,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "ZONE",
         kind: Kind::Text,
         optional: false,
-        codec: Codec::Text(
-            |s, t| s.timezone = t,
-            |s| s.timezone.clone(),
-        ),
+        codec: Codec::Text(|s, t| s.timezone = t, |s| s.timezone.clone()),
     },
     cap(
         "daily_cap",
@@ -326,20 +318,20 @@ pub static SETTINGS: &[Setting] = &[
         optional: true,
         codec: Codec::Custom(
             |s, t, _| {
-            s.local_presence = match t.to_ascii_lowercase().as_str() {
-                "" | "auto" => None,
-                other => Some(yes_no(other).ok_or("auto, yes or no")?),
-            };
-            Ok(())
-        },
+                s.local_presence = match t.to_ascii_lowercase().as_str() {
+                    "" | "auto" => None,
+                    other => Some(yes_no(other).ok_or("auto, yes or no")?),
+                };
+                Ok(())
+            },
             |s| {
-            match s.local_presence {
-                None => "auto",
-                Some(true) => "yes",
-                Some(false) => "no",
-            }
-            .into()
-        },
+                match s.local_presence {
+                    None => "auto",
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                }
+                .into()
+            },
         ),
     },
     cap(
@@ -423,9 +415,9 @@ pub static SETTINGS: &[Setting] = &[
         optional: true,
         codec: Codec::Custom(
             |s, t, _| {
-            s.dtmf = Some(t.to_owned()).filter(|t| !t.is_empty() && t != "none");
-            Ok(())
-        },
+                s.dtmf = Some(t.to_owned()).filter(|t| !t.is_empty() && t != "none");
+                Ok(())
+            },
             |s| s.dtmf.clone().unwrap_or_default(),
         ),
     },
@@ -442,16 +434,22 @@ pub static SETTINGS: &[Setting] = &[
         optional: false,
         codec: Codec::Custom(
             |s, t, _| {
-            s.disposition_retries = match t.eq_ignore_ascii_case("none") {
-                true => Vec::new(),
-                false => items(t).map(DispositionRetry::parse).collect::<Result<_, _>>()?,
-            };
-            Ok(())
-        },
+                s.disposition_retries = match t.eq_ignore_ascii_case("none") {
+                    true => Vec::new(),
+                    false => items(t)
+                        .map(DispositionRetry::parse)
+                        .collect::<Result<_, _>>()?,
+                };
+                Ok(())
+            },
             |s| {
-            let rules: Vec<String> = s.disposition_retries.iter().map(|r| r.to_string()).collect();
-            rules.join(", ")
-        },
+                let rules: Vec<String> = s
+                    .disposition_retries
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect();
+                rules.join(", ")
+            },
         ),
     },
     Setting {
@@ -464,10 +462,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "TEXT",
         kind: Kind::Text,
         optional: false,
-        codec: Codec::Text(
-            |s, t| s.prompt = t,
-            |s| s.prompt.clone(),
-        ),
+        codec: Codec::Text(|s, t| s.prompt = t, |s| s.prompt.clone()),
     },
     Setting {
         key: "variants",
@@ -486,13 +481,13 @@ pub static SETTINGS: &[Setting] = &[
                 Ok(())
             },
             |s| {
-            let specs: Vec<String> = s
-                .variants
-                .iter()
-                .map(|v| format!("{}:{}:{}", v.name, v.agent_name, v.weight))
-                .collect();
-            specs.join(", ")
-        },
+                let specs: Vec<String> = s
+                    .variants
+                    .iter()
+                    .map(|v| format!("{}:{}:{}", v.name, v.agent_name, v.weight))
+                    .collect();
+                specs.join(", ")
+            },
         ),
     },
     switch(
@@ -529,17 +524,17 @@ pub static SETTINGS: &[Setting] = &[
         optional: true,
         codec: Codec::Custom(
             |s, t, now| {
-            let at = parse_start_at(t, &s.timezone)?;
-            // Checked only when it changes, so a campaign whose start passed can still
-            // be edited.
-            if at != s.start_at {
-                if let Some(problem) = at.and_then(|at| start_at_problem(at, now)) {
-                    return Err(problem.into());
+                let at = parse_start_at(t, &s.timezone)?;
+                // Checked only when it changes, so a campaign whose start passed can still
+                // be edited.
+                if at != s.start_at {
+                    if let Some(problem) = at.and_then(|at| start_at_problem(at, now)) {
+                        return Err(problem.into());
+                    }
                 }
-            }
-            s.start_at = at;
-            Ok(())
-        },
+                s.start_at = at;
+                Ok(())
+            },
             |s| s.start_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
         ),
     },
@@ -572,20 +567,86 @@ impl Setting {
     }
 }
 
-const fn row(key: &'static str, label: &'static str, help: &'static str, hint: &'static str, kind: Kind, optional: bool, codec: Codec) -> Setting {
-    Setting { key, flag: "", api: "", label, help, hint, value_name: "", kind, optional, codec }
+const fn row(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    hint: &'static str,
+    kind: Kind,
+    optional: bool,
+    codec: Codec,
+) -> Setting {
+    Setting {
+        key,
+        flag: "",
+        api: "",
+        label,
+        help,
+        hint,
+        value_name: "",
+        kind,
+        optional,
+        codec,
+    }
 }
 
-const fn number(key: &'static str, label: &'static str, help: &'static str, hint: &'static str, bound: Bound, write: Write<u64>, read: Read<u64>) -> Setting {
-    row(key, label, help, hint, Kind::Number(bound), false, Codec::Number(write, read))
+const fn number(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    hint: &'static str,
+    bound: Bound,
+    write: Write<u64>,
+    read: Read<u64>,
+) -> Setting {
+    row(
+        key,
+        label,
+        help,
+        hint,
+        Kind::Number(bound),
+        false,
+        Codec::Number(write, read),
+    )
 }
 
-const fn cap(key: &'static str, label: &'static str, help: &'static str, hint: &'static str, bound: Bound, write: Write<Option<u32>>, read: Read<Option<u32>>) -> Setting {
-    row(key, label, help, hint, Kind::Number(bound), true, Codec::Cap(write, read))
+const fn cap(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    hint: &'static str,
+    bound: Bound,
+    write: Write<Option<u32>>,
+    read: Read<Option<u32>>,
+) -> Setting {
+    row(
+        key,
+        label,
+        help,
+        hint,
+        Kind::Number(bound),
+        true,
+        Codec::Cap(write, read),
+    )
 }
 
-const fn switch(key: &'static str, label: &'static str, help: &'static str, hint: &'static str, write: Write<bool>, read: Read<bool>) -> Setting {
-    row(key, label, help, hint, Kind::Switch, false, Codec::Switch(write, read))
+const fn switch(
+    key: &'static str,
+    label: &'static str,
+    help: &'static str,
+    hint: &'static str,
+    write: Write<bool>,
+    read: Read<bool>,
+) -> Setting {
+    row(
+        key,
+        label,
+        help,
+        hint,
+        Kind::Switch,
+        false,
+        Codec::Switch(write, read),
+    )
 }
 
 /// `none`, an RFC 3339 instant, or a wall-clock time in the campaign's zone.
@@ -598,9 +659,9 @@ fn parse_start_at(value: &str, timezone: &str) -> Result<Option<DateTime<Utc>>, 
     }
     let local = NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M")
         .map_err(|_| format!("`{value}` is not `YYYY-MM-DD HH:MM`, an RFC 3339 time, or `none`"))?;
-    let tz: chrono_tz::Tz = timezone
-        .parse()
-        .map_err(|_| format!("cannot read it in time zone `{timezone}`; fix the time zone first"))?;
+    let tz: chrono_tz::Tz = timezone.parse().map_err(|_| {
+        format!("cannot read it in time zone `{timezone}`; fix the time zone first")
+    })?;
     tz.from_local_datetime(&local)
         .earliest()
         .map(|t| Some(t.with_timezone(&Utc)))

@@ -162,16 +162,22 @@ fn apply_json(
 }
 
 /// One A/B variant as the API writes and reads it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = Variant)]
 pub struct VariantIo {
+    /// Label in tables and exports; no spaces, `:` or `,`.
+    #[schema(max_length = 32)]
     pub name: String,
-    /// Empty or absent: the campaign's agent.
+    /// Agent worker for this variant; empty or absent: the campaign's.
     #[serde(default)]
     pub agent_name: String,
+    /// Share of leads relative to the other variants.
+    #[schema(minimum = 1, maximum = 1000)]
     pub weight: u32,
-    /// Absent: the campaign's prompt.
+    /// Prompt instead of the campaign's; absent or null: the campaign's.
     #[serde(default)]
+    #[schema(max_length = 65536)]
     pub prompt: Option<String>,
 }
 
@@ -214,12 +220,18 @@ pub fn settings_error(err: SettingsError) -> ApiError {
 
 /// A campaign as the API shows it: what it is and where it stands. Live figures are
 /// at `/campaigns/{id}/status`, totals at `/campaigns/{id}/stats`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Campaign)]
 pub struct CampaignOut {
+    #[schema(value_type = i64)]
     pub id: CampaignId,
     pub name: String,
+    /// draft, running, paused, completed or stopped.
+    #[schema(value_type = String)]
     pub status: CampaignStatus,
+    /// Why a paused campaign is paused (the operator, outside the calling window, ...).
+    #[schema(value_type = Option<Object>)]
     pub pause_reason: Option<PauseReason>,
     pub agent_name: String,
     pub sip_trunk_id: String,
@@ -233,6 +245,7 @@ pub struct CampaignOut {
     pub max_concurrent: u32,
     pub call_delay: u64,
     pub retry_failed: bool,
+    #[schema(value_type = Vec<String>)]
     pub retry_on: BTreeSet<Outcome>,
     pub disposition_retries: Vec<String>,
     pub retry_attempts: u32,
@@ -241,6 +254,8 @@ pub struct CampaignOut {
     pub timezone: String,
     pub daily_cap: Option<u32>,
     pub prompt: String,
+    /// explicit or rules.
+    #[schema(value_type = String)]
     pub dispatch: DispatchMode,
     pub ringing_timeout_secs: u32,
     pub max_call_duration_secs: u32,
