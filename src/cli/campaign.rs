@@ -5,8 +5,8 @@
 use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::{
-    bounds, setting, CampaignId, CampaignSettings, Setting, SettingKind, SettingsError, Variant,
-    VariantSpec, SETTINGS,
+    bounds, setting, CampaignId, CampaignSettings, Problem, Setting, SettingKind, SettingsError,
+    Variant, VariantSpec, SETTINGS,
 };
 use crate::domain::{CampaignStatus, PauseReason};
 use crate::engine::{Command, Reply};
@@ -92,6 +92,24 @@ impl clap::Args for SettingsFlags {
                 }
                 SettingKind::List { repeat: true } | SettingKind::Variants => {
                     args.push(arg.action(ArgAction::Append));
+                }
+                SettingKind::Choice(words) => {
+                    args.push(arg.value_parser(words.to_vec()).action(ArgAction::Set));
+                }
+                // A value not of the flag's form is a usage error (exit code 2), as
+                // clap says it; one of the right form that cannot work is checked with
+                // the other settings.
+                SettingKind::Number(_) | SettingKind::Hours => {
+                    let form = move |text: &str| -> Result<String, String> {
+                        let mut scratch = CampaignSettings::default();
+                        match setting.parse(&mut scratch, text, Utc::now()) {
+                            Err(e) if matches!(e.problem, Problem::Other(_)) => {
+                                Err(e.problem.to_string())
+                            }
+                            _ => Ok(text.to_owned()),
+                        }
+                    };
+                    args.push(arg.value_parser(form).action(ArgAction::Set));
                 }
                 _ => args.push(arg.action(ArgAction::Set)),
             }

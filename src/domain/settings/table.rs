@@ -76,6 +76,8 @@ pub enum Kind {
     },
     /// An instant (RFC 3339), or a local time in the campaign's zone.
     Time,
+    /// Local hours, `HH:MM-HH:MM`.
+    Hours,
     /// A/B variants: `NAME:AGENT:WEIGHT, ...` as text; objects in JSON.
     Variants,
 }
@@ -273,7 +275,7 @@ pub static SETTINGS: &[Setting] = &[
         help: "Calling hours in each lead's local time, e.g. 09:00-20:00",
         hint: "HH:MM-HH:MM, lead's local time",
         value_name: "HH:MM-HH:MM",
-        kind: Kind::Text,
+        kind: Kind::Hours,
         optional: false,
         codec: Codec::Custom(
             |s, t, _| {

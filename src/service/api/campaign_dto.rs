@@ -141,12 +141,14 @@ fn apply_json(
         }
         (_, Value::Null) if setting.optional => String::new(),
         (_, Value::Null) => return Err(wrong("a value (it cannot be unset)")),
-        (SettingKind::Text | SettingKind::Choice(_) | SettingKind::Time, Value::String(t)) => {
-            t.clone()
-        }
-        (SettingKind::Text | SettingKind::Choice(_) | SettingKind::Time, _) => {
-            return Err(wrong("a string"))
-        }
+        (
+            SettingKind::Text | SettingKind::Choice(_) | SettingKind::Time | SettingKind::Hours,
+            Value::String(t),
+        ) => t.clone(),
+        (
+            SettingKind::Text | SettingKind::Choice(_) | SettingKind::Time | SettingKind::Hours,
+            _,
+        ) => return Err(wrong("a string")),
         (SettingKind::Number(_), Value::Number(n)) if n.is_u64() => n.to_string(),
         (SettingKind::Number(_), _) => return Err(wrong("a whole number")),
         (SettingKind::Switch, Value::Bool(on)) => if *on { "yes" } else { "no" }.into(),

@@ -121,6 +121,7 @@ fn settings_patch_schema() -> Value {
             SettingKind::Choice(words) => json!({"type": "string", "enum": words}),
             SettingKind::List { .. } => json!({"type": "array", "items": {"type": "string"}}),
             SettingKind::Time => json!({"type": "string", "format": "date-time"}),
+            SettingKind::Hours => json!({"type": "string", "example": "09:00-20:00"}),
             SettingKind::Variants => {
                 json!({"type": "array", "items": {"$ref": "#/components/schemas/Variant"}})
             }
