@@ -696,3 +696,111 @@ fn parse_variants(text: &str, before: &[Variant]) -> Result<Vec<Variant>, String
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn keys_flags_and_api_names_are_each_used_once() {
+        for name in [
+            |s: &Setting| s.key,
+            |s: &Setting| s.flag,
+            |s: &Setting| s.api,
+            |s: &Setting| s.label,
+        ] {
+            let mut seen = HashSet::new();
+            for setting in SETTINGS {
+                assert!(!name(setting).is_empty(), "{setting:?} has an empty name");
+                assert!(seen.insert(name(setting)), "{} twice", name(setting));
+            }
+        }
+    }
+
+    #[test]
+    fn every_setting_reads_back_what_it_shows() {
+        let now = Utc::now();
+        let set = CampaignSettings {
+            name: "Renewals".into(),
+            agent_name: "agent".into(),
+            trunk_id: "ST_1".into(),
+            caller_ids: CallerIdPool::new(vec!["+12125550187".into(), "+13125550100".into()]),
+            local_presence: Some(false),
+            caller_id_daily_cap: Some(150),
+            daily_cap: Some(900),
+            dtmf: Some("12w#".into()),
+            start_at: Some(now + chrono::Duration::hours(3)),
+            record: true,
+            krisp: false,
+            disposition_retries: vec![DispositionRetry::parse("voicemail=4h").unwrap()],
+            variants: vec![Variant {
+                name: "A".into(),
+                agent_name: "closer".into(),
+                weight: 3,
+                prompt: Some("be brief".into()),
+            }],
+            ..CampaignSettings::default()
+        };
+        assert_eq!(set.validate(), Ok(()));
+        for base in [CampaignSettings::default(), set] {
+            let mut read = base.clone();
+            for setting in SETTINGS {
+                let shown = setting.show(&base);
+                setting
+                    .parse(&mut read, &shown, now)
+                    .unwrap_or_else(|e| panic!("{}: {shown:?}: {e}", setting.key));
+            }
+            assert_eq!(read, base);
+        }
+    }
+
+    #[test]
+    fn problems_name_the_setting_and_the_fix() {
+        let now = Utc::now();
+        let mut s = CampaignSettings::default();
+        let err = |key: &str, text: &str, s: &mut CampaignSettings| {
+            setting(key)
+                .unwrap()
+                .parse(s, text, now)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err("max_concurrent", "lots", &mut s),
+            "max_concurrent: `lots` is not a whole number"
+        );
+        assert_eq!(
+            err("max_concurrent", "99999999999", &mut s),
+            "max_concurrent: 99999999999 is too large: at most 10000"
+        );
+        assert_eq!(
+            err("daily_cap", "x", &mut s),
+            "daily_cap: `x` is not a whole number; leave it empty for no cap"
+        );
+        assert_eq!(
+            err("krisp", "maybe", &mut s),
+            "krisp: `maybe`: give yes or no"
+        );
+        assert!(err("window", "9-5", &mut s).contains("HH:MM"));
+        assert!(err("start_at", "tomorrow", &mut s).contains("YYYY-MM-DD HH:MM"));
+        assert!(err("variants", "A:x:1:prompt.txt", &mut s).contains("--variant"));
+    }
+
+    #[test]
+    fn a_start_that_passed_is_kept_but_a_new_one_is_checked() {
+        let now = Utc::now();
+        let start_at = setting("start_at").unwrap();
+        let long_ago = now - chrono::Duration::days(30);
+        let mut s = CampaignSettings {
+            start_at: Some(long_ago),
+            ..CampaignSettings::default()
+        };
+        let shown = start_at.show(&s);
+        assert_eq!(start_at.parse(&mut s, &shown, now), Ok(()));
+        let other = (long_ago - chrono::Duration::days(1)).to_rfc3339();
+        assert!(start_at.parse(&mut s, &other, now).is_err());
+        assert_eq!(start_at.parse(&mut s, "none", now), Ok(()));
+        assert_eq!(s.start_at, None);
+    }
+}
