@@ -74,9 +74,13 @@ impl clap::Args for SettingsFlags {
         use clap::{Arg, ArgAction};
         let mut args = Vec::new();
         for setting in SETTINGS {
+            let help = match (setting.kind, setting.optional) {
+                (SettingKind::Number(_), true) => format!("{} (0 removes the cap)", setting.help),
+                _ => setting.help.to_owned(),
+            };
             let arg = Arg::new(setting.key)
                 .long(setting.flag)
-                .help(setting.help)
+                .help(help)
                 .value_name(setting.value_name);
             match setting.kind {
                 SettingKind::Switch => {
