@@ -438,4 +438,39 @@ mod tests {
         assert_eq!(s.daily_cap, None);
         assert!(s.retry_on.is_empty());
     }
+
+    #[test]
+    fn an_unknown_field_is_named_with_the_settings_there_are() {
+        let err = input(r#"{"maxConcurent":3}"#)
+            .apply(CampaignSettings::default(), Utc::now())
+            .unwrap_err();
+        assert!(
+            err.message
+                .starts_with("unknown field `maxConcurent`: the settings are name, agentName"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("maxConcurrent"), "{}", err.message);
+        let err = input(r#"{"retryFailed":true,"retryOn":["busy"]}"#)
+            .apply(CampaignSettings::default(), Utc::now())
+            .unwrap_err();
+        assert!(err
+            .message
+            .starts_with("retryFailed and retryOn: give one of them"));
+        let err = input(r#"{"maxConcurrent":null}"#)
+            .apply(CampaignSettings::default(), Utc::now())
+            .unwrap_err();
+        assert!(
+            err.message.starts_with("maxConcurrent: invalid type: null"),
+            "{}",
+            err.message
+        );
+        let err = input(r#"{"krisp":"yes"}"#)
+            .apply(CampaignSettings::default(), Utc::now())
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "krisp: invalid type: \"yes\", expected true or false"
+        );
+    }
 }
