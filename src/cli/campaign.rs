@@ -5,14 +5,14 @@
 use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::{
-    bounds, start_at_problem, CallerIdPool, CallingWindow, CampaignId, CampaignSettings,
-    DispatchMode, Outcome, SettingsError, Variant, VariantSpec,
+    bounds, setting, CampaignId, CampaignSettings, Problem, Setting, SettingKind, SettingsError,
+    Variant, VariantSpec, SETTINGS,
 };
 use crate::domain::{CampaignStatus, PauseReason};
 use crate::engine::{Command, Reply};
 use crate::service::protocol::{Answer, Query};
 use crate::store::{CampaignRecord, NewCampaign, Store, StoreError};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 use color_eyre::eyre::{bail, eyre, WrapErr};
 use color_eyre::Result;
 use std::io::{BufRead, IsTerminal, Read, Write};
@@ -47,94 +47,126 @@ pub struct IdArgs {
     pub id: i64,
 }
 
-/// Every setting, all optional so `edit` can change one at a time.
-#[derive(Debug, Clone, Default, clap::Args)]
+/// Every setting of the table (`domain::SETTINGS`) as a flag, all optional so `edit`
+/// can change one at a time, plus the command line's own ways to give two of them
+/// (`--prompt-file`, `--no-variants`). Built with clap's builder from the table rather
+/// than one field per setting, so a new setting is a flag without a line here.
+#[derive(Debug, Clone, Default)]
 pub struct SettingsFlags {
-    /// Campaign name shown in the console
-    #[arg(long)]
-    pub name: Option<String>,
-    /// LiveKit agent (worker) name dispatched into each call
-    #[arg(long, value_name = "NAME")]
-    pub agent: Option<String>,
-    /// Outbound SIP trunk id (ST_...); list them with `switchboard trunks`
-    #[arg(long, value_name = "ID")]
-    pub trunk: Option<String>,
-    /// Numbers shown to callees, comma-separated E.164 (a pool: one is picked per
-    /// call); empty for the trunk's own number
-    #[arg(long, value_name = "E164[,E164...]")]
-    pub caller_id: Option<String>,
-    /// Prefer a pool number with the callee's area code, then region, then country
-    /// (on by default when the pool has more than one number)
-    #[arg(long, overrides_with = "no_local_presence")]
-    pub local_presence: bool,
-    /// Pick pool numbers by use alone, never by the callee's area
-    #[arg(long, overrides_with = "local_presence")]
-    pub no_local_presence: bool,
-    /// Calls per caller ID per local day, across every campaign using it (0 removes the cap)
-    #[arg(long, value_name = "N")]
-    pub caller_id_daily_cap: Option<u32>,
-    /// Rest a caller ID for the day when its answer rate over its last 50 calls falls
-    /// below this percent of the pool's median (0 never rests; default 40)
-    #[arg(long, value_name = "PERCENT")]
-    pub rest_floor_pct: Option<u32>,
-    /// Calls in progress at once
-    #[arg(long, value_name = "N")]
-    pub max_concurrent: Option<u32>,
-    /// Milliseconds between two dial starts
-    #[arg(long, value_name = "MS")]
-    pub call_delay_ms: Option<u64>,
-    /// Attempts per lead, retries included
-    #[arg(long, value_name = "N")]
-    pub max_attempts: Option<u32>,
-    /// Seconds before a retry
-    #[arg(long, value_name = "SECS")]
-    pub retry_delay_secs: Option<u64>,
-    /// Outcomes that are retried, comma-separated (no_answer,busy,rejected,trunk_failure,error,...)
-    #[arg(long, value_name = "OUTCOMES", value_delimiter = ',')]
-    pub retry_on: Option<Vec<Outcome>>,
-    /// Retry an answered call by its agent's disposition, e.g. voicemail=4h or
-    /// callback=callback_at (the time the agent gives); repeatable, `none` clears them
-    #[arg(long = "retry-disposition", value_name = "NAME=WHEN")]
-    pub retry_disposition: Option<Vec<String>>,
-    /// Calling hours in each lead's local time, e.g. 09:00-20:00
-    #[arg(long, value_name = "HH:MM-HH:MM")]
-    pub window: Option<CallingWindow>,
-    /// IANA time zone for leads whose zone is unknown, and for the daily cap
-    #[arg(long, value_name = "ZONE")]
-    pub timezone: Option<String>,
-    /// Attempts per local day (0 removes the cap)
-    #[arg(long, value_name = "N")]
-    pub daily_cap: Option<u32>,
-    /// Context handed to the agent with each call
-    #[arg(long, value_name = "TEXT", conflicts_with = "prompt_file")]
-    pub prompt: Option<String>,
-    /// Read the prompt from a file
-    #[arg(long, value_name = "FILE")]
-    pub prompt_file: Option<PathBuf>,
-    /// How the agent joins: explicit (dispatched by switchboard) or rules (LiveKit dispatch rules)
-    #[arg(long, value_name = "MODE")]
-    pub dispatch: Option<DispatchMode>,
-    /// Dial nothing before this time: `YYYY-MM-DD HH:MM` in the campaign's time zone, an
-    /// RFC 3339 instant, or `none` to start as soon as it is started
-    #[arg(long, value_name = "WHEN")]
-    pub start_at: Option<String>,
-    /// An A/B variant, NAME:AGENT:WEIGHT[:PROMPT_FILE] (AGENT empty: the campaign's);
-    /// repeat for each variant. Given on edit, the list replaces the old one
-    #[arg(long = "variant", value_name = "SPEC")]
-    pub variants: Vec<String>,
-    /// Remove every A/B variant (on edit)
-    #[arg(long, conflicts_with = "variants")]
-    pub no_variants: bool,
-    /// Seconds from the answer for the agent to join before the call ends as agent_missing
-    #[arg(long, value_name = "SECS")]
-    pub agent_join_timeout_secs: Option<u32>,
-    /// Record each answered call (audio only; where to: [recording] in config.toml).
-    /// Mind the consent your callees' laws require (see the README)
-    #[arg(long)]
-    pub record: bool,
-    /// Stop recording calls (on edit)
-    #[arg(long, conflicts_with = "record")]
-    pub no_record: bool,
+    /// The settings given, with their values as typed, in the table's order.
+    given: Vec<(&'static Setting, Vec<String>)>,
+    prompt_file: Option<PathBuf>,
+    no_variants: bool,
+}
+
+/// The flag that turns a switch off: `--no-record`.
+fn off_flag(setting: &Setting) -> String {
+    format!("no-{}", setting.flag)
+}
+
+/// The `--help` line of a switch's `--no-` twin.
+fn off_help(setting: &Setting) -> String {
+    format!("The opposite of --{}", setting.flag)
+}
+
+impl clap::Args for SettingsFlags {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        use clap::{Arg, ArgAction};
+        let mut args = Vec::new();
+        for setting in SETTINGS {
+            let help = match (setting.kind, setting.optional) {
+                (SettingKind::Number(_), true) => format!("{} (0 removes the cap)", setting.help),
+                _ => setting.help.to_owned(),
+            };
+            let arg = Arg::new(setting.key)
+                .long(setting.flag)
+                .help(help)
+                .value_name(setting.value_name);
+            match setting.kind {
+                SettingKind::Switch => {
+                    let off = off_flag(setting);
+                    args.push(arg.action(ArgAction::SetTrue).overrides_with(off.clone()));
+                    args.push(
+                        Arg::new(off.clone())
+                            .long(off)
+                            .help(off_help(setting))
+                            .action(ArgAction::SetTrue)
+                            .overrides_with(setting.key),
+                    );
+                }
+                SettingKind::List { repeat: true } | SettingKind::Variants => {
+                    args.push(arg.action(ArgAction::Append));
+                }
+                SettingKind::Choice(words) => {
+                    args.push(arg.value_parser(words.to_vec()).action(ArgAction::Set));
+                }
+                // A value not of the flag's form is a usage error (exit code 2), as
+                // clap says it; one of the right form that cannot work is checked with
+                // the other settings.
+                SettingKind::Number(_) | SettingKind::Hours => {
+                    let form = move |text: &str| -> Result<String, String> {
+                        let mut scratch = CampaignSettings::default();
+                        match setting.parse(&mut scratch, text, Utc::now()) {
+                            Err(e) if matches!(e.problem, Problem::Other(_)) => {
+                                Err(e.problem.to_string())
+                            }
+                            _ => Ok(text.to_owned()),
+                        }
+                    };
+                    args.push(arg.value_parser(form).action(ArgAction::Set));
+                }
+                _ => args.push(arg.action(ArgAction::Set)),
+            }
+        }
+        args.push(
+            Arg::new("prompt_file")
+                .long("prompt-file")
+                .value_name("FILE")
+                .help("Read the prompt from a file")
+                .value_parser(clap::value_parser!(PathBuf))
+                .conflicts_with("prompt"),
+        );
+        args.push(
+            Arg::new("no_variants")
+                .long("no-variants")
+                .help("Remove every A/B variant (on edit)")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("variants"),
+        );
+        cmd.args(args)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for SettingsFlags {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut flags = SettingsFlags {
+            prompt_file: m.get_one::<PathBuf>("prompt_file").cloned(),
+            no_variants: m.get_flag("no_variants"),
+            ..SettingsFlags::default()
+        };
+        for setting in SETTINGS {
+            let values: Vec<String> = match setting.kind {
+                SettingKind::Switch if m.get_flag(setting.key) => vec!["yes".into()],
+                SettingKind::Switch if m.get_flag(&off_flag(setting)) => vec!["no".into()],
+                SettingKind::Switch => continue,
+                _ => match m.get_many::<String>(setting.key) {
+                    Some(values) => values.cloned().collect(),
+                    None => continue,
+                },
+            };
+            flags.given.push((setting, values));
+        }
+        Ok(flags)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -259,95 +291,35 @@ async fn lifecycle(ctx: &Context, step: Lifecycle, id: i64) -> Result<ExitCode> 
 }
 
 impl SettingsFlags {
-    /// Applies the flags that were given over `settings`.
+    /// Applies the flags that were given over `settings`, in the table's order (a
+    /// local `--start-at` is read in the `--timezone` given with it).
     fn apply(self, settings: &mut CampaignSettings) -> Result<()> {
-        let s = settings;
-        if let Some(v) = self.name {
-            s.name = v;
+        let now = Utc::now();
+        if self.no_variants {
+            settings.variants.clear();
         }
-        if let Some(v) = self.agent {
-            s.agent_name = v;
-        }
-        if let Some(v) = self.trunk {
-            s.trunk_id = v;
-        }
-        if let Some(v) = self.caller_id {
-            s.caller_ids = CallerIdPool::parse_list(&v).map_err(|e| eyre!("--caller-id: {e}"))?;
-        }
-        if self.local_presence {
-            s.local_presence = Some(true);
-        }
-        if self.no_local_presence {
-            s.local_presence = Some(false);
-        }
-        if let Some(v) = self.caller_id_daily_cap {
-            s.caller_id_daily_cap = (v > 0).then_some(v);
-        }
-        if let Some(v) = self.rest_floor_pct {
-            s.rest_floor_pct = v;
-        }
-        if let Some(v) = self.max_concurrent {
-            s.max_concurrent = v;
-        }
-        if let Some(v) = self.call_delay_ms {
-            s.call_delay_ms = v;
-        }
-        if let Some(v) = self.max_attempts {
-            s.max_attempts = v;
-        }
-        if let Some(v) = self.retry_delay_secs {
-            s.retry_delay_secs = v;
-        }
-        if let Some(v) = self.retry_on {
-            s.retry_on = v.into_iter().collect();
-        }
-        if let Some(rules) = self.retry_disposition {
-            s.disposition_retries = parse_disposition_retries(&rules)?;
-        }
-        if let Some(v) = self.window {
-            s.window = v;
-        }
-        if let Some(v) = self.timezone {
-            s.timezone = v;
-        }
-        if let Some(v) = self.daily_cap {
-            s.daily_cap = (v > 0).then_some(v);
-        }
-        if let Some(v) = self.prompt {
-            s.prompt = v;
+        for (setting, values) in self.given {
+            match setting.kind {
+                // The command line's variants may name prompt files, read here.
+                SettingKind::Variants => {
+                    settings.variants = values
+                        .iter()
+                        .map(|text| variant_from_flag(text))
+                        .collect::<Result<_>>()?;
+                }
+                // A cap of 0 is no cap, as `--help` says.
+                SettingKind::Number(_) if setting.optional && values == ["0"] => {
+                    setting
+                        .parse(settings, "", now)
+                        .map_err(|e| flag_error(&e))?;
+                }
+                _ => setting
+                    .parse(settings, &values.join(","), now)
+                    .map_err(|e| flag_error(&e))?,
+            }
         }
         if let Some(path) = self.prompt_file {
-            s.prompt = read_prompt(&path).map_err(|e| eyre!("--prompt-file: {e}"))?;
-        }
-        if let Some(v) = self.dispatch {
-            s.dispatch = v;
-        }
-        if let Some(v) = self.agent_join_timeout_secs {
-            s.agent_join_timeout_secs = v;
-        }
-        if self.record {
-            s.record = true;
-        }
-        if self.no_record {
-            s.record = false;
-        }
-        if self.no_variants {
-            s.variants.clear();
-        }
-        if !self.variants.is_empty() {
-            s.variants = self
-                .variants
-                .iter()
-                .map(|text| variant_from_flag(text))
-                .collect::<Result<_>>()?;
-        }
-        // After --timezone, which a local start time is read in.
-        if let Some(v) = self.start_at {
-            let start_at = parse_start_at(&v, &s.timezone).map_err(|e| eyre!("--start-at: {e}"))?;
-            if let Some(problem) = start_at.and_then(|at| start_at_problem(at, Utc::now())) {
-                bail!("--start-at: {problem}");
-            }
-            s.start_at = start_at;
+            settings.prompt = read_prompt(&path).map_err(|e| eyre!("--prompt-file: {e}"))?;
         }
         Ok(())
     }
@@ -391,49 +363,9 @@ fn read_prompt(path: &Path) -> std::result::Result<String, String> {
     String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
 }
 
-/// `none`, an RFC 3339 instant, or a wall-clock time in the campaign's zone.
-fn parse_start_at(
-    value: &str,
-    timezone: &str,
-) -> std::result::Result<Option<DateTime<Utc>>, String> {
-    let value = value.trim();
-    if value.eq_ignore_ascii_case("none") || value.is_empty() {
-        return Ok(None);
-    }
-    if let Ok(instant) = DateTime::parse_from_rfc3339(value) {
-        return Ok(Some(instant.with_timezone(&Utc)));
-    }
-    let local = NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M")
-        .map_err(|_| format!("`{value}` is not `YYYY-MM-DD HH:MM`, an RFC 3339 time, or `none`"))?;
-    let tz: chrono_tz::Tz = timezone
-        .parse()
-        .map_err(|_| format!("cannot read it in time zone `{timezone}`; fix --timezone first"))?;
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .ok_or_else(|| format!("{value} does not exist in {timezone} (the clocks skip it)"))
-}
-
-/// `--retry-disposition` values; `none` alone clears the rules.
-fn parse_disposition_retries(rules: &[String]) -> Result<Vec<crate::domain::DispositionRetry>> {
-    if rules.len() == 1 && rules[0].trim().eq_ignore_ascii_case("none") {
-        return Ok(Vec::new());
-    }
-    rules
-        .iter()
-        .map(|rule| {
-            crate::domain::DispositionRetry::parse(rule)
-                .map_err(|problem| eyre!("--retry-disposition: {problem}"))
-        })
-        .collect()
-}
-
 /// `--window: ...`: a settings error as the flag the user typed.
 fn flag_error(err: &SettingsError) -> color_eyre::Report {
-    let flag = match err.field {
-        "agent" | "trunk" | "name" => err.field.to_string(),
-        field => field.replace('_', "-"),
-    };
+    let flag = setting(err.field).map_or(err.field, |s| s.flag);
     eyre!("--{flag}: {}", err.problem)
 }
 

@@ -9,6 +9,8 @@ use std::fmt;
 use std::time::Duration;
 use thiserror::Error;
 
+pub mod table;
+
 /// How the AI agent gets into the call's room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -337,6 +339,18 @@ impl fmt::Display for Problem {
             }
             Problem::Other(text) => f.write_str(text),
         }
+    }
+}
+
+impl From<String> for Problem {
+    fn from(text: String) -> Problem {
+        Problem::Other(text)
+    }
+}
+
+impl From<&str> for Problem {
+    fn from(text: &str) -> Problem {
+        Problem::Other(text.to_owned())
     }
 }
 

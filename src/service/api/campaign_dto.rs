@@ -1,83 +1,185 @@
 //! A campaign as the API writes and reads it: the settings in camelCase under the names
 //! the previous system's clients use (`sipTrunkId`, `callerIdNumber`, `callDelay` in
-//! ms, `retryFailed`, `retryAttempts`), every other setting under its own name.
+//! ms, `retryFailed`, `retryAttempts`), every other setting under its own name. What a
+//! client may write is the settings table (`domain::SETTINGS`), read field by field.
 
 use super::envelope::ApiError;
 use crate::domain::{
-    start_at_problem, CallerIdPool, CallingWindow, CampaignId, CampaignSettings, CampaignStatus,
-    DispatchMode, Outcome, PauseReason, SettingsError, Variant,
+    setting, CampaignId, CampaignSettings, CampaignStatus, DispatchMode, Outcome, PauseReason,
+    Setting, SettingKind, SettingsError, Variant, SETTINGS,
 };
 use crate::store::CampaignRecord;
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
-/// The body of `POST /campaigns` and `PATCH /campaigns/{id}`: every field optional; a
-/// create starts from the defaults, a patch from the campaign's settings. For the
-/// settings that may be unset, `null` unsets and an absent field leaves it as it is.
+/// The body of `POST /campaigns` and `PATCH /campaigns/{id}`: settings by their API
+/// names (the table's `api`), every one optional; a create starts from the defaults, a
+/// patch from the campaign's settings. For the settings that may be unset, `null` unsets
+/// and an absent field leaves it as it is.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CampaignInput {
-    pub name: Option<String>,
-    pub agent_name: Option<String>,
-    pub sip_trunk_id: Option<String>,
-    /// One caller ID, or a comma-separated pool; `null` for the trunk's own number.
-    #[serde(default, deserialize_with = "nullable")]
-    pub caller_id_number: Option<Option<String>>,
-    /// The pool as a list (`[]` for the trunk's own number).
-    pub caller_id_numbers: Option<Vec<String>>,
-    /// `null`: on when the pool has more than one number.
-    #[serde(default, deserialize_with = "nullable")]
-    pub local_presence: Option<Option<bool>>,
-    /// Calls per caller ID per local day across campaigns; `null` for no cap.
-    #[serde(default, deserialize_with = "nullable")]
-    pub caller_id_daily_cap: Option<Option<u32>>,
-    /// Rest a caller ID whose answer rate falls below this percent of the pool's median.
-    pub rest_floor_pct: Option<u32>,
-    pub max_concurrent: Option<u32>,
-    /// Milliseconds between two dial starts.
-    pub call_delay: Option<u64>,
-    /// `true`: retry the default outcomes (no_answer, busy, trunk_failure); `false`:
-    /// never retry. `retryOn` names them one by one instead.
-    pub retry_failed: Option<bool>,
-    pub retry_on: Option<BTreeSet<Outcome>>,
-    /// Retry rules by the agent's disposition: `["voicemail=4h", "callback=callback_at"]`.
-    pub disposition_retries: Option<Vec<String>>,
-    /// Attempts per lead, the first included.
-    pub retry_attempts: Option<u32>,
-    pub retry_delay_secs: Option<u64>,
-    /// `HH:MM-HH:MM`, local to the lead.
-    pub calling_window: Option<String>,
-    pub timezone: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub daily_cap: Option<Option<u32>>,
-    pub prompt: Option<String>,
-    pub dispatch: Option<DispatchMode>,
-    pub ringing_timeout_secs: Option<u32>,
-    pub max_call_duration_secs: Option<u32>,
-    pub krisp: Option<bool>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub dtmf: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub start_at: Option<Option<DateTime<Utc>>>,
-    /// A/B variants; given, the list replaces the campaign's (`[]` removes them).
-    pub variants: Option<Vec<VariantIo>>,
-    pub agent_join_timeout_secs: Option<u32>,
-    /// Record each answered call (audio only).
-    pub record: Option<bool>,
+#[serde(transparent)]
+pub struct SettingsPatch(Map<String, Value>);
+
+/// The name the handlers know the body by.
+pub type CampaignInput = SettingsPatch;
+
+/// A name older clients write a setting under, and how its value reads as the setting's.
+pub struct Alias {
+    pub name: &'static str,
+    /// The setting's own API name.
+    pub of: &'static str,
+    pub help: &'static str,
+    /// The JSON types it takes, for the OpenAPI schema.
+    pub types: &'static [&'static str],
+    convert: fn(&Value) -> Option<Value>,
+}
+
+pub const ALIASES: &[Alias] = &[
+    Alias {
+        name: "callerIdNumber",
+        of: "callerIdNumbers",
+        help: "One caller ID, or a comma-separated pool; `null` for the trunk's own number.",
+        types: &["string", "null"],
+        convert: |v| (v.is_string() || v.is_null()).then(|| v.clone()),
+    },
+    Alias {
+        name: "retryFailed",
+        of: "retryOn",
+        help: "`true`: retry the default outcomes (no_answer, busy, trunk_failure); `false`: \
+               never retry. `retryOn` names them one by one instead.",
+        types: &["boolean"],
+        convert: |v| match v.as_bool()? {
+            true => Some(Value::from_iter(
+                Outcome::DEFAULT_RETRY_ON.iter().map(|o| o.as_str()),
+            )),
+            false => Some(Value::Array(Vec::new())),
+        },
+    },
+];
+
+impl SettingsPatch {
+    /// `settings` with this patch applied, checked as a whole. Errors name the API's
+    /// field (`callDelay: 3600001 is too large: at most 3600000 (1 hour)`).
+    pub fn apply(
+        self,
+        mut s: CampaignSettings,
+        now: DateTime<Utc>,
+    ) -> Result<CampaignSettings, ApiError> {
+        let fields = self.0;
+        if let Some(unknown) = fields
+            .keys()
+            .find(|name| api_setting(name).is_none() && !ALIASES.iter().any(|a| a.name == *name))
+        {
+            let known: Vec<&str> = SETTINGS.iter().map(|s| s.api).collect();
+            let aliases: Vec<&str> = ALIASES.iter().map(|a| a.name).collect();
+            return Err(ApiError::bad_request(format!(
+                "unknown field `{unknown}`: the settings are {} (and, from older clients, {})",
+                known.join(", "),
+                aliases.join(", ")
+            )));
+        }
+        let mut given: Vec<(&Setting, Value)> = Vec::new();
+        for setting in SETTINGS {
+            let own = fields.get(setting.api);
+            let alias = ALIASES.iter().find(|a| a.of == setting.api);
+            let by_alias = alias.and_then(|a| fields.get(a.name).map(|v| (a, v)));
+            let value = match (own, by_alias) {
+                (Some(_), Some((alias, _))) => {
+                    return Err(ApiError::bad_request(format!(
+                        "{} and {}: give one of them ({} is the setting's own name)",
+                        alias.name, setting.api, setting.api
+                    )))
+                }
+                (Some(value), None) => value.clone(),
+                (None, Some((alias, value))) => (alias.convert)(value).ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "{}: invalid type: {value}, expected {}",
+                        alias.name,
+                        alias.types.join(" or ")
+                    ))
+                })?,
+                (None, None) => continue,
+            };
+            given.push((setting, value));
+        }
+        // In the table's order: a local start time is read in the new time zone.
+        for (setting, value) in given {
+            apply_json(setting, &mut s, &value, now)?;
+        }
+        s.validate().map_err(settings_error)?;
+        Ok(s)
+    }
+}
+
+/// The setting the API names `name`.
+fn api_setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.api == name)
+}
+
+/// One setting's JSON value, read as the text the table reads.
+fn apply_json(
+    setting: &Setting,
+    s: &mut CampaignSettings,
+    value: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let wrong = |expected: &str| {
+        ApiError::bad_request(format!(
+            "{}: invalid type: {value}, expected {expected}",
+            setting.api
+        ))
+    };
+    let text = match (setting.kind, value) {
+        (SettingKind::Variants, value) => {
+            let variants: Vec<VariantIo> = serde_json::from_value(value.clone())
+                .map_err(|e| ApiError::bad_request(format!("{}: {e}", setting.api)))?;
+            s.variants = variants.into_iter().map(Variant::from).collect();
+            return Ok(());
+        }
+        (_, Value::Null) if setting.optional => String::new(),
+        (_, Value::Null) => return Err(wrong("a value (it cannot be unset)")),
+        (
+            SettingKind::Text | SettingKind::Choice(_) | SettingKind::Time | SettingKind::Hours,
+            Value::String(t),
+        ) => t.clone(),
+        (
+            SettingKind::Text | SettingKind::Choice(_) | SettingKind::Time | SettingKind::Hours,
+            _,
+        ) => return Err(wrong("a string")),
+        (SettingKind::Number(_), Value::Number(n)) if n.is_u64() => n.to_string(),
+        (SettingKind::Number(_), _) => return Err(wrong("a whole number")),
+        (SettingKind::Switch, Value::Bool(on)) => if *on { "yes" } else { "no" }.into(),
+        (SettingKind::Switch, _) => return Err(wrong("true or false")),
+        (SettingKind::List { .. }, Value::String(t)) => t.clone(),
+        (SettingKind::List { .. }, Value::Array(items)) => {
+            let words: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+            words.ok_or_else(|| wrong("an array of strings"))?.join(",")
+        }
+        (SettingKind::List { .. }, _) => return Err(wrong("an array of strings")),
+    };
+    setting.parse(s, &text, now).map_err(settings_error)
 }
 
 /// One A/B variant as the API writes and reads it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = Variant)]
 pub struct VariantIo {
+    /// Label in tables and exports; no spaces, `:` or `,`.
+    #[schema(max_length = 32)]
     pub name: String,
-    /// Empty or absent: the campaign's agent.
+    /// Agent worker for this variant; empty or absent: the campaign's.
     #[serde(default)]
     pub agent_name: String,
+    /// Share of leads relative to the other variants.
+    #[schema(minimum = 1, maximum = 1000)]
     pub weight: u32,
-    /// Absent: the campaign's prompt.
+    /// Prompt instead of the campaign's; absent or null: the campaign's.
     #[serde(default)]
+    #[schema(max_length = 65536)]
     pub prompt: Option<String>,
 }
 
@@ -103,131 +205,6 @@ impl From<Variant> for VariantIo {
     }
 }
 
-/// Present-and-null is `Some(None)`; absent stays `None` (through `default`).
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-impl CampaignInput {
-    /// `settings` with this input applied, checked as a whole. Errors name the API's
-    /// field (`callDelay: 3600001 is too large: at most 3600000 (1 hour)`).
-    pub fn apply(
-        self,
-        mut s: CampaignSettings,
-        now: DateTime<Utc>,
-    ) -> Result<CampaignSettings, ApiError> {
-        if self.retry_failed.is_some() && self.retry_on.is_some() {
-            return Err(ApiError::bad_request(
-                "retryFailed and retryOn: give one of them (retryOn lists the outcomes to retry)",
-            ));
-        }
-        set(&mut s.name, self.name);
-        set(&mut s.agent_name, self.agent_name);
-        set(&mut s.trunk_id, self.sip_trunk_id);
-        let pool = match (self.caller_id_number, self.caller_id_numbers) {
-            (Some(_), Some(_)) => {
-                return Err(ApiError::bad_request(
-                    "callerIdNumber and callerIdNumbers: give one of them (callerIdNumbers lists the pool)",
-                ))
-            }
-            (Some(text), None) => Some(CallerIdPool::parse_list(text.as_deref().unwrap_or(""))),
-            (None, Some(list)) => {
-                let pool = CallerIdPool::new(list.into_iter().map(|n| n.trim().to_owned()).collect());
-                Some(pool.check().map(|_| pool))
-            }
-            (None, None) => None,
-        };
-        if let Some(pool) = pool {
-            s.caller_ids = pool.map_err(|e| {
-                ApiError::new(
-                    axum::http::StatusCode::BAD_REQUEST,
-                    "invalid_setting",
-                    format!("callerIdNumbers: {e}"),
-                )
-            })?;
-        }
-        set(&mut s.local_presence, self.local_presence);
-        set(&mut s.caller_id_daily_cap, self.caller_id_daily_cap);
-        set(&mut s.rest_floor_pct, self.rest_floor_pct);
-        set(&mut s.max_concurrent, self.max_concurrent);
-        set(&mut s.call_delay_ms, self.call_delay);
-        if let Some(retry) = self.retry_failed {
-            s.retry_on = match retry {
-                true => Outcome::DEFAULT_RETRY_ON.iter().copied().collect(),
-                false => BTreeSet::new(),
-            };
-        }
-        set(&mut s.retry_on, self.retry_on);
-        if let Some(rules) = self.disposition_retries {
-            s.disposition_retries = rules
-                .iter()
-                .map(|rule| crate::domain::DispositionRetry::parse(rule))
-                .collect::<Result<_, _>>()
-                .map_err(|problem| {
-                    ApiError::bad_request(format!("dispositionRetries: {problem}"))
-                })?;
-        }
-        set(&mut s.max_attempts, self.retry_attempts);
-        set(&mut s.retry_delay_secs, self.retry_delay_secs);
-        if let Some(window) = self.calling_window {
-            s.window = window
-                .parse::<CallingWindow>()
-                .map_err(|e| ApiError::bad_request(format!("callingWindow: {e}")))?;
-        }
-        set(&mut s.timezone, self.timezone);
-        set(&mut s.daily_cap, self.daily_cap);
-        set(&mut s.prompt, self.prompt);
-        set(&mut s.dispatch, self.dispatch);
-        set(&mut s.ringing_timeout_secs, self.ringing_timeout_secs);
-        set(&mut s.max_call_duration_secs, self.max_call_duration_secs);
-        set(&mut s.krisp, self.krisp);
-        set(&mut s.dtmf, self.dtmf);
-        if let Some(variants) = self.variants {
-            s.variants = variants.into_iter().map(Variant::from).collect();
-        }
-        set(&mut s.agent_join_timeout_secs, self.agent_join_timeout_secs);
-        set(&mut s.record, self.record);
-        if let Some(start_at) = self.start_at {
-            if let Some(problem) = start_at.and_then(|at| start_at_problem(at, now)) {
-                return Err(ApiError::bad_request(format!("startAt: {problem}")));
-            }
-            s.start_at = start_at;
-        }
-        s.validate().map_err(settings_error)?;
-        Ok(s)
-    }
-}
-
-fn set<T>(field: &mut T, value: Option<T>) {
-    if let Some(value) = value {
-        *field = value;
-    }
-}
-
-/// The API's name for each field `CampaignSettings::validate` can name.
-fn api_field(field: &str) -> &str {
-    match field {
-        "agent" => "agentName",
-        "trunk" => "sipTrunkId",
-        "caller_id" => "callerIdNumbers",
-        "caller_id_daily_cap" => "callerIdDailyCap",
-        "rest_floor_pct" => "restFloorPct",
-        "max_concurrent" => "maxConcurrent",
-        "call_delay_ms" => "callDelay",
-        "max_attempts" => "retryAttempts",
-        "retry_delay_secs" => "retryDelaySecs",
-        "daily_cap" => "dailyCap",
-        "ringing_timeout_secs" => "ringingTimeoutSecs",
-        "max_call_duration_secs" => "maxCallDurationSecs",
-        "retry_on" => "retryOn",
-        "agent_join_timeout_secs" => "agentJoinTimeoutSecs",
-        "disposition_retries" => "dispositionRetries",
-        other => other,
-    }
-}
-
 /// A setting that cannot work, as a 400 naming the API's field. The `agent` message
 /// speaks of the CLI's flag; here the fix is the `dispatch` field.
 pub fn settings_error(err: SettingsError) -> ApiError {
@@ -235,21 +212,28 @@ pub fn settings_error(err: SettingsError) -> ApiError {
         .problem
         .to_string()
         .replace("--dispatch rules", "\"dispatch\": \"rules\"");
+    let field = setting(err.field).map_or(err.field, |s| s.api);
     ApiError::new(
-        axum::http::StatusCode::BAD_REQUEST,
+        StatusCode::BAD_REQUEST,
         "invalid_setting",
-        format!("{}: {problem}", api_field(err.field)),
+        format!("{field}: {problem}"),
     )
 }
 
 /// A campaign as the API shows it: what it is and where it stands. Live figures are
 /// at `/campaigns/{id}/status`, totals at `/campaigns/{id}/stats`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Campaign)]
 pub struct CampaignOut {
+    #[schema(value_type = i64)]
     pub id: CampaignId,
     pub name: String,
+    /// draft, running, paused, completed or stopped.
+    #[schema(value_type = String)]
     pub status: CampaignStatus,
+    /// Why a paused campaign is paused (the operator, outside the calling window, ...).
+    #[schema(value_type = Option<Object>)]
     pub pause_reason: Option<PauseReason>,
     pub agent_name: String,
     pub sip_trunk_id: String,
@@ -263,6 +247,7 @@ pub struct CampaignOut {
     pub max_concurrent: u32,
     pub call_delay: u64,
     pub retry_failed: bool,
+    #[schema(value_type = Vec<String>)]
     pub retry_on: BTreeSet<Outcome>,
     pub disposition_retries: Vec<String>,
     pub retry_attempts: u32,
@@ -271,6 +256,8 @@ pub struct CampaignOut {
     pub timezone: String,
     pub daily_cap: Option<u32>,
     pub prompt: String,
+    /// explicit or rules.
+    #[schema(value_type = String)]
     pub dispatch: DispatchMode,
     pub ringing_timeout_secs: u32,
     pub max_call_duration_secs: u32,
@@ -450,5 +437,40 @@ mod tests {
             .unwrap();
         assert_eq!(s.daily_cap, None);
         assert!(s.retry_on.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_with_the_settings_there_are() {
+        let err = input(r#"{"maxConcurent":3}"#)
+            .apply(CampaignSettings::default(), Utc::now())
+            .unwrap_err();
+        assert!(
+            err.message
+                .starts_with("unknown field `maxConcurent`: the settings are name, agentName"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("maxConcurrent"), "{}", err.message);
+        let err = input(r#"{"retryFailed":true,"retryOn":["busy"]}"#)
+            .apply(CampaignSettings::default(), Utc::now())
+            .unwrap_err();
+        assert!(err
+            .message
+            .starts_with("retryFailed and retryOn: give one of them"));
+        let err = input(r#"{"maxConcurrent":null}"#)
+            .apply(CampaignSettings::default(), Utc::now())
+            .unwrap_err();
+        assert!(
+            err.message.starts_with("maxConcurrent: invalid type: null"),
+            "{}",
+            err.message
+        );
+        let err = input(r#"{"krisp":"yes"}"#)
+            .apply(CampaignSettings::default(), Utc::now())
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "krisp: invalid type: \"yes\", expected true or false"
+        );
     }
 }

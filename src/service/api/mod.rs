@@ -3,7 +3,8 @@
 //! local socket (where the console and the CLI attach) and, with a token, on TCP.
 //!
 //! Every route is one row of [`routes`]; the router is built from that table and so is
-//! [`endpoints`], which the test of `docs/openapi.json` compares the document with.
+//! the OpenAPI document (`openapi.rs`, served at `/api/v1/openapi.json` and kept in
+//! `docs/openapi.json`).
 
 mod auth;
 mod calls;
@@ -16,6 +17,7 @@ pub mod export;
 mod imports;
 mod lead_batch;
 mod leads;
+pub mod openapi;
 mod upload;
 
 pub use auth::require_token;
@@ -119,6 +121,7 @@ fn routes(origin: Origin) -> Vec<Route> {
     use Method as M;
     let mut table = vec![
         route(M::GET, "/health", get(health)),
+        route(M::GET, "/openapi.json", get(openapi::serve)),
         route(M::GET, "/events", get(engine::events)),
         route(M::POST, "/campaigns", post(campaigns::create)),
         route(M::GET, "/campaigns", get(campaigns::list)),
@@ -215,7 +218,7 @@ async fn health(
 
 async fn not_found(uri: axum::http::Uri) -> envelope::ApiError {
     envelope::ApiError::not_found(format!(
-        "no such endpoint: {}; the API lives under /api/v1 (see docs/openapi.json)",
+        "no such endpoint: {}; the API lives under /api/v1 (see /api/v1/openapi.json)",
         uri.path()
     ))
 }

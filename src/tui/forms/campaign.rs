@@ -1,185 +1,35 @@
-//! Create or edit a campaign: every setting an operator chooses, checked with
+//! Create or edit a campaign: a field for every setting of the table
+//! (`domain::SETTINGS`: its label, its hint, how it reads and shows), checked with
 //! `CampaignSettings::validate` and each problem shown next to its field.
 
 use super::field::Field;
-use crate::domain::{CallerIdPool, CampaignId, CampaignSettings, Outcome, Variant, VariantSpec};
+use crate::domain::{CampaignId, CampaignSettings, SETTINGS};
 use crate::engine::Command;
 use crate::tui::strings;
-use std::collections::BTreeSet;
 
 #[derive(Debug, Clone)]
 pub struct CampaignForm {
     /// `None` creates a new campaign.
     pub editing: Option<CampaignId>,
-    /// Settings the form does not show (e.g. `start_at`) are kept from these.
+    /// What the fields are read over (a variant's prompt is kept from it).
     base: CampaignSettings,
     pub fields: Vec<Field>,
     pub focused: usize,
 }
 
-fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map(T::to_string).unwrap_or_default()
-}
-
 impl CampaignForm {
     pub fn new(editing: Option<CampaignId>, settings: CampaignSettings) -> CampaignForm {
-        let s = &settings;
-        let retry_on: Vec<&str> = s.retry_on.iter().map(|o| o.as_str()).collect();
-        let fields = vec![
-            Field::new("name", "Name", s.name.clone(), "shown in the campaign list"),
-            Field::new(
-                "agent",
-                "Agent name",
-                s.agent_name.clone(),
-                "LiveKit Agents worker to dispatch",
-            ),
-            Field::new(
-                "trunk",
-                "Outbound trunk",
-                s.trunk_id.clone(),
-                "ST_… (switchboard trunks)",
-            ),
-            Field::new(
-                "caller_id",
-                "Caller IDs",
-                s.caller_ids.to_string(),
-                "optional; +E.164, comma-separated",
-            ),
-            Field::new(
-                "max_concurrent",
-                "Concurrent calls",
-                s.max_concurrent.to_string(),
-                "1-10000",
-            ),
-            Field::new(
-                "call_delay_ms",
-                "Gap between dials (ms)",
-                s.call_delay_ms.to_string(),
-                "0 = as fast as slots free",
-            ),
-            Field::new(
-                "max_attempts",
-                "Max attempts",
-                s.max_attempts.to_string(),
-                "per lead, 1-100",
-            ),
-            Field::new(
-                "retry_delay_secs",
-                "Retry after (s)",
-                s.retry_delay_secs.to_string(),
-                "0-2592000 (30 days)",
-            ),
-            Field::new(
-                "retry_on",
-                "Retry on",
-                retry_on.join(", "),
-                "no_answer, busy, trunk_failure, …",
-            ),
-            Field::new(
-                "window",
-                "Calling hours",
-                s.window.to_string(),
-                "HH:MM-HH:MM, lead's local time",
-            ),
-            Field::new(
-                "timezone",
-                "Time zone",
-                s.timezone.clone(),
-                "IANA, for leads without one",
-            ),
-            Field::new(
-                "daily_cap",
-                "Daily cap",
-                opt(&s.daily_cap),
-                "attempts per day; empty = none",
-            ),
-            Field::new(
-                "local_presence",
-                "Local presence",
-                match s.local_presence {
-                    None => "auto",
-                    Some(true) => "yes",
-                    Some(false) => "no",
-                },
-                "auto (on for a pool), yes, no",
-            ),
-            Field::new(
-                "caller_id_daily_cap",
-                "Caller ID daily cap",
-                opt(&s.caller_id_daily_cap),
-                "calls, all campaigns; empty = none",
-            ),
-            Field::new(
-                "rest_floor_pct",
-                "Rest floor (% median)",
-                s.rest_floor_pct.to_string(),
-                "of answer rate; 0 = never rest",
-            ),
-            Field::new(
-                "dispatch",
-                "Dispatch",
-                s.dispatch.to_string(),
-                "explicit or rules",
-            ),
-            Field::new(
-                "ringing_timeout_secs",
-                "Ring timeout (s)",
-                s.ringing_timeout_secs.to_string(),
-                "1-600",
-            ),
-            Field::new(
-                "max_call_duration_secs",
-                "Max call length (s)",
-                s.max_call_duration_secs.to_string(),
-                "1-86400 (1 day)",
-            ),
-            Field::new(
-                "krisp",
-                "Noise cancellation",
-                if s.krisp { "yes" } else { "no" },
-                "yes or no",
-            ),
-            Field::new(
-                "dtmf",
-                "DTMF after answer",
-                opt(&s.dtmf),
-                "digits, * # w; optional",
-            ),
-            Field::new(
-                "disposition_retries",
-                "Retry by disposition",
-                s.disposition_retries
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                "voicemail=4h, callback=callback_at",
-            ),
-            Field::new(
-                "prompt",
-                "Agent context",
-                s.prompt.clone(),
-                "handed to the agent with each call",
-            ),
-            Field::new(
-                "variants",
-                "A/B variants",
-                variants_text(&s.variants),
-                "NAME:AGENT:WEIGHT, … (agent empty = campaign's)",
-            ),
-            Field::new(
-                "record",
-                "Record calls",
-                if s.record { "yes" } else { "no" },
-                "yes or no; mind the callees' consent",
-            ),
-            Field::new(
-                "agent_join_timeout_secs",
-                "Agent join timeout (s)",
-                s.agent_join_timeout_secs.to_string(),
-                "1-60, from the answer",
-            ),
-        ];
+        let fields = SETTINGS
+            .iter()
+            .map(|setting| {
+                Field::new(
+                    setting.key,
+                    setting.label,
+                    setting.show(&settings),
+                    setting.hint,
+                )
+            })
+            .collect();
         CampaignForm {
             editing,
             base: settings,
@@ -188,153 +38,34 @@ impl CampaignForm {
         }
     }
 
-    fn field(&self, key: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|f| f.key == key)
-            .map(Field::value)
-            .unwrap_or("")
-    }
-
-    fn set_error(&mut self, key: &str, problem: String) {
-        if let Some(field) = self.fields.iter_mut().find(|f| f.key == key) {
-            field.error = Some(problem);
-        }
-    }
-
     /// The settings as typed, or every problem marked on its field.
     pub fn settings(&mut self) -> Option<CampaignSettings> {
-        for field in &mut self.fields {
-            field.error = None;
-        }
+        let now = chrono::Utc::now();
         let mut s = self.base.clone();
-        let mut problems: Vec<(&'static str, String)> = Vec::new();
-        let number =
-            |key: &'static str, problems: &mut Vec<(&'static str, String)>| -> Option<u64> {
-                match self.field(key).parse::<u64>() {
-                    Ok(n) => Some(n),
-                    Err(_) => {
-                        problems.push((key, strings::NOT_A_NUMBER.into()));
-                        None
-                    }
-                }
-            };
-        // A number too big for its field is checked against the field's bound (which
-        // is far below u32::MAX) rather than silently dropped.
-        let small = |n: Option<u64>| n.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
-        s.name = self.field("name").to_owned();
-        s.agent_name = self.field("agent").to_owned();
-        s.trunk_id = self.field("trunk").to_owned();
-        match CallerIdPool::parse_list(self.field("caller_id")) {
-            Ok(pool) => s.caller_ids = pool,
-            Err(e) => problems.push(("caller_id", e.to_string())),
-        }
-        match self.field("local_presence").to_ascii_lowercase().as_str() {
-            "" | "auto" => s.local_presence = None,
-            "yes" | "y" | "true" | "on" => s.local_presence = Some(true),
-            "no" | "n" | "false" | "off" => s.local_presence = Some(false),
-            _ => problems.push(("local_presence", "auto, yes or no".into())),
-        }
-        match self.field("caller_id_daily_cap") {
-            "" => s.caller_id_daily_cap = None,
-            text => match text.parse() {
-                Ok(n) => s.caller_id_daily_cap = Some(n),
-                Err(_) => problems.push(("caller_id_daily_cap", strings::NOT_A_CAP.into())),
-            },
-        }
-        if let Some(n) = small(number("rest_floor_pct", &mut problems)) {
-            s.rest_floor_pct = n;
-        }
-        if let Some(n) = small(number("max_concurrent", &mut problems)) {
-            s.max_concurrent = n;
-        }
-        if let Some(n) = number("call_delay_ms", &mut problems) {
-            s.call_delay_ms = n;
-        }
-        if let Some(n) = small(number("max_attempts", &mut problems)) {
-            s.max_attempts = n;
-        }
-        if let Some(n) = number("retry_delay_secs", &mut problems) {
-            s.retry_delay_secs = n;
-        }
-        if let Some(n) = small(number("ringing_timeout_secs", &mut problems)) {
-            s.ringing_timeout_secs = n;
-        }
-        if let Some(n) = small(number("max_call_duration_secs", &mut problems)) {
-            s.max_call_duration_secs = n;
-        }
-        let retry: Result<BTreeSet<Outcome>, String> = self
-            .field("retry_on")
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::parse)
-            .collect();
-        match retry {
-            Ok(set) => s.retry_on = set,
-            Err(e) => problems.push(("retry_on", e)),
-        }
-        let rules: Result<Vec<_>, String> = self
-            .field("disposition_retries")
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(crate::domain::DispositionRetry::parse)
-            .collect();
-        match rules {
-            Ok(rules) => s.disposition_retries = rules,
-            Err(e) => problems.push(("disposition_retries", e)),
-        }
-        match self.field("window").parse() {
-            Ok(w) => s.window = w,
-            Err(e) => problems.push(("window", e)),
-        }
-        s.timezone = self.field("timezone").to_owned();
-        match self.field("daily_cap") {
-            "" => s.daily_cap = None,
-            text => match text.parse() {
-                Ok(n) => s.daily_cap = Some(n),
-                Err(_) => problems.push(("daily_cap", strings::NOT_A_CAP.into())),
-            },
-        }
-        match self.field("dispatch").parse() {
-            Ok(d) => s.dispatch = d,
-            Err(e) => problems.push(("dispatch", e)),
-        }
-        match self.field("krisp").to_ascii_lowercase().as_str() {
-            "yes" | "y" | "true" | "on" => s.krisp = true,
-            "no" | "n" | "false" | "off" => s.krisp = false,
-            _ => problems.push(("krisp", "yes or no".into())),
-        }
-        s.dtmf = Some(self.field("dtmf").to_owned()).filter(|v| !v.is_empty());
-        s.prompt = self.field("prompt").to_owned();
-        match parse_variants(self.field("variants"), &self.base.variants) {
-            Ok(variants) => s.variants = variants,
-            Err(e) => problems.push(("variants", e)),
-        }
-        match self.field("record").to_ascii_lowercase().as_str() {
-            "yes" | "y" | "true" | "on" => s.record = true,
-            "no" | "n" | "false" | "off" | "" => s.record = false,
-            _ => problems.push(("record", "yes or no".into())),
-        }
-        if let Some(n) = small(number("agent_join_timeout_secs", &mut problems)) {
-            s.agent_join_timeout_secs = n;
+        let mut problems = Vec::new();
+        // In the table's order, as the fields are: a start time is read in the zone typed.
+        for (setting, field) in SETTINGS.iter().zip(&self.fields) {
+            if let Err(e) = setting.parse(&mut s, field.value(), now) {
+                problems.push(e);
+            }
         }
         if problems.is_empty() {
             if let Err(e) = s.validate() {
-                problems.push((e.field, e.problem.to_string()));
+                problems.push(e);
             }
         }
-        let first = problems.first().map(|(k, _)| *k);
-        for (key, problem) in problems {
-            self.set_error(key, problem);
+        for field in &mut self.fields {
+            field.error = problems
+                .iter()
+                .find(|e| e.field == field.key)
+                .map(|e| e.problem.to_string());
         }
-        match first {
-            Some(key) => {
+        match problems.first() {
+            Some(first) => {
                 self.focused = self
                     .fields
                     .iter()
-                    .position(|f| f.key == key)
+                    .position(|f| f.key == first.field)
                     .unwrap_or(self.focused);
                 None
             }
@@ -357,46 +88,10 @@ impl CampaignForm {
     }
 }
 
-/// `A:agent-a:70, B::30`: what the variants field shows.
-fn variants_text(variants: &[Variant]) -> String {
-    variants
-        .iter()
-        .map(|v| format!("{}:{}:{}", v.name, v.agent_name, v.weight))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The variants field read back. A variant keeps the prompt it had under its name;
-/// prompts from files are set on the command line, where the file is read.
-fn parse_variants(text: &str, before: &[Variant]) -> Result<Vec<Variant>, String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| {
-            let spec = VariantSpec::parse(t)?;
-            if spec.prompt_file.is_some() {
-                return Err(format!(
-                    "variant `{}`: set a prompt file with `switchboard campaign edit --variant`",
-                    spec.name
-                ));
-            }
-            let prompt = before
-                .iter()
-                .find(|v| v.name == spec.name)
-                .and_then(|v| v.prompt.clone());
-            Ok(Variant {
-                name: spec.name,
-                agent_name: spec.agent_name,
-                weight: spec.weight,
-                prompt,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Variant;
     use tui_input::Input;
 
     fn set(form: &mut CampaignForm, key: &str, value: &str) {
@@ -437,6 +132,14 @@ mod tests {
         }
     }
 
+    fn value_of<'a>(form: &'a CampaignForm, key: &str) -> &'a str {
+        form.fields
+            .iter()
+            .find(|f| f.key == key)
+            .map(Field::value)
+            .unwrap_or("")
+    }
+
     fn error_of(form: &CampaignForm, key: &str) -> Option<String> {
         form.fields
             .iter()
@@ -469,8 +172,8 @@ mod tests {
         assert_eq!(s.rest_floor_pct, 30);
         // Shown back as it is read.
         let again = CampaignForm::new(None, *s);
-        assert_eq!(again.field("caller_id"), "+12125550187,+13125550100");
-        assert_eq!(again.field("local_presence"), "no");
+        assert_eq!(value_of(&again, "caller_id"), "+12125550187,+13125550100");
+        assert_eq!(value_of(&again, "local_presence"), "no");
     }
 
     #[test]
