@@ -41,6 +41,8 @@ pub struct EngineConfig {
     pub opt_out: OptOutWords,
     /// Where recordings of campaigns with `record` go (`[recording]` in config.toml).
     pub recording: crate::telephony::RecordingOutput,
+    /// Holds the database for one command and never dials (`Engine::hold`).
+    pub holds_only: bool,
 }
 
 impl Default for EngineConfig {
@@ -61,6 +63,7 @@ impl Default for EngineConfig {
             resume_only: None,
             opt_out: OptOutWords::default(),
             recording: crate::telephony::RecordingOutput::default(),
+            holds_only: false,
         }
     }
 }

@@ -30,7 +30,7 @@ pub async fn create(
 }
 
 pub async fn list(State(state): State<ApiState>) -> Result<Data<Vec<CampaignOut>>, ApiError> {
-    let records = state.store.read(CampaignRecord::list).await?;
+    let records = state.reader.read(CampaignRecord::list).await?;
     Ok(Data(records.into_iter().map(CampaignOut::from).collect()))
 }
 
@@ -157,7 +157,7 @@ pub async fn stats(
 ) -> Result<Data<StatsOut>, ApiError> {
     let id = CampaignId(id);
     let s = state
-        .store
+        .reader
         .read(move |conn| {
             let record = CampaignRecord::get(conn, id)?;
             let since = crate::engine::window::day_start(record.settings.tz(), chrono::Utc::now());
@@ -186,7 +186,7 @@ pub async fn stats(
 
 async fn record(state: &ApiState, id: CampaignId) -> Result<CampaignRecord, ApiError> {
     Ok(state
-        .store
+        .reader
         .read(move |conn| CampaignRecord::get(conn, id))
         .await?)
 }
