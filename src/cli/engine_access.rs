@@ -61,7 +61,10 @@ pub async fn writer(ctx: &Context) -> Result<Access> {
                 }
                 // It went away between the two looks: take the lock after all.
             }
-            Err(other) => return Err(other.into()),
+            Err(other) => {
+                return Err(color_eyre::Report::new(other)
+                    .wrap_err(format!("opening the database {}", db.display())))
+            }
         }
     }
 }
