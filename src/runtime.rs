@@ -151,7 +151,6 @@ pub struct Runtime {
     pub engine: EngineHandle,
     /// The embedded sandbox when no LiveKit is configured.
     pub sandbox: Option<Sandbox>,
-    pub store: Store,
     /// The LiveKit URL calls go to (the sandbox's when embedded).
     pub livekit_url: String,
     webhooks: Option<WebhookServer>,
@@ -164,7 +163,12 @@ impl Runtime {
     /// Builds everything from the config file's settings, on the database at `db`.
     pub async fn from_config(config: &Config, db: &Path) -> Result<Runtime, RuntimeError> {
         let settings = RuntimeSettings::from_config(config)?;
-        Runtime::start(Store::open(db)?, settings, Arc::new(SystemClock)).await
+        Runtime::start(
+            crate::engine::open_database(db)?,
+            settings,
+            Arc::new(SystemClock),
+        )
+        .await
     }
 
     pub async fn start(
@@ -237,7 +241,6 @@ impl Runtime {
         Ok(Runtime {
             engine,
             sandbox,
-            store,
             livekit_url: url,
             webhooks,
             webhook_receiver,

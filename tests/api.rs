@@ -479,7 +479,7 @@ async fn exports_and_status_come_from_the_engine_as_from_the_database() {
     )
     .await;
 
-    let store = api.host().runtime.store.clone();
+    let reader = api.host().runtime.engine.reader().clone();
     for (format, name) in [
         (ExportFormat::Csv, "csv"),
         (ExportFormat::Jsonl, "jsonl"),
@@ -500,7 +500,7 @@ async fn exports_and_status_come_from_the_engine_as_from_the_database() {
             .parse()
             .unwrap();
         let streamed = response.bytes().await.unwrap();
-        let store = store.clone();
+        let store = reader.clone();
         let (direct, direct_count) = tokio::task::spawn_blocking(move || {
             let mut out = Vec::new();
             let n = export_attempts(
@@ -545,7 +545,7 @@ async fn exports_and_status_come_from_the_engine_as_from_the_database() {
         .await;
     let answered = &asked.data()["value"];
     let now = chrono::Utc::now();
-    let direct = store
+    let direct = reader
         .read(move |c| switchboard::store::reports::status_reports(c, None, now))
         .await
         .unwrap();

@@ -228,7 +228,7 @@ fn a_running_campaign_cannot_be_edited_or_deleted() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "is running; stop it before deleting",
+            "is running; stop it first, then delete it",
         ));
 }
 

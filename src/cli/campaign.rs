@@ -8,12 +8,10 @@ use crate::domain::{
     bounds, setting, CampaignId, CampaignSettings, Problem, Setting, SettingKind, SettingsError,
     Variant, VariantSpec, SETTINGS,
 };
-use crate::domain::{CampaignStatus, PauseReason};
-use crate::engine::{Command, Reply};
-use crate::service::protocol::{Answer, Query};
-use crate::store::{CampaignRecord, NewCampaign, Store, StoreError};
+use crate::engine::{Answer, CampaignSummary, Command, EngineError, Query, Reply};
+use crate::store::CampaignRecord;
 use chrono::Utc;
-use color_eyre::eyre::{bail, eyre, WrapErr};
+use color_eyre::eyre::{bail, eyre};
 use color_eyre::Result;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -209,16 +207,13 @@ pub struct DeleteArgs {
 }
 
 pub async fn run(ctx: &Context, args: CampaignArgs) -> Result<ExitCode> {
-    let open = || {
-        Store::open(&ctx.paths.database)
-            .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))
-    };
+    // Through the running engine, or one held for this command.
     match args {
-        CampaignArgs::List(args) => list(&open()?, args).await,
-        CampaignArgs::Show(args) => show(&open()?, args).await,
-        CampaignArgs::Create(args) => create(writer(ctx).await?, *args).await,
-        CampaignArgs::Edit(args) => edit(writer(ctx).await?, *args).await,
-        CampaignArgs::Delete(args) => delete(writer(ctx).await?, open, args).await,
+        CampaignArgs::List(args) => list(&writer(ctx).await?, args).await,
+        CampaignArgs::Show(args) => show(&writer(ctx).await?, args).await,
+        CampaignArgs::Create(args) => create(&writer(ctx).await?, *args).await,
+        CampaignArgs::Edit(args) => edit(&writer(ctx).await?, *args).await,
+        CampaignArgs::Delete(args) => delete(&writer(ctx).await?, args).await,
         CampaignArgs::Start(args) => lifecycle(ctx, Lifecycle::Start, args.id).await,
         CampaignArgs::Pause(args) => lifecycle(ctx, Lifecycle::Pause, args.id).await,
         CampaignArgs::Resume(args) => lifecycle(ctx, Lifecycle::Resume, args.id).await,
@@ -254,39 +249,24 @@ async fn lifecycle(ctx: &Context, step: Lifecycle, id: i64) -> Result<ExitCode> 
         Lifecycle::Resume => "resumed",
         Lifecycle::Stop => "stopped",
     };
-    let client = match step {
+    match step {
         Lifecycle::Start | Lifecycle::Resume => {
-            // Checked first: a typo must not leave a background engine behind.
-            let store = Store::open(&ctx.paths.database).wrap_err_with(|| {
-                format!("opening the database {}", ctx.paths.database.display())
-            })?;
-            store
-                .read(move |c| CampaignRecord::get(c, id))
-                .await
-                .map_err(store_error)?;
-            super::engine_access::engine(ctx).await?
+            // Checked first: a typo must not leave a background engine behind. The held
+            // engine (if any) lets go of the database before the dialling one starts.
+            campaign(&writer(ctx).await?, id).await?;
+            let client = super::engine_access::engine(ctx).await?;
+            client.command(command).await.map_err(engine_error)?;
+            eprintln!("campaign {id} {done}");
         }
-        Lifecycle::Pause | Lifecycle::Stop => match writer(ctx).await? {
-            Access::Engine(client) => client,
-            Access::Direct { store, .. } => {
-                let next = if step == Lifecycle::Pause {
-                    CampaignStatus::Paused
-                } else {
-                    CampaignStatus::Stopped
-                };
-                let reason = (step == Lifecycle::Pause).then_some(PauseReason::Operator);
-                let now = Utc::now();
-                store
-                    .write(move |c| CampaignRecord::set_status(c, id, next, reason.as_ref(), now))
-                    .await
-                    .map_err(store_error)?;
-                eprintln!("campaign {id} {done} (no engine is running)");
-                return Ok(ExitCode::SUCCESS);
+        Lifecycle::Pause | Lifecycle::Stop => {
+            let access = writer(ctx).await?;
+            access.send(command).await.map_err(engine_error)?;
+            match access {
+                Access::Engine(_) => eprintln!("campaign {id} {done}"),
+                Access::Held { .. } => eprintln!("campaign {id} {done} (no engine is running)"),
             }
-        },
-    };
-    client.command(command).await.map_err(|e| eyre!("{e}"))?;
-    eprintln!("campaign {id} {done}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -369,91 +349,74 @@ fn flag_error(err: &SettingsError) -> color_eyre::Report {
     eyre!("--{flag}: {}", err.problem)
 }
 
-/// Store refusals (running campaign, unknown id) are the user's to fix: no "caused by".
-fn store_error(err: StoreError) -> color_eyre::Report {
+/// The engine's refusals (running campaign, unknown id) are the user's to fix: no
+/// "caused by".
+fn engine_error(err: EngineError) -> color_eyre::Report {
     match err {
-        StoreError::NotFound(what) => {
+        EngineError::NotFound { what } => {
             eyre!("{what} does not exist; list campaigns with `switchboard campaign list`")
         }
-        StoreError::Rejected(why) => eyre!("{why}"),
-        other => eyre!(other),
+        other => eyre!("{other}"),
     }
 }
 
-async fn create(access: Access, args: CreateArgs) -> Result<ExitCode> {
+/// One campaign's record and its number of leads.
+async fn campaign(access: &Access, id: CampaignId) -> Result<CampaignSummary> {
+    let all = campaigns(access).await?;
+    all.into_iter().find(|c| c.record.id == id).ok_or_else(|| {
+        engine_error(EngineError::NotFound {
+            what: format!("campaign {id}"),
+        })
+    })
+}
+
+/// Every campaign with its number of leads.
+async fn campaigns(access: &Access) -> Result<Vec<CampaignSummary>> {
+    match access.query(Query::Campaigns).await.map_err(engine_error)? {
+        Answer::Campaigns(all) => Ok(all),
+        other => bail!("the engine answered {other:?} to a campaign list query"),
+    }
+}
+
+async fn create(access: &Access, args: CreateArgs) -> Result<ExitCode> {
     let mut settings = CampaignSettings::default();
     args.settings.apply(&mut settings)?;
     settings.validate().map_err(|e| flag_error(&e))?;
-    let id = match access {
-        Access::Engine(client) => match client
-            .command(Command::CreateCampaign(Box::new(settings)))
-            .await
-            .map_err(|e| eyre!("{e}"))?
-        {
-            Reply::Created(id) => id,
-            other => bail!("the engine answered {other:?} to a create"),
-        },
-        Access::Direct { store, .. } => {
-            let now = chrono::Utc::now();
-            store
-                .write(move |c| CampaignRecord::insert(c, &NewCampaign { settings, now }))
-                .await
-                .map_err(store_error)?
-        }
+    let id = match access
+        .send(Command::CreateCampaign(Box::new(settings)))
+        .await
+        .map_err(engine_error)?
+    {
+        Reply::Created(id) => id,
+        other => bail!("the engine answered {other:?} to a create"),
     };
     println!("{id}");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn edit(access: Access, args: EditArgs) -> Result<ExitCode> {
+async fn edit(access: &Access, args: EditArgs) -> Result<ExitCode> {
     let id = CampaignId(args.id);
-    let current = match &access {
-        Access::Engine(client) => match client
-            .query(Query::Campaign { campaign: id })
-            .await
-            .map_err(|e| eyre!("{e}"))?
-        {
-            Answer::Campaign(record) => *record,
-            other => bail!("the engine answered {other:?} to a campaign query"),
-        },
-        Access::Direct { store, .. } => store
-            .read(move |c| CampaignRecord::get(c, id))
-            .await
-            .map_err(store_error)?,
+    let current = match access
+        .query(Query::Campaign { campaign: id })
+        .await
+        .map_err(engine_error)?
+    {
+        Answer::Campaign(record) => *record,
+        other => bail!("the engine answered {other:?} to a campaign query"),
     };
     let mut settings = current.settings.clone();
     args.settings.apply(&mut settings)?;
     settings.validate().map_err(|e| flag_error(&e))?;
-    match access {
-        Access::Engine(client) => {
-            let command = Command::UpdateCampaign {
-                id,
-                settings: Box::new(settings),
-            };
-            client.command(command).await.map_err(|e| eyre!("{e}"))?;
-        }
-        Access::Direct { store, .. } => {
-            let now = chrono::Utc::now();
-            store
-                .write(move |c| CampaignRecord::update_settings(c, id, &settings, now))
-                .await
-                .map_err(store_error)?;
-        }
-    }
+    let command = Command::UpdateCampaign {
+        id,
+        settings: Box::new(settings),
+    };
+    access.send(command).await.map_err(engine_error)?;
     eprintln!("campaign {id} updated");
     Ok(ExitCode::SUCCESS)
 }
 
-/// Leads per campaign, one query for all.
-fn lead_counts(
-    conn: &rusqlite::Connection,
-) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
-    let mut stmt = conn.prepare("SELECT campaign_id, count(*) FROM leads GROUP BY campaign_id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-fn campaign_json(record: &CampaignRecord, leads: i64) -> serde_json::Value {
+fn campaign_json(record: &CampaignRecord, leads: u64) -> serde_json::Value {
     serde_json::json!({
         "id": record.id,
         "name": record.settings.name,
@@ -468,15 +431,13 @@ fn campaign_json(record: &CampaignRecord, leads: i64) -> serde_json::Value {
     })
 }
 
-async fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
-    let (campaigns, counts) = store
-        .read(|c| Ok((CampaignRecord::list(c)?, lead_counts(c)?)))
-        .await?;
+async fn list(access: &Access, args: ListArgs) -> Result<ExitCode> {
+    let campaigns = campaigns(access).await?;
     let mut out = std::io::stdout().lock();
     if args.json {
         let all: Vec<_> = campaigns
             .iter()
-            .map(|r| campaign_json(r, counts.get(&r.id.0).copied().unwrap_or(0)))
+            .map(|c| campaign_json(&c.record, c.leads))
             .collect();
         serde_json::to_writer_pretty(&mut out, &all)?;
         writeln!(out)?;
@@ -491,13 +452,13 @@ async fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
         "{:>4}  {:<10} {:>8}  {:<16} NAME",
         "ID", "STATUS", "LEADS", "CREATED"
     )?;
-    for r in &campaigns {
+    for CampaignSummary { record: r, leads } in &campaigns {
         writeln!(
             out,
             "{:>4}  {:<10} {:>8}  {:<16} {}",
             r.id.0,
             r.status.as_str(),
-            counts.get(&r.id.0).copied().unwrap_or(0),
+            leads,
             r.created_at.format("%Y-%m-%d %H:%M"),
             r.settings.name
         )?;
@@ -505,13 +466,8 @@ async fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
-    let id = CampaignId(args.id);
-    let (record, counts) = store
-        .read(move |c| Ok((CampaignRecord::get(c, id)?, lead_counts(c)?)))
-        .await
-        .map_err(store_error)?;
-    let leads = counts.get(&id.0).copied().unwrap_or(0);
+async fn show(access: &Access, args: ShowArgs) -> Result<ExitCode> {
+    let CampaignSummary { record, leads } = campaign(access, CampaignId(args.id)).await?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &campaign_json(&record, leads))?;
@@ -631,30 +587,17 @@ async fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn delete(
-    access: Access,
-    open: impl FnOnce() -> Result<Store>,
-    args: DeleteArgs,
-) -> Result<ExitCode> {
+async fn delete(access: &Access, args: DeleteArgs) -> Result<ExitCode> {
     let id = CampaignId(args.id);
-    let reader = match &access {
-        Access::Direct { store, .. } => store.clone(),
-        // Reading is safe beside the engine; the delete itself goes through it.
-        Access::Engine(_) => open()?,
-    };
-    let (record, counts) = reader
-        .read(move |c| Ok((CampaignRecord::get(c, id)?, lead_counts(c)?)))
-        .await
-        .map_err(store_error)?;
+    let CampaignSummary { record, leads } = campaign(access, id).await?;
     if !args.yes {
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
             bail!("not deleting campaign {id} without confirmation: there is no terminal to ask on; pass --yes");
         }
         eprint!(
-            "Delete campaign {id} \"{}\" with its {} leads and all their calls? [y/N] ",
+            "Delete campaign {id} \"{}\" with its {leads} leads and all their calls? [y/N] ",
             record.settings.name,
-            counts.get(&id.0).copied().unwrap_or(0)
         );
         std::io::stderr().flush()?;
         let mut answer = String::new();
@@ -664,20 +607,10 @@ async fn delete(
             return Ok(ExitCode::FAILURE);
         }
     }
-    match access {
-        Access::Engine(client) => {
-            client
-                .command(Command::DeleteCampaign(id))
-                .await
-                .map_err(|e| eyre!("{e}"))?;
-        }
-        Access::Direct { store, .. } => {
-            store
-                .write(move |c| CampaignRecord::delete(c, id))
-                .await
-                .map_err(store_error)?;
-        }
-    }
+    access
+        .send(Command::DeleteCampaign(id))
+        .await
+        .map_err(engine_error)?;
     eprintln!("campaign {id} deleted");
     Ok(ExitCode::SUCCESS)
 }

@@ -9,13 +9,12 @@ use super::console::{console_settings, run_on};
 use super::Context;
 use crate::config::{ApiConfig, RUNTIME_DIR_VAR};
 use crate::domain::{CallingWindow, CampaignId, CampaignSettings, DispatchMode};
-use crate::engine::{Command, EngineHandle, Reply};
-use crate::import::{import_csv, ImportOptions};
+use crate::engine::{Answer, Command, EngineHandle, ImportJob, ImportSource, Query, Reply};
+use crate::import::ImportOptions;
 use crate::paths::Origin;
 use crate::runtime::{LiveKitTarget, RuntimeSettings};
 use crate::sandbox::SandboxConfig;
 use crate::service::{EngineHost, HostPlan, Link};
-use crate::store::{CampaignRecord, Store};
 use chrono::NaiveTime;
 use color_eyre::eyre::{eyre, WrapErr};
 use color_eyre::Result;
@@ -94,12 +93,12 @@ fn demo_database(ctx: &Context) -> PathBuf {
 /// The sample campaign, created and filled on first use; reopening a demo database
 /// finds it where it was left.
 pub async fn prepare_campaign(engine: &EngineHandle, start: bool) -> Result<()> {
-    let existing = engine
-        .store()
-        .read(CampaignRecord::list)
-        .await?
+    let Answer::Campaigns(campaigns) = engine.query(Query::Campaigns).await? else {
+        return Err(eyre!("the engine did not list its campaigns"));
+    };
+    let existing = campaigns
         .into_iter()
-        .find(|c| c.settings.name == DEMO_CAMPAIGN_NAME);
+        .find(|c| c.record.settings.name == DEMO_CAMPAIGN_NAME);
     if existing.is_some() {
         return Ok(());
     }
@@ -111,13 +110,7 @@ pub async fn prepare_campaign(engine: &EngineHandle, start: bool) -> Result<()> 
             "the engine did not create the demo campaign (answered {reply:?})"
         ));
     };
-    import_leads(engine.store().clone(), id).await?;
-    // The leads went straight into the store: the engine counts them now, or the
-    // header says "0 / 0 leads" beside a Queue pane of 200.
-    engine
-        .send(Command::RefreshCampaign(id))
-        .await
-        .wrap_err("counting the demo leads")?;
+    import_leads(engine, id).await?;
     if start {
         engine
             .send(Command::Start(id))
@@ -201,17 +194,16 @@ pub fn demo_settings() -> CampaignSettings {
     }
 }
 
-async fn import_leads(store: Store, campaign: CampaignId) -> Result<()> {
-    let report = tokio::task::spawn_blocking(move || {
-        import_csv(
-            &store,
-            campaign,
-            DEMO_LEADS.as_bytes(),
-            ImportOptions::default(),
-        )
-    })
-    .await
-    .wrap_err("the demo import stopped")??;
+async fn import_leads(engine: &EngineHandle, campaign: CampaignId) -> Result<()> {
+    let source = ImportSource::text(DEMO_LEADS.as_bytes().to_vec());
+    let job = ImportJob::new(campaign, source, ImportOptions::default());
+    let reply = engine
+        .send(Command::ImportLeads(job))
+        .await
+        .wrap_err("importing the demo leads")?;
+    let Reply::Imported(report) = reply else {
+        return Err(eyre!("the engine answered {reply:?} to the demo import"));
+    };
     if report.imported == 0 {
         return Err(eyre!(
             "none of the demo leads could be imported: {}",

@@ -6,10 +6,9 @@
 use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::CampaignId;
-use crate::engine::{Command, Reply};
+use crate::engine::{Answer, Command, EngineError, Query, Reply};
 use crate::import::{guess_delimiter, record_start_line, ColumnMap};
 use crate::phone::{parse_region, PhoneNormalizer};
-use crate::store::{dnc, queue, CampaignRecord, Store, StoreError};
 use color_eyre::eyre::{bail, eyre, WrapErr};
 use color_eyre::Result;
 use std::io::Write;
@@ -86,14 +85,13 @@ pub struct RemoveArgs {
 }
 
 pub async fn run(ctx: &Context, args: DncArgs) -> Result<ExitCode> {
-    let store = Store::open(&ctx.paths.database)
-        .wrap_err_with(|| format!("opening the database {}", ctx.paths.database.display()))?;
+    // Through the running engine, or one held for this command.
+    let access = writer(ctx).await?;
     match args {
-        DncArgs::List(args) => list(&store, args).await,
-        // Writes go through the running engine, or under the engine lock.
-        DncArgs::Add(args) => add(ctx, &store, &writer(ctx).await?, args).await,
-        DncArgs::Import(args) => import(ctx, &store, &writer(ctx).await?, args).await,
-        DncArgs::Remove(args) => remove(ctx, &writer(ctx).await?, args).await,
+        DncArgs::List(args) => list(&access, args).await,
+        DncArgs::Add(args) => add(ctx, &access, args).await,
+        DncArgs::Import(args) => import(ctx, &access, args).await,
+        DncArgs::Remove(args) => remove(ctx, &access, args).await,
     }
 }
 
@@ -109,13 +107,13 @@ impl ListChoice {
     }
 
     /// The campaign, checked to exist.
-    async fn campaign(&self, store: &Store) -> Result<Option<CampaignId>> {
+    async fn campaign(&self, access: &Access) -> Result<Option<CampaignId>> {
         let Some(id) = self.campaign.map(CampaignId) else {
             return Ok(None);
         };
-        match store.read(move |c| CampaignRecord::get(c, id)).await {
+        match access.query(Query::Campaign { campaign: id }).await {
             Ok(_) => Ok(Some(id)),
-            Err(StoreError::NotFound(_)) => {
+            Err(EngineError::NotFound { .. }) => {
                 bail!("--campaign: campaign {id} does not exist; list campaigns with `switchboard campaign list`")
             }
             Err(e) => Err(e.into()),
@@ -130,33 +128,17 @@ async fn add_numbers(
     campaign: Option<CampaignId>,
     reason: Option<String>,
 ) -> Result<(usize, usize)> {
-    let store = match access {
-        Access::Engine(client) => {
-            let command = Command::AddDnc {
-                phones: numbers,
-                campaign,
-                reason,
-            };
-            return match client.command(command).await.map_err(|e| eyre!("{e}"))? {
-                Reply::DncAdded { added, marked } => Ok((added as usize, marked as usize)),
-                other => Err(eyre!(
-                    "the engine answered {other:?} to a do-not-call addition"
-                )),
-            };
-        }
-        Access::Direct { store, .. } => store,
+    let command = Command::AddDnc {
+        phones: numbers,
+        campaign,
+        reason,
     };
-    let now = chrono::Utc::now();
-    Ok(store
-        .write(move |conn| {
-            let (mut added, mut marked) = (0, 0);
-            for phone in &numbers {
-                added += dnc::add(conn, phone, campaign, reason.as_deref(), now)? as usize;
-                marked += queue::mark_dnc(conn, phone, campaign)?.len();
-            }
-            Ok((added, marked))
-        })
-        .await?)
+    match access.send(command).await.map_err(|e| eyre!("{e}"))? {
+        Reply::DncAdded { added, marked } => Ok((added as usize, marked as usize)),
+        other => Err(eyre!(
+            "the engine answered {other:?} to a do-not-call addition"
+        )),
+    }
 }
 
 fn list_name(campaign: Option<CampaignId>) -> String {
@@ -166,9 +148,9 @@ fn list_name(campaign: Option<CampaignId>) -> String {
     }
 }
 
-async fn add(ctx: &Context, store: &Store, access: &Access, args: AddArgs) -> Result<ExitCode> {
+async fn add(ctx: &Context, access: &Access, args: AddArgs) -> Result<ExitCode> {
     let normalizer = args.list.normalizer(ctx)?;
-    let campaign = args.list.campaign(store).await?;
+    let campaign = args.list.campaign(access).await?;
     let mut good = Vec::new();
     let mut bad = 0;
     for raw in &args.numbers {
@@ -195,14 +177,9 @@ async fn add(ctx: &Context, store: &Store, access: &Access, args: AddArgs) -> Re
     })
 }
 
-async fn import(
-    ctx: &Context,
-    store: &Store,
-    access: &Access,
-    args: ImportArgs,
-) -> Result<ExitCode> {
+async fn import(ctx: &Context, access: &Access, args: ImportArgs) -> Result<ExitCode> {
     let normalizer = args.list.normalizer(ctx)?;
-    let campaign = args.list.campaign(store).await?;
+    let campaign = args.list.campaign(access).await?;
     let bytes = std::fs::read(&args.file)
         .wrap_err_with(|| format!("cannot read {}", args.file.display()))?;
     if bytes.contains(&0) {
@@ -281,9 +258,13 @@ async fn import(
     })
 }
 
-async fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
+async fn list(access: &Access, args: ListArgs) -> Result<ExitCode> {
     let campaign = args.campaign.map(CampaignId);
-    let entries = store.read(move |c| dnc::list(c, campaign)).await?;
+    let entries = match access.query(Query::DncList { campaign }).await {
+        Ok(Answer::DncList(entries)) => entries,
+        Ok(other) => bail!("the engine answered {other:?} to a do-not-call list query"),
+        Err(e) => return Err(eyre!("{e}")),
+    };
     let mut out = std::io::stdout().lock();
     if args.json {
         let all: Vec<_> = entries
@@ -323,22 +304,13 @@ async fn remove(ctx: &Context, access: &Access, args: RemoveArgs) -> Result<Exit
         .map_err(|e| eyre!("{e}"))?;
     let campaign = args.list.campaign.map(CampaignId);
     let number = phone.clone();
-    let removed = match access {
-        Access::Engine(client) => {
-            let command = Command::RemoveDnc {
-                phone: number,
-                campaign,
-            };
-            match client.command(command).await.map_err(|e| eyre!("{e}"))? {
-                Reply::DncRemoved(removed) => removed,
-                other => bail!("the engine answered {other:?} to a do-not-call removal"),
-            }
-        }
-        Access::Direct { store, .. } => {
-            store
-                .write(move |c| dnc::remove(c, &number, campaign))
-                .await?
-        }
+    let command = Command::RemoveDnc {
+        phone: number,
+        campaign,
+    };
+    let removed = match access.send(command).await.map_err(|e| eyre!("{e}"))? {
+        Reply::DncRemoved(removed) => removed,
+        other => bail!("the engine answered {other:?} to a do-not-call removal"),
     };
     if !removed {
         eprintln!("{phone} is not on {}", list_name(campaign));

@@ -38,7 +38,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
             None => Box::new(std::io::BufWriter::new(std::io::stdout())),
         })
     };
-    // The running engine streams it when there is one; else the database, under the lock.
+    // The running engine streams it when there is one; else one held for this command.
     let count = match engine_access::writer(ctx).await? {
         Access::Engine(client) => {
             let mut out = open_out(&args.out)?;
@@ -51,12 +51,13 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<ExitCode> {
             out.flush()?;
             count
         }
-        Access::Direct { store, _lock } => {
+        Access::Held { engine, _lock } => {
             let out_path = args.out.clone();
+            let reader = engine.reader().clone();
             tokio::task::spawn_blocking(move || -> Result<u64> {
                 let mut out = open_out(&out_path)?;
                 let count =
-                    export_attempts(&store, campaign, format, &mut out).map_err(|e| eyre!(e))?;
+                    export_attempts(&reader, campaign, format, &mut out).map_err(|e| eyre!(e))?;
                 out.flush()?;
                 drop(_lock);
                 Ok(count)

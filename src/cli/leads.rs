@@ -8,9 +8,8 @@
 use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::CampaignId;
-use crate::import::{
-    import_csv, import_csv_file, parse_delimiter, ImportError, ImportOptions, ImportReport,
-};
+use crate::engine::{Command, EngineError, ImportFailure, ImportJob, ImportSource, Reply};
+use crate::import::{parse_delimiter, ImportOptions, ImportReport};
 use crate::phone::parse_region;
 use crate::service::{EngineClient, ImportFileOptions};
 use color_eyre::eyre::{eyre, WrapErr};
@@ -75,9 +74,9 @@ async fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| ctx.config.engine.default_region.clone());
     let region = parse_region(&region_code).map_err(|e| eyre!("--region: {e}"))?;
-    let store = match writer(ctx).await? {
+    let engine = match writer(ctx).await? {
         Access::Engine(client) => return import_in_engine(client, region_code, args).await,
-        Access::Direct { store, _lock } => (store, _lock),
+        held @ Access::Held { .. } => held,
     };
     let delimiter = args
         .delimiter
@@ -105,26 +104,29 @@ async fn import(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
                 as Box<dyn FnMut(_) + Send>
         }),
     };
-    let campaign = CampaignId(args.campaign);
-    let file = args.file.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
-        let (store, _lock) = store;
-        if file.as_os_str() == "-" {
-            import_csv(&store, campaign, std::io::stdin(), options)
-        } else {
-            import_csv_file(&store, campaign, &file, options)
+    let source = if args.file.as_os_str() == "-" {
+        ImportSource::Stream {
+            reader: Box::new(std::io::stdin()),
+            size: None,
         }
-    })
-    .await
-    .map_err(|e| eyre!("the import stopped: {e}"))?;
+    } else {
+        ImportSource::File(args.file.clone())
+    };
+    let job = ImportJob::new(CampaignId(args.campaign), source, options);
+    let outcome = engine.send(Command::ImportLeads(job)).await;
     if show_progress {
         eprint!("\r\x1b[K");
     }
     match outcome {
-        Ok(report) => Ok(print_report(&report, &args)),
+        Ok(Reply::Imported(report)) => Ok(print_report(&report, &args)),
+        Ok(other) => Err(eyre!("the engine answered {other:?} to an import")),
         Err(err) => {
             eprintln!("error: {}: {err}", args.file.display());
-            if matches!(err, ImportError::Store(_)) {
+            if let EngineError::Import {
+                failure: ImportFailure::Store,
+                ..
+            } = err
+            {
                 tracing::error!("import of {} failed: {err}", args.file.display());
             }
             Ok(ExitCode::from(FATAL))

@@ -4,16 +4,15 @@
 //! caller ID of its pool with its calls today, its answer rate over its last 50 calls
 //! and whether it is resting.
 
-use super::engine_access::{self, Access};
+use super::engine_access;
 use super::Context;
 use crate::domain::figures::Progress;
 use crate::domain::CampaignId;
 use crate::engine::EngineError;
 use crate::service::protocol::{Answer, Query};
 use crate::store::caller_ids::CallerIdHealth;
-use crate::store::reports::{self, CampaignStats, StatusReport};
-use crate::store::{CampaignRecord, StoreError};
-use chrono::Utc;
+use crate::store::reports::{CampaignStats, StatusReport};
+use crate::store::CampaignRecord;
 use color_eyre::eyre::bail;
 use color_eyre::Result;
 use std::io::Write;
@@ -31,24 +30,16 @@ pub struct StatusArgs {
 
 pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
     let only = args.campaign.map(CampaignId);
-    // The running engine answers when there is one; else the database, under the lock.
-    let all = match engine_access::writer(ctx).await? {
-        Access::Engine(client) => match client.query(Query::Status { campaign: only }).await {
-            Ok(Answer::Status(all)) => all,
-            Ok(other) => bail!("the engine answered a status query with {other:?}"),
-            Err(EngineError::NotFound { what }) => not_found(&what)?,
-            Err(err) => return Err(err.into()),
-        },
-        Access::Direct { store, .. } => {
-            let now = Utc::now();
-            match store
-                .read(move |c| reports::status_reports(c, only, now))
-                .await
-            {
-                Err(StoreError::NotFound(what)) => not_found(&what)?,
-                other => other?,
-            }
-        }
+    // The running engine answers when there is one; else one held for this command.
+    let all = match engine_access::writer(ctx)
+        .await?
+        .query(Query::Status { campaign: only })
+        .await
+    {
+        Ok(Answer::Status(all)) => all,
+        Ok(other) => bail!("the engine answered a status query with {other:?}"),
+        Err(EngineError::NotFound { what }) => not_found(&what)?,
+        Err(err) => return Err(err.into()),
     };
     let all: Vec<(CampaignRecord, CampaignStats, Vec<CallerIdHealth>)> = all
         .into_iter()
@@ -208,6 +199,7 @@ fn sep(list: &str) -> String {
 mod tests {
     use super::*;
     use crate::store::reports::campaign_stats;
+    use chrono::Utc;
 
     /// A draft of `leads` leads with the first `dnc` on the DNC list and `live`
     /// attempts answered and still talking.

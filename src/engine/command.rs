@@ -25,19 +25,16 @@ pub enum Command {
     /// Deletes the campaign with its leads, calls and events. Refused while it runs or
     /// has calls in flight: stop it first.
     DeleteCampaign(CampaignId),
-    /// Re-reads the campaign's lead counts, outcomes and queue from the store, after
-    /// leads were imported or changed outside the engine.
+    /// Re-reads the campaign's lead counts, outcomes and queue from the store (after a
+    /// repair of the database by hand; every change made through the engine is counted
+    /// as it is made).
     RefreshCampaign(CampaignId),
-    /// An import added leads to the campaign: `pending` callable, `dnc` on a list, in
-    /// these time zones. Counted in at once, without reading the campaign again (a
-    /// re-read counts every lead, which on a large campaign costs far more than the
-    /// insert).
-    LeadsImported {
-        campaign: CampaignId,
-        pending: u64,
-        dnc: u64,
-        zones: Vec<String>,
-    },
+    /// Imports leads into a campaign: the engine runs the job as its own task on its
+    /// store, counts in what it added and answers `Imported` when the last row is in.
+    /// Built in the engine's process (it holds a reader), so never sent over the wire:
+    /// remote clients import through `/engine/import-file` or the API's uploads.
+    #[serde(skip)]
+    ImportLeads(super::ImportJob),
     /// The operator ends one call.
     HangUp(AttemptId),
     /// The agent's disposition, reported by HTTP rather than by its participant
@@ -96,6 +93,8 @@ pub enum Reply {
     /// Whether the number was on the list.
     DncRemoved(bool),
     Trunks(Vec<TrunkUse>),
+    /// What an import added, rejected and skipped.
+    Imported(Box<crate::import::ImportReport>),
 }
 
 /// One outbound trunk and the campaigns set to dial through it.
@@ -122,6 +121,13 @@ pub enum EngineError {
     Configuration { problem: String, fix: String },
     #[error("database: {0}")]
     Store(String),
+    /// An import that could not run: the campaign is missing, the file is unreadable
+    /// or not CSV, or the database refused the rows (nothing was written).
+    #[error("{message}")]
+    Import {
+        failure: super::ImportFailure,
+        message: String,
+    },
     #[error("the engine is busy; try again")]
     Busy,
     #[error("the engine has stopped")]

@@ -43,6 +43,8 @@ pub struct EngineConfig {
     pub opt_out: OptOutWords,
     /// Where recordings of campaigns with `record` go (`[recording]` in config.toml).
     pub recording: RecordingOutput,
+    /// Holds the database for one command and never dials (`Engine::hold`).
+    pub holds_only: bool,
 }
 
 impl Default for EngineConfig {
@@ -63,6 +65,7 @@ impl Default for EngineConfig {
             resume_only: None,
             opt_out: OptOutWords::default(),
             recording: recording_output(&RecordingConfig::default()),
+            holds_only: false,
         }
     }
 }

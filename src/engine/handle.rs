@@ -1,5 +1,4 @@
-use super::{Command, EngineError, EngineEvent, Reply, Snapshot};
-use crate::store::Store;
+use super::{Answer, Command, EngineError, EngineEvent, Query, Reader, Reply, Snapshot};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -19,7 +18,7 @@ pub struct EngineHandle {
     pub(crate) commands: mpsc::Sender<Envelope>,
     pub(crate) snapshot: watch::Receiver<Arc<Snapshot>>,
     pub(crate) events: broadcast::Sender<EngineEvent>,
-    pub(crate) store: Store,
+    pub(crate) reader: Reader,
 }
 
 impl EngineHandle {
@@ -65,9 +64,15 @@ impl EngineHandle {
         self.send(Command::Shutdown { grace }).await.map(|_| ())
     }
 
-    /// Read access for views that page through more than a snapshot holds (the
-    /// queue, the timeline, a lead's history). Writes go through commands only.
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Answers a read (a page of the queue or timeline, a lead's history, a status)
+    /// from the engine's read-only model, without waiting behind commands.
+    pub async fn query(&self, query: Query) -> Result<Answer, EngineError> {
+        self.reader.answer(query).await
+    }
+
+    /// The engine's read-only model, for reads the engine's own process serves (the
+    /// API's pages, exports). Writes go through commands only.
+    pub fn reader(&self) -> &Reader {
+        &self.reader
     }
 }

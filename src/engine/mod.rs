@@ -26,9 +26,13 @@ mod config;
 mod daily_cap;
 mod event;
 mod handle;
+mod holding;
+mod import_job;
 mod infra;
 mod pacing;
 mod policy;
+mod query;
+mod reader;
 mod slots;
 mod snapshot;
 mod snapshot_builder;
@@ -39,6 +43,9 @@ pub use command::{Command, EngineError, Reply, TrunkUse};
 pub use config::EngineConfig;
 pub use event::{EngineEvent, EngineEventKind};
 pub use handle::EngineHandle;
+pub use import_job::{ImportFailure, ImportJob, ImportSource};
+pub use query::{Answer, CampaignSummary, PageWay, Query, MAX_PAGE};
+pub use reader::Reader;
 pub use snapshot::{CampaignView, LeadCounts, QueuedLead, SlotView, Snapshot, DIAL_RATE_MINUTES};
 
 use crate::store::Store;
@@ -80,6 +87,14 @@ const EVENT_BUFFER: usize = 4096;
 
 pub struct Engine;
 
+/// Opens (creating and migrating it if needed) the database an engine of this process
+/// will own. Outside `store`, the one place a database is opened for writing: its
+/// callers hold the database's engine lock first (`service::host`, the CLI), so one
+/// engine, and nothing else, writes to it.
+pub fn open_database(path: &std::path::Path) -> Result<Store, crate::store::StoreError> {
+    Store::open(path)
+}
+
 impl Engine {
     /// Loads the store, reconciles calls left in flight by a previous run against
     /// LiveKit, resumes campaigns that were running, and starts the engine task.
@@ -111,7 +126,7 @@ impl Engine {
             commands: commands_tx,
             snapshot,
             events,
-            store,
+            reader: Reader::new(store),
         })
     }
 }

@@ -14,7 +14,8 @@ pub use columns::{Times, FIXED_COLUMNS};
 pub use formula_guard::guard_cell;
 
 use crate::domain::CampaignId;
-use crate::store::{reports, CampaignRecord, Store, StoreError};
+use crate::engine::Reader;
+use crate::store::{reports, CampaignRecord, StoreError};
 use std::io::Write;
 use thiserror::Error;
 
@@ -56,25 +57,25 @@ pub enum ExportError {
 
 /// Writes every attempt of `campaign` to `out`; returns how many. Blocking.
 pub fn export_attempts(
-    store: &Store,
+    from: impl Into<Reader>,
     campaign: CampaignId,
     format: ExportFormat,
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
-    export_attempts_announced(store, campaign, format, out, |_| Ok(()))
+    export_attempts_announced(from, campaign, format, out, |_| Ok(()))
 }
 
 /// [`export_attempts`], telling `announce` how many attempts it will write before it
 /// writes the first byte (the engine sends the count ahead of a streamed export). The
 /// count and the rows come from one read transaction, so they agree.
 pub fn export_attempts_announced(
-    store: &Store,
+    from: impl Into<Reader>,
     campaign: CampaignId,
     format: ExportFormat,
     out: &mut dyn Write,
     announce: impl FnOnce(u64) -> Result<(), ExportError>,
 ) -> Result<u64, ExportError> {
-    store
+    from.into()
         .read_blocking(|conn| {
             // Rolled back (nothing to undo: it only reads) when dropped.
             let snapshot = conn.unchecked_transaction()?;

@@ -8,7 +8,7 @@ use super::server::{ApiServer, ServeError};
 use crate::config::Config;
 use crate::engine::SystemClock;
 use crate::runtime::{Runtime, RuntimeError, RuntimeSettings};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,9 +99,9 @@ impl EngineHost {
             },
             other => HostError::Lock(other),
         })?;
-        let store = Store::open(&plan.db)?;
-        let runtime = Runtime::start(store.clone(), plan.settings, Arc::new(SystemClock)).await?;
-        let state = ApiState::new(runtime.engine.clone(), store);
+        let store = crate::engine::open_database(&plan.db)?;
+        let runtime = Runtime::start(store, plan.settings, Arc::new(SystemClock)).await?;
+        let state = ApiState::new(runtime.engine.clone());
         let tcp = api.listen.map(|addr| (addr, api.token.clone()));
         let webhooks = Some(runtime.webhook_receiver.clone());
         let server = match ApiServer::start(state, &socket, tcp, webhooks).await {

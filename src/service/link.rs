@@ -7,7 +7,9 @@
 use super::client::{EngineClient, ImportFileOptions};
 use super::protocol::{Answer, Query};
 use crate::domain::CampaignId;
-use crate::engine::{Command, EngineError, EngineEvent, EngineHandle, Reply, Snapshot};
+use crate::engine::{
+    Command, EngineError, EngineEvent, EngineHandle, ImportJob, ImportSource, Reply, Snapshot,
+};
 use crate::import::{ImportOptions, ImportReport};
 use futures::StreamExt;
 use std::path::PathBuf;
@@ -72,15 +74,14 @@ impl Link {
 
     pub async fn query(&self, query: Query) -> Result<Answer, EngineError> {
         match self {
-            Link::Local(handle) => super::queries::answer(handle.store(), query).await,
+            Link::Local(handle) => handle.query(query).await,
             Link::Remote(remote) => remote.client.query(query).await,
         }
     }
 
     /// Imports the CSV file at `path` (on this machine) into `campaign`, numbers without
-    /// a country code read in `region`; the engine re-reads the campaign's counts after.
-    /// A remote engine does it in its process, a local one here: either way the console
-    /// never opens the database itself.
+    /// a country code read in `region`. The engine runs it, in this process or in its
+    /// own, and counts what it added: no client writes leads beside it.
     pub async fn import_file(
         &self,
         campaign: CampaignId,
@@ -91,20 +92,17 @@ impl Link {
             Link::Local(handle) => {
                 let region = crate::phone::parse_region(&region)
                     .map_err(|e| EngineError::Refused(format!("region: {e}")))?;
-                let store = handle.store().clone();
-                let report = tokio::task::spawn_blocking(move || {
-                    let options = ImportOptions {
-                        region,
-                        ..Default::default()
-                    };
-                    crate::import::import_csv_file(&store, campaign, &path, options)
-                })
-                .await
-                .map_err(|e| EngineError::Refused(format!("the import stopped: {e}")))?
-                .map_err(|e| EngineError::Refused(e.to_string()))?;
-                // The engine counts leads in memory: it re-reads this campaign now.
-                let _ = handle.send(Command::RefreshCampaign(campaign)).await;
-                Ok(report)
+                let options = ImportOptions {
+                    region,
+                    ..Default::default()
+                };
+                let job = ImportJob::new(campaign, ImportSource::File(path), options);
+                match handle.send(Command::ImportLeads(job)).await? {
+                    Reply::Imported(report) => Ok(*report),
+                    other => Err(EngineError::Refused(format!(
+                        "the engine answered {other:?} to an import"
+                    ))),
+                }
             }
             Link::Remote(remote) => {
                 // The engine's working directory is not this one.

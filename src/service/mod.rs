@@ -3,8 +3,8 @@
 //! is the process that holds the lock and runs the engine; `api/` is the engine
 //! protocol as HTTP (JSON under `/api/v1`, server-sent events), served by `server.rs`
 //! on the database's local socket (`socket.rs`) and optionally on TCP with a token;
-//! `client.rs` speaks it from another process; `protocol.rs` and `queries.rs` are the
-//! paged reads a snapshot does not hold.
+//! `client.rs` speaks it from another process; `protocol.rs` names the commands and
+//! reads it carries; `link.rs` reaches an engine wherever it runs.
 
 pub mod api;
 pub mod attach;
@@ -14,7 +14,6 @@ pub mod host;
 pub mod link;
 pub mod lock;
 pub mod protocol;
-pub mod queries;
 pub mod server;
 pub mod socket;
 

@@ -6,7 +6,8 @@ use crate::domain::CampaignId;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DncEntry {
     pub phone: String,
     /// `None`: applies to every campaign.

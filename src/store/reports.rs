@@ -72,6 +72,18 @@ pub fn variable_keys(conn: &Connection, campaign: CampaignId) -> Result<Vec<Stri
 }
 
 /// The attempts [`for_each_attempt`] walks.
+/// How many leads each campaign has, in one read (`campaign list`).
+pub fn leads_per_campaign(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<CampaignId, u64>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT campaign_id, count(*) FROM leads GROUP BY campaign_id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((CampaignId(r.get(0)?), r.get::<_, i64>(1)? as u64))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn attempt_count(conn: &Connection, campaign: CampaignId) -> Result<u64, StoreError> {
     let n: i64 = conn.query_row(
         "SELECT count(*) FROM attempts a JOIN leads l ON l.id = a.lead_id WHERE a.campaign_id = ?1",

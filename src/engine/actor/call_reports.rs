@@ -304,6 +304,11 @@ impl<T: Telephony> Actor<T> {
                 counts,
                 stats,
             } => self.apply_counts(campaign, counts, stats),
+            Internal::Imported {
+                campaign,
+                result,
+                reply,
+            } => self.import_ended(campaign, result, reply),
         }
     }
 

@@ -18,11 +18,17 @@ use crate::telephony::{CallProgress, Telephony, TelephonyError};
 impl<T: Telephony> Actor<T> {
     pub(super) async fn on_command(&mut self, Envelope { command, reply }: Envelope) {
         match command {
+            Command::Start(_) | Command::Resume(_) if self.config.holds_only => {
+                let refused = "this process only holds the database for one command and does not dial: start the campaign with `switchboard campaign start ID`, which starts an engine";
+                let _ = reply.send(Err(EngineError::Refused(refused.into())));
+                return;
+            }
             Command::Start(id) | Command::Resume(id) => {
                 return self.check_trunk_then_run(id, reply)
             }
             Command::Shutdown { grace } => return self.begin_shutdown(grace, reply).await,
             Command::ListTrunks => return self.list_trunks(reply),
+            Command::ImportLeads(job) => return self.start_import(job, reply),
             _ => {}
         }
         let answer = self.command(command).await;
@@ -113,12 +119,6 @@ impl<T: Telephony> Actor<T> {
                 Ok(Reply::Deleted(id))
             }
             Command::RefreshCampaign(id) => self.refresh_campaign(id).await,
-            Command::LeadsImported {
-                campaign,
-                pending,
-                dnc,
-                zones,
-            } => self.leads_imported(campaign, pending, dnc, zones),
             Command::HangUp(attempt) => {
                 let slot = self
                     .slots
@@ -212,7 +212,8 @@ impl<T: Telephony> Actor<T> {
             Command::Start(_)
             | Command::Resume(_)
             | Command::Shutdown { .. }
-            | Command::ListTrunks => Err(EngineError::Refused("handled elsewhere".into())),
+            | Command::ListTrunks
+            | Command::ImportLeads(_) => Err(EngineError::Refused("handled elsewhere".into())),
         }
     }
 

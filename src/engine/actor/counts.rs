@@ -77,7 +77,7 @@ impl<T: Telephony> Actor<T> {
         Ok(Reply::Done)
     }
 
-    /// `LeadsImported`: the new leads counted in and their zones added; the queue is
+    /// An import ended: the new leads counted in and their zones added; the queue is
     /// read again, as after any change.
     pub(super) fn leads_imported(
         &mut self,

@@ -31,6 +31,7 @@ use tokio::time::Instant;
 mod call_reports;
 mod commands;
 mod counts;
+mod imports;
 mod livekit_health;
 mod scheduling;
 mod shutdown;
@@ -63,6 +64,12 @@ pub(crate) enum Internal {
         campaign: CampaignId,
         counts: super::LeadCounts,
         stats: Option<Box<CampaignStats>>,
+    },
+    /// An import the engine ran ended.
+    Imported {
+        campaign: CampaignId,
+        result: Result<Box<crate::import::ImportReport>, crate::import::ImportError>,
+        reply: ReplyTx,
     },
 }
 

@@ -20,6 +20,9 @@ impl<T: Telephony> Actor<T> {
     /// Starts every call that may start now and asks for queue pages where needed.
     pub(super) async fn schedule(&mut self) {
         self.timer = None;
+        if self.config.holds_only {
+            return;
+        }
         let ids: Vec<CampaignId> = self.runs.keys().copied().collect();
         if ids.is_empty() {
             return;

@@ -18,8 +18,16 @@ impl<T: Telephony> Actor<T> {
     /// Loads every campaign, resumes the ones left running and follows calls left in
     /// flight. Runs before the first command is taken.
     pub async fn start_up(&mut self) -> Result<(), EngineError> {
-        self.store.write(attempts::release_orphaned_leads).await?;
         let now = self.clock.now();
+        if self.config.holds_only {
+            // Nothing is taken up or followed: that is the next dialling engine's work.
+            for record in self.store.read(CampaignRecord::list).await? {
+                let id = record.id;
+                self.runs.insert(id, CampaignRun::new(record, now));
+            }
+            return Ok(());
+        }
+        self.store.write(attempts::release_orphaned_leads).await?;
         for record in self.store.read(CampaignRecord::list).await? {
             let id = record.id;
             self.runs.insert(id, CampaignRun::new(record, now));

@@ -137,7 +137,7 @@ pub async fn for_campaign(
     }
     let after = query.after.map(AttemptId);
     let calls = state
-        .store
+        .reader
         .read(move |conn| {
             CampaignRecord::get(conn, campaign)?;
             AttemptRecord::page(conn, campaign, outcome, after, limit)
@@ -158,7 +158,7 @@ pub async fn get_one(
 ) -> Result<Data<CallWithEvents>, ApiError> {
     let id = AttemptId(id);
     let (call, events) = state
-        .store
+        .reader
         .read(move |conn| {
             Ok((
                 AttemptRecord::get(conn, id)?,
@@ -247,7 +247,7 @@ pub async fn report_outcome(
 /// SIP call id.
 async fn find_call(state: &ApiState, reference: String) -> Result<AttemptId, ApiError> {
     let found = state
-        .store
+        .reader
         .read(move |conn| {
             if let Ok(id) = reference.parse::<i64>() {
                 if let Ok(attempt) = AttemptRecord::get(conn, AttemptId(id)) {

@@ -30,7 +30,7 @@ pub async fn create(
 }
 
 pub async fn list(State(state): State<ApiState>) -> Result<Data<Vec<CampaignOut>>, ApiError> {
-    let records = state.store.read(CampaignRecord::list).await?;
+    let records = state.reader.read(CampaignRecord::list).await?;
     Ok(Data(records.into_iter().map(CampaignOut::from).collect()))
 }
 
@@ -157,7 +157,7 @@ pub async fn stats(
 ) -> Result<Data<StatsOut>, ApiError> {
     let id = CampaignId(id);
     let s = state
-        .store
+        .reader
         .read(move |conn| {
             let record = CampaignRecord::get(conn, id)?;
             let since =
@@ -187,7 +187,7 @@ pub async fn stats(
 
 async fn record(state: &ApiState, id: CampaignId) -> Result<CampaignRecord, ApiError> {
     Ok(state
-        .store
+        .reader
         .read(move |conn| CampaignRecord::get(conn, id))
         .await?)
 }

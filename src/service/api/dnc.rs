@@ -5,7 +5,7 @@ use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
 use super::leads::LeadOptions;
 use super::ApiState;
 use crate::domain::CampaignId;
-use crate::engine::Command;
+use crate::engine::{Command, Reply};
 use crate::store::{dnc, CampaignRecord};
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -76,7 +76,7 @@ pub async fn list(
     if let Some(campaign) = campaign {
         exists(&state, campaign, "campaignId").await?;
     }
-    let entries = state.store.read(move |c| dnc::list(c, campaign)).await?;
+    let entries = state.reader.read(move |c| dnc::list(c, campaign)).await?;
     Ok(Data(
         entries
             .into_iter()
@@ -100,10 +100,20 @@ pub async fn remove(
     let phone = normalize(&raw, query.region, "phone")?;
     let campaign = query.campaign_id.map(CampaignId);
     let number = phone.clone();
-    let removed = state
-        .store
-        .write(move |c| dnc::remove(c, &number, campaign))
-        .await?;
+    let command = Command::RemoveDnc {
+        phone: number,
+        campaign,
+    };
+    let removed = match state.engine.send(command).await? {
+        Reply::DncRemoved(removed) => removed,
+        other => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "unexpected_reply",
+                format!("the engine answered {other:?} to a do-not-call removal"),
+            ))
+        }
+    };
     if !removed {
         return Err(ApiError::not_found(format!(
             "phone: {phone} is not on {}",
@@ -129,7 +139,7 @@ fn normalize(raw: &str, region: Option<String>, field: &str) -> Result<String, A
 
 async fn exists(state: &ApiState, campaign: CampaignId, field: &str) -> Result<(), ApiError> {
     if state
-        .store
+        .reader
         .read(move |c| CampaignRecord::exists(c, campaign))
         .await?
     {

@@ -31,9 +31,7 @@ pub async fn query(
     State(state): State<ApiState>,
     Body(query): Body<Query>,
 ) -> Result<Data<Answer>, ApiError> {
-    Ok(Data(
-        crate::service::queries::answer(&state.store, query).await?,
-    ))
+    Ok(Data(state.engine.query(query).await?))
 }
 
 pub async fn snapshot(State(state): State<ApiState>) -> Data<Arc<Snapshot>> {

@@ -2,7 +2,7 @@
 //! `{"success": true, "data": ...}` or `{"success": false, "error": {"code", "message"}}`.
 //! Bodies are read with `serde_path_to_error`, so a bad field is named in the 400.
 
-use crate::engine::EngineError;
+use crate::engine::{EngineError, ImportFailure};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -69,6 +69,11 @@ impl From<EngineError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "configuration")
             }
             EngineError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store"),
+            EngineError::Import { failure, .. } => match failure {
+                ImportFailure::NoSuchCampaign => (StatusCode::NOT_FOUND, "not_found"),
+                ImportFailure::BadFile => (StatusCode::BAD_REQUEST, "bad_csv"),
+                ImportFailure::Store => (StatusCode::SERVICE_UNAVAILABLE, "store"),
+            },
             EngineError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             EngineError::Stopped => (StatusCode::SERVICE_UNAVAILABLE, "stopped"),
         };

@@ -39,13 +39,13 @@ pub async fn export(
     let campaign = CampaignId(id);
     let (chunks, body) = mpsc::channel::<io::Result<Bytes>>(CHUNKS_AHEAD);
     let (counted, count) = oneshot::channel();
-    let store = state.store.clone();
+    let reader = state.reader.clone();
     let writing = tokio::task::spawn_blocking(move || {
         let mut out = ChunkWriter {
             buffer: Vec::with_capacity(CHUNK),
             chunks: chunks.clone(),
         };
-        let done = export_attempts_announced(&store, campaign, format, &mut out, |n| {
+        let done = export_attempts_announced(&reader, campaign, format, &mut out, |n| {
             let _ = counted.send(n);
             Ok(())
         })

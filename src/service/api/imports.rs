@@ -2,9 +2,10 @@
 //! on the local socket (the engine runs as the same user). TCP clients upload instead.
 
 use super::envelope::{ApiError, Body, Data};
-use super::leads::leads_imported;
+use super::leads::imported;
 use super::ApiState;
 use crate::domain::CampaignId;
+use crate::engine::{ImportJob, ImportSource};
 use crate::import::{ImportOptions, ImportReport};
 use axum::extract::State;
 use serde::Deserialize;
@@ -50,24 +51,16 @@ pub async fn import_file(
         ))),
         None => None,
     };
-    let store = state.store.clone();
-    let campaign = request.campaign;
-    let report = tokio::task::spawn_blocking(move || {
-        let options = ImportOptions {
-            region,
-            phone_column: request.phone_column,
-            alt_phone_columns: request.alt_phone_columns,
-            delimiter,
-            rejects,
-            progress: None,
-            multiline_fields: request.multiline_fields,
-        };
-        crate::import::import_csv_file(&store, request.campaign, &request.path, options)
-    })
-    .await
-    .map_err(|e| ApiError::bad_request(format!("the import stopped: {e}")))?
-    .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    // The engine counts leads in memory: it re-reads this campaign now.
-    let _ = state.engine.send(leads_imported(campaign, &report)).await;
+    let options = ImportOptions {
+        region,
+        phone_column: request.phone_column,
+        alt_phone_columns: request.alt_phone_columns,
+        delimiter,
+        rejects,
+        progress: None,
+        multiline_fields: request.multiline_fields,
+    };
+    let source = ImportSource::File(request.path);
+    let report = imported(&state, ImportJob::new(request.campaign, source, options)).await?;
     Ok(Data(report))
 }

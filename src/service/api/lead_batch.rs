@@ -1,6 +1,6 @@
-//! Single leads posted at the same time are imported together: one import (one
-//! transaction, one commit) and one word to the engine (`LeadsImported`, what the
-//! import added) for all of them, instead of one of each per lead.
+//! Single leads posted at the same time are imported together: one import job for the
+//! engine (one transaction, one commit, one count of what it added) for all of them,
+//! instead of one per lead.
 //!
 //! Nothing waits to fill a batch: the task takes one request, then whatever else has
 //! arrived meanwhile, so a lone request goes at once and a flood shares the work.
@@ -206,7 +206,7 @@ async fn dnc_leads(
         .filter_map(|(i, raw)| normalizer.normalize(raw).ok().map(|e164| (i, e164)))
         .collect();
     state
-        .store
+        .reader
         .read(move |conn| {
             let mut state_of = conn
                 .prepare_cached("SELECT state FROM leads WHERE campaign_id = ?1 AND phone = ?2")?;

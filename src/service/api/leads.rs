@@ -7,7 +7,7 @@ use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
 use super::lead_batch::LeadOutcome;
 use super::ApiState;
 use crate::domain::CampaignId;
-use crate::engine::Command;
+use crate::engine::{Command, ImportJob, ImportSource, Reply};
 use crate::import::{ImportError, ImportOptions, ImportReport};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -355,7 +355,7 @@ pub(super) async fn import(
             })
             .collect();
     } else if !state
-        .store
+        .reader
         .read(move |c| crate::store::CampaignRecord::exists(c, campaign))
         .await?
     {
@@ -366,9 +366,8 @@ pub(super) async fn import(
     Ok(report)
 }
 
-/// Imports `source` (of `size` bytes, when known: a large one is imported in bulk,
-/// as `leads import` does with a file) on a blocking thread, then has the engine
-/// count what it added (it counts leads in memory).
+/// Has the engine import `source` (of `size` bytes, when known: a large one is
+/// imported in bulk, as `leads import` does with a file); it counts what it added.
 pub async fn run_import(
     state: &ApiState,
     campaign: CampaignId,
@@ -376,30 +375,22 @@ pub async fn run_import(
     size: Option<u64>,
     options: ImportOptions,
 ) -> Result<ImportReport, ApiError> {
-    let store = state.store.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        crate::import::import_csv_sized(&store, campaign, source, options, size)
-    })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "import_failed",
-            format!("the import stopped: {e}"),
-        )
-    })?
-    .map_err(import_error)?;
-    let _ = state.engine.send(leads_imported(campaign, &report)).await;
-    Ok(report)
+    let source = ImportSource::Stream {
+        reader: Box::new(source),
+        size,
+    };
+    imported(state, ImportJob::new(campaign, source, options)).await
 }
 
-/// What the engine is told of an import: what it added, counted in without a re-read.
-pub fn leads_imported(campaign: CampaignId, report: &ImportReport) -> Command {
-    Command::LeadsImported {
-        campaign,
-        pending: report.imported - report.dnc,
-        dnc: report.dnc,
-        zones: report.zones.iter().cloned().collect(),
+/// Sends `job` to the engine and waits for its report.
+pub async fn imported(state: &ApiState, job: ImportJob) -> Result<ImportReport, ApiError> {
+    match state.engine.send(Command::ImportLeads(job)).await? {
+        Reply::Imported(report) => Ok(*report),
+        other => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "unexpected_reply",
+            format!("the engine answered {other:?} to an import"),
+        )),
     }
 }
 

@@ -22,8 +22,7 @@ mod upload;
 
 pub use auth::require_token;
 
-use crate::engine::{EngineHandle, Snapshot};
-use crate::store::Store;
+use crate::engine::{EngineHandle, Reader, Snapshot};
 use axum::http::Method;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
@@ -33,7 +32,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct ApiState {
     pub engine: EngineHandle,
-    pub store: Store,
+    /// The engine's read-only model: every read the API serves.
+    pub reader: Reader,
     /// The latest snapshot as JSON, encoded once however many consoles follow it.
     pub encoded: Arc<EncodedSnapshot>,
     /// Single leads posted at once, imported together (`lead_batch.rs`).
@@ -41,10 +41,10 @@ pub struct ApiState {
 }
 
 impl ApiState {
-    pub fn new(engine: EngineHandle, store: Store) -> ApiState {
+    pub fn new(engine: EngineHandle) -> ApiState {
         ApiState {
+            reader: engine.reader().clone(),
             engine,
-            store,
             encoded: Arc::default(),
             leads: Arc::default(),
         }

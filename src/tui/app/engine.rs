@@ -146,9 +146,13 @@ impl App {
                     self.select_campaign(next);
                 }
             }
-            Ok(Reply::Done | Reply::DncAdded { .. } | Reply::DncRemoved(_) | Reply::Trunks(_)) => {
-                self.set_status(strings::command_done(&what), false)
-            }
+            Ok(
+                Reply::Done
+                | Reply::DncAdded { .. }
+                | Reply::DncRemoved(_)
+                | Reply::Trunks(_)
+                | Reply::Imported(_),
+            ) => self.set_status(strings::command_done(&what), false),
             Err(e) => self.set_status(strings::command_failed(&what, &e.to_string()), true),
         }
         true

@@ -1,0 +1,89 @@
+//! What a client may ask the engine besides commands: reads of what a snapshot does not
+//! hold (a page of the queue or the timeline, one lead's history, a campaign's record,
+//! its status). The console, the CLI and the HTTP API all ask these, in the engine's
+//! process or over its socket; `Reader::answer` is the one place they are answered.
+
+use crate::domain::{CampaignId, LeadId, VariantReport};
+use crate::store::caller_ids::CallerIdHealth;
+use crate::store::dnc::DncEntry;
+use crate::store::reports::StatusReport;
+use crate::store::views::{LeadHistory, QueueKey, QueueRow, TimelineRow};
+use crate::store::CampaignRecord;
+use serde::{Deserialize, Serialize};
+
+/// Which way a queue page goes from its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PageWay {
+    /// Rows after the key (from the start without one): what is dialled next.
+    After,
+    /// Rows before the key (from the end without one).
+    Before,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "query")]
+pub enum Query {
+    Campaign {
+        campaign: CampaignId,
+    },
+    /// Every campaign's record with its number of leads.
+    Campaigns,
+    QueuePage {
+        campaign: CampaignId,
+        way: PageWay,
+        from: Option<QueueKey>,
+        limit: usize,
+        filter: Option<String>,
+    },
+    /// Timeline rows older than `before` (the newest without it), newest first.
+    TimelinePage {
+        campaign: CampaignId,
+        before: Option<i64>,
+        limit: usize,
+    },
+    LeadHistory {
+        lead: LeadId,
+    },
+    /// Each caller ID of the campaign's pool: calls today, answer rate, rest.
+    CallerIds {
+        campaign: CampaignId,
+    },
+    /// The campaign's A/B table (none when it has no variant attempts).
+    VariantReport {
+        campaign: CampaignId,
+    },
+    /// What `switchboard status` prints: one campaign, or all without `campaign`.
+    Status {
+        campaign: Option<CampaignId>,
+    },
+    /// One do-not-call list: a campaign's, or the global one without `campaign`.
+    DncList {
+        campaign: Option<CampaignId>,
+    },
+}
+
+/// A campaign's record and how many leads it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CampaignSummary {
+    pub record: CampaignRecord,
+    pub leads: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "answer", content = "value")]
+pub enum Answer {
+    Campaign(Box<CampaignRecord>),
+    Campaigns(Vec<CampaignSummary>),
+    QueuePage(Vec<QueueRow>),
+    TimelinePage(Vec<TimelineRow>),
+    LeadHistory(Box<LeadHistory>),
+    CallerIds(Vec<CallerIdHealth>),
+    VariantReport(Option<Box<VariantReport>>),
+    Status(Vec<StatusReport>),
+    DncList(Vec<DncEntry>),
+}
+
+/// The most rows one page may ask for: a client cannot make the engine read a million.
+pub const MAX_PAGE: usize = 1_000;
