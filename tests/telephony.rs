@@ -549,7 +549,13 @@ async fn the_poller_follows_an_answered_call_to_its_end() {
     kinds.retain(|k| !matches!(k, CallProgressKind::AgentJoined { .. }));
     // `hangup` is set just before the participant leaves: a poll may or may not land in
     // that moment, so the last status seen of an answered call is `active` or `hangup`.
-    if let Some(CallProgressKind::Ended { last_status, .. }) = kinds.get_mut(3) {
+    // Likewise its reason: a poll in that moment reads `CLIENT_INITIATED`; one after it
+    // finds the leg gone, which says no reason.
+    if let Some(CallProgressKind::Ended {
+        last_status,
+        disconnect_reason,
+    }) = kinds.get_mut(3)
+    {
         assert!(
             matches!(
                 last_status,
@@ -557,7 +563,12 @@ async fn the_poller_follows_an_answered_call_to_its_end() {
             ),
             "an answered call was last seen {last_status:?}"
         );
+        assert!(
+            ["UNKNOWN", "CLIENT_INITIATED"].contains(&disconnect_reason.as_str()),
+            "the callee hung up, yet the reason was {disconnect_reason}"
+        );
         *last_status = Some(LiveCallStatus::Active);
+        *disconnect_reason = "UNKNOWN".into();
     }
     assert_eq!(
         kinds,
