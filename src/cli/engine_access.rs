@@ -40,6 +40,43 @@ pub async fn writer(ctx: &Context) -> Result<Access> {
     }
 }
 
+/// How a command that only reads reaches its database.
+pub enum Reading {
+    /// An engine runs on the database: it answers.
+    Engine(EngineClient),
+    /// None does: a read-only connection, which takes no lock and never writes (WAL
+    /// lets it read beside an engine that starts meanwhile).
+    ReadOnly(rusqlite::Connection),
+    /// None does and the database is from an older Switchboard: opened under the lock
+    /// and migrated first, as a command that writes would.
+    Migrated { store: Store, _lock: EngineLock },
+}
+
+/// The engine if one runs, else the database read-only. A missing database is an
+/// error, not a new empty one.
+pub async fn reader(ctx: &Context) -> Result<Reading> {
+    let db = &ctx.paths.database;
+    if !db.exists() {
+        color_eyre::eyre::bail!(
+            "there is no database at {}: nothing to read (`switchboard paths` shows where it              is looked for)",
+            db.display()
+        );
+    }
+    let socket = socket_for(db, ctx.env.path(RUNTIME_DIR_VAR).as_deref())?;
+    if let Some(client) = attach::running(db, &socket).await? {
+        return Ok(Reading::Engine(client));
+    }
+    let conn = crate::store::open_connection(db, true)
+        .wrap_err_with(|| format!("opening the database {} to read", db.display()))?;
+    if crate::store::schema_version(&conn)? >= crate::store::LATEST_VERSION {
+        return Ok(Reading::ReadOnly(conn));
+    }
+    match writer(ctx).await? {
+        Access::Engine(client) => Ok(Reading::Engine(client)),
+        Access::Direct { store, _lock } => Ok(Reading::Migrated { store, _lock }),
+    }
+}
+
 /// The engine, started in the background if none runs (for commands that need calls
 /// to be made: `campaign start`, `campaign resume`).
 pub async fn engine(ctx: &Context) -> Result<EngineClient> {
