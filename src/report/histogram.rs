@@ -43,8 +43,8 @@ impl Histogram {
 
     /// Steps that widen with the length of the call, up to the campaign's longest call.
     pub fn for_talk(max_call_secs: u32) -> Self {
-        const SECS: [u64; 18] = [
-            0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 450, 600, 900, 1200, 1800,
+        const SECS: [u64; 17] = [
+            0, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 300, 600, 900, 1200, 1800,
         ];
         let max_ms = u64::from(max_call_secs.max(1)) * 1000;
         let mut edges: Vec<u64> = SECS
@@ -81,9 +81,16 @@ impl Histogram {
     pub fn labels(&self) -> Vec<String> {
         let n = self.edges_ms.len();
         (0..n)
-            .map(|i| match self.edges_ms.get(i + 1) {
-                Some(next) => format!("{}-{}", secs(self.edges_ms[i]), secs(*next)),
-                None => format!("{}+", secs(self.edges_ms[i])),
+            .map(|i| {
+                let (low, low_unit) = amount(self.edges_ms[i]);
+                match self.edges_ms.get(i + 1).map(|next| amount(*next)) {
+                    // One unit for both ends: "5-10s", "2m-4m" as "2-4m".
+                    Some((high, unit)) if unit == low_unit || low == "0" => {
+                        format!("{low}-{high}{unit}")
+                    }
+                    Some((high, unit)) => format!("{low}{low_unit}-{high}{unit}"),
+                    None => format!("{low}{low_unit}+"),
+                }
             })
             .collect()
     }
@@ -97,14 +104,14 @@ fn nice_step(ms: u64) -> u64 {
         .unwrap_or(60_000)
 }
 
-/// Milliseconds as the shortest readable seconds or minutes: `1.5s`, `30s`, `2m`, `1h`.
-fn secs(ms: u64) -> String {
+/// Milliseconds as the shortest readable amount and unit: `1.5 s`, `30 s`, `2 m`, `1 h`.
+fn amount(ms: u64) -> (String, &'static str) {
     match ms {
-        0 => "0".into(),
-        ms if ms % 3_600_000 == 0 => format!("{}h", ms / 3_600_000),
-        ms if ms % 60_000 == 0 && ms >= 120_000 => format!("{}m", ms / 60_000),
-        ms if ms % 1000 == 0 => format!("{}s", ms / 1000),
-        ms => format!("{:.1}s", ms as f64 / 1000.0),
+        0 => ("0".into(), "s"),
+        ms if ms.is_multiple_of(3_600_000) => ((ms / 3_600_000).to_string(), "h"),
+        ms if ms.is_multiple_of(60_000) && ms >= 120_000 => ((ms / 60_000).to_string(), "m"),
+        ms if ms.is_multiple_of(1000) => ((ms / 1000).to_string(), "s"),
+        ms => (format!("{:.1}", ms as f64 / 1000.0), "s"),
     }
 }
 
@@ -136,6 +143,11 @@ mod tests {
         let h = Histogram::for_talk(1800);
         assert_eq!(h.labels()[..3], ["0-5s", "5-10s", "10-15s"]);
         assert_eq!(h.labels().last().unwrap(), "20m+");
+        assert!(
+            h.labels().contains(&"90s-2m".to_string()),
+            "{:?}",
+            h.labels()
+        );
         let long = Histogram::for_talk(4 * 3600);
         assert_eq!(long.edges_ms.last(), Some(&(3 * 3_600_000 + 1_800_000)));
         let short = Histogram::for_talk(60);
