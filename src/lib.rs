@@ -20,6 +20,7 @@ pub mod import;
 pub mod logging;
 pub mod paths;
 pub mod phone;
+pub mod report;
 pub mod runtime;
 pub mod secret;
 pub mod service;

@@ -13,6 +13,7 @@
 //! than printing one: [`report`] prints it as `error: ...` and exits with 1.
 
 mod campaign;
+mod campaign_report;
 mod completions;
 mod console;
 mod context;
@@ -80,6 +81,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Lead and call counts, answer rate, ring and talk times per campaign
     Status(status::StatusArgs),
+    /// Write a campaign's report: one self-contained HTML page with its figures and charts
+    Report(campaign_report::ReportArgs),
     /// Run the database's engine in the foreground (for systemd); consoles and the CLI attach to it
     Serve(serve::ServeArgs),
     /// Run the embedded LiveKit-compatible sandbox alone, like LiveKit's dev server
@@ -102,6 +105,7 @@ impl Command {
             Command::Dnc(args) => dnc::run(ctx, args).await,
             Command::Export(args) => export::run(ctx, args).await,
             Command::Status(args) => status::run(ctx, args).await,
+            Command::Report(args) => campaign_report::run(ctx, args).await,
             Command::Sandbox(args) => sandbox::run(ctx, args).await,
             Command::Serve(args) => serve::run(ctx, args).await,
             Command::Completions(args) => completions::run(args),

@@ -8,6 +8,6 @@ mod nanp_area_codes;
 mod normalize;
 mod timezone;
 
-pub use locality::{locality, Locality};
+pub use locality::{locality, nanp_area_code, Locality};
 pub use normalize::{parse_region, PhoneError, PhoneNormalizer, RegionError};
 pub use timezone::infer_timezone;

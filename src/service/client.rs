@@ -157,6 +157,30 @@ impl EngineClient {
         Ok(count)
     }
 
+    /// The campaign report as the HTML page `switchboard report` writes (`src/report`).
+    pub async fn report_html(
+        &self,
+        campaign: crate::domain::CampaignId,
+    ) -> Result<String, EngineError> {
+        let response = self
+            .http
+            .get(format!("{BASE}/campaigns/{}/report", campaign.0))
+            .send()
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        if !response.status().is_success() {
+            return open::<serde_json::Value>(response).await.and_then(|_| {
+                Err(EngineError::Refused(
+                    "the engine refused the report without saying why".into(),
+                ))
+            });
+        }
+        response
+            .text()
+            .await
+            .map_err(|e| EngineError::Refused(format!("the report broke off before its end: {e}")))
+    }
+
     /// Every snapshot the engine publishes, the current one first. Ends when the
     /// engine goes away.
     pub async fn snapshots(

@@ -100,8 +100,9 @@ impl EngineHost {
             other => HostError::Lock(other),
         })?;
         let store = crate::engine::open_database(&plan.db)?;
+        let opt_out = plan.settings.engine.opt_out.clone();
         let runtime = Runtime::start(store, plan.settings, Arc::new(SystemClock)).await?;
-        let state = ApiState::new(runtime.engine.clone());
+        let state = ApiState::new(runtime.engine.clone()).with_opt_out(opt_out);
         let tcp = api.listen.map(|addr| (addr, api.token.clone()));
         let webhooks = Some(runtime.webhook_receiver.clone());
         let server = match ApiServer::start(state, &socket, tcp, webhooks).await {

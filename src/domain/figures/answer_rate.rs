@@ -57,6 +57,14 @@ impl AnswerRate {
         Self::decides(outcome) && outcome.was_answered()
     }
 
+    /// Two groups of calls as one (hours summed into a day).
+    pub fn merged(self, other: AnswerRate) -> Self {
+        AnswerRate {
+            answered: self.answered + other.answered,
+            decided: self.decided + other.decided,
+        }
+    }
+
     /// `None` before the first decided call.
     pub fn ratio(&self) -> Option<f64> {
         (self.decided > 0).then(|| self.answered as f64 / self.decided as f64)
@@ -93,6 +101,15 @@ mod tests {
             assert!(rate.ratio().is_none_or(|r| r <= 1.0));
         }
         assert_eq!(AnswerRate::of(&BTreeMap::new()).ratio(), None);
+        let (a, b) = (
+            BTreeMap::from([(Completed, 2)]),
+            BTreeMap::from([(Busy, 2)]),
+        );
+        let both = BTreeMap::from([(Completed, 2), (Busy, 2)]);
+        assert_eq!(
+            AnswerRate::of(&a).merged(AnswerRate::of(&b)),
+            AnswerRate::of(&both)
+        );
         let map = BTreeMap::from([(Completed, 1), (NoAnswer, 3)]);
         assert_eq!(AnswerRate::of(&map).ratio(), Some(0.25));
     }

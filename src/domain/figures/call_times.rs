@@ -91,6 +91,31 @@ impl CallClock {
     }
 }
 
+/// The ring and talk time one ended call counts for, in the means (`CallDurations`) and
+/// in every distribution of them (the campaign report's histograms): a dial LiveKit
+/// never placed has no ring; talk counts only for calls the answer rate counts as
+/// answered (`AnswerRate::counts_answered`), so a call with an answer time that ended
+/// otherwise (an error after the answer) adds no talk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CountedTimes {
+    pub ring: Option<Duration>,
+    pub talk: Option<Duration>,
+}
+
+impl CountedTimes {
+    pub fn of(outcome: Outcome, times: &CallTimes, ring_timeout: Duration) -> Self {
+        if outcome == Outcome::NotPlaced {
+            return CountedTimes::default();
+        }
+        CountedTimes {
+            ring: times.ring_time(ring_timeout),
+            talk: AnswerRate::counts_answered(outcome)
+                .then(|| times.talk_time())
+                .flatten(),
+        }
+    }
+}
+
 /// Sums of ring and talk time over ended calls, so means stay exact as calls are added.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallDurations {
@@ -101,22 +126,15 @@ pub struct CallDurations {
 }
 
 impl CallDurations {
-    /// Adds one ended call. A dial LiveKit never placed has no ring to count. Talk time
-    /// counts only calls the answer rate counts as answered (`AnswerRate::counts_answered`),
-    /// so "avg talk" is over the same calls as "answered": a call with an answer time
-    /// that ended otherwise (an error after the answer) adds no talk.
+    /// Adds one ended call, as much as it counts for (`CountedTimes`): "avg talk" is
+    /// over the same calls as "answered".
     pub fn add(&mut self, outcome: Outcome, times: &CallTimes, ring_timeout: Duration) {
-        if outcome == Outcome::NotPlaced {
-            return;
-        }
-        if let Some(ring) = times.ring_time(ring_timeout) {
+        let counted = CountedTimes::of(outcome, times, ring_timeout);
+        if let Some(ring) = counted.ring {
             self.ring_ms += ring.num_milliseconds() as u64;
             self.rings += 1;
         }
-        if !AnswerRate::counts_answered(outcome) {
-            return;
-        }
-        if let Some(talk) = times.talk_time() {
+        if let Some(talk) = counted.talk {
             self.talk_ms += talk.num_milliseconds() as u64;
             self.talks += 1;
         }

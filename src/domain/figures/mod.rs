@@ -10,7 +10,7 @@ mod lead_counts;
 mod progress;
 
 pub use answer_rate::AnswerRate;
-pub use call_times::{CallClock, CallDurations, CallTimes};
+pub use call_times::{CallClock, CallDurations, CallTimes, CountedTimes};
 pub use calls_per_minute::{DialRate, DIAL_RATE_MINUTES};
 pub use eta::{eta, ETA_MIN_DIALS, ETA_MIN_SPAN, ETA_SMOOTHING};
 pub use lead_counts::LeadCounts;

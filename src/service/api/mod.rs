@@ -18,6 +18,7 @@ mod imports;
 mod lead_batch;
 mod leads;
 pub mod openapi;
+mod report;
 mod upload;
 
 pub use auth::require_token;
@@ -38,6 +39,9 @@ pub struct ApiState {
     pub encoded: Arc<EncodedSnapshot>,
     /// Single leads posted at once, imported together (`lead_batch.rs`).
     leads: Arc<lead_batch::LeadBatcher>,
+    /// The dispositions that ask not to be called again, as the engine knows them (the
+    /// campaign report counts those requests).
+    pub opt_out: crate::domain::OptOutWords,
 }
 
 impl ApiState {
@@ -47,7 +51,13 @@ impl ApiState {
             engine,
             encoded: Arc::default(),
             leads: Arc::default(),
+            opt_out: crate::domain::OptOutWords::default(),
         }
+    }
+
+    /// This state with the engine's do-not-call words (`[engine] do_not_call_dispositions`).
+    pub fn with_opt_out(self, opt_out: crate::domain::OptOutWords) -> ApiState {
+        ApiState { opt_out, ..self }
     }
 
     /// This state with a batcher of its own, never started: for the batching task.
@@ -136,6 +146,7 @@ fn routes(origin: Origin) -> Vec<Route> {
         route(M::GET, "/campaigns/{id}/status", get(campaigns::status)),
         route(M::GET, "/campaigns/{id}/calls", get(calls::for_campaign)),
         route(M::GET, "/campaigns/{id}/export", get(export::export)),
+        route(M::GET, "/campaigns/{id}/report", get(report::report)),
         route(M::POST, "/campaigns/{id}/leads", post(leads::add_one)),
         route(
             M::POST,
