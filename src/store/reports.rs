@@ -335,21 +335,13 @@ pub fn status_reports(
         .collect()
 }
 
-/// Midnight of `now`'s day in `tz`, as UTC. A midnight skipped by DST counts from the
-/// first instant of the day.
+/// Midnight of `now`'s day in `tz`, as UTC: the calling hours' own day
+/// (`calling_hours::day_start`), so "today" is one day wherever it is counted.
 pub fn local_day_start(
     now: chrono::DateTime<chrono::Utc>,
     tz: chrono_tz::Tz,
 ) -> chrono::DateTime<chrono::Utc> {
-    use chrono::TimeZone;
-    let date = now.with_timezone(&tz).date_naive();
-    (0..=3)
-        .find_map(|hour| {
-            tz.from_local_datetime(&date.and_hms_opt(hour, 0, 0)?)
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or(now)
+    crate::domain::calling_hours::day_start(tz, now)
 }
 
 #[cfg(test)]

@@ -6,8 +6,7 @@ use super::envelope::{ApiError, Body, Created, Data, Param};
 use super::ApiState;
 use crate::domain::figures::Progress;
 use crate::domain::{CampaignId, CampaignSettings};
-use crate::engine::{CampaignView, Command, EngineError, Reply};
-use crate::store::reports::campaign_stats;
+use crate::engine::{Answer, CampaignView, Command, EngineError, Query, Reply};
 use crate::store::CampaignRecord;
 use axum::extract::State;
 use serde::Serialize;
@@ -156,15 +155,21 @@ pub async fn stats(
     Param(id): Param<i64>,
 ) -> Result<Data<StatsOut>, ApiError> {
     let id = CampaignId(id);
-    let s = state
-        .reader
-        .read(move |conn| {
-            let record = CampaignRecord::get(conn, id)?;
-            let since =
-                crate::domain::calling_hours::day_start(record.settings.tz(), chrono::Utc::now());
-            campaign_stats(conn, id, since.timestamp_millis())
-        })
-        .await?;
+    // The one status read `switchboard status` and the console's status show too.
+    let s = match state
+        .engine
+        .query(Query::Status { campaign: Some(id) })
+        .await?
+    {
+        Answer::Status(mut reports) if reports.len() == 1 => reports.remove(0).stats,
+        other => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "unexpected_answer",
+                format!("the engine answered {other:?} to a status query"),
+            ))
+        }
+    };
     Ok(Data(StatsOut {
         campaign: id,
         leads: s.leads,
