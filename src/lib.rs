@@ -14,6 +14,7 @@ pub mod hangup;
 pub mod http_tls;
 pub mod import;
 pub mod logging;
+pub mod metrics;
 pub mod paths;
 pub mod phone;
 pub mod runtime;

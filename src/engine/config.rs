@@ -41,6 +41,9 @@ pub struct EngineConfig {
     pub opt_out: OptOutWords,
     /// Where recordings of campaigns with `record` go (`[recording]` in config.toml).
     pub recording: crate::telephony::RecordingOutput,
+    /// Where ended calls are counted for `/metrics` (the engine host's); `None`: not
+    /// counted.
+    pub metrics: Option<crate::metrics::calls::CallMetrics>,
 }
 
 impl Default for EngineConfig {
@@ -61,6 +64,7 @@ impl Default for EngineConfig {
             resume_only: None,
             opt_out: OptOutWords::default(),
             recording: crate::telephony::RecordingOutput::default(),
+            metrics: None,
         }
     }
 }

@@ -100,8 +100,16 @@ impl EngineHost {
             other => HostError::Lock(other),
         })?;
         let store = Store::open(&plan.db)?;
-        let runtime = Runtime::start(store.clone(), plan.settings, Arc::new(SystemClock)).await?;
-        let state = ApiState::new(runtime.engine.clone(), store);
+        // One registry per engine, served at `/metrics` (`crate::metrics`).
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let runtime = Runtime::start_measured(
+            store.clone(),
+            plan.settings,
+            Arc::new(SystemClock),
+            Some(metrics.clone()),
+        )
+        .await?;
+        let state = ApiState::new(runtime.engine.clone(), store).with_metrics(metrics);
         let tcp = api.listen.map(|addr| (addr, api.token.clone()));
         let webhooks = Some(runtime.webhook_receiver.clone());
         let server = match ApiServer::start(state, &socket, tcp, webhooks).await {

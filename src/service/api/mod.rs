@@ -16,6 +16,7 @@ pub mod export;
 mod imports;
 mod lead_batch;
 mod leads;
+mod metrics;
 mod upload;
 
 pub use auth::require_token;
@@ -36,6 +37,8 @@ pub struct ApiState {
     pub encoded: Arc<EncodedSnapshot>,
     /// Single leads posted at once, imported together (`lead_batch.rs`).
     leads: Arc<lead_batch::LeadBatcher>,
+    /// What `/metrics` serves: the engine host's registry.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl ApiState {
@@ -45,7 +48,13 @@ impl ApiState {
             store,
             encoded: Arc::default(),
             leads: Arc::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// This state serving `metrics` at `/metrics`.
+    pub fn with_metrics(self, metrics: Arc<crate::metrics::Metrics>) -> ApiState {
+        ApiState { metrics, ..self }
     }
 
     /// This state with a batcher of its own, never started: for the batching task.
@@ -174,6 +183,9 @@ fn routes(origin: Origin) -> Vec<Route> {
 /// (`telephony/webhook.rs`, as on the separate `[webhook] listen` port).
 pub const WEBHOOK_PATH: &str = "/webhooks/livekit";
 
+/// Where Prometheus scrapes the engine's metrics (`crate::metrics`), on both origins.
+pub const METRICS_PATH: &str = "/metrics";
+
 /// The `(method, path)` of every endpoint served for `origin`, paths in full
 /// (`/api/v1/campaigns/{id}`), as OpenAPI writes them.
 pub fn endpoints(origin: Origin) -> Vec<(Method, String)> {
@@ -195,6 +207,8 @@ pub fn router(state: ApiState, origin: Origin) -> Router {
     }
     Router::new()
         .nest("/api/v1", api)
+        // Outside `/api/v1`, where Prometheus looks; on TCP behind the same token.
+        .route(METRICS_PATH, get(metrics::scrape))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BODY))
         .with_state(state)
