@@ -105,10 +105,12 @@ pub fn parse(text: &str) -> Result<Exposition, String> {
         });
         match declared {
             None => return fail("sample of a family with no TYPE line"),
-            Some((_, kind)) if kind == "histogram" && sample.name.ends_with("_bucket") => {
-                if !sample.labels.contains_key("le") {
-                    return fail("histogram bucket without le");
-                }
+            Some((_, kind))
+                if kind == "histogram"
+                    && sample.name.ends_with("_bucket")
+                    && !sample.labels.contains_key("le") =>
+            {
+                return fail("histogram bucket without le");
             }
             Some((_, kind)) if kind == "counter" && sample.value < 0.0 => {
                 return fail("negative counter");

@@ -41,15 +41,19 @@ fn gauges<L: EncodeLabelSet, V: EncodeGaugeValue>(
     Ok(())
 }
 
-fn campaign(id: i64) -> [(&'static str, i64); 1] {
+/// `campaign="ID"`.
+type CampaignLabel = [(&'static str, i64); 1];
+
+fn campaign(id: i64) -> CampaignLabel {
     [("campaign", id)]
 }
 
+/// `campaign="ID"` and one more label.
 fn campaign_and<V>(
     id: i64,
     key: &'static str,
     value: V,
-) -> ([(&'static str, i64); 1], [(&'static str, V); 1]) {
+) -> (CampaignLabel, [(&'static str, V); 1]) {
     ([("campaign", id)], [(key, value)])
 }
 
