@@ -18,6 +18,7 @@ pub mod export;
 pub mod hangup;
 pub mod import;
 pub mod logging;
+pub mod metrics;
 pub mod paths;
 pub mod phone;
 pub mod report;

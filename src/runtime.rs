@@ -176,6 +176,21 @@ impl Runtime {
         settings: RuntimeSettings,
         clock: SharedClock,
     ) -> Result<Runtime, RuntimeError> {
+        Self::start_measured(store, settings, clock, None).await
+    }
+
+    /// `start`, with every call, LiveKit request, webhook and store commit counted in
+    /// `metrics` (the engine host's, served at `/metrics`).
+    pub async fn start_measured(
+        store: Store,
+        mut settings: RuntimeSettings,
+        clock: SharedClock,
+        metrics: Option<Arc<crate::metrics::Metrics>>,
+    ) -> Result<Runtime, RuntimeError> {
+        if let Some(metrics) = &metrics {
+            store.observe_writes(metrics.edges.store_observer());
+            settings.engine.metrics = Some(metrics.calls.clone());
+        }
         let (sandbox, url, api_key, api_secret) = match settings.livekit {
             LiveKitTarget::Server {
                 url,
@@ -195,7 +210,11 @@ impl Runtime {
         let options = LiveKitOptions {
             request_timeout: settings.request_timeout,
         };
-        let telephony = Arc::new(LiveKitTelephony::new(&url, &api_key, &api_secret, options));
+        let mut telephony = LiveKitTelephony::new(&url, &api_key, &api_secret, options);
+        if let Some(metrics) = &metrics {
+            telephony = telephony.observe_requests(metrics.edges.livekit_observer());
+        }
+        let telephony = Arc::new(telephony);
         let (progress_tx, progress) = mpsc::channel(PROGRESS_QUEUE);
         let webhook_listen = settings
             .webhook_listen
@@ -216,6 +235,9 @@ impl Runtime {
             .read(move |conn| crate::store::webhook_events::still_valid(conn, now))
             .await?;
         webhook_receiver.remember_in(Arc::new(store.clone()), seen);
+        if let Some(metrics) = &metrics {
+            webhook_receiver.observe(metrics.edges.webhook_observer());
+        }
         let webhooks = match webhook_listen {
             Some(listen) => Some(
                 serve_webhooks_with(listen, webhook_receiver.clone(), WebhookOptions::default())

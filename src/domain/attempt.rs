@@ -65,6 +65,12 @@ impl Outcome {
         )
     }
 
+    /// LiveKit placed the call (it rang, or the network refused it): every outcome but
+    /// `not_placed`. What `switchboard_calls_placed_total` counts.
+    pub fn was_placed(self) -> bool {
+        self != Outcome::NotPlaced
+    }
+
     /// Default retry rule of a new campaign.
     pub const DEFAULT_RETRY_ON: &'static [Outcome] =
         &[Outcome::NoAnswer, Outcome::Busy, Outcome::TrunkFailure];

@@ -101,12 +101,43 @@ pub enum PauseReason {
 impl PauseReason {
     /// Lifted by the engine when the condition clears, as opposed to waiting for a key.
     pub fn is_automatic(&self) -> bool {
-        !matches!(
-            self,
-            PauseReason::Operator
-                | PauseReason::Configuration { .. }
-                | PauseReason::AgentNotJoining { .. }
-        )
+        Self::is_automatic_kind(self.kind())
+    }
+
+    /// `is_automatic` of every reason of this `kind` (`PauseReason::KINDS`).
+    pub fn is_automatic_kind(kind: &str) -> bool {
+        !matches!(kind, "operator" | "configuration" | "agent_not_joining")
+    }
+}
+
+impl PauseReason {
+    /// Every reason's `kind`, as serde tags it: the bounded label set of the
+    /// `switchboard_campaign_pause_reason` metric.
+    pub const KINDS: &'static [&'static str] = &[
+        "operator",
+        "outside_window",
+        "daily_cap_reached",
+        "live_kit_unreachable",
+        "configuration",
+        "shutdown",
+        "scheduled",
+        "caller_ids_unavailable",
+        "agent_not_joining",
+    ];
+
+    /// The reason's name without its details (`daily_cap_reached`), as serde tags it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PauseReason::Operator => "operator",
+            PauseReason::OutsideWindow { .. } => "outside_window",
+            PauseReason::DailyCapReached { .. } => "daily_cap_reached",
+            PauseReason::LiveKitUnreachable { .. } => "live_kit_unreachable",
+            PauseReason::Configuration { .. } => "configuration",
+            PauseReason::Shutdown => "shutdown",
+            PauseReason::Scheduled { .. } => "scheduled",
+            PauseReason::CallerIdsUnavailable { .. } => "caller_ids_unavailable",
+            PauseReason::AgentNotJoining { .. } => "agent_not_joining",
+        }
     }
 }
 
@@ -185,6 +216,41 @@ mod tests {
             err.to_string(),
             "a campaign cannot go from completed to running"
         );
+    }
+
+    #[test]
+    fn a_reasons_kind_is_its_serde_tag() {
+        let t = Utc::now();
+        let all = [
+            PauseReason::Operator,
+            PauseReason::OutsideWindow {
+                until: None,
+                timezone: "UTC".into(),
+            },
+            PauseReason::DailyCapReached { cap: 1, until: t },
+            PauseReason::LiveKitUnreachable {
+                since: t,
+                last_error: "x".into(),
+            },
+            PauseReason::Configuration {
+                problem: "p".into(),
+                fix: "f".into(),
+            },
+            PauseReason::Shutdown,
+            PauseReason::Scheduled { at: t },
+            PauseReason::CallerIdsUnavailable {
+                capped: 0,
+                resting: 0,
+                until: t,
+            },
+            PauseReason::AgentNotJoining { agent: "a".into() },
+        ];
+        let kinds: Vec<&str> = all.iter().map(PauseReason::kind).collect();
+        assert_eq!(kinds, PauseReason::KINDS);
+        for reason in &all {
+            let json = serde_json::to_value(reason).unwrap();
+            assert_eq!(json["kind"], reason.kind());
+        }
     }
 
     #[test]

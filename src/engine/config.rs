@@ -45,6 +45,9 @@ pub struct EngineConfig {
     pub recording: RecordingOutput,
     /// Holds the database for one command and never dials (`Engine::hold`).
     pub holds_only: bool,
+    /// Where ended calls are counted for `/metrics` (the engine host's); `None`: not
+    /// counted.
+    pub metrics: Option<crate::metrics::calls::CallMetrics>,
 }
 
 impl Default for EngineConfig {
@@ -66,6 +69,7 @@ impl Default for EngineConfig {
             opt_out: OptOutWords::default(),
             recording: recording_output(&RecordingConfig::default()),
             holds_only: false,
+            metrics: None,
         }
     }
 }

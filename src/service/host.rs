@@ -101,8 +101,18 @@ impl EngineHost {
         })?;
         let store = crate::engine::open_database(&plan.db)?;
         let opt_out = plan.settings.engine.opt_out.clone();
-        let runtime = Runtime::start(store, plan.settings, Arc::new(SystemClock)).await?;
-        let state = ApiState::new(runtime.engine.clone()).with_opt_out(opt_out);
+        // One registry per engine, served at `/metrics` (`crate::metrics`).
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let runtime = Runtime::start_measured(
+            store,
+            plan.settings,
+            Arc::new(SystemClock),
+            Some(metrics.clone()),
+        )
+        .await?;
+        let state = ApiState::new(runtime.engine.clone())
+            .with_opt_out(opt_out)
+            .with_metrics(metrics);
         let tcp = api.listen.map(|addr| (addr, api.token.clone()));
         let webhooks = Some(runtime.webhook_receiver.clone());
         let server = match ApiServer::start(state, &socket, tcp, webhooks).await {

@@ -43,6 +43,7 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+pub use writer::WriteObserver;
 use writer::{Job, Writer};
 
 /// How long the writer waits for another program's lock on the database file.
@@ -86,6 +87,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Tells `observer` how long each group commit takes (the host's metrics).
+    pub fn observe_writes(&self, observer: WriteObserver) {
+        self.writer.observe(observer);
     }
 
     /// Runs `job` on the writer thread inside a transaction and returns its result once

@@ -55,19 +55,34 @@ fn in_savepoint<T>(
     result
 }
 
+/// Told how long each group commit took and whether it committed (`/metrics`).
+pub type WriteObserver = std::sync::Arc<dyn Fn(Duration, bool) + Send + Sync>;
+
+/// Set at most once, after the writer started (the host's metrics come after the
+/// store is open).
+type ObserverSlot = std::sync::Arc<std::sync::OnceLock<WriteObserver>>;
+
 #[derive(Clone)]
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Job>,
+    observer: ObserverSlot,
 }
 
 impl Writer {
     pub fn spawn(conn: Connection) -> Result<Writer, StoreError> {
         let (jobs, queue) = mpsc::channel(4096);
+        let observer = ObserverSlot::default();
+        let observed = observer.clone();
         std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(conn, queue))
+            .spawn(move || run(conn, queue, observed))
             .map_err(|e| StoreError::Worker(e.to_string()))?;
-        Ok(Writer { jobs })
+        Ok(Writer { jobs, observer })
+    }
+
+    /// `observer` is told of every group commit from now on; a second one is ignored.
+    pub fn observe(&self, observer: WriteObserver) {
+        let _ = self.observer.set(observer);
     }
 
     pub async fn submit(&self, job: Job) -> Result<(), StoreError> {
@@ -79,7 +94,7 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, mut queue: mpsc::Receiver<Job>) {
+fn run(conn: Connection, mut queue: mpsc::Receiver<Job>, observer: ObserverSlot) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut failures = ThrottledLog::new(FAILURE_LOG_INTERVAL);
     while let Some(first) = queue.blocking_recv() {
@@ -90,7 +105,12 @@ fn run(conn: Connection, mut queue: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        match commit_batch(&conn, &mut batch) {
+        let started = Instant::now();
+        let committed = commit_batch(&conn, &mut batch);
+        if let Some(observe) = observer.get() {
+            observe(started.elapsed(), committed.is_ok());
+        }
+        match committed {
             Ok(()) => {
                 let held_back = failures.settle();
                 if held_back > 0 {

@@ -17,7 +17,9 @@ use livekit_api::services::{LiveKitApi, ServiceError};
 use livekit_protocol as proto;
 use livekit_protocol::participant_info::Kind as ParticipantKind;
 use std::fmt;
-use std::time::Duration;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// How the client talks to LiveKit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +46,56 @@ pub struct LiveKitTelephony {
     url: String,
     api_key: String,
     options: LiveKitOptions,
+    /// Told of every request (`/metrics`), when set.
+    observer: Option<RequestObserver>,
+}
+
+/// Told of every request to LiveKit: its method (`CreateSIPParticipant`), its result
+/// ([`request_result`]) and how long it took.
+pub type RequestObserver = Arc<dyn Fn(&'static str, &'static str, Duration) + Send + Sync>;
+
+/// A request's result in a word from a fixed set: `ok`, LiveKit's Twirp error code
+/// (`not_found`, `unavailable`, ...), `timeout`, `unreachable` or `bad_answer` (not
+/// Twirp, not protobuf, or the request could not be built).
+pub(crate) fn request_result(failure: &ApiFailure) -> &'static str {
+    match failure {
+        ApiFailure::Twirp { code, .. } => twirp_code(code),
+        ApiFailure::Transport {
+            timed_out: true, ..
+        } => "timeout",
+        ApiFailure::Transport { .. } => "unreachable",
+        ApiFailure::NotTwirp { .. }
+        | ApiFailure::BadResponse { .. }
+        | ApiFailure::Client { .. } => "bad_answer",
+    }
+}
+
+/// A Twirp error code from the fixed set Twirp defines, else `other_twirp_error`.
+fn twirp_code(c: &str) -> &'static str {
+    use super::api_error::code;
+    [
+        code::CANCELED,
+        code::UNKNOWN,
+        code::INVALID_ARGUMENT,
+        code::DEADLINE_EXCEEDED,
+        code::NOT_FOUND,
+        code::BAD_ROUTE,
+        code::PERMISSION_DENIED,
+        code::UNAUTHENTICATED,
+        code::RESOURCE_EXHAUSTED,
+        code::FAILED_PRECONDITION,
+        code::UNIMPLEMENTED,
+        code::INTERNAL,
+        code::UNAVAILABLE,
+        code::DATA_LOSS,
+        "already_exists",
+        "aborted",
+        "out_of_range",
+        "malformed",
+    ]
+    .into_iter()
+    .find(|known| c == *known)
+    .unwrap_or("other_twirp_error")
 }
 
 // The secret lives only inside `api`, which never prints it; this keeps it that way
@@ -77,7 +129,32 @@ impl LiveKitTelephony {
             url: url.to_string(),
             api_key: api_key.to_string(),
             options,
+            observer: None,
         }
+    }
+
+    /// Tells `observer` of every request from now on (the host's metrics).
+    pub fn observe_requests(mut self, observer: RequestObserver) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Runs one request to LiveKit, timing it for the observer: the one place
+    /// requests are measured, whatever calls them.
+    async fn measured<T, E>(
+        &self,
+        method: &'static str,
+        classify: impl FnOnce(&E) -> &'static str,
+        request: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        let Some(observe) = &self.observer else {
+            return request.await;
+        };
+        let started = Instant::now();
+        let result = request.await;
+        let outcome = result.as_ref().map_or_else(classify, |_| "ok");
+        observe(method, outcome, started.elapsed());
+        result
     }
 
     pub fn url(&self) -> &str {
@@ -129,6 +206,19 @@ fn failure(err: &ServiceError) -> ApiFailure {
     ApiFailure::from_service_error(err)
 }
 
+fn service_result(err: &ServiceError) -> &'static str {
+    request_result(&failure(err))
+}
+
+/// For requests whose failure is already a `TelephonyError` (the recording's).
+fn telephony_result(err: &TelephonyError) -> &'static str {
+    match err {
+        TelephonyError::Rejected { code, .. } => twirp_code(code),
+        TelephonyError::Unavailable(_) => "unreachable",
+        TelephonyError::Configuration { .. } => "bad_answer",
+    }
+}
+
 fn telephony_error(err: &ServiceError) -> TelephonyError {
     failure(err).into_telephony_error()
 }
@@ -143,14 +233,16 @@ impl Telephony for LiveKitTelephony {
             "CreateSIPParticipant"
         );
         let result = self
-            .api
-            .sip()
-            .create_sip_participant(
-                request.trunk_id.clone(),
-                request.phone.clone(),
-                request.room.clone(),
-                self.dial_options(request),
-                None,
+            .measured(
+                "CreateSIPParticipant",
+                service_result,
+                self.api.sip().create_sip_participant(
+                    request.trunk_id.clone(),
+                    request.phone.clone(),
+                    request.room.clone(),
+                    self.dial_options(request),
+                    None,
+                ),
             )
             .await;
         match result {
@@ -176,21 +268,28 @@ impl Telephony for LiveKitTelephony {
 
     async fn dispatch_agent(&self, request: &DispatchRequest) -> Result<String, TelephonyError> {
         let dispatch = self
-            .api
-            .agent_dispatch()
-            .create_dispatch(proto::CreateAgentDispatchRequest {
-                agent_name: request.agent_name.clone(),
-                room: request.room.clone(),
-                metadata: request.metadata.clone(),
-                ..Default::default()
-            })
+            .measured(
+                "CreateDispatch",
+                service_result,
+                self.api
+                    .agent_dispatch()
+                    .create_dispatch(proto::CreateAgentDispatchRequest {
+                        agent_name: request.agent_name.clone(),
+                        room: request.room.clone(),
+                        metadata: request.metadata.clone(),
+                        ..Default::default()
+                    }),
+            )
             .await
             .map_err(|e| telephony_error(&e))?;
         Ok(dispatch.id)
     }
 
     async fn hang_up(&self, room: &str) -> Result<(), TelephonyError> {
-        match self.room().delete_room(room).await {
+        let deleted = self
+            .measured("DeleteRoom", service_result, self.room().delete_room(room))
+            .await;
+        match deleted {
             Ok(()) => Ok(()),
             Err(err) => match failure(&err) {
                 // Already gone: the call is over either way.
@@ -204,8 +303,11 @@ impl Telephony for LiveKitTelephony {
 
     async fn live_call(&self, room: &str) -> Result<Option<LiveCall>, TelephonyError> {
         let participants = self
-            .room()
-            .list_participants(room)
+            .measured(
+                "ListParticipants",
+                service_result,
+                self.room().list_participants(room),
+            )
             .await
             .map_err(|e| telephony_error(&e))?;
         Ok(live_call_from(&participants))
@@ -213,8 +315,11 @@ impl Telephony for LiveKitTelephony {
 
     async fn list_rooms(&self, names: &[String]) -> Result<Vec<RoomSummary>, TelephonyError> {
         let rooms = self
-            .room()
-            .list_rooms(names.to_vec())
+            .measured(
+                "ListRooms",
+                service_result,
+                self.room().list_rooms(names.to_vec()),
+            )
             .await
             .map_err(|e| telephony_error(&e))?;
         Ok(rooms
@@ -231,8 +336,11 @@ impl Telephony for LiveKitTelephony {
 
     async fn room_participants(&self, room: &str) -> Result<RoomParticipants, TelephonyError> {
         let participants = self
-            .room()
-            .list_participants(room)
+            .measured(
+                "ListParticipants",
+                service_result,
+                self.room().list_participants(room),
+            )
             .await
             .map_err(|e| telephony_error(&e))?;
         Ok(RoomParticipants {
@@ -246,14 +354,22 @@ impl Telephony for LiveKitTelephony {
         room: &str,
         output: &super::RecordingOutput,
     ) -> Result<super::RecordingStarted, TelephonyError> {
-        self.record_room(room, output).await
+        self.measured(
+            "StartRoomCompositeEgress",
+            telephony_result,
+            self.record_room(room, output),
+        )
+        .await
     }
 
     async fn list_trunks(&self) -> Result<Vec<TrunkInfo>, TelephonyError> {
-        self.trunk_pages
-            .list_all()
-            .await
-            .map_err(ApiFailure::into_telephony_error)
+        self.measured(
+            "ListSIPOutboundTrunk",
+            request_result,
+            self.trunk_pages.list_all(),
+        )
+        .await
+        .map_err(ApiFailure::into_telephony_error)
     }
 }
 

@@ -33,7 +33,7 @@ mod webhook_event;
 mod webhook_replay;
 mod webhook_token;
 
-pub use livekit::{LiveKitOptions, LiveKitTelephony};
+pub use livekit::{LiveKitOptions, LiveKitTelephony, RequestObserver};
 pub use poller::{spawn_poller, PollerConfig, PollerHandle, UNKNOWN_DISCONNECT_REASON};
 pub use recording::{RecordingOutput, RecordingStarted, S3Upload};
 pub use trunk_admin::{NewTrunk, TrunkAuth, TrunkTransport};
@@ -43,8 +43,8 @@ pub use types::{
     LiveCall, LiveCallStatus, RoomParticipants, RoomSummary, TelephonyError, TrunkInfo,
 };
 pub use webhook::{
-    serve_webhooks, serve_webhooks_with, WebhookOptions, WebhookReceiver, WebhookServer,
-    MAX_WEBHOOK_BODY, WEBHOOK_CONTENT_TYPE,
+    serve_webhooks, serve_webhooks_with, WebhookObserver, WebhookOptions, WebhookReceiver,
+    WebhookServer, MAX_WEBHOOK_BODY, WEBHOOK_CONTENT_TYPE,
 };
 pub use webhook_replay::{ReplayJournal, SeenEvent};
 pub use webhook_token::MAX_TOKEN_LIFETIME;

@@ -124,7 +124,12 @@ struct Receiver {
     refusals: Mutex<ThrottledLog>,
     body_read_timeout: Duration,
     progress: mpsc::Sender<CallProgress>,
+    /// Told of every delivery's verdict (`/metrics`), when set.
+    observer: std::sync::OnceLock<WebhookObserver>,
 }
+
+/// Told of every delivery: accepted or refused, and the HTTP status answered.
+pub type WebhookObserver = Arc<dyn Fn(bool, u16) + Send + Sync>;
 
 /// What verifies LiveKit's webhooks and passes them on: one per engine, shared by the
 /// separate `[webhook] listen` port and the API's TCP listener (`/webhooks/livekit`),
@@ -153,7 +158,13 @@ impl WebhookReceiver {
             refusals: Mutex::new(ThrottledLog::new(options.refusal_log_interval)),
             body_read_timeout: options.body_read_timeout,
             progress,
+            observer: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Tells `observer` of every delivery from now on; a second one is ignored.
+    pub fn observe(&self, observer: WebhookObserver) {
+        let _ = self.0.observer.set(observer);
     }
 
     /// Keeps the events acted on in `journal` too, starting from `seen` (what it holds
@@ -373,6 +384,12 @@ async fn receive(
         Ok(signed) => pass_on(&receiver, signed).await,
         Err(refusal) => Err(refusal),
     };
+    if let Some(observe) = receiver.observer.get() {
+        match &result {
+            Ok(status) => observe(true, status.as_u16()),
+            Err(Refusal(status, _)) => observe(false, status.as_u16()),
+        }
+    }
     match result {
         Ok(status) => status,
         Err(Refusal(status, reason)) => {

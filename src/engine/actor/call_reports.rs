@@ -200,6 +200,23 @@ impl<T: Telephony> Actor<T> {
         if let Some(state) = end.lead_state {
             self.move_lead(campaign, LeadState::Dialing, state);
         }
+        // The one place an attempt's end is counted for `/metrics`.
+        if let Some(metrics) = &self.config.metrics {
+            let ring_timeout = self
+                .runs
+                .get(&campaign)
+                .map_or(chrono::Duration::MAX, |run| {
+                    chrono::Duration::from_std(run.settings.ringing_timeout())
+                        .unwrap_or(chrono::Duration::MAX)
+                });
+            metrics.call_ended(
+                campaign,
+                end.outcome,
+                &end.times,
+                ring_timeout,
+                end.agent_join_ms,
+            );
+        }
         if let Some(run) = self.runs.get_mut(&campaign) {
             *run.stats.outcomes.entry(end.outcome).or_default() += 1;
             let ring_timeout = chrono::Duration::from_std(run.settings.ringing_timeout())

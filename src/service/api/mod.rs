@@ -17,6 +17,7 @@ pub mod export;
 mod imports;
 mod lead_batch;
 mod leads;
+mod metrics;
 pub mod openapi;
 mod report;
 mod upload;
@@ -42,6 +43,8 @@ pub struct ApiState {
     /// The dispositions that ask not to be called again, as the engine knows them (the
     /// campaign report counts those requests).
     pub opt_out: crate::domain::OptOutWords,
+    /// What `/metrics` serves: the engine host's registry.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl ApiState {
@@ -52,12 +55,18 @@ impl ApiState {
             encoded: Arc::default(),
             leads: Arc::default(),
             opt_out: crate::domain::OptOutWords::default(),
+            metrics: Arc::default(),
         }
     }
 
     /// This state with the engine's do-not-call words (`[engine] do_not_call_dispositions`).
     pub fn with_opt_out(self, opt_out: crate::domain::OptOutWords) -> ApiState {
         ApiState { opt_out, ..self }
+    }
+
+    /// This state serving `metrics` at `/metrics`.
+    pub fn with_metrics(self, metrics: Arc<crate::metrics::Metrics>) -> ApiState {
+        ApiState { metrics, ..self }
     }
 
     /// This state with a batcher of its own, never started: for the batching task.
@@ -188,6 +197,9 @@ fn routes(origin: Origin) -> Vec<Route> {
 /// (`telephony/webhook.rs`, as on the separate `[webhook] listen` port).
 pub const WEBHOOK_PATH: &str = "/webhooks/livekit";
 
+/// Where Prometheus scrapes the engine's metrics (`crate::metrics`), on both origins.
+pub const METRICS_PATH: &str = "/metrics";
+
 /// The `(method, path)` of every endpoint served for `origin`, paths in full
 /// (`/api/v1/campaigns/{id}`), as OpenAPI writes them.
 pub fn endpoints(origin: Origin) -> Vec<(Method, String)> {
@@ -209,6 +221,8 @@ pub fn router(state: ApiState, origin: Origin) -> Router {
     }
     Router::new()
         .nest("/api/v1", api)
+        // Outside `/api/v1`, where Prometheus looks; on TCP behind the same token.
+        .route(METRICS_PATH, get(metrics::scrape))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BODY))
         .with_state(state)
