@@ -138,6 +138,15 @@ fn absolute(path: PathBuf) -> PathBuf {
     std::path::absolute(&path).unwrap_or(path)
 }
 
+/// Who is at this terminal, for the record of who changed what: the login name
+/// (`$USER`, else `$LOGNAME`), or `someone` when neither is set.
+pub fn operator_name() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "someone".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

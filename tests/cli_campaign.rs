@@ -210,7 +210,7 @@ fn a_name_of_100000_characters_is_refused_naming_the_field_and_the_limit() {
 }
 
 #[test]
-fn a_running_campaign_cannot_be_edited_or_deleted() {
+fn a_running_campaign_changes_its_pace_but_not_its_agent_and_cannot_be_deleted() {
     let env = Env::new();
     let id = env.create("Live");
     let conn = rusqlite::Connection::open(env.db()).unwrap();
@@ -221,9 +221,26 @@ fn a_running_campaign_cannot_be_edited_or_deleted() {
     .unwrap();
     drop(conn);
     env.cmd(&["campaign", "edit", &id, "--max-concurrent", "9"])
+        .env("USER", "alice")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "campaign 1 updated (from its next dial): Concurrent calls ",
+        ))
+        .stderr(predicate::str::contains(" → 9"));
+    env.cmd(&["campaign", "edit", &id, "--agent", "another-agent"])
         .assert()
         .code(1)
-        .stderr("error: campaign 1 is running; pause it before editing\n");
+        .stderr(predicate::str::contains(
+            "campaign 1 is running: Agent name can change only while it is paused (pause it, edit, resume)",
+        ));
+    env.cmd(&["campaign", "show", &id])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "alice (command line): Concurrent calls",
+        ))
+        .stdout(predicate::str::contains("another-agent").not());
     env.cmd(&["campaign", "delete", &id, "--yes"])
         .assert()
         .code(1)

@@ -348,11 +348,19 @@ fn attempts(db: &Path) -> i64 {
 
 /// The line of `screen` that starts with `marker=`: a command's exit status echoed by
 /// the shell (the command line itself mentions the marker too, but not at the start).
+/// `MARKER=N` as the shell echoed it, wherever on its line: a shell slow to start on a
+/// busy machine prints its prompt after keys typed ahead, so the echo can follow a `# `.
 fn exit_line(screen: &str, marker: &str) -> Option<String> {
-    screen
-        .lines()
-        .find(|l| l.starts_with(&format!("{marker}=")))
-        .map(str::to_owned)
+    let tag = format!("{marker}=");
+    screen.lines().find_map(|line| {
+        let code: String = line
+            .split(&tag)
+            .nth(1)?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        (!code.is_empty()).then(|| format!("{tag}{code}"))
+    })
 }
 
 /// `switchboard` with no command attaches to the database's engine, starting one in the

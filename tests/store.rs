@@ -202,7 +202,7 @@ async fn status_changes_follow_the_state_machine_and_keep_their_reason() {
     );
     assert_eq!(paused.started_at, Some(now()));
     let edit = store
-        .write(move |c| CampaignRecord::update_settings(c, id, &settings("B"), now()))
+        .write(move |c| CampaignRecord::update_settings(c, id, &settings("B"), "test", now()))
         .await;
     assert!(edit.is_ok(), "paused campaigns are editable");
 }

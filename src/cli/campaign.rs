@@ -407,12 +407,25 @@ async fn edit(access: &Access, args: EditArgs) -> Result<ExitCode> {
     let mut settings = current.settings.clone();
     args.settings.apply(&mut settings)?;
     settings.validate().map_err(|e| flag_error(&e))?;
+    let changes = crate::domain::setting_change::changes(&current.settings, &settings);
     let command = Command::UpdateCampaign {
         id,
         settings: Box::new(settings),
+        changed_by: format!("{} (command line)", crate::paths::operator_name()),
     };
     access.send(command).await.map_err(engine_error)?;
-    eprintln!("campaign {id} updated");
+    if changes.is_empty() {
+        eprintln!("campaign {id}: nothing changed");
+    } else {
+        let when = match current.status {
+            crate::domain::CampaignStatus::Running => " (from its next dial)",
+            _ => "",
+        };
+        eprintln!(
+            "campaign {id} updated{when}: {}",
+            crate::domain::setting_change::summary(&changes)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -465,6 +478,9 @@ async fn list(access: &Access, args: ListArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Settings changes `campaign show` lists.
+const SHOWN_CHANGES: usize = 20;
 
 async fn show(access: &Access, args: ShowArgs) -> Result<ExitCode> {
     let CampaignSummary { record, leads } = campaign(access, CampaignId(args.id)).await?;
@@ -583,6 +599,29 @@ async fn show(access: &Access, args: ShowArgs) -> Result<ExitCode> {
     }
     for (label, value) in rows {
         writeln!(out, "{label:<12}  {value}")?;
+    }
+    let changes = match access
+        .query(Query::SettingsChanges {
+            campaign: record.id,
+            limit: SHOWN_CHANGES,
+        })
+        .await
+        .map_err(engine_error)?
+    {
+        Answer::SettingsChanges(changes) => changes,
+        other => bail!("the engine answered {other:?} to a settings changes query"),
+    };
+    if !changes.is_empty() {
+        writeln!(out, "\nchanges (last {SHOWN_CHANGES}, oldest first)")?;
+        for row in changes {
+            writeln!(
+                out,
+                "  {}  {}: {}",
+                row.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                row.changed_by,
+                row.change
+            )?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

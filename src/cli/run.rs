@@ -168,6 +168,7 @@ async fn drive(
                         say!("{} {} {}", event.at.format("%H:%M:%S"), event.lead_label.unwrap_or_default(), event.detail);
                     }
                     EngineEventKind::CampaignStatus(status) => say!("campaign {id} is {status} {}", event.detail),
+                    EngineEventKind::SettingsChanged => say!("{} {}", event.at.format("%H:%M:%S"), event.detail),
                     _ => {}
                 },
                 Ok(_) | Err(RecvError::Lagged(_)) => {}

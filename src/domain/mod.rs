@@ -31,6 +31,7 @@ pub use ids::{AttemptId, CampaignId, LeadId};
 pub use lead::{LeadNext, LeadState};
 pub use percentile::nearest_rank;
 pub use room_name::{room_name, room_nonce, DEFAULT_ROOM_PREFIX};
+pub use settings::change::{self as setting_change, SettingChange};
 pub use settings::table::{setting, Kind as SettingKind, Setting, SETTINGS};
 pub use settings::{
     bounds, start_at_problem, Bound, CallingWindow, CampaignSettings, DispatchMode, Problem,

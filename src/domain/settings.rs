@@ -9,6 +9,7 @@ use std::fmt;
 use std::time::Duration;
 use thiserror::Error;
 
+pub mod change;
 pub mod table;
 
 /// How the AI agent gets into the call's room.

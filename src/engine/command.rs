@@ -7,10 +7,15 @@ use thiserror::Error;
 #[serde(rename_all = "camelCase")]
 pub enum Command {
     CreateCampaign(Box<CampaignSettings>),
-    /// Only while the campaign is not running.
+    /// Replaces the settings. While the campaign runs only what may change under it
+    /// (pace, size, calling hours, caps, caller IDs, retries) is taken, from the next
+    /// dial on; each change is kept and shown on the timeline with `changed_by`.
     UpdateCampaign {
         id: CampaignId,
         settings: Box<CampaignSettings>,
+        /// Who asked, in words: `alice (command line)`, `the API`, `bob (console)`.
+        #[serde(default)]
+        changed_by: String,
     },
     Start(CampaignId),
     /// In-flight calls finish; no new ones start.

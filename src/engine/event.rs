@@ -25,4 +25,6 @@ pub enum EngineEventKind {
     /// Something went wrong that the operator should see (LiveKit error with code
     /// and SIP status, configuration problem).
     Problem,
+    /// The operator changed the campaign's settings: who, and what from and to.
+    SettingsChanged,
 }

@@ -7,6 +7,7 @@ use crate::domain::{CampaignId, LeadId, VariantReport};
 use crate::store::caller_ids::CallerIdHealth;
 use crate::store::dnc::DncEntry;
 use crate::store::reports::StatusReport;
+use crate::store::settings_changes::SettingsChangeRow;
 use crate::store::views::{LeadHistory, QueueKey, QueueRow, TimelineRow};
 use crate::store::CampaignRecord;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,11 @@ pub enum Query {
     DncList {
         campaign: Option<CampaignId>,
     },
+    /// The campaign's last `limit` settings changes, oldest first, with who made them.
+    SettingsChanges {
+        campaign: CampaignId,
+        limit: usize,
+    },
 }
 
 /// A campaign's record and how many leads it has.
@@ -83,6 +89,7 @@ pub enum Answer {
     VariantReport(Option<Box<VariantReport>>),
     Status(Vec<StatusReport>),
     DncList(Vec<DncEntry>),
+    SettingsChanges(Vec<SettingsChangeRow>),
 }
 
 /// The most rows one page may ask for: a client cannot make the engine read a million.

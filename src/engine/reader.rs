@@ -109,6 +109,14 @@ fn answer(conn: &Connection, query: Query) -> Result<Answer, StoreError> {
             Answer::Status(reports::status_reports(conn, campaign, Utc::now())?)
         }
         Query::DncList { campaign } => Answer::DncList(crate::store::dnc::list(conn, campaign)?),
+        Query::SettingsChanges { campaign, limit } => {
+            CampaignRecord::get(conn, campaign)?;
+            Answer::SettingsChanges(crate::store::settings_changes::recent(
+                conn,
+                campaign,
+                limit.min(MAX_PAGE),
+            )?)
+        }
     })
 }
 

@@ -1,7 +1,9 @@
 //! Campaign rows: create, read, change settings and status.
 
 use super::{from_millis, StoreError};
-use crate::domain::{CampaignId, CampaignSettings, CampaignStatus, PauseReason};
+use crate::domain::{
+    setting_change, CampaignId, CampaignSettings, CampaignStatus, PauseReason, SettingChange,
+};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -66,22 +68,25 @@ impl CampaignRecord {
         rows.map(|r| r?).collect()
     }
 
-    /// Replaces the settings; refused while the campaign is running.
+    /// Replaces the settings and keeps what changed, with who changed it
+    /// (`settings_changes`). While the campaign runs, only the settings that may change
+    /// under it (`Setting::while_running`) are taken; the rest wait for a pause.
     pub fn update_settings(
         conn: &Connection,
         id: CampaignId,
         settings: &CampaignSettings,
+        changed_by: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<SettingChange>, StoreError> {
         settings
             .validate()
             .map_err(|e| StoreError::Rejected(e.to_string()))?;
         let current = Self::get(conn, id)?;
-        if !current.status.is_editable() {
-            return Err(StoreError::Rejected(format!(
-                "campaign {id} is {}; pause it before editing",
-                current.status
-            )));
+        let changes = setting_change::changes(&current.settings, settings);
+        if current.status == CampaignStatus::Running {
+            if let Some(refusal) = setting_change::refused_while_running(id, &changes) {
+                return Err(StoreError::Rejected(refusal));
+            }
         }
         let json = serde_json::to_string(settings)
             .map_err(|e| StoreError::corrupt("campaign settings", e))?;
@@ -89,7 +94,8 @@ impl CampaignRecord {
             "UPDATE campaigns SET name = ?2, settings = ?3, updated_at = ?4 WHERE id = ?1",
             params![id.0, settings.name, json, now.timestamp_millis()],
         )?;
-        Ok(())
+        super::settings_changes::record(conn, id, now, changed_by, &changes)?;
+        Ok(changes)
     }
 
     /// Moves the campaign to `next`, refusing what the status machine forbids. Records

@@ -32,6 +32,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "webhook events acted on are remembered across restarts",
         include_str!("migrations/0007_webhook_events_seen.sql"),
     ),
+    (
+        "every settings change is kept with who made it",
+        include_str!("migrations/0008_settings_changes.sql"),
+    ),
 ];
 
 /// The version a database has once `migrate` has run.

@@ -26,6 +26,7 @@ pub mod probe;
 pub mod queue;
 mod read_pool;
 pub mod reports;
+pub mod settings_changes;
 mod time;
 pub mod views;
 pub mod webhook_events;

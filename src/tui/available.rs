@@ -140,7 +140,9 @@ fn on_main_screen(view: &View, action: Action) -> Verdict {
             status,
             Some(CampaignStatus::Running | CampaignStatus::Paused)
         )),
-        EditCampaign | Import => for_status(status.is_some_and(CampaignStatus::is_editable)),
+        // A running campaign's pace, size, hours, caps and numbers change under it.
+        EditCampaign => for_status(status.is_some()),
+        Import => for_status(status.is_some_and(CampaignStatus::is_editable)),
         DeleteCampaign if view.focus != Pane::Campaigns => Verdict::NotHere,
         DeleteCampaign => match campaign {
             Some(c) if c.status == CampaignStatus::Running => {

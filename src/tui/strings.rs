@@ -110,6 +110,8 @@ pub const QUIT_QUESTION_DEMO: &str = "A campaign is running. Quitting the demo e
 
 pub const FORM_NEW_CAMPAIGN: &str = "New campaign";
 pub const FORM_EDIT_CAMPAIGN: &str = "Edit campaign";
+/// Beside a running campaign's agent, trunk, prompt, …: they change between runs.
+pub const LOCKED_WHILE_RUNNING: &str = "pause the campaign to change this";
 pub const FORM_IMPORT: &str = "Import leads";
 pub const FORM_DNC: &str = "Add to do-not-call list";
 pub const FORM_PREVIEW: &str = "Preview";

@@ -33,6 +33,7 @@ impl TimelineEntry {
             EngineEventKind::Attempt(kind) => kind.as_str().to_owned(),
             EngineEventKind::CampaignStatus(status) => format!("campaign {status}"),
             EngineEventKind::Problem => "problem".to_owned(),
+            EngineEventKind::SettingsChanged => "settings changed".to_owned(),
         };
         TimelineEntry {
             id: None,

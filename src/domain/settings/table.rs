@@ -31,6 +31,11 @@ pub struct Setting {
     pub kind: Kind,
     /// Whether empty text (JSON `null`) unsets it.
     pub optional: bool,
+    /// Whether it may change while the campaign runs, taking effect on the next dial:
+    /// how fast, how many, when and from which numbers. What each call *is* (agent,
+    /// trunk, prompt, variants, …) changes between runs, so the calls a run compares
+    /// are alike.
+    pub while_running: bool,
     codec: Codec,
 }
 
@@ -158,6 +163,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "NAME",
         kind: Kind::Text,
         optional: false,
+        while_running: true,
         codec: Codec::Text(|s, t| s.name = t, |s| s.name.clone()),
     },
     Setting {
@@ -170,6 +176,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "NAME",
         kind: Kind::Text,
         optional: false,
+        while_running: false,
         codec: Codec::Text(|s, t| s.agent_name = t, |s| s.agent_name.clone()),
     },
     Setting {
@@ -182,6 +189,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "ID",
         kind: Kind::Text,
         optional: false,
+        while_running: false,
         codec: Codec::Text(|s, t| s.trunk_id = t, |s| s.trunk_id.clone()),
     },
     Setting {
@@ -195,6 +203,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "E164[,E164...]",
         kind: Kind::List { repeat: false },
         optional: true,
+        while_running: true,
         codec: Codec::Custom(
             |s, t, _| {
                 s.caller_ids = CallerIdPool::parse_list(t).map_err(|e| e.to_string())?;
@@ -212,7 +221,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.max_concurrent = n as u32,
         |s| s.max_concurrent.into(),
     )
-    .named("max-concurrent", "maxConcurrent", "N"),
+    .named("max-concurrent", "maxConcurrent", "N")
+    .while_running(),
     number(
         "call_delay_ms",
         "Gap between dials (ms)",
@@ -222,7 +232,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.call_delay_ms = n,
         |s| s.call_delay_ms,
     )
-    .named("call-delay-ms", "callDelay", "MS"),
+    .named("call-delay-ms", "callDelay", "MS")
+    .while_running(),
     number(
         "max_attempts",
         "Max attempts",
@@ -232,7 +243,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.max_attempts = n as u32,
         |s| s.max_attempts.into(),
     )
-    .named("max-attempts", "retryAttempts", "N"),
+    .named("max-attempts", "retryAttempts", "N")
+    .while_running(),
     number(
         "retry_delay_secs",
         "Retry after (s)",
@@ -242,7 +254,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.retry_delay_secs = n,
         |s| s.retry_delay_secs,
     )
-    .named("retry-delay-secs", "retryDelaySecs", "SECS"),
+    .named("retry-delay-secs", "retryDelaySecs", "SECS")
+    .while_running(),
     Setting {
         key: "retry_on",
         flag: "retry-on",
@@ -254,6 +267,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "OUTCOMES",
         kind: Kind::List { repeat: false },
         optional: false,
+        while_running: true,
         codec: Codec::Custom(
             |s, t, _| {
                 s.retry_on = items(t)
@@ -277,6 +291,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "HH:MM-HH:MM",
         kind: Kind::Hours,
         optional: false,
+        while_running: true,
         codec: Codec::Custom(
             |s, t, _| {
                 s.window = t.parse()?;
@@ -295,6 +310,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "ZONE",
         kind: Kind::Text,
         optional: false,
+        while_running: true,
         codec: Codec::Text(|s, t| s.timezone = t, |s| s.timezone.clone()),
     },
     cap(
@@ -306,7 +322,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.daily_cap = n,
         |s| s.daily_cap,
     )
-    .named("daily-cap", "dailyCap", "N"),
+    .named("daily-cap", "dailyCap", "N")
+    .while_running(),
     Setting {
         key: "local_presence",
         flag: "local-presence",
@@ -318,6 +335,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "auto|yes|no",
         kind: Kind::Switch,
         optional: true,
+        while_running: true,
         codec: Codec::Custom(
             |s, t, _| {
                 s.local_presence = match t.to_ascii_lowercase().as_str() {
@@ -345,7 +363,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.caller_id_daily_cap = n,
         |s| s.caller_id_daily_cap,
     )
-    .named("caller-id-daily-cap", "callerIdDailyCap", "N"),
+    .named("caller-id-daily-cap", "callerIdDailyCap", "N")
+    .while_running(),
     number(
         "rest_floor_pct",
         "Rest floor (% median)",
@@ -356,7 +375,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.rest_floor_pct = n as u32,
         |s| s.rest_floor_pct.into(),
     )
-    .named("rest-floor-pct", "restFloorPct", "PERCENT"),
+    .named("rest-floor-pct", "restFloorPct", "PERCENT")
+    .while_running(),
     Setting {
         key: "dispatch",
         flag: "dispatch",
@@ -368,6 +388,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "MODE",
         kind: Kind::Choice(&["explicit", "rules"]),
         optional: false,
+        while_running: false,
         codec: Codec::Custom(
             |s, t, _| {
                 s.dispatch = t.parse()?;
@@ -385,7 +406,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.ringing_timeout_secs = n as u32,
         |s| s.ringing_timeout_secs.into(),
     )
-    .named("ringing-timeout-secs", "ringingTimeoutSecs", "SECS"),
+    .named("ringing-timeout-secs", "ringingTimeoutSecs", "SECS")
+    .while_running(),
     number(
         "max_call_duration_secs",
         "Max call length (s)",
@@ -395,7 +417,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.max_call_duration_secs = n as u32,
         |s| s.max_call_duration_secs.into(),
     )
-    .named("max-call-duration-secs", "maxCallDurationSecs", "SECS"),
+    .named("max-call-duration-secs", "maxCallDurationSecs", "SECS")
+    .while_running(),
     switch(
         "krisp",
         "Noise cancellation",
@@ -415,6 +438,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "DIGITS",
         kind: Kind::Text,
         optional: true,
+        while_running: false,
         codec: Codec::Custom(
             |s, t, _| {
                 s.dtmf = Some(t.to_owned()).filter(|t| !t.is_empty() && t != "none");
@@ -434,6 +458,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "NAME=WHEN",
         kind: Kind::List { repeat: true },
         optional: false,
+        while_running: true,
         codec: Codec::Custom(
             |s, t, _| {
                 s.disposition_retries = match t.eq_ignore_ascii_case("none") {
@@ -464,6 +489,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "TEXT",
         kind: Kind::Text,
         optional: false,
+        while_running: false,
         codec: Codec::Text(|s, t| s.prompt = t, |s| s.prompt.clone()),
     },
     Setting {
@@ -477,6 +503,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "SPEC",
         kind: Kind::Variants,
         optional: false,
+        while_running: false,
         codec: Codec::Custom(
             |s, t, _| {
                 s.variants = parse_variants(t, &s.variants)?;
@@ -511,7 +538,8 @@ pub static SETTINGS: &[Setting] = &[
         |s, n| s.agent_join_timeout_secs = n as u32,
         |s| s.agent_join_timeout_secs.into(),
     )
-    .named("agent-join-timeout-secs", "agentJoinTimeoutSecs", "SECS"),
+    .named("agent-join-timeout-secs", "agentJoinTimeoutSecs", "SECS")
+    .while_running(),
     // After `timezone`, which a local start time is read in.
     Setting {
         key: "start_at",
@@ -524,6 +552,7 @@ pub static SETTINGS: &[Setting] = &[
         value_name: "WHEN",
         kind: Kind::Time,
         optional: true,
+        while_running: false,
         codec: Codec::Custom(
             |s, t, now| {
                 let at = parse_start_at(t, &s.timezone)?;
@@ -567,6 +596,14 @@ impl Setting {
             ..self
         }
     }
+
+    /// This setting, changeable while the campaign runs.
+    const fn while_running(self) -> Self {
+        Setting {
+            while_running: true,
+            ..self
+        }
+    }
 }
 
 const fn row(
@@ -588,6 +625,7 @@ const fn row(
         value_name: "",
         kind,
         optional,
+        while_running: false,
         codec,
     }
 }

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::domain::{
-    AttemptEventKind, AttemptId, AttemptState, CampaignId, CampaignStatus, LeadState, PauseReason,
+    setting_change, AttemptEventKind, AttemptId, AttemptState, CampaignId, CampaignStatus,
+    LeadState, PauseReason,
 };
 use crate::engine::campaign_run::CampaignRun;
 use crate::engine::handle::{Envelope, ReplyTx};
@@ -55,14 +56,32 @@ impl<T: Telephony> Actor<T> {
                 self.runs.insert(id, CampaignRun::new(record, now));
                 Ok(Reply::Created(id))
             }
-            Command::UpdateCampaign { id, settings } => {
+            Command::UpdateCampaign {
+                id,
+                settings,
+                changed_by,
+            } => {
                 let stored = (*settings).clone();
-                self.store
-                    .write(move |conn| CampaignRecord::update_settings(conn, id, &stored, now))
+                let by = match changed_by.trim() {
+                    "" => "an operator".to_string(),
+                    named => named.to_string(),
+                };
+                let who = by.clone();
+                let changes = self
+                    .store
+                    .write(move |conn| {
+                        CampaignRecord::update_settings(conn, id, &stored, &who, now)
+                    })
                     .await?;
                 if let Some(run) = self.runs.get_mut(&id) {
+                    // Read at each dial: the pace, the size and the cap take effect on the
+                    // next one; the queue is read again for new hours and numbers.
                     run.set_settings(*settings);
                     run.queue.stale = true;
+                }
+                if !changes.is_empty() {
+                    let detail = format!("{by} changed {}", setting_change::summary(&changes));
+                    self.emit(id, EngineEventKind::SettingsChanged, detail, None);
                 }
                 Ok(Reply::Done)
             }

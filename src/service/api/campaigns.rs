@@ -40,7 +40,8 @@ pub async fn get_one(
     Ok(Data(record(&state, CampaignId(id)).await?.into()))
 }
 
-/// Changes the fields given; refused (409) while the campaign runs: pause it first.
+/// Changes the fields given. While the campaign runs, only the settings that may change
+/// under it are taken (409 naming the others otherwise), from its next dial.
 pub async fn update(
     State(state): State<ApiState>,
     Param(id): Param<i64>,
@@ -52,6 +53,7 @@ pub async fn update(
     let command = Command::UpdateCampaign {
         id,
         settings: Box::new(settings),
+        changed_by: "the API".into(),
     };
     state.engine.send(command).await?;
     Ok(Data(record(&state, id).await?.into()))
@@ -207,4 +209,41 @@ fn unexpected(reply: Reply) -> ApiError {
         "unexpected_reply",
         format!("the engine answered {reply:?} to a create"),
     )
+}
+
+/// `?limit=N`: how many of the latest changes.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesQuery {
+    pub limit: Option<usize>,
+}
+
+/// How many changes a plain `GET .../changes` lists.
+const DEFAULT_CHANGES: usize = 100;
+
+/// The campaign's settings changes, oldest first, with who made each.
+pub async fn changes(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+    super::envelope::QueryArgs(query): super::envelope::QueryArgs<ChangesQuery>,
+) -> Result<Data<Vec<crate::store::settings_changes::SettingsChangeRow>>, ApiError> {
+    let limit = query.limit.unwrap_or(DEFAULT_CHANGES);
+    if !(1..=crate::engine::MAX_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit: {limit} is out of range; give 1 to {}",
+            crate::engine::MAX_PAGE
+        )));
+    }
+    let query = Query::SettingsChanges {
+        campaign: CampaignId(id),
+        limit,
+    };
+    match state.engine.query(query).await? {
+        Answer::SettingsChanges(changes) => Ok(Data(changes)),
+        other => Err(ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "unexpected_answer",
+            format!("the engine answered {other:?} to a settings changes query"),
+        )),
+    }
 }

@@ -152,6 +152,7 @@ fn routes(origin: Origin) -> Vec<Route> {
         route(M::POST, "/campaigns/{id}/resume", post(campaigns::resume)),
         route(M::POST, "/campaigns/{id}/stop", post(campaigns::stop)),
         route(M::GET, "/campaigns/{id}/stats", get(campaigns::stats)),
+        route(M::GET, "/campaigns/{id}/changes", get(campaigns::changes)),
         route(M::GET, "/campaigns/{id}/status", get(campaigns::status)),
         route(M::GET, "/campaigns/{id}/calls", get(calls::for_campaign)),
         route(M::GET, "/campaigns/{id}/export", get(export::export)),

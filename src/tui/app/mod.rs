@@ -191,7 +191,12 @@ impl App {
             Event::CampaignLoaded(result) => {
                 match result {
                     Ok(record) => {
-                        let form = CampaignForm::new(Some(record.id), record.settings);
+                        let form = match record.status {
+                            crate::domain::CampaignStatus::Running => {
+                                CampaignForm::while_running(record.id, record.settings)
+                            }
+                            _ => CampaignForm::new(Some(record.id), record.settings),
+                        };
                         self.view.overlay = Some(Overlay::Form(Box::new(Form::Campaign(form))));
                     }
                     Err(e) => self.set_status(e.to_string(), true),

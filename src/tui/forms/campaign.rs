@@ -19,15 +19,33 @@ pub struct CampaignForm {
 
 impl CampaignForm {
     pub fn new(editing: Option<CampaignId>, settings: CampaignSettings) -> CampaignForm {
+        Self::with_lock(editing, settings, false)
+    }
+
+    /// The form for a running campaign: what may change under it is open, the rest is
+    /// locked until a pause (`Setting::while_running`).
+    pub fn while_running(id: CampaignId, settings: CampaignSettings) -> CampaignForm {
+        Self::with_lock(Some(id), settings, true)
+    }
+
+    fn with_lock(
+        editing: Option<CampaignId>,
+        settings: CampaignSettings,
+        running: bool,
+    ) -> CampaignForm {
         let fields = SETTINGS
             .iter()
             .map(|setting| {
-                Field::new(
+                let mut field = Field::new(
                     setting.key,
                     setting.label,
                     setting.show(&settings),
                     setting.hint,
-                )
+                );
+                if running && !setting.while_running {
+                    field.locked = Some(strings::LOCKED_WHILE_RUNNING);
+                }
+                field
             })
             .collect();
         CampaignForm {
@@ -82,7 +100,11 @@ impl CampaignForm {
             ),
             Some(id) => (
                 strings::save_campaign(&id.label()),
-                Command::UpdateCampaign { id, settings },
+                Command::UpdateCampaign {
+                    id,
+                    settings,
+                    changed_by: format!("{} (console)", crate::paths::operator_name()),
+                },
             ),
         })
     }
@@ -244,5 +266,63 @@ mod tests {
         assert!(
             error_of(&form, "agent_join_timeout_secs").is_some_and(|e| e.contains("at least 1"))
         );
+    }
+
+    #[test]
+    fn a_running_campaign_opens_its_pace_and_size_and_locks_what_a_call_is() {
+        use crate::tui::forms::Form;
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let settings = CampaignSettings {
+            agent_name: "renewals-agent".into(),
+            trunk_id: "ST_1".into(),
+            name: "Renewals".into(),
+            ..CampaignSettings::default()
+        };
+        let mut form = Form::Campaign(CampaignForm::while_running(CampaignId(4), settings));
+        let at = |form: &Form, key: &str| match form {
+            Form::Campaign(f) => f.fields.iter().position(|f| f.key == key).unwrap(),
+            _ => unreachable!(),
+        };
+        let field = |form: &Form, key: &str| match form {
+            Form::Campaign(f) => f.fields[at(form, key)].clone(),
+            _ => unreachable!(),
+        };
+        let type_into = |form: &mut Form, key: &str, c: char| {
+            let target = at(form, key);
+            if let Form::Campaign(f) = form {
+                f.focused = target;
+            }
+            form.edit(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        };
+        type_into(&mut form, "agent", 'x');
+        let agent = field(&form, "agent");
+        assert_eq!(
+            agent.value(),
+            "renewals-agent",
+            "locked: typing changes nothing"
+        );
+        assert_eq!(agent.error.as_deref(), Some(strings::LOCKED_WHILE_RUNNING));
+        type_into(&mut form, "max_concurrent", '0');
+        let concurrent = field(&form, "max_concurrent");
+        assert!(concurrent.locked.is_none() && concurrent.error.is_none());
+        assert!(concurrent.value().ends_with('0'), "{}", concurrent.value());
+        let Form::Campaign(mut form) = form else {
+            unreachable!()
+        };
+        match form.command() {
+            Some((
+                _,
+                Command::UpdateCampaign {
+                    id,
+                    settings,
+                    changed_by,
+                },
+            )) => {
+                assert_eq!(id, CampaignId(4));
+                assert_eq!(settings.agent_name, "renewals-agent");
+                assert!(changed_by.ends_with("(console)"), "{changed_by}");
+            }
+            other => panic!("unexpected {other:?}: {:?}", form.fields),
+        }
     }
 }

@@ -15,6 +15,9 @@ pub struct Field {
     /// Shown dimmed when there is no error: the format expected.
     pub hint: &'static str,
     pub error: Option<String>,
+    /// Why this field cannot be changed now (a running campaign's agent, trunk, …):
+    /// shown in place of the hint, and typing into it says so.
+    pub locked: Option<&'static str>,
 }
 
 impl Field {
@@ -30,6 +33,7 @@ impl Field {
             input: Input::new(value.into()),
             hint,
             error: None,
+            locked: None,
         }
     }
 
@@ -93,7 +97,10 @@ pub fn draw_fields(frame: &mut Frame, area: Rect, fields: &[Field], focused: usi
         ];
         match &field.error {
             Some(error) => spans.push(Span::styled(format!("✗ {error}"), theme.error())),
-            None => spans.push(Span::styled(field.hint, theme.dim())),
+            None => spans.push(Span::styled(
+                field.locked.unwrap_or(field.hint),
+                theme.dim(),
+            )),
         }
         frame.render_widget(
             Line::from(spans),

@@ -44,6 +44,10 @@ impl Form {
     pub fn edit(&mut self, key: KeyEvent) {
         let (fields, focused) = self.fields_mut();
         if let Some(field) = fields.get_mut(*focused) {
+            if let Some(why) = field.locked {
+                field.error = Some(why.into());
+                return;
+            }
             field.input.handle_event(&TermEvent::Key(key));
             field.error = None;
         }
@@ -52,6 +56,10 @@ impl Form {
     pub fn paste(&mut self, text: &str) {
         let (fields, focused) = self.fields_mut();
         if let Some(field) = fields.get_mut(*focused) {
+            if let Some(why) = field.locked {
+                field.error = Some(why.into());
+                return;
+            }
             let value = format!("{}{}", field.input.value(), text.replace(['\n', '\r'], ""));
             field.input = tui_input::Input::new(value);
         }
