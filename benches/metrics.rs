@@ -118,6 +118,7 @@ fn campaign_view(id: i64, now: chrono::DateTime<Utc>) -> CampaignView {
         dials_per_minute: vec![30; 15],
         eta_ms: Some(3_600_000),
         ring_timeout_ms: 30_000,
+        next_retry_at: None,
         started_at: Some(now - ChronoDuration::hours(3)),
         completed_at: None,
     }

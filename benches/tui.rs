@@ -225,6 +225,7 @@ fn big_snapshot(id: CampaignId, leads: u64) -> Snapshot {
         dials_per_minute: (0..30).map(|i| 100 + i).collect(),
         eta_ms: Some(3_600_000),
         ring_timeout_ms: 30_000,
+        next_retry_at: None,
         started_at: None,
         completed_at: None,
     };

@@ -373,6 +373,7 @@ fn campaign_view(id: i64) -> switchboard::engine::CampaignView {
         dials_per_minute: vec![0, 4],
         eta_ms: None,
         ring_timeout_ms: 30_000,
+        next_retry_at: None,
         started_at: None,
         completed_at: None,
     }

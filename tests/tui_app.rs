@@ -101,6 +101,7 @@ fn campaign(status: CampaignStatus, slots: Vec<SlotView>) -> CampaignView {
         dials_per_minute: Vec::new(),
         eta_ms: None,
         ring_timeout_ms: 30_000,
+        next_retry_at: None,
         started_at: None,
         completed_at: None,
     }
@@ -124,6 +125,7 @@ async fn keys_become_commands_and_answers_become_the_status_line() {
         engine: engine.clone(),
         snapshot: snapshot_rx,
         events: events_rx,
+        start_engine: None,
     };
     let now = Utc
         .with_ymd_and_hms(2026, 3, 14, 12, 0, 0)
@@ -311,6 +313,7 @@ async fn a_rebound_key_does_the_action_and_the_hint_bar_shows_it() {
         engine: engine.clone(),
         snapshot: snapshot_rx,
         events: events_rx,
+        start_engine: None,
     };
     let keys: BTreeMap<String, String> = [("start".to_string(), "S".to_string())].into();
     let settings = Settings {
@@ -357,6 +360,7 @@ async fn delete_asks_first_and_is_refused_for_a_running_campaign() {
         engine: engine.clone(),
         snapshot: snapshot_rx,
         events: events_rx,
+        start_engine: None,
     };
     let mut console = App::new(port, Settings::default()).run_headless(120, 36);
     console
@@ -429,6 +433,7 @@ async fn the_quit_question_says_what_happens_to_the_engine() {
             engine: Arc::new(ScriptedEngine::default()),
             snapshot: snapshot_rx,
             events: events_rx,
+            start_engine: None,
         };
         let settings = Settings {
             demo,

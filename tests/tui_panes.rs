@@ -101,6 +101,7 @@ fn running_campaign() -> CampaignView {
         dials_per_minute: (0..30).map(|i| (i * 7 % 11) as u64).collect(),
         eta_ms: Some(52 * 60_000),
         ring_timeout_ms: 30_000,
+        next_retry_at: None,
         started_at: Some(now() - Duration::minutes(42)),
         completed_at: None,
     }
@@ -281,6 +282,27 @@ fn paused_campaign_header_says_why() {
         ),
         "{text}"
     );
+}
+
+#[test]
+fn a_running_campaign_with_nothing_to_dial_says_when_its_next_retry_is_due() {
+    let mut waiting = running_campaign();
+    waiting.slots.clear();
+    waiting.next_retry_at = Some(now() + Duration::minutes(58));
+    let mut view = view(true);
+    view.snapshot = Arc::new(Snapshot {
+        at: Some(now()),
+        campaigns: vec![waiting],
+        notice: None,
+    });
+    for width in [80, 160] {
+        let buffer = render(width, 6, |f| header::draw(f, f.area(), &view));
+        let text = buffer_text(&buffer);
+        assert!(text.contains("next retry"), "{width} columns:\n{text}");
+        if width == 160 {
+            assert!(text.contains("(in 58m)"), "{text}");
+        }
+    }
 }
 
 fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {

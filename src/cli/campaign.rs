@@ -255,8 +255,10 @@ async fn lifecycle(ctx: &Context, step: Lifecycle, id: i64) -> Result<ExitCode> 
             // engine (if any) lets go of the database before the dialling one starts.
             campaign(&writer(ctx).await?, id).await?;
             let client = super::engine_access::engine(ctx).await?;
-            client.command(command).await.map_err(engine_error)?;
-            eprintln!("campaign {id} {done}");
+            match client.command(command).await.map_err(engine_error)? {
+                Reply::AlreadyRunning => eprintln!("campaign {id} is running"),
+                _ => eprintln!("campaign {id} {done}"),
+            }
         }
         Lifecycle::Pause | Lifecycle::Stop => {
             let access = writer(ctx).await?;

@@ -14,6 +14,7 @@ use color_eyre::eyre::{eyre, WrapErr};
 use color_eyre::Result;
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why the console cannot open without a terminal.
@@ -44,7 +45,19 @@ pub async fn run(ctx: &Context) -> Result<ExitCode> {
         .await
         .wrap_err("the engine stopped answering while the console attached")?;
     let link = Link::Remote(remote);
-    let outcome = run_on(&link, settings).await;
+    // The link finds a new engine on the socket by itself once one is started.
+    let start: tui::EngineStarter = Arc::new(move || {
+        let engine = engine.clone();
+        Box::pin(async move {
+            engine
+                .attach_or_start()
+                .await
+                .map(drop)
+                .map_err(|err| err.to_string())
+        })
+    });
+    let port = EnginePort::new(&link).with_starter(start);
+    let outcome = run_port(port, settings).await;
     tracing::info!("{CONSOLE_DETACHED}");
     outcome
 }
@@ -79,7 +92,11 @@ pub(super) fn console_settings(ctx: &Context, demo: bool) -> Result<tui::Setting
 /// arrives or the terminal goes away. "Pause all and quit" has waited for its pauses
 /// by the time this returns; nothing else is stopped here.
 pub(super) async fn run_on(link: &Link, settings: tui::Settings) -> Result<ExitCode> {
-    let app = App::new(EnginePort::new(link), settings);
+    run_port(EnginePort::new(link), settings).await
+}
+
+async fn run_port(port: EnginePort, settings: tui::Settings) -> Result<ExitCode> {
+    let app = App::new(port, settings);
     let outcome = tui::run_in_terminal(app).await;
     match outcome.wrap_err(NEEDS_A_TTY)? {
         Exit::Signal => Ok(ExitCode::from(130)),

@@ -261,6 +261,10 @@ fn status(view: &CampaignView) -> String {
     if let Some(reason) = &view.pause_reason {
         line.push_str(&format!(" ({reason})"));
     }
+    // Nothing in flight: say what it waits for, and when.
+    if let (Some(next), true) = (view.next_due(), view.slots.is_empty()) {
+        line.push_str(&format!("; {}", next.describe(chrono::Utc::now())));
+    }
     line
 }
 

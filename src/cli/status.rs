@@ -91,6 +91,17 @@ fn render(record: &CampaignRecord, s: &CampaignStats) -> String {
     if let Some(reason) = &record.pause_reason {
         text.push_str(&format!("  paused    {reason}\n"));
     }
+    let next = crate::domain::figures::NextDue::of(
+        record.status,
+        record.pause_reason.as_ref(),
+        s.next_retry_at,
+    );
+    if let Some(next) = next {
+        text.push_str(&format!(
+            "  waiting   {}\n",
+            next.describe(chrono::Utc::now())
+        ));
+    }
     text.push_str(&format!(
         "  leads     {}{}\n",
         s.leads,
@@ -301,5 +312,19 @@ mod tests {
              \x20           +13125550100  12 today (cap 200)  answered 0% (0/12) of last 50  resting until 2026-06-02 04:00 UTC: answer rate 0% (0/12) ...\n"
         );
         assert_eq!(render_pool(&[]), "");
+    }
+
+    #[test]
+    fn a_campaign_waiting_for_a_retry_says_when() {
+        let (mut record, mut stats) = campaign(1, 0, 0);
+        record.status = crate::domain::CampaignStatus::Running;
+        record.pause_reason = None;
+        stats.next_retry_at = Some(chrono::Utc::now() + chrono::Duration::minutes(90));
+        let text = render(&record, &stats);
+        assert!(text.contains("  waiting   next retry "), "{text}");
+        assert!(
+            text.contains("(in 1h 29m)") || text.contains("(in 1h 30m)"),
+            "{text}"
+        );
     }
 }

@@ -90,6 +90,9 @@ pub enum Reply {
     Created(CampaignId),
     Deleted(CampaignId),
     Done,
+    /// Start or resume of a campaign already running here: nothing to do (an engine
+    /// started for the command resumes what it found running when it stopped).
+    AlreadyRunning,
     /// Numbers newly on the list, and leads that became `dnc` with them.
     DncAdded {
         added: u64,

@@ -66,6 +66,9 @@ pub struct CampaignView {
     /// The campaign's ring timeout: no ringing call shows longer.
     #[serde(default)]
     pub ring_timeout_ms: u64,
+    /// The earliest retry not yet due, as the last read of the queue found it.
+    #[serde(default)]
+    pub next_retry_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
 }
@@ -73,6 +76,15 @@ pub struct CampaignView {
 pub use crate::domain::figures::DIAL_RATE_MINUTES;
 
 impl CampaignView {
+    /// What it waits for next, and when (`domain::figures::NextDue`).
+    pub fn next_due(&self) -> Option<crate::domain::figures::NextDue> {
+        crate::domain::figures::NextDue::of(
+            self.status,
+            self.pause_reason.as_ref(),
+            self.next_retry_at,
+        )
+    }
+
     /// `domain::figures::AnswerRate` over the ended attempts.
     pub fn answer_rate(&self) -> Option<f64> {
         AnswerRate::of(&self.outcomes).ratio()

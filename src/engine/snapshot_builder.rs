@@ -75,6 +75,7 @@ fn view(now: DateTime<Utc>, run: &CampaignRun, slots: &Slots) -> CampaignView {
         )
         .map(|d| d.num_milliseconds().max(0) as u64),
         ring_timeout_ms: settings.ringing_timeout().as_millis() as u64,
+        next_retry_at: run.queue.next_retry_at,
         started_at: record.started_at,
         completed_at: record.completed_at,
     }

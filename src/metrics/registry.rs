@@ -95,6 +95,7 @@ mod tests {
             dials_per_minute: vec![0, 4],
             eta_ms: None,
             ring_timeout_ms: 30_000,
+            next_retry_at: None,
             started_at: None,
             completed_at: None,
         }

@@ -68,17 +68,26 @@ pub fn next_page(
                      OR (state = 'retry_wait' AND next_attempt_at <= ?2)))",
             )?
             .query_row(params![query.campaign.0, now], |r| r.get(0))?;
-    let next_retry_at: Option<i64> = conn
-        .prepare_cached(
-            "SELECT min(next_attempt_at) FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait' AND next_attempt_at > ?2",
-        )?
-        .query_row(params![query.campaign.0, now], |r| r.get(0))?;
     Ok(QueuePage {
         leads,
         any_open,
         any_waiting_for_window,
-        next_retry_at: next_retry_at.map(from_millis),
+        next_retry_at: next_retry_at(conn, query.campaign, query.now)?,
     })
+}
+
+/// The earliest retry of the campaign not yet due at `now`.
+pub fn next_retry_at(
+    conn: &Connection,
+    campaign: CampaignId,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let at: Option<i64> = conn
+        .prepare_cached(
+            "SELECT min(next_attempt_at) FROM leads WHERE campaign_id = ?1 AND state = 'retry_wait' AND next_attempt_at > ?2",
+        )?
+        .query_row(params![campaign.0, now.timestamp_millis()], |r| r.get(0))?;
+    Ok(at.map(from_millis))
 }
 
 /// The zone names of a campaign's leads that may still be dialled.

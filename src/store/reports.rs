@@ -186,6 +186,9 @@ pub struct CampaignStats {
     /// The A/B table, when the campaign's attempts were called with variants.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variants: Option<VariantReport>,
+    /// The earliest retry not yet due (`queue::next_retry_at`), when the status was read.
+    #[serde(default)]
+    pub next_retry_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub fn campaign_stats(
@@ -324,7 +327,8 @@ pub fn status_reports(
         .into_iter()
         .map(|record| {
             let since = local_day_start(now, record.settings.tz());
-            let stats = campaign_stats(conn, record.id, since.timestamp_millis())?;
+            let mut stats = campaign_stats(conn, record.id, since.timestamp_millis())?;
+            stats.next_retry_at = super::queue::next_retry_at(conn, record.id, now)?;
             let caller_ids = super::caller_ids::pool_health(conn, &record.settings, now)?;
             Ok(StatusReport {
                 record,

@@ -121,6 +121,22 @@ pub fn check(view: &View, action: Action) -> Verdict {
 
 fn on_main_screen(view: &View, action: Action) -> Verdict {
     use Action::*;
+    let changes_something = matches!(
+        action,
+        Start
+            | Pause
+            | Resume
+            | Stop
+            | HangUp
+            | NewCampaign
+            | EditCampaign
+            | Import
+            | DeleteCampaign
+            | AddDnc
+    );
+    if changes_something && view.engine_gone() {
+        return Verdict::Refused(strings::ENGINE_GONE_REFUSED.into());
+    }
     let campaign = view.campaign();
     let status = campaign.map(|c| c.status);
     // Actions on the selected campaign, by its status.

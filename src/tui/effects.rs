@@ -38,6 +38,9 @@ pub enum Effect {
         path: PathBuf,
         region: String,
     },
+    /// Starts a new engine on the database after the followed one went away
+    /// (`Event::EngineStarted`).
+    StartEngine,
     /// Leaves the console; whatever runs goes on running.
     Quit,
     /// Pauses these campaigns, waits a little for their answers, then leaves.
@@ -75,11 +78,24 @@ pub enum Ask {
 pub struct Effects {
     engine: Arc<dyn EngineCalls>,
     answers: mpsc::UnboundedSender<Event>,
+    start_engine: Option<crate::tui::port::EngineStarter>,
 }
 
 impl Effects {
     pub fn new(engine: Arc<dyn EngineCalls>, answers: mpsc::UnboundedSender<Event>) -> Effects {
-        Effects { engine, answers }
+        Effects {
+            engine,
+            answers,
+            start_engine: None,
+        }
+    }
+
+    /// These effects, able to start a new engine (`Effect::StartEngine`).
+    pub fn with_starter(self, start: Option<crate::tui::port::EngineStarter>) -> Effects {
+        Effects {
+            start_engine: start,
+            ..self
+        }
     }
 
     /// Starts `effect` without waiting for it. Leaving effects say how the console
@@ -115,6 +131,13 @@ impl Effects {
                     let result = imported.await.map(Box::new).map_err(|e| e.to_string());
                     Event::Import(ImportEvent::Finished(result))
                 });
+            }
+            Effect::StartEngine => {
+                let started = match &self.start_engine {
+                    Some(start) => start(),
+                    None => Box::pin(async { Err(strings_no_starter()) }),
+                };
+                self.answer_later(async move { Event::EngineStarted(started.await) });
             }
             Effect::Quit => return Some(Exit::Quit),
             Effect::PauseAllAndQuit(campaigns) => {
@@ -297,4 +320,9 @@ impl EngineCalls for Link {
         let link = self.clone();
         Box::pin(async move { link.import_file(campaign, path, region).await })
     }
+}
+
+/// Why a console that holds its engine itself cannot start another.
+fn strings_no_starter() -> String {
+    crate::tui::strings::ENGINE_NOT_STARTABLE.to_owned()
 }

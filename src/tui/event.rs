@@ -47,6 +47,8 @@ pub enum Event {
     },
     /// The agents popup's trunk list.
     Trunks(Result<Vec<crate::engine::TrunkUse>, EngineError>),
+    /// A new engine was started (or found) after the followed one went away.
+    EngineStarted(Result<(), String>),
     /// SIGTERM, SIGHUP: restore the terminal and leave.
     Terminate,
 }

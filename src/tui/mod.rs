@@ -45,7 +45,7 @@ pub use error::TuiError;
 pub use event::Event;
 pub use headless::{buffer_text, Headless};
 pub use keymap::{Keymap, KeymapError};
-pub use port::{EngineCalls, EnginePort};
+pub use port::{EngineCalls, EnginePort, EngineStarter};
 pub use terminal::run_in_terminal;
 pub use theme::Theme;
 pub use view::{Pane, View};

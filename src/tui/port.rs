@@ -39,7 +39,18 @@ pub struct EnginePort {
     pub engine: Arc<dyn EngineCalls>,
     pub snapshot: watch::Receiver<Arc<Snapshot>>,
     pub events: broadcast::Receiver<EngineEvent>,
+    /// Starts a new engine on the same database when the one followed is gone (a
+    /// console attached to a background engine); `None` where the console holds the
+    /// engine itself.
+    pub start_engine: Option<EngineStarter>,
 }
+
+/// Starts an engine in the background; the link finds it on its socket by itself.
+pub type EngineStarter = Arc<
+    dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>
+        + Send
+        + Sync,
+>;
 
 impl EnginePort {
     pub fn new(link: &Link) -> EnginePort {
@@ -47,6 +58,15 @@ impl EnginePort {
             engine: Arc::new(link.clone()),
             snapshot: link.snapshot(),
             events: link.subscribe(),
+            start_engine: None,
+        }
+    }
+
+    /// This port, offering `start` when its engine is gone.
+    pub fn with_starter(self, start: EngineStarter) -> EnginePort {
+        EnginePort {
+            start_engine: Some(start),
+            ..self
         }
     }
 }

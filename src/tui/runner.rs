@@ -39,7 +39,7 @@ impl App {
         };
         // Answers to effects come back on `internal`.
         let (answers, mut internal) = mpsc::unbounded_channel();
-        let effects = Effects::new(port.engine, answers);
+        let effects = Effects::new(port.engine, answers).with_starter(port.start_engine);
         let mut leaving: Option<Exit> = None;
         let mut snapshots = port.snapshot;
         let mut events = port.events;

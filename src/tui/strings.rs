@@ -223,6 +223,25 @@ pub const NO_CALL_SELECTED: &str = "select a live call (pane 2) to end it";
 pub const NOTHING_TO_SHOW: &str = "nothing selected";
 pub const ENGINE_STOPPED: &str = "the engine has stopped; restart switchboard";
 pub const ENGINE_BACK: &str = "reconnected to the engine";
+/// The question when the followed engine stops answering.
+pub const ENGINE_GONE_QUESTION: &str = "The engine does not answer: it stopped, or it restarts. \
+    Start a new engine on this database? It resumes the campaigns that were running. \
+    (No: keep waiting for it.)";
+pub const ENGINE_GONE_OFFER: &str =
+    "the engine does not answer: y starts a new one here, or wait for it to come back";
+pub const ENGINE_GONE_WAIT: &str =
+    "the engine does not answer: waiting for it to come back (q quits; `switchboard` starts one)";
+/// An action that needs the engine, while it does not answer.
+pub const ENGINE_GONE_REFUSED: &str =
+    "the engine does not answer, so nothing can be changed: start a new one (y when asked), or wait";
+pub const ENGINE_STARTING: &str = "starting a new engine on this database…";
+pub const ENGINE_STARTED: &str = "a new engine is running; reconnecting to it…";
+pub const ENGINE_NOT_STARTABLE: &str =
+    "this console holds its engine itself and cannot start another";
+
+pub fn engine_not_started(why: &str) -> String {
+    format!("could not start an engine: {why}")
+}
 
 pub const DNC_REASON_CONSOLE: &str = "marked in the console";
 pub const NOT_A_NUMBER: &str = "a whole number";

@@ -36,6 +36,9 @@ pub fn draw(frame: &mut Frame, view: &View) {
         Some(Overlay::Detail(state)) => detail::draw(frame, view, state),
         Some(Overlay::Form(form)) => forms::draw(frame, form, view),
         Some(Overlay::Confirm { question, .. }) => confirm::draw(frame, view, question),
+        Some(Overlay::EngineGone) => {
+            confirm::draw(frame, view, super::strings::ENGINE_GONE_QUESTION)
+        }
         Some(Overlay::Quit) => quit::draw(frame, view),
         Some(Overlay::Agents(state)) => agents::draw(frame, view, state),
     }

@@ -70,6 +70,8 @@ pub enum Overlay {
     },
     Quit,
     Agents(Box<AgentsState>),
+    /// The followed engine does not answer: start a new one here?
+    EngineGone,
 }
 
 /// The agents popup: the selected campaign's A/B table and the project's trunks, each
@@ -157,12 +159,17 @@ impl View {
             Some(Overlay::Help { .. }) => Mode::Help,
             Some(Overlay::Detail(_)) => Mode::Detail,
             Some(Overlay::Form(_)) => Mode::Form,
-            Some(Overlay::Confirm { .. }) => Mode::Confirm,
+            Some(Overlay::Confirm { .. } | Overlay::EngineGone) => Mode::Confirm,
             Some(Overlay::Quit) => Mode::QuitDialog,
             Some(Overlay::Agents(_)) => Mode::Agents,
             None if self.filter.editing => Mode::Filter,
             None => Mode::Normal,
         }
+    }
+
+    /// The engine followed does not answer (the link says so on its last snapshot).
+    pub fn engine_gone(&self) -> bool {
+        self.snapshot.notice.as_deref() == Some(crate::service::link::ENGINE_GONE)
     }
 
     pub fn campaign(&self) -> Option<&CampaignView> {

@@ -7,6 +7,7 @@ mod call_times;
 mod calls_per_minute;
 mod eta;
 mod lead_counts;
+mod next_due;
 mod progress;
 
 pub use answer_rate::AnswerRate;
@@ -14,4 +15,5 @@ pub use call_times::{CallClock, CallDurations, CallTimes, CountedTimes};
 pub use calls_per_minute::{DialRate, DIAL_RATE_MINUTES};
 pub use eta::{eta, ETA_MIN_DIALS, ETA_MIN_SPAN, ETA_SMOOTHING};
 pub use lead_counts::LeadCounts;
+pub use next_due::{Due, NextDue};
 pub use progress::Progress;

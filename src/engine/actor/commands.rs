@@ -389,6 +389,12 @@ impl<T: Telephony> Actor<T> {
             }
         };
         let status = run.record.status;
+        if status == CampaignStatus::Running && run.is_running() {
+            // Asked twice, or resumed at start-up by the engine the command started:
+            // what was asked for is so.
+            let _ = reply.send(Ok(Reply::AlreadyRunning));
+            return;
+        }
         if !matches!(status, CampaignStatus::Draft | CampaignStatus::Paused) || run.is_running() {
             let _ = reply.send(Err(EngineError::Refused(format!(
                 "campaign {id} is {status}; it cannot be started"

@@ -22,8 +22,23 @@ impl App {
     pub(super) fn on_snapshot(&mut self, snapshot: Arc<Snapshot>) -> bool {
         let gone = |s: &Snapshot| s.notice.as_deref() == Some(ENGINE_GONE);
         let back = gone(&self.view.snapshot) && !gone(&snapshot);
+        let went = !gone(&self.view.snapshot) && gone(&snapshot);
         self.view.snapshot = snapshot;
+        if went {
+            // Say what to do, and offer the one thing that brings it back.
+            let say = match self.engine_startable {
+                true => strings::ENGINE_GONE_OFFER,
+                false => strings::ENGINE_GONE_WAIT,
+            };
+            self.set_status(say.into(), true);
+            if self.engine_startable && self.view.overlay.is_none() {
+                self.view.overlay = Some(Overlay::EngineGone);
+            }
+        }
         if back {
+            if matches!(self.view.overlay, Some(Overlay::EngineGone)) {
+                self.view.overlay = None;
+            }
             // Events from while it was away never came: read the timeline again.
             self.set_status(strings::ENGINE_BACK.into(), false);
             let load = self.view.timeline.reset(self.view.selected_campaign);
@@ -148,6 +163,7 @@ impl App {
             }
             Ok(
                 Reply::Done
+                | Reply::AlreadyRunning
                 | Reply::DncAdded { .. }
                 | Reply::DncRemoved(_)
                 | Reply::Trunks(_)

@@ -87,10 +87,13 @@ pub struct App {
     effects: Vec<Effect>,
     /// The screen changed since it was last drawn.
     redraw: bool,
+    /// A new engine can be started from here when the followed one is gone.
+    engine_startable: bool,
 }
 
 impl App {
     pub fn new(port: EnginePort, settings: Settings) -> App {
+        let engine_startable = port.start_engine.is_some();
         let mut view = View::new(settings.keymap.clone(), Theme::new(settings.color));
         view.demo = settings.demo;
         view.backend = settings.backend.clone();
@@ -101,6 +104,7 @@ impl App {
             clock: Arc::new(Utc::now),
             effects: Vec::new(),
             redraw: true,
+            engine_startable,
         }
     }
 
@@ -160,6 +164,13 @@ impl App {
                 true
             }
             Event::Reply { what, result } => self.on_reply(what, result),
+            Event::EngineStarted(result) => {
+                match result {
+                    Ok(()) => self.set_status(strings::ENGINE_STARTED.into(), false),
+                    Err(why) => self.set_status(strings::engine_not_started(&why), true),
+                }
+                true
+            }
             Event::QueuePage(page) => self.on_queue_page(page),
             Event::TimelinePage(page) => self.on_timeline_page(page),
             Event::Detail { lead, result } => {
@@ -250,6 +261,10 @@ impl App {
         match available::check(&self.view, action) {
             Verdict::Works => {}
             Verdict::Refused(why) => {
+                // Gone: what it takes is a new engine, so offer one.
+                if self.view.engine_gone() && self.engine_startable && self.view.overlay.is_none() {
+                    self.view.overlay = Some(Overlay::EngineGone);
+                }
                 self.set_status(why, true);
                 return true;
             }

@@ -84,10 +84,15 @@ impl App {
 
     /// Yes sends the command waiting for it; anything else drops it.
     pub(super) fn confirm_action(&mut self, action: Action) -> bool {
-        if let Some(Overlay::Confirm { pending, .. }) = self.view.overlay.take() {
-            if action == Action::Confirm {
+        match self.view.overlay.take() {
+            Some(Overlay::Confirm { pending, .. }) if action == Action::Confirm => {
                 self.send(pending.what, pending.command);
             }
+            Some(Overlay::EngineGone) if action == Action::Confirm => {
+                self.set_status(strings::ENGINE_STARTING.into(), false);
+                self.effects.push(Effect::StartEngine);
+            }
+            _ => {}
         }
         true
     }

@@ -95,6 +95,7 @@ fn campaign(status: CampaignStatus) -> CampaignView {
         dials_per_minute: Vec::new(),
         eta_ms: None,
         ring_timeout_ms: 30_000,
+        next_retry_at: None,
         started_at: None,
         completed_at: None,
     }
@@ -162,6 +163,7 @@ fn console(status: Option<CampaignStatus>) -> App {
         engine: Arc::new(Unreachable),
         snapshot,
         events,
+        start_engine: None,
     };
     let mut app = App::new(port, Settings::default()).with_clock(Arc::new(now));
     app.view.now = now();
@@ -566,4 +568,81 @@ fn the_bar_offers_delete_only_on_the_campaigns_pane() {
         let shown = available::hinted(&app.view).contains(&Action::DeleteCampaign);
         assert_eq!(shown, focus == Pane::Campaigns, "{focus:?}");
     }
+}
+
+/// A console attached to a background engine: it can start a new one.
+fn attached_console(status: CampaignStatus) -> App {
+    let (_snapshots, snapshot) = watch::channel(snapshot_of(Some(status)));
+    let (_events, events) = broadcast::channel::<EngineEvent>(4);
+    let start: crate::tui::EngineStarter = Arc::new(|| Box::pin(async { Ok(()) }));
+    let port = EnginePort {
+        engine: Arc::new(Unreachable),
+        snapshot,
+        events,
+        start_engine: None,
+    }
+    .with_starter(start);
+    let mut app = App::new(port, Settings::default()).with_clock(Arc::new(now));
+    let effects = app.update(Event::Snapshot(snapshot_of(Some(status))));
+    settle(&mut app, effects);
+    app
+}
+
+fn gone(status: CampaignStatus) -> Arc<Snapshot> {
+    let mut snapshot = (*snapshot_of(Some(status))).clone();
+    snapshot.notice = Some(crate::service::link::ENGINE_GONE.into());
+    Arc::new(snapshot)
+}
+
+#[test]
+fn an_engine_gone_is_said_and_a_new_one_offered_and_started_on_yes() {
+    let mut app = attached_console(CampaignStatus::Paused);
+    app.update(Event::Snapshot(gone(CampaignStatus::Paused)));
+    assert!(matches!(app.view.overlay, Some(Overlay::EngineGone)));
+    assert_eq!(
+        app.view.status.as_ref().map(|s| s.text.as_str()),
+        Some(strings::ENGINE_GONE_OFFER)
+    );
+    let effects = app.update(Event::Action(Action::Confirm));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::StartEngine)),
+        "{effects:?}"
+    );
+    assert!(app.view.overlay.is_none());
+
+    // Still gone, `r` says why and asks again rather than doing nothing.
+    let effects = app.update(Event::Action(Action::Resume));
+    assert!(
+        effects.iter().all(|e| !matches!(e, Effect::Send { .. })),
+        "{effects:?}"
+    );
+    assert!(matches!(app.view.overlay, Some(Overlay::EngineGone)));
+    assert_eq!(
+        app.view.status.as_ref().map(|s| s.text.as_str()),
+        Some(strings::ENGINE_GONE_REFUSED)
+    );
+    assert!(!crate::tui::available::available(&app.view).contains(&Action::Resume));
+
+    // Back: the question goes, and so does the refusal.
+    app.update(Event::Snapshot(snapshot_of(Some(CampaignStatus::Paused))));
+    assert!(app.view.overlay.is_none());
+    let effects = app.update(Event::Action(Action::Resume));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Send { .. })),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_console_that_cannot_start_an_engine_says_to_wait_and_offers_nothing() {
+    let mut app = console(Some(CampaignStatus::Paused));
+    app.update(Event::Snapshot(gone(CampaignStatus::Paused)));
+    assert!(app.view.overlay.is_none());
+    assert_eq!(
+        app.view.status.as_ref().map(|s| s.text.as_str()),
+        Some(strings::ENGINE_GONE_WAIT)
+    );
+    let effects = app.update(Event::Action(Action::Resume));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(app.view.overlay.is_none());
 }

@@ -58,8 +58,18 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         campaign.status.as_str().to_uppercase(),
         theme.campaign_status(campaign.status),
     ));
+    let waiting = campaign
+        .next_due()
+        .zip(view.snapshot.at)
+        .filter(|_| campaign.status == CampaignStatus::Running && campaign.slots.is_empty());
     if let Some(reason) = &campaign.pause_reason {
         title.push(Span::styled(format!(": {reason}"), theme.warn()));
+    } else if let Some((next, now)) = waiting {
+        // Running with nothing to dial: what it waits for, and when.
+        title.push(Span::styled(
+            format!(" · {}", next.describe(now)),
+            theme.warn(),
+        ));
     } else if campaign.status == CampaignStatus::Draft {
         let key = view.keymap.hint(Action::Start).unwrap_or_default();
         title.push(Span::styled(
