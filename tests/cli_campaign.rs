@@ -251,6 +251,26 @@ fn delete_asks_and_refuses_without_a_terminal_unless_yes() {
 }
 
 #[test]
+fn stop_asks_and_refuses_without_a_terminal_unless_yes() {
+    let env = Env::new();
+    let id = env.create("Spring");
+    env.cmd(&["campaign", "stop", &id])
+        .write_stdin("y\n")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "not stopping campaign {id} without confirmation: there is no terminal to ask on; pass --yes"
+        )));
+    assert!(!env.stdout(&["campaign", "show", &id]).contains("stopped"));
+    env.cmd(&["campaign", "stop", &id, "--yes"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!("campaign {id} stopped")));
+    assert!(env.stdout(&["campaign", "show", &id]).contains("stopped"));
+}
+
+#[test]
 fn leads_import_takes_named_alternate_columns_and_reports_a_bad_number_by_line() {
     let env = Env::new();
     let id = env.create("Alternates");

@@ -2,14 +2,14 @@
 //! status and their totals.
 
 use super::campaign_dto::{CampaignInput, CampaignOut};
-use super::envelope::{ApiError, Body, Created, Data, Param};
+use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
 use super::ApiState;
 use crate::domain::figures::Progress;
 use crate::domain::{CampaignId, CampaignSettings};
 use crate::engine::{Answer, CampaignView, Command, EngineError, Query, Reply};
 use crate::store::CampaignRecord;
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub async fn create(
@@ -82,8 +82,26 @@ pub async fn resume(
     send(state, Command::Resume(CampaignId(id))).await
 }
 
-/// Stops the campaign; calls in flight are left to finish.
-pub async fn stop(state: State<ApiState>, Param(id): Param<i64>) -> Result<Data<Reply>, ApiError> {
+/// `?confirm=true`: what makes a stop deliberate.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopQuery {
+    pub confirm: Option<bool>,
+}
+
+/// Stops the campaign; calls in flight are left to finish. A stop cannot be undone
+/// (its leads not yet called never will be), so it needs `?confirm=true`, as the
+/// command line and the console ask first.
+pub async fn stop(
+    state: State<ApiState>,
+    Param(id): Param<i64>,
+    QueryArgs(query): QueryArgs<StopQuery>,
+) -> Result<Data<Reply>, ApiError> {
+    if query.confirm != Some(true) {
+        return Err(ApiError::bad_request(format!(
+            "confirm: stopping campaign {id} cannot be undone (its leads not yet called will never be called); to stop it, POST /api/v1/campaigns/{id}/stop?confirm=true, or pause it instead"
+        )));
+    }
     let command = Command::Stop {
         id: CampaignId(id),
         hang_up_live_calls: false,
