@@ -620,7 +620,7 @@ fn detail_popup() {
 #[test]
 fn confirm_popup() {
     check_overlay("confirm", || Overlay::Confirm {
-        question: switchboard::tui::strings::confirm_stop("Spring renewals", 3),
+        question: switchboard::tui::strings::confirm_stop("Spring renewals", 3, 412),
         pending: PendingCommand {
             what: "stop".into(),
             command: switchboard::engine::Command::Stop {
