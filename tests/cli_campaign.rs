@@ -21,7 +21,12 @@ impl Env {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// The command as std builds it, for what assert_cmd cannot do (close its stdout).
+    fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
         for var in [
             "SWITCHBOARD_CONFIG",
             "SWITCHBOARD_DB",
@@ -536,6 +541,37 @@ fn export_writes_every_attempt_to_a_file_or_stdout() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("campaign 42 does not exist"));
+}
+
+#[test]
+fn export_out_dash_is_stdout_and_a_closed_pipe_ends_quietly() {
+    let env = Env::new();
+    let id = env.create("Export");
+    env.cmd(&["leads", "import", "--campaign", &id, &fixture("leads.csv")])
+        .assert()
+        .success();
+    let dir = env.home.path().join("cwd");
+    std::fs::create_dir(&dir).unwrap();
+    env.cmd(&["export", "--campaign", &id, "--out", "-"])
+        .current_dir(&dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("attempt_id,lead_id,phone,"));
+    assert!(!dir.join("-").exists(), "no file named -");
+
+    // `export | head`: the reader is gone before the first byte is written.
+    let mut child = env
+        .std_cmd(&["export", "--campaign", &id])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("broken pipe"), "{stderr}");
 }
 
 #[test]
