@@ -428,7 +428,7 @@ fn national_numbers_follow_the_region_flag() {
         .success();
     let status: serde_json::Value =
         serde_json::from_str(&env.stdout(&["status", "--campaign", &id, "--json"])).unwrap();
-    assert_eq!(status[0]["stats"]["leads_by_state"]["pending"], 1);
+    assert_eq!(status[0]["stats"]["leadsByState"]["pending"], 1);
 }
 
 #[test]
@@ -498,7 +498,7 @@ fn dnc_add_import_list_remove_and_leads_are_marked() {
 
     let status: serde_json::Value =
         serde_json::from_str(&env.stdout(&["status", "--json"])).unwrap();
-    assert_eq!(status[0]["stats"]["leads_by_state"]["dnc"], 3);
+    assert_eq!(status[0]["stats"]["leadsByState"]["dnc"], 3);
 
     env.cmd(&["dnc", "remove", "212-555-0199"])
         .assert()
@@ -595,6 +595,61 @@ fn status_counts_leads_for_every_campaign() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("campaign 7 does not exist"));
+}
+
+/// Every name a program reads in `status --json` is camelCase, as in the API (the
+/// values of maps, such as lead states and outcomes, are data and keep their names).
+#[test]
+fn status_json_is_camel_case_as_the_api() {
+    let env = Env::new();
+    let id = env.create("A");
+    env.cmd(&[
+        "campaign",
+        "edit",
+        &id,
+        "--caller-id",
+        "+12125550100,+12125550101",
+    ])
+    .assert()
+    .success();
+    let status: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["status", "--json"])).unwrap();
+    let campaign = &status[0];
+    let mut names: Vec<&str> = campaign
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    names.extend(
+        campaign["stats"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str()),
+    );
+    names.extend(
+        campaign["callerIds"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str()),
+    );
+    for name in [
+        "pauseReason",
+        "callerIds",
+        "leadsByState",
+        "attemptsByOutcome",
+        "callsAnswered",
+        "answerRate",
+        "callsToday",
+        "restReason",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    for name in &names {
+        assert!(!name.contains('_'), "{name} is not camelCase: {campaign}");
+    }
 }
 
 #[test]

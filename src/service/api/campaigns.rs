@@ -168,6 +168,30 @@ pub struct StatsOut {
     pub variants: Option<crate::domain::VariantReport>,
 }
 
+impl StatsOut {
+    /// The API's shape of a status read; `switchboard status --json` prints the same.
+    pub fn new(campaign: CampaignId, s: crate::store::reports::CampaignStats) -> Self {
+        StatsOut {
+            campaign,
+            leads: s.leads,
+            leads_by_state: s.leads_by_state,
+            attempts: s.attempts,
+            progress: s.progress,
+            attempts_by_outcome: s.attempts_by_outcome,
+            attempts_in_flight: s.attempts_in_flight,
+            calls_decided: s.calls_decided,
+            calls_answered: s.calls_answered,
+            answer_rate: s.answer_rate,
+            avg_ring_secs: s.avg_ring_secs,
+            avg_talk_secs: s.avg_talk_secs,
+            attempts_today: s.attempts_today,
+            agent_join_p50_ms: s.agent_join_p50_ms,
+            agent_join_p95_ms: s.agent_join_p95_ms,
+            variants: s.variants,
+        }
+    }
+}
+
 pub async fn stats(
     State(state): State<ApiState>,
     Param(id): Param<i64>,
@@ -188,24 +212,7 @@ pub async fn stats(
             ))
         }
     };
-    Ok(Data(StatsOut {
-        campaign: id,
-        leads: s.leads,
-        leads_by_state: s.leads_by_state,
-        attempts: s.attempts,
-        progress: s.progress,
-        attempts_by_outcome: s.attempts_by_outcome,
-        attempts_in_flight: s.attempts_in_flight,
-        calls_decided: s.calls_decided,
-        calls_answered: s.calls_answered,
-        answer_rate: s.answer_rate,
-        avg_ring_secs: s.avg_ring_secs,
-        avg_talk_secs: s.avg_talk_secs,
-        attempts_today: s.attempts_today,
-        agent_join_p50_ms: s.agent_join_p50_ms,
-        agent_join_p95_ms: s.agent_join_p95_ms,
-        variants: s.variants,
-    }))
+    Ok(Data(StatsOut::new(id, s)))
 }
 
 async fn record(state: &ApiState, id: CampaignId) -> Result<CampaignRecord, ApiError> {
