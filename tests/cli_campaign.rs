@@ -300,7 +300,7 @@ fn leads_import_takes_named_alternate_columns_and_reports_a_bad_number_by_line()
     .stderr(
         predicate::str::contains("other numbers from `Office`")
             .and(predicate::str::contains(
-                "dropped number line 3: Office: `12` is not a valid number; that number was dropped, the lead imported",
+                "dropped number line 3: Office: `12` is not a valid number (numbers without a country code are read as US; pass --region with its country's code, e.g. --region GB, or write it with +); that number was dropped, the lead imported",
             ))
             .and(predicate::str::contains("1 lead with other numbers")),
     );
@@ -429,6 +429,15 @@ fn national_numbers_follow_the_region_flag() {
     let status: serde_json::Value =
         serde_json::from_str(&env.stdout(&["status", "--campaign", &id, "--json"])).unwrap();
     assert_eq!(status[0]["stats"]["leadsByState"]["pending"], 1);
+
+    // Without --region, the refusal says how the number was read and what to pass.
+    env.cmd(&["leads", "import", "--campaign", &id])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "`020 7946 0958` is not a valid number (numbers without a country code are read as US; pass --region GB)",
+        ));
 }
 
 #[test]
