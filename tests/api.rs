@@ -96,7 +96,16 @@ async fn campaigns_are_created_read_changed_and_deleted_in_camel_case() {
             .await;
         assert_eq!(answer.data(), &json!("done"), "{verb}");
     }
-    let stopped = api.post(&format!("/campaigns/{id}/stop"), json!({})).await;
+    // A stop cannot be undone: without `confirm=true` it is refused, naming the fix.
+    let unconfirmed = api.post(&format!("/campaigns/{id}/stop"), json!({})).await;
+    let refusal = unconfirmed.error(StatusCode::BAD_REQUEST);
+    assert!(refusal.contains("confirm"), "{refusal}");
+    assert!(refusal.contains("?confirm=true"), "{refusal}");
+    let still = api.get(&format!("/campaigns/{id}")).await;
+    assert_ne!(still.data()["status"], "stopped", "not stopped unconfirmed");
+    let stopped = api
+        .post(&format!("/campaigns/{id}/stop?confirm=true"), json!({}))
+        .await;
     assert_eq!(stopped.data(), &json!("done"));
     let now = api.get(&format!("/campaigns/{id}")).await;
     assert_eq!(now.data()["status"], "stopped");
@@ -685,7 +694,9 @@ async fn a_campaign_runs_and_its_calls_events_and_dispositions_are_served() {
 
     let stats = api.get(&format!("/campaigns/{id}/stats")).await;
     assert_eq!(stats.data()["callsAnswered"], 2);
-    let done = api.post(&format!("/campaigns/{id}/stop"), json!({})).await;
+    let done = api
+        .post(&format!("/campaigns/{id}/stop?confirm=true"), json!({}))
+        .await;
     assert!(done.error(StatusCode::CONFLICT).contains("already"));
     api.stop().await;
 }

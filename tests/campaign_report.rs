@@ -206,9 +206,9 @@ async fn the_report_has_every_section_the_numbers_status_prints_and_renders_in_c
     for (name, key) in [
         ("leads", "leads"),
         ("attempts", "attempts"),
-        ("calls-answered", "calls_answered"),
-        ("calls-decided", "calls_decided"),
-        ("attempts-today", "attempts_today"),
+        ("calls-answered", "callsAnswered"),
+        ("calls-decided", "callsDecided"),
+        ("attempts-today", "attemptsToday"),
     ] {
         assert_eq!(
             number(&figure(&html, name)),
@@ -217,17 +217,17 @@ async fn the_report_has_every_section_the_numbers_status_prints_and_renders_in_c
         );
     }
     for (name, key) in [
-        ("answer-rate", "answer_rate"),
-        ("avg-ring-secs", "avg_ring_secs"),
-        ("avg-talk-secs", "avg_talk_secs"),
+        ("answer-rate", "answerRate"),
+        ("avg-ring-secs", "avgRingSecs"),
+        ("avg-talk-secs", "avgTalkSecs"),
     ] {
         let expected = stats[key].as_f64().expect(key);
         assert_eq!(number(&figure(&html, name)), expected, "{name}");
     }
-    assert!(stats["calls_decided"].as_u64().unwrap() > 20, "{stats}");
-    let answer_rate = stats["answer_rate"].as_f64().unwrap();
+    assert!(stats["callsDecided"].as_u64().unwrap() > 20, "{stats}");
+    let answer_rate = stats["answerRate"].as_f64().unwrap();
     assert!(answer_rate > 0.0 && answer_rate < 1.0, "a mix: {stats}");
-    for (outcome, n) in stats["attempts_by_outcome"].as_object().unwrap() {
+    for (outcome, n) in stats["attemptsByOutcome"].as_object().unwrap() {
         let key = format!("data-outcome=\"{outcome}\">");
         let at = html
             .find(&key)

@@ -119,7 +119,8 @@ fn paths_shows_flag_paths_and_whether_they_exist() {
     let expected = format!(
         "config file  {}  (exists; from --config)\n\
          database     {}  (missing; from --db)\n\
-         log dir      {}  (missing; next to the database)\n",
+         log dir      {}  (missing; next to the database)\n\
+         engine       no engine running\n",
         config.display(),
         db.display(),
         home.path().join("data/logs").display(),
@@ -129,6 +130,39 @@ fn paths_shows_flag_paths_and_whether_they_exist() {
         !home.path().join("data").exists(),
         "`paths` only reports; it creates nothing"
     );
+}
+
+/// With an engine on the database, `paths` names its PID, its socket and its API.
+#[test]
+fn paths_shows_the_engine_its_socket_and_its_api() {
+    let home = home();
+    let db = home.path().join("calls.db");
+    let runtime = home.path().join("run");
+    let config = home.path().join("sb.toml");
+    std::fs::write(&config, "[api]\nlisten = \"127.0.0.1:8090\"\n").unwrap();
+    // This test process plays the engine: it holds the database's engine lock.
+    let _lock = switchboard::service::EngineLock::acquire(&db).unwrap();
+    let socket = switchboard::service::socket_for(&db, Some(&runtime)).unwrap();
+    switchboard(home.path())
+        .env("SWITCHBOARD_RUNTIME_DIR", &runtime)
+        .arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(&db)
+        .arg("paths")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "engine       running, pid {}\n",
+            std::process::id()
+        )))
+        .stdout(predicate::str::contains(format!(
+            "socket       {}  (the API, no token: curl --unix-socket)\n",
+            socket.display()
+        )))
+        .stdout(predicate::str::contains(
+            "api          http://127.0.0.1:8090/api/v1 (from [api] listen; needs the token)\n",
+        ));
 }
 
 #[test]

@@ -21,7 +21,12 @@ impl Env {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        Command::from_std(self.std_cmd(args))
+    }
+
+    /// The command as std builds it, for what assert_cmd cannot do (close its stdout).
+    fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
         for var in [
             "SWITCHBOARD_CONFIG",
             "SWITCHBOARD_DB",
@@ -268,6 +273,26 @@ fn delete_asks_and_refuses_without_a_terminal_unless_yes() {
 }
 
 #[test]
+fn stop_asks_and_refuses_without_a_terminal_unless_yes() {
+    let env = Env::new();
+    let id = env.create("Spring");
+    env.cmd(&["campaign", "stop", &id])
+        .write_stdin("y\n")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "not stopping campaign {id} without confirmation: there is no terminal to ask on; pass --yes"
+        )));
+    assert!(!env.stdout(&["campaign", "show", &id]).contains("stopped"));
+    env.cmd(&["campaign", "stop", &id, "--yes"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!("campaign {id} stopped")));
+    assert!(env.stdout(&["campaign", "show", &id]).contains("stopped"));
+}
+
+#[test]
 fn leads_import_takes_named_alternate_columns_and_reports_a_bad_number_by_line() {
     let env = Env::new();
     let id = env.create("Alternates");
@@ -292,7 +317,7 @@ fn leads_import_takes_named_alternate_columns_and_reports_a_bad_number_by_line()
     .stderr(
         predicate::str::contains("other numbers from `Office`")
             .and(predicate::str::contains(
-                "dropped number line 3: Office: `12` is not a valid number; that number was dropped, the lead imported",
+                "dropped number line 3: Office: `12` is not a valid number (numbers without a country code are read as US; pass --region with its country's code, e.g. --region GB, or write it with +); that number was dropped, the lead imported",
             ))
             .and(predicate::str::contains("1 lead with other numbers")),
     );
@@ -420,7 +445,16 @@ fn national_numbers_follow_the_region_flag() {
         .success();
     let status: serde_json::Value =
         serde_json::from_str(&env.stdout(&["status", "--campaign", &id, "--json"])).unwrap();
-    assert_eq!(status[0]["stats"]["leads_by_state"]["pending"], 1);
+    assert_eq!(status[0]["stats"]["leadsByState"]["pending"], 1);
+
+    // Without --region, the refusal says how the number was read and what to pass.
+    env.cmd(&["leads", "import", "--campaign", &id])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "`020 7946 0958` is not a valid number (numbers without a country code are read as US; pass --region GB)",
+        ));
 }
 
 #[test]
@@ -490,7 +524,7 @@ fn dnc_add_import_list_remove_and_leads_are_marked() {
 
     let status: serde_json::Value =
         serde_json::from_str(&env.stdout(&["status", "--json"])).unwrap();
-    assert_eq!(status[0]["stats"]["leads_by_state"]["dnc"], 3);
+    assert_eq!(status[0]["stats"]["leadsByState"]["dnc"], 3);
 
     env.cmd(&["dnc", "remove", "212-555-0199"])
         .assert()
@@ -536,6 +570,37 @@ fn export_writes_every_attempt_to_a_file_or_stdout() {
 }
 
 #[test]
+fn export_out_dash_is_stdout_and_a_closed_pipe_ends_quietly() {
+    let env = Env::new();
+    let id = env.create("Export");
+    env.cmd(&["leads", "import", "--campaign", &id, &fixture("leads.csv")])
+        .assert()
+        .success();
+    let dir = env.home.path().join("cwd");
+    std::fs::create_dir(&dir).unwrap();
+    env.cmd(&["export", "--campaign", &id, "--out", "-"])
+        .current_dir(&dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("attempt_id,lead_id,phone,"));
+    assert!(!dir.join("-").exists(), "no file named -");
+
+    // `export | head`: the reader is gone before the first byte is written.
+    let mut child = env
+        .std_cmd(&["export", "--campaign", &id])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("broken pipe"), "{stderr}");
+}
+
+#[test]
 fn status_counts_leads_for_every_campaign() {
     let env = Env::new();
     let a = env.create("A");
@@ -556,6 +621,61 @@ fn status_counts_leads_for_every_campaign() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("campaign 7 does not exist"));
+}
+
+/// Every name a program reads in `status --json` is camelCase, as in the API (the
+/// values of maps, such as lead states and outcomes, are data and keep their names).
+#[test]
+fn status_json_is_camel_case_as_the_api() {
+    let env = Env::new();
+    let id = env.create("A");
+    env.cmd(&[
+        "campaign",
+        "edit",
+        &id,
+        "--caller-id",
+        "+12125550100,+12125550101",
+    ])
+    .assert()
+    .success();
+    let status: serde_json::Value =
+        serde_json::from_str(&env.stdout(&["status", "--json"])).unwrap();
+    let campaign = &status[0];
+    let mut names: Vec<&str> = campaign
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    names.extend(
+        campaign["stats"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str()),
+    );
+    names.extend(
+        campaign["callerIds"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str()),
+    );
+    for name in [
+        "pauseReason",
+        "callerIds",
+        "leadsByState",
+        "attemptsByOutcome",
+        "callsAnswered",
+        "answerRate",
+        "callsToday",
+        "restReason",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    for name in &names {
+        assert!(!name.contains('_'), "{name} is not camelCase: {campaign}");
+    }
 }
 
 #[test]

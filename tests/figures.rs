@@ -191,7 +191,7 @@ async fn the_eta_measured(mode: Following) {
         Value::Null,
         "no ETA counting down while paused"
     );
-    api.post(&format!("/campaigns/{id}/stop"), json!({}))
+    api.post(&format!("/campaigns/{id}/stop?confirm=true"), json!({}))
         .await
         .data();
     api.stop().await;

@@ -400,6 +400,67 @@ fn the_rejects_file_has_the_original_fields_plus_line_and_reason() {
     );
 }
 
+/// A rejects file imported again (as the import offers): its `line` and `reason`
+/// columns are recognised and left out, so they never become agent variables, and its
+/// own rejects file replaces them instead of adding two more.
+#[test]
+fn a_rejects_file_imports_again_without_its_line_and_reason() {
+    let db = db();
+    let first = Shared::default();
+    let options = ImportOptions {
+        rejects: Some(Box::new(first.clone())),
+        ..Default::default()
+    };
+    let file = "phone,name,plan\n2125550100,Ada,gold\n12,Grace,silver\n2125550102,Alan\n";
+    import_csv(&db.store, db.campaign, file.as_bytes(), options).unwrap();
+    let rejects = first.text();
+    assert!(
+        rejects.starts_with("phone,name,plan,line,reason\n"),
+        "{rejects}"
+    );
+
+    // Fixed in a spreadsheet: Grace's number, not Alan's row.
+    let fixed = rejects.replace("12,Grace", "2125550101,Grace");
+    let second = Shared::default();
+    let options = ImportOptions {
+        rejects: Some(Box::new(second.clone())),
+        ..Default::default()
+    };
+    let report = import_csv(&db.store, db.campaign, fixed.as_bytes(), options).unwrap();
+    assert!(
+        report
+            .columns
+            .contains("`line` and `reason` columns left out"),
+        "{}",
+        report.columns
+    );
+    assert_eq!(report.imported, 1);
+    let grace = db
+        .leads()
+        .into_iter()
+        .find(|l| l.phone == "+12125550101")
+        .expect("Grace imported");
+    let keys: Vec<&str> = grace.variables.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["plan"]);
+    assert!(
+        !grace.variables.contains_key("line"),
+        "{:?}",
+        grace.variables
+    );
+    assert!(
+        !grace.variables.contains_key("reason"),
+        "{:?}",
+        grace.variables
+    );
+    assert_eq!(grace.variables["plan"], "silver");
+    let again = second.text();
+    assert!(
+        again.starts_with("phone,name,plan,line,reason\n"),
+        "{again}"
+    );
+    assert_eq!(again.matches("line").count(), 1, "{again}");
+}
+
 /// A rejects file on a full disk: the import must stop and leave nothing behind.
 struct FailsAfter(usize);
 

@@ -211,7 +211,7 @@ async fn keys_become_commands_and_answers_become_the_status_line() {
     console.keys("x");
     console
         .wait_for(WAIT, |s| {
-            s.contains("Stop campaign \"Renewals\"? 1 live call")
+            s.contains("Stop campaign \"Renewals\" for good?") && s.contains("cannot be undone")
         })
         .await
         .expect("confirm");
@@ -239,8 +239,8 @@ async fn keys_become_commands_and_answers_become_the_status_line() {
         }
     )));
 
-    // End the selected call from the slots pane.
-    console.keys("2h");
+    // End the selected call from the slots pane: asked first, like a stop.
+    console.keys("2hy");
     console
         .wait_for(WAIT, |s| s.contains("end call to Grace Hopper: done"))
         .await

@@ -626,6 +626,37 @@ fn help_popup() {
     check_overlay("help", || Overlay::Help { scroll: 0 });
 }
 
+/// Every help line keeps its label and its action's name apart, however long the label
+/// ("leave running and quit" once ran into "keep_running_and_quit").
+#[test]
+fn help_columns_never_run_together() {
+    use switchboard::tui::action::Action;
+    let view = view(false);
+    let text: Vec<String> = switchboard::tui::popups::help::lines(&view)
+        .iter()
+        .map(|line| line.to_string())
+        .collect();
+    // Columns are what two or more spaces separate.
+    let columns = |line: &str| -> Vec<String> {
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    for action in Action::ALL {
+        let label = switchboard::tui::strings::action_label(*action);
+        assert!(
+            text.iter().any(|line| {
+                let c = columns(line);
+                c.len() == 3 && c[1] == label && c[2] == action.name()
+            }),
+            "{label:?} then {:?} in {text:#?}",
+            action.name()
+        );
+    }
+}
+
 #[test]
 fn detail_popup() {
     check_overlay("detail", || {
@@ -642,7 +673,7 @@ fn detail_popup() {
 #[test]
 fn confirm_popup() {
     check_overlay("confirm", || Overlay::Confirm {
-        question: switchboard::tui::strings::confirm_stop("Spring renewals", 3),
+        question: switchboard::tui::strings::confirm_stop("Spring renewals", 3, 412),
         pending: PendingCommand {
             what: "stop".into(),
             command: switchboard::engine::Command::Stop {

@@ -5,8 +5,8 @@
 use super::engine_access::{writer, Access};
 use super::Context;
 use crate::domain::{
-    bounds, setting, CampaignId, CampaignSettings, Problem, Setting, SettingKind, SettingsError,
-    Variant, VariantSpec, SETTINGS,
+    bounds, setting, CampaignId, CampaignSettings, LeadState, Problem, Setting, SettingKind,
+    SettingsError, Variant, VariantSpec, SETTINGS,
 };
 use crate::engine::{Answer, CampaignSummary, Command, EngineError, Query, Reply};
 use crate::store::CampaignRecord;
@@ -35,8 +35,8 @@ pub enum CampaignArgs {
     Pause(IdArgs),
     /// Resume a paused campaign (starting a background engine if none runs)
     Resume(IdArgs),
-    /// Stop a campaign for good; calls in flight are left to finish
-    Stop(IdArgs),
+    /// Stop a campaign for good (asks first); calls in flight are left to finish
+    Stop(DeleteArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -197,6 +197,7 @@ pub struct EditArgs {
     pub settings: SettingsFlags,
 }
 
+/// A campaign id and `--yes`: for the steps that cannot be undone (delete, stop).
 #[derive(Debug, clap::Args)]
 pub struct DeleteArgs {
     /// Campaign id
@@ -217,7 +218,7 @@ pub async fn run(ctx: &Context, args: CampaignArgs) -> Result<ExitCode> {
         CampaignArgs::Start(args) => lifecycle(ctx, Lifecycle::Start, args.id).await,
         CampaignArgs::Pause(args) => lifecycle(ctx, Lifecycle::Pause, args.id).await,
         CampaignArgs::Resume(args) => lifecycle(ctx, Lifecycle::Resume, args.id).await,
-        CampaignArgs::Stop(args) => lifecycle(ctx, Lifecycle::Stop, args.id).await,
+        CampaignArgs::Stop(args) => stop(ctx, args).await,
     }
 }
 
@@ -631,22 +632,13 @@ async fn show(access: &Access, args: ShowArgs) -> Result<ExitCode> {
 async fn delete(access: &Access, args: DeleteArgs) -> Result<ExitCode> {
     let id = CampaignId(args.id);
     let CampaignSummary { record, leads } = campaign(access, id).await?;
-    if !args.yes {
-        let stdin = std::io::stdin();
-        if !stdin.is_terminal() {
-            bail!("not deleting campaign {id} without confirmation: there is no terminal to ask on; pass --yes");
-        }
-        eprint!(
-            "Delete campaign {id} \"{}\" with its {leads} leads and all their calls? [y/N] ",
-            record.settings.name,
-        );
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        stdin.lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES") {
-            eprintln!("not deleted");
-            return Ok(ExitCode::FAILURE);
-        }
+    let question = format!(
+        "Delete campaign {id} \"{}\" with its {leads} leads and all their calls?",
+        record.settings.name,
+    );
+    if !args.yes && !confirmed(&format!("deleting campaign {id}"), &question)? {
+        eprintln!("not deleted");
+        return Ok(ExitCode::FAILURE);
     }
     access
         .send(Command::DeleteCampaign(id))
@@ -654,4 +646,68 @@ async fn delete(access: &Access, args: DeleteArgs) -> Result<ExitCode> {
         .map_err(engine_error)?;
     eprintln!("campaign {id} deleted");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses `doing` when there is no terminal to ask on, naming `--yes`.
+fn terminal_to_ask(doing: &str) -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        bail!("not {doing} without confirmation: there is no terminal to ask on; pass --yes");
+    }
+    Ok(())
+}
+
+/// Asks `question` on the terminal; without one, refuses `doing` and names `--yes`.
+fn confirmed(doing: &str, question: &str) -> Result<bool> {
+    terminal_to_ask(doing)?;
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
+}
+
+/// A stop ends dialling for good, so it is asked first (or `--yes`), with what it
+/// costs: the leads that will never be called.
+async fn stop(ctx: &Context, args: DeleteArgs) -> Result<ExitCode> {
+    let id = CampaignId(args.id);
+    if !args.yes {
+        // Refused before anything is opened: a script without --yes changes nothing.
+        let doing = format!("stopping campaign {id}");
+        terminal_to_ask(&doing)?;
+        let access = writer(ctx).await?;
+        let report = match access.query(Query::Status { campaign: Some(id) }).await {
+            Ok(Answer::Status(all)) => all.into_iter().next(),
+            Ok(other) => bail!("the engine answered {other:?} to a status query"),
+            Err(err) => return Err(engine_error(err)),
+        };
+        let Some(report) = report else {
+            return Err(engine_error(EngineError::NotFound {
+                what: format!("campaign {id}"),
+            }));
+        };
+        let by_state = |state: LeadState| {
+            report
+                .stats
+                .leads_by_state
+                .get(state.as_str())
+                .copied()
+                .unwrap_or(0)
+        };
+        let uncalled = by_state(LeadState::Pending);
+        let retries = match by_state(LeadState::RetryWait) {
+            0 => String::new(),
+            n => format!(" (nor the {n} waiting for a retry)"),
+        };
+        let question = format!(
+            "Stop campaign {id} \"{}\"? It ends dialling for good: {uncalled} leads not yet called will not be called{retries}, and this cannot be undone.",
+            report.record.settings.name
+        );
+        // The engine held to ask lets go before the stop finds its own way in.
+        drop(access);
+        if !confirmed(&doing, &question)? {
+            eprintln!("not stopped");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    lifecycle(ctx, Lifecycle::Stop, args.id).await
 }

@@ -9,6 +9,7 @@ use super::Context;
 use crate::domain::figures::Progress;
 use crate::domain::CampaignId;
 use crate::engine::EngineError;
+use crate::service::api::StatsOut;
 use crate::service::protocol::{Answer, Query};
 use crate::store::caller_ids::CallerIdHealth;
 use crate::store::reports::{CampaignStats, StatusReport};
@@ -50,10 +51,13 @@ pub async fn run(ctx: &Context, args: StatusArgs) -> Result<ExitCode> {
         let json: Vec<_> = all
             .iter()
             .map(|(r, s, pool)| {
+                // camelCase throughout, as the API's `/stats` (the same `stats` object).
                 serde_json::json!({
                     "id": r.id, "name": r.settings.name, "status": r.status,
-                    "pause_reason": r.pause_reason.as_ref().map(|p| p.to_string()),
-                    "timezone": r.settings.timezone, "stats": s, "caller_ids": pool,
+                    "pauseReason": r.pause_reason.as_ref().map(|p| p.to_string()),
+                    "timezone": r.settings.timezone,
+                    "stats": StatsOut::new(r.id, s.clone()),
+                    "callerIds": pool,
                 })
             })
             .collect();

@@ -78,7 +78,14 @@ pub struct ColumnMap {
     /// `(column, key)` of every column handed to the agent. First and last names stay
     /// variables too, so an agent can greet by first name.
     pub variables: Vec<(usize, String)>,
+    /// The `line` and `reason` columns when the file is a rejects file being imported
+    /// again (its header ends with them, as `rejects.rs` writes it): left out, so they
+    /// never become agent variables.
+    pub rejects_columns: Vec<usize>,
 }
+
+/// The two columns a rejects file adds after the original ones (`rejects.rs`).
+pub const REJECTS_COLUMNS: [&str; 2] = ["line", "reason"];
 
 fn fold(header: &str) -> String {
     header
@@ -171,6 +178,12 @@ impl ColumnMap {
             }
             named
         };
+        let rejects_columns: Vec<usize> = match headers.len().checked_sub(REJECTS_COLUMNS.len()) {
+            Some(start) if start > 0 && headers[start..] == REJECTS_COLUMNS => {
+                (start..headers.len()).filter(|&i| i != phone).collect()
+            }
+            _ => Vec::new(),
+        };
         let consumed = [Some(phone), name, priority, timezone];
         let mut variables: Vec<(usize, String)> = Vec::new();
         // Keys taken so far, and the next suffix to try per header: linear in the
@@ -178,7 +191,10 @@ impl ColumnMap {
         let mut taken: HashSet<String> = HashSet::new();
         let mut next_suffix: HashMap<String, usize> = HashMap::new();
         for (i, header) in headers.iter().enumerate() {
-            if consumed.contains(&Some(i)) || alternates.contains(&i) {
+            if consumed.contains(&Some(i))
+                || alternates.contains(&i)
+                || rejects_columns.contains(&i)
+            {
                 continue;
             }
             let base = if header.is_empty() {
@@ -210,6 +226,7 @@ impl ColumnMap {
             timezone,
             alternates,
             variables,
+            rejects_columns,
         })
     }
 
@@ -243,6 +260,9 @@ impl ColumnMap {
         if !self.variables.is_empty() {
             let keys: Vec<&str> = self.variables.iter().map(|(_, k)| k.as_str()).collect();
             parts.push(format!("variables {}", keys.join(", ")));
+        }
+        if !self.rejects_columns.is_empty() {
+            parts.push("a rejects file: its `line` and `reason` columns left out".into());
         }
         parts.join("; ")
     }
@@ -358,6 +378,25 @@ mod tests {
                 .contains("no column `fax` (--alt-phone-column)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_rejects_files_line_and_reason_are_not_variables() {
+        let m = map(&["phone", "name", "plan", "line", "reason"]);
+        let keys: Vec<&str> = m.variables.iter().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys, ["plan"]);
+        assert_eq!(m.rejects_columns, [3, 4]);
+        assert!(
+            m.describe()
+                .contains("`line` and `reason` columns left out"),
+            "{}",
+            m.describe()
+        );
+        // Only as the last two, as a rejects file has them.
+        let m = map(&["phone", "reason", "line"]);
+        let keys: Vec<&str> = m.variables.iter().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys, ["reason", "line"]);
+        assert!(m.rejects_columns.is_empty());
     }
 
     #[test]

@@ -8,6 +8,9 @@ use std::io::Write;
 
 pub(super) struct RejectsFile {
     writer: Writer<Box<dyn Write + Send>>,
+    /// Original cells kept per row: a rejects file imported again has its old `line`
+    /// and `reason` replaced, not repeated.
+    keep: usize,
 }
 
 impl RejectsFile {
@@ -17,12 +20,17 @@ impl RejectsFile {
         out: Box<dyn Write + Send>,
         header: &ByteRecord,
         delimiter: u8,
+        old_rejects_columns: usize,
     ) -> std::io::Result<Self> {
         let writer = WriterBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
             .from_writer(out);
-        let mut writer = Self { writer };
+        let keep = match old_rejects_columns {
+            0 => usize::MAX,
+            n => header.len().saturating_sub(n),
+        };
+        let mut writer = Self { writer, keep };
         writer.write_guarded(header, &[b"line", b"reason"])?;
         Ok(writer)
     }
@@ -32,7 +40,11 @@ impl RejectsFile {
     }
 
     fn write_guarded(&mut self, record: &ByteRecord, extra: &[&[u8]]) -> std::io::Result<()> {
-        let cells = record.iter().chain(extra.iter().copied()).map(guard_cell);
+        let cells = record
+            .iter()
+            .take(self.keep)
+            .chain(extra.iter().copied())
+            .map(guard_cell);
         self.writer.write_record(cells)?;
         Ok(())
     }

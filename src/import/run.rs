@@ -192,7 +192,13 @@ pub fn import_csv_sized(
     }
     let mut rejects = match options.rejects.take() {
         Some(out) => Some(
-            RejectsFile::start(out, &header, sniffed.delimiter).map_err(ImportError::Rejects)?,
+            RejectsFile::start(
+                out,
+                &header,
+                sniffed.delimiter,
+                columns.rejects_columns.len(),
+            )
+            .map_err(ImportError::Rejects)?,
         ),
         None => None,
     };

@@ -17,12 +17,44 @@ pub enum PhoneError {
     TooShort(String),
     #[error("`{0}` is too long to be a phone number")]
     TooLong(String),
-    #[error("`{number}` is not a valid number{}", region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default())]
+    #[error("`{number}` is not a valid number{}{}", region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default(), read_as.as_ref().map(|r| format!(" ({r})")).unwrap_or_default())]
     Invalid {
         number: String,
         region: Option<String>,
+        /// For a number written without a country code: how it was read, and the
+        /// `--region` that would read it right.
+        read_as: Option<RegionHint>,
     },
 }
+
+/// A national number (no `+`, no international prefix) is read in the default region;
+/// when it is invalid there, which region was assumed and, when one of the usual
+/// others makes it valid, that one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionHint {
+    pub assumed: String,
+    pub valid_in: Option<String>,
+}
+
+impl std::fmt::Display for RegionHint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let assumed = &self.assumed;
+        write!(f, "numbers without a country code are read as {assumed}; ")?;
+        match &self.valid_in {
+            Some(region) => write!(f, "pass --region {region}"),
+            None => write!(
+                f,
+                "pass --region with its country's code, e.g. --region GB, or write it with +"
+            ),
+        }
+    }
+}
+
+/// Regions tried when a national number is invalid in the default one, to name the
+/// `--region` that was probably meant. Kept short: it runs once per refused number.
+const LIKELY_REGIONS: [&str; 16] = [
+    "US", "GB", "CA", "AU", "IE", "NZ", "DE", "FR", "ES", "IT", "NL", "IN", "ZA", "MX", "BR", "SG",
+];
 
 /// A default region that libphonenumber does not know.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -76,9 +108,36 @@ impl PhoneNormalizer {
             return Err(PhoneError::Invalid {
                 number: shown(),
                 region: number.get_region_code().map(|r| r.to_string()),
+                read_as: self.region_hint(trimmed),
             });
         }
         Ok(number.format_as(PhoneNumberFormat::E164).into_owned())
+    }
+}
+
+impl PhoneNormalizer {
+    /// For a number written without a country code, the region it was read in and
+    /// the first usual one where it is valid.
+    fn region_hint(&self, trimmed: &str) -> Option<RegionHint> {
+        let international = ["+", "00", "011"]
+            .iter()
+            .any(|prefix| trimmed.starts_with(prefix));
+        if international {
+            return None;
+        }
+        let assumed = self.default_region.to_string();
+        let valid_in = LIKELY_REGIONS
+            .iter()
+            .filter(|code| **code != assumed)
+            .find(|code| {
+                parse_region(code).is_ok_and(|region| {
+                    PHONE_NUMBER_UTIL
+                        .parse(trimmed, Some(region))
+                        .is_ok_and(|n| n.is_valid())
+                })
+            })
+            .map(|code| (*code).to_string());
+        Some(RegionHint { assumed, valid_in })
     }
 }
 
@@ -127,6 +186,23 @@ mod tests {
         let err = n.normalize("(123) 456-7890").unwrap_err();
         assert!(matches!(err, PhoneError::Invalid { .. }), "{err:?}");
         assert!(err.to_string().contains("not a valid number"), "{err}");
+    }
+
+    #[test]
+    fn a_national_number_invalid_here_names_the_region_flag() {
+        let err = us().normalize("020 7946 0123").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`020 7946 0123` is not a valid number (numbers without a country code are read as US; pass --region GB)"
+        );
+        let err = us().normalize("12345678901234").unwrap_err().to_string();
+        assert!(
+            err.contains("pass --region") || err.contains("too long"),
+            "{err}"
+        );
+        // Written with its country code, the region is not the question.
+        let err = us().normalize("+1 123 456 7890").unwrap_err().to_string();
+        assert!(!err.contains("--region"), "{err}");
     }
 
     #[test]

@@ -63,27 +63,35 @@ impl TrunkPages {
         self
     }
 
-    /// Every outbound trunk of the project, in the server's order.
+    /// Every outbound trunk of the project, in the server's order, each once. A page is
+    /// kept only for the trunks it adds: a server that ignores `after_id` answers the
+    /// first page again, and the walk ends there instead of listing it twice.
     pub async fn list_all(&self) -> Result<Vec<TrunkInfo>, ApiFailure> {
         let mut trunks: Vec<TrunkInfo> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut after_id = String::new();
         for _ in 0..MAX_PAGES {
             let page = self.page(&after_id).await?;
-            let greatest = page
+            let short = page.len() < self.page_size as usize;
+            let new: Vec<_> = page
+                .into_iter()
+                .filter(|t| seen.insert(t.sip_trunk_id.clone()))
+                .collect();
+            let greatest = new
                 .iter()
                 .map(|t| t.sip_trunk_id.as_str())
                 .filter(|id| *id > after_id.as_str())
                 .max()
                 .map(str::to_string);
-            trunks.extend(page.into_iter().map(|t| TrunkInfo {
+            trunks.extend(new.into_iter().map(|t| TrunkInfo {
                 id: t.sip_trunk_id,
                 name: t.name,
                 address: t.address,
                 numbers: t.numbers,
             }));
             match greatest {
-                Some(id) => after_id = id,
-                None => break,
+                Some(id) if !short => after_id = id,
+                _ => break,
             }
         }
         Ok(trunks)
@@ -171,6 +179,62 @@ mod tests {
         assert_eq!(failure.twirp_code(), Some("unauthenticated"));
         let plain = twirp_failure(reqwest::StatusCode::UNAUTHORIZED, b"invalid token");
         assert!(matches!(plain, ApiFailure::NotTwirp { .. }));
+    }
+
+    /// A server that ignores `page` and answers every request with the same trunks.
+    async fn ignoring_paging(
+        ids: &'static [&'static str],
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let asked = std::sync::Arc::new(AtomicUsize::new(0));
+        let counter = asked.clone();
+        let app = axum::Router::new().fallback(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                let items = ids
+                    .iter()
+                    .map(|id| proto::SipOutboundTrunkInfo {
+                        sip_trunk_id: (*id).to_string(),
+                        ..Default::default()
+                    })
+                    .collect();
+                proto::ListSipOutboundTrunkResponse { items }.encode_to_vec()
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (format!("http://{addr}"), asked)
+    }
+
+    #[tokio::test]
+    async fn a_server_that_ignores_paging_lists_each_trunk_once() {
+        let ids = ["ST_a", "ST_b", "ST_c"];
+        let (url, asked) = ignoring_paging(&["ST_a", "ST_b", "ST_c"]).await;
+        // A full page (as big as asked for) walks on, and meets the same page again.
+        let pages =
+            TrunkPages::new(&url, "key", "secret", Duration::from_secs(5)).with_page_size(3);
+        let listed: Vec<_> = pages
+            .list_all()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(listed, ids);
+        assert_eq!(asked.load(std::sync::atomic::Ordering::Relaxed), 2);
+        // A short page is the last.
+        let pages = TrunkPages::new(&url, "key", "secret", Duration::from_secs(5));
+        let listed: Vec<_> = pages
+            .list_all()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(listed, ids);
+        assert_eq!(asked.load(std::sync::atomic::Ordering::Relaxed), 3);
     }
 
     #[test]

@@ -162,14 +162,21 @@ pub fn action_label(action: Action) -> &'static str {
     }
 }
 
-pub fn confirm_stop(name: &str, live: usize) -> String {
-    if live > 0 {
-        format!(
-            "Stop campaign \"{name}\"? {live} live call(s) will be ended. It cannot be restarted."
-        )
-    } else {
-        format!("Stop campaign \"{name}\"? It cannot be restarted.")
-    }
+/// What a stop ends, and that it is for good: the leads never called and any live calls.
+pub fn confirm_stop(name: &str, live: usize, uncalled: u64) -> String {
+    let calls = match live {
+        0 => String::new(),
+        1 => " The live call will be hung up.".to_owned(),
+        n => format!(" Its {n} live calls will be hung up."),
+    };
+    format!(
+        "Stop campaign \"{name}\" for good? Dialling ends: {uncalled} lead(s) not yet called will never be called.{calls} This cannot be undone."
+    )
+}
+
+/// Hanging up ends a conversation in the middle: asked first, like a stop.
+pub fn confirm_hang_up(who: &str) -> String {
+    format!("Hang up the live call to {who}? The conversation ends now and cannot be resumed.")
 }
 
 pub fn confirm_delete(name: &str, leads: u64) -> String {

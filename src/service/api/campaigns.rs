@@ -2,14 +2,14 @@
 //! status and their totals.
 
 use super::campaign_dto::{CampaignInput, CampaignOut};
-use super::envelope::{ApiError, Body, Created, Data, Param};
+use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
 use super::ApiState;
 use crate::domain::figures::Progress;
 use crate::domain::{CampaignId, CampaignSettings};
 use crate::engine::{Answer, CampaignView, Command, EngineError, Query, Reply};
 use crate::store::CampaignRecord;
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub async fn create(
@@ -84,8 +84,26 @@ pub async fn resume(
     send(state, Command::Resume(CampaignId(id))).await
 }
 
-/// Stops the campaign; calls in flight are left to finish.
-pub async fn stop(state: State<ApiState>, Param(id): Param<i64>) -> Result<Data<Reply>, ApiError> {
+/// `?confirm=true`: what makes a stop deliberate.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopQuery {
+    pub confirm: Option<bool>,
+}
+
+/// Stops the campaign; calls in flight are left to finish. A stop cannot be undone
+/// (its leads not yet called never will be), so it needs `?confirm=true`, as the
+/// command line and the console ask first.
+pub async fn stop(
+    state: State<ApiState>,
+    Param(id): Param<i64>,
+    QueryArgs(query): QueryArgs<StopQuery>,
+) -> Result<Data<Reply>, ApiError> {
+    if query.confirm != Some(true) {
+        return Err(ApiError::bad_request(format!(
+            "confirm: stopping campaign {id} cannot be undone (its leads not yet called will never be called); to stop it, POST /api/v1/campaigns/{id}/stop?confirm=true, or pause it instead"
+        )));
+    }
     let command = Command::Stop {
         id: CampaignId(id),
         hang_up_live_calls: false,
@@ -152,6 +170,30 @@ pub struct StatsOut {
     pub variants: Option<crate::domain::VariantReport>,
 }
 
+impl StatsOut {
+    /// The API's shape of a status read; `switchboard status --json` prints the same.
+    pub fn new(campaign: CampaignId, s: crate::store::reports::CampaignStats) -> Self {
+        StatsOut {
+            campaign,
+            leads: s.leads,
+            leads_by_state: s.leads_by_state,
+            attempts: s.attempts,
+            progress: s.progress,
+            attempts_by_outcome: s.attempts_by_outcome,
+            attempts_in_flight: s.attempts_in_flight,
+            calls_decided: s.calls_decided,
+            calls_answered: s.calls_answered,
+            answer_rate: s.answer_rate,
+            avg_ring_secs: s.avg_ring_secs,
+            avg_talk_secs: s.avg_talk_secs,
+            attempts_today: s.attempts_today,
+            agent_join_p50_ms: s.agent_join_p50_ms,
+            agent_join_p95_ms: s.agent_join_p95_ms,
+            variants: s.variants,
+        }
+    }
+}
+
 pub async fn stats(
     State(state): State<ApiState>,
     Param(id): Param<i64>,
@@ -172,24 +214,7 @@ pub async fn stats(
             ))
         }
     };
-    Ok(Data(StatsOut {
-        campaign: id,
-        leads: s.leads,
-        leads_by_state: s.leads_by_state,
-        attempts: s.attempts,
-        progress: s.progress,
-        attempts_by_outcome: s.attempts_by_outcome,
-        attempts_in_flight: s.attempts_in_flight,
-        calls_decided: s.calls_decided,
-        calls_answered: s.calls_answered,
-        answer_rate: s.answer_rate,
-        avg_ring_secs: s.avg_ring_secs,
-        avg_talk_secs: s.avg_talk_secs,
-        attempts_today: s.attempts_today,
-        agent_join_p50_ms: s.agent_join_p50_ms,
-        agent_join_p95_ms: s.agent_join_p95_ms,
-        variants: s.variants,
-    }))
+    Ok(Data(StatsOut::new(id, s)))
 }
 
 async fn record(state: &ApiState, id: CampaignId) -> Result<CampaignRecord, ApiError> {

@@ -10,6 +10,7 @@ mod auth;
 mod calls;
 mod campaign_dto;
 mod campaigns;
+pub use campaigns::StatsOut;
 mod dnc;
 mod engine;
 pub mod envelope;

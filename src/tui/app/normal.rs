@@ -35,7 +35,8 @@ impl App {
                 let Some(c) = self.view.campaign() else {
                     return false;
                 };
-                let (id, name, live) = (c.id, c.name.clone(), c.slots.len());
+                let (id, name, live, uncalled) =
+                    (c.id, c.name.clone(), c.slots.len(), c.leads.pending);
                 let what = format!("{} \"{name}\"", strings::action_label(action));
                 match action {
                     Action::Start => self.send(what, Command::Start(id)),
@@ -47,7 +48,7 @@ impl App {
                             hang_up_live_calls: true,
                         };
                         let pending = PendingCommand { what, command };
-                        let question = strings::confirm_stop(&name, live);
+                        let question = strings::confirm_stop(&name, live, uncalled);
                         self.view.overlay = Some(Overlay::Confirm { question, pending });
                     }
                 }
@@ -102,9 +103,13 @@ impl App {
                 let Some(slot) = self.view.selected_slot() else {
                     return false;
                 };
-                let what = strings::end_call_to(slot.lead_name.as_deref().unwrap_or(&slot.phone));
-                let command = Command::HangUp(slot.attempt);
-                self.send(what, command);
+                let who = slot.lead_name.as_deref().unwrap_or(&slot.phone);
+                let question = strings::confirm_hang_up(who);
+                let pending = PendingCommand {
+                    what: strings::end_call_to(who),
+                    command: Command::HangUp(slot.attempt),
+                };
+                self.view.overlay = Some(Overlay::Confirm { question, pending });
             }
             Action::Details => self.open_details(),
             Action::Agents => self.open_agents(),

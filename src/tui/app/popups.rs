@@ -27,10 +27,18 @@ impl App {
                         .any(|c| c.slots.iter().any(|s| s.attempt == *a))
                 });
                 if let Some(attempt) = live {
-                    self.send(
-                        strings::end_call_to(&attempt.label()),
-                        Command::HangUp(attempt),
-                    );
+                    let who = match &detail.history {
+                        Some(Ok(history)) => history.lead.phone.clone(),
+                        _ => attempt.label(),
+                    };
+                    let pending = PendingCommand {
+                        what: strings::end_call_to(&who),
+                        command: Command::HangUp(attempt),
+                    };
+                    self.view.overlay = Some(Overlay::Confirm {
+                        question: strings::confirm_hang_up(&who),
+                        pending,
+                    });
                 }
             }
             Action::RetryNow => {

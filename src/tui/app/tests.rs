@@ -294,6 +294,17 @@ fn x_asks_first_and_only_yes_sends_stop() {
     let mut app = console(Some(CampaignStatus::Running));
     assert!(press(&mut app, 'x').is_empty(), "the question, no command");
     assert_eq!(app.view.mode(), Mode::Confirm);
+    let Some(Overlay::Confirm { question, .. }) = &app.view.overlay else {
+        panic!("{:?}", app.view.overlay)
+    };
+    // What it ends, and that it is for good.
+    for words in [
+        "10 lead(s) not yet called will never be called",
+        "The live call will be hung up",
+        "cannot be undone",
+    ] {
+        assert!(question.contains(words), "{words:?} in {question:?}");
+    }
     let effects = press(&mut app, 'y');
     assert!(
         matches!(
@@ -397,7 +408,9 @@ fn details_ask_for_the_lead_and_h_ends_its_live_call() {
         effects.as_slice(),
         [Effect::Ask(Ask::LeadHistory { lead: LeadId(3) })]
     ));
-    let effects = press(&mut app, 'h');
+    assert!(press(&mut app, 'h').is_empty(), "the question, no command");
+    assert_eq!(app.view.mode(), Mode::Confirm);
+    let effects = press(&mut app, 'y');
     assert!(matches!(
         effects.as_slice(),
         [Effect::Send {
@@ -405,6 +418,41 @@ fn details_ask_for_the_lead_and_h_ends_its_live_call() {
             ..
         }]
     ));
+}
+
+#[test]
+fn h_on_a_live_call_asks_first_and_only_yes_hangs_up() {
+    let mut app = console(Some(CampaignStatus::Running));
+    app.view.focus = Pane::Slots;
+    assert!(press(&mut app, 'h').is_empty(), "the question, no command");
+    assert_eq!(app.view.mode(), Mode::Confirm);
+    let Some(Overlay::Confirm { question, .. }) = &app.view.overlay else {
+        panic!("{:?}", app.view.overlay)
+    };
+    assert!(
+        question.contains("Hang up the live call to Grace Hopper?"),
+        "{question}"
+    );
+    let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(
+        app.update(Event::Key(esc)).is_empty(),
+        "esc hangs up nothing"
+    );
+    assert!(app.view.overlay.is_none());
+
+    press(&mut app, 'h');
+    let effects = press(&mut app, 'y');
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Send {
+                command: Command::HangUp(AttemptId(7)),
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    assert!(app.view.overlay.is_none());
 }
 
 /// What the operator sees, with the status line left out: a refusal only writes there.

@@ -19,19 +19,33 @@ const MODES: [Mode; 7] = [
     Mode::Agents,
 ];
 
-/// Every line of the overlay, so scrolling knows its length.
+/// Every line of the overlay, so scrolling knows its length. Each column is as wide
+/// as its longest entry and two spaces, so a long label never runs into its name.
 pub fn lines(view: &View) -> Vec<Line<'static>> {
     let theme = &view.theme;
-    let mut lines = Vec::new();
-    for mode in MODES {
-        let actions: Vec<Action> = Action::ALL
+    let by_mode: Vec<(Mode, Vec<Action>)> = MODES
+        .iter()
+        .map(|&mode| {
+            let actions = Action::ALL
+                .iter()
+                .copied()
+                .filter(|a| a.modes().contains(&mode))
+                .collect();
+            (mode, actions)
+        })
+        .filter(|(_, actions): &(Mode, Vec<Action>)| !actions.is_empty())
+        .collect();
+    let widest = |text: &dyn Fn(Action) -> String| {
+        by_mode
             .iter()
-            .copied()
-            .filter(|a| a.modes().contains(&mode))
-            .collect();
-        if actions.is_empty() {
-            continue;
-        }
+            .flat_map(|(_, actions)| actions.iter().map(|&a| text(a).chars().count()))
+            .max()
+            .unwrap_or(0)
+    };
+    let keys_width = widest(&|a| view.keymap.all_keys_text(a)) + 2;
+    let label_width = widest(&|a| strings::action_label(a).to_owned()) + 2;
+    let mut lines = Vec::new();
+    for (mode, actions) in by_mode {
         if !lines.is_empty() {
             lines.push(Line::from(""));
         }
@@ -39,8 +53,8 @@ pub fn lines(view: &View) -> Vec<Line<'static>> {
         for action in actions {
             let keys = view.keymap.all_keys_text(action);
             lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<16}"), theme.key()),
-                Span::raw(format!("{:<22}", strings::action_label(action))),
+                Span::styled(format!("  {keys:<keys_width$}"), theme.key()),
+                Span::raw(format!("{:<label_width$}", strings::action_label(action))),
                 Span::styled(action.name(), theme.dim()),
             ]));
         }
