@@ -407,15 +407,16 @@ async fn the_api_serves_the_report_as_html_and_as_json() {
         .await;
     let report = data.data();
     let totals = &report["status"]["stats"];
-    for (key, api_key) in [
-        ("attempts", "attempts"),
-        ("calls_answered", "callsAnswered"),
-        ("calls_decided", "callsDecided"),
-        ("answer_rate", "answerRate"),
-        ("avg_ring_secs", "avgRingSecs"),
-        ("avg_talk_secs", "avgTalkSecs"),
+    // One record, one set of names: the report's totals are `/stats` itself.
+    for key in [
+        "attempts",
+        "callsAnswered",
+        "callsDecided",
+        "answerRate",
+        "avgRingSecs",
+        "avgTalkSecs",
     ] {
-        assert_eq!(totals[key], stats[api_key], "{key}");
+        assert_eq!(totals[key], stats[key], "{key}");
     }
     // The breakdowns add up to the totals.
     let hours = report["breakdown"]["hours"].as_array().unwrap();

@@ -107,7 +107,7 @@ async fn counters_match_status_and_the_page_is_valid_on_both_listeners() {
     let stats = &status["stats"];
     let campaign = id.to_string();
     let c = [("campaign", campaign.as_str())];
-    let by_outcome = stats["attempts_by_outcome"].as_object().unwrap();
+    let by_outcome = stats["attemptsByOutcome"].as_object().unwrap();
     assert!(by_outcome.len() >= 2, "a mix of outcomes: {by_outcome:?}");
     for p in [&page, &tcp_page] {
         for (outcome, n) in by_outcome {
@@ -133,15 +133,15 @@ async fn counters_match_status_and_the_page_is_valid_on_both_listeners() {
         );
         assert_eq!(
             p.sum("switchboard_calls_answered_total", &c),
-            stats["calls_answered"].as_f64().unwrap()
+            stats["callsAnswered"].as_f64().unwrap()
         );
         assert_eq!(
             p.sum("switchboard_calls_decided_total", &c),
-            stats["calls_decided"].as_f64().unwrap()
+            stats["callsDecided"].as_f64().unwrap()
         );
     }
     // The same answer rate as status shows, for the campaign and for its caller ID.
-    let rate = stats["answer_rate"].as_f64().unwrap();
+    let rate = stats["answerRate"].as_f64().unwrap();
     assert!((page.sum("switchboard_campaign_answer_ratio", &c) - rate).abs() < 1e-9);
     let pool = &status["caller_ids"][0];
     assert_eq!(pool["number"], CALLER_ID);
@@ -161,7 +161,7 @@ async fn counters_match_status_and_the_page_is_valid_on_both_listeners() {
     // Ring times of every placed call; talk time of the answered ones.
     assert_eq!(
         page.sum("switchboard_call_talk_seconds_count", &c),
-        stats["calls_answered"].as_f64().unwrap()
+        stats["callsAnswered"].as_f64().unwrap()
     );
     assert!(page.sum("switchboard_call_ring_seconds_count", &c) > 0.0);
     // The gauges of a completed campaign.

@@ -481,16 +481,24 @@ pub fn describe_end(end: &FinishAttempt) -> String {
     text
 }
 
-/// An attempt as stored.
-#[derive(Debug, Clone, PartialEq)]
+/// An attempt as stored, and as the API serves a call (its names in camelCase, as
+/// clients of the previous system know them).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AttemptRecord {
     pub id: AttemptId,
+    #[serde(rename = "campaignId")]
     pub campaign: CampaignId,
+    #[serde(rename = "leadId")]
     pub lead: LeadId,
+    /// 1 for the lead's first attempt.
+    #[serde(rename = "attemptNumber")]
     pub number: u32,
     /// The number dialled (the lead's primary or one of its others).
+    #[serde(rename = "phoneNumber")]
     pub phone: String,
     /// The caller ID presented; `None` for the trunk's own number.
+    #[serde(rename = "callerIdNumber")]
     pub caller_id: Option<String>,
     pub state: AttemptState,
     pub room: String,

@@ -3,7 +3,7 @@
 
 use super::envelope::{ApiError, Body, Data, Param, QueryArgs};
 use super::ApiState;
-use crate::domain::{AttemptId, AttemptState, CampaignId, LeadId};
+use crate::domain::{AttemptId, AttemptState, CampaignId};
 use crate::engine::{Command, Reply};
 use crate::service::protocol::MAX_PAGE;
 use crate::store::attempt_events::{self, AttemptEventRecord};
@@ -12,61 +12,6 @@ use crate::store::CampaignRecord;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// One attempt to call a lead.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallOut {
-    pub id: AttemptId,
-    pub campaign_id: CampaignId,
-    pub lead_id: LeadId,
-    /// 1 for the lead's first attempt.
-    pub attempt_number: u32,
-    /// The number dialled: the lead's primary or one of its other numbers.
-    pub phone_number: String,
-    /// The caller ID presented (`sip_number`); `None` for the trunk's own number.
-    pub caller_id_number: Option<String>,
-    /// `dialing`, `ringing`, `answered` while live; the outcome once ended.
-    pub state: AttemptState,
-    pub room: String,
-    pub sip_status_code: Option<i32>,
-    pub twirp_code: Option<String>,
-    pub disposition: Option<String>,
-    /// The A/B variant the lead was called with; `None` when the campaign has none.
-    pub variant: Option<String>,
-    /// Counts against the lead's attempts (a dial LiveKit never placed does not).
-    pub counted: bool,
-    pub created_at: DateTime<Utc>,
-    pub dialed_at: Option<DateTime<Utc>>,
-    pub ringing_at: Option<DateTime<Utc>>,
-    pub answered_at: Option<DateTime<Utc>>,
-    pub ended_at: Option<DateTime<Utc>>,
-}
-
-impl From<AttemptRecord> for CallOut {
-    fn from(a: AttemptRecord) -> Self {
-        CallOut {
-            id: a.id,
-            campaign_id: a.campaign,
-            lead_id: a.lead,
-            attempt_number: a.number,
-            phone_number: a.phone,
-            caller_id_number: a.caller_id,
-            state: a.state,
-            room: a.room,
-            sip_status_code: a.sip_status_code,
-            twirp_code: a.twirp_code,
-            disposition: a.disposition,
-            variant: a.variant,
-            counted: a.counted,
-            created_at: a.created_at,
-            dialed_at: a.dialed_at,
-            ringing_at: a.ringing_at,
-            answered_at: a.answered_at,
-            ended_at: a.ended_at,
-        }
-    }
-}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,7 +37,7 @@ impl From<AttemptEventRecord> for CallEventOut {
 #[serde(rename_all = "camelCase")]
 pub struct CallWithEvents {
     #[serde(flatten)]
-    pub call: CallOut,
+    pub call: AttemptRecord,
     pub events: Vec<CallEventOut>,
 }
 
@@ -110,7 +55,7 @@ pub struct CallsQuery {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallsPage {
-    pub calls: Vec<CallOut>,
+    pub calls: Vec<AttemptRecord>,
     /// Pass as `after` for the next page; absent on the last.
     pub next: Option<AttemptId>,
 }
@@ -146,10 +91,7 @@ pub async fn for_campaign(
     let next = (calls.len() == limit)
         .then(|| calls.last().map(|c| c.id))
         .flatten();
-    Ok(Data(CallsPage {
-        calls: calls.into_iter().map(CallOut::from).collect(),
-        next,
-    }))
+    Ok(Data(CallsPage { calls, next }))
 }
 
 pub async fn get_one(
@@ -167,7 +109,7 @@ pub async fn get_one(
         })
         .await?;
     Ok(Data(CallWithEvents {
-        call: call.into(),
+        call,
         events: events.into_iter().map(CallEventOut::from).collect(),
     }))
 }

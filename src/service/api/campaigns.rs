@@ -4,13 +4,11 @@
 use super::campaign_dto::{CampaignInput, CampaignOut};
 use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
 use super::ApiState;
-use crate::domain::figures::Progress;
 use crate::domain::{CampaignId, CampaignSettings};
 use crate::engine::{Answer, CampaignView, Command, EngineError, Query, Reply};
 use crate::store::CampaignRecord;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 pub async fn create(
     State(state): State<ApiState>,
@@ -144,53 +142,20 @@ pub async fn status(
 /// snapshot intervals).
 const NEXT_SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// What `switchboard status` shows (the same `reports::CampaignStats`): leads by state,
-/// progress, attempts by outcome and in flight, answer rate,
-/// mean ring and talk time, attempts today (in the campaign's time zone).
+/// What `switchboard status` shows: the store's `reports::CampaignStats` itself (leads
+/// by state, progress, attempts by outcome and in flight, answer rate, mean ring and
+/// talk time, attempts today in the campaign's time zone), with the campaign's id.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct StatsOut {
     pub campaign: CampaignId,
-    pub leads: i64,
-    pub leads_by_state: BTreeMap<String, i64>,
-    pub attempts: i64,
-    pub progress: Progress,
-    pub attempts_by_outcome: BTreeMap<String, i64>,
-    pub attempts_in_flight: i64,
-    pub calls_decided: i64,
-    pub calls_answered: i64,
-    pub answer_rate: Option<f64>,
-    pub avg_ring_secs: Option<f64>,
-    pub avg_talk_secs: Option<f64>,
-    pub attempts_today: i64,
-    pub agent_join_p50_ms: Option<u64>,
-    pub agent_join_p95_ms: Option<u64>,
-    /// The A/B table, when the campaign calls with variants.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub variants: Option<crate::domain::VariantReport>,
+    #[serde(flatten)]
+    pub stats: crate::store::reports::CampaignStats,
 }
 
 impl StatsOut {
     /// The API's shape of a status read; `switchboard status --json` prints the same.
-    pub fn new(campaign: CampaignId, s: crate::store::reports::CampaignStats) -> Self {
-        StatsOut {
-            campaign,
-            leads: s.leads,
-            leads_by_state: s.leads_by_state,
-            attempts: s.attempts,
-            progress: s.progress,
-            attempts_by_outcome: s.attempts_by_outcome,
-            attempts_in_flight: s.attempts_in_flight,
-            calls_decided: s.calls_decided,
-            calls_answered: s.calls_answered,
-            answer_rate: s.answer_rate,
-            avg_ring_secs: s.avg_ring_secs,
-            avg_talk_secs: s.avg_talk_secs,
-            attempts_today: s.attempts_today,
-            agent_join_p50_ms: s.agent_join_p50_ms,
-            agent_join_p95_ms: s.agent_join_p95_ms,
-            variants: s.variants,
-        }
+    pub fn new(campaign: CampaignId, stats: crate::store::reports::CampaignStats) -> Self {
+        StatsOut { campaign, stats }
     }
 }
 
