@@ -197,6 +197,7 @@ async fn first_frame(socket: &Path, id: CampaignId) -> Duration {
         .query(Query::TimelinePage {
             campaign: id,
             before: None,
+            after: None,
             limit: timeline::PAGE,
         })
         .await

@@ -292,17 +292,25 @@ fn run_timeline(store: &Store, view: &mut View, load: Option<TimelineLoad>) {
     let Some(campaign) = view.timeline.campaign else {
         return;
     };
-    let (newest, before) = match load {
-        TimelineLoad::Newest { .. } => (true, None),
-        TimelineLoad::Older { before, .. } => (false, before),
-    };
-    let rows = store
-        .read_blocking(|c| views::timeline_before(c, campaign, before, timeline::PAGE))
-        .expect("timeline page");
-    if newest {
-        view.timeline.apply_newest(rows);
-    } else {
-        view.timeline.apply_older(rows);
+    match load {
+        TimelineLoad::Newest { .. } => {
+            let rows = store
+                .read_blocking(|c| views::timeline_before(c, campaign, None, timeline::PAGE))
+                .expect("timeline page");
+            view.timeline.apply_newest(rows);
+        }
+        TimelineLoad::Older { before, .. } => {
+            let rows = store
+                .read_blocking(|c| views::timeline_before(c, campaign, before, timeline::PAGE))
+                .expect("timeline page");
+            view.timeline.apply_older(rows);
+        }
+        TimelineLoad::Newer { after, .. } => {
+            let rows = store
+                .read_blocking(|c| views::timeline_after(c, campaign, after, timeline::PAGE))
+                .expect("timeline page");
+            view.timeline.apply_newer(rows);
+        }
     }
 }
 

@@ -37,10 +37,14 @@ pub enum Query {
         limit: usize,
         filter: Option<String>,
     },
-    /// Timeline rows older than `before` (the newest without it), newest first.
+    /// Timeline rows, oldest first: those just older than `before` (the newest without
+    /// it), or with `after`, those just newer than it (`after: 0` reads from the
+    /// campaign's start).
     TimelinePage {
         campaign: CampaignId,
         before: Option<i64>,
+        #[serde(default)]
+        after: Option<i64>,
         limit: usize,
     },
     LeadHistory {

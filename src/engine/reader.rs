@@ -81,13 +81,12 @@ fn answer(conn: &Connection, query: Query) -> Result<Answer, StoreError> {
         Query::TimelinePage {
             campaign,
             before,
+            after,
             limit,
-        } => Answer::TimelinePage(views::timeline_before(
-            conn,
-            campaign,
-            before,
-            limit.min(MAX_PAGE),
-        )?),
+        } => Answer::TimelinePage(match after {
+            Some(after) => views::timeline_after(conn, campaign, after, limit.min(MAX_PAGE))?,
+            None => views::timeline_before(conn, campaign, before, limit.min(MAX_PAGE))?,
+        }),
         Query::CallerIds { campaign } => {
             let settings = CampaignRecord::get(conn, campaign)?.settings;
             Answer::CallerIds(crate::store::caller_ids::pool_health(

@@ -300,6 +300,21 @@ pub fn timeline_before(
     Ok(out)
 }
 
+/// The `limit` events of `campaign` just after event `after` (from its first with
+/// `0`), oldest first: the timeline read forward from the campaign's start.
+pub fn timeline_after(
+    conn: &Connection,
+    campaign: CampaignId,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<TimelineRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{TIMELINE_SELECT} WHERE e.campaign_id = ?1 AND e.id > ?2 ORDER BY e.id ASC LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![campaign.0, after, limit as i64], timeline_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 /// One step of an attempt's timeline.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -653,6 +668,9 @@ mod tests {
         assert_eq!(newest[0].lead_label, "Lead 1");
         let older = timeline_before(&conn, c, Some(6), 100).unwrap();
         assert_eq!(older.len(), 5);
+        let ids = |rows: Vec<TimelineRow>| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(timeline_after(&conn, c, 0, 3).unwrap()), vec![1, 2, 3]);
+        assert_eq!(ids(timeline_after(&conn, c, 7, 100).unwrap()), vec![8, 9]);
         let history = lead_history(&conn, LeadId(2)).unwrap();
         assert_eq!(history.attempts.len(), 1);
         assert_eq!(history.attempts[0].steps.len(), 3);

@@ -191,13 +191,15 @@ impl Effects {
                 );
             }
             Ask::TimelinePage { campaign, load } => {
-                let (request, newest, before) = match load {
-                    TimelineLoad::Newest { request } => (request, true, None),
-                    TimelineLoad::Older { request, before } => (request, false, before),
+                let (before, after) = match load {
+                    TimelineLoad::Newest { .. } => (None, None),
+                    TimelineLoad::Older { before, .. } => (before, None),
+                    TimelineLoad::Newer { after, .. } => (None, Some(after)),
                 };
                 let query = Query::TimelinePage {
                     campaign,
                     before,
+                    after,
                     limit: timeline::PAGE,
                 };
                 self.query(
@@ -209,8 +211,7 @@ impl Effects {
                     move |rows| {
                         Event::TimelinePage(TimelinePage {
                             campaign,
-                            request,
-                            newest,
+                            load,
                             rows,
                         })
                     },

@@ -75,8 +75,7 @@ pub struct QueuePage {
 #[derive(Debug)]
 pub struct TimelinePage {
     pub campaign: CampaignId,
-    pub request: u64,
-    /// True for the newest page (a fresh load), false for an older page.
-    pub newest: bool,
+    /// What was asked for: the newest page, an older one, a newer one.
+    pub load: super::timeline::TimelineLoad,
     pub rows: Result<Vec<TimelineRow>, EngineError>,
 }

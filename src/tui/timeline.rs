@@ -76,8 +76,29 @@ impl TimelineEntry {
 /// What the timeline needs loaded next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimelineLoad {
-    Newest { request: u64 },
-    Older { request: u64, before: Option<i64> },
+    Newest {
+        request: u64,
+    },
+    Older {
+        request: u64,
+        before: Option<i64>,
+    },
+    /// The rows after `after`, read forward (from the campaign's start with `0`).
+    Newer {
+        request: u64,
+        after: i64,
+    },
+}
+
+impl TimelineLoad {
+    /// The load this answers, so a late answer for another campaign is dropped.
+    pub fn request(self) -> u64 {
+        match self {
+            TimelineLoad::Newest { request }
+            | TimelineLoad::Older { request, .. }
+            | TimelineLoad::Newer { request, .. } => request,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -90,8 +111,12 @@ pub struct Timeline {
     pub reached_start: bool,
     pub loading_older: bool,
     pub loading_newest: bool,
-    /// Newer rows were dropped to make room while scrolled back; reload on return.
+    /// Newer rows were dropped to make room while scrolled back, or never loaded since
+    /// `g` went to the start: live events wait, and following again reloads.
     gap_at_end: bool,
+    /// Of the rows past the gap, some are in the store: reading forward finds them.
+    more_newer: bool,
+    pub loading_newer: bool,
     request: u64,
 }
 
@@ -136,6 +161,8 @@ impl Timeline {
         self.reached_start = false;
         self.loading_older = false;
         self.gap_at_end = false;
+        self.more_newer = false;
+        self.loading_newer = false;
         self.request += 1;
         self.loading_newest = campaign.is_some();
         campaign.map(|_| TimelineLoad::Newest {
@@ -186,7 +213,29 @@ impl Timeline {
         while self.entries.len() > CAP {
             self.entries.pop_back();
             self.gap_at_end = true;
+            self.more_newer = true;
         }
+    }
+
+    /// Rows read forward (after `g`, or scrolling down from there), oldest first.
+    pub fn apply_newer(&mut self, rows: Vec<TimelineRow>) {
+        self.loading_newer = false;
+        self.more_newer = rows.len() >= PAGE;
+        for row in rows {
+            self.entries.push_back(TimelineEntry::from_row(row));
+        }
+        while self.entries.len() > CAP {
+            self.entries.pop_front();
+            self.reached_start = false;
+            self.selected = self.selected.saturating_sub(1);
+        }
+    }
+
+    /// A page that did not come: ask again on the next move.
+    pub fn loading_failed(&mut self) {
+        self.loading_older = false;
+        self.loading_newest = false;
+        self.loading_newer = false;
     }
 
     /// Moves the selection; `None` when nothing needs loading.
@@ -197,18 +246,50 @@ impl Timeline {
         let last = self.entries.len() - 1;
         let from = self.selected_index();
         let to = from.saturating_add_signed(delta).min(last);
-        if to == last && delta > 0 {
+        let newer_behind = self.gap_at_end && self.more_newer;
+        if to == last && delta > 0 && !newer_behind {
             return self.bottom();
         }
         self.follow = false;
         self.selected = to;
+        if delta > 0 && newer_behind {
+            return self.newer_if_needed();
+        }
         self.older_if_needed()
     }
 
+    /// The campaign's first row, not merely the oldest loaded: unless that is the
+    /// start already, the timeline is read again forward from there.
     pub fn top(&mut self) -> Option<TimelineLoad> {
         self.follow = false;
         self.selected = 0;
-        self.older_if_needed()
+        if self.reached_start || self.campaign.is_none() {
+            return None;
+        }
+        self.entries.clear();
+        self.request += 1;
+        self.loading_older = false;
+        self.loading_newest = false;
+        self.loading_newer = true;
+        self.reached_start = true;
+        self.gap_at_end = true;
+        self.more_newer = true;
+        Some(TimelineLoad::Newer {
+            request: self.request,
+            after: 0,
+        })
+    }
+
+    fn newer_if_needed(&mut self) -> Option<TimelineLoad> {
+        if self.loading_newer || self.selected + PREFETCH < self.entries.len() {
+            return None;
+        }
+        let after = self.entries.iter().rev().find_map(|e| e.id)?;
+        self.loading_newer = true;
+        Some(TimelineLoad::Newer {
+            request: self.request,
+            after,
+        })
     }
 
     /// Back to the newest row, following again.
@@ -295,7 +376,7 @@ mod tests {
         assert!(!t.reached_start);
         assert_eq!(t.move_by(-10), None, "still far from the oldest row");
         assert!(!t.follow);
-        let load = t.top();
+        let load = t.move_by(-((PAGE - 10) as isize));
         assert!(matches!(
             load,
             Some(TimelineLoad::Older {
@@ -315,5 +396,47 @@ mod tests {
         let (start, rows) = t.window(10);
         assert_eq!(start, 390);
         assert_eq!(rows.count(), 10);
+    }
+
+    #[test]
+    fn g_goes_to_the_campaigns_first_row_and_scrolling_down_reads_forward() {
+        let mut t = Timeline::new();
+        t.reset(Some(CampaignId(1)));
+        t.apply_newest((10_001..=10_200).map(row).collect());
+        let load = t.top();
+        let Some(TimelineLoad::Newer { request, after: 0 }) = load else {
+            panic!("g reads from the start: {load:?}");
+        };
+        assert!(t.is_current(CampaignId(1), request));
+        assert!(t.is_empty(), "the newest page gives way to the start");
+        t.apply_newer((1..=200).map(row).collect());
+        assert_eq!(
+            t.selected().map(|e| e.id),
+            Some(Some(1)),
+            "the campaign's first event"
+        );
+        assert_eq!(t.top(), None, "at the start already");
+
+        // Live events wait while the newest rows are not loaded.
+        let live = TimelineEntry::from_row(row(20_000));
+        t.push_live(live);
+        assert_eq!(t.len(), 200);
+
+        // Down towards the end of what is loaded: the next rows are read forward.
+        let load = t.move_by((200 - PREFETCH) as isize);
+        assert!(
+            matches!(load, Some(TimelineLoad::Newer { after: 200, .. })),
+            "{load:?}"
+        );
+        assert_eq!(t.move_by(1), None, "one read at a time");
+        t.apply_newer((201..=260).map(row).collect());
+        assert_eq!(t.len(), 260);
+        // The last page was short: down to the last row follows the newest again.
+        let back = t.move_by(1_000);
+        assert!(
+            matches!(back, Some(TimelineLoad::Newest { .. })),
+            "{back:?}"
+        );
+        assert!(t.follow);
     }
 }

@@ -192,15 +192,20 @@ impl App {
     }
 
     pub(super) fn on_timeline_page(&mut self, page: TimelinePage) -> bool {
-        if !self.view.timeline.is_current(page.campaign, page.request) {
+        if !self
+            .view
+            .timeline
+            .is_current(page.campaign, page.load.request())
+        {
             return false;
         }
-        match page.rows {
-            Ok(rows) if page.newest => self.view.timeline.apply_newest(rows),
-            Ok(rows) => self.view.timeline.apply_older(rows),
-            Err(e) => {
-                self.view.timeline.loading_older = false;
-                self.view.timeline.loading_newest = false;
+        let timeline = &mut self.view.timeline;
+        match (page.rows, page.load) {
+            (Ok(rows), TimelineLoad::Newest { .. }) => timeline.apply_newest(rows),
+            (Ok(rows), TimelineLoad::Older { .. }) => timeline.apply_older(rows),
+            (Ok(rows), TimelineLoad::Newer { .. }) => timeline.apply_newer(rows),
+            (Err(e), _) => {
+                timeline.loading_failed();
                 self.set_status(e.to_string(), true);
             }
         }

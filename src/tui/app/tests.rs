@@ -191,15 +191,13 @@ fn settle(app: &mut App, effects: Vec<Effect>) {
                 rows: Ok(queue_rows()),
             }),
             Effect::Ask(Ask::TimelinePage { campaign, load }) => {
-                let (request, newest) = match load {
-                    TimelineLoad::Newest { request } => (request, true),
-                    TimelineLoad::Older { request, .. } => (request, false),
+                let rows = match load {
+                    TimelineLoad::Newest { .. } => timeline_rows(),
+                    _ => Vec::new(),
                 };
-                let rows = if newest { timeline_rows() } else { Vec::new() };
                 Event::TimelinePage(TimelinePage {
                     campaign,
-                    request,
-                    newest,
+                    load,
                     rows: Ok(rows),
                 })
             }
