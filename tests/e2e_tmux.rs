@@ -544,29 +544,59 @@ fn the_console_detaches_from_a_background_engine_that_keeps_calling_for_every_co
     second.wait_for("the pause in the second console", paused);
 
     // Nothing runs now: q leaves at once.
-    first.keys("q");
     second.keys("q");
-    for (session, marker) in [(&first, "FIRST_AGAIN_EXITED"), (&second, "SECOND_EXITED")] {
-        let screen = session.wait_for("the shell back", |s| exit_line(s, marker).is_some());
-        assert_eq!(
-            exit_line(&screen, marker),
-            Some(format!("{marker}=0")),
-            "{screen}"
-        );
-    }
+    let screen = second.wait_for("the shell back", |s| exit_line(s, "SECOND_EXITED").is_some());
+    assert_eq!(
+        exit_line(&screen, "SECOND_EXITED").as_deref(),
+        Some("SECOND_EXITED=0"),
+        "{screen}"
+    );
     assert_eq!(engine.pid().as_deref(), Some(pid.as_str()));
 
-    // The test's engine goes with the test: SIGTERM, as an operator would stop it.
-    Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
+    // The engine goes away under the first console: it says so, offers a new engine,
+    // and y starts one that it reconnects to.
+    let stop = |pid: &str| {
+        Command::new("kill")
+            .args(["-TERM", pid])
+            .status()
+            .expect("kill runs");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while engine.pid().as_deref() == Some(pid) {
+            assert!(
+                Instant::now() < deadline,
+                "the engine did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    stop(&pid);
+    first.wait_for("the offer of a new engine", |s| {
+        s.contains("Start a new engine on this database?")
+    });
+    first.keys("y");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while engine.pid().is_some() {
-        assert!(
-            Instant::now() < deadline,
-            "the engine did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let new_pid = loop {
+        match engine.pid() {
+            Some(new) if new != pid => break new,
+            _ => {
+                assert!(Instant::now() < deadline, "no new engine was started");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    };
+    first.wait_for("the console back on the new engine", |s| {
+        s.contains("PAUSED") && !s.contains("does not answer")
+    });
+    first.keys("q");
+    let screen = first.wait_for("the shell back", |s| {
+        exit_line(s, "FIRST_AGAIN_EXITED").is_some()
+    });
+    assert_eq!(
+        exit_line(&screen, "FIRST_AGAIN_EXITED").as_deref(),
+        Some("FIRST_AGAIN_EXITED=0"),
+        "{screen}"
+    );
+
+    // The test's engine goes with the test: SIGTERM, as an operator would stop it.
+    stop(&new_pid);
 }
