@@ -545,7 +545,9 @@ fn the_console_detaches_from_a_background_engine_that_keeps_calling_for_every_co
 
     // Nothing runs now: q leaves at once.
     second.keys("q");
-    let screen = second.wait_for("the shell back", |s| exit_line(s, "SECOND_EXITED").is_some());
+    let screen = second.wait_for("the shell back", |s| {
+        exit_line(s, "SECOND_EXITED").is_some()
+    });
     assert_eq!(
         exit_line(&screen, "SECOND_EXITED").as_deref(),
         Some("SECOND_EXITED=0"),
