@@ -132,6 +132,51 @@ fn paths_shows_flag_paths_and_whether_they_exist() {
     );
 }
 
+/// A misspelt action in `[keys]` is named with its file and line, the nearest action
+/// name, and the command that lists them all (the console's `?` cannot open).
+#[test]
+fn an_unknown_key_action_names_the_line_the_nearest_action_and_the_list() {
+    let home = home();
+    let config = home.path().join("sb.toml");
+    std::fs::write(
+        &config,
+        "[ui]\ntick_ms = 100\n\n[keys]\nquit = \"q\"\nhangup = \"H\"\n",
+    )
+    .unwrap();
+    let db = home.path().join("calls.db");
+    switchboard(home.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{} line 6: [keys] hangup: unknown action (did you mean `hang_up`?); list every action and its keys with `switchboard keys`",
+            config.display()
+        )));
+    let listed = switchboard(home.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("keys")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("the defaults are shown"))
+        .get_output()
+        .stdout
+        .clone();
+    let listed = String::from_utf8(listed).unwrap();
+    assert!(listed.starts_with("action "), "{listed}");
+    let hang_up = listed
+        .lines()
+        .find(|l| l.starts_with("hang_up "))
+        .expect("hang_up listed");
+    assert!(
+        hang_up.contains(" h ") && hang_up.contains("end call"),
+        "{hang_up}"
+    );
+}
+
 /// With an engine on the database, `paths` names its PID, its socket and its API.
 #[test]
 fn paths_shows_the_engine_its_socket_and_its_api() {
