@@ -132,6 +132,36 @@ fn paths_shows_flag_paths_and_whether_they_exist() {
     );
 }
 
+/// `demo --speed` and `sandbox --speed` say the same thing: how many times faster.
+#[test]
+fn demo_and_sandbox_speed_are_both_times_faster() {
+    let home = home();
+    for command in ["demo", "sandbox"] {
+        let help = switchboard(home.path())
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let help = String::from_utf8(help).unwrap();
+        assert!(help.contains("--speed <FACTOR>"), "{command}: {help}");
+        assert!(help.contains("faster than real time"), "{command}: {help}");
+        assert!(!help.contains("--time-scale"), "{command}: {help}");
+    }
+    switchboard(home.path())
+        .args(["sandbox", "--speed", "0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--speed must be a positive number (1 is real time, 10 is ten times faster)",
+        ));
+    switchboard(home.path())
+        .args(["sandbox", "--speed", "10", "--time-scale", "0.1"])
+        .assert()
+        .code(2);
+}
+
 /// A misspelt action in `[keys]` is named with its file and line, the nearest action
 /// name, and the command that lists them all (the console's `?` cannot open).
 #[test]

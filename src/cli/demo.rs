@@ -35,7 +35,8 @@ pub struct DemoArgs {
     /// Leave the sample campaign ready but not started (press `s` to start it)
     #[arg(long)]
     pub no_start: bool,
-    /// How much faster than real time the simulated phone network runs
+    /// How much faster than real time the simulated phone network runs (10 plays a
+    /// 60 s call in 6 s), as `sandbox --speed`
     #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
     pub speed: f64,
 }
