@@ -162,6 +162,30 @@ fn demo_and_sandbox_speed_are_both_times_faster() {
         .code(2);
 }
 
+/// `demo --help` says which database the demo uses and that it is kept; without a
+/// terminal the demo refuses before it makes one.
+#[test]
+fn the_demo_says_where_its_database_is_and_makes_none_without_a_terminal() {
+    let home = home();
+    switchboard(home.path())
+        .args(["demo", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Its database is demo.db in the platform data dir",
+        ))
+        .stdout(predicate::str::contains("kept between runs"));
+    let db = home.path().join("demo.db");
+    switchboard(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("demo")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("needs an interactive terminal"));
+    assert!(!db.exists(), "no database without a console");
+}
+
 /// A misspelt action in `[keys]` is named with its file and line, the nearest action
 /// name, and the command that lists them all (the console's `?` cannot open).
 #[test]

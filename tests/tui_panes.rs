@@ -667,6 +667,20 @@ fn quit_popup() {
     check_overlay("quit", || Overlay::Quit);
 }
 
+/// The demo's engine ends with it: its quit dialog offers nothing "left running".
+#[test]
+fn quit_popup_in_the_demo() {
+    for (w, h) in SIZES {
+        let mut view = view(true);
+        view.demo = true;
+        view.overlay = Some(Overlay::Quit);
+        let text = buffer_text(&render(w, h, |f| ui::draw(f, &view)));
+        assert!(!text.contains("leave running"), "{text}");
+        assert!(text.contains("quit (resume later)  esc cancel"), "{text}");
+        insta::assert_snapshot!(format!("quit_demo_{w}x{h}"), text);
+    }
+}
+
 #[test]
 fn campaign_form_shows_errors_beside_fields() {
     check_overlay("campaign_form", || {

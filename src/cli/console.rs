@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// Why the console cannot open without a terminal.
-const NEEDS_A_TTY: &str =
+pub(super) const NEEDS_A_TTY: &str =
     "the console needs an interactive terminal (a tty); run it in a terminal or over ssh -t";
 
 pub async fn run(ctx: &Context) -> Result<ExitCode> {

@@ -66,6 +66,11 @@ pub enum Command {
     /// List the console's actions and their keys: the names `[keys]` in config.toml binds
     Keys(keys::KeysArgs),
     /// Open the console on the embedded sandbox with a sample campaign already calling
+    ///
+    /// Its database is demo.db in the platform data dir (or the one --db or
+    /// $SWITCHBOARD_DB names), kept between runs: the demo resumes where it was left.
+    /// Quitting the demo ends its engine; running campaigns pause and resume when the
+    /// demo next opens.
     Demo(demo::DemoArgs),
     /// List the LiveKit project's outbound SIP trunks (id, name, address, numbers)
     Trunks(trunks::TrunksArgs),

@@ -117,6 +117,15 @@ pub const FORM_REPORT: &str = "Import report";
 pub const FORM_IMPORTING: &str = "Importing…";
 pub const FORM_NO_PREVIEW: &str = "Type a CSV path to see its first rows";
 
+/// The label where the demo's differs: quitting the demo ends its engine, so nothing
+/// is left running; the campaigns resume when the demo next opens.
+pub fn action_label_in(action: Action, demo: bool) -> &'static str {
+    match action {
+        Action::KeepRunningAndQuit if demo => "quit (resume later)",
+        _ => action_label(action),
+    }
+}
+
 pub fn action_label(action: Action) -> &'static str {
     match action {
         Action::Quit => "quit",
