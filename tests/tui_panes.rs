@@ -448,7 +448,7 @@ fn history() -> LeadHistory {
             .cloned()
             .unwrap_or_default(),
         state: LeadState::RetryWait,
-        attempts: 1,
+        attempts: 2,
         next_attempt_at: Some(now() + Duration::minutes(30)),
         last_outcome: Some(Outcome::NoAnswer),
         import_line: Some(13),
@@ -586,6 +586,49 @@ fn the_lead_popup_lists_each_number_with_its_outcomes_and_the_caller_id_of_each_
     );
     assert!(
         text.contains("a77 · +13125550199 · from +13125550100"),
+        "{text}"
+    );
+}
+
+/// Calls that did not count (not placed) keep the stored attempt number of the next
+/// one; the popup's count and its numbering follow what is stored, and say which
+/// counted (once "attempts 0" stood above two "Attempt 1" blocks).
+#[test]
+fn the_lead_popup_counts_and_numbers_the_stored_attempts() {
+    let mut h = history();
+    h.lead.attempts = 0;
+    h.lead.state = LeadState::Pending;
+    for attempt in &mut h.attempts {
+        attempt.number = 1;
+        attempt.state = AttemptState::Ended(Outcome::NotPlaced);
+    }
+    let theme = switchboard::tui::Theme::new(false);
+    let text: Vec<String> = switchboard::tui::popups::detail::lines(&h, &theme)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let text = text.join("\n");
+    assert!(
+        text.contains("attempts 2 (0 counted toward the limit)"),
+        "{text}"
+    );
+    assert!(text.contains("Attempt 1 not_placed"), "{text}");
+    assert!(text.contains("Attempt 2 not_placed"), "{text}");
+    assert_eq!(
+        text.matches("not counted toward the limit").count(),
+        2,
+        "{text}"
+    );
+
+    // All counted: the count alone, as before.
+    let text: Vec<String> = switchboard::tui::popups::detail::lines(&history(), &theme)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let text = text.join("\n");
+    assert!(text.contains("· attempts 2 · priority"), "{text}");
+    assert!(
+        text.contains("Attempt 1 ") && text.contains("Attempt 2 "),
         "{text}"
     );
 }

@@ -243,6 +243,8 @@ pub const NOT_A_NUMBER: &str = "a whole number";
 pub const NOT_A_CAP: &str = "a whole number, or empty for no cap";
 pub const IMPORT_NEEDS_PATH: &str = "type the path of a CSV file";
 
+pub const DETAIL_NOT_COUNTED: &str = "not counted toward the limit";
+
 pub fn end_call_to(who: &str) -> String {
     format!("end call to {who}")
 }
@@ -279,14 +281,21 @@ pub fn retry_due(when: &str) -> String {
     format!("retry due {when}")
 }
 
+/// `stored`: every attempt listed below; `counted`: those that count toward the retry
+/// limit (a call not placed, or with no agent, does not), said only when they differ.
 pub fn lead_facts(
     id: &str,
-    attempts: u32,
+    stored: usize,
+    counted: u32,
     priority: i64,
     timezone: Option<&str>,
     line: Option<u64>,
 ) -> String {
     let line = line.map(|l| format!(" · CSV line {l}")).unwrap_or_default();
     let zone = timezone.unwrap_or("campaign's");
-    format!("{id} · attempts {attempts} · priority {priority} · time zone {zone}{line}")
+    let attempts = match stored == counted as usize {
+        true => format!("attempts {stored}"),
+        false => format!("attempts {stored} ({counted} counted toward the limit)"),
+    };
+    format!("{id} · {attempts} · priority {priority} · time zone {zone}{line}")
 }
