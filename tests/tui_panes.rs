@@ -257,6 +257,22 @@ fn footer_pane() {
     check("footer", |f, v| footer::draw(f, f.area(), v));
 }
 
+/// Whatever pane is focused, at 80 columns the bar keeps `? help` and `q quit` and
+/// leaves out whole hints from the end rather than cutting any.
+#[test]
+fn the_footer_keeps_help_and_quit_at_80_columns_on_every_pane() {
+    for pane in [Pane::Campaigns, Pane::Slots, Pane::Queue, Pane::Timeline] {
+        let mut view = view(false);
+        view.focus = pane;
+        let text = buffer_text(&render(80, 24, |f| ui::draw(f, &view)));
+        let bar = text.lines().last().unwrap_or_default().trim_end();
+        assert!(bar.ends_with("? help  q quit"), "{pane:?}: {bar:?}");
+        if pane == Pane::Slots {
+            insta::assert_snapshot!("screen_slots_focused_80x24", text);
+        }
+    }
+}
+
 #[test]
 fn whole_screen() {
     check("screen", ui::draw);
