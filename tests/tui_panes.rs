@@ -799,6 +799,54 @@ fn the_header_shows_how_long_callees_wait_for_the_agent() {
     assert!(text.contains("agent p50/p95"), "{text}");
 }
 
+/// At 80 columns every figure in the header is whole or absent, the demo's draft keeps
+/// "press s to start dialling", and the progress bar stops before its label.
+#[test]
+fn the_header_at_80_columns_cuts_nothing_in_half() {
+    let mut view = view(false);
+    let mut snapshot = (*view.snapshot).clone();
+    snapshot.campaigns[0].agent_join_p50_ms = Some(400);
+    snapshot.campaigns[0].agent_join_p95_ms = Some(2_300);
+    view.snapshot = Arc::new(snapshot);
+    let text = buffer_text(&render(80, 6, |f| header::draw(f, f.area(), &view)));
+    assert!(!text.contains("agent p50/p95\n"), "{text}");
+    for line in text.lines() {
+        assert!(!line.trim_end().ends_with("p50/p95"), "{line:?}");
+    }
+    let gauge = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        gauge.contains("█ 61 / 199 leads (31%)") || gauge.contains("  61 / 199 leads (31%)"),
+        "{gauge:?}"
+    );
+    insta::assert_snapshot!("header_agent_80x6", text);
+    let text = buffer_text(&render(200, 6, |f| header::draw(f, f.area(), &view)));
+    assert!(
+        text.contains("agent p50/p95 400ms/2.3s") || text.contains("agent p50/p95 0.4s/2.3s"),
+        "{text}"
+    );
+
+    let mut view = view_demo_draft();
+    let text = buffer_text(&render(80, 6, |f| header::draw(f, f.area(), &view)));
+    let title = text.lines().next().unwrap_or_default();
+    assert!(
+        title.trim_end().ends_with("press s to start dialling"),
+        "{title:?}"
+    );
+    insta::assert_snapshot!("header_demo_draft_80x6", text);
+    view.demo = false;
+}
+
+fn view_demo_draft() -> View {
+    let mut view = view(false);
+    view.demo = true;
+    let mut snapshot = (*view.snapshot).clone();
+    snapshot.campaigns[0].name = "Demo: spring renewals".into();
+    snapshot.campaigns[0].status = CampaignStatus::Draft;
+    snapshot.campaigns[0].pause_reason = None;
+    view.snapshot = Arc::new(snapshot);
+    view
+}
+
 #[test]
 fn the_agents_popup_shows_the_ab_table_and_which_campaigns_use_each_trunk() {
     use switchboard::domain::{compare_variants, VariantCounts};
