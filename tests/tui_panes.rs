@@ -755,6 +755,41 @@ fn campaign_form_shows_errors_beside_fields() {
     });
 }
 
+/// A field's error wraps under itself instead of being cut mid-word, at 120 columns
+/// as at 80 and 200.
+#[test]
+fn form_errors_wrap_whole_words() {
+    let mut form = CampaignForm::new(
+        None,
+        CampaignSettings {
+            name: "Renewals".into(),
+            ..Default::default()
+        },
+    );
+    assert!(form.command().is_none());
+    let errors: Vec<String> = form.fields.iter().filter_map(|f| f.error.clone()).collect();
+    assert!(!errors.is_empty());
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let mut view = view(false);
+        view.overlay = Some(Overlay::Form(Box::new(Form::Campaign(form.clone()))));
+        let text = buffer_text(&render(w, h, |f| ui::draw(f, &view)));
+        let words: std::collections::HashSet<&str> = text
+            .split(|c: char| c.is_whitespace() || c == '│')
+            .collect();
+        for error in &errors {
+            for word in error.split_whitespace() {
+                assert!(
+                    words.contains(word),
+                    "{w}x{h}: `{word}` of {error:?} whole in\n{text}"
+                );
+            }
+        }
+        if w != 120 {
+            insta::assert_snapshot!(format!("campaign_form_errors_{w}x{h}"), text);
+        }
+    }
+}
+
 #[test]
 fn import_form_with_preview() {
     check_overlay("import_form", || {
