@@ -132,6 +132,105 @@ fn paths_shows_flag_paths_and_whether_they_exist() {
     );
 }
 
+/// `demo --speed` and `sandbox --speed` say the same thing: how many times faster.
+#[test]
+fn demo_and_sandbox_speed_are_both_times_faster() {
+    let home = home();
+    for command in ["demo", "sandbox"] {
+        let help = switchboard(home.path())
+            .args([command, "--help"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let help = String::from_utf8(help).unwrap();
+        assert!(help.contains("--speed <FACTOR>"), "{command}: {help}");
+        assert!(help.contains("faster than real time"), "{command}: {help}");
+        assert!(!help.contains("--time-scale"), "{command}: {help}");
+    }
+    switchboard(home.path())
+        .args(["sandbox", "--speed", "0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--speed must be a positive number (1 is real time, 10 is ten times faster)",
+        ));
+    switchboard(home.path())
+        .args(["sandbox", "--speed", "10", "--time-scale", "0.1"])
+        .assert()
+        .code(2);
+}
+
+/// `demo --help` says which database the demo uses and that it is kept; without a
+/// terminal the demo refuses before it makes one.
+#[test]
+fn the_demo_says_where_its_database_is_and_makes_none_without_a_terminal() {
+    let home = home();
+    switchboard(home.path())
+        .args(["demo", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Its database is demo.db in the platform data dir",
+        ))
+        .stdout(predicate::str::contains("kept between runs"));
+    let db = home.path().join("demo.db");
+    switchboard(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("demo")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("needs an interactive terminal"));
+    assert!(!db.exists(), "no database without a console");
+}
+
+/// A misspelt action in `[keys]` is named with its file and line, the nearest action
+/// name, and the command that lists them all (the console's `?` cannot open).
+#[test]
+fn an_unknown_key_action_names_the_line_the_nearest_action_and_the_list() {
+    let home = home();
+    let config = home.path().join("sb.toml");
+    std::fs::write(
+        &config,
+        "[ui]\ntick_ms = 100\n\n[keys]\nquit = \"q\"\nhangup = \"H\"\n",
+    )
+    .unwrap();
+    let db = home.path().join("calls.db");
+    switchboard(home.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{} line 6: [keys] hangup: unknown action (did you mean `hang_up`?); list every action and its keys with `switchboard keys`",
+            config.display()
+        )));
+    let listed = switchboard(home.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("keys")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("the defaults are shown"))
+        .get_output()
+        .stdout
+        .clone();
+    let listed = String::from_utf8(listed).unwrap();
+    assert!(listed.starts_with("action "), "{listed}");
+    let hang_up = listed
+        .lines()
+        .find(|l| l.starts_with("hang_up "))
+        .expect("hang_up listed");
+    assert!(
+        hang_up.contains(" h ") && hang_up.contains("end call"),
+        "{hang_up}"
+    );
+}
+
 /// With an engine on the database, `paths` names its PID, its socket and its API.
 #[test]
 fn paths_shows_the_engine_its_socket_and_its_api() {

@@ -258,6 +258,22 @@ fn footer_pane() {
     check("footer", |f, v| footer::draw(f, f.area(), v));
 }
 
+/// Whatever pane is focused, at 80 columns the bar keeps `? help` and `q quit` and
+/// leaves out whole hints from the end rather than cutting any.
+#[test]
+fn the_footer_keeps_help_and_quit_at_80_columns_on_every_pane() {
+    for pane in [Pane::Campaigns, Pane::Slots, Pane::Queue, Pane::Timeline] {
+        let mut view = view(false);
+        view.focus = pane;
+        let text = buffer_text(&render(80, 24, |f| ui::draw(f, &view)));
+        let bar = text.lines().last().unwrap_or_default().trim_end();
+        assert!(bar.ends_with("? help  q quit"), "{pane:?}: {bar:?}");
+        if pane == Pane::Slots {
+            insta::assert_snapshot!("screen_slots_focused_80x24", text);
+        }
+    }
+}
+
 #[test]
 fn whole_screen() {
     check("screen", ui::draw);
@@ -470,7 +486,7 @@ fn history() -> LeadHistory {
             .cloned()
             .unwrap_or_default(),
         state: LeadState::RetryWait,
-        attempts: 1,
+        attempts: 2,
         next_attempt_at: Some(now() + Duration::minutes(30)),
         last_outcome: Some(Outcome::NoAnswer),
         import_line: Some(13),
@@ -612,6 +628,49 @@ fn the_lead_popup_lists_each_number_with_its_outcomes_and_the_caller_id_of_each_
     );
 }
 
+/// Calls that did not count (not placed) keep the stored attempt number of the next
+/// one; the popup's count and its numbering follow what is stored, and say which
+/// counted (once "attempts 0" stood above two "Attempt 1" blocks).
+#[test]
+fn the_lead_popup_counts_and_numbers_the_stored_attempts() {
+    let mut h = history();
+    h.lead.attempts = 0;
+    h.lead.state = LeadState::Pending;
+    for attempt in &mut h.attempts {
+        attempt.number = 1;
+        attempt.state = AttemptState::Ended(Outcome::NotPlaced);
+    }
+    let theme = switchboard::tui::Theme::new(false);
+    let text: Vec<String> = switchboard::tui::popups::detail::lines(&h, &theme)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let text = text.join("\n");
+    assert!(
+        text.contains("attempts 2 (0 counted toward the limit)"),
+        "{text}"
+    );
+    assert!(text.contains("Attempt 1 not_placed"), "{text}");
+    assert!(text.contains("Attempt 2 not_placed"), "{text}");
+    assert_eq!(
+        text.matches("not counted toward the limit").count(),
+        2,
+        "{text}"
+    );
+
+    // All counted: the count alone, as before.
+    let text: Vec<String> = switchboard::tui::popups::detail::lines(&history(), &theme)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let text = text.join("\n");
+    assert!(text.contains("· attempts 2 · priority"), "{text}");
+    assert!(
+        text.contains("Attempt 1 ") && text.contains("Attempt 2 "),
+        "{text}"
+    );
+}
+
 fn check_overlay(name: &str, make: impl Fn() -> Overlay) {
     for (w, h) in SIZES {
         let mut view = view(true);
@@ -689,6 +748,20 @@ fn quit_popup() {
     check_overlay("quit", || Overlay::Quit);
 }
 
+/// The demo's engine ends with it: its quit dialog offers nothing "left running".
+#[test]
+fn quit_popup_in_the_demo() {
+    for (w, h) in SIZES {
+        let mut view = view(true);
+        view.demo = true;
+        view.overlay = Some(Overlay::Quit);
+        let text = buffer_text(&render(w, h, |f| ui::draw(f, &view)));
+        assert!(!text.contains("leave running"), "{text}");
+        assert!(text.contains("quit (resume later)  esc cancel"), "{text}");
+        insta::assert_snapshot!(format!("quit_demo_{w}x{h}"), text);
+    }
+}
+
 #[test]
 fn campaign_form_shows_errors_beside_fields() {
     check_overlay("campaign_form", || {
@@ -702,6 +775,41 @@ fn campaign_form_shows_errors_beside_fields() {
         assert!(form.command().is_none(), "agent and trunk are missing");
         Overlay::Form(Box::new(Form::Campaign(form)))
     });
+}
+
+/// A field's error wraps under itself instead of being cut mid-word, at 120 columns
+/// as at 80 and 200.
+#[test]
+fn form_errors_wrap_whole_words() {
+    let mut form = CampaignForm::new(
+        None,
+        CampaignSettings {
+            name: "Renewals".into(),
+            ..Default::default()
+        },
+    );
+    assert!(form.command().is_none());
+    let errors: Vec<String> = form.fields.iter().filter_map(|f| f.error.clone()).collect();
+    assert!(!errors.is_empty());
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let mut view = view(false);
+        view.overlay = Some(Overlay::Form(Box::new(Form::Campaign(form.clone()))));
+        let text = buffer_text(&render(w, h, |f| ui::draw(f, &view)));
+        let words: std::collections::HashSet<&str> = text
+            .split(|c: char| c.is_whitespace() || c == '│')
+            .collect();
+        for error in &errors {
+            for word in error.split_whitespace() {
+                assert!(
+                    words.contains(word),
+                    "{w}x{h}: `{word}` of {error:?} whole in\n{text}"
+                );
+            }
+        }
+        if w != 120 {
+            insta::assert_snapshot!(format!("campaign_form_errors_{w}x{h}"), text);
+        }
+    }
 }
 
 #[test]
@@ -746,6 +854,54 @@ fn the_header_shows_how_long_callees_wait_for_the_agent() {
     let buffer = render(250, 6, |f| header::draw(f, f.area(), &view));
     let text = buffer_text(&buffer);
     assert!(text.contains("agent p50/p95"), "{text}");
+}
+
+/// At 80 columns every figure in the header is whole or absent, the demo's draft keeps
+/// "press s to start dialling", and the progress bar stops before its label.
+#[test]
+fn the_header_at_80_columns_cuts_nothing_in_half() {
+    let mut view = view(false);
+    let mut snapshot = (*view.snapshot).clone();
+    snapshot.campaigns[0].agent_join_p50_ms = Some(400);
+    snapshot.campaigns[0].agent_join_p95_ms = Some(2_300);
+    view.snapshot = Arc::new(snapshot);
+    let text = buffer_text(&render(80, 6, |f| header::draw(f, f.area(), &view)));
+    assert!(!text.contains("agent p50/p95\n"), "{text}");
+    for line in text.lines() {
+        assert!(!line.trim_end().ends_with("p50/p95"), "{line:?}");
+    }
+    let gauge = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        gauge.contains("█ 61 / 199 leads (31%)") || gauge.contains("  61 / 199 leads (31%)"),
+        "{gauge:?}"
+    );
+    insta::assert_snapshot!("header_agent_80x6", text);
+    let text = buffer_text(&render(200, 6, |f| header::draw(f, f.area(), &view)));
+    assert!(
+        text.contains("agent p50/p95 400ms/2.3s") || text.contains("agent p50/p95 0.4s/2.3s"),
+        "{text}"
+    );
+
+    let mut view = view_demo_draft();
+    let text = buffer_text(&render(80, 6, |f| header::draw(f, f.area(), &view)));
+    let title = text.lines().next().unwrap_or_default();
+    assert!(
+        title.trim_end().ends_with("press s to start dialling"),
+        "{title:?}"
+    );
+    insta::assert_snapshot!("header_demo_draft_80x6", text);
+    view.demo = false;
+}
+
+fn view_demo_draft() -> View {
+    let mut view = view(false);
+    view.demo = true;
+    let mut snapshot = (*view.snapshot).clone();
+    snapshot.campaigns[0].name = "Demo: spring renewals".into();
+    snapshot.campaigns[0].status = CampaignStatus::Draft;
+    snapshot.campaigns[0].pause_reason = None;
+    view.snapshot = Arc::new(snapshot);
+    view
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::config::RUNTIME_DIR_VAR;
 use crate::hangup::CONSOLE_DETACHED;
 use crate::service::attach::BackgroundEngine;
 use crate::service::{socket_for, Link, RemoteEngine};
-use crate::tui::{self, App, EnginePort, Exit, Keymap};
+use crate::tui::{self, App, EnginePort, Exit, Keymap, KeymapError};
 use color_eyre::eyre::{eyre, WrapErr};
 use color_eyre::Result;
 use std::io::IsTerminal;
@@ -18,15 +18,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Why the console cannot open without a terminal.
-const NEEDS_A_TTY: &str =
+pub(super) const NEEDS_A_TTY: &str =
     "the console needs an interactive terminal (a tty); run it in a terminal or over ssh -t";
 
 pub async fn run(ctx: &Context) -> Result<ExitCode> {
-    // Before anything starts: a console that cannot open must not leave an engine behind.
+    // Before anything starts: a console that cannot open must not leave an engine
+    // behind. A bad [keys] table is named first, whatever the terminal.
+    let mut settings = console_settings(ctx, false)?;
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         return Err(eyre!(NEEDS_A_TTY));
     }
-    let mut settings = console_settings(ctx, false)?;
     settings.backend = Some(backend(ctx));
     let db = &ctx.paths.database;
     let socket = socket_for(db, ctx.env.path(RUNTIME_DIR_VAR).as_deref())
@@ -72,11 +73,16 @@ fn backend(ctx: &Context) -> String {
 
 /// Keys from `[keys]` over the defaults, colour from `[ui]` and `NO_COLOR`.
 pub(super) fn console_settings(ctx: &Context, demo: bool) -> Result<tui::Settings> {
-    let keymap = Keymap::with_overrides(&ctx.config.keys).wrap_err_with(|| {
-        format!(
-            "the [keys] table in {} is not usable",
-            ctx.paths.config_file.display()
-        )
+    let keymap = Keymap::with_overrides(&ctx.config.keys).map_err(|e| {
+        let file = &ctx.paths.config_file;
+        let line = match &e {
+            KeymapError::UnknownAction { action, .. }
+            | KeymapError::BadKey { action, .. }
+            | KeymapError::NoKey { action } => keys_line(file, action),
+            _ => None,
+        };
+        let at = line.map(|n| format!(" line {n}")).unwrap_or_default();
+        eyre!("{}{at}: {e}", file.display())
     })?;
     Ok(tui::Settings {
         keymap,
@@ -86,6 +92,26 @@ pub(super) fn console_settings(ctx: &Context, demo: bool) -> Result<tui::Setting
         demo,
         backend: None,
     })
+}
+
+/// The line of `action = ...` in the `[keys]` table of `file`, 1-based.
+fn keys_line(file: &std::path::Path, action: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let mut in_keys = false;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_keys = line.trim_start_matches('[').trim_end_matches(']').trim() == "keys";
+            continue;
+        }
+        let Some((key, _)) = line.split_once('=') else {
+            continue;
+        };
+        if in_keys && key.trim().trim_matches(|c| c == '"' || c == '\'') == action {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 /// Runs the console over `link` in this terminal until the operator quits, a signal

@@ -1,11 +1,12 @@
 //! `switchboard demo`: the console on the embedded sandbox with a sample campaign of
 //! 200 fictitious leads (assets/demo_leads.csv) already imported and started, so calls
-//! flow within seconds. Uses a fresh database in the temp directory unless `--db` (or
-//! `$SWITCHBOARD_DB`) names one. The engine runs in this process and serves the
+//! flow within seconds. Uses `demo.db` in the platform data dir, kept between runs
+//! (the demo resumes where it was left), unless `--db` (or `$SWITCHBOARD_DB`) names
+//! one; never the operator's own `switchboard.db`. The engine runs in this process and serves the
 //! database's socket, so a second console can attach to the demo (`switchboard --db
 //! ...`); quitting the demo ends its engine.
 
-use super::console::{console_settings, run_on};
+use super::console::{console_settings, run_on, NEEDS_A_TTY};
 use super::Context;
 use crate::config::{ApiConfig, RUNTIME_DIR_VAR};
 use crate::domain::{CallingWindow, CampaignId, CampaignSettings, DispatchMode};
@@ -18,6 +19,7 @@ use crate::service::{EngineHost, HostPlan, Link};
 use chrono::NaiveTime;
 use color_eyre::eyre::{eyre, WrapErr};
 use color_eyre::Result;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,7 +37,8 @@ pub struct DemoArgs {
     /// Leave the sample campaign ready but not started (press `s` to start it)
     #[arg(long)]
     pub no_start: bool,
-    /// How much faster than real time the simulated phone network runs
+    /// How much faster than real time the simulated phone network runs (10 plays a
+    /// 60 s call in 6 s), as `sandbox --speed`
     #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
     pub speed: f64,
 }
@@ -47,6 +50,10 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
         ));
     }
     let mut settings = console_settings(ctx, true)?;
+    // Before anything starts: a demo that cannot open its console makes no database.
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(eyre!(NEEDS_A_TTY));
+    }
     let db = demo_database(ctx);
     let mut runtime_settings = RuntimeSettings::from_config(&ctx.config)?;
     let sandbox = demo_sandbox(args.speed);
@@ -76,19 +83,17 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<ExitCode> {
     outcome
 }
 
-/// The database the user named, or a fresh one in the temp directory.
-fn demo_database(ctx: &Context) -> PathBuf {
+/// The database the user named, or the demo's own beside the default one: kept, so
+/// the demo's quit dialog can promise its campaigns resume when it next opens.
+pub fn demo_database(ctx: &Context) -> PathBuf {
     match ctx.paths.database_origin {
         Origin::Flag(_) | Origin::Env(_) => ctx.paths.database.clone(),
-        Origin::Platform => {
-            let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-            std::env::temp_dir().join(format!(
-                "switchboard-demo-{stamp}-{}.db",
-                std::process::id()
-            ))
-        }
+        Origin::Platform => ctx.paths.database.with_file_name(DEMO_DATABASE),
     }
 }
+
+/// The demo's database file in the platform data dir.
+pub const DEMO_DATABASE: &str = "demo.db";
 
 /// The sample campaign, created and filled on first use; reopening a demo database
 /// finds it where it was left.
@@ -232,5 +237,32 @@ mod tests {
             agent.dispositions_for(Some("A"), ""),
             agent.dispositions_for(Some("B"), "")
         );
+    }
+}
+
+#[cfg(test)]
+mod database_tests {
+    use super::*;
+    use crate::config::Env;
+    use crate::paths::{PathFlags, PlatformDirs};
+
+    /// The same file every run, beside (never) the operator's own database.
+    #[test]
+    fn the_demo_database_is_demo_db_in_the_data_dir_unless_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let platform = PlatformDirs {
+            config_dir: dir.path().join("config"),
+            data_dir: dir.path().join("data"),
+        };
+        let load = |db: Option<PathBuf>| {
+            let flags = PathFlags { config: None, db };
+            Context::load(&flags, Env::from_pairs::<&str>([]), Some(&platform)).unwrap()
+        };
+        let ctx = load(None);
+        assert_eq!(demo_database(&ctx), dir.path().join("data").join("demo.db"));
+        assert_ne!(demo_database(&ctx), ctx.paths.database);
+        assert_eq!(demo_database(&load(None)), demo_database(&ctx), "reused");
+        let named = dir.path().join("mine.db");
+        assert_eq!(demo_database(&load(Some(named.clone()))), named);
     }
 }

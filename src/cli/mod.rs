@@ -21,6 +21,7 @@ pub mod demo;
 mod dnc;
 mod engine_access;
 mod export;
+mod keys;
 mod leads;
 mod man;
 mod paths;
@@ -62,7 +63,14 @@ pub struct Cli {
 pub enum Command {
     /// Show where the config file, the database and the logs are
     Paths(paths::PathsArgs),
+    /// List the console's actions and their keys: the names `[keys]` in config.toml binds
+    Keys(keys::KeysArgs),
     /// Open the console on the embedded sandbox with a sample campaign already calling
+    ///
+    /// Its database is demo.db in the platform data dir (or the one --db or
+    /// $SWITCHBOARD_DB names), kept between runs: the demo resumes where it was left.
+    /// Quitting the demo ends its engine; running campaigns pause and resume when the
+    /// demo next opens.
     Demo(demo::DemoArgs),
     /// List the LiveKit project's outbound SIP trunks (id, name, address, numbers)
     Trunks(trunks::TrunksArgs),
@@ -97,6 +105,7 @@ impl Command {
     async fn run(self, ctx: &Context) -> Result<ExitCode> {
         match self {
             Command::Paths(args) => paths::run(ctx, args).await,
+            Command::Keys(args) => keys::run(ctx, args).await,
             Command::Demo(args) => demo::run(ctx, args).await,
             Command::Trunks(args) => trunks::run(ctx, args).await,
             Command::Run(args) => run::run(ctx, args).await,
@@ -131,6 +140,7 @@ impl Cli {
         match self.command {
             // Only reports where things are, so it must not create the log directory.
             Some(Command::Paths(args)) => paths::run(&ctx, args).await,
+            Some(Command::Keys(args)) => keys::run(&ctx, args).await,
             command => {
                 let fallback = match command {
                     None => logging::Fallback::Discard,

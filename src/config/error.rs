@@ -111,7 +111,8 @@ fn quoted_words(text: &str) -> Vec<String> {
 
 /// The known key a typo most likely meant: compared whole and by its `_` parts, so
 /// `secrt` finds `api_secret` and `timout` finds `request_timeout_secs`.
-fn closest(typo: &str, known: &[String]) -> Option<String> {
+/// The known name nearest to `typo`, if one is near enough to be what was meant.
+pub(crate) fn closest(typo: &str, known: &[String]) -> Option<String> {
     let typo = typo.to_ascii_lowercase();
     let allowed = (typo.chars().count() / 3).max(1);
     known

@@ -18,6 +18,7 @@ pub use env::{
     Env, NotUnicode, API_TOKEN_VAR, CONFIG_VAR, DB_VAR, KNOWN_VARS, LIVEKIT_API_KEY_VAR,
     LIVEKIT_API_SECRET_VAR, LIVEKIT_URL_VAR, LOG_VAR, NO_COLOR_VAR, RUNTIME_DIR_VAR, RUST_LOG_VAR,
 };
+pub(crate) use error::closest as closest_name;
 pub use error::ConfigError;
 pub use sections::{
     ApiConfig, EngineConfig, LiveKitConfig, LogConfig, LogFormat, PollingConfig, RecordingConfig,

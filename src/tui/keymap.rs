@@ -42,8 +42,12 @@ enum KeyCodeName {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum KeymapError {
-    #[error("[keys] {action}: unknown action (see `?` in the console for every action name)")]
-    UnknownAction { action: String },
+    #[error("[keys] {action}: unknown action{}; list every action and its keys with `switchboard keys`", near.as_ref().map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default())]
+    UnknownAction {
+        action: String,
+        /// The action name nearest to the one written.
+        near: Option<String>,
+    },
     #[error("[keys] {action} = \"{key}\": `{key}` is not a key name (try \"s\", \"ctrl-d\", \"enter\", \"pagedown\")")]
     BadKey { action: String, key: String },
     #[error("[keys] {action}: no key given")]
@@ -224,8 +228,12 @@ impl Keymap {
             })?;
         let mut keys = BTreeMap::new();
         for (name, spec) in defaults.iter().chain(overrides) {
-            let action = Action::from_name(name).ok_or_else(|| KeymapError::UnknownAction {
-                action: name.clone(),
+            let action = Action::from_name(name).ok_or_else(|| {
+                let names: Vec<String> = Action::ALL.iter().map(|a| a.name()).collect();
+                KeymapError::UnknownAction {
+                    action: name.clone(),
+                    near: crate::config::closest_name(name, &names),
+                }
             })?;
             keys.insert(action, parse_keys(name, spec)?);
         }
@@ -357,8 +365,14 @@ mod tests {
         assert_eq!(
             err,
             KeymapError::UnknownAction {
-                action: "launch".into()
+                action: "launch".into(),
+                near: None,
             }
+        );
+        let err = Keymap::with_overrides(&overrides(&[("hangup", "H")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "[keys] hangup: unknown action (did you mean `hang_up`?); list every action and its keys with `switchboard keys`"
         );
         let err = Keymap::with_overrides(&overrides(&[("stop", "ctrl-banana")])).unwrap_err();
         assert!(err.to_string().contains("ctrl-banana"));

@@ -119,6 +119,15 @@ pub const FORM_REPORT: &str = "Import report";
 pub const FORM_IMPORTING: &str = "Importing…";
 pub const FORM_NO_PREVIEW: &str = "Type a CSV path to see its first rows";
 
+/// The label where the demo's differs: quitting the demo ends its engine, so nothing
+/// is left running; the campaigns resume when the demo next opens.
+pub fn action_label_in(action: Action, demo: bool) -> &'static str {
+    match action {
+        Action::KeepRunningAndQuit if demo => "quit (resume later)",
+        _ => action_label(action),
+    }
+}
+
 pub fn action_label(action: Action) -> &'static str {
     match action {
         Action::Quit => "quit",
@@ -255,6 +264,8 @@ pub const NOT_A_NUMBER: &str = "a whole number";
 pub const NOT_A_CAP: &str = "a whole number, or empty for no cap";
 pub const IMPORT_NEEDS_PATH: &str = "type the path of a CSV file";
 
+pub const DETAIL_NOT_COUNTED: &str = "not counted toward the limit";
+
 pub fn end_call_to(who: &str) -> String {
     format!("end call to {who}")
 }
@@ -291,14 +302,21 @@ pub fn retry_due(when: &str) -> String {
     format!("retry due {when}")
 }
 
+/// `stored`: every attempt listed below; `counted`: those that count toward the retry
+/// limit (a call not placed, or with no agent, does not), said only when they differ.
 pub fn lead_facts(
     id: &str,
-    attempts: u32,
+    stored: usize,
+    counted: u32,
     priority: i64,
     timezone: Option<&str>,
     line: Option<u64>,
 ) -> String {
     let line = line.map(|l| format!(" · CSV line {l}")).unwrap_or_default();
     let zone = timezone.unwrap_or("campaign's");
-    format!("{id} · attempts {attempts} · priority {priority} · time zone {zone}{line}")
+    let attempts = match stored == counted as usize {
+        true => format!("attempts {stored}"),
+        false => format!("attempts {stored} ({counted} counted toward the limit)"),
+    };
+    format!("{id} · {attempts} · priority {priority} · time zone {zone}{line}")
 }

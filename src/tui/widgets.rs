@@ -72,6 +72,42 @@ pub fn popup_frame(frame: &mut Frame, area: Rect, title: &str, theme: &Theme) ->
     inner
 }
 
+/// [`hint_line`] in `width` columns: when the actions do not all fit, the last ones
+/// not `pinned` are left out (whole, never cut), so `pinned` (help, quit) always show.
+pub fn hint_line_fitting<'a>(
+    view: &View,
+    actions: &[Action],
+    pinned: &[Action],
+    width: u16,
+    theme: &Theme,
+) -> Line<'a> {
+    let mut shown: Vec<Action> = actions
+        .iter()
+        .copied()
+        .filter(|a| view.keymap.hint(*a).is_some())
+        .collect();
+    let cost = |actions: &[Action]| -> usize {
+        actions
+            .iter()
+            .map(|a| {
+                let key = view.keymap.hint(*a).unwrap_or_default();
+                let label = strings::action_label_in(*a, view.demo);
+                key.chars().count() + 1 + label.chars().count()
+            })
+            .sum::<usize>()
+            + 2 * actions.len().saturating_sub(1)
+    };
+    while cost(&shown) > usize::from(width) {
+        match shown.iter().rposition(|a| !pinned.contains(a)) {
+            Some(i) => {
+                shown.remove(i);
+            }
+            None => break,
+        }
+    }
+    hint_line(view, &shown, theme)
+}
+
 /// `s start  p pause  ? help` for `actions` that have a key in the active keymap.
 pub fn hint_line<'a>(view: &View, actions: &[Action], theme: &Theme) -> Line<'a> {
     let mut spans = Vec::new();
@@ -81,7 +117,10 @@ pub fn hint_line<'a>(view: &View, actions: &[Action], theme: &Theme) -> Line<'a>
                 spans.push(Span::raw("  "));
             }
             spans.push(Span::styled(key, theme.key()));
-            spans.push(Span::raw(format!(" {}", strings::action_label(*action))));
+            spans.push(Span::raw(format!(
+                " {}",
+                strings::action_label_in(*action, view.demo)
+            )));
         }
     }
     Line::from(spans)

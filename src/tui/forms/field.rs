@@ -47,32 +47,80 @@ impl Field {
     }
 }
 
-/// Draws `fields` one per line into `area`, scrolled so the focused one is visible,
-/// and puts the cursor in the focused field.
+/// `text` in lines of at most `width` columns, broken between words (a word longer
+/// than a line is broken inside).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.len() <= width {
+            line.push(' ');
+            line.extend(&word);
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            lines.push(word.drain(..width).collect());
+        }
+        line = word.into_iter().collect();
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Draws `fields` one per line into `area` (an error wraps onto the lines below its
+/// field, under itself, rather than being cut), scrolled so the focused one is
+/// visible, and puts the cursor in the focused field.
 pub fn draw_fields(frame: &mut Frame, area: Rect, fields: &[Field], focused: usize, theme: &Theme) {
+    if fields.is_empty() {
+        return;
+    }
     let label_width = fields
         .iter()
         .map(|f| f.label.chars().count())
         .max()
         .unwrap_or(0) as u16
         + 2;
-    let height = area.height as usize;
-    let first = (focused + 1).saturating_sub(height);
-    for (row, (index, field)) in fields
+    let input_width = (area.width.saturating_sub(label_width) / 2).clamp(8, 36);
+    let note_x = label_width + input_width + 1;
+    let note_width = area.width.saturating_sub(note_x) as usize;
+    let notes: Vec<Vec<String>> = fields
         .iter()
-        .enumerate()
-        .skip(first)
-        .take(height)
-        .enumerate()
-    {
-        let y = area.y + row as u16;
+        .map(|field| match &field.error {
+            Some(error) => wrap_words(&format!("✗ {error}"), note_width),
+            None => vec![field.locked.unwrap_or(field.hint).to_owned()],
+        })
+        .collect();
+    // The first field shown: the earliest that leaves the focused one whole on screen.
+    let height = area.height as usize;
+    let focused_end = focused.min(fields.len().saturating_sub(1));
+    let rows = |from: usize| {
+        notes[from..=focused_end]
+            .iter()
+            .map(Vec::len)
+            .sum::<usize>()
+    };
+    let first = (0..focused_end)
+        .find(|&from| rows(from) <= height)
+        .unwrap_or(focused_end);
+    let mut y = area.y;
+    for (index, field) in fields.iter().enumerate().skip(first) {
+        if y >= area.bottom() {
+            break;
+        }
         let is_focused = index == focused;
         let label_style = if is_focused {
             theme.key()
         } else {
             theme.title()
         };
-        let input_width = (area.width.saturating_sub(label_width) / 2).clamp(8, 36);
         let scroll = field.input.visual_scroll(input_width as usize - 1);
         let shown: String = field
             .input
@@ -87,30 +135,27 @@ pub fn draw_fields(frame: &mut Frame, area: Rect, fields: &[Field], focused: usi
         } else {
             theme.dim()
         };
-        let mut spans = vec![
+        let note_style = match field.error {
+            Some(_) => theme.error(),
+            None => theme.dim(),
+        };
+        let mut note_lines = notes[index].iter();
+        let spans = vec![
             Span::styled(
                 format!("{:>w$} ", field.label, w = label_width as usize - 1),
                 label_style,
             ),
             Span::styled(format!("{shown}{pad}"), input_style),
             Span::raw(" "),
+            Span::styled(note_lines.next().cloned().unwrap_or_default(), note_style),
         ];
-        match &field.error {
-            Some(error) => spans.push(Span::styled(format!("✗ {error}"), theme.error())),
-            None => spans.push(Span::styled(
-                field.locked.unwrap_or(field.hint),
-                theme.dim(),
-            )),
-        }
-        frame.render_widget(
-            Line::from(spans),
-            Rect {
-                x: area.x,
-                y,
-                width: area.width,
-                height: 1,
-            },
-        );
+        let row = |y: u16| Rect {
+            x: area.x,
+            y,
+            width: area.width,
+            height: 1,
+        };
+        frame.render_widget(Line::from(spans), row(y));
         if is_focused {
             let cursor = (field.input.visual_cursor().saturating_sub(scroll)) as u16;
             frame.set_cursor_position(Position {
@@ -118,5 +163,35 @@ pub fn draw_fields(frame: &mut Frame, area: Rect, fields: &[Field], focused: usi
                 y,
             });
         }
+        y += 1;
+        for more in note_lines {
+            if y >= area.bottom() {
+                break;
+            }
+            let indent = " ".repeat(note_x as usize);
+            frame.render_widget(
+                Line::from(vec![
+                    Span::raw(indent),
+                    Span::styled(more.clone(), note_style),
+                ]),
+                row(y),
+            );
+            y += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_words;
+
+    #[test]
+    fn words_wrap_whole_and_long_ones_break() {
+        assert_eq!(
+            wrap_words("explicit dispatch needs the agent", 12),
+            ["explicit", "dispatch", "needs the", "agent"]
+        );
+        assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("", 4), [""]);
     }
 }

@@ -2,10 +2,11 @@
 //! being typed, and the keys that work right now (`available::hinted`, which the key
 //! handlers obey too), from the active keymap.
 
+use crate::tui::action::Action;
 use crate::tui::available;
 use crate::tui::strings;
 use crate::tui::view::View;
-use crate::tui::widgets::hint_line;
+use crate::tui::widgets::hint_line_fitting;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
@@ -47,5 +48,16 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     } else if let Some(notice) = &view.snapshot.notice {
         frame.render_widget(Line::styled(notice.clone(), theme.error()), status_row);
     }
-    frame.render_widget(hint_line(view, &available::hinted(view), theme), hints_row);
+    // However narrow, `?` and quit stay: they are the way to everything else.
+    let pinned = [Action::Help, Action::Quit];
+    frame.render_widget(
+        hint_line_fitting(
+            view,
+            &available::hinted(view),
+            &pinned,
+            hints_row.width,
+            theme,
+        ),
+        hints_row,
+    );
 }

@@ -52,6 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         return;
     };
     title.push(Span::raw("  "));
+    let name_at = title.len();
     title.push(Span::styled(campaign.name.clone(), theme.title()));
     title.push(Span::raw("  "));
     title.push(Span::styled(
@@ -77,16 +78,24 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             theme.key(),
         ));
     }
+    fit_title(&mut title, name_at, title_row.width as usize);
     frame.render_widget(Line::from(title), title_row);
 
+    // The label beside the bar, not over it: at 80 columns a centred label ran into
+    // the filled part.
     let progress = campaign.progress();
+    let label = progress_label(&progress);
+    let label_width = (label.chars().count() as u16 + 1).min(gauge_row.width / 2 + 10);
+    let [bar_area, label_area] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(label_width)]).areas(gauge_row);
     frame.render_widget(
         Gauge::default()
             .gauge_style(theme.gauge())
             .ratio(progress.ratio().unwrap_or(0.0).clamp(0.0, 1.0))
-            .label(progress_label(&progress)),
-        gauge_row,
+            .label(""),
+        bar_area,
     );
+    frame.render_widget(Line::raw(format!(" {label}")), label_area);
 
     let mut counts: Vec<Span> = Vec::new();
     for (outcome, n) in &campaign.outcomes {
@@ -118,37 +127,34 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let rate = campaign.calls_per_minute();
     // Shown once an agent has joined a call: how long callees waited for it.
     let agent = match (campaign.agent_join_p50_ms, campaign.agent_join_p95_ms) {
-        (Some(p50), Some(p95)) => format!(
-            " · {} {}/{}",
+        (Some(p50), Some(p95)) => Some(format!(
+            "{} {}/{}",
             strings::HEADER_AGENT_JOIN,
             format::millis(p50),
             format::millis(p95)
-        ),
-        _ => String::new(),
+        )),
+        _ => None,
     };
-    let stats = if wide {
-        format!(
-            "{} {answer_rate} · {} {ring} · {} {talk} · {} {} · {} {}",
-            strings::HEADER_ANSWER_RATE,
-            strings::HEADER_AVG_RING,
-            strings::HEADER_AVG_TALK,
-            strings::HEADER_TODAY,
-            today(campaign),
-            strings::HEADER_ETA,
-            eta(campaign),
-        ) + &agent
+    let mut pieces = if wide {
+        vec![
+            format!("{} {answer_rate}", strings::HEADER_ANSWER_RATE),
+            format!("{} {ring}", strings::HEADER_AVG_RING),
+            format!("{} {talk}", strings::HEADER_AVG_TALK),
+            format!("{} {}", strings::HEADER_TODAY, today(campaign)),
+            format!("{} {}", strings::HEADER_ETA, eta(campaign)),
+        ]
     } else {
         // No room for the sparkline: the current rate goes in the line instead.
-        format!(
-            "{} {answer_rate} · {} {ring} · {} {talk} · {rate} {} · {} {}",
-            strings::HEADER_ANSWER_SHORT,
-            strings::HEADER_RING_SHORT,
-            strings::HEADER_TALK_SHORT,
-            strings::HEADER_RATE,
-            strings::HEADER_ETA,
-            eta(campaign),
-        ) + &agent
+        vec![
+            format!("{} {answer_rate}", strings::HEADER_ANSWER_SHORT),
+            format!("{} {ring}", strings::HEADER_RING_SHORT),
+            format!("{} {talk}", strings::HEADER_TALK_SHORT),
+            format!("{rate} {}", strings::HEADER_RATE),
+            format!("{} {}", strings::HEADER_ETA, eta(campaign)),
+        ]
     };
+    pieces.extend(agent);
+    let stats = fit_pieces(&pieces, " · ", stats_row.width as usize);
     frame.render_widget(Paragraph::new(stats), stats_row);
 
     if wide {
@@ -170,6 +176,54 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             Sparkline::default().data(&data).style(theme.sparkline()),
             spark_row,
         );
+    }
+}
+
+/// `pieces` joined by `separator`, each whole or left out: a figure never loses its
+/// value to the edge ("agent p50/p95" once ended a line at 80 columns).
+pub fn fit_pieces(pieces: &[String], separator: &str, width: usize) -> String {
+    let mut line = String::new();
+    for piece in pieces {
+        let added = match line.is_empty() {
+            true => piece.chars().count(),
+            false => separator.chars().count() + piece.chars().count(),
+        };
+        if line.chars().count() + added > width {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(separator);
+        }
+        line.push_str(piece);
+    }
+    line
+}
+
+/// Shortens the title to `width`: the demo badge to its first word, then the campaign
+/// name (at `name_at`) with an ellipsis, so the status and the draft's "press s" hint
+/// at the end stay whole.
+fn fit_title(title: &mut [Span<'static>], name_at: usize, width: usize) {
+    let total = |title: &[Span]| {
+        title
+            .iter()
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+    };
+    if total(title) <= width {
+        return;
+    }
+    if let Some(badge) = title.iter_mut().find(|s| s.content == strings::DEMO_BADGE) {
+        let short = strings::DEMO_BADGE.split(' ').next().unwrap_or_default();
+        badge.content = short.to_owned().into();
+    }
+    let over = total(title).saturating_sub(width);
+    if let Some(name) = title.get_mut(name_at).filter(|_| over > 0) {
+        let chars: Vec<char> = name.content.chars().collect();
+        let keep = chars.len().saturating_sub(over + 1).max(1);
+        if keep < chars.len() {
+            let short: String = chars[..keep].iter().collect::<String>() + "…";
+            name.content = short.into();
+        }
     }
 }
 

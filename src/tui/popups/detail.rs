@@ -27,6 +27,7 @@ pub fn lines(history: &LeadHistory, theme: &Theme) -> Vec<Line<'static>> {
         ]),
         Line::from(strings::lead_facts(
             &lead.id.label(),
+            history.attempts.len(),
             lead.attempts,
             lead.priority,
             lead.timezone.as_deref(),
@@ -83,20 +84,30 @@ pub fn lines(history: &LeadHistory, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::styled(strings::DETAIL_NO_ATTEMPTS, theme.dim()));
     }
     let several_numbers = history.numbers.len() > 1;
-    for attempt in &history.attempts {
+    // Numbered as stored, 1..n, so the blocks agree with the count above; the stored
+    // `number` repeats after a call that did not count (not placed, no agent).
+    for (i, attempt) in history.attempts.iter().enumerate() {
         lines.push(Line::from(""));
-        lines.extend(attempt_lines(attempt, several_numbers, theme));
+        lines.extend(attempt_lines(i + 1, attempt, several_numbers, theme));
     }
     lines
 }
 
 /// `several_numbers`: the lead has more than one, so each attempt says which it dialled.
 fn attempt_lines(
+    ordinal: usize,
     attempt: &AttemptHistory,
     several_numbers: bool,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
     let mut facts = vec![attempt.id.label()];
+    if attempt
+        .state
+        .outcome()
+        .is_some_and(|o| !o.counts_as_attempt())
+    {
+        facts.push(strings::DETAIL_NOT_COUNTED.to_owned());
+    }
     if several_numbers {
         facts.push(attempt.phone.clone());
     }
@@ -149,7 +160,7 @@ fn attempt_lines(
     }
     let mut lines = vec![Line::from(vec![
         Span::styled(
-            format!("{} {} ", strings::DETAIL_ATTEMPT, attempt.number),
+            format!("{} {ordinal} ", strings::DETAIL_ATTEMPT),
             theme.title(),
         ),
         Span::styled(attempt.state.as_str(), theme.call_state(attempt.state)),

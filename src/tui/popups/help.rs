@@ -43,7 +43,7 @@ pub fn lines(view: &View) -> Vec<Line<'static>> {
             .unwrap_or(0)
     };
     let keys_width = widest(&|a| view.keymap.all_keys_text(a)) + 2;
-    let label_width = widest(&|a| strings::action_label(a).to_owned()) + 2;
+    let label_width = widest(&|a| strings::action_label_in(a, view.demo).to_owned()) + 2;
     let mut lines = Vec::new();
     for (mode, actions) in by_mode {
         if !lines.is_empty() {
@@ -54,7 +54,10 @@ pub fn lines(view: &View) -> Vec<Line<'static>> {
             let keys = view.keymap.all_keys_text(action);
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<keys_width$}"), theme.key()),
-                Span::raw(format!("{:<label_width$}", strings::action_label(action))),
+                Span::raw(format!(
+                    "{:<label_width$}",
+                    strings::action_label_in(action, view.demo)
+                )),
                 Span::styled(action.name(), theme.dim()),
             ]));
         }
