@@ -32,6 +32,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "webhook events acted on are remembered across restarts",
         include_str!("migrations/0007_webhook_events_seen.sql"),
     ),
+    (
+        "leads are found by number, name or variable, and by last outcome",
+        include_str!("migrations/0008_lead_search.sql"),
+    ),
 ];
 
 /// The version a database has once `migrate` has run.
