@@ -21,6 +21,8 @@ pub mod demo;
 mod dnc;
 mod engine_access;
 mod export;
+mod lead_search;
+mod lead_show;
 mod leads;
 mod man;
 mod paths;
@@ -71,7 +73,7 @@ pub enum Command {
     /// Create, list, show, edit and delete campaigns
     #[command(subcommand)]
     Campaign(campaign::CampaignArgs),
-    /// Import leads into a campaign from CSV
+    /// Import leads from CSV; list, search and show them
     #[command(subcommand)]
     Leads(leads::LeadsArgs),
     /// Manage the do-not-call lists (global and per campaign)

@@ -60,6 +60,12 @@ pub fn search(
     after: Option<LeadId>,
     limit: usize,
 ) -> Result<LeadPage, StoreError> {
+    if let Some(campaign) = filter.campaign {
+        // An empty page would hide a mistyped id.
+        if !super::CampaignRecord::exists(conn, campaign)? {
+            return Err(StoreError::NotFound(format!("campaign {campaign}")));
+        }
+    }
     let after = after.map_or(0, |l| l.0);
     // One more than asked says whether there is a next page.
     let want = limit + 1;
