@@ -41,24 +41,12 @@ pub async fn show(ctx: &Context, args: ShowArgs) -> Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &history_json(&history)?)?;
+        serde_json::to_writer_pretty(&mut out, &history.to_json())?;
         writeln!(out)?;
     } else {
         write!(out, "{}", text(&history))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The history as the engine answers it, with each call's ring and talk time added.
-fn history_json(history: &LeadHistory) -> Result<serde_json::Value> {
-    let mut json = serde_json::to_value(history)?;
-    if let Some(attempts) = json["attempts"].as_array_mut() {
-        for (value, attempt) in attempts.iter_mut().zip(&history.attempts) {
-            value["ringTimeMs"] = attempt.ring_time().map(|d| d.num_milliseconds()).into();
-            value["talkTimeMs"] = attempt.talk_time().map(|d| d.num_milliseconds()).into();
-        }
-    }
-    Ok(json)
 }
 
 fn text(history: &LeadHistory) -> String {
