@@ -47,6 +47,13 @@ pub enum Event {
     },
     /// The agents popup's trunk list.
     Trunks(Result<Vec<crate::engine::TrunkUse>, EngineError>),
+    /// Open the lead finder with this text (a `:lead NAME` command, the headless driver).
+    FindLead(Option<String>),
+    /// A page of the lead finder's search `request`.
+    LeadPage {
+        request: u64,
+        result: Result<crate::store::lead_search::LeadPage, EngineError>,
+    },
     /// SIGTERM, SIGHUP: restore the terminal and leave.
     Terminate,
 }

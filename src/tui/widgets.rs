@@ -81,7 +81,10 @@ pub fn hint_line<'a>(view: &View, actions: &[Action], theme: &Theme) -> Line<'a>
                 spans.push(Span::raw("  "));
             }
             spans.push(Span::styled(key, theme.key()));
-            spans.push(Span::raw(format!(" {}", strings::action_label(*action))));
+            spans.push(Span::raw(format!(
+                " {}",
+                strings::hint_label(view, *action)
+            )));
         }
     }
     Line::from(spans)
