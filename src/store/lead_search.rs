@@ -484,6 +484,22 @@ mod tests {
     }
 
     #[test]
+    fn upgrading_indexes_the_leads_already_there() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate_to(&mut conn, 7).unwrap();
+        let c = campaign(&conn);
+        conn.execute(
+            "INSERT INTO leads (campaign_id, phone, name, variables, created_at)
+             VALUES (?1, '+14155550123', 'Grace Hopper', '{\"plan\": \"gold\"}', 0)",
+            [c.0],
+        )
+        .unwrap();
+        crate::store::migrate_to(&mut conn, crate::store::LATEST_VERSION).unwrap();
+        assert_eq!(ids(&conn, text("hopper")), vec![1]);
+        assert_eq!(ids(&conn, text("gold")), vec![1]);
+    }
+
+    #[test]
     fn text_reads_the_trigram_index_in_id_order_without_sorting() {
         let (conn, _, _) = db();
         let plan: Vec<String> = conn
