@@ -725,6 +725,7 @@ fn detail_popup() {
             campaign: Some(CampaignId(1)),
             history: Some(Ok(history())),
             scroll: 0,
+            finder: None,
         }))
     });
 }
@@ -968,10 +969,57 @@ fn the_detail_popup_shows_the_variant_and_the_recording() {
         campaign: Some(CampaignId(1)),
         history: Some(Ok(history)),
         scroll: 0,
+        finder: None,
     })));
     let buffer = render(250, 70, |f| ui::draw(f, &view));
     let text = buffer_text(&buffer);
     assert!(text.contains("variant B"), "{text}");
     assert!(text.contains("recordings/outbound-1-77.ogg"), "{text}");
     assert!(text.contains("recording failed:"), "{text}");
+}
+
+/// The lead finder with a page of results, the second chosen, at the smallest screen
+/// and a large one.
+#[test]
+fn lead_finder_popup() {
+    use switchboard::domain::{LeadState, Outcome};
+    use switchboard::store::lead_search::LeadRow;
+    use switchboard::tui::popups::lead_finder::LeadFinder;
+    let mut finder = LeadFinder::new(Some(CampaignId(1)), Some("Spring renewals".into()), "ada");
+    finder.rows = (0..4)
+        .map(|i| LeadRow {
+            lead: LeadId(1200 + i),
+            campaign: CampaignId(1),
+            phone: format!("+4420794609{i:02}"),
+            name: Some(format!("Ada Lovelace-Byron {i}")),
+            state: if i == 1 {
+                LeadState::RetryWait
+            } else {
+                LeadState::Done
+            },
+            attempts: i as u32 + 1,
+            last_outcome: Some(if i == 1 {
+                Outcome::Busy
+            } else {
+                Outcome::Completed
+            }),
+            last_attempt_at: Some(now() - Duration::minutes(10 * i)),
+            next_attempt_at: None,
+        })
+        .collect();
+    finder.next = Some(LeadId(1203));
+    finder.selected = 1;
+    for (w, h) in [(80, 24), (200, 60)] {
+        let mut view = view(true);
+        view.focus = Pane::Queue;
+        view.overlay = Some(Overlay::LeadFinder(Box::new(finder.clone())));
+        let buffer = render(w, h, |f| ui::draw(f, &view));
+        insta::assert_snapshot!(format!("lead_finder_{w}x{h}"), buffer_text(&buffer));
+    }
+    // Nothing found says so.
+    let empty = LeadFinder::new(Some(CampaignId(1)), Some("Spring renewals".into()), "zzz");
+    let mut view = view(true);
+    view.overlay = Some(Overlay::LeadFinder(Box::new(empty)));
+    let text = buffer_text(&render(80, 24, |f| ui::draw(f, &view)));
+    assert!(text.contains("no lead matches"), "{text}");
 }

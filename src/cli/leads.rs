@@ -1,4 +1,5 @@
 //! `switchboard leads import --campaign ID FILE.csv`: the CLI face of `crate::import`.
+//! (`leads list`, `search` and `show` are in `lead_search.rs` and `lead_show.rs`.)
 //!
 //! Exit codes: 0 when every row went in (duplicates and do-not-call numbers are
 //! reported, not failures), 1 when some rows were rejected (they are listed on stderr
@@ -29,6 +30,12 @@ const SHOWN_REJECTS: usize = 50;
 pub enum LeadsArgs {
     /// Import leads from a CSV file (exit 0: all in, 1: some rows rejected, 2: nothing imported)
     Import(ImportArgs),
+    /// A campaign's leads, a page at a time by id (exit 0, even with none)
+    List(super::lead_search::ListArgs),
+    /// Find leads by number, name or variable value in one campaign or all (exit 1: none found)
+    Search(super::lead_search::SearchArgs),
+    /// What happened to one lead: its numbers, variables and every call
+    Show(super::lead_show::ShowArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +72,9 @@ pub struct ImportArgs {
 pub async fn run(ctx: &Context, args: LeadsArgs) -> Result<ExitCode> {
     match args {
         LeadsArgs::Import(args) => import(ctx, args).await,
+        LeadsArgs::List(args) => super::lead_search::list(ctx, args).await,
+        LeadsArgs::Search(args) => super::lead_search::search_text(ctx, args).await,
+        LeadsArgs::Show(args) => super::lead_show::show(ctx, args).await,
     }
 }
 

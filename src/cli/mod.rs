@@ -22,6 +22,8 @@ mod dnc;
 mod engine_access;
 mod export;
 mod keys;
+mod lead_search;
+mod lead_show;
 mod leads;
 mod man;
 mod paths;
@@ -79,7 +81,7 @@ pub enum Command {
     /// Create, list, show, edit and delete campaigns
     #[command(subcommand)]
     Campaign(campaign::CampaignArgs),
-    /// Import leads into a campaign from CSV
+    /// Import leads from CSV; list, search and show them
     #[command(subcommand)]
     Leads(leads::LeadsArgs),
     /// Manage the do-not-call lists (global and per campaign)

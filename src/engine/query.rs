@@ -3,9 +3,10 @@
 //! its status). The console, the CLI and the HTTP API all ask these, in the engine's
 //! process or over its socket; `Reader::answer` is the one place they are answered.
 
-use crate::domain::{CampaignId, LeadId, VariantReport};
+use crate::domain::{CampaignId, LeadId, LeadState, Outcome, VariantReport};
 use crate::store::caller_ids::CallerIdHealth;
 use crate::store::dnc::DncEntry;
+use crate::store::lead_search::LeadPage;
 use crate::store::reports::StatusReport;
 use crate::store::settings_changes::SettingsChangeRow;
 use crate::store::views::{LeadHistory, QueueKey, QueueRow, TimelineRow};
@@ -50,6 +51,16 @@ pub enum Query {
     LeadHistory {
         lead: LeadId,
     },
+    /// Leads by number, name, variable value, state and last outcome, in one campaign
+    /// or all (`store::lead_search`), a page after `after` in lead id order.
+    LeadSearch {
+        campaign: Option<CampaignId>,
+        text: Option<String>,
+        state: Option<LeadState>,
+        outcome: Option<Outcome>,
+        after: Option<LeadId>,
+        limit: usize,
+    },
     /// Each caller ID of the campaign's pool: calls today, answer rate, rest.
     CallerIds {
         campaign: CampaignId,
@@ -89,6 +100,7 @@ pub enum Answer {
     QueuePage(Vec<QueueRow>),
     TimelinePage(Vec<TimelineRow>),
     LeadHistory(Box<LeadHistory>),
+    LeadPage(LeadPage),
     CallerIds(Vec<CallerIdHealth>),
     VariantReport(Option<Box<VariantReport>>),
     Status(Vec<StatusReport>),

@@ -4,6 +4,7 @@
 
 use super::query::{Answer, CampaignSummary, PageWay, Query, MAX_PAGE};
 use super::EngineError;
+use crate::store::lead_search::{self, LeadFilter};
 use crate::store::{reports, views, CampaignRecord, Store, StoreError};
 use chrono::Utc;
 use rusqlite::Connection;
@@ -97,6 +98,27 @@ fn answer(conn: &Connection, query: Query) -> Result<Answer, StoreError> {
         }
         Query::LeadHistory { lead } => {
             Answer::LeadHistory(Box::new(views::lead_history(conn, lead)?))
+        }
+        Query::LeadSearch {
+            campaign,
+            text,
+            state,
+            outcome,
+            after,
+            limit,
+        } => {
+            let filter = LeadFilter {
+                campaign,
+                text,
+                state,
+                outcome,
+            };
+            Answer::LeadPage(lead_search::search(
+                conn,
+                &filter,
+                after,
+                limit.clamp(1, MAX_PAGE),
+            )?)
         }
         Query::VariantReport { campaign } => {
             let counts = reports::variant_counts(conn, campaign)?;

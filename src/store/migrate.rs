@@ -36,6 +36,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "every settings change is kept with who made it",
         include_str!("migrations/0008_settings_changes.sql"),
     ),
+    (
+        "leads are found by number, name or variable, and by last outcome",
+        include_str!("migrations/0009_lead_search.sql"),
+    ),
 ];
 
 /// The version a database has once `migrate` has run.

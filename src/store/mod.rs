@@ -20,6 +20,7 @@ mod error;
 pub mod lead_fate;
 mod lead_import;
 pub mod lead_phones;
+pub mod lead_search;
 mod leads;
 mod migrate;
 pub mod probe;

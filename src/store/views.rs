@@ -392,6 +392,21 @@ pub struct LeadHistory {
     pub attempts: Vec<AttemptHistory>,
 }
 
+impl LeadHistory {
+    /// As the CLI's `--json` and the HTTP API give it: each call with its ring and talk
+    /// time added (`ringTimeMs`, `talkTimeMs`), so no client works them out again.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut json = serde_json::to_value(self).unwrap_or_default();
+        if let Some(attempts) = json["attempts"].as_array_mut() {
+            for (value, attempt) in attempts.iter_mut().zip(&self.attempts) {
+                value["ringTimeMs"] = attempt.ring_time().map(|d| d.num_milliseconds()).into();
+                value["talkTimeMs"] = attempt.talk_time().map(|d| d.num_milliseconds()).into();
+            }
+        }
+        json
+    }
+}
+
 pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, StoreError> {
     let record = LeadRecord::get(conn, lead)?;
     let ring_timeout_ms = super::call_figures::ring_timeout(conn, record.campaign)?

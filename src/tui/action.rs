@@ -14,6 +14,7 @@ pub enum Mode {
     QuitDialog,
     Filter,
     Agents,
+    LeadFinder,
 }
 
 impl Mode {
@@ -27,6 +28,7 @@ impl Mode {
             Mode::QuitDialog => "quit dialog",
             Mode::Filter => "filter",
             Mode::Agents => "agents popup",
+            Mode::LeadFinder => "lead finder",
         }
     }
 }
@@ -73,6 +75,12 @@ pub enum Action {
     KeepRunningAndQuit,
     /// The A/B table of the campaign and the trunks with the campaigns using them.
     Agents,
+    /// Search the selected campaign's leads (every campaign's with none selected)
+    /// through the engine; `/` on the queue and the timeline does the same. Opened
+    /// with text by `Event::FindLead`.
+    FindLead,
+    /// Forget the filter typed with `/`.
+    ClearFilter,
 }
 
 impl Action {
@@ -115,6 +123,8 @@ impl Action {
         Action::PauseAndQuit,
         Action::KeepRunningAndQuit,
         Action::Agents,
+        Action::FindLead,
+        Action::ClearFilter,
     ];
 
     /// The config spelling, e.g. `new_campaign`.
@@ -137,14 +147,20 @@ impl Action {
             Quit | Help | Start | Pause | Resume | Stop | NewCampaign | EditCampaign
             | DeleteCampaign | Import | AddDnc | Details | Filter | Follow | FocusNext
             | FocusPrev | FocusCampaigns | FocusSlots | FocusQueue | FocusTimeline | Top
-            | Bottom | PageDown | PageUp | Agents => &[Mode::Normal],
+            | Bottom | PageDown | PageUp | Agents | FindLead | ClearFilter => &[Mode::Normal],
             HangUp => &[Mode::Normal, Mode::Detail],
             Down | Up => &[Mode::Normal, Mode::Detail, Mode::Help],
             RetryNow | MarkDnc => &[Mode::Detail],
             Close => &[Mode::Detail, Mode::Help, Mode::Agents],
-            NextField | PrevField => &[Mode::Form],
-            Submit => &[Mode::Form, Mode::Filter],
-            Cancel => &[Mode::Form, Mode::Confirm, Mode::QuitDialog, Mode::Filter],
+            NextField | PrevField => &[Mode::Form, Mode::LeadFinder],
+            Submit => &[Mode::Form, Mode::Filter, Mode::LeadFinder],
+            Cancel => &[
+                Mode::Form,
+                Mode::Confirm,
+                Mode::QuitDialog,
+                Mode::Filter,
+                Mode::LeadFinder,
+            ],
             Confirm => &[Mode::Confirm],
             PauseAndQuit | KeepRunningAndQuit => &[Mode::QuitDialog],
         }

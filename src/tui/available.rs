@@ -56,6 +56,7 @@ pub fn quiet(view: &View, action: Action) -> bool {
                 | Bottom
                 | PageDown
                 | PageUp
+                | FindLead
         ) || action == Details && view.focus == Pane::Campaigns)
 }
 
@@ -77,7 +78,9 @@ fn order(mode: Mode) -> &'static [Action] {
             DeleteCampaign,
             AddDnc,
             Filter,
+            ClearFilter,
             Agents,
+            FindLead,
             FocusNext,
             Help,
             Quit,
@@ -100,6 +103,7 @@ fn order(mode: Mode) -> &'static [Action] {
         Mode::Confirm => &[Confirm, Cancel],
         Mode::QuitDialog => &[PauseAndQuit, KeepRunningAndQuit, Cancel],
         Mode::Filter => &[Submit, Cancel],
+        Mode::LeadFinder => &[Submit, NextField, PrevField, Cancel],
     }
 }
 
@@ -113,6 +117,7 @@ pub fn check(view: &View, action: Action) -> Verdict {
         Mode::Normal => on_main_screen(view, action),
         Mode::Detail => in_detail(view, action),
         Mode::Form => in_form(view, action),
+        Mode::LeadFinder => in_lead_finder(view, action),
         Mode::Help | Mode::Agents | Mode::Confirm | Mode::QuitDialog | Mode::Filter => {
             Verdict::Works
         }
@@ -181,6 +186,10 @@ fn on_main_screen(view: &View, action: Action) -> Verdict {
                 Verdict::Refused(strings::NOTHING_TO_SHOW.into())
             }
         }
+        ClearFilter if view.filter.text().is_some() || view.queue.filter.is_some() => {
+            Verdict::Works
+        }
+        ClearFilter => Verdict::NotHere,
         Follow if view.focus == Pane::Timeline && !view.timeline.follow => Verdict::Works,
         Follow => Verdict::NotHere,
         _ => Verdict::Works,
@@ -208,6 +217,21 @@ fn in_detail(view: &View, action: Action) -> Verdict {
         }
         // The number to mark comes from the lead's history.
         Action::MarkDnc if !matches!(detail.history, Some(Ok(_))) => Verdict::NotHere,
+        _ => Verdict::Works,
+    }
+}
+
+fn in_lead_finder(view: &View, action: Action) -> Verdict {
+    let Some(Overlay::LeadFinder(finder)) = &view.overlay else {
+        return Verdict::NotHere;
+    };
+    let rows = finder.rows.len();
+    match action {
+        Action::Submit if rows == 0 => Verdict::NotHere,
+        Action::NextField if finder.selected + 1 >= rows && finder.next.is_none() => {
+            Verdict::NotHere
+        }
+        Action::PrevField if finder.selected == 0 => Verdict::NotHere,
         _ => Verdict::Works,
     }
 }

@@ -8,6 +8,7 @@
 use super::app::Exit;
 use super::event::{Event, PageDirection, QueuePage, TimelinePage};
 use super::forms::import::{self as import_form, ImportEvent};
+use super::popups::lead_finder;
 use super::port::{EngineCalls, ReplyReceiver};
 use super::queue::{self, QueueLoad};
 use super::timeline::{self, TimelineLoad};
@@ -19,6 +20,7 @@ use crate::service::Link;
 use futures::future::BoxFuture;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -72,13 +74,28 @@ pub enum Ask {
     Variants { campaign: CampaignId },
     /// The project's trunks for the agents popup (`Event::Trunks`).
     Trunks,
+    /// A page of leads for the lead finder (`Event::LeadPage`). `debounce`: asked as
+    /// the operator types, so it waits `DEBOUNCE` and is dropped if a newer search was
+    /// asked meanwhile; a keystroke costs the engine nothing.
+    LeadSearch {
+        request: u64,
+        campaign: Option<CampaignId>,
+        text: Option<String>,
+        after: Option<LeadId>,
+        debounce: bool,
+    },
 }
+
+/// How long typing must pause before the lead finder asks the engine.
+pub const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// Carries out effects against the engine; answers go to `answers`.
 pub struct Effects {
     engine: Arc<dyn EngineCalls>,
     answers: mpsc::UnboundedSender<Event>,
     start_engine: Option<crate::tui::port::EngineStarter>,
+    /// The newest lead search asked, so a debounced one that was overtaken is not sent.
+    latest_lead_search: Arc<AtomicU64>,
 }
 
 impl Effects {
@@ -87,6 +104,7 @@ impl Effects {
             engine,
             answers,
             start_engine: None,
+            latest_lead_search: Arc::default(),
         }
     }
 
@@ -249,6 +267,39 @@ impl Effects {
                 },
                 move |result| Event::Variants { campaign, result },
             ),
+            Ask::LeadSearch {
+                request,
+                campaign,
+                text,
+                after,
+                debounce,
+            } => {
+                self.latest_lead_search.store(request, Ordering::Relaxed);
+                let latest = self.latest_lead_search.clone();
+                let engine = self.engine.clone();
+                let query = Query::LeadSearch {
+                    campaign,
+                    text,
+                    state: None,
+                    outcome: None,
+                    after,
+                    limit: lead_finder::PAGE,
+                };
+                let answers = self.answers.clone();
+                tokio::spawn(async move {
+                    if debounce {
+                        tokio::time::sleep(DEBOUNCE).await;
+                        if latest.load(Ordering::Relaxed) != request {
+                            return;
+                        }
+                    }
+                    let result = engine.query(query).await.and_then(|answer| match answer {
+                        Answer::LeadPage(page) => Ok(page),
+                        other => Err(unexpected(&other)),
+                    });
+                    let _ = answers.send(Event::LeadPage { request, result });
+                });
+            }
             // The trunk list is a command (it asks LiveKit), answered like a read.
             Ask::Trunks => match self.engine.try_send(Command::ListTrunks) {
                 Ok(reply) => self.answer_later(async move {

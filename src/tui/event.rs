@@ -49,6 +49,13 @@ pub enum Event {
     Trunks(Result<Vec<crate::engine::TrunkUse>, EngineError>),
     /// A new engine was started (or found) after the followed one went away.
     EngineStarted(Result<(), String>),
+    /// Open the lead finder with this text (a `:lead NAME` command, the headless driver).
+    FindLead(Option<String>),
+    /// A page of the lead finder's search `request`.
+    LeadPage {
+        request: u64,
+        result: Result<crate::store::lead_search::LeadPage, EngineError>,
+    },
     /// SIGTERM, SIGHUP: restore the terminal and leave.
     Terminate,
 }

@@ -119,6 +119,45 @@ pub const FORM_REPORT: &str = "Import report";
 pub const FORM_IMPORTING: &str = "Importing…";
 pub const FORM_NO_PREVIEW: &str = "Type a CSV path to see its first rows";
 
+pub const FINDER_PROMPT: &str = "find: ";
+pub const FINDER_HELP: &str =
+    "a part of the number, the name or any variable's value; empty lists every lead";
+pub const FINDER_SEARCHING: &str = "searching…";
+pub const FINDER_NOTHING: &str = "no lead matches";
+pub const FINDER_MORE: &str = "more below: keep going down";
+
+pub fn finder_title(campaign: Option<&str>) -> String {
+    match campaign {
+        Some(name) => format!("Find a lead in \"{name}\""),
+        None => "Find a lead in every campaign".into(),
+    }
+}
+
+pub fn finder_count(shown: usize, more: bool) -> String {
+    if more {
+        format!("first {shown} leads")
+    } else {
+        format!("{shown} lead(s)")
+    }
+}
+
+/// An action's label where the bar shows it: in the lead finder the form keys choose a
+/// lead and enter opens it; on the queue and the timeline `/` finds a lead.
+pub fn hint_label(view: &super::view::View, action: Action) -> &'static str {
+    use super::action::Mode;
+    use super::view::Pane;
+    match (view.mode(), action) {
+        (Mode::LeadFinder, Action::Submit) => "history",
+        (Mode::LeadFinder, Action::Cancel) => "close",
+        (Mode::LeadFinder, Action::NextField) => "next",
+        (Mode::LeadFinder, Action::PrevField) => "previous",
+        (Mode::Normal, Action::Filter) if matches!(view.focus, Pane::Queue | Pane::Timeline) => {
+            "find lead"
+        }
+        _ => action_label_in(action, view.demo),
+    }
+}
+
 /// The label where the demo's differs: quitting the demo ends its engine, so nothing
 /// is left running; the campaigns resume when the demo next opens.
 pub fn action_label_in(action: Action, demo: bool) -> &'static str {
@@ -145,6 +184,8 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Details => "details",
         Action::Agents => "agents",
         Action::Filter => "filter",
+        Action::FindLead => "find lead",
+        Action::ClearFilter => "clear filter",
         Action::Follow => "follow",
         Action::FocusNext => "next pane",
         Action::FocusPrev => "previous pane",

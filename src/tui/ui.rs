@@ -3,7 +3,7 @@
 
 use super::forms;
 use super::panes::{caller_ids, campaigns, footer, header, queue, slots, timeline};
-use super::popups::{agents, confirm, detail, help, quit};
+use super::popups::{agents, confirm, detail, help, lead_finder, quit};
 use super::view::{Overlay, View};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
@@ -41,6 +41,7 @@ pub fn draw(frame: &mut Frame, view: &View) {
         }
         Some(Overlay::Quit) => quit::draw(frame, view),
         Some(Overlay::Agents(state)) => agents::draw(frame, view, state),
+        Some(Overlay::LeadFinder(finder)) => lead_finder::draw(frame, view, finder),
     }
 }
 

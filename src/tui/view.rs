@@ -55,6 +55,8 @@ pub struct DetailState {
     pub campaign: Option<CampaignId>,
     pub history: Option<Result<LeadHistory, String>>,
     pub scroll: u16,
+    /// The lead finder it was opened from: closing the history goes back to it.
+    pub finder: Option<Box<super::popups::lead_finder::LeadFinder>>,
 }
 
 #[derive(Debug)]
@@ -72,6 +74,7 @@ pub enum Overlay {
     Agents(Box<AgentsState>),
     /// The followed engine does not answer: start a new one here?
     EngineGone,
+    LeadFinder(Box<super::popups::lead_finder::LeadFinder>),
 }
 
 /// The agents popup: the selected campaign's A/B table and the project's trunks, each
@@ -162,6 +165,7 @@ impl View {
             Some(Overlay::Confirm { .. } | Overlay::EngineGone) => Mode::Confirm,
             Some(Overlay::Quit) => Mode::QuitDialog,
             Some(Overlay::Agents(_)) => Mode::Agents,
+            Some(Overlay::LeadFinder(_)) => Mode::LeadFinder,
             None if self.filter.editing => Mode::Filter,
             None => Mode::Normal,
         }

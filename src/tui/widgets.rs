@@ -91,7 +91,7 @@ pub fn hint_line_fitting<'a>(
             .iter()
             .map(|a| {
                 let key = view.keymap.hint(*a).unwrap_or_default();
-                let label = strings::action_label_in(*a, view.demo);
+                let label = strings::hint_label(view, *a);
                 key.chars().count() + 1 + label.chars().count()
             })
             .sum::<usize>()
@@ -119,7 +119,7 @@ pub fn hint_line<'a>(view: &View, actions: &[Action], theme: &Theme) -> Line<'a>
             spans.push(Span::styled(key, theme.key()));
             spans.push(Span::raw(format!(
                 " {}",
-                strings::action_label_in(*action, view.demo)
+                strings::hint_label(view, *action)
             )));
         }
     }

@@ -17,6 +17,7 @@ pub mod envelope;
 pub mod export;
 mod imports;
 mod lead_batch;
+mod lead_search;
 mod leads;
 mod metrics;
 pub mod openapi;
@@ -170,6 +171,8 @@ fn routes(origin: Origin) -> Vec<Route> {
             "/campaigns/{id}/leads/upload",
             post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()),
         ),
+        route(M::GET, "/leads", get(lead_search::list)),
+        route(M::GET, "/leads/{id}", get(lead_search::get_one)),
         route(M::GET, "/calls/{id}", get(calls::get_one)),
         route(
             M::PUT,

@@ -5,13 +5,14 @@
 //!
 //! This file holds the state and routes each event; what an action does depends on
 //! what is open, one file per mode: `normal.rs` (the main screen), `popups.rs` (detail,
-//! help, agents, confirmations, the quit question), `forms.rs`, `filter.rs`;
+//! help, agents, confirmations, the quit question), `forms.rs`, `filter.rs`, `lead_finder.rs`;
 //! `selection.rs` moves through the panes and `engine.rs` takes in what the engine says
 //! (snapshots, events, answers) and asks for the pages the panes show.
 
 mod engine;
 mod filter;
 mod forms;
+mod lead_finder;
 mod normal;
 mod popups;
 mod selection;
@@ -223,6 +224,15 @@ impl App {
                 }
                 false
             }
+            Event::FindLead(text) => {
+                if self.view.overlay.is_some() {
+                    return false;
+                }
+                self.view.filter.editing = false;
+                self.open_lead_finder(text);
+                true
+            }
+            Event::LeadPage { request, result } => self.on_lead_page(request, result),
             Event::Terminate => {
                 self.effects.push(Effect::QuitOnSignal);
                 true
@@ -241,6 +251,7 @@ impl App {
         match mode {
             Mode::Form => self.edit_form(key),
             Mode::Filter => self.edit_filter(key),
+            Mode::LeadFinder => self.edit_lead_finder(key),
             _ => false,
         }
     }
@@ -251,6 +262,7 @@ impl App {
                 form.paste(text);
                 true
             }
+            Some(Overlay::LeadFinder(_)) => self.paste_into_lead_finder(text),
             _ => false,
         }
     }
@@ -279,6 +291,7 @@ impl App {
             Mode::QuitDialog => self.quit_dialog_action(action),
             Mode::Form => self.form_action(action),
             Mode::Filter => self.filter_action(action),
+            Mode::LeadFinder => self.lead_finder_action(action),
         }
     }
 

@@ -113,7 +113,20 @@ impl App {
             }
             Action::Details => self.open_details(),
             Action::Agents => self.open_agents(),
+            // The queue and the timeline hold a window of the campaign: `/` there
+            // searches all of it through the engine instead of the rows on screen.
+            Action::Filter if matches!(self.view.focus, Pane::Queue | Pane::Timeline) => {
+                self.open_lead_finder(None)
+            }
             Action::Filter => self.view.filter.editing = true,
+            Action::FindLead => self.open_lead_finder(None),
+            Action::ClearFilter => {
+                self.view.filter.input.reset();
+                if self.view.queue.filter.is_some() {
+                    let load = self.view.queue.set_filter(None);
+                    self.load_queue(load);
+                }
+            }
             Action::Follow => {
                 let load = self.view.timeline.bottom();
                 self.load_timeline(load);
@@ -158,6 +171,7 @@ impl App {
             campaign: self.view.selected_campaign,
             history: None,
             scroll: 0,
+            finder: None,
         })));
         self.load_detail(lead);
     }

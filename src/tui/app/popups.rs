@@ -17,7 +17,10 @@ impl App {
         match action {
             Action::Down => detail.scroll = detail.scroll.saturating_add(1),
             Action::Up => detail.scroll = detail.scroll.saturating_sub(1),
-            Action::Close => self.view.overlay = None,
+            // Back to the lead finder it was opened from, as it was.
+            Action::Close => {
+                self.view.overlay = detail.finder.take().map(Overlay::LeadFinder);
+            }
             Action::HangUp => {
                 let live = detail.attempt.filter(|a| {
                     self.view

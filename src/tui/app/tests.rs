@@ -155,6 +155,26 @@ fn history(lead: LeadId) -> LeadHistory {
     }
 }
 
+/// `n` leads found from id 200, and where the next page starts.
+fn found_leads(n: i64, next: Option<i64>) -> crate::store::lead_search::LeadPage {
+    crate::store::lead_search::LeadPage {
+        rows: (0..n)
+            .map(|i| crate::store::lead_search::LeadRow {
+                lead: LeadId(200 + i),
+                campaign: ID,
+                phone: format!("+4420794609{i:02}"),
+                name: Some(format!("Ada Lovelace {i}")),
+                state: LeadState::RetryWait,
+                attempts: 2,
+                last_outcome: Some(crate::domain::Outcome::Busy),
+                last_attempt_at: Some(now() - chrono::Duration::minutes(30)),
+                next_attempt_at: Some(now() + chrono::Duration::minutes(30)),
+            })
+            .collect(),
+        next: next.map(LeadId),
+    }
+}
+
 /// The console on `campaigns` (none when `None`), with the reads it asked for answered.
 fn console(status: Option<CampaignStatus>) -> App {
     let (_snapshots, snapshot) = watch::channel(snapshot_of(status));
@@ -204,6 +224,10 @@ fn settle(app: &mut App, effects: Vec<Effect>) {
             Effect::Ask(Ask::LeadHistory { lead }) => Event::Detail {
                 lead,
                 result: Ok(history(lead)),
+            },
+            Effect::Ask(Ask::LeadSearch { request, .. }) => Event::LeadPage {
+                request,
+                result: Ok(found_leads(3, None)),
             },
             _ => continue,
         };
@@ -505,7 +529,7 @@ fn states() -> Vec<(String, MakeApp)> {
             }),
         ));
     }
-    let popups: [(&str, MakeApp); 11] = [
+    let popups: [(&str, MakeApp); 14] = [
         (
             "help, scrolled",
             Box::new(|| doing(doing(console(Some(Running)), Action::Help), Action::Down)),
@@ -543,6 +567,32 @@ fn states() -> Vec<(String, MakeApp)> {
         (
             "filter",
             Box::new(|| doing(console(Some(Running)), Action::Filter)),
+        ),
+        (
+            "lead finder with results",
+            Box::new(|| {
+                let mut app = console(Some(Running));
+                app.view.focus = Pane::Queue;
+                doing(app, Action::Filter)
+            }),
+        ),
+        (
+            "lead history from the finder",
+            Box::new(|| {
+                let mut app = console(Some(Running));
+                app.view.focus = Pane::Timeline;
+                let app = doing(doing(app, Action::Filter), Action::Submit);
+                doing(app, Action::Down)
+            }),
+        ),
+        (
+            "filter kept",
+            Box::new(|| {
+                let mut app = console(Some(Running));
+                let _ = act(&mut app, Action::Filter);
+                let _ = press(&mut app, 'x');
+                doing(app, Action::Submit)
+            }),
         ),
         (
             "new campaign form",
@@ -691,4 +741,130 @@ fn a_console_that_cannot_start_an_engine_says_to_wait_and_offers_nothing() {
     let effects = app.update(Event::Action(Action::Resume));
     assert!(effects.is_empty(), "{effects:?}");
     assert!(app.view.overlay.is_none());
+}
+
+fn lead_search(effects: &[Effect]) -> Vec<(u64, Option<String>, Option<LeadId>, bool)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Ask(Ask::LeadSearch {
+                request,
+                campaign,
+                text,
+                after,
+                debounce,
+            }) => {
+                assert_eq!(*campaign, Some(ID), "the selected campaign is searched");
+                Some((*request, text.clone(), *after, *debounce))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn slash_on_the_queue_searches_the_whole_campaign_through_the_engine() {
+    let mut app = console(Some(CampaignStatus::Running));
+    app.view.focus = Pane::Queue;
+    let effects = act(&mut app, Action::Filter);
+    assert_eq!(app.view.mode(), Mode::LeadFinder);
+    assert_eq!(lead_search(&effects), vec![(1, None, None, false)]);
+
+    // Each keystroke asks again, debounced (effects.rs drops all but the last).
+    let effects = press(&mut app, 'a');
+    assert_eq!(
+        lead_search(&effects),
+        vec![(2, Some("a".into()), None, true)]
+    );
+    let effects = press(&mut app, 'd');
+    assert_eq!(
+        lead_search(&effects),
+        vec![(3, Some("ad".into()), None, true)]
+    );
+    // `j` is text here, not a move.
+    let effects = press(&mut app, 'j');
+    assert_eq!(
+        lead_search(&effects),
+        vec![(4, Some("adj".into()), None, true)]
+    );
+    let _ = app.update(Event::Key(KeyEvent::new(
+        KeyCode::Backspace,
+        KeyModifiers::NONE,
+    )));
+
+    // An answer to an older search is dropped; the latest one is shown.
+    let stale = app.update(Event::LeadPage {
+        request: 3,
+        result: Ok(found_leads(1, None)),
+    });
+    assert!(stale.is_empty());
+    let _ = app.update(Event::LeadPage {
+        request: 5,
+        result: Ok(found_leads(6, Some(205))),
+    });
+    let Some(Overlay::LeadFinder(finder)) = &app.view.overlay else {
+        panic!("the finder is open");
+    };
+    assert_eq!(finder.rows.len(), 6);
+
+    // Going down near the end asks the next page, once, without debounce.
+    let effects = act(&mut app, Action::NextField);
+    assert_eq!(
+        lead_search(&effects),
+        vec![(6, Some("ad".into()), Some(LeadId(205)), false)]
+    );
+    assert!(lead_search(&act(&mut app, Action::NextField)).is_empty());
+    let _ = app.update(Event::LeadPage {
+        request: 6,
+        result: Ok(found_leads(2, None)),
+    });
+    let Some(Overlay::LeadFinder(finder)) = &app.view.overlay else {
+        panic!("the finder is open");
+    };
+    assert_eq!(finder.rows.len(), 8, "the next page is added below");
+    assert_eq!(finder.selected, 2);
+
+    // Enter opens the existing history popup; closing it comes back to the results.
+    let effects = act(&mut app, Action::Submit);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Ask(Ask::LeadHistory { lead: LeadId(202) })]
+    ));
+    assert_eq!(app.view.mode(), Mode::Detail);
+    let _ = act(&mut app, Action::Close);
+    assert_eq!(app.view.mode(), Mode::LeadFinder);
+    let _ = act(&mut app, Action::Cancel);
+    assert_eq!(app.view.mode(), Mode::Normal);
+}
+
+#[test]
+fn find_lead_opens_the_finder_with_text_and_slash_elsewhere_still_filters() {
+    let mut app = console(Some(CampaignStatus::Running));
+    let effects = app.update(Event::FindLead(Some("grace".into())));
+    assert_eq!(
+        lead_search(&effects),
+        vec![(1, Some("grace".into()), None, false)]
+    );
+    let _ = act(&mut app, Action::Cancel);
+
+    app.view.focus = Pane::Slots;
+    let effects = act(&mut app, Action::Filter);
+    assert!(effects.is_empty());
+    assert_eq!(app.view.mode(), Mode::Filter);
+}
+
+#[test]
+fn esc_clears_a_kept_filter() {
+    let mut app = console(Some(CampaignStatus::Running));
+    assert_eq!(
+        available::check(&app.view, Action::ClearFilter),
+        available::Verdict::NotHere,
+        "nothing to clear"
+    );
+    let _ = act(&mut app, Action::Filter);
+    let _ = press(&mut app, 'x');
+    let _ = act(&mut app, Action::Submit);
+    assert_eq!(app.view.filter.text(), Some("x"));
+    let _ = app.update(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert_eq!(app.view.filter.text(), None);
 }

@@ -9,13 +9,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-const MODES: [Mode; 7] = [
+const MODES: [Mode; 8] = [
     Mode::Normal,
     Mode::Detail,
     Mode::Form,
     Mode::Confirm,
     Mode::QuitDialog,
     Mode::Filter,
+    Mode::LeadFinder,
     Mode::Agents,
 ];
 

@@ -1,0 +1,91 @@
+//! `GET /leads?campaign=&q=&state=&outcome=&after=&limit=` and `GET /leads/{id}`:
+//! finding a lead and what happened to it, read through the engine
+//! (`Query::LeadSearch`, `Query::LeadHistory`) as the CLI and the console read them.
+
+use super::envelope::{ApiError, Data, Param, QueryArgs};
+use super::ApiState;
+use crate::domain::{CampaignId, LeadId, LeadState, Outcome};
+use crate::engine::{Answer, EngineError, Query, MAX_PAGE};
+use crate::store::lead_search::LeadPage;
+use axum::extract::State;
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadsQuery {
+    /// Only this campaign; every campaign when absent.
+    pub campaign: Option<i64>,
+    /// A part of the number, the name or a variable's value.
+    pub q: Option<String>,
+    pub state: Option<String>,
+    pub outcome: Option<String>,
+    /// Leads after this id: the `next` of the previous page.
+    pub after: Option<i64>,
+    /// At most this many (50 when absent, at most 1000).
+    pub limit: Option<usize>,
+}
+
+const DEFAULT_PAGE: usize = 50;
+
+pub async fn list(
+    State(state): State<ApiState>,
+    QueryArgs(query): QueryArgs<LeadsQuery>,
+) -> Result<Data<LeadPage>, ApiError> {
+    let lead_state = query
+        .state
+        .as_deref()
+        .map(str::parse::<LeadState>)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("state: {e}")))?;
+    let outcome = query
+        .outcome
+        .as_deref()
+        .map(str::parse::<Outcome>)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("outcome: {e}")))?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "limit: {limit} is out of range: give 1 to {MAX_PAGE}"
+        )));
+    }
+    let search = Query::LeadSearch {
+        campaign: query.campaign.map(CampaignId),
+        text: query.q,
+        state: lead_state,
+        outcome,
+        after: query.after.map(LeadId),
+        limit,
+    };
+    match state.reader.answer(search).await? {
+        Answer::LeadPage(page) => Ok(Data(page)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// The lead, its numbers and every call with its steps, ring and talk time.
+pub async fn get_one(
+    State(state): State<ApiState>,
+    Param(id): Param<i64>,
+) -> Result<Data<serde_json::Value>, ApiError> {
+    match state
+        .reader
+        .answer(Query::LeadHistory { lead: LeadId(id) })
+        .await
+    {
+        Ok(Answer::LeadHistory(history)) => Ok(Data(history.to_json())),
+        Ok(other) => Err(unexpected(&other)),
+        Err(EngineError::NotFound { what }) => Err(ApiError::not_found(format!(
+            "{what} does not exist; find leads with GET /api/v1/leads?q=TEXT"
+        ))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn unexpected(answer: &Answer) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        format!("the engine answered {answer:?} to a lead query"),
+    )
+}
