@@ -5,6 +5,7 @@
 
 use crate::domain::{CampaignId, LeadId, VariantReport};
 use crate::store::caller_ids::CallerIdHealth;
+use crate::store::chart_series::ChartSeries;
 use crate::store::dnc::DncEntry;
 use crate::store::reports::StatusReport;
 use crate::store::views::{LeadHistory, QueueKey, QueueRow, TimelineRow};
@@ -61,6 +62,11 @@ pub enum Query {
     DncList {
         campaign: Option<CampaignId>,
     },
+    /// What the console's charts draw: the campaign's figures per time bucket and its
+    /// histograms, a bounded series whatever the number of attempts.
+    Charts {
+        campaign: CampaignId,
+    },
 }
 
 /// A campaign's record and how many leads it has.
@@ -83,6 +89,7 @@ pub enum Answer {
     VariantReport(Option<Box<VariantReport>>),
     Status(Vec<StatusReport>),
     DncList(Vec<DncEntry>),
+    Charts(Box<ChartSeries>),
 }
 
 /// The most rows one page may ask for: a client cannot make the engine read a million.

@@ -109,6 +109,9 @@ fn answer(conn: &Connection, query: Query) -> Result<Answer, StoreError> {
             Answer::Status(reports::status_reports(conn, campaign, Utc::now())?)
         }
         Query::DncList { campaign } => Answer::DncList(crate::store::dnc::list(conn, campaign)?),
+        Query::Charts { campaign } => Answer::Charts(Box::new(
+            crate::store::chart_series::chart_series(conn, campaign)?,
+        )),
     })
 }
 

@@ -6,6 +6,7 @@ mod answer_rate;
 mod call_times;
 mod calls_per_minute;
 mod eta;
+mod histogram;
 mod lead_counts;
 mod progress;
 
@@ -13,5 +14,6 @@ pub use answer_rate::AnswerRate;
 pub use call_times::{CallClock, CallDurations, CallTimes, CountedTimes};
 pub use calls_per_minute::{DialRate, DIAL_RATE_MINUTES};
 pub use eta::{eta, ETA_MIN_DIALS, ETA_MIN_SPAN, ETA_SMOOTHING};
+pub use histogram::Histogram;
 pub use lead_counts::LeadCounts;
 pub use progress::Progress;

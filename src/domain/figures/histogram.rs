@@ -3,9 +3,9 @@
 //! timeout, talk time in steps that widen as calls get longer, agent joins in half
 //! seconds up to the join timeout. The last bin is open-ended.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Histogram {
     /// Each bin's lower edge in milliseconds, ascending, the first 0: bin `i` holds
