@@ -14,6 +14,9 @@ pub enum Mode {
     QuitDialog,
     Filter,
     Agents,
+    Charts,
+    /// The `:` command line.
+    Command,
 }
 
 impl Mode {
@@ -27,6 +30,8 @@ impl Mode {
             Mode::QuitDialog => "quit dialog",
             Mode::Filter => "filter",
             Mode::Agents => "agents popup",
+            Mode::Charts => "charts",
+            Mode::Command => "command line",
         }
     }
 }
@@ -73,6 +78,14 @@ pub enum Action {
     KeepRunningAndQuit,
     /// The A/B table of the campaign and the trunks with the campaigns using them.
     Agents,
+    /// The selected campaign's charts.
+    Charts,
+    NextChart,
+    PrevChart,
+    /// Opens the `:` command line.
+    CommandLine,
+    /// Completes the command being typed.
+    Complete,
 }
 
 impl Action {
@@ -115,6 +128,11 @@ impl Action {
         Action::PauseAndQuit,
         Action::KeepRunningAndQuit,
         Action::Agents,
+        Action::Charts,
+        Action::NextChart,
+        Action::PrevChart,
+        Action::CommandLine,
+        Action::Complete,
     ];
 
     /// The config spelling, e.g. `new_campaign`.
@@ -137,14 +155,23 @@ impl Action {
             Quit | Help | Start | Pause | Resume | Stop | NewCampaign | EditCampaign
             | DeleteCampaign | Import | AddDnc | Details | Filter | Follow | FocusNext
             | FocusPrev | FocusCampaigns | FocusSlots | FocusQueue | FocusTimeline | Top
-            | Bottom | PageDown | PageUp | Agents => &[Mode::Normal],
+            | Bottom | PageDown | PageUp | Agents | Charts => &[Mode::Normal],
+            NextChart | PrevChart => &[Mode::Charts],
+            CommandLine => &[Mode::Normal, Mode::Charts],
+            Complete => &[Mode::Command],
             HangUp => &[Mode::Normal, Mode::Detail],
             Down | Up => &[Mode::Normal, Mode::Detail, Mode::Help],
             RetryNow | MarkDnc => &[Mode::Detail],
-            Close => &[Mode::Detail, Mode::Help, Mode::Agents],
+            Close => &[Mode::Detail, Mode::Help, Mode::Agents, Mode::Charts],
             NextField | PrevField => &[Mode::Form],
-            Submit => &[Mode::Form, Mode::Filter],
-            Cancel => &[Mode::Form, Mode::Confirm, Mode::QuitDialog, Mode::Filter],
+            Submit => &[Mode::Form, Mode::Filter, Mode::Command],
+            Cancel => &[
+                Mode::Form,
+                Mode::Confirm,
+                Mode::QuitDialog,
+                Mode::Filter,
+                Mode::Command,
+            ],
             Confirm => &[Mode::Confirm],
             PauseAndQuit | KeepRunningAndQuit => &[Mode::QuitDialog],
         }

@@ -38,8 +38,9 @@ pub fn hinted(view: &View) -> Vec<Action> {
 }
 
 /// Works but stays out of the bar on purpose: moving around the main screen (focus,
-/// rows, pages; `enter` on a campaign goes to its calls) is listed under `?` and would
-/// crowd out the actions that change something.
+/// rows, pages; `enter` on a campaign goes to its calls) and the `:` line, which only
+/// repeats the keys in words, are listed under `?` and would crowd out the actions that
+/// change something.
 pub fn quiet(view: &View, action: Action) -> bool {
     use Action::*;
     view.mode() == Mode::Normal
@@ -56,6 +57,7 @@ pub fn quiet(view: &View, action: Action) -> bool {
                 | Bottom
                 | PageDown
                 | PageUp
+                | CommandLine
         ) || action == Details && view.focus == Pane::Campaigns)
 }
 
@@ -78,6 +80,8 @@ fn order(mode: Mode) -> &'static [Action] {
             AddDnc,
             Filter,
             Agents,
+            Charts,
+            CommandLine,
             FocusNext,
             Help,
             Quit,
@@ -100,6 +104,8 @@ fn order(mode: Mode) -> &'static [Action] {
         Mode::Confirm => &[Confirm, Cancel],
         Mode::QuitDialog => &[PauseAndQuit, KeepRunningAndQuit, Cancel],
         Mode::Filter => &[Submit, Cancel],
+        Mode::Charts => &[NextChart, PrevChart, CommandLine, Close],
+        Mode::Command => &[Submit, Complete, Cancel],
     }
 }
 
@@ -113,9 +119,13 @@ pub fn check(view: &View, action: Action) -> Verdict {
         Mode::Normal => on_main_screen(view, action),
         Mode::Detail => in_detail(view, action),
         Mode::Form => in_form(view, action),
-        Mode::Help | Mode::Agents | Mode::Confirm | Mode::QuitDialog | Mode::Filter => {
-            Verdict::Works
-        }
+        Mode::Help
+        | Mode::Agents
+        | Mode::Confirm
+        | Mode::QuitDialog
+        | Mode::Filter
+        | Mode::Charts
+        | Mode::Command => Verdict::Works,
     }
 }
 
@@ -141,6 +151,7 @@ fn on_main_screen(view: &View, action: Action) -> Verdict {
             Some(CampaignStatus::Running | CampaignStatus::Paused)
         )),
         EditCampaign | Import => for_status(status.is_some_and(CampaignStatus::is_editable)),
+        Charts => for_status(true),
         DeleteCampaign if view.focus != Pane::Campaigns => Verdict::NotHere,
         DeleteCampaign => match campaign {
             Some(c) if c.status == CampaignStatus::Running => {

@@ -69,6 +69,8 @@ pub enum Ask {
     Variants { campaign: CampaignId },
     /// The project's trunks for the agents popup (`Event::Trunks`).
     Trunks,
+    /// A campaign's chart series for the charts view (`Event::Charts`).
+    Charts { campaign: CampaignId },
 }
 
 /// Carries out effects against the engine; answers go to `answers`.
@@ -224,6 +226,14 @@ impl Effects {
                     other => Err(other),
                 },
                 move |result| Event::Variants { campaign, result },
+            ),
+            Ask::Charts { campaign } => self.query(
+                Query::Charts { campaign },
+                |answer| match answer {
+                    Answer::Charts(series) => Ok(series),
+                    other => Err(other),
+                },
+                move |result| Event::Charts { campaign, result },
             ),
             // The trunk list is a command (it asks LiveKit), answered like a read.
             Ask::Trunks => match self.engine.try_send(Command::ListTrunks) {

@@ -45,6 +45,11 @@ pub enum Event {
         campaign: crate::domain::CampaignId,
         result: Result<Option<Box<crate::domain::VariantReport>>, EngineError>,
     },
+    /// The charts view's series, read for `campaign`.
+    Charts {
+        campaign: CampaignId,
+        result: Result<Box<crate::store::chart_series::ChartSeries>, EngineError>,
+    },
     /// The agents popup's trunk list.
     Trunks(Result<Vec<crate::engine::TrunkUse>, EngineError>),
     /// SIGTERM, SIGHUP: restore the terminal and leave.

@@ -1,6 +1,8 @@
 //! The whole screen: header, the four panes, the footer, and whatever is open on top.
 //! Pure: reads the `View`, draws, decides nothing.
 
+use super::charts;
+use super::command_line;
 use super::forms;
 use super::panes::{caller_ids, campaigns, footer, header, queue, slots, timeline};
 use super::popups::{agents, confirm, detail, help, quit};
@@ -38,6 +40,17 @@ pub fn draw(frame: &mut Frame, view: &View) {
         Some(Overlay::Confirm { question, .. }) => confirm::draw(frame, view, question),
         Some(Overlay::Quit) => quit::draw(frame, view),
         Some(Overlay::Agents(state)) => agents::draw(frame, view, state),
+        Some(Overlay::Charts(state)) => {
+            let body = Rect {
+                y: header_area.bottom(),
+                height: footer_area.y.saturating_sub(header_area.bottom()),
+                ..header_area
+            };
+            charts::draw(frame, body, view, state);
+        }
+    }
+    if let Some(line) = &view.command {
+        command_line::draw(frame, footer_area, line, &view.theme);
     }
 }
 

@@ -5,10 +5,13 @@
 //!
 //! This file holds the state and routes each event; what an action does depends on
 //! what is open, one file per mode: `normal.rs` (the main screen), `popups.rs` (detail,
-//! help, agents, confirmations, the quit question), `forms.rs`, `filter.rs`;
+//! help, agents, confirmations, the quit question), `forms.rs`, `filter.rs`,
+//! `charts.rs` (the charts view), `command.rs` (the `:` line);
 //! `selection.rs` moves through the panes and `engine.rs` takes in what the engine says
 //! (snapshots, events, answers) and asks for the pages the panes show.
 
+mod charts;
+mod command;
 mod engine;
 mod filter;
 mod forms;
@@ -116,7 +119,9 @@ impl App {
 
     /// True while something on screen changes with time alone.
     pub fn wants_tick(&self) -> bool {
-        self.view.live_calls() > 0 || self.view.queue.refresh_pending()
+        self.view.live_calls() > 0
+            || self.view.queue.refresh_pending()
+            || matches!(self.view.overlay, Some(Overlay::Charts(_)))
     }
 
     /// Applies one event and returns the work it asks for. Runs no effect itself, so
@@ -149,6 +154,7 @@ impl App {
             Event::Tick => {
                 let load = self.view.queue.refresh_if_due(Instant::now());
                 self.load_queue(load);
+                self.refresh_charts(Instant::now());
                 self.view.live_calls() > 0
             }
             Event::Snapshot(snapshot) => self.on_snapshot(snapshot),
@@ -181,6 +187,7 @@ impl App {
                 }
                 false
             }
+            Event::Charts { campaign, result } => self.on_charts(campaign, result),
             Event::Trunks(result) => {
                 if let Some(Overlay::Agents(agents)) = &mut self.view.overlay {
                     agents.trunks = Some(result.map_err(|e| e.to_string()));
@@ -225,6 +232,7 @@ impl App {
         match mode {
             Mode::Form => self.edit_form(key),
             Mode::Filter => self.edit_filter(key),
+            Mode::Command => self.edit_command(key),
             _ => false,
         }
     }
@@ -259,6 +267,8 @@ impl App {
             Mode::QuitDialog => self.quit_dialog_action(action),
             Mode::Form => self.form_action(action),
             Mode::Filter => self.filter_action(action),
+            Mode::Charts => self.charts_action(action),
+            Mode::Command => self.command_action(action),
         }
     }
 

@@ -108,6 +108,8 @@ impl App {
             }
             Action::Details => self.open_details(),
             Action::Agents => self.open_agents(),
+            Action::Charts => self.open_charts(),
+            Action::CommandLine => self.open_command_line(),
             Action::Filter => self.view.filter.editing = true,
             Action::Follow => {
                 let load = self.view.timeline.bottom();

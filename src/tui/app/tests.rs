@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use tokio::sync::{broadcast, watch};
 
+mod charts_and_commands;
+
 /// An engine `update` must never reach: effects.rs is the only caller.
 struct Unreachable;
 
@@ -204,6 +206,10 @@ fn settle(app: &mut App, effects: Vec<Effect>) {
             Effect::Ask(Ask::LeadHistory { lead }) => Event::Detail {
                 lead,
                 result: Ok(history(lead)),
+            },
+            Effect::Ask(Ask::Charts { campaign }) => Event::Charts {
+                campaign,
+                result: Ok(Box::new(charts_and_commands::series(campaign))),
             },
             _ => continue,
         };
@@ -457,7 +463,28 @@ fn states() -> Vec<(String, MakeApp)> {
             }),
         ));
     }
-    let popups: [(&str, MakeApp); 11] = [
+    let popups: [(&str, MakeApp); 14] = [
+        (
+            "charts",
+            Box::new(|| doing(console(Some(Running)), Action::Charts)),
+        ),
+        (
+            "command line over the charts",
+            Box::new(|| {
+                doing(
+                    doing(console(Some(Paused)), Action::Charts),
+                    Action::CommandLine,
+                )
+            }),
+        ),
+        (
+            "command line typed",
+            Box::new(|| {
+                let mut app = doing(console(Some(Running)), Action::CommandLine);
+                press(&mut app, 'p');
+                app
+            }),
+        ),
         (
             "help, scrolled",
             Box::new(|| doing(doing(console(Some(Running)), Action::Help), Action::Down)),

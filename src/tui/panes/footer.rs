@@ -47,5 +47,18 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     } else if let Some(notice) = &view.snapshot.notice {
         frame.render_widget(Line::styled(notice.clone(), theme.error()), status_row);
     }
-    frame.render_widget(hint_line(view, &available::hinted(view), theme), hints_row);
+    frame.render_widget(fitted_hints(view, hints_row.width), hints_row);
+}
+
+/// The hints that fit in `width`: when they do not all fit, the ones just before the
+/// last two go first, so `? help` and `q quit` always show and help lists the rest.
+fn fitted_hints(view: &View, width: u16) -> Line<'static> {
+    let mut actions = available::hinted(view);
+    loop {
+        let line = hint_line(view, &actions, &view.theme);
+        if line.width() <= usize::from(width) || actions.len() <= 2 {
+            return line;
+        }
+        actions.remove(actions.len() - 3);
+    }
 }

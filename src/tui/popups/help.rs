@@ -9,8 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-const MODES: [Mode; 7] = [
+const MODES: [Mode; 9] = [
     Mode::Normal,
+    Mode::Command,
+    Mode::Charts,
     Mode::Detail,
     Mode::Form,
     Mode::Confirm,
