@@ -309,7 +309,7 @@ pub const OUTCOME_FAILED: &str = "failed";
 pub const OUTCOME_NOT_COUNTED: &str = "not counted";
 
 /// `12 attempts · buckets of 5 min`: what a chart page is drawn from.
-pub fn chart_basis(attempts: u64, bucket_secs: u32) -> String {
+pub fn chart_basis(attempts: &str, bucket_secs: u32) -> String {
     let width = match bucket_secs {
         s if s % 86_400 == 0 => format!("{} d", s / 86_400),
         s if s % 3_600 == 0 => format!("{} h", s / 3_600),

@@ -30,22 +30,21 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, series: &ChartSeries) {
     let top = calls.iter().map(|(_, y)| *y).fold(0.0, f64::max) * 1.1;
     let [upper, lower] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    // Each chart's name is its y axis title: one line, where a legend would hide data.
     let calls_chart = Chart::new(vec![Dataset::default()
-        .name(strings::CHART_CALLS_PER_MINUTE)
         .marker(Marker::Braille)
         .graph_type(GraphType::Line)
         .style(theme.series(0))
         .data(&calls)])
     .x_axis(time_axis::axis(series, theme))
-    .y_axis(time_axis::count_axis(top, "", theme));
+    .y_axis(time_axis::count_axis(top, "", theme).title(strings::CHART_CALLS_PER_MINUTE));
     frame.render_widget(calls_chart, upper);
     let rate_chart = Chart::new(vec![Dataset::default()
-        .name(strings::CHART_ANSWER_RATE)
         .marker(Marker::Braille)
         .graph_type(GraphType::Line)
         .style(theme.series(3))
         .data(&rates)])
     .x_axis(time_axis::axis(series, theme))
-    .y_axis(time_axis::count_axis(100.0, "%", theme));
+    .y_axis(time_axis::count_axis(100.0, "%", theme).title(strings::CHART_ANSWER_RATE));
     frame.render_widget(rate_chart, lower);
 }

@@ -13,6 +13,7 @@ mod outcomes;
 mod time_axis;
 mod variants;
 
+use super::format;
 use super::strings;
 use super::view::View;
 use crate::domain::CampaignId;
@@ -150,7 +151,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, state: &ChartsState) {
     let [body, basis] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(inner);
     frame.render_widget(
         Line::styled(
-            strings::chart_basis(series.attempts, series.bucket_secs),
+            strings::chart_basis(&format::count(series.attempts), series.bucket_secs),
             view.theme.dim(),
         )
         .right_aligned(),
