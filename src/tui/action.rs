@@ -86,6 +86,8 @@ pub enum Action {
     CommandLine,
     /// Completes the command being typed.
     Complete,
+    /// Drops the filter kept on the main screen.
+    ClearFilter,
 }
 
 impl Action {
@@ -133,6 +135,7 @@ impl Action {
         Action::PrevChart,
         Action::CommandLine,
         Action::Complete,
+        Action::ClearFilter,
     ];
 
     /// The config spelling, e.g. `new_campaign`.
@@ -155,7 +158,7 @@ impl Action {
             Quit | Help | Start | Pause | Resume | Stop | NewCampaign | EditCampaign
             | DeleteCampaign | Import | AddDnc | Details | Filter | Follow | FocusNext
             | FocusPrev | FocusCampaigns | FocusSlots | FocusQueue | FocusTimeline | Top
-            | Bottom | PageDown | PageUp | Agents | Charts => &[Mode::Normal],
+            | Bottom | PageDown | PageUp | Agents | Charts | ClearFilter => &[Mode::Normal],
             NextChart | PrevChart => &[Mode::Charts],
             CommandLine => &[Mode::Normal, Mode::Charts],
             Complete => &[Mode::Command],

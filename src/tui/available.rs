@@ -79,6 +79,7 @@ fn order(mode: Mode) -> &'static [Action] {
             DeleteCampaign,
             AddDnc,
             Filter,
+            ClearFilter,
             Agents,
             Charts,
             CommandLine,
@@ -176,6 +177,8 @@ fn on_main_screen(view: &View, action: Action) -> Verdict {
         }
         Follow if view.focus == Pane::Timeline && !view.timeline.follow => Verdict::Works,
         Follow => Verdict::NotHere,
+        ClearFilter if view.filter.text().is_some() => Verdict::Works,
+        ClearFilter => Verdict::NotHere,
         _ => Verdict::Works,
     }
 }

@@ -162,6 +162,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::PrevChart => "previous chart",
         Action::CommandLine => "command",
         Action::Complete => "complete",
+        Action::ClearFilter => "clear filter",
     }
 }
 

@@ -6,7 +6,7 @@ use super::command_line;
 use super::forms;
 use super::panes::{caller_ids, campaigns, footer, header, queue, slots, timeline};
 use super::popups::{agents, confirm, detail, help, quit};
-use super::view::{Overlay, View};
+use super::view::{Overlay, Pane, View};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
 
@@ -17,13 +17,7 @@ pub fn draw(frame: &mut Frame, view: &View) {
     let [header_area, campaigns_area, slots_area, queue_area, timeline_area, footer_area] =
         areas(frame.area());
     header::draw(frame, header_area, view);
-    // The selected campaign's caller IDs take the bottom of the campaigns column.
-    let pool = caller_ids::height(view.caller_ids.rows.len());
-    let [campaigns_area, pool_area] = if pool > 0 && campaigns_area.height >= pool + 4 {
-        Layout::vertical([Constraint::Min(4), Constraint::Length(pool)]).areas(campaigns_area)
-    } else {
-        [campaigns_area, Rect::default()]
-    };
+    let [campaigns_area, pool_area] = campaigns_and_pool(campaigns_area, view);
     campaigns::draw(frame, campaigns_area, view);
     if pool_area.height > 0 {
         caller_ids::draw(frame, pool_area, view);
@@ -52,6 +46,33 @@ pub fn draw(frame: &mut Frame, view: &View) {
     if let Some(line) = &view.command {
         command_line::draw(frame, footer_area, line, &view.theme);
     }
+}
+
+/// The selected campaign's caller IDs take the bottom of the campaigns column.
+fn campaigns_and_pool(column: Rect, view: &View) -> [Rect; 2] {
+    let pool = caller_ids::height(view.caller_ids.rows.len());
+    if pool > 0 && column.height >= pool + 4 {
+        Layout::vertical([Constraint::Min(4), Constraint::Length(pool)]).areas(column)
+    } else {
+        [column, Rect::default()]
+    }
+}
+
+/// Where each pane is drawn on `screen`, for the mouse: the caller IDs under the
+/// campaigns count as the campaigns pane.
+pub fn pane_at(screen: Rect, view: &View, x: u16, y: u16) -> Option<(Pane, Rect)> {
+    let [_, campaigns, slots, queue, timeline, _] = areas(screen);
+    let [campaigns_list, _] = campaigns_and_pool(campaigns, view);
+    let at = ratatui::layout::Position { x, y };
+    [
+        (Pane::Campaigns, campaigns, campaigns_list),
+        (Pane::Slots, slots, slots),
+        (Pane::Queue, queue, queue),
+        (Pane::Timeline, timeline, timeline),
+    ]
+    .into_iter()
+    .find(|(_, whole, _)| whole.contains(at))
+    .map(|(pane, _, rows)| (pane, rows))
 }
 
 /// Where each part goes: header, campaigns, calls, queue, timeline, footer.

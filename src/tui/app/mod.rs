@@ -6,7 +6,7 @@
 //! This file holds the state and routes each event; what an action does depends on
 //! what is open, one file per mode: `normal.rs` (the main screen), `popups.rs` (detail,
 //! help, agents, confirmations, the quit question), `forms.rs`, `filter.rs`,
-//! `charts.rs` (the charts view), `command.rs` (the `:` line);
+//! `charts.rs` (the charts view), `command.rs` (the `:` line), `mouse.rs`;
 //! `selection.rs` moves through the panes and `engine.rs` takes in what the engine says
 //! (snapshots, events, answers) and asks for the pages the panes show.
 
@@ -15,6 +15,7 @@ mod command;
 mod engine;
 mod filter;
 mod forms;
+mod mouse;
 mod normal;
 mod popups;
 mod selection;
@@ -63,6 +64,9 @@ pub struct Settings {
     pub demo: bool,
     /// Where calls go, for the header: the LiveKit URL or the embedded sandbox.
     pub backend: Option<String>,
+    /// Clicks select panes and rows, the wheel scrolls (`[ui] mouse`). Off, the
+    /// terminal keeps its own selection for copying text.
+    pub mouse: bool,
 }
 
 impl Default for Settings {
@@ -74,6 +78,7 @@ impl Default for Settings {
             frame_interval: std::time::Duration::from_millis(250),
             demo: false,
             backend: None,
+            mouse: true,
         }
     }
 }
@@ -150,6 +155,7 @@ impl App {
                 }
             }
             Event::Paste(text) => self.on_paste(&text),
+            Event::Mouse { event, screen } => self.on_mouse(event, screen),
             Event::Resize => true,
             Event::Tick => {
                 let load = self.view.queue.refresh_if_due(Instant::now());

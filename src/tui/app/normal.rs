@@ -111,6 +111,7 @@ impl App {
             Action::Charts => self.open_charts(),
             Action::CommandLine => self.open_command_line(),
             Action::Filter => self.view.filter.editing = true,
+            Action::ClearFilter => self.clear_filter(),
             Action::Follow => {
                 let load = self.view.timeline.bottom();
                 self.load_timeline(load);

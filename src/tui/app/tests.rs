@@ -27,6 +27,7 @@ use std::path::PathBuf;
 use tokio::sync::{broadcast, watch};
 
 mod charts_and_commands;
+mod mouse_and_filter;
 
 /// An engine `update` must never reach: effects.rs is the only caller.
 struct Unreachable;
@@ -463,7 +464,15 @@ fn states() -> Vec<(String, MakeApp)> {
             }),
         ));
     }
-    let popups: [(&str, MakeApp); 14] = [
+    let popups: [(&str, MakeApp); 15] = [
+        (
+            "filter kept",
+            Box::new(|| {
+                let mut app = doing(console(Some(Running)), Action::Filter);
+                press(&mut app, 'G');
+                doing(app, Action::Submit)
+            }),
+        ),
         (
             "charts",
             Box::new(|| doing(console(Some(Running)), Action::Charts)),
