@@ -282,6 +282,7 @@ pub fn lead_facts(
 }
 
 pub const COMMAND_PROMPT: &str = ":";
+pub const HELP_COMMANDS: &str = "commands (type : then the word; tab completes)";
 
 pub fn unknown_command(name: &str) -> String {
     format!("unknown command `:{name}` (press : then tab to list the commands)")
