@@ -314,6 +314,12 @@ mod tests {
         assert_eq!(series.ring.total, 4);
         assert_eq!(*series.ring.counts.last().unwrap(), 2);
         assert_eq!(series.agent_join.total, 2);
+
+        // It crosses the socket to a console in another process as it is.
+        let answer = crate::engine::Answer::Charts(Box::new(series));
+        let json = serde_json::to_string(&answer).unwrap();
+        let back: crate::engine::Answer = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, answer);
     }
 
     #[test]

@@ -55,7 +55,7 @@ impl App {
     ) -> bool {
         match &mut self.view.overlay {
             Some(Overlay::Charts(state)) if state.campaign == campaign => {
-                state.apply(result.map_err(|e| e.to_string()));
+                state.apply(result.map_err(|e| e.to_string()), Instant::now());
                 true
             }
             _ => false,

@@ -24,8 +24,13 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Tabs};
 use ratatui::Frame;
 use std::time::{Duration, Instant};
 
-/// How often an open view asks for a fresh series.
+/// How often an open view asks for a fresh series, at most.
 pub const REFRESH: Duration = Duration::from_secs(5);
+
+/// A series that took long to read (a campaign of millions of calls) is asked for
+/// less often: no sooner than this many times its last round trip, so an open view
+/// keeps the engine's reader busy a small share of the time at any size.
+const ROUND_TRIPS_BETWEEN_READS: u32 = 20;
 
 /// From this size up every chart is shown at once.
 const GRID_MIN_WIDTH: u16 = 150;
@@ -75,6 +80,8 @@ pub struct ChartsState {
     /// A read is on its way.
     pub loading: bool,
     pub asked_at: Option<Instant>,
+    /// How long the last series took to arrive.
+    pub round_trip: Duration,
 }
 
 impl ChartsState {
@@ -86,6 +93,7 @@ impl ChartsState {
             series: None,
             loading: false,
             asked_at: None,
+            round_trip: Duration::ZERO,
         }
     }
 
@@ -102,12 +110,13 @@ impl ChartsState {
     }
 
     /// Whether to ask for a fresh series at `now`: none on its way, and none asked
-    /// within `REFRESH`.
+    /// within `REFRESH` (or `ROUND_TRIPS_BETWEEN_READS` round trips, if longer).
     pub fn refresh_due(&self, now: Instant) -> bool {
+        let interval = REFRESH.max(self.round_trip * ROUND_TRIPS_BETWEEN_READS);
         !self.loading
             && self
                 .asked_at
-                .is_none_or(|at| now.saturating_duration_since(at) >= REFRESH)
+                .is_none_or(|at| now.saturating_duration_since(at) >= interval)
     }
 
     pub fn asking(&mut self, now: Instant) {
@@ -115,9 +124,12 @@ impl ChartsState {
         self.asked_at = Some(now);
     }
 
-    /// A series arrived. A failed refresh keeps the charts already shown.
-    pub fn apply(&mut self, result: Result<Box<ChartSeries>, String>) {
+    /// A series arrived at `now`. A failed refresh keeps the charts already shown.
+    pub fn apply(&mut self, result: Result<Box<ChartSeries>, String>, now: Instant) {
         self.loading = false;
+        if let Some(at) = self.asked_at {
+            self.round_trip = now.saturating_duration_since(at);
+        }
         match (&self.series, result) {
             (Some(Ok(_)), Err(_)) => {}
             (_, result) => self.series = Some(result),
@@ -235,10 +247,16 @@ mod tests {
         assert!(state.refresh_due(start), "never asked");
         state.asking(start);
         assert!(!state.refresh_due(start + REFRESH * 2), "one on its way");
-        state.apply(Err("gone".into()));
+        state.apply(Err("gone".into()), start);
         assert!(matches!(state.series, Some(Err(_))));
         assert!(!state.refresh_due(start + REFRESH / 2));
         assert!(state.refresh_due(start + REFRESH));
+        // A read that took a second is asked for every 20 s.
+        let asked = start + REFRESH;
+        state.asking(asked);
+        state.apply(Err("slow".into()), asked + Duration::from_secs(1));
+        assert!(!state.refresh_due(asked + REFRESH * 2));
+        assert!(state.refresh_due(asked + Duration::from_secs(20)));
         let (mut moved, n) = (
             ChartsState::new(CampaignId(1), "c".into()),
             ChartKind::ALL.len(),
