@@ -167,3 +167,27 @@ fn a_campaign_without_variants_says_so_on_their_page() {
     let text = buffer_text(&render(80, 24, &view(charts(3, Some(Ok(series))))));
     assert!(text.contains("no A/B variants"), "{text}");
 }
+
+#[test]
+fn outcome_layers_are_coloured_and_named_without_colour_too() {
+    let buffer = render(80, 24, &view(charts(1, Some(Ok(series())))));
+    let text = buffer_text(&buffer);
+    // The bottom of the stack is the answered calls, in the first layer's colour.
+    let row = text
+        .lines()
+        .position(|l| l.starts_with("│0   │"))
+        .expect("the chart's zero row") as u16;
+    assert_eq!(buffer[(10, row)].fg, ratatui::style::Color::Yellow);
+    let mut plain = view(charts(1, Some(Ok(series()))));
+    plain.theme = Theme::new(false);
+    let text = buffer_text(&render(80, 24, &plain));
+    for layer in [
+        "answered",
+        "no answer",
+        "busy/rejected",
+        "failed",
+        "not counted",
+    ] {
+        assert!(text.contains(layer), "{layer}:\n{text}");
+    }
+}
