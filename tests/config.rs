@@ -210,6 +210,21 @@ level = "warn,switchboard::engine=debug"
 }
 
 #[test]
+fn the_mouse_is_on_unless_the_ui_section_turns_it_off() {
+    let default = Config::parse(Path::new("config.toml"), "").unwrap();
+    assert!(default.ui.mouse);
+    let off = Config::parse(Path::new("config.toml"), "[ui]\nmouse = false\n").unwrap();
+    assert!(!off.ui.mouse);
+    let typo = error_for("[ui]\nmose = false\n");
+    assert!(
+        typo.contains("unknown key `ui.mose`") && typo.contains("mouse"),
+        "{typo}"
+    );
+    let bad = error_for("[ui]\nmouse = \"no\"\n");
+    assert!(bad.contains("line 2: bad value for `ui.mouse`"), "{bad}");
+}
+
+#[test]
 fn no_color_in_the_environment_turns_colours_off() {
     let (_dir, path) = file_with("[ui]\nno_color = false\n");
     let config = Config::load(&path, &Env::from_pairs([("NO_COLOR", "1")])).unwrap();

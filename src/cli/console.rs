@@ -91,6 +91,7 @@ pub(super) fn console_settings(ctx: &Context, demo: bool) -> Result<tui::Setting
         frame_interval: Duration::from_millis(ctx.config.ui.tick_ms),
         demo,
         backend: None,
+        mouse: ctx.config.ui.mouse,
     })
 }
 

@@ -143,6 +143,9 @@ pub struct UiConfig {
     pub tick_ms: u64,
     /// Also turned on by a non-empty `NO_COLOR`.
     pub no_color: bool,
+    /// Clicks select panes and rows and the wheel scrolls; off leaves the mouse to the
+    /// terminal (selecting text to copy).
+    pub mouse: bool,
 }
 
 impl Default for UiConfig {
@@ -150,6 +153,7 @@ impl Default for UiConfig {
         Self {
             tick_ms: 250,
             no_color: false,
+            mouse: true,
         }
     }
 }

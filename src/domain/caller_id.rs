@@ -5,6 +5,9 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
+/// How figures label the calls presented with the trunk's own number (an empty pool).
+pub const TRUNK_NUMBER: &str = "trunk's number";
+
 /// Most numbers one campaign may rotate through; a bound so a pasted list cannot make
 /// every dial scan thousands of numbers.
 pub const MAX_POOL: usize = 500;

@@ -22,7 +22,7 @@ mod variant;
 mod variant_stats;
 
 pub use attempt::{AttemptState, Outcome, OPERATOR_HANG_UP};
-pub use caller_id::{caller_id_problem, CallerIdError, CallerIdPool};
+pub use caller_id::{caller_id_problem, CallerIdError, CallerIdPool, TRUNK_NUMBER};
 pub use campaign::{CampaignStatus, PauseReason};
 pub use disposition_retry::{DispositionRetry, RetryAt};
 pub use end_cause::SEEN_GONE_BY_POLLING;

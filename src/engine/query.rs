@@ -5,6 +5,7 @@
 
 use crate::domain::{CampaignId, LeadId, LeadState, Outcome, VariantReport};
 use crate::store::caller_ids::CallerIdHealth;
+use crate::store::chart_series::ChartSeries;
 use crate::store::dnc::DncEntry;
 use crate::store::lead_search::LeadPage;
 use crate::store::reports::StatusReport;
@@ -82,6 +83,11 @@ pub enum Query {
         campaign: CampaignId,
         limit: usize,
     },
+    /// What the console's charts draw: the campaign's figures per time bucket and its
+    /// histograms, a bounded series whatever the number of attempts.
+    Charts {
+        campaign: CampaignId,
+    },
 }
 
 /// A campaign's record and how many leads it has.
@@ -106,6 +112,7 @@ pub enum Answer {
     Status(Vec<StatusReport>),
     DncList(Vec<DncEntry>),
     SettingsChanges(Vec<SettingsChangeRow>),
+    Charts(Box<ChartSeries>),
 }
 
 /// The most rows one page may ask for: a client cannot make the engine read a million.

@@ -138,6 +138,9 @@ fn answer(conn: &Connection, query: Query) -> Result<Answer, StoreError> {
                 limit.min(MAX_PAGE),
             )?)
         }
+        Query::Charts { campaign } => Answer::Charts(Box::new(
+            crate::store::chart_series::chart_series(conn, campaign)?,
+        )),
     })
 }
 

@@ -9,7 +9,7 @@
 use super::Histogram;
 use crate::domain::figures::{AnswerRate, CallTimes, CountedTimes};
 use crate::domain::{wilson, CampaignId, CampaignSettings, Disposition, Interval, OptOutWords};
-use crate::domain::{AttemptState, Outcome};
+use crate::domain::{AttemptState, Outcome, TRUNK_NUMBER};
 use crate::store::call_figures::ring_timeout;
 use crate::store::StoreError;
 use chrono::{DateTime, Timelike, Utc};
@@ -97,9 +97,6 @@ impl Breakdown {
             .sum()
     }
 }
-
-/// The label of the group of calls presented with the trunk's own number.
-pub const TRUNK_NUMBER: &str = "trunk's number";
 
 /// One pass over the attempts of `campaign`, in id order.
 pub fn tally(

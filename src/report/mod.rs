@@ -16,12 +16,11 @@
 //! holding a tally per hour, area code, caller ID and disposition.
 
 mod breakdown;
-mod histogram;
 pub mod html;
 mod svg;
 
+pub use crate::domain::figures::Histogram;
 pub use breakdown::{Breakdown, DispositionTally, GroupTally, HourTally};
-pub use histogram::Histogram;
 
 use crate::domain::{CampaignId, OptOutWords};
 use crate::store::reports::{self, StatusReport};

@@ -13,6 +13,7 @@ pub mod attempts;
 pub mod call_figures;
 pub mod caller_ids;
 mod campaigns;
+pub mod chart_series;
 pub mod dialling_order;
 pub mod dnc;
 pub mod engine_stats;

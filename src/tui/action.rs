@@ -15,6 +15,9 @@ pub enum Mode {
     Filter,
     Agents,
     LeadFinder,
+    Charts,
+    /// The `:` command line.
+    Command,
 }
 
 impl Mode {
@@ -29,6 +32,8 @@ impl Mode {
             Mode::Filter => "filter",
             Mode::Agents => "agents popup",
             Mode::LeadFinder => "lead finder",
+            Mode::Charts => "charts",
+            Mode::Command => "command line",
         }
     }
 }
@@ -79,7 +84,15 @@ pub enum Action {
     /// through the engine; `/` on the queue and the timeline does the same. Opened
     /// with text by `Event::FindLead`.
     FindLead,
-    /// Forget the filter typed with `/`.
+    /// The selected campaign's charts.
+    Charts,
+    NextChart,
+    PrevChart,
+    /// Opens the `:` command line.
+    CommandLine,
+    /// Completes the command being typed.
+    Complete,
+    /// Drops the filter kept on the main screen.
     ClearFilter,
 }
 
@@ -124,6 +137,11 @@ impl Action {
         Action::KeepRunningAndQuit,
         Action::Agents,
         Action::FindLead,
+        Action::Charts,
+        Action::NextChart,
+        Action::PrevChart,
+        Action::CommandLine,
+        Action::Complete,
         Action::ClearFilter,
     ];
 
@@ -147,19 +165,25 @@ impl Action {
             Quit | Help | Start | Pause | Resume | Stop | NewCampaign | EditCampaign
             | DeleteCampaign | Import | AddDnc | Details | Filter | Follow | FocusNext
             | FocusPrev | FocusCampaigns | FocusSlots | FocusQueue | FocusTimeline | Top
-            | Bottom | PageDown | PageUp | Agents | FindLead | ClearFilter => &[Mode::Normal],
+            | Bottom | PageDown | PageUp | Agents | FindLead | Charts | ClearFilter => {
+                &[Mode::Normal]
+            }
+            NextChart | PrevChart => &[Mode::Charts],
+            CommandLine => &[Mode::Normal, Mode::Charts],
+            Complete => &[Mode::Command],
             HangUp => &[Mode::Normal, Mode::Detail],
             Down | Up => &[Mode::Normal, Mode::Detail, Mode::Help],
             RetryNow | MarkDnc => &[Mode::Detail],
-            Close => &[Mode::Detail, Mode::Help, Mode::Agents],
+            Close => &[Mode::Detail, Mode::Help, Mode::Agents, Mode::Charts],
             NextField | PrevField => &[Mode::Form, Mode::LeadFinder],
-            Submit => &[Mode::Form, Mode::Filter, Mode::LeadFinder],
+            Submit => &[Mode::Form, Mode::Filter, Mode::LeadFinder, Mode::Command],
             Cancel => &[
                 Mode::Form,
                 Mode::Confirm,
                 Mode::QuitDialog,
                 Mode::Filter,
                 Mode::LeadFinder,
+                Mode::Command,
             ],
             Confirm => &[Mode::Confirm],
             PauseAndQuit | KeepRunningAndQuit => &[Mode::QuitDialog],

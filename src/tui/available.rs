@@ -38,8 +38,9 @@ pub fn hinted(view: &View) -> Vec<Action> {
 }
 
 /// Works but stays out of the bar on purpose: moving around the main screen (focus,
-/// rows, pages; `enter` on a campaign goes to its calls) is listed under `?` and would
-/// crowd out the actions that change something.
+/// rows, pages; `enter` on a campaign goes to its calls) and the `:` line, which only
+/// repeats the keys in words, are listed under `?` and would crowd out the actions that
+/// change something.
 pub fn quiet(view: &View, action: Action) -> bool {
     use Action::*;
     view.mode() == Mode::Normal
@@ -57,6 +58,7 @@ pub fn quiet(view: &View, action: Action) -> bool {
                 | PageDown
                 | PageUp
                 | FindLead
+                | CommandLine
         ) || action == Details && view.focus == Pane::Campaigns)
 }
 
@@ -81,6 +83,8 @@ fn order(mode: Mode) -> &'static [Action] {
             ClearFilter,
             Agents,
             FindLead,
+            Charts,
+            CommandLine,
             FocusNext,
             Help,
             Quit,
@@ -104,6 +108,8 @@ fn order(mode: Mode) -> &'static [Action] {
         Mode::QuitDialog => &[PauseAndQuit, KeepRunningAndQuit, Cancel],
         Mode::Filter => &[Submit, Cancel],
         Mode::LeadFinder => &[Submit, NextField, PrevField, Cancel],
+        Mode::Charts => &[NextChart, PrevChart, CommandLine, Close],
+        Mode::Command => &[Submit, Complete, Cancel],
     }
 }
 
@@ -118,9 +124,13 @@ pub fn check(view: &View, action: Action) -> Verdict {
         Mode::Detail => in_detail(view, action),
         Mode::Form => in_form(view, action),
         Mode::LeadFinder => in_lead_finder(view, action),
-        Mode::Help | Mode::Agents | Mode::Confirm | Mode::QuitDialog | Mode::Filter => {
-            Verdict::Works
-        }
+        Mode::Help
+        | Mode::Agents
+        | Mode::Confirm
+        | Mode::QuitDialog
+        | Mode::Filter
+        | Mode::Charts
+        | Mode::Command => Verdict::Works,
     }
 }
 
@@ -164,6 +174,7 @@ fn on_main_screen(view: &View, action: Action) -> Verdict {
         // A running campaign's pace, size, hours, caps and numbers change under it.
         EditCampaign => for_status(status.is_some()),
         Import => for_status(status.is_some_and(CampaignStatus::is_editable)),
+        Charts => for_status(true),
         DeleteCampaign if view.focus != Pane::Campaigns => Verdict::NotHere,
         DeleteCampaign => match campaign {
             Some(c) if c.status == CampaignStatus::Running => {

@@ -84,6 +84,8 @@ pub enum Ask {
         after: Option<LeadId>,
         debounce: bool,
     },
+    /// A campaign's chart series for the charts view (`Event::Charts`).
+    Charts { campaign: CampaignId },
 }
 
 /// How long typing must pause before the lead finder asks the engine.
@@ -300,6 +302,14 @@ impl Effects {
                     let _ = answers.send(Event::LeadPage { request, result });
                 });
             }
+            Ask::Charts { campaign } => self.query(
+                Query::Charts { campaign },
+                |answer| match answer {
+                    Answer::Charts(series) => Ok(series),
+                    other => Err(other),
+                },
+                move |result| Event::Charts { campaign, result },
+            ),
             // The trunk list is a command (it asks LiveKit), answered like a read.
             Ask::Trunks => match self.engine.try_send(Command::ListTrunks) {
                 Ok(reply) => self.answer_later(async move {

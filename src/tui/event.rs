@@ -15,6 +15,12 @@ pub enum Event {
     /// An action without a key (the headless driver, tests).
     Action(Action),
     Paste(String),
+    /// A click or a wheel turn, with the size of the screen it happened on (where the
+    /// panes were).
+    Mouse {
+        event: crossterm::event::MouseEvent,
+        screen: ratatui::layout::Rect,
+    },
     Resize,
     /// Once a second while calls are live, for elapsed-time columns.
     Tick,
@@ -44,6 +50,11 @@ pub enum Event {
     Variants {
         campaign: crate::domain::CampaignId,
         result: Result<Option<Box<crate::domain::VariantReport>>, EngineError>,
+    },
+    /// The charts view's series, read for `campaign`.
+    Charts {
+        campaign: CampaignId,
+        result: Result<Box<crate::store::chart_series::ChartSeries>, EngineError>,
     },
     /// The agents popup's trunk list.
     Trunks(Result<Vec<crate::engine::TrunkUse>, EngineError>),

@@ -9,6 +9,8 @@
 //!   pane in `panes/`, per popup in `popups/`, per form in `forms/`.
 //! - `action.rs` and `keymap.rs`: keys to actions, rebindable under `[keys]`.
 //! - `queue.rs` and `timeline.rs`: the paged views, read through the engine's queries.
+//! - `charts/`: the charts view, one file per chart; `command_line.rs` and
+//!   `commands.rs`: the `:` line and its table of commands.
 //! - `strings.rs`: every word on screen; `theme.rs`: colours and NO_COLOR.
 //! - `terminal.rs` runs it in a terminal, `headless.rs` without one.
 #![deny(clippy::unwrap_used)]
@@ -18,6 +20,9 @@
 pub mod action;
 pub mod app;
 pub mod available;
+pub mod charts;
+pub mod command_line;
+pub mod commands;
 pub mod effects;
 mod error;
 pub mod event;

@@ -209,6 +209,11 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Confirm => "yes",
         Action::PauseAndQuit => "pause all and quit",
         Action::KeepRunningAndQuit => "leave running and quit",
+        Action::Charts => "charts",
+        Action::NextChart => "next chart",
+        Action::PrevChart => "previous chart",
+        Action::CommandLine => "command",
+        Action::Complete => "complete",
     }
 }
 
@@ -360,4 +365,58 @@ pub fn lead_facts(
         false => format!("attempts {stored} ({counted} counted toward the limit)"),
     };
     format!("{id} · {attempts} · priority {priority} · time zone {zone}{line}")
+}
+
+pub const COMMAND_PROMPT: &str = ":";
+pub const HELP_COMMANDS: &str = "commands (type : then the word; tab completes)";
+
+pub fn unknown_command(name: &str) -> String {
+    format!("unknown command `:{name}` (press : then tab to list the commands)")
+}
+
+pub fn command_takes_no_argument(name: &str) -> String {
+    format!("`:{name}` takes no argument")
+}
+
+pub const CHARTS_TITLE: &str = "Charts";
+pub const CHART_ACTIVITY: &str = "Calls & answer rate";
+pub const CHART_OUTCOMES: &str = "Outcomes";
+pub const CHART_CALLER_IDS: &str = "Caller IDs";
+pub const CHART_VARIANTS: &str = "A/B variants";
+pub const CHART_RING: &str = "Ring time";
+pub const CHART_AGENT_JOIN: &str = "Agent join";
+pub const CHART_CALLS_PER_MINUTE: &str = "calls/min";
+pub const CHART_ANSWER_RATE: &str = "answer rate";
+pub const CHART_NO_CALLS: &str = "No calls yet";
+pub const CHART_NO_VARIANTS: &str = "This campaign has no A/B variants.";
+pub const CHART_NO_CALLER_IDS: &str = "No decided calls yet";
+pub const OUTCOME_ANSWERED: &str = "answered";
+pub const OUTCOME_NO_ANSWER: &str = "no answer";
+pub const OUTCOME_BUSY: &str = "busy/rejected";
+pub const OUTCOME_FAILED: &str = "failed";
+pub const OUTCOME_NOT_COUNTED: &str = "not counted";
+
+/// `12 attempts · buckets of 5 min`: what a chart page is drawn from.
+pub fn chart_basis(attempts: &str, bucket_secs: u32) -> String {
+    let width = match bucket_secs {
+        s if s % 86_400 == 0 => format!("{} d", s / 86_400),
+        s if s % 3_600 == 0 => format!("{} h", s / 3_600),
+        s => format!("{} min", s / 60),
+    };
+    format!("{attempts} attempts · buckets of {width}")
+}
+
+/// `A  52% (50–54%)  of 1,204 calls`.
+pub fn variant_interval(variant: &str, rate: f64, low: f64, high: f64, calls: &str) -> String {
+    format!(
+        "{variant:<10} {:>4.0}%  95% interval {:.0}–{:.0}%  of {calls} calls",
+        rate * 100.0,
+        low * 100.0,
+        high * 100.0
+    )
+}
+
+/// `1,204 calls · 3 rang until the timeout`.
+pub fn histogram_summary(total: &str, last_label: &str, last: &str) -> String {
+    format!("{total} calls · {last} in {last_label}")
 }

@@ -12,7 +12,8 @@ use super::error::TuiError;
 use super::event::Event;
 use crate::hangup::{terminal_hung_up, terminal_is_gone};
 use crossterm::event::{
-    DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream, KeyEventKind,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as TermEvent, EventStream, KeyEventKind,
 };
 use futures::StreamExt;
 use tokio::signal::unix::{signal, SignalKind};
@@ -32,11 +33,27 @@ pub async fn run_in_terminal(app: App) -> Result<Exit, TuiError> {
     });
     let mut terminal = ratatui::try_init()?;
     let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+    let mouse = app.settings().mouse;
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    }
     let keys = EventStream::new().filter_map(|event| {
         futures::future::ready(match event {
             Ok(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => Some(Event::Key(key)),
             Ok(TermEvent::Resize(..)) => Some(Event::Resize),
             Ok(TermEvent::Paste(text)) => Some(Event::Paste(text)),
+            // Moves and drags come by the hundred and mean nothing here.
+            Ok(TermEvent::Mouse(event))
+                if !matches!(
+                    event.kind,
+                    crossterm::event::MouseEventKind::Moved
+                        | crossterm::event::MouseEventKind::Drag(_)
+                ) =>
+            {
+                let (width, height) = crossterm::terminal::size().unwrap_or_default();
+                let screen = ratatui::layout::Rect::new(0, 0, width, height);
+                Some(Event::Mouse { event, screen })
+            }
             Ok(_) => None,
             // The terminal went away (e.g. the SSH session dropped).
             Err(e) => {
@@ -57,6 +74,9 @@ pub async fn run_in_terminal(app: App) -> Result<Exit, TuiError> {
         result => result,
     };
     let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    }
     // Not `ratatui::restore`: it reports failure with `eprintln!`, which panics when
     // the terminal is gone.
     if let Err(e) = ratatui::try_restore() {

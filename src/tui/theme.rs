@@ -105,6 +105,20 @@ impl Theme {
         self.fg(Color::Cyan)
     }
 
+    /// The colour of the `i`th line or layer of a chart; every chart also names its
+    /// series in a legend, so nothing rests on colour alone.
+    pub fn series(&self, i: usize) -> Style {
+        const PALETTE: [Color; 6] = [
+            Color::Cyan,
+            Color::Yellow,
+            Color::Magenta,
+            Color::Green,
+            Color::Blue,
+            Color::Red,
+        ];
+        self.fg(PALETTE[i % PALETTE.len()])
+    }
+
     /// The kind column of a timeline row.
     pub fn event_kind(&self, kind: &str) -> Style {
         match kind {

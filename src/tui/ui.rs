@@ -1,10 +1,12 @@
 //! The whole screen: header, the four panes, the footer, and whatever is open on top.
 //! Pure: reads the `View`, draws, decides nothing.
 
+use super::charts;
+use super::command_line;
 use super::forms;
 use super::panes::{caller_ids, campaigns, footer, header, queue, slots, timeline};
 use super::popups::{agents, confirm, detail, help, lead_finder, quit};
-use super::view::{Overlay, View};
+use super::view::{Overlay, Pane, View};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
 
@@ -15,13 +17,7 @@ pub fn draw(frame: &mut Frame, view: &View) {
     let [header_area, campaigns_area, slots_area, queue_area, timeline_area, footer_area] =
         areas(frame.area());
     header::draw(frame, header_area, view);
-    // The selected campaign's caller IDs take the bottom of the campaigns column.
-    let pool = caller_ids::height(view.caller_ids.rows.len());
-    let [campaigns_area, pool_area] = if pool > 0 && campaigns_area.height >= pool + 4 {
-        Layout::vertical([Constraint::Min(4), Constraint::Length(pool)]).areas(campaigns_area)
-    } else {
-        [campaigns_area, Rect::default()]
-    };
+    let [campaigns_area, pool_area] = campaigns_and_pool(campaigns_area, view);
     campaigns::draw(frame, campaigns_area, view);
     if pool_area.height > 0 {
         caller_ids::draw(frame, pool_area, view);
@@ -42,7 +38,45 @@ pub fn draw(frame: &mut Frame, view: &View) {
         Some(Overlay::Quit) => quit::draw(frame, view),
         Some(Overlay::Agents(state)) => agents::draw(frame, view, state),
         Some(Overlay::LeadFinder(finder)) => lead_finder::draw(frame, view, finder),
+        Some(Overlay::Charts(state)) => {
+            let body = Rect {
+                y: header_area.bottom(),
+                height: footer_area.y.saturating_sub(header_area.bottom()),
+                ..header_area
+            };
+            charts::draw(frame, body, view, state);
+        }
     }
+    if let Some(line) = &view.command {
+        command_line::draw(frame, footer_area, line, &view.theme);
+    }
+}
+
+/// The selected campaign's caller IDs take the bottom of the campaigns column.
+fn campaigns_and_pool(column: Rect, view: &View) -> [Rect; 2] {
+    let pool = caller_ids::height(view.caller_ids.rows.len());
+    if pool > 0 && column.height >= pool + 4 {
+        Layout::vertical([Constraint::Min(4), Constraint::Length(pool)]).areas(column)
+    } else {
+        [column, Rect::default()]
+    }
+}
+
+/// Where each pane is drawn on `screen`, for the mouse: the caller IDs under the
+/// campaigns count as the campaigns pane.
+pub fn pane_at(screen: Rect, view: &View, x: u16, y: u16) -> Option<(Pane, Rect)> {
+    let [_, campaigns, slots, queue, timeline, _] = areas(screen);
+    let [campaigns_list, _] = campaigns_and_pool(campaigns, view);
+    let at = ratatui::layout::Position { x, y };
+    [
+        (Pane::Campaigns, campaigns, campaigns_list),
+        (Pane::Slots, slots, slots),
+        (Pane::Queue, queue, queue),
+        (Pane::Timeline, timeline, timeline),
+    ]
+    .into_iter()
+    .find(|(_, whole, _)| whole.contains(at))
+    .map(|(pane, _, rows)| (pane, rows))
 }
 
 /// Where each part goes: header, campaigns, calls, queue, timeline, footer.

@@ -2,6 +2,8 @@
 //! done to the screen. `update` changes it; the draw functions only read it.
 
 use super::action::Mode;
+use super::charts::ChartsState;
+use super::command_line::CommandLine;
 use super::forms::Form;
 use super::keymap::Keymap;
 use super::queue::Queue;
@@ -75,6 +77,8 @@ pub enum Overlay {
     /// The followed engine does not answer: start a new one here?
     EngineGone,
     LeadFinder(Box<super::popups::lead_finder::LeadFinder>),
+    /// Covers the panes (header and footer stay).
+    Charts(Box<ChartsState>),
 }
 
 /// The agents popup: the selected campaign's A/B table and the project's trunks, each
@@ -129,6 +133,8 @@ pub struct View {
     pub caller_ids: CallerIdsState,
     pub overlay: Option<Overlay>,
     pub filter: FilterState,
+    /// The `:` line being typed, over whatever is open.
+    pub command: Option<CommandLine>,
     pub status: Option<StatusLine>,
     /// Shown in the header in `switchboard demo`.
     pub demo: bool,
@@ -151,6 +157,7 @@ impl View {
             caller_ids: CallerIdsState::default(),
             overlay: None,
             filter: FilterState::default(),
+            command: None,
             status: None,
             demo: false,
             backend: None,
@@ -158,6 +165,9 @@ impl View {
     }
 
     pub fn mode(&self) -> Mode {
+        if self.command.is_some() {
+            return Mode::Command;
+        }
         match &self.overlay {
             Some(Overlay::Help { .. }) => Mode::Help,
             Some(Overlay::Detail(_)) => Mode::Detail,
@@ -166,6 +176,7 @@ impl View {
             Some(Overlay::Quit) => Mode::QuitDialog,
             Some(Overlay::Agents(_)) => Mode::Agents,
             Some(Overlay::LeadFinder(_)) => Mode::LeadFinder,
+            Some(Overlay::Charts(_)) => Mode::Charts,
             None if self.filter.editing => Mode::Filter,
             None => Mode::Normal,
         }

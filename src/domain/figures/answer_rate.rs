@@ -15,7 +15,7 @@
 
 use super::super::Outcome;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AnswerRate {
     pub answered: u64,
     pub decided: u64,

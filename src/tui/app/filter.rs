@@ -1,5 +1,5 @@
 //! The filter line (`/`): typing narrows the focused pane; the queue is filtered by
-//! the engine when the filter is kept.
+//! the engine when the filter is kept; esc on the main screen drops a kept filter.
 
 use super::App;
 use crate::tui::action::Action;
@@ -31,5 +31,17 @@ impl App {
             .handle_event(&crossterm::event::Event::Key(key));
         self.view.slot_selected = 0;
         true
+    }
+}
+
+impl App {
+    /// Esc on the main screen drops the filter that was kept, everywhere it applies.
+    pub(super) fn clear_filter(&mut self) {
+        self.view.filter.input.reset();
+        self.view.slot_selected = 0;
+        if self.view.queue.filter.is_some() {
+            let load = self.view.queue.set_filter(None);
+            self.load_queue(load);
+        }
     }
 }

@@ -5,14 +5,18 @@
 //!
 //! This file holds the state and routes each event; what an action does depends on
 //! what is open, one file per mode: `normal.rs` (the main screen), `popups.rs` (detail,
-//! help, agents, confirmations, the quit question), `forms.rs`, `filter.rs`, `lead_finder.rs`;
+//! help, agents, confirmations, the quit question), `forms.rs`, `filter.rs`,
+//! `lead_finder.rs`, `charts.rs` (the charts view), `command.rs` (the `:` line), `mouse.rs`;
 //! `selection.rs` moves through the panes and `engine.rs` takes in what the engine says
 //! (snapshots, events, answers) and asks for the pages the panes show.
 
+mod charts;
+mod command;
 mod engine;
 mod filter;
 mod forms;
 mod lead_finder;
+mod mouse;
 mod normal;
 mod popups;
 mod selection;
@@ -61,6 +65,9 @@ pub struct Settings {
     pub demo: bool,
     /// Where calls go, for the header: the LiveKit URL or the embedded sandbox.
     pub backend: Option<String>,
+    /// Clicks select panes and rows, the wheel scrolls (`[ui] mouse`). Off, the
+    /// terminal keeps its own selection for copying text.
+    pub mouse: bool,
 }
 
 impl Default for Settings {
@@ -72,6 +79,7 @@ impl Default for Settings {
             frame_interval: std::time::Duration::from_millis(250),
             demo: false,
             backend: None,
+            mouse: true,
         }
     }
 }
@@ -121,7 +129,9 @@ impl App {
 
     /// True while something on screen changes with time alone.
     pub fn wants_tick(&self) -> bool {
-        self.view.live_calls() > 0 || self.view.queue.refresh_pending()
+        self.view.live_calls() > 0
+            || self.view.queue.refresh_pending()
+            || matches!(self.view.overlay, Some(Overlay::Charts(_)))
     }
 
     /// Applies one event and returns the work it asks for. Runs no effect itself, so
@@ -150,10 +160,12 @@ impl App {
                 }
             }
             Event::Paste(text) => self.on_paste(&text),
+            Event::Mouse { event, screen } => self.on_mouse(event, screen),
             Event::Resize => true,
             Event::Tick => {
                 let load = self.view.queue.refresh_if_due(Instant::now());
                 self.load_queue(load);
+                self.refresh_charts(Instant::now());
                 self.view.live_calls() > 0
             }
             Event::Snapshot(snapshot) => self.on_snapshot(snapshot),
@@ -193,6 +205,7 @@ impl App {
                 }
                 false
             }
+            Event::Charts { campaign, result } => self.on_charts(campaign, result),
             Event::Trunks(result) => {
                 if let Some(Overlay::Agents(agents)) = &mut self.view.overlay {
                     agents.trunks = Some(result.map_err(|e| e.to_string()));
@@ -252,6 +265,7 @@ impl App {
             Mode::Form => self.edit_form(key),
             Mode::Filter => self.edit_filter(key),
             Mode::LeadFinder => self.edit_lead_finder(key),
+            Mode::Command => self.edit_command(key),
             _ => false,
         }
     }
@@ -292,6 +306,8 @@ impl App {
             Mode::Form => self.form_action(action),
             Mode::Filter => self.filter_action(action),
             Mode::LeadFinder => self.lead_finder_action(action),
+            Mode::Charts => self.charts_action(action),
+            Mode::Command => self.command_action(action),
         }
     }
 

@@ -120,13 +120,9 @@ impl App {
             }
             Action::Filter => self.view.filter.editing = true,
             Action::FindLead => self.open_lead_finder(None),
-            Action::ClearFilter => {
-                self.view.filter.input.reset();
-                if self.view.queue.filter.is_some() {
-                    let load = self.view.queue.set_filter(None);
-                    self.load_queue(load);
-                }
-            }
+            Action::Charts => self.open_charts(),
+            Action::CommandLine => self.open_command_line(),
+            Action::ClearFilter => self.clear_filter(),
             Action::Follow => {
                 let load = self.view.timeline.bottom();
                 self.load_timeline(load);

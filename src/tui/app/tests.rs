@@ -26,6 +26,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use tokio::sync::{broadcast, watch};
 
+mod charts_and_commands;
+mod mouse_and_filter;
+
 /// An engine `update` must never reach: effects.rs is the only caller.
 struct Unreachable;
 
@@ -228,6 +231,10 @@ fn settle(app: &mut App, effects: Vec<Effect>) {
             Effect::Ask(Ask::LeadSearch { request, .. }) => Event::LeadPage {
                 request,
                 result: Ok(found_leads(3, None)),
+            },
+            Effect::Ask(Ask::Charts { campaign }) => Event::Charts {
+                campaign,
+                result: Ok(Box::new(charts_and_commands::series(campaign))),
             },
             _ => continue,
         };
@@ -529,7 +536,36 @@ fn states() -> Vec<(String, MakeApp)> {
             }),
         ));
     }
-    let popups: [(&str, MakeApp); 14] = [
+    let popups: [(&str, MakeApp); 18] = [
+        (
+            "filter kept",
+            Box::new(|| {
+                let mut app = doing(console(Some(Running)), Action::Filter);
+                press(&mut app, 'G');
+                doing(app, Action::Submit)
+            }),
+        ),
+        (
+            "charts",
+            Box::new(|| doing(console(Some(Running)), Action::Charts)),
+        ),
+        (
+            "command line over the charts",
+            Box::new(|| {
+                doing(
+                    doing(console(Some(Paused)), Action::Charts),
+                    Action::CommandLine,
+                )
+            }),
+        ),
+        (
+            "command line typed",
+            Box::new(|| {
+                let mut app = doing(console(Some(Running)), Action::CommandLine);
+                press(&mut app, 'p');
+                app
+            }),
+        ),
         (
             "help, scrolled",
             Box::new(|| doing(doing(console(Some(Running)), Action::Help), Action::Down)),

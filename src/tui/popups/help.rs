@@ -1,6 +1,7 @@
-//! `?`: every binding of the active keymap, by where it works.
+//! `?`: every binding of the active keymap, by where it works, and the `:` commands.
 
 use crate::tui::action::{Action, Mode};
+use crate::tui::commands::COMMANDS;
 use crate::tui::strings;
 use crate::tui::view::View;
 use crate::tui::widgets::{popup_area, popup_frame};
@@ -9,8 +10,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-const MODES: [Mode; 8] = [
+const MODES: [Mode; 10] = [
     Mode::Normal,
+    Mode::Command,
+    Mode::Charts,
     Mode::Detail,
     Mode::Form,
     Mode::Confirm,
@@ -63,6 +66,20 @@ pub fn lines(view: &View) -> Vec<Line<'static>> {
             ]));
         }
     }
+    // The `:` commands, from their table: a new one shows here by itself.
+    lines.push(Line::from(""));
+    lines.push(Line::styled(strings::HELP_COMMANDS, theme.title()));
+    for command in COMMANDS {
+        let typed = match command.argument {
+            Some(argument) => format!(":{} {argument}", command.name),
+            None => format!(":{}", command.name),
+        };
+        let action = (command.action)(None);
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {typed:<16}"), theme.key()),
+            Span::raw(strings::action_label(action)),
+        ]));
+    }
     lines
 }
 
@@ -75,4 +92,24 @@ pub fn draw(frame: &mut Frame, view: &View, scroll: u16) {
     let scroll = scroll.min((lines.len() as u16).saturating_sub(body.height));
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), body);
     frame.render_widget(Line::styled(strings::HELP_FOOTER, view.theme.dim()), footer);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::keymap::Keymap;
+    use crate::tui::theme::Theme;
+
+    #[test]
+    fn help_lists_every_command_of_the_table() {
+        let view = View::new(Keymap::defaults(), Theme::new(false));
+        let text: Vec<String> = lines(&view).iter().map(|l| l.to_string()).collect();
+        for command in COMMANDS {
+            let typed = format!(":{} ", command.name);
+            assert!(
+                text.iter().any(|l| l.trim_start().starts_with(&typed)),
+                "{typed} missing"
+            );
+        }
+    }
 }

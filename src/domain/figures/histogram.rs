@@ -1,11 +1,12 @@
 //! A distribution as counts in bins with fixed edges, chosen before the first value
 //! (so a million values cost a few counters): ring time in even steps up to the ring
 //! timeout, talk time in steps that widen as calls get longer, agent joins in half
-//! seconds up to the join timeout. The last bin is open-ended.
+//! seconds up to the join timeout. The last bin is open-ended. The campaign report and
+//! the console's charts draw the same bins.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Histogram {
     /// Each bin's lower edge in milliseconds, ascending, the first 0: bin `i` holds
@@ -94,6 +95,22 @@ impl Histogram {
             })
             .collect()
     }
+
+    /// "0", "2s", "30s+": each bin by its lower edge alone, for bars too narrow for
+    /// `labels`.
+    pub fn lower_edge_labels(&self) -> Vec<String> {
+        let n = self.edges_ms.len();
+        (0..n)
+            .map(|i| {
+                let (low, unit) = amount(self.edges_ms[i]);
+                match (i, i + 1 == n) {
+                    (0, false) => low,
+                    (_, true) => format!("{low}{unit}+"),
+                    _ => format!("{low}{unit}"),
+                }
+            })
+            .collect()
+    }
 }
 
 /// 0.5 s, 1 s, 2 s, 5 s, 10 s, ... at or above `ms`.
@@ -136,6 +153,9 @@ mod tests {
         let labels = h.labels();
         assert_eq!(labels[0], "0-2s");
         assert_eq!(labels.last().unwrap(), "30s+");
+        let short = h.lower_edge_labels();
+        assert_eq!((short[0].as_str(), short[1].as_str()), ("0", "2s"));
+        assert_eq!(short.last().unwrap(), "30s+");
     }
 
     #[test]
