@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::{CampaignId, CampaignStatus, PauseReason};
-use crate::engine::policy::automatic_status::{self, Decision, Facts, QueueFacts};
+use crate::engine::policy::automatic_status::{self, CallTrouble, Decision, Facts, QueueFacts};
 use crate::engine::policy::wake;
 use crate::engine::EngineEventKind;
 use crate::store::CampaignRecord;
@@ -59,13 +59,30 @@ impl<T: Telephony> Actor<T> {
     /// Applies what `automatic_status` decides for the campaign now; `queue` is what a
     /// read of the queue just found, if one did. A pause plans the look that may lift it.
     pub(super) async fn review(&mut self, id: CampaignId, queue: Option<QueueFacts>) {
+        self.review_facts(id, queue, None).await;
+    }
+
+    /// Like `review`, after a call that found something wrong with the campaign itself;
+    /// says what was decided.
+    pub(super) async fn review_after_call(
+        &mut self,
+        id: CampaignId,
+        trouble: CallTrouble,
+    ) -> Option<Decision> {
+        self.review_facts(id, None, Some(trouble)).await
+    }
+
+    async fn review_facts(
+        &mut self,
+        id: CampaignId,
+        queue: Option<QueueFacts>,
+        call_trouble: Option<CallTrouble>,
+    ) -> Option<Decision> {
         let now = self.clock.now();
         let livekit_outage = self.infra.outage(now);
-        let Some(run) = self.runs.get_mut(&id) else {
-            return;
-        };
+        let run = self.runs.get_mut(&id)?;
         if !run.engaged {
-            return;
+            return None;
         }
         run.cap.roll(now);
         run.caller_ids_out = run.caller_ids_out.filter(|(_, _, until)| *until > now);
@@ -79,10 +96,11 @@ impl<T: Telephony> Actor<T> {
             caller_ids_out: run.caller_ids_out,
             livekit_outage,
             queue,
+            call_trouble,
         };
         let decision =
             automatic_status::decide(run.record.status, run.record.pause_reason.as_ref(), &facts);
-        match decision {
+        match decision.clone() {
             None => {}
             Some(Decision::Run) => {
                 let note = match run.record.pause_reason {
@@ -109,5 +127,6 @@ impl<T: Telephony> Actor<T> {
                     .await
             }
         }
+        decision
     }
 }
