@@ -85,10 +85,10 @@ impl CampaignRecord {
         }
         let json = serde_json::to_string(settings)
             .map_err(|e| StoreError::corrupt("campaign settings", e))?;
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE campaigns SET name = ?2, settings = ?3, updated_at = ?4 WHERE id = ?1",
-            params![id.0, settings.name, json, now.timestamp_millis()],
-        )?;
+        )?
+        .execute(params![id.0, settings.name, json, now.timestamp_millis()])?;
         Ok(())
     }
 
@@ -113,13 +113,13 @@ impl CampaignRecord {
             .transpose()
             .map_err(|e| StoreError::corrupt("pause reason", e))?;
         let now_ms = now.timestamp_millis();
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE campaigns SET status = ?2, pause_reason = ?3, updated_at = ?4,
                  started_at = CASE WHEN ?2 = 'running' AND started_at IS NULL THEN ?4 ELSE started_at END,
                  completed_at = CASE WHEN ?2 IN ('completed', 'stopped') THEN ?4 ELSE completed_at END
              WHERE id = ?1",
-            params![id.0, next.as_str(), reason_json, now_ms],
-        )?;
+        )?
+        .execute(params![id.0, next.as_str(), reason_json, now_ms])?;
         Self::get(conn, id)
     }
 

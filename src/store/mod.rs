@@ -197,6 +197,9 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> Result<Connection
         conn.pragma_update(None, "synchronous", "NORMAL")?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.set_prepared_statement_cache_capacity(64);
+    // Every statement the writer and the readers run is a `prepare_cached` one (about
+    // 90 distinct texts, the dialling order's variants included); with room for all of
+    // them none is evicted and parsed again on the next dial.
+    conn.set_prepared_statement_cache_capacity(256);
     Ok(conn)
 }
