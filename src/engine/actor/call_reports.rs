@@ -49,7 +49,7 @@ impl<T: Telephony> Actor<T> {
                 self.store_health
                     .failed(self.clock.now(), Instant::now(), &error)
             }
-            Report::StoreRecovered => self.store_health.recovered(),
+            Report::StoreRecovered => self.store_recovered().await,
             Report::DoNotCall {
                 campaign,
                 phone,
@@ -118,9 +118,7 @@ impl<T: Telephony> Actor<T> {
     }
 
     pub(super) async fn not_started(&mut self, key: CallKey, why: NotStarted) {
-        if self.probe_call == Some(key) {
-            self.probe_call = None;
-        }
+        self.infra.call_settled(key);
         let Some(slot) = self.slots.release(key) else {
             return;
         };
@@ -177,10 +175,7 @@ impl<T: Telephony> Actor<T> {
     }
 
     pub(super) async fn finished(&mut self, key: CallKey, end: CallEnd) {
-        let was_probe = self.probe_call == Some(key);
-        if was_probe {
-            self.probe_call = None;
-        }
+        self.infra.call_settled(key);
         let detail = end.detail.clone();
         self.emit_call(key, AttemptEventKind::Ended, detail);
         let Some(slot) = self.slots.release(key) else {
@@ -281,17 +276,14 @@ impl<T: Telephony> Actor<T> {
                 result,
                 reply,
             } => self.trunk_checked(campaign, result, reply).await,
-            Internal::StoreProbe(Ok(())) => {
-                self.store_health.recovered();
-                self.dirty = true;
-            }
+            Internal::StoreProbe(Ok(())) => self.store_recovered().await,
             Internal::StoreProbe(Err(err)) => {
                 self.store_health
                     .probe_failed(Instant::now(), &err.to_string());
                 self.dirty = true;
             }
             Internal::Probe(result) => {
-                self.probing = false;
+                self.infra.probe_answered();
                 match result {
                     Ok(()) => self.infra_answered().await,
                     Err(err) => {
@@ -310,12 +302,17 @@ impl<T: Telephony> Actor<T> {
                 result,
                 reply,
             } => self.import_ended(campaign, result, reply),
+            Internal::StatusWritten {
+                campaign,
+                status,
+                result,
+            } => self.status_written(campaign, status, result),
         }
     }
 
     pub(super) fn on_progress(&mut self, progress: CallProgress) {
         if let Some(signals) = self.slots.route(&progress.room) {
-            let _ = signals.send(CallSignal::Progress(progress));
+            signals.send(CallSignal::Progress(progress));
         }
     }
 }
