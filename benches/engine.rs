@@ -13,6 +13,11 @@
 //! `-- polling` runs only the polling measure (`polling_bench`):
 //! the same campaign at 1,000 calls in flight with webhooks and with polling alone,
 //! against the sandbox in a child process so this process's CPU is the engine's alone.
+//!
+//! `-- cpu` runs only the CPU-per-dial measure of issue #19 (`cpu_per_dial_bench`):
+//! 20 calls in flight against the sandbox in a child process (near-zero ring and talk
+//! time, webhooks on), this process's CPU time per dial for a 1,000-lead campaign and
+//! for the first 1,000 dials of a 100,000-lead one (`ENGINE_BENCH_CPU_LEADS`).
 
 use chrono::{NaiveTime, Utc};
 use std::sync::Arc;
@@ -196,6 +201,9 @@ async fn main() {
     if std::env::args().any(|a| a == "polling") {
         return print_table(polling_bench().await);
     }
+    if std::env::args().any(|a| a == "cpu") {
+        return print_table(cpu_per_dial_bench().await);
+    }
     let quick = std::env::args().any(|a| a == "quick");
     let only_memory = std::env::args().any(|a| a == "memory");
     let mut rows: Vec<(String, String, String)> = Vec::new();
@@ -337,6 +345,9 @@ fn print_table(rows: Vec<(String, String, String)>) {
 const SANDBOX_CHILD: &str = "ENGINE_BENCH_SANDBOX_LISTEN";
 /// Set with it when the sandbox sends webhooks: where to.
 const SANDBOX_WEBHOOK: &str = "ENGINE_BENCH_SANDBOX_WEBHOOK";
+/// Set in the child when it should serve the fast sandbox of `sandbox()` (CPU per dial)
+/// instead of the real-time one of the polling bench.
+const SANDBOX_FAST: &str = "ENGINE_BENCH_SANDBOX_FAST";
 /// Simulated (here: real, time_scale 1) talk time of every polled-bench call.
 const POLL_BENCH_TALK_SECS: f64 = 3.0;
 /// The sandbox's SIP participant stays this long with `sip.callStatus=hangup` after the
@@ -373,7 +384,15 @@ async fn sandbox_child(listen: &str) {
     use tokio::io::AsyncBufReadExt;
     let webhook = std::env::var(SANDBOX_WEBHOOK).ok();
     let listen = listen.parse().expect("listen address");
-    let sandbox = switchboard::sandbox::start(polling_sandbox(webhook), listen)
+    let config = if std::env::var_os(SANDBOX_FAST).is_some() {
+        SandboxConfig {
+            webhook_url: webhook,
+            ..sandbox()
+        }
+    } else {
+        polling_sandbox(webhook)
+    };
+    let sandbox = switchboard::sandbox::start(config, listen)
         .await
         .expect("sandbox");
     println!("ready");
@@ -580,5 +599,104 @@ async fn polling_bench() -> Vec<(String, String, String)> {
         format!("{:.2}x", walls[1] / walls[0]),
         "target ≤ 1.3x".into(),
     ));
+    rows
+}
+
+/// Runs `leads` at `in_flight` calls against the fast sandbox in a child process, with
+/// webhooks, until `dials` attempts have settled; returns this process's CPU time (the
+/// engine, store, livekit-api client and webhook listener: what `run` costs against an
+/// external LiveKit), the attempts settled in that time, and the wall clock.
+async fn cpu_per_dial_run(leads: usize, in_flight: u32, dials: u64) -> (Duration, u64, Duration) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command as Process, Stdio};
+    let listen = free_port();
+    let webhook_listen = free_port();
+    let mut child = Process::new(std::env::current_exe().expect("own path"))
+        .env(SANDBOX_CHILD, listen.to_string())
+        .env(SANDBOX_WEBHOOK, format!("http://{webhook_listen}/"))
+        .env(SANDBOX_FAST, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sandbox process");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).expect("ready");
+    assert_eq!(line.trim(), "ready");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("cpu.db")).expect("database");
+    let config = SandboxConfig::default();
+    let settings = RuntimeSettings {
+        livekit: LiveKitTarget::Server {
+            url: format!("http://{listen}"),
+            api_key: config.api_key.clone(),
+            api_secret: switchboard::config::Secret::new(config.api_secret.clone()),
+        },
+        request_timeout: Duration::from_secs(10),
+        webhook_listen: Some(webhook_listen),
+        polling_only: false,
+        polling: PollerConfig::default(),
+        engine: EngineConfig {
+            per_number_daily_limit: 1000,
+            ..EngineConfig::default()
+        },
+    };
+    let runtime = Runtime::start(store.clone(), settings, Arc::new(SystemClock))
+        .await
+        .expect("runtime");
+    let bench = Bench {
+        runtime,
+        store,
+        _dir: dir,
+    };
+    let id = bench
+        .campaign(campaign("cpu", in_flight, 0), leads, 0)
+        .await;
+    let (cpu0, t0) = (cpu_time(), Instant::now());
+    bench.run_until(id, |c| c.leads.settled() >= dials).await;
+    let (cpu, wall) = (cpu_time() - cpu0, t0.elapsed());
+    let settled = bench
+        .runtime
+        .engine
+        .snapshot()
+        .borrow()
+        .campaign(id)
+        .map_or(0, |c| c.leads.settled());
+    bench.runtime.shutdown(Duration::from_secs(1)).await;
+    drop(child.stdin.take());
+    let _ = child.wait();
+    (cpu, settled, wall)
+}
+
+/// Issue #19: CPU per dial at 20 in flight, 1,000 leads and the first 1,000 dials of a
+/// large campaign (flatness in the campaign's size), each `ENGINE_BENCH_CPU_ROUNDS`
+/// times (default 3), alternating.
+async fn cpu_per_dial_bench() -> Vec<(String, String, String)> {
+    let large = std::env::var("ENGINE_BENCH_CPU_LEADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let rounds = std::env::var("ENGINE_BENCH_CPU_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let in_flight = 20;
+    let dials: u64 = 1000;
+    let mut rows = Vec::new();
+    for round in 1..=rounds {
+        for leads in [dials as usize, large] {
+            let (cpu, settled, wall) = cpu_per_dial_run(leads, in_flight, dials).await;
+            rows.push((
+                format!("CPU per dial, {leads} leads, {in_flight} in flight (round {round})"),
+                format!("{:.3} ms", cpu.as_secs_f64() * 1000.0 / settled as f64),
+                format!(
+                    "{settled} dials settled, {:.0} ms of CPU, {:.2} s wall",
+                    cpu.as_secs_f64() * 1000.0,
+                    wall.as_secs_f64()
+                ),
+            ));
+        }
+    }
     rows
 }

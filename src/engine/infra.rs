@@ -1,8 +1,10 @@
 //! LiveKit's health as the engine sees it: consecutive infrastructure failures, the
 //! exponential back-off they cause, and when they have lasted long enough to pause
 //! running campaigns. While failures are outstanding only one request at a time
-//! probes LiveKit (a half-open circuit), so a recovering server is not flooded.
+//! probes LiveKit (a half-open circuit), so a recovering server is not flooded: one
+//! call, or one `ListTrunks` while campaigns are paused for the outage.
 
+use super::slots::CallKey;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -16,6 +18,10 @@ pub struct Infra {
     since: Option<DateTime<Utc>>,
     last_error: String,
     blocked_until: Option<Instant>,
+    /// The one call allowed while LiveKit is failing.
+    probe_call: Option<CallKey>,
+    /// A `ListTrunks` probe is out.
+    probing: bool,
 }
 
 impl Infra {
@@ -28,7 +34,44 @@ impl Infra {
             since: None,
             last_error: String::new(),
             blocked_until: None,
+            probe_call: None,
+            probing: false,
         }
+    }
+
+    /// Failing, and the one call that may find out whether LiveKit is back is out:
+    /// no other call starts until it settles.
+    pub fn probe_call_out(&self) -> bool {
+        !self.healthy() && self.probe_call.is_some()
+    }
+
+    /// A call started; while LiveKit is failing it is the probe.
+    pub fn call_started(&mut self, key: CallKey) {
+        if !self.healthy() {
+            self.probe_call = Some(key);
+        }
+    }
+
+    /// A call settled (placed or not); true when it was the probe.
+    pub fn call_settled(&mut self, key: CallKey) -> bool {
+        let was_probe = self.probe_call == Some(key);
+        if was_probe {
+            self.probe_call = None;
+        }
+        was_probe
+    }
+
+    /// Whether a `ListTrunks` probe is out.
+    pub fn probing(&self) -> bool {
+        self.probing
+    }
+
+    pub fn probe_sent(&mut self) {
+        self.probing = true;
+    }
+
+    pub fn probe_answered(&mut self) {
+        self.probing = false;
     }
 
     pub fn failure(&mut self, now: Instant, wall: DateTime<Utc>, error: &str) {

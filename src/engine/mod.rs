@@ -33,6 +33,7 @@ mod pacing;
 mod policy;
 mod query;
 mod reader;
+mod runs;
 mod slots;
 mod snapshot;
 mod snapshot_builder;

@@ -22,6 +22,42 @@ pub enum CallSignal {
     HangUp,
 }
 
+/// Signals one call task has not read yet. A call sees a few dozen LiveKit events in
+/// its life (the poller reports changes only; webhooks add duplicates) and reads them as
+/// they come, except while it writes a row or hands the engine a report.
+const SIGNALS_PER_CALL: usize = 64;
+
+/// Where the engine tells one call task something. The engine never waits on a call:
+/// the call may itself be waiting for room in the engine's reports channel, and a
+/// blocking send here would close that cycle.
+#[derive(Debug, Clone)]
+pub struct CallSignals(mpsc::Sender<CallSignal>);
+
+impl CallSignals {
+    pub fn channel() -> (CallSignals, mpsc::Receiver<CallSignal>) {
+        let (sender, receiver) = mpsc::channel(SIGNALS_PER_CALL);
+        (CallSignals(sender), receiver)
+    }
+
+    /// Hands `signal` to the call; false when its task has ended. A call that is
+    /// `SIGNALS_PER_CALL` behind (stuck on a write) gets it from a task that waits for
+    /// room: an end of call or a hang-up is never dropped, and the engine goes on.
+    pub fn send(&self, signal: CallSignal) -> bool {
+        match self.0.try_send(signal) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Full(signal)) => {
+                tracing::warn!(
+                    "a call task is {SIGNALS_PER_CALL} signals behind; delivering later"
+                );
+                let sender = self.0.clone();
+                tokio::spawn(async move { sender.send(signal).await });
+                true
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Slot {
     pub campaign: CampaignId,
@@ -38,7 +74,7 @@ pub struct Slot {
     pub state: AttemptState,
     pub dialed_at: DateTime<Utc>,
     pub state_since: DateTime<Utc>,
-    pub signals: mpsc::UnboundedSender<CallSignal>,
+    pub signals: CallSignals,
 }
 
 impl Slot {
@@ -159,7 +195,7 @@ impl Slots {
     }
 
     /// Where progress about `room` goes: the call in flight there, or the one closing.
-    pub fn route(&self, room: &str) -> Option<&mpsc::UnboundedSender<CallSignal>> {
+    pub fn route(&self, room: &str) -> Option<&CallSignals> {
         self.by_room(room)
             .or_else(|| {
                 self.closing_rooms

@@ -15,6 +15,8 @@ const PROBE_MAX: Duration = Duration::from_secs(5);
 #[derive(Debug, Default)]
 pub struct StoreHealth {
     failing: Option<Failing>,
+    /// Campaigns whose status change was not stored: written again once writes work.
+    unsaved_statuses: std::collections::BTreeSet<crate::domain::CampaignId>,
 }
 
 #[derive(Debug)]
@@ -77,6 +79,18 @@ impl StoreHealth {
             failing.probe_wait = (failing.probe_wait * 2).min(PROBE_MAX);
             failing.next_probe = now_i + failing.probe_wait;
         }
+    }
+
+    /// A campaign's status change could not be stored.
+    pub fn status_unsaved(&mut self, campaign: crate::domain::CampaignId) {
+        self.unsaved_statuses.insert(campaign);
+    }
+
+    /// The campaigns whose status is to be written again, now that writes work.
+    pub fn take_unsaved_statuses(&mut self) -> Vec<crate::domain::CampaignId> {
+        std::mem::take(&mut self.unsaved_statuses)
+            .into_iter()
+            .collect()
     }
 
     /// What the console and `status` show while writes fail.

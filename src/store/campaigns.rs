@@ -90,10 +90,10 @@ impl CampaignRecord {
         }
         let json = serde_json::to_string(settings)
             .map_err(|e| StoreError::corrupt("campaign settings", e))?;
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE campaigns SET name = ?2, settings = ?3, updated_at = ?4 WHERE id = ?1",
-            params![id.0, settings.name, json, now.timestamp_millis()],
-        )?;
+        )?
+        .execute(params![id.0, settings.name, json, now.timestamp_millis()])?;
         super::settings_changes::record(conn, id, now, changed_by, &changes)?;
         Ok(changes)
     }
@@ -107,26 +107,81 @@ impl CampaignRecord {
         reason: Option<&PauseReason>,
         now: DateTime<Utc>,
     ) -> Result<CampaignRecord, StoreError> {
-        let current = Self::get(conn, id)?;
-        if current.status != next {
-            current
-                .status
-                .transition(next)
-                .map_err(|e| StoreError::Rejected(e.to_string()))?;
-        }
+        Self::get(conn, id)?.with_status(next, reason, now)?;
         let reason_json = reason
             .map(serde_json::to_string)
             .transpose()
             .map_err(|e| StoreError::corrupt("pause reason", e))?;
         let now_ms = now.timestamp_millis();
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE campaigns SET status = ?2, pause_reason = ?3, updated_at = ?4,
                  started_at = CASE WHEN ?2 = 'running' AND started_at IS NULL THEN ?4 ELSE started_at END,
                  completed_at = CASE WHEN ?2 IN ('completed', 'stopped') THEN ?4 ELSE completed_at END
              WHERE id = ?1",
-            params![id.0, next.as_str(), reason_json, now_ms],
-        )?;
+        )?
+        .execute(params![id.0, next.as_str(), reason_json, now_ms])?;
         Self::get(conn, id)
+    }
+
+    /// Writes the status part of `record` (status, pause reason and their times) as the
+    /// engine holds it: the engine checked the move (`with_status`) when it made it.
+    pub fn save_status(conn: &Connection, record: &CampaignRecord) -> Result<(), StoreError> {
+        let reason_json = record
+            .pause_reason
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("pause reason", e))?;
+        let changed = conn
+            .prepare_cached(
+                "UPDATE campaigns SET status = ?2, pause_reason = ?3, updated_at = ?4,
+                     started_at = ?5, completed_at = ?6
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                record.id.0,
+                record.status.as_str(),
+                reason_json,
+                record.updated_at.timestamp_millis(),
+                record.started_at.map(|at| at.timestamp_millis()),
+                record.completed_at.map(|at| at.timestamp_millis()),
+            ])?;
+        match changed {
+            0 => Err(StoreError::NotFound(format!("campaign {}", record.id))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The record moved to `next` as `set_status` stores it, refused where the status
+    /// machine forbids the move: what the engine holds in memory while the write is
+    /// queued.
+    pub fn with_status(
+        &self,
+        next: CampaignStatus,
+        reason: Option<&PauseReason>,
+        now: DateTime<Utc>,
+    ) -> Result<CampaignRecord, StoreError> {
+        if self.status != next {
+            self.status
+                .transition(next)
+                .map_err(|e| StoreError::Rejected(e.to_string()))?;
+        }
+        // The store keeps milliseconds: the copy in memory is what a read gives back.
+        let now = super::from_millis(now.timestamp_millis());
+        let started = next == CampaignStatus::Running && self.started_at.is_none();
+        let finished = matches!(next, CampaignStatus::Completed | CampaignStatus::Stopped);
+        Ok(CampaignRecord {
+            status: next,
+            pause_reason: reason.cloned(),
+            updated_at: now,
+            started_at: if started { Some(now) } else { self.started_at },
+            completed_at: if finished {
+                Some(now)
+            } else {
+                self.completed_at
+            },
+            ..self.clone()
+        })
     }
 
     /// Deletes the campaign with its leads, attempts and events. Refused while running

@@ -104,9 +104,21 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        self.queue_write(job).await?.committed().await
+    }
+
+    /// Queues `job` behind every write queued before it and returns without waiting
+    /// for its commit (only for room in the writer's queue): for a caller that must
+    /// keep the order of its writes but not wait for each one. The answer comes with
+    /// `QueuedWrite::committed`.
+    pub async fn queue_write<T, F>(&self, job: F) -> Result<QueuedWrite<T>, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.writer.submit(Job::new(job, reply)).await?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        Ok(QueuedWrite(answer))
     }
 
     /// Like `write`, for callers outside the async runtime (CLI helpers, tests).
@@ -139,6 +151,17 @@ impl Store {
         F: FnOnce(&Connection) -> Result<T, StoreError>,
     {
         self.readers.with(query)
+    }
+}
+
+/// A write in the writer's queue; `committed` says how it ended.
+#[must_use = "a queued write's failure is only known through `committed`"]
+pub struct QueuedWrite<T>(tokio::sync::oneshot::Receiver<Result<T, StoreError>>);
+
+impl<T> QueuedWrite<T> {
+    /// The job's result once its transaction has committed (or failed).
+    pub async fn committed(self) -> Result<T, StoreError> {
+        self.0.await.map_err(|_| StoreError::Closed)?
     }
 }
 
@@ -200,6 +223,9 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> Result<Connection
         conn.pragma_update(None, "synchronous", "NORMAL")?;
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.set_prepared_statement_cache_capacity(64);
+    // Every statement the writer and the readers run is a `prepare_cached` one (about
+    // 80 distinct texts, the dialling order's variants included); with room for all of
+    // them none is evicted and parsed again on the next dial.
+    conn.set_prepared_statement_cache_capacity(256);
     Ok(conn)
 }

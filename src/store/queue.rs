@@ -143,10 +143,10 @@ pub fn requeue_now(
         .state
         .transition(LeadState::Pending)
         .map_err(|e| StoreError::Rejected(e.to_string()))?;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE leads SET state = 'pending', next_attempt_at = NULL WHERE id = ?1",
-        [lead.0],
-    )?;
+    )?
+    .execute([lead.0])?;
     LeadRecord::get(conn, lead)
 }
 
@@ -182,7 +182,8 @@ pub fn mark_dnc(
         if !super::lead_fate::number_on_dnc(conn, lead, campaign)? {
             continue;
         }
-        conn.execute("UPDATE leads SET state = 'dnc' WHERE id = ?1", [lead.0])?;
+        conn.prepare_cached("UPDATE leads SET state = 'dnc' WHERE id = ?1")?
+            .execute([lead.0])?;
         changed.push((campaign, lead, state));
     }
     Ok(changed)

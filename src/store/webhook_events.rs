@@ -16,23 +16,20 @@ pub fn remember(
     valid_until: u64,
     now: u64,
 ) -> Result<bool, StoreError> {
-    conn.execute(
-        "DELETE FROM webhook_events_seen WHERE valid_until < ?1",
-        params![now as i64],
-    )?;
-    let inserted = conn.execute(
-        "INSERT OR IGNORE INTO webhook_events_seen (key, valid_until) VALUES (?1, ?2)",
-        params![key, valid_until as i64],
-    )?;
+    conn.prepare_cached("DELETE FROM webhook_events_seen WHERE valid_until < ?1")?
+        .execute(params![now as i64])?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO webhook_events_seen (key, valid_until) VALUES (?1, ?2)",
+        )?
+        .execute(params![key, valid_until as i64])?;
     Ok(inserted == 1)
 }
 
 /// Forgets `key` (an event that could not be acted on, for LiveKit to send again).
 pub fn forget(conn: &Connection, key: &str) -> Result<(), StoreError> {
-    conn.execute(
-        "DELETE FROM webhook_events_seen WHERE key = ?1",
-        params![key],
-    )?;
+    conn.prepare_cached("DELETE FROM webhook_events_seen WHERE key = ?1")?
+        .execute(params![key])?;
     Ok(())
 }
 

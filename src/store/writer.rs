@@ -46,13 +46,20 @@ fn in_savepoint<T>(
     conn: &Connection,
     work: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    conn.execute_batch("SAVEPOINT job")?;
+    run_cached(conn, "SAVEPOINT job")?;
     let result = work(conn);
     if result.is_err() {
-        conn.execute_batch("ROLLBACK TO job")?;
+        run_cached(conn, "ROLLBACK TO job")?;
     }
-    conn.execute_batch("RELEASE job")?;
+    run_cached(conn, "RELEASE job")?;
     result
+}
+
+/// Runs a transaction-control statement from the connection's statement cache: every
+/// job and every batch runs these, and `execute_batch` would parse them each time.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 /// Told how long each group commit took and whether it committed (`/metrics`).
@@ -131,7 +138,7 @@ fn run(conn: Connection, mut queue: mpsc::Receiver<Job>, observer: ObserverSlot)
 /// Runs the batch in one transaction; `Err` when it could not start or commit (every
 /// job's caller has been told either way).
 fn commit_batch(conn: &Connection, batch: &mut Vec<Job>) -> Result<(), StoreError> {
-    if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(err) = run_cached(conn, "BEGIN IMMEDIATE") {
         let err = StoreError::from(err);
         for Job(work) in batch.drain(..) {
             work(Err(&err))(None);
@@ -139,7 +146,7 @@ fn commit_batch(conn: &Connection, batch: &mut Vec<Job>) -> Result<(), StoreErro
         return Err(err);
     }
     let answers: Vec<Answer> = batch.drain(..).map(|Job(work)| work(Ok(conn))).collect();
-    let committed = conn.execute_batch("COMMIT").map_err(StoreError::from);
+    let committed = run_cached(conn, "COMMIT").map_err(StoreError::from);
     if committed.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
     }

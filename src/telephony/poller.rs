@@ -108,46 +108,64 @@ enum Watch {
     Remove(String),
 }
 
+/// Room registrations the poller has not applied yet: a call makes three or four in its
+/// life (dialling, answered, forgotten), and the poller applies all that wait before
+/// each request, so this holds those of a few thousand calls changing at once.
+const WATCHES_WAITING: usize = 4096;
+
 /// Registers rooms with the poller. Cheap and non-blocking; the poller stops when every
 /// handle is dropped or the progress receiver is closed.
 #[derive(Debug, Clone)]
 pub struct PollerHandle {
-    commands: mpsc::UnboundedSender<Watch>,
+    commands: mpsc::Sender<Watch>,
 }
 
 impl PollerHandle {
+    /// Never waits: the engine calls this, and the poller may itself be waiting for
+    /// room in the engine's progress channel. When full (the poller is stuck on a
+    /// request) a task waits for room instead, so no registration is lost.
+    fn send(&self, watch: Watch) {
+        match self.commands.try_send(watch) {
+            // A closed channel means the poller has stopped; there is nothing to tell.
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Full(watch)) => {
+                let commands = self.commands.clone();
+                tokio::spawn(async move { commands.send(watch).await });
+            }
+        }
+    }
+
     /// Starts polling `room` while its call is dialled (a no-op if it is already
     /// watched): it is looked at every tick until answered.
     pub fn watch(&self, room: String) {
-        // A closed channel means the poller has stopped; there is nothing to tell.
-        let _ = self.commands.send(Watch::Add(room));
+        self.send(Watch::Add(room));
     }
 
     /// The call in `room` was just answered: a look that finds its callee gone reports
     /// it ended (where `watch` would wait for it to appear), and an agent that joins
     /// later is reported when a look finds it.
     pub fn watch_answered(&self, room: String) {
-        let _ = self.commands.send(Watch::AddAnswered(room));
+        self.send(Watch::AddAnswered(room));
     }
 
     /// Starts polling `room` whose call was found answered at a restart: like
     /// `watch_answered`, but the agent counts as seen (nobody waits for it any more).
     pub fn watch_live(&self, room: String) {
-        let _ = self.commands.send(Watch::AddLive(room));
+        self.send(Watch::AddLive(room));
     }
 
     /// Starts polling `room` whose call was placed earlier and not yet answered (found
     /// in flight at a restart): like `watch_live` its absence means the call ended, and
     /// like `watch` it is looked at every tick until it is seen answered.
     pub fn watch_unanswered(&self, room: String) {
-        let _ = self.commands.send(Watch::AddUnanswered(room));
+        self.send(Watch::AddUnanswered(room));
     }
 
     /// Stops polling `room`; the poller also forgets a room by itself once it finished.
     /// A room whose callee has just left still gets its one last look for the agent's
     /// disposition.
     pub fn forget(&self, room: &str) {
-        let _ = self.commands.send(Watch::Remove(room.to_string()));
+        self.send(Watch::Remove(room.to_string()));
     }
 }
 
@@ -157,7 +175,7 @@ pub fn spawn_poller<T: Telephony>(
     config: PollerConfig,
     progress: mpsc::Sender<CallProgress>,
 ) -> PollerHandle {
-    let (commands, receiver) = mpsc::unbounded_channel();
+    let (commands, receiver) = mpsc::channel(WATCHES_WAITING);
     let poller = Poller {
         telephony,
         config,
@@ -177,7 +195,7 @@ struct Poller<T> {
     telephony: Arc<T>,
     config: PollerConfig,
     progress: mpsc::Sender<CallProgress>,
-    commands: mpsc::UnboundedReceiver<Watch>,
+    commands: mpsc::Receiver<Watch>,
     rooms: BTreeMap<String, RoomWatch>,
     bucket: TokenBucket,
 }

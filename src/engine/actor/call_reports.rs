@@ -2,18 +2,13 @@
 //! routed to the call it belongs to.
 
 use super::*;
-use crate::domain::{
-    AttemptEventKind, AttemptState, CampaignStatus, LeadState, Outcome, PauseReason,
-};
+use crate::domain::{AttemptEventKind, AttemptState, LeadState, Outcome, PauseReason};
 use crate::engine::call::{CallEnd, CallProblem, NotStarted, Report};
+use crate::engine::policy::automatic_status::{CallTrouble, Decision};
 use crate::engine::slots::{CallKey, CallSignal};
 use crate::engine::EngineEventKind;
 use crate::telephony::{CallProgress, Telephony};
 use tokio::time::Instant;
-
-/// Answered calls in a row without their agent before the campaign is paused: one can
-/// be a slow worker, three mean it is not taking jobs.
-const AGENT_MISSING_PAUSE_AFTER: u32 = 3;
 
 impl<T: Telephony> Actor<T> {
     pub(super) async fn on_report(&mut self, report: Report) {
@@ -54,7 +49,7 @@ impl<T: Telephony> Actor<T> {
                 self.store_health
                     .failed(self.clock.now(), Instant::now(), &error)
             }
-            Report::StoreRecovered => self.store_health.recovered(),
+            Report::StoreRecovered => self.store_recovered().await,
             Report::DoNotCall {
                 campaign,
                 phone,
@@ -123,9 +118,7 @@ impl<T: Telephony> Actor<T> {
     }
 
     pub(super) async fn not_started(&mut self, key: CallKey, why: NotStarted) {
-        if self.probe_call == Some(key) {
-            self.probe_call = None;
-        }
+        self.infra.call_settled(key);
         let Some(slot) = self.slots.release(key) else {
             return;
         };
@@ -182,10 +175,7 @@ impl<T: Telephony> Actor<T> {
     }
 
     pub(super) async fn finished(&mut self, key: CallKey, end: CallEnd) {
-        let was_probe = self.probe_call == Some(key);
-        if was_probe {
-            self.probe_call = None;
-        }
+        self.infra.call_settled(key);
         let detail = end.detail.clone();
         self.emit_call(key, AttemptEventKind::Ended, detail);
         let Some(slot) = self.slots.release(key) else {
@@ -254,34 +244,23 @@ impl<T: Telephony> Actor<T> {
             }
             Some(CallProblem::Configuration { problem, fix }) => {
                 self.infra_answered().await;
-                let reason = PauseReason::Configuration {
-                    problem: problem.clone(),
-                    fix: fix.clone(),
-                };
-                if self.runs.get(&campaign).is_some_and(|r| r.is_running()) {
-                    self.set_status(campaign, CampaignStatus::Paused, Some(reason), "")
-                        .await;
-                }
-                self.emit(
-                    campaign,
-                    EngineEventKind::Problem,
-                    format!("{problem}: {fix}"),
-                    None,
-                );
+                let detail = format!("{problem}: {fix}");
+                let trouble = CallTrouble::Configuration { problem, fix };
+                self.review_after_call(campaign, trouble).await;
+                self.emit(campaign, EngineEventKind::Problem, detail, None);
             }
             Some(CallProblem::AgentMissing { agent }) => {
                 self.infra_answered().await;
                 let in_a_row = self
                     .runs
                     .get(&campaign)
-                    .filter(|r| r.is_running())
                     .map_or(0, |r| r.agent_missing_in_a_row);
-                if in_a_row >= AGENT_MISSING_PAUSE_AFTER {
-                    let reason = PauseReason::AgentNotJoining { agent };
+                let trouble = CallTrouble::AgentMissing { agent, in_a_row };
+                if let Some(Decision::Pause(reason @ PauseReason::AgentNotJoining { .. })) =
+                    self.review_after_call(campaign, trouble).await
+                {
                     let detail =
                         format!("{in_a_row} answered calls in a row without an agent: {reason}");
-                    self.set_status(campaign, CampaignStatus::Paused, Some(reason), "")
-                        .await;
                     self.emit(campaign, EngineEventKind::Problem, detail, None);
                 }
             }
@@ -297,17 +276,14 @@ impl<T: Telephony> Actor<T> {
                 result,
                 reply,
             } => self.trunk_checked(campaign, result, reply).await,
-            Internal::StoreProbe(Ok(())) => {
-                self.store_health.recovered();
-                self.dirty = true;
-            }
+            Internal::StoreProbe(Ok(())) => self.store_recovered().await,
             Internal::StoreProbe(Err(err)) => {
                 self.store_health
                     .probe_failed(Instant::now(), &err.to_string());
                 self.dirty = true;
             }
             Internal::Probe(result) => {
-                self.probing = false;
+                self.infra.probe_answered();
                 match result {
                     Ok(()) => self.infra_answered().await,
                     Err(err) => {
@@ -326,12 +302,17 @@ impl<T: Telephony> Actor<T> {
                 result,
                 reply,
             } => self.import_ended(campaign, result, reply),
+            Internal::StatusWritten {
+                campaign,
+                status,
+                result,
+            } => self.status_written(campaign, status, result),
         }
     }
 
     pub(super) fn on_progress(&mut self, progress: CallProgress) {
         if let Some(signals) = self.slots.route(&progress.room) {
-            let _ = signals.send(CallSignal::Progress(progress));
+            signals.send(CallSignal::Progress(progress));
         }
     }
 }

@@ -93,7 +93,7 @@ impl<T: Telephony> Actor<T> {
                         run.record.status
                     )));
                 }
-                self.set_status(id, CampaignStatus::Paused, Some(PauseReason::Operator), "")
+                self.set_status_stored(id, CampaignStatus::Paused, Some(PauseReason::Operator), "")
                     .await;
                 Ok(Reply::Done)
             }
@@ -108,11 +108,11 @@ impl<T: Telephony> Actor<T> {
                         run.record.status
                     )));
                 }
-                self.set_status(id, CampaignStatus::Stopped, None, "stopped by operator")
+                self.set_status_stored(id, CampaignStatus::Stopped, None, "stopped by operator")
                     .await;
                 if hang_up_live_calls {
                     for slot in self.slots.of_campaign(id) {
-                        let _ = slot.signals.send(CallSignal::HangUp);
+                        slot.signals.send(CallSignal::HangUp);
                     }
                 }
                 Ok(Reply::Done)
@@ -145,7 +145,7 @@ impl<T: Telephony> Actor<T> {
                     .ok_or_else(|| EngineError::NotFound {
                         what: format!("call of attempt {attempt} in progress"),
                     })?;
-                let _ = slot.signals.send(CallSignal::HangUp);
+                slot.signals.send(CallSignal::HangUp);
                 Ok(Reply::Done)
             }
             Command::ReportDisposition {
@@ -266,7 +266,7 @@ impl<T: Telephony> Actor<T> {
                 at: now,
                 kind,
             };
-            if signals.send(CallSignal::Progress(progress)).is_ok() {
+            if signals.send(CallSignal::Progress(progress)) {
                 return Ok(Reply::Done);
             }
         }
@@ -412,11 +412,13 @@ impl<T: Telephony> Actor<T> {
             let result =
                 crate::telephony::ensure_trunk_exists_patiently(&*telephony, &trunk, patience)
                     .await;
-            let _ = internal.send(Internal::TrunkChecked {
-                campaign: id,
-                result,
-                reply,
-            });
+            let _ = internal
+                .send(Internal::TrunkChecked {
+                    campaign: id,
+                    result,
+                    reply,
+                })
+                .await;
         });
     }
 
@@ -456,7 +458,7 @@ impl<T: Telephony> Actor<T> {
         // Running first (a draft cannot become paused), then whatever automatic
         // pause applies: a start time not reached, the daily cap.
         let note = if start_at.is_some() { "" } else { "started" };
-        self.set_status(id, CampaignStatus::Running, None, note)
+        self.set_status_stored(id, CampaignStatus::Running, None, note)
             .await;
         self.review(id, None).await;
         if let Some(run) = self.runs.get_mut(&id) {
@@ -467,11 +469,7 @@ impl<T: Telephony> Actor<T> {
 
     /// Ids of the campaigns dialling now, collected so the caller may change them.
     pub(super) fn running_campaigns(&self) -> Vec<CampaignId> {
-        self.runs
-            .iter()
-            .filter(|(_, r)| r.is_running())
-            .map(|(id, _)| *id)
-            .collect()
+        self.runs.running()
     }
 }
 

@@ -29,11 +29,13 @@ impl<T: Telephony> Actor<T> {
                 .await;
             match read {
                 Ok((counts, stats)) => {
-                    let _ = internal.send(Internal::Counts {
-                        campaign: id,
-                        counts,
-                        stats,
-                    });
+                    let _ = internal
+                        .send(Internal::Counts {
+                            campaign: id,
+                            counts,
+                            stats,
+                        })
+                        .await;
                 }
                 Err(err) => tracing::warn!(campaign = %id, %err, "could not re-read lead counts"),
             }

@@ -22,11 +22,13 @@ impl<T: Telephony> Actor<T> {
                         "the import stopped: {stopped}"
                     ))))
                 });
-            let _ = internal.send(Internal::Imported {
-                campaign,
-                result: result.map(Box::new),
-                reply,
-            });
+            let _ = internal
+                .send(Internal::Imported {
+                    campaign,
+                    result: result.map(Box::new),
+                    reply,
+                })
+                .await;
         });
     }
 

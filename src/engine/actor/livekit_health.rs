@@ -2,21 +2,14 @@
 //! the probe that resumes them.
 
 use super::*;
-use crate::domain::{CampaignId, PauseReason};
+use crate::domain::CampaignId;
 use crate::engine::EngineEventKind;
 use crate::telephony::Telephony;
 use tokio::time::Instant;
 
 impl<T: Telephony> Actor<T> {
     pub(super) fn needs_probe(&self) -> bool {
-        !self.probing
-            && self.runs.values().any(|r| {
-                r.engaged
-                    && matches!(
-                        r.record.pause_reason,
-                        Some(PauseReason::LiveKitUnreachable { .. })
-                    )
-            })
+        !self.infra.probing() && self.runs.any_waits_for_livekit()
     }
 
     pub(super) async fn infra_failed(&mut self, campaign: CampaignId, message: &str) {
@@ -42,19 +35,7 @@ impl<T: Telephony> Actor<T> {
             return;
         }
         self.infra.success();
-        let paused: Vec<CampaignId> = self
-            .runs
-            .iter()
-            .filter(|(_, r)| {
-                r.engaged
-                    && matches!(
-                        r.record.pause_reason,
-                        Some(PauseReason::LiveKitUnreachable { .. })
-                    )
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        for id in paused {
+        for id in self.runs.paused_for_livekit() {
             self.review(id, None).await;
         }
         self.dirty = true;

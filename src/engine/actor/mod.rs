@@ -8,12 +8,12 @@
 //! the reason clears. Operator pauses and configuration problems wait for the operator.
 
 use super::call::{CallContext, Report};
-use super::campaign_run::CampaignRun;
 use super::clock::SharedClock;
 use super::config::EngineConfig;
 use super::handle::{Envelope, ReplyTx};
 use super::infra::Infra;
 use super::pacing::TrunkPacer;
+use super::runs::Runs;
 use super::slots::{CallKey, Slots};
 use super::store_health::StoreHealth;
 use super::{snapshot_builder, EngineEvent, EngineEventKind, Reply, RoomWatcher, Snapshot};
@@ -23,7 +23,6 @@ use crate::store::queue::QueuePage;
 use crate::store::{Store, StoreError};
 use crate::telephony::{CallProgress, Telephony, TelephonyError};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::time::Instant;
@@ -43,6 +42,15 @@ const ZONES_TTL: chrono::Duration = chrono::Duration::seconds(60);
 /// Requests a start makes to check its trunk while LiveKit is unavailable, spaced by
 /// the infrastructure back-off, before it is refused.
 const TRUNK_CHECK_ATTEMPTS: u32 = 5;
+
+/// Reports from call tasks not yet read: room for one from each of a thousand calls
+/// ending at once. When it is full a call task waits for room (`send().await`): its
+/// rows are written already, and its report, an end of call above all, is never dropped.
+const REPORTS_WAITING: usize = 1024;
+/// Answers from the engine's helper tasks not yet read: at most one page read per
+/// campaign, a count, a probe, an import or a status write each. A full channel makes
+/// the helper wait; the engine never sends here itself, so it cannot wait on itself.
+const INTERNAL_WAITING: usize = 256;
 
 /// Answers that arrive from tasks the engine spawned for slow work.
 pub(crate) enum Internal {
@@ -71,6 +79,12 @@ pub(crate) enum Internal {
         result: Result<Box<crate::import::ImportReport>, crate::import::ImportError>,
         reply: ReplyTx,
     },
+    /// A status change the engine made without waiting for its write was stored, or not.
+    StatusWritten {
+        campaign: CampaignId,
+        status: crate::domain::CampaignStatus,
+        result: Result<(), StoreError>,
+    },
 }
 
 struct ShuttingDown {
@@ -79,30 +93,25 @@ struct ShuttingDown {
 }
 
 pub(crate) struct Actor<T: Telephony> {
-    pub store: Store,
-    pub telephony: Arc<T>,
-    pub clock: SharedClock,
-    pub config: EngineConfig,
-    pub calls: Arc<CallContext<T>>,
-    pub runs: BTreeMap<CampaignId, CampaignRun>,
-    pub slots: Slots,
-    pub trunks: TrunkPacer,
-    pub infra: Infra,
-    pub store_health: StoreHealth,
-    pub watcher: Option<Arc<dyn RoomWatcher>>,
-    pub snapshot: watch::Sender<Arc<Snapshot>>,
-    pub events: broadcast::Sender<EngineEvent>,
-    pub reports: mpsc::UnboundedReceiver<Report>,
-    pub internal_tx: mpsc::UnboundedSender<Internal>,
-    pub internal: mpsc::UnboundedReceiver<Internal>,
-    /// The one call allowed while LiveKit is failing (half-open circuit).
-    pub probe_call: Option<CallKey>,
-    pub probing: bool,
-    pub dirty: bool,
+    store: Store,
+    telephony: Arc<T>,
+    clock: SharedClock,
+    config: EngineConfig,
+    calls: Arc<CallContext<T>>,
+    runs: Runs,
+    slots: Slots,
+    trunks: TrunkPacer,
+    infra: Infra,
+    store_health: StoreHealth,
+    watcher: Option<Arc<dyn RoomWatcher>>,
+    snapshot: watch::Sender<Arc<Snapshot>>,
+    events: broadcast::Sender<EngineEvent>,
+    reports: mpsc::Receiver<Report>,
+    internal_tx: mpsc::Sender<Internal>,
+    internal: mpsc::Receiver<Internal>,
+    dirty: bool,
     /// The earliest pacing or back-off instant found by the last `schedule`.
-    pub timer: Option<Instant>,
-    /// Which campaign gets the first chance at free capacity next time.
-    pub rotation: usize,
+    timer: Option<Instant>,
     shutting_down: Option<ShuttingDown>,
 }
 
@@ -117,8 +126,8 @@ impl<T: Telephony> Actor<T> {
         snapshot: watch::Sender<Arc<Snapshot>>,
         events: broadcast::Sender<EngineEvent>,
     ) -> Self {
-        let (reports_tx, reports) = mpsc::unbounded_channel();
-        let (internal_tx, internal) = mpsc::unbounded_channel();
+        let (reports_tx, reports) = mpsc::channel(REPORTS_WAITING);
+        let (internal_tx, internal) = mpsc::channel(INTERNAL_WAITING);
         let calls = Arc::new(CallContext {
             telephony: telephony.clone(),
             store: store.clone(),
@@ -147,7 +156,7 @@ impl<T: Telephony> Actor<T> {
             clock,
             config,
             calls,
-            runs: BTreeMap::new(),
+            runs: Runs::default(),
             slots: Slots::default(),
             watcher,
             snapshot,
@@ -156,11 +165,8 @@ impl<T: Telephony> Actor<T> {
             internal_tx,
             internal,
             store_health: StoreHealth::default(),
-            probe_call: None,
-            probing: false,
             dirty: true,
             timer: None,
-            rotation: 0,
             shutting_down: None,
         }
     }
@@ -176,6 +182,7 @@ impl<T: Telephony> Actor<T> {
         loop {
             self.schedule().await;
             if let Some(done) = self.shutdown_finished() {
+                self.status_writes_stored().await;
                 self.publish();
                 let _ = done.reply.send(Ok(Reply::Done));
                 return;
@@ -193,7 +200,7 @@ impl<T: Telephony> Actor<T> {
                 Some(message) = self.internal.recv() => self.on_internal(message).await,
                 command = commands.recv(), if self.shutting_down.is_none() => match command {
                     Some(envelope) => self.on_command(envelope).await,
-                    None => return,
+                    None => return self.status_writes_stored().await,
                 },
                 item = progress.recv(), if progress_open => match item {
                     Some(p) => self.on_progress(p),

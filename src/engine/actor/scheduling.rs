@@ -8,12 +8,11 @@ use crate::engine::call::CallJob;
 use crate::engine::clock::until;
 use crate::engine::policy::automatic_status::QueueFacts;
 use crate::engine::policy::wake;
-use crate::engine::slots::Slot;
+use crate::engine::slots::{CallSignals, Slot};
 use crate::store::queue::{self, QueuePage, QueueQuery};
 use crate::store::{LeadRecord, StoreError};
 use crate::telephony::Telephony;
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 impl<T: Telephony> Actor<T> {
@@ -23,13 +22,7 @@ impl<T: Telephony> Actor<T> {
         if self.config.holds_only {
             return;
         }
-        let ids: Vec<CampaignId> = self.runs.keys().copied().collect();
-        if ids.is_empty() {
-            return;
-        }
-        self.rotation = (self.rotation + 1) % ids.len();
-        for i in 0..ids.len() {
-            let id = ids[(self.rotation + i) % ids.len()];
+        for id in self.runs.next_turn() {
             self.fill(id).await;
             let run = &self.runs[&id];
             if run.is_live() && run.wants_refill() {
@@ -63,7 +56,7 @@ impl<T: Telephony> Actor<T> {
                 self.wake_at(until);
                 return;
             }
-            if !self.infra.healthy() && self.probe_call.is_some() {
+            if self.infra.probe_call_out() {
                 return;
             }
             if self.global_full() {
@@ -139,7 +132,7 @@ impl<T: Telephony> Actor<T> {
         now_i: Instant,
     ) {
         let run = self.runs.get_mut(&id).expect("campaign is loaded");
-        let (signals_tx, signals) = mpsc::unbounded_channel();
+        let (signals_tx, signals) = CallSignals::channel();
         run.pacer.started(now_i);
         run.cap.dialled();
         run.dial_rate.record(now);
@@ -160,9 +153,7 @@ impl<T: Telephony> Actor<T> {
             state_since: now,
             signals: signals_tx,
         });
-        if !self.infra.healthy() {
-            self.probe_call = Some(key);
-        }
+        self.infra.call_started(key);
         let job = CallJob {
             key,
             at: now,
@@ -212,10 +203,12 @@ impl<T: Telephony> Actor<T> {
                     Ok((page, refresh_zones.then_some(zones)))
                 })
                 .await;
-            let _ = internal.send(Internal::Page {
-                campaign: id,
-                result,
-            });
+            let _ = internal
+                .send(Internal::Page {
+                    campaign: id,
+                    result,
+                })
+                .await;
         });
     }
 
@@ -331,12 +324,7 @@ impl<T: Telephony> Actor<T> {
     pub(super) fn next_wake(&self) -> Option<Instant> {
         let now = self.clock.now();
         let now_i = Instant::now();
-        let walls = self
-            .runs
-            .values()
-            .filter(|r| r.is_live())
-            .filter_map(|r| r.wake_at)
-            .map(|at| now_i + until(now, at));
+        let walls = self.runs.planned_looks().map(|at| now_i + until(now, at));
         let probe = self
             .needs_probe()
             .then(|| self.infra.blocked_until(now_i).unwrap_or(now_i));
@@ -354,13 +342,7 @@ impl<T: Telephony> Actor<T> {
     /// retries fell due, probe LiveKit.
     pub(super) async fn on_wake(&mut self) {
         let now = self.clock.now();
-        let due: Vec<CampaignId> = self
-            .runs
-            .iter()
-            .filter(|(_, r)| r.is_live() && r.wake_at.is_some_and(|at| at <= now))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
+        for id in self.runs.due_for_a_look(now) {
             let run = self.runs.get_mut(&id).expect("listed above");
             run.wake_at = None;
             run.queue.stale = true;
@@ -378,16 +360,15 @@ impl<T: Telephony> Actor<T> {
                 let result = store
                     .write(move |conn| crate::store::probe::probe_write(conn, now))
                     .await;
-                let _ = internal.send(Internal::StoreProbe(result));
+                let _ = internal.send(Internal::StoreProbe(result)).await;
             });
         }
-        if self.needs_probe() && self.infra.blocked_until(Instant::now()).is_none() && !self.probing
-        {
-            self.probing = true;
+        if self.needs_probe() && self.infra.blocked_until(Instant::now()).is_none() {
+            self.infra.probe_sent();
             let (telephony, internal) = (self.telephony.clone(), self.internal_tx.clone());
             tokio::spawn(async move {
                 let result = telephony.list_trunks().await.map(|_| ());
-                let _ = internal.send(Internal::Probe(result));
+                let _ = internal.send(Internal::Probe(result)).await;
             });
         }
     }

@@ -23,7 +23,7 @@ impl<T: Telephony> Actor<T> {
     /// the next start's reconciliation, not hung up: a conversation is not cut short.
     pub(super) async fn begin_shutdown(&mut self, grace: Duration, reply: ReplyTx) {
         for id in self.running_campaigns() {
-            self.set_status(id, CampaignStatus::Paused, Some(PauseReason::Shutdown), "")
+            self.set_status_stored(id, CampaignStatus::Paused, Some(PauseReason::Shutdown), "")
                 .await;
         }
         self.shutting_down = Some(ShuttingDown {

@@ -6,13 +6,12 @@ use crate::domain::calling_hours;
 use crate::domain::{AttemptState, CampaignId, CampaignStatus, LeadState, PauseReason};
 use crate::engine::call::ResumedCall;
 use crate::engine::campaign_run::CampaignRun;
-use crate::engine::slots::Slot;
+use crate::engine::slots::{CallSignals, Slot};
 use crate::engine::EngineError;
 use crate::store::attempts::{self, AttemptRecord};
 use crate::store::queue;
 use crate::store::{engine_stats, CampaignRecord, LeadRecord};
 use crate::telephony::Telephony;
-use tokio::sync::mpsc;
 
 impl<T: Telephony> Actor<T> {
     /// Loads every campaign, resumes the ones left running and follows calls left in
@@ -35,8 +34,13 @@ impl<T: Telephony> Actor<T> {
             if run.is_resumable() && self.config.resumes(id) {
                 self.take_up(id).await?;
                 if self.runs[&id].record.pause_reason == Some(PauseReason::Shutdown) {
-                    self.set_status(id, CampaignStatus::Running, None, "resumed after restart")
-                        .await;
+                    self.set_status_stored(
+                        id,
+                        CampaignStatus::Running,
+                        None,
+                        "resumed after restart",
+                    )
+                    .await;
                 }
             }
         }
@@ -45,13 +49,7 @@ impl<T: Telephony> Actor<T> {
             self.resume_call(attempt).await?;
         }
         // Campaigns not dialled for still show their leads and results.
-        let idle: Vec<CampaignId> = self
-            .runs
-            .iter()
-            .filter(|(_, r)| !r.engaged)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in idle {
+        for id in self.runs.idle() {
             self.recount(id, true);
         }
         Ok(())
@@ -107,7 +105,7 @@ impl<T: Telephony> Actor<T> {
             Some(run) => run.settings.clone(),
             None => return Ok(()),
         };
-        let (signals_tx, signals) = mpsc::unbounded_channel();
+        let (signals_tx, signals) = CallSignals::channel();
         let key = self.slots.claim(Slot {
             campaign: attempt.campaign,
             trunk: settings.trunk_id.clone(),

@@ -140,7 +140,8 @@ impl<T: Telephony> CallContext<T> {
                 self.report(Report::LiveKitFailing {
                     key: call.key,
                     message: err.to_string(),
-                });
+                })
+                .await;
                 None
             }
         }

@@ -36,43 +36,53 @@ impl<T: Telephony> CallContext<T> {
         {
             Ok(Begun::Started(started)) => started,
             Ok(Begun::OnDnc) => {
-                return self.report(Report::NotStarted {
-                    key: job.key,
-                    why: NotStarted::OnDnc,
-                })
+                return self
+                    .report(Report::NotStarted {
+                        key: job.key,
+                        why: NotStarted::OnDnc,
+                    })
+                    .await
             }
             Ok(Begun::NumberLimitReached) => {
                 let until = calling_hours::next_midnight(zone, now);
-                return self.report(Report::NotStarted {
-                    key: job.key,
-                    why: NotStarted::NumberLimit { until },
-                });
+                return self
+                    .report(Report::NotStarted {
+                        key: job.key,
+                        why: NotStarted::NumberLimit { until },
+                    })
+                    .await;
             }
             Ok(Begun::NotDialable) => {
-                return self.report(Report::NotStarted {
-                    key: job.key,
-                    why: NotStarted::NotDialable,
-                })
+                return self
+                    .report(Report::NotStarted {
+                        key: job.key,
+                        why: NotStarted::NotDialable,
+                    })
+                    .await
             }
             Ok(Begun::CallerIdsUnavailable {
                 until,
                 capped,
                 resting,
             }) => {
-                return self.report(Report::NotStarted {
-                    key: job.key,
-                    why: NotStarted::CallerIdsUnavailable {
-                        until,
-                        capped,
-                        resting,
-                    },
-                })
+                return self
+                    .report(Report::NotStarted {
+                        key: job.key,
+                        why: NotStarted::CallerIdsUnavailable {
+                            until,
+                            capped,
+                            resting,
+                        },
+                    })
+                    .await
             }
             Err(e) => {
-                return self.report(Report::NotStarted {
-                    key: job.key,
-                    why: NotStarted::Store(e.to_string()),
-                })
+                return self
+                    .report(Report::NotStarted {
+                        key: job.key,
+                        why: NotStarted::Store(e.to_string()),
+                    })
+                    .await
             }
         };
         let mut call = Call {
@@ -100,7 +110,8 @@ impl<T: Telephony> CallContext<T> {
         self.report(Report::Begun {
             key: job.key,
             started,
-        });
+        })
+        .await;
 
         let ending = match self
             .dial(&mut call, &dial, dispatch.as_ref(), &mut job.signals)
@@ -121,7 +132,7 @@ impl<T: Telephony> CallContext<T> {
         call: &mut Call,
         dial: &DialRequest,
         dispatch: Option<&DispatchRequest>,
-        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+        signals: &mut mpsc::Receiver<CallSignal>,
     ) -> Option<Ending> {
         let telephony = self.telephony.clone();
         let both = async {
@@ -170,7 +181,8 @@ impl<T: Telephony> CallContext<T> {
                     kind: AttemptEventKind::AgentDispatched,
                     at,
                     detail: dispatched_agent,
-                });
+                })
+                .await;
             }
         }
         if let Some(Err(err)) = &dispatched {

@@ -22,7 +22,7 @@ impl<T: Telephony> CallContext<T> {
         &self,
         call: &mut Call,
         listen: bool,
-        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+        signals: &mut mpsc::Receiver<CallSignal>,
     ) {
         if listen {
             let grace = tokio::time::sleep(self.disposition_grace);
@@ -67,7 +67,7 @@ impl<T: Telephony> CallContext<T> {
         if let Err(err) = self.telephony.hang_up(&call.room).await {
             tracing::debug!(room = %call.room, %err, "room clean-up failed");
         }
-        self.report(Report::Closed { key: call.key });
+        self.report(Report::Closed { key: call.key }).await;
     }
 
     /// Decides the lead's fate and persists it with the call's end.
@@ -113,7 +113,8 @@ impl<T: Telephony> CallContext<T> {
                 detail,
                 problem: ending.problem,
             }),
-        });
+        })
+        .await;
     }
 
     /// Records the call's end with the lead's fate, decided in the same write by
@@ -164,7 +165,7 @@ impl<T: Telephony> CallContext<T> {
             match written {
                 Ok(next) => {
                     if troubled {
-                        self.report(Report::StoreRecovered);
+                        self.report(Report::StoreRecovered).await;
                     }
                     return next.map(|next| Decided {
                         outcome: finish.outcome,
@@ -178,7 +179,8 @@ impl<T: Telephony> CallContext<T> {
                         tracing::warn!(attempt = %call.attempt, %err, "cannot record the end of a call yet; retrying until it lands");
                         self.report(Report::StoreTrouble {
                             error: err.to_string(),
-                        });
+                        })
+                        .await;
                         troubled = true;
                     }
                     tokio::time::sleep(wait).await;

@@ -16,7 +16,7 @@ impl<T: Telephony> CallContext<T> {
     pub(super) async fn follow(
         &self,
         call: &mut Call,
-        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+        signals: &mut mpsc::Receiver<CallSignal>,
     ) -> Ending {
         let mut poll = tokio::time::interval(self.poll_interval);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -142,7 +142,8 @@ impl<T: Telephony> CallContext<T> {
                 key: call.key,
                 state,
                 at,
-            });
+            })
+            .await;
         }
         // After the answer's own entry, so the timeline reads in the order it happened.
         if first_answer {
@@ -221,7 +222,8 @@ impl<T: Telephony> CallContext<T> {
             kind: AttemptEventKind::Disposition,
             at,
             detail,
-        });
+        })
+        .await;
         if let Some((decided, next)) = moved {
             call.fate = Some(Decided { next, ..decided });
             self.report(Report::LeadMoved {
@@ -229,14 +231,16 @@ impl<T: Telephony> CallContext<T> {
                 lead: call.lead,
                 from: decided.next.state,
                 to: next.state,
-            });
+            })
+            .await;
         }
         if let Some((phone, marked)) = do_not_call {
             self.report(Report::DoNotCall {
                 campaign: call.campaign,
                 phone,
                 marked,
-            });
+            })
+            .await;
         }
     }
 }

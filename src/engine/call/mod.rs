@@ -40,7 +40,7 @@ pub struct CallContext<T> {
     pub telephony: Arc<T>,
     pub store: Store,
     pub clock: SharedClock,
-    pub reports: mpsc::UnboundedSender<Report>,
+    pub reports: mpsc::Sender<Report>,
     pub room_prefix: String,
     pub per_number_limit: u32,
     /// How often an answered call's room is checked by the task itself, and the first
@@ -67,7 +67,7 @@ pub struct CallJob {
     pub campaign: CampaignId,
     pub lead: LeadRecord,
     pub settings: Arc<CampaignSettings>,
-    pub signals: mpsc::UnboundedReceiver<CallSignal>,
+    pub signals: mpsc::Receiver<CallSignal>,
 }
 
 /// A call found in flight at start-up, to follow to its end.
@@ -76,7 +76,7 @@ pub struct ResumedCall {
     pub attempt: AttemptRecord,
     pub lead_attempts: u32,
     pub settings: Arc<CampaignSettings>,
-    pub signals: mpsc::UnboundedReceiver<CallSignal>,
+    pub signals: mpsc::Receiver<CallSignal>,
 }
 
 /// The facts gathered about a call while it runs.
@@ -160,9 +160,10 @@ impl Ending {
 }
 
 impl<T: Telephony> CallContext<T> {
-    fn report(&self, report: Report) {
+    /// Waits for room when the engine is behind: a report is never dropped.
+    async fn report(&self, report: Report) {
         // The engine is gone only when shutting down; the rows are written regardless.
-        let _ = self.reports.send(report);
+        let _ = self.reports.send(report).await;
     }
 
     /// A timeline entry for this call that changes nothing else.
@@ -184,6 +185,7 @@ impl<T: Telephony> CallContext<T> {
             kind,
             at,
             detail,
-        });
+        })
+        .await;
     }
 }

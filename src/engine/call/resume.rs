@@ -91,7 +91,7 @@ impl<T: Telephony> CallContext<T> {
     pub(super) async fn wait_for_answer(
         &self,
         call: &mut Call,
-        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+        signals: &mut mpsc::Receiver<CallSignal>,
     ) -> Option<Ending> {
         let mut poll = tokio::time::interval(self.poll_interval);
         loop {

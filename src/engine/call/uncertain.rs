@@ -24,7 +24,7 @@ impl<T: Telephony> CallContext<T> {
         &self,
         call: &mut Call,
         message: String,
-        signals: &mut mpsc::UnboundedReceiver<CallSignal>,
+        signals: &mut mpsc::Receiver<CallSignal>,
     ) -> Option<Ending> {
         let detail = format!("LiveKit did not confirm the dial ({message}); checking the room");
         self.note(call, AttemptEventKind::DialUncertain, detail)
@@ -73,7 +73,7 @@ impl<T: Telephony> CallContext<T> {
             match found {
                 Ok(Some(live)) => {
                     let now = self.clock.now();
-                    self.report(Report::Found { key: call.key });
+                    self.report(Report::Found { key: call.key }).await;
                     return match live.status {
                         LiveCallStatus::Active | LiveCallStatus::Automation => {
                             self.advance(call, AttemptState::Answered, now).await;
@@ -117,7 +117,8 @@ impl<T: Telephony> CallContext<T> {
                     self.report(Report::LiveKitFailing {
                         key: call.key,
                         message: err.to_string(),
-                    });
+                    })
+                    .await;
                     next_check = now_i + retry_wait;
                     retry_wait = (retry_wait * 2).min(Duration::from_secs(5));
                 }

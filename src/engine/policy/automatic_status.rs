@@ -3,8 +3,10 @@
 //! last read of the queue found) and changes the status only when this says so.
 //!
 //! Only campaigns the engine dials for, running or paused for a reason it lifts by
-//! itself, are decided here; a pause by the operator or for a configuration problem
-//! waits for the operator, and a shutdown pause is lifted at the next start.
+//! itself, are decided here. The pauses that wait for the operator (a configuration
+//! problem, an agent that never joins) are decided here too, from what a call that just
+//! ended found; once taken they are left to the operator, like an operator's pause, and
+//! a shutdown pause is lifted at the next start.
 
 use crate::domain::{CampaignStatus, PauseReason};
 use chrono::{DateTime, Utc};
@@ -23,6 +25,19 @@ pub struct QueueFacts {
     pub waiting_for_window: Option<(Option<DateTime<Utc>>, String)>,
 }
 
+/// Answered calls in a row without their agent before the campaign is paused: one can
+/// be a slow worker, three mean it is not taking jobs.
+pub const AGENT_MISSING_PAUSE_AFTER: u32 = 3;
+
+/// What a call that just ended found wrong with the campaign itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallTrouble {
+    /// The trunk, number or agent is set up wrongly: no call can succeed until fixed.
+    Configuration { problem: String, fix: String },
+    /// The call was answered and its agent never joined, `in_a_row` times running.
+    AgentMissing { agent: String, in_a_row: u32 },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
     pub now: DateTime<Utc>,
@@ -36,6 +51,8 @@ pub struct Facts {
     pub livekit_outage: Option<(DateTime<Utc>, String)>,
     /// `None`: the queue has not been read since it last changed.
     pub queue: Option<QueueFacts>,
+    /// What the call that just ended found, if this look follows one.
+    pub call_trouble: Option<CallTrouble>,
 }
 
 /// The status a campaign should have now.
@@ -46,10 +63,14 @@ pub enum Decision {
     Complete,
 }
 
-/// `None`: leave the campaign as it is. The causes, most telling first: its start time
-/// not reached, no lead left (complete), every callable lead outside its calling hours,
-/// the daily cap, no caller ID free, LiveKit down. A pause for the same cause is not repeated with new
-/// details (LiveKit's last error changes with every failed probe).
+/// `None`: leave the campaign as it is. A running campaign whose call found its
+/// configuration wrong, or whose agent missed too many answered calls in a row, pauses
+/// for the operator before anything else is weighed (a campaign already paused dials
+/// nothing, so the trouble waits for the next call). The automatic causes, most telling
+/// first: its start time not reached, no lead left (complete), every callable lead
+/// outside its calling hours, the daily cap, no caller ID free, LiveKit down. A pause
+/// for the same cause is not repeated with new details (LiveKit's last error changes
+/// with every failed probe).
 pub fn decide(
     status: CampaignStatus,
     reason: Option<&PauseReason>,
@@ -65,6 +86,11 @@ pub fn decide(
     if !decided_here {
         return None;
     }
+    if status == CampaignStatus::Running {
+        if let Some(pause) = facts.call_trouble.as_ref().and_then(operator_needed) {
+            return Some(Decision::Pause(pause));
+        }
+    }
     let wanted = wanted(reason, facts);
     let same = match (&wanted, status, reason) {
         (Decision::Run, CampaignStatus::Running, _) => true,
@@ -74,6 +100,20 @@ pub fn decide(
         _ => false,
     };
     (!same).then_some(wanted)
+}
+
+/// The pause a call's trouble calls for, if it is bad enough to stop dialling.
+fn operator_needed(trouble: &CallTrouble) -> Option<PauseReason> {
+    match trouble {
+        CallTrouble::Configuration { problem, fix } => Some(PauseReason::Configuration {
+            problem: problem.clone(),
+            fix: fix.clone(),
+        }),
+        CallTrouble::AgentMissing { agent, in_a_row } => (*in_a_row >= AGENT_MISSING_PAUSE_AFTER)
+            .then(|| PauseReason::AgentNotJoining {
+                agent: agent.clone(),
+            }),
+    }
 }
 
 fn wanted(reason: Option<&PauseReason>, facts: &Facts) -> Decision {
@@ -135,6 +175,7 @@ mod tests {
             caller_ids_out: None,
             livekit_outage: None,
             queue: None,
+            call_trouble: None,
         }
     }
 
@@ -362,5 +403,60 @@ mod tests {
                 "{status} {reason:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_configuration_problem_pauses_a_running_campaign_for_the_operator() {
+        let facts = Facts {
+            call_trouble: Some(CallTrouble::Configuration {
+                problem: "trunk ST_x does not exist".into(),
+                fix: "list trunks with `switchboard trunks`".into(),
+            }),
+            // Outranks every automatic cause.
+            cap_reached: Some((100, now() + Duration::hours(12))),
+            ..calm()
+        };
+        let expected = PauseReason::Configuration {
+            problem: "trunk ST_x does not exist".into(),
+            fix: "list trunks with `switchboard trunks`".into(),
+        };
+        assert_eq!(
+            decide(Running, None, &facts),
+            Some(Decision::Pause(expected.clone()))
+        );
+        // Already paused (automatically or not): left as it is.
+        assert_eq!(decide(Paused, Some(&cap()), &facts), None);
+        assert_eq!(decide(Paused, Some(&expected), &calm()), None);
+    }
+
+    #[test]
+    fn an_agent_missing_three_answered_calls_in_a_row_pauses_for_the_operator() {
+        let missing = |in_a_row| Facts {
+            call_trouble: Some(CallTrouble::AgentMissing {
+                agent: "sales-agent".into(),
+                in_a_row,
+            }),
+            ..calm()
+        };
+        assert_eq!(decide(Running, None, &missing(1)), None);
+        assert_eq!(
+            decide(Running, None, &missing(AGENT_MISSING_PAUSE_AFTER - 1)),
+            None
+        );
+        let paused = PauseReason::AgentNotJoining {
+            agent: "sales-agent".into(),
+        };
+        assert_eq!(
+            decide(Running, None, &missing(AGENT_MISSING_PAUSE_AFTER)),
+            Some(Decision::Pause(paused.clone()))
+        );
+        // Paused for LiveKit while LiveKit is still down: the outage stays the reason.
+        let still_down = Facts {
+            livekit_outage: Some((now(), "connection refused".into())),
+            ..missing(5)
+        };
+        assert_eq!(decide(Paused, Some(&outage()), &still_down), None);
+        // The operator's to lift: nothing automatic resumes it.
+        assert_eq!(decide(Paused, Some(&paused), &calm()), None);
     }
 }
