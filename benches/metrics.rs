@@ -77,6 +77,8 @@ fn campaign_view(id: i64, now: chrono::DateTime<Utc>) -> CampaignView {
                 lead: LeadId(attempt),
                 lead_name: Some(format!("Lead {attempt}")),
                 phone: format!("+1313555{:04}", attempt % 10_000),
+                caller_id: Some("+16465550100".into()),
+                variant: None,
                 attempt_number: 1,
                 state: states[n as usize % 3],
                 dialed_at: now - ChronoDuration::seconds(40),

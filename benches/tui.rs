@@ -193,6 +193,8 @@ fn big_snapshot(id: CampaignId, leads: u64) -> Snapshot {
             lead: LeadId(i),
             lead_name: Some(format!("Lead {i}")),
             phone: format!("+1212{:07}", i),
+            caller_id: Some("+16465550100".into()),
+            variant: None,
             attempt_number: 1,
             state: states[(i % 3) as usize],
             dialed_at: now - ChronoDuration::seconds(i % 300),

@@ -155,6 +155,8 @@ async fn keys_become_commands_and_answers_become_the_status_line() {
         lead: LeadId(3),
         lead_name: Some("Grace Hopper".into()),
         phone: "+12125550100".into(),
+        caller_id: None,
+        variant: None,
         attempt_number: 1,
         state: AttemptState::Ringing,
         dialed_at: now - chrono::Duration::seconds(4),

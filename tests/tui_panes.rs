@@ -24,11 +24,11 @@ use switchboard::tui::forms::campaign::CampaignForm;
 use switchboard::tui::forms::dnc::DncForm;
 use switchboard::tui::forms::import::{ImportEvent, ImportForm, Preview};
 use switchboard::tui::forms::Form;
-use switchboard::tui::panes::{campaigns, footer, header, queue, slots, timeline};
+use switchboard::tui::panes::{caller_ids, campaigns, footer, header, queue, slots, timeline};
 use switchboard::tui::view::{DetailState, Overlay, PendingCommand};
 use switchboard::tui::{buffer_text, ui, Keymap, Pane, Theme, View};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+const SIZES: [(u16, u16); 3] = [(80, 24), (160, 48), (200, 60)];
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 14, 15, 9, 26)
@@ -50,6 +50,8 @@ fn slot(i: i64, state: AttemptState, secs_ago: i64) -> SlotView {
                 .into(),
         ),
         phone: format!("+1212555{:04}", 100 + i),
+        caller_id: Some(format!("+1646555{:04}", i % 2)),
+        variant: Some(["A", "B"][i as usize % 2].into()),
         attempt_number: if i == 2 { 2 } else { 1 },
         state,
         dialed_at: now() - Duration::seconds(secs_ago),
@@ -362,13 +364,23 @@ fn the_caller_id_section_shows_use_rate_and_rest_under_the_campaigns() {
     let buffer = render(160, 48, |f| ui::draw(f, &view));
     let text = buffer_text(&buffer);
     for line in [
-        "+12125550100    41/150  38% (19/50) in use",
-        "+13125550100    12/150  0% (0/12)   resting",
-        "+442079460000   150/150 60% (30/50) at cap",
+        "+12125550100  41/150  38% (19/50) in use",
+        "+13125550100  12/150  0% (0/12)   resting",
+        "+442079460000 150/150 60% (30/50) at cap",
     ] {
         assert!(text.contains(line), "{line} not on screen:\n{text}");
     }
     assert!(text.contains("Caller IDs"), "{text}");
+    // Wherever the section shows, a number is whole; a narrow pane leaves columns out.
+    for (w, h) in [(120, 40), (200, 60)] {
+        let text = buffer_text(&render(w, h, |f| ui::draw(f, &view)));
+        for number in ["+12125550100", "+13125550100", "+442079460000"] {
+            assert!(
+                text.contains(&format!("│{number} ")),
+                "{number} cut at {w}x{h}:\n{text}"
+            );
+        }
+    }
     for (label, color) in [
         ("resting", Color::Yellow),
         ("at cap", Color::Yellow),
@@ -381,6 +393,40 @@ fn the_caller_id_section_shows_use_rate_and_rest_under_the_campaigns() {
     let plain = self::view(true);
     let text = buffer_text(&render(160, 48, |f| ui::draw(f, &plain)));
     assert!(!text.contains("Caller IDs"));
+}
+
+#[test]
+fn caller_id_section() {
+    for (w, h) in [(80, 24), (200, 60)] {
+        let mut view = view(true);
+        view.caller_ids.campaign = Some(CampaignId(1));
+        view.caller_ids.rows = pool_rows();
+        // As the main screen lays it out: under the campaigns, a third of the width.
+        let buffer = render(w, h, |f| {
+            let area = ratatui::layout::Rect::new(0, 0, f.area().width / 3, 6);
+            caller_ids::draw(f, area, &view)
+        });
+        insta::assert_snapshot!(format!("caller_ids_{w}x{h}"), buffer_text(&buffer));
+    }
+}
+
+#[test]
+fn a_wide_calls_pane_shows_caller_id_and_variant_and_a_lead_column_no_wider_than_its_names() {
+    let view = view(true);
+    let text = buffer_text(&render(200, 12, |f| slots::draw(f, f.area(), &view)));
+    let header = text.lines().nth(1).unwrap();
+    assert!(
+        header.contains("Caller ID") && header.contains("Variant"),
+        "{text}"
+    );
+    // "Edsger Dijkstra" is the longest name: the number follows it after one space.
+    let lead = header.find("Lead").unwrap();
+    let number = header.find("Number").unwrap();
+    assert_eq!(number - lead, "Edsger Dijkstra".len() + 1, "{text}");
+    assert!(text.contains("+16465550001"), "{text}");
+    // As wide as an 80-column screen gives it, the pane keeps its five columns.
+    let text = buffer_text(&render(48, 12, |f| slots::draw(f, f.area(), &view)));
+    assert!(!text.contains("Caller ID"), "{text}");
 }
 
 #[test]

@@ -67,6 +67,11 @@ pub struct Slot {
     pub lead_state: crate::domain::LeadState,
     pub lead_name: Option<String>,
     pub phone: String,
+    /// The caller ID presented, known once the write-ahead row has chosen it (`None`
+    /// also for the trunk's own number).
+    pub caller_id: Option<String>,
+    /// The A/B variant the lead is in.
+    pub variant: Option<String>,
     /// Known once the write-ahead row is committed.
     pub attempt: Option<AttemptId>,
     pub room: Option<String>,
@@ -84,6 +89,8 @@ impl Slot {
             lead: self.lead,
             lead_name: self.lead_name.clone(),
             phone: self.phone.clone(),
+            caller_id: self.caller_id.clone(),
+            variant: self.variant.clone(),
             attempt_number: self.number,
             state: self.state,
             dialed_at: self.dialed_at,

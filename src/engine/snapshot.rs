@@ -115,6 +115,11 @@ pub struct SlotView {
     pub lead: LeadId,
     pub lead_name: Option<String>,
     pub phone: String,
+    /// The caller ID presented; `None` before the dial chose one, or the trunk's own.
+    #[serde(default)]
+    pub caller_id: Option<String>,
+    #[serde(default)]
+    pub variant: Option<String>,
     pub attempt_number: u32,
     pub state: AttemptState,
     pub dialed_at: DateTime<Utc>,

@@ -7,6 +7,7 @@ pub const APP_TITLE: &str = "Switchboard";
 pub const PANE_CAMPAIGNS: &str = "Campaigns";
 pub const PANE_CALLER_IDS: &str = "Caller IDs";
 pub const COL_CALLER_ID: &str = "Caller ID";
+pub const COL_VARIANT: &str = "Variant";
 pub const COL_TODAY: &str = "Today";
 pub const COL_ANSWERED_50: &str = "Answer (50)";
 pub const AT_CAP: &str = "at cap";

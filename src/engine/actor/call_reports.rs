@@ -31,6 +31,7 @@ impl<T: Telephony> Actor<T> {
                 }
                 if let Some(slot) = self.slots.get_mut(key) {
                     slot.phone.clone_from(&started.phone);
+                    slot.caller_id.clone_from(&started.caller_id);
                 }
                 for rested in &started.rested {
                     self.emit_call(key, AttemptEventKind::CallerIdRested, rested.clone());

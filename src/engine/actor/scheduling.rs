@@ -145,6 +145,8 @@ impl<T: Telephony> Actor<T> {
             lead_state: lead.state,
             lead_name: lead.name.clone(),
             phone: lead.phone.clone(),
+            caller_id: None,
+            variant: settings.variant_for(lead.id).map(|v| v.name.clone()),
             attempt: None,
             room: None,
             number: lead.attempts + 1,

@@ -113,6 +113,8 @@ impl<T: Telephony> Actor<T> {
             lead_state: LeadState::Dialing,
             lead_name: lead.name.clone(),
             phone: lead.phone.clone(),
+            caller_id: attempt.caller_id.clone(),
+            variant: attempt.variant.clone(),
             attempt: Some(attempt.id),
             room: Some(attempt.room.clone()),
             number: attempt.number,

@@ -66,6 +66,8 @@ fn campaign(status: CampaignStatus) -> CampaignView {
             lead: LeadId(3),
             lead_name: Some("Grace Hopper".into()),
             phone: "+12125550100".into(),
+            caller_id: None,
+            variant: None,
             attempt_number: 1,
             state: AttemptState::Ringing,
             dialed_at: now() - chrono::Duration::seconds(4),

@@ -31,40 +31,89 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     } else {
         format!(" {} ", strings::PANE_CALLER_IDS)
     };
-    let rows = numbers.iter().take(MAX_ROWS).map(|number| {
+    let shown: Vec<&CallerIdHealth> = numbers.iter().take(MAX_ROWS).collect();
+    let columns = fitting_columns(&shown, area.width.saturating_sub(2));
+    let rows = shown.iter().map(|number| {
         let (state, style) = state_of(number, view);
-        Row::new(vec![
-            Cell::from(number.number.clone()),
-            Cell::from(today(number)),
-            Cell::from(number.health().to_string()),
-            Cell::from(Line::styled(state, style)),
-        ])
+        let mut cells = vec![Cell::from(number.number.clone())];
+        if columns.today.is_some() {
+            cells.push(Cell::from(today(number)));
+        }
+        if columns.answered.is_some() {
+            cells.push(Cell::from(number.health().to_string()));
+        }
+        cells.push(Cell::from(Line::styled(state, style)));
+        Row::new(cells)
     });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(15),
-            Constraint::Length(7),
-            Constraint::Length(11),
-            Constraint::Min(6),
-        ],
-    )
-    .header(
-        Row::new(vec![
-            strings::COL_CALLER_ID,
-            strings::COL_TODAY,
-            strings::COL_ANSWERED_50,
-            strings::COL_STATE,
-        ])
-        .style(theme.dim()),
-    )
-    .block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border(false))
-            .title(Line::styled(title, theme.title())),
-    );
+    let mut widths = vec![Constraint::Length(columns.number)];
+    let mut header = vec![strings::COL_CALLER_ID];
+    if let Some(width) = columns.today {
+        widths.push(Constraint::Length(width));
+        header.push(strings::COL_TODAY);
+    }
+    if let Some(width) = columns.answered {
+        widths.push(Constraint::Length(width));
+        header.push(strings::COL_ANSWERED_50);
+    }
+    widths.push(Constraint::Min(STATE_WIDTH));
+    header.push(strings::COL_STATE);
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.dim()))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border(false))
+                .title(Line::styled(title, theme.title())),
+        );
     frame.render_widget(table, area);
+}
+
+/// The widest state label ("resting").
+const STATE_WIDTH: u16 = 7;
+
+/// The columns' widths, `None` for a column left out. The number is always whole:
+/// on a narrow pane the answer rate goes first, then today's count.
+struct Columns {
+    number: u16,
+    today: Option<u16>,
+    answered: Option<u16>,
+}
+
+fn fitting_columns(numbers: &[&CallerIdHealth], width: u16) -> Columns {
+    let widest = |header: &str, cell: &dyn Fn(&CallerIdHealth) -> String| {
+        numbers
+            .iter()
+            .map(|n| cell(n).chars().count())
+            .chain([header.chars().count()])
+            .max()
+            .unwrap_or(0) as u16
+    };
+    let number = widest(strings::COL_CALLER_ID, &|n| n.number.clone());
+    let today_width = widest(strings::COL_TODAY, &today);
+    let answered_width = widest(strings::COL_ANSWERED_50, &|n| n.health().to_string());
+    // Each column after the first takes a space before it.
+    let fits = |middle: &[u16]| {
+        number + middle.iter().map(|w| w + 1).sum::<u16>() + 1 + STATE_WIDTH <= width
+    };
+    if fits(&[today_width, answered_width]) {
+        Columns {
+            number,
+            today: Some(today_width),
+            answered: Some(answered_width),
+        }
+    } else if fits(&[today_width]) {
+        Columns {
+            number,
+            today: Some(today_width),
+            answered: None,
+        }
+    } else {
+        Columns {
+            number,
+            today: None,
+            answered: None,
+        }
+    }
 }
 
 /// `41/200`, or `41` without a cap.

@@ -81,7 +81,25 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         )));
         Row::new(cells)
     });
-    let mut widths = vec![Constraint::Length(position_width), Constraint::Min(8)];
+    // The lead column is as wide as its longest name (up to 30) where the pane has
+    // room, so a wide pane does not put a hundred blanks between name and number.
+    let widest_lead = rows
+        .iter()
+        .map(|row| match &row.name {
+            Some(name) => name.chars().count(),
+            None => row.lead.label().chars().count(),
+        })
+        .chain([strings::COL_LEAD.len()])
+        .max()
+        .unwrap_or(0)
+        .clamp(8, 30) as u16;
+    let others = position_width + if with_number { 16 } else { 0 } + 4 + 10 + 2;
+    let lead = if area.width.saturating_sub(2) >= others + widest_lead {
+        Constraint::Length(widest_lead)
+    } else {
+        Constraint::Min(8)
+    };
+    let mut widths = vec![Constraint::Length(position_width), lead];
     let mut header = vec![strings::COL_SLOT, strings::COL_LEAD];
     if with_number {
         widths.push(Constraint::Length(15));
