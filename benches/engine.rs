@@ -669,9 +669,9 @@ async fn cpu_per_dial_run(leads: usize, in_flight: u32, dials: u64) -> (Duration
     (cpu, settled, wall)
 }
 
-/// Issue #19: CPU per dial at 20 in flight, 1,000 leads and the first 1,000 dials of a
-/// large campaign (flatness in the campaign's size), each `ENGINE_BENCH_CPU_ROUNDS`
-/// times (default 3), alternating.
+/// Issue #19: CPU per dial at 20 in flight (`ENGINE_BENCH_CPU_IN_FLIGHT`), 1,000 leads
+/// and the first 1,000 dials (`ENGINE_BENCH_CPU_DIALS`) of a large campaign (flatness in
+/// the campaign's size), each `ENGINE_BENCH_CPU_ROUNDS` times (default 3), alternating.
 async fn cpu_per_dial_bench() -> Vec<(String, String, String)> {
     let large = std::env::var("ENGINE_BENCH_CPU_LEADS")
         .ok()
@@ -681,8 +681,14 @@ async fn cpu_per_dial_bench() -> Vec<(String, String, String)> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let in_flight = 20;
-    let dials: u64 = 1000;
+    let in_flight = std::env::var("ENGINE_BENCH_CPU_IN_FLIGHT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let dials: u64 = std::env::var("ENGINE_BENCH_CPU_DIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
     let mut rows = Vec::new();
     for round in 1..=rounds {
         for leads in [dials as usize, large] {

@@ -484,9 +484,61 @@ mod tests {
     }
 
     #[test]
+    fn an_import_indexes_its_leads_at_the_end_and_a_failed_one_changes_nothing() {
+        use crate::store::{ImportedLead, LeadImporter};
+        let (conn, a, _) = db();
+        let lead = |line: u64, phone: &str, name: &str| ImportedLead {
+            line,
+            phone: phone.into(),
+            name: Some(name.into()),
+            timezone: None,
+            priority: 0,
+            variables_json: r#"{"plan": "platinum"}"#.into(),
+            alternates: Vec::new(),
+        };
+        let trigger = |conn: &Connection| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'lead_text_insert'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        // Failed: rolled back as the import's writer job is, the trigger stays.
+        conn.execute_batch("SAVEPOINT job").unwrap();
+        let mut importer = LeadImporter::begin(&conn, a, Utc::now(), None).unwrap();
+        importer
+            .insert(&lead(2, "+14155550199", "Mae Jemison"))
+            .unwrap();
+        drop(importer);
+        conn.execute_batch("ROLLBACK TO job; RELEASE job").unwrap();
+        assert_eq!(trigger(&conn), 1);
+        assert!(ids(&conn, text("jemison")).is_empty());
+        // Finished: every lead it added is found, and one added later is too.
+        let mut importer = LeadImporter::begin(&conn, a, Utc::now(), None).unwrap();
+        importer
+            .insert(&lead(2, "+14155550199", "Mae Jemison"))
+            .unwrap();
+        importer
+            .insert(&lead(3, "+14155550198", "Dorothy Vaughan"))
+            .unwrap();
+        importer.finish().unwrap();
+        assert_eq!(trigger(&conn), 1);
+        assert_eq!(ids(&conn, text("jemison")).len(), 1);
+        assert_eq!(ids(&conn, text("platinum")).len(), 2);
+        assert_eq!(ids(&conn, text("4155550198")).len(), 1);
+        lead_after(&conn, a);
+        assert_eq!(ids(&conn, text("katherine")).len(), 1);
+    }
+
+    fn lead_after(conn: &Connection, c: CampaignId) {
+        lead(conn, c, "+14155550197", "Katherine Johnson", "basic");
+    }
+
+    #[test]
     fn upgrading_indexes_the_leads_already_there() {
         let mut conn = Connection::open_in_memory().unwrap();
-        crate::store::migrate_to(&mut conn, 7).unwrap();
+        crate::store::migrate_to(&mut conn, 8).unwrap();
         let c = campaign(&conn);
         conn.execute(
             "INSERT INTO leads (campaign_id, phone, name, variables, created_at)

@@ -613,23 +613,27 @@ mod tests {
         assert!(!all[0].window_closed());
         assert!(all[49].due_at.is_some() && all[1].due_at.is_none());
         assert_eq!(all[5].next_attempt, 3);
-        assert_eq!(
-            walk_forward(&conn, c, 100),
-            all,
-            "page size changes nothing"
-        );
-
-        let mut back = Vec::new();
-        let mut before = None;
-        loop {
-            let page = queue_before(&conn, c, noon(), before, 9, None).unwrap();
-            if page.is_empty() {
-                break;
-            }
-            before = page.first().map(|r| r.key);
-            back.splice(0..0, page);
+        for page in [1, 2, 3, 5, 100] {
+            assert_eq!(
+                walk_forward(&conn, c, page),
+                all,
+                "page size {page} changes nothing"
+            );
         }
-        assert_eq!(back, all);
+
+        for size in [1, 4, 9] {
+            let mut back = Vec::new();
+            let mut before = None;
+            loop {
+                let page = queue_before(&conn, c, noon(), before, size, None).unwrap();
+                if page.is_empty() {
+                    break;
+                }
+                before = page.first().map(|r| r.key);
+                back.splice(0..0, page);
+            }
+            assert_eq!(back, all, "pages of {size} backward");
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
--- Version 8: finding a lead among a million (`lead_search.rs`).
+-- Version 9: finding a lead among a million (`lead_search.rs`).
 --
 -- Name and variable values are matched as substrings, which a LIKE scan cannot do at a
 -- million leads in a page's time. A trigram full-text index can: any text of three
