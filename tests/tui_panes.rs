@@ -427,6 +427,20 @@ fn a_wide_calls_pane_shows_caller_id_and_variant_and_a_lead_column_no_wider_than
     // As wide as an 80-column screen gives it, the pane keeps its five columns.
     let text = buffer_text(&render(48, 12, |f| slots::draw(f, f.area(), &view)));
     assert!(!text.contains("Caller ID"), "{text}");
+    // Calls that all present the trunk's own number need no column for it.
+    let mut trunk_only = self::view(true);
+    let mut snapshot = (*trunk_only.snapshot).clone();
+    for campaign in &mut snapshot.campaigns {
+        for slot in &mut campaign.slots {
+            slot.caller_id = None;
+        }
+    }
+    trunk_only.snapshot = std::sync::Arc::new(snapshot);
+    let text = buffer_text(&render(200, 12, |f| slots::draw(f, f.area(), &trunk_only)));
+    assert!(
+        !text.contains("Caller ID") && text.contains("Variant"),
+        "{text}"
+    );
 }
 
 #[test]

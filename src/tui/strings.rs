@@ -41,6 +41,10 @@ pub const COL_DETAIL: &str = "Detail";
 pub const COL_STATUS: &str = "Status";
 pub const COL_PROGRESS: &str = "Progress";
 pub const COL_NAME: &str = "Name";
+/// The lead finder's count of a lead's calls, last outcome and last call time.
+pub const COL_CALLS: &str = "N";
+pub const COL_LAST_OUTCOME: &str = "Last";
+pub const COL_LAST_CALL: &str = "Called";
 
 pub const WINDOW_CLOSED: &str = "off hours";
 pub const DUE_NOW: &str = "now";

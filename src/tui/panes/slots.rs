@@ -129,7 +129,8 @@ fn caller_id_label(slot: &SlotView) -> &str {
 }
 
 /// The lead column is as wide as its longest name (up to `LEAD_MAX`), and what a
-/// wide pane has left shows the caller ID and, for an A/B campaign, the variant.
+/// wide pane has left shows the caller ID (when a call presents one of its own) and,
+/// for an A/B campaign, the variant.
 struct Columns {
     lead: Constraint,
     caller_id: bool,
@@ -156,11 +157,14 @@ impl Columns {
             .map(|v| v.chars().count() as u16)
             .max()
             .map(|widest| widest.max(strings::COL_VARIANT.len() as u16));
-        let room = width.saturating_sub(FIXED + lead);
-        let caller_id = room > 16;
-        let variant = variant.filter(|w| caller_id && room > 16 + 1 + w);
+        let fits = |extra: u16| width >= FIXED + lead + extra;
+        // A campaign without a pool or caller ID presents the trunk's number on every
+        // call: a column saying so on each row tells nothing.
+        let caller_id = fits(17) && slots.iter().any(|s| s.caller_id.is_some());
+        let caller_id_room = if caller_id { 17 } else { 0 };
+        let variant = variant.filter(|w| fits(caller_id_room + 1 + w));
         Columns {
-            lead: if caller_id {
+            lead: if fits(caller_id_room) {
                 Constraint::Length(lead)
             } else {
                 Constraint::Min(LEAD_MIN)

@@ -149,8 +149,18 @@ fn rows(view: &View, finder: &LeadFinder, area: Rect) -> Vec<Line<'static>> {
 /// takes what the others leave.
 const WIDTHS: [usize; 7] = [7, 15, 0, 10, 2, 14, 6];
 
+/// Named as the panes name them: a lead's number is `Number` everywhere.
 fn header_cells() -> [String; 7] {
-    ["lead", "phone", "name", "state", "n", "last", "called"].map(str::to_owned)
+    [
+        strings::COL_LEAD,
+        strings::COL_NUMBER,
+        strings::COL_NAME,
+        strings::COL_STATE,
+        strings::COL_CALLS,
+        strings::COL_LAST_OUTCOME,
+        strings::COL_LAST_CALL,
+    ]
+    .map(str::to_owned)
 }
 
 fn cells(row: &LeadRow, view: &View) -> [String; 7] {
