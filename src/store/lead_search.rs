@@ -28,28 +28,32 @@ pub struct LeadFilter {
 }
 
 /// One lead found.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadRow {
     pub lead: LeadId,
     pub campaign: CampaignId,
+    /// E.164
     pub phone: String,
     pub name: Option<String>,
     pub state: LeadState,
-    /// Every call made to it, counted or not.
+    /// Every call made to it, counted or not
     pub attempts: u32,
     pub last_outcome: Option<Outcome>,
-    /// When its last call was dialled (created, if it never was).
+    /// When its last call was dialled (created, if it never was)
     pub last_attempt_at: Option<DateTime<Utc>>,
-    /// When a retry is due (only while it waits for one).
+    /// When a retry is due, while it waits for one
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
-/// One page and the key of the next (`None`: this was the last).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+/// One page of leads and the key of the next (null on the last page).
+#[derive(
+    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadPage {
     pub rows: Vec<LeadRow>,
+    /// Pass as after for the next page; null on the last
     pub next: Option<LeadId>,
 }
 

@@ -7,10 +7,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
 
 /// One change of one setting, as kept.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SettingsChange)]
 pub struct SettingsChangeRow {
     pub at: DateTime<Utc>,
+    /// Who made the change, in words
     pub changed_by: String,
     #[serde(flatten)]
     pub change: SettingChange,

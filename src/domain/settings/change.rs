@@ -8,13 +8,15 @@ use crate::domain::CampaignId;
 use serde::{Deserialize, Serialize};
 
 /// One setting an edit changed, shown as its row shows values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingChange {
-    /// The setting's key (`max_concurrent`).
+    /// The setting's key (max_concurrent)
     pub key: String,
     pub label: String,
+    /// The value before, as the setting shows it (empty: none)
     pub from: String,
+    /// The value after
     pub to: String,
 }
 

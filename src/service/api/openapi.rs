@@ -1,7 +1,8 @@
 //! The OpenAPI document, made rather than written: its paths are the route table's
 //! (every endpoint served, and only those), the campaign settings a client may write
 //! (`SettingsPatch`) come from the settings table, and the campaign it reads back
-//! (`Campaign`, `Variant`) from the types' `ToSchema` derives. `docs/openapi.json` is
+//! (`Campaign`, `Variant`), a page of leads (`LeadPage`, `LeadRow`, with the states and
+//! outcomes) and a settings change (`SettingsChange`) from the types' `ToSchema` derives. `docs/openapi.json` is
 //! this document, kept for readers and checked by `tests/api.rs` (`UPDATE_OPENAPI=1`
 //! writes it anew).
 //!
@@ -12,6 +13,8 @@
 use super::campaign_dto::{CampaignOut, VariantIo, ALIASES};
 use super::{endpoints, Origin};
 use crate::domain::{SettingKind, SETTINGS};
+use crate::store::lead_search::LeadPage;
+use crate::store::settings_changes::SettingsChangeRow;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
@@ -74,19 +77,14 @@ pub fn document() -> Value {
         _ => Map::new(),
     };
     schemas.insert("SettingsPatch".into(), settings_patch_schema());
-    let derived = [
-        (
-            <CampaignOut as utoipa::ToSchema>::name(),
-            <CampaignOut as utoipa::PartialSchema>::schema(),
-        ),
-        (
-            <VariantIo as utoipa::ToSchema>::name(),
-            <VariantIo as utoipa::PartialSchema>::schema(),
-        ),
-    ];
+    let mut derived = Vec::new();
+    with_dependencies::<CampaignOut>(&mut derived);
+    with_dependencies::<VariantIo>(&mut derived);
+    with_dependencies::<LeadPage>(&mut derived);
+    with_dependencies::<SettingsChangeRow>(&mut derived);
     for (name, schema) in derived {
         let schema = serde_json::to_value(schema).expect("a schema is JSON");
-        schemas.insert(name.into_owned(), schema);
+        schemas.insert(name, schema);
     }
     schemas.sort_keys();
 
@@ -105,6 +103,18 @@ pub fn document() -> Value {
     components.insert("schemas".into(), Value::Object(schemas));
     doc.insert("components".into(), Value::Object(components));
     Value::Object(doc)
+}
+
+/// `T`'s schema under its name, and the schemas it refers to (a lead page's rows,
+/// their states and outcomes), from the types' derives.
+fn with_dependencies<T: utoipa::ToSchema>(
+    into: &mut Vec<(
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    )>,
+) {
+    into.push((T::name().into_owned(), T::schema()));
+    T::schemas(into);
 }
 
 /// The schema of a campaign's settings as a client writes them, one property per
