@@ -25,7 +25,7 @@ pub struct VariantCounts {
 }
 
 /// A rate with its 95% interval, all in 0..=1.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Interval {
     pub rate: f64,
     pub low: f64,
@@ -33,7 +33,7 @@ pub struct Interval {
 }
 
 /// One row of the table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VariantRow {
     pub variant: String,
@@ -49,7 +49,7 @@ pub struct VariantRow {
 }
 
 /// The whole comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VariantReport {
     /// The disposition given most often over all variants, the one compared.

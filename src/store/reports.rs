@@ -155,8 +155,11 @@ pub fn for_each_attempt<E: From<StoreError>>(
 
 /// What `switchboard status` and the API's `/stats` show for one campaign. Every
 /// figure is the one `domain::figures` defines, as the engine's snapshot shows it.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CampaignFigures)]
 pub struct CampaignStats {
     pub leads: i64,
     /// Lead state name → count.

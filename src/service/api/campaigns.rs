@@ -145,7 +145,11 @@ const NEXT_SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(2
 /// What `switchboard status` shows: the store's `reports::CampaignStats` itself (leads
 /// by state, progress, attempts by outcome and in flight, answer rate, mean ring and
 /// talk time, attempts today in the campaign's time zone), with the campaign's id.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(
+    as = CampaignStats,
+    description = "A campaign's figures as `switchboard status` shows them, with its id"
+)]
 pub struct StatsOut {
     pub campaign: CampaignId,
     #[serde(flatten)]

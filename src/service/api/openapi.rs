@@ -2,7 +2,8 @@
 //! (every endpoint served, and only those), the campaign settings a client may write
 //! (`SettingsPatch`) come from the settings table, and the campaign it reads back
 //! (`Campaign`, `Variant`), a page of leads (`LeadPage`, `LeadRow`, with the states and
-//! outcomes) and a settings change (`SettingsChange`) from the types' `ToSchema` derives. `docs/openapi.json` is
+//! outcomes), a settings change (`SettingsChange`) and a campaign's figures
+//! (`CampaignStats`, `VariantRow`) from the types' `ToSchema` derives. `docs/openapi.json` is
 //! this document, kept for readers and checked by `tests/api.rs` (`UPDATE_OPENAPI=1`
 //! writes it anew).
 //!
@@ -11,6 +12,7 @@
 //! whose types are to become the store's records.
 
 use super::campaign_dto::{CampaignOut, VariantIo, ALIASES};
+use super::campaigns::StatsOut;
 use super::{endpoints, Origin};
 use crate::domain::{SettingKind, SETTINGS};
 use crate::store::lead_search::LeadPage;
@@ -82,6 +84,7 @@ pub fn document() -> Value {
     with_dependencies::<VariantIo>(&mut derived);
     with_dependencies::<LeadPage>(&mut derived);
     with_dependencies::<SettingsChangeRow>(&mut derived);
+    with_dependencies::<StatsOut>(&mut derived);
     for (name, schema) in derived {
         let schema = serde_json::to_value(schema).expect("a schema is JSON");
         schemas.insert(name, schema);
