@@ -107,6 +107,31 @@ pub enum AttemptState {
     Ended(Outcome),
 }
 
+/// In the OpenAPI document: a string, a live call's state or the outcome it ended in.
+impl utoipa::PartialSchema for AttemptState {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let live = [
+            AttemptState::Queued,
+            AttemptState::Dialing,
+            AttemptState::Ringing,
+            AttemptState::Answered,
+        ];
+        let names = live
+            .into_iter()
+            .chain(Outcome::ALL.iter().map(|o| AttemptState::Ended(*o)))
+            .map(AttemptState::as_str);
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(names))
+            .description(Some(
+                "queued, dialing, ringing, answered while live; the outcome once ended",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AttemptState {}
+
 impl AttemptState {
     pub fn as_str(self) -> &'static str {
         match self {

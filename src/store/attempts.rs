@@ -483,21 +483,22 @@ pub fn describe_end(end: &FinishAttempt) -> String {
 
 /// An attempt as stored, and as the API serves a call (its names in camelCase, as
 /// clients of the previous system know them).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Call)]
 pub struct AttemptRecord {
     pub id: AttemptId,
     #[serde(rename = "campaignId")]
     pub campaign: CampaignId,
     #[serde(rename = "leadId")]
     pub lead: LeadId,
-    /// 1 for the lead's first attempt.
+    /// 1 for the lead's first attempt
     #[serde(rename = "attemptNumber")]
     pub number: u32,
-    /// The number dialled (the lead's primary or one of its others).
+    /// The number dialled: the lead's primary or one of its other numbers
     #[serde(rename = "phoneNumber")]
     pub phone: String,
-    /// The caller ID presented; `None` for the trunk's own number.
+    /// The caller ID presented (sip_number); null for the trunk's own number
     #[serde(rename = "callerIdNumber")]
     pub caller_id: Option<String>,
     pub state: AttemptState,
@@ -511,13 +512,15 @@ pub struct AttemptRecord {
     pub ringing_at: Option<DateTime<Utc>>,
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
-    /// The A/B variant the lead was called with.
+    /// The A/B variant the lead was called with; null when the campaign has none
     pub variant: Option<String>,
-    /// Milliseconds from the answer until the agent was in the room.
+    /// Milliseconds from the answer until the agent was in the room
     pub agent_join_ms: Option<i64>,
-    /// The recording's egress id and file location, or why it could not start.
+    /// The recording's LiveKit egress id
     pub egress_id: Option<String>,
+    /// Where the recording is written
     pub recording: Option<String>,
+    /// Why the recording could not start
     pub recording_error: Option<String>,
 }
 

@@ -3,7 +3,8 @@
 //! (`SettingsPatch`) come from the settings table, and the campaign it reads back
 //! (`Campaign`, `Variant`), a page of leads (`LeadPage`, `LeadRow`, with the states and
 //! outcomes), a settings change (`SettingsChange`) and a campaign's figures
-//! (`CampaignStats`, `VariantRow`) from the types' `ToSchema` derives. `docs/openapi.json` is
+//! (`CampaignStats`, `VariantRow`) and a call (`Call`) from the types' `ToSchema`
+//! derives. `docs/openapi.json` is
 //! this document, kept for readers and checked by `tests/api.rs` (`UPDATE_OPENAPI=1`
 //! writes it anew).
 //!
@@ -15,6 +16,7 @@ use super::campaign_dto::{CampaignOut, VariantIo, ALIASES};
 use super::campaigns::StatsOut;
 use super::{endpoints, Origin};
 use crate::domain::{SettingKind, SETTINGS};
+use crate::store::attempts::AttemptRecord;
 use crate::store::lead_search::LeadPage;
 use crate::store::settings_changes::SettingsChangeRow;
 use serde_json::{json, Map, Value};
@@ -85,6 +87,7 @@ pub fn document() -> Value {
     with_dependencies::<LeadPage>(&mut derived);
     with_dependencies::<SettingsChangeRow>(&mut derived);
     with_dependencies::<StatsOut>(&mut derived);
+    with_dependencies::<AttemptRecord>(&mut derived);
     for (name, schema) in derived {
         let schema = serde_json::to_value(schema).expect("a schema is JSON");
         schemas.insert(name, schema);
