@@ -144,6 +144,7 @@ fn escape_like(text: &str) -> String {
 const FILTERS: &str = "(?2 IS NULL OR l.campaign_id = ?2) AND (?3 IS NULL OR l.state = ?3)
      AND (?4 IS NULL OR l.last_outcome = ?4)";
 
+/// Leads whose trigrams match `phrase` (three characters or more), in id order.
 fn by_text(
     conn: &Connection,
     filter: &LeadFilter,
@@ -151,25 +152,16 @@ fn by_text(
     after: i64,
     want: usize,
 ) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
+    let sql = format!(
         "SELECT l.id FROM lead_text JOIN leads l ON l.id = lead_text.rowid
          WHERE lead_text MATCH ?1 AND lead_text.rowid > ?5 AND {FILTERS}
          ORDER BY lead_text.rowid LIMIT ?6"
-    ))?;
-    let ids = stmt.query_map(
-        params![
-            phrase,
-            filter.campaign.map(|c| c.0),
-            filter.state.map(LeadState::as_str),
-            filter.outcome.map(Outcome::as_str),
-            after,
-            want as i64
-        ],
-        |r| r.get(0),
-    )?;
-    Ok(ids.collect::<Result<_, _>>()?)
+    );
+    ids_of(conn, &sql, filter, phrase, after, want)
 }
 
+/// Leads whose number, name or variables contain `pattern` (text too short for
+/// trigrams), by a scan in id order.
 fn by_scan(
     conn: &Connection,
     filter: &LeadFilter,
@@ -177,16 +169,30 @@ fn by_scan(
     after: i64,
     want: usize,
 ) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
+    let sql = format!(
         "SELECT l.id FROM leads l NOT INDEXED
          WHERE l.id > ?5 AND {FILTERS}
            AND (l.phone LIKE ?1 ESCAPE '\\' OR l.name LIKE ?1 ESCAPE '\\'
                 OR l.variables LIKE ?1 ESCAPE '\\')
          ORDER BY l.id LIMIT ?6"
-    ))?;
+    );
+    ids_of(conn, &sql, filter, pattern, after, want)
+}
+
+/// Runs one of the text reads: ?1 the text, ?2..?4 the filters, ?5 the last id seen,
+/// ?6 how many.
+fn ids_of(
+    conn: &Connection,
+    sql: &str,
+    filter: &LeadFilter,
+    text: &str,
+    after: i64,
+    want: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let ids = stmt.query_map(
         params![
-            pattern,
+            text,
             filter.campaign.map(|c| c.0),
             filter.state.map(LeadState::as_str),
             filter.outcome.map(Outcome::as_str),
