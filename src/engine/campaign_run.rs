@@ -4,7 +4,7 @@
 use super::daily_cap::DailyCap;
 use super::pacing::CampaignPacer;
 use crate::domain::figures::DialRate;
-use crate::domain::{CampaignSettings, CampaignStatus, LeadId, PauseReason};
+use crate::domain::{CampaignSettings, CampaignStatus, LeadId, LeadState, PauseReason};
 use crate::engine::LeadCounts;
 use crate::store::engine_stats::CampaignStats;
 use crate::store::{CampaignRecord, LeadRecord};
@@ -131,5 +131,129 @@ impl CampaignRun {
         }
         let low = self.queue.leads.len() <= (self.page_size() / 2) as usize;
         !self.queue.read_once || self.queue.stale || (low && self.queue.more_behind)
+    }
+
+    /// A call of this campaign ended and its lead moved to `lead_state` (`None`: the
+    /// move is not known). The queue is read again only when that may bring something
+    /// to dial now: the lead is callable again, or nothing is left in the page to go
+    /// on with (the read then decides whether the campaign waits or is complete). A
+    /// retry due later is a time to wake at, not a read: reading a page after every
+    /// call made each call cost a page of rows, so the CPU per dial grew with the
+    /// number of calls in flight.
+    pub fn call_ended(
+        &mut self,
+        lead_state: Option<LeadState>,
+        due_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) {
+        let queue = &mut self.queue;
+        let page_empty = queue.leads.is_empty() && queue.urgent.is_empty();
+        let callable_now = match lead_state {
+            None | Some(LeadState::Pending) => true,
+            Some(LeadState::RetryWait) => due_at.is_none_or(|at| at <= now),
+            Some(_) => false,
+        };
+        if callable_now || page_empty {
+            queue.stale = true;
+        } else if let Some(at) = due_at {
+            queue.next_retry_at = Some(queue.next_retry_at.map_or(at, |t| t.min(at)));
+            self.wake_at = Some(self.wake_at.map_or(at, |t| t.min(at)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CampaignId;
+    use chrono::TimeZone;
+
+    fn run_with_page(leads: usize) -> (CampaignRun, DateTime<Utc>) {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+        let record = CampaignRecord {
+            id: CampaignId(1),
+            settings: CampaignSettings::default(),
+            status: CampaignStatus::Running,
+            pause_reason: None,
+            created_at: now,
+            updated_at: now,
+            started_at: Some(now),
+            completed_at: None,
+        };
+        let mut run = CampaignRun::new(record, now);
+        // As after a read that brought `leads` and said there is nothing behind them.
+        run.queue.read_once = true;
+        run.queue.stale = false;
+        run.queue.leads = (0..leads)
+            .map(|i| LeadRecord {
+                id: LeadId(i as i64 + 1),
+                campaign: CampaignId(1),
+                phone: format!("+1555000{i:04}"),
+                name: None,
+                timezone: None,
+                priority: 0,
+                variables: Default::default(),
+                state: LeadState::Pending,
+                attempts: 0,
+                next_attempt_at: None,
+                last_outcome: None,
+                import_line: None,
+                created_at: now,
+            })
+            .collect();
+        (run, now)
+    }
+
+    #[test]
+    fn a_call_that_ends_its_lead_leaves_the_page_as_it_is() {
+        for state in [LeadState::Done, LeadState::Exhausted, LeadState::Dnc] {
+            let (mut run, now) = run_with_page(10);
+            run.call_ended(Some(state), None, now);
+            assert!(!run.wants_refill(), "{state:?}");
+            assert_eq!(run.wake_at, None);
+        }
+    }
+
+    #[test]
+    fn a_lead_callable_again_or_an_unknown_end_reads_the_queue_again() {
+        let (mut run, now) = run_with_page(10);
+        run.call_ended(Some(LeadState::Pending), None, now);
+        assert!(run.wants_refill());
+        let (mut run, now) = run_with_page(10);
+        run.call_ended(Some(LeadState::RetryWait), Some(now), now);
+        assert!(run.wants_refill(), "a retry due now");
+        let (mut run, now) = run_with_page(10);
+        run.call_ended(None, None, now);
+        assert!(run.wants_refill(), "the write did not land");
+    }
+
+    #[test]
+    fn a_retry_due_later_is_a_time_to_wake_not_a_read() {
+        let (mut run, now) = run_with_page(10);
+        let due = now + chrono::Duration::minutes(30);
+        run.queue.next_retry_at = Some(now + chrono::Duration::hours(1));
+        run.call_ended(Some(LeadState::RetryWait), Some(due), now);
+        assert!(!run.wants_refill());
+        assert_eq!(run.queue.next_retry_at, Some(due));
+        assert_eq!(run.wake_at, Some(due));
+        run.call_ended(
+            Some(LeadState::RetryWait),
+            Some(due + chrono::Duration::minutes(5)),
+            now,
+        );
+        assert_eq!(
+            run.wake_at,
+            Some(due),
+            "the earliest retry wakes the engine"
+        );
+    }
+
+    /// With nothing left in the page, the read after a call decides whether the
+    /// campaign waits or is complete.
+    #[test]
+    fn the_last_call_of_an_empty_page_reads_the_queue_again() {
+        let (mut run, now) = run_with_page(0);
+        run.call_ended(Some(LeadState::Done), None, now);
+        assert!(run.wants_refill());
     }
 }

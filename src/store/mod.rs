@@ -227,5 +227,62 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> Result<Connection
     // 80 distinct texts, the dialling order's variants included); with room for all of
     // them none is evicted and parsed again on the next dial.
     conn.set_prepared_statement_cache_capacity(256);
+    // One plan per statement, whatever is bound to it. Without this SQLite marks a
+    // parameter it looked at while planning (a LIKE pattern, a LIMIT, a value held
+    // against a partial index's condition) and parses the statement again each time
+    // a new value is bound: about seven times per dial, a fifth of the writer's CPU.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CampaignSettings, LeadId};
+    use rusqlite::StatementStatus;
+
+    /// A cached statement is planned once: binding another lead to it does not make
+    /// SQLite parse it again (it did, about seven times per dial, before the planner
+    /// was told to keep one plan).
+    #[test]
+    fn binding_new_values_does_not_prepare_a_statement_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("s.db")).unwrap();
+        let leads: Vec<LeadId> = store
+            .write_blocking(|conn| {
+                let now = chrono::Utc::now();
+                let settings = CampaignSettings {
+                    name: "c".into(),
+                    agent_name: "a".into(),
+                    trunk_id: "ST_x".into(),
+                    ..Default::default()
+                };
+                let campaign = CampaignRecord::insert(conn, &NewCampaign { settings, now })?;
+                let mut leads = Vec::new();
+                for phone in ["+15550000001", "+15550000002", "+15550000003"] {
+                    let lead = NewLead {
+                        phone: phone.into(),
+                        ..Default::default()
+                    };
+                    leads.push(LeadRecord::insert(conn, campaign, &lead, now)?.unwrap());
+                }
+                Ok(leads)
+            })
+            .unwrap();
+        let history = "SELECT phone, state FROM attempts WHERE lead_id = ?1
+         AND state NOT IN ('queued', 'dialing', 'ringing', 'answered') ORDER BY id";
+        let reprepared = store
+            .write_blocking(move |conn| {
+                for lead in &leads {
+                    lead_phones::history_of(conn, *lead)?;
+                }
+                let stmt = conn.prepare_cached(history)?;
+                Ok(stmt.get_status(StatementStatus::RePrepare))
+            })
+            .unwrap();
+        assert_eq!(reprepared, 0);
+    }
 }

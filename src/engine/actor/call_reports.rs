@@ -226,7 +226,7 @@ impl<T: Telephony> Actor<T> {
                 outcome if outcome.was_answered() => run.agent_missing_in_a_row = 0,
                 _ => {}
             }
-            run.queue.stale = true;
+            run.call_ended(end.lead_state, end.lead_due_at, self.clock.now());
         }
         match end.problem {
             Some(CallProblem::Infrastructure { message }) => {

@@ -103,6 +103,7 @@ impl<T: Telephony> CallContext<T> {
             end: Box::new(CallEnd {
                 outcome: ending.outcome,
                 lead_state: decided.map(|d| d.next.state),
+                lead_due_at: decided.and_then(|d| d.next.due_at),
                 dialed_at: call.dialed_at,
                 times: CallTimes {
                     dialed_at: Some(call.dialed_at),

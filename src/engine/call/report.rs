@@ -100,6 +100,8 @@ pub struct CallEnd {
     /// The lead's new state; `None` if the outcome could not be written (the attempt
     /// stays in flight in the store and is reconciled at the next start).
     pub lead_state: Option<LeadState>,
+    /// When a lead put back to wait for a retry falls due.
+    pub lead_due_at: Option<DateTime<Utc>>,
     pub dialed_at: DateTime<Utc>,
     /// What its ring and talk time are computed from (`domain::figures`).
     pub times: crate::domain::figures::CallTimes,
