@@ -21,7 +21,7 @@ pub struct CallEventOut {
     pub at: DateTime<Utc>,
     pub kind: String,
     pub detail: String,
-    #[schema(value_type = Object)]
+    /// What LiveKit or the agent said with it, as they said it
     pub data: Option<serde_json::Value>,
 }
 
