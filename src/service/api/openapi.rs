@@ -117,7 +117,18 @@ pub fn document() -> Value {
                 .build(),
         ),
     );
+    // One schema per name: two types documented under one name would hide one of them.
+    let mut by_name = std::collections::BTreeMap::new();
     for (name, schema) in schemas {
+        match by_name.get(&name) {
+            Some(seen) if *seen != schema => panic!("two different schemas are named {name}"),
+            Some(_) => {}
+            None => {
+                by_name.insert(name, schema);
+            }
+        }
+    }
+    for (name, schema) in by_name {
         components = components.schema(name, schema);
     }
     let doc = OpenApiBuilder::new()

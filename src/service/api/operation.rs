@@ -9,6 +9,7 @@
 //! reads and writes. Query parameters are the handler's query struct
 //! (`utoipa::IntoParams`).
 
+use super::envelope::{Failure, Success};
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{
@@ -61,12 +62,13 @@ pub struct Operation {
     pub schemas: Schemas,
 }
 
+/// The envelope of a success as the document names it, `data` anything.
+type AnySuccess = Success<serde_json::Value>;
+
 /// The schema of a JSON answer: the success envelope with `data` of `data`'s schema.
 fn in_envelope(data: RefOr<Schema>) -> Content {
     let schema = AllOfBuilder::new()
-        .item(Ref::from_schema_name(super::envelope::Success::<
-            serde_json::Value,
-        >::name()))
+        .item(Ref::from_schema_name(AnySuccess::name()))
         .item(ObjectBuilder::new().property("data", data));
     Content::new(Some(schema))
 }
@@ -173,7 +175,7 @@ impl Operation {
 
     /// A success with `data` of `data`'s schema.
     fn succeeds(mut self, status: u16, description: &str, data: RefOr<Schema>) -> Operation {
-        self.named::<super::envelope::Success<serde_json::Value>>();
+        self.named::<AnySuccess>();
         let response = ResponseBuilder::new()
             .description(description)
             .content("application/json", in_envelope(data))
@@ -224,7 +226,7 @@ impl Operation {
 
     /// A failure, in the envelope of every failure.
     pub fn fails(mut self, status: u16, description: &str) -> Operation {
-        let failure = self.named::<super::envelope::Failure>();
+        let failure = self.named::<Failure>();
         let response = ResponseBuilder::new()
             .description(description)
             .content("application/json", Content::new(Some(failure)))
