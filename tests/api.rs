@@ -1181,3 +1181,157 @@ async fn variants_round_trip_and_every_campaign_field_is_documented() {
     assert_eq!(shown, variant);
     api.stop().await;
 }
+
+/// What the server really sends is what the document says: each answer below validates
+/// against the schema its operation gives for that status (JSON Schema 2020-12, as
+/// OpenAPI 3.1 writes it), successes and failures alike.
+#[tokio::test]
+async fn answers_validate_against_the_documented_schemas() {
+    let doc: Value = serde_json::from_str(switchboard::service::api::openapi::json()).unwrap();
+    let mut checked = Vec::new();
+    let mut wrong = Vec::new();
+    let mut check = |method: &str, template: &str, answer: &api::Answer| {
+        let status = answer.status.as_str();
+        let schema = &doc["paths"][template][method.to_ascii_lowercase()]["responses"][status]
+            ["content"]["application/json"]["schema"];
+        assert!(
+            schema.is_object(),
+            "{method} {template} has no schema for {status}"
+        );
+        let root = json!({"components": doc["components"], "allOf": [schema]});
+        let validator = jsonschema::validator_for(&root).expect("the document's schemas compile");
+        for error in validator.iter_errors(&answer.body) {
+            wrong.push(format!(
+                "{method} {template} {status} at {}: {error}",
+                error.instance_path()
+            ));
+        }
+        checked.push(format!("{method} {template} {status}"));
+    };
+
+    let api = api::start().await;
+    check("GET", "/api/v1/health", &api.get("/health").await);
+    let created = api.post("/campaigns", campaign_body("Validated")).await;
+    check("POST", "/api/v1/campaigns", &created);
+    let id = created.data()["id"].as_i64().unwrap();
+    check("GET", "/api/v1/campaigns", &api.get("/campaigns").await);
+    check(
+        "GET",
+        "/api/v1/campaigns/{id}",
+        &api.get(&format!("/campaigns/{id}")).await,
+    );
+    check(
+        "GET",
+        "/api/v1/campaigns/{id}",
+        &api.get("/campaigns/999").await,
+    );
+    check(
+        "GET",
+        "/api/v1/campaigns/{id}",
+        &api.get("/campaigns/abc").await,
+    );
+    let changed = api
+        .call(
+            Method::PATCH,
+            &format!("/campaigns/{id}"),
+            Some(json!({"maxConcurrent": 2})),
+        )
+        .await;
+    check("PATCH", "/api/v1/campaigns/{id}", &changed);
+    let lead = api
+        .post(
+            &format!("/campaigns/{id}/leads"),
+            json!({"phoneNumber": "+12125550101", "name": "Ada", "metadata": {"plan": "gold"}}),
+        )
+        .await;
+    check("POST", "/api/v1/campaigns/{id}/leads", &lead);
+    let bulk = api
+        .post(
+            &format!("/campaigns/{id}/leads/bulk"),
+            json!({"leads": [
+                {"phoneNumber": "+12125550102", "alternatePhoneNumbers": ["12"]},
+                {"phoneNumber": "not a number"},
+                {"phoneNumber": "+12125550101"},
+            ]}),
+        )
+        .await;
+    check("POST", "/api/v1/campaigns/{id}/leads/bulk", &bulk);
+    let started = api.post(&format!("/campaigns/{id}/start"), json!({})).await;
+    check("POST", "/api/v1/campaigns/{id}/start", &started);
+    let status = api.get(&format!("/campaigns/{id}/status")).await;
+    check("GET", "/api/v1/campaigns/{id}/status", &status);
+    api.until(
+        &format!("/campaigns/{id}/status"),
+        "the campaign to end",
+        |c| c["status"] == "completed",
+    )
+    .await;
+    let status = api.get(&format!("/campaigns/{id}/status")).await;
+    check("GET", "/api/v1/campaigns/{id}/status", &status);
+    let stats = api.get(&format!("/campaigns/{id}/stats")).await;
+    check("GET", "/api/v1/campaigns/{id}/stats", &stats);
+    let changes = api.get(&format!("/campaigns/{id}/changes")).await;
+    check("GET", "/api/v1/campaigns/{id}/changes", &changes);
+    let calls = api.get(&format!("/campaigns/{id}/calls?limit=1")).await;
+    check("GET", "/api/v1/campaigns/{id}/calls", &calls);
+    let call = calls.data()["calls"][0]["id"].as_i64().unwrap();
+    check(
+        "GET",
+        "/api/v1/calls/{id}",
+        &api.get(&format!("/calls/{call}")).await,
+    );
+    let reported = api
+        .call(
+            Method::PUT,
+            &format!("/outbound-calls/{call}/outcome"),
+            Some(json!({"outcome": "interested"})),
+        )
+        .await;
+    check("PUT", "/api/v1/outbound-calls/{callId}/outcome", &reported);
+    let leads = api.get(&format!("/leads?campaign={id}")).await;
+    check("GET", "/api/v1/leads", &leads);
+    let lead = leads.data()["rows"][0]["lead"].as_i64().unwrap();
+    check(
+        "GET",
+        "/api/v1/leads/{id}",
+        &api.get(&format!("/leads/{lead}")).await,
+    );
+    check("GET", "/api/v1/leads/{id}", &api.get("/leads/999999").await);
+    let stopped = api.post(&format!("/campaigns/{id}/stop"), json!({})).await;
+    check("POST", "/api/v1/campaigns/{id}/stop", &stopped);
+    let stopped = api
+        .post(&format!("/campaigns/{id}/stop?confirm=true"), json!({}))
+        .await;
+    check("POST", "/api/v1/campaigns/{id}/stop", &stopped);
+
+    let dnc = api
+        .post("/dnc", json!({"phoneNumber": "+12125550199"}))
+        .await;
+    check("POST", "/api/v1/dnc", &dnc);
+    check("GET", "/api/v1/dnc", &api.get("/dnc").await);
+    let removed = api.call(Method::DELETE, "/dnc/+12125550199", None).await;
+    check("DELETE", "/api/v1/dnc/{phone}", &removed);
+    let other = create(&api, "Deleted").await;
+    let deleted = api
+        .call(Method::DELETE, &format!("/campaigns/{other}"), None)
+        .await;
+    check("DELETE", "/api/v1/campaigns/{id}", &deleted);
+    api.stop().await;
+
+    assert!(
+        wrong.is_empty(),
+        "answers unlike the document:\n{}",
+        wrong.join("\n")
+    );
+    // Failures were among them: a bad id, an unknown one, a refusal with the engine's error.
+    for failure in [
+        "GET /api/v1/campaigns/{id} 400",
+        "GET /api/v1/campaigns/{id} 404",
+        "POST /api/v1/campaigns/{id}/stop 409",
+    ] {
+        assert!(
+            checked.iter().any(|c| c == failure),
+            "{failure}: {checked:#?}"
+        );
+    }
+}

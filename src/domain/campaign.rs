@@ -57,7 +57,7 @@ impl CampaignStatus {
 
 /// Why a campaign is paused. Operator pauses are sticky; the others are lifted by the
 /// engine itself when their condition clears.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PauseReason {
     Operator,

@@ -6,7 +6,7 @@
 use super::attempt::Outcome;
 
 /// One of a lead's numbers and what its calls so far came to.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadNumber {
     pub phone: String,

@@ -84,7 +84,8 @@ pub enum Command {
     ListTrunks,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// The engine's answer to a command: "done", {"created": id}, {"deleted": id}, ...
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Reply {
     Created(CampaignId),
@@ -106,7 +107,7 @@ pub enum Reply {
 }
 
 /// One outbound trunk and the campaigns set to dial through it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TrunkUse {
     pub id: String,
@@ -118,7 +119,9 @@ pub struct TrunkUse {
 }
 
 /// Why a command was refused or failed, in words an operator can act on.
-#[derive(Debug, Clone, PartialEq, Eq, Error, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Error, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum EngineError {
     #[error("{0}")]

@@ -89,7 +89,9 @@ impl std::fmt::Debug for ImportJob {
 
 /// What an import that went wrong says, kept apart so each client can answer in its
 /// own terms (a 404 for a missing campaign, a 400 for a bad file, exit code 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum ImportFailure {
     NoSuchCampaign,

@@ -28,11 +28,16 @@ impl Snapshot {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// The campaign as the engine sees it now: lead counts, outcomes, calls in flight
+/// (slots), next up, pace.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CampaignStatus)]
 pub struct CampaignView {
     pub id: CampaignId,
     pub name: String,
+    // Inline: the document's `CampaignStatus` is this view (the API's name for it).
+    #[schema(inline)]
     pub status: CampaignStatus,
     pub pause_reason: Option<PauseReason>,
     pub agent_name: String,
@@ -56,11 +61,11 @@ pub struct CampaignView {
     pub agent_join_p50_ms: Option<u64>,
     #[serde(default)]
     pub agent_join_p95_ms: Option<u64>,
-    /// Dial starts in each of the last `DIAL_RATE_MINUTES` sliding minutes, oldest
+    /// Dial starts in each of the last 30 sliding minutes (`DIAL_RATE_MINUTES`), oldest
     /// first; the last one ends at the snapshot's time (`domain::figures::DialRate`).
     pub dials_per_minute: Vec<u64>,
-    /// Time left at the measured rate (`domain::figures::eta`); `None` unless running
-    /// and measured.
+    /// Milliseconds left at the measured rate (`domain::figures::eta`); null unless
+    /// running and measured.
     #[serde(default)]
     pub eta_ms: Option<u64>,
     /// The campaign's ring timeout: no ringing call shows longer.
@@ -108,14 +113,14 @@ impl CampaignView {
 pub use crate::domain::figures::LeadCounts;
 
 /// One call in flight.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SlotView {
     pub attempt: AttemptId,
     pub lead: LeadId,
     pub lead_name: Option<String>,
     pub phone: String,
-    /// The caller ID presented; `None` before the dial chose one, or the trunk's own.
+    /// The caller ID presented; null before the dial chose one, or the trunk's own.
     #[serde(default)]
     pub caller_id: Option<String>,
     #[serde(default)]
@@ -142,7 +147,7 @@ impl SlotView {
 }
 
 /// A lead waiting its turn.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QueuedLead {
     pub lead: LeadId,

@@ -29,6 +29,7 @@ use thiserror::Error;
     clap::ValueEnum,
     serde::Serialize,
     serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {

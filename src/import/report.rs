@@ -7,7 +7,7 @@ use std::fmt;
 /// every rejected row, so a file of a million bad rows does not fill memory.
 pub const MAX_LISTED_ROWS: usize = 10_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RejectedRow {
     /// Line where the row starts (1 is the header).
@@ -15,7 +15,7 @@ pub struct RejectedRow {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DuplicateRow {
     pub line: u64,
@@ -52,7 +52,11 @@ pub struct ImportProgress {
     pub bytes_read: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// What `leads import` reports: rows read, imported, dnc, duplicates, rejected, and
+/// the rejected rows by line (1 is the header).
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     /// Data rows read (the header not counted).
@@ -63,21 +67,22 @@ pub struct ImportReport {
     pub dnc: u64,
     pub duplicates: u64,
     pub rejected: u64,
-    /// The first `MAX_LISTED_ROWS` rejections, by line.
+    /// The first 10,000 rejections (`MAX_LISTED_ROWS`), by line.
     pub rejected_rows: Vec<RejectedRow>,
     /// Other numbers that were not valid and were dropped (their leads imported).
     pub dropped_alternates: u64,
-    /// The first `MAX_LISTED_ROWS` of them: line, and the field and why.
+    /// The first 10,000 of them (`MAX_LISTED_ROWS`): line, and the field and why.
     pub dropped_alternate_rows: Vec<RejectedRow>,
     /// Leads imported with more than one number.
     pub with_alternates: u64,
-    /// The first `MAX_LISTED_ROWS` duplicates, by line.
+    /// The first 10,000 duplicates (`MAX_LISTED_ROWS`), by line.
     pub duplicate_rows: Vec<DuplicateRow>,
     /// Leads whose time zone came from their number.
     pub inferred_timezones: u64,
     /// Rows with text that was not UTF-8 and was read as Windows-1252, and the first.
     pub windows_1252_rows: u64,
     pub first_windows_1252_line: Option<u64>,
+    /// The field delimiter read, as its byte (44 is `,`).
     pub delimiter: u8,
     /// How the header was understood (`ColumnMap::describe`).
     pub columns: String,

@@ -6,19 +6,22 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// A lead as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Lead)]
 pub struct LeadRecord {
     pub id: LeadId,
     pub campaign: CampaignId,
     /// E.164.
     pub phone: String,
     pub name: Option<String>,
-    /// IANA zone given in the CSV or inferred from the number; `None` means the
+    /// IANA zone given in the CSV or inferred from the number; null means the
     /// campaign's zone applies.
     pub timezone: Option<String>,
     pub priority: i64,
     /// Every extra CSV column, handed to the agent.
+    #[schema(value_type = Object)]
     pub variables: Map<String, Value>,
     pub state: LeadState,
     /// Attempts that count toward `max_attempts`.

@@ -316,7 +316,7 @@ pub fn timeline_after(
 }
 
 /// One step of an attempt's timeline.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptStep {
     pub at: DateTime<Utc>,
@@ -325,7 +325,7 @@ pub struct AttemptStep {
 }
 
 /// One call with everything LiveKit told us about it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptHistory {
     pub id: AttemptId,
@@ -343,7 +343,7 @@ pub struct AttemptHistory {
     pub ringing_at: Option<DateTime<Utc>>,
     pub answered_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
-    /// The caller ID presented; `None` for the trunk's own number.
+    /// The caller ID presented; null for the trunk's own number.
     #[serde(default)]
     pub caller_id: Option<String>,
     /// The A/B variant, and where the recording goes or why it failed.
@@ -393,18 +393,55 @@ pub struct LeadHistory {
 }
 
 impl LeadHistory {
-    /// As the CLI's `--json` and the HTTP API give it: each call with its ring and talk
-    /// time added (`ringTimeMs`, `talkTimeMs`), so no client works them out again.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut json = serde_json::to_value(self).unwrap_or_default();
-        if let Some(attempts) = json["attempts"].as_array_mut() {
-            for (value, attempt) in attempts.iter_mut().zip(&self.attempts) {
-                value["ringTimeMs"] = attempt.ring_time().map(|d| d.num_milliseconds()).into();
-                value["talkTimeMs"] = attempt.talk_time().map(|d| d.num_milliseconds()).into();
-            }
+    /// As the CLI's `--json` and the HTTP API give it.
+    pub fn served(self) -> ServedLeadHistory {
+        let attempts = self
+            .attempts
+            .into_iter()
+            .map(|attempt| ServedAttempt {
+                ring_time_ms: attempt.ring_time().map(|d| d.num_milliseconds()),
+                talk_time_ms: attempt.talk_time().map(|d| d.num_milliseconds()),
+                attempt,
+            })
+            .collect();
+        ServedLeadHistory {
+            lead: self.lead,
+            numbers: self.numbers,
+            attempts,
         }
-        json
     }
+
+    /// [`LeadHistory::served`] as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.clone().served()).unwrap_or_default()
+    }
+}
+
+/// A lead's history as the CLI's `--json` and the HTTP API give it: each call with its
+/// ring and talk time added (`ringTimeMs`, `talkTimeMs`), so no client works them out
+/// again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = LeadHistory)]
+pub struct ServedLeadHistory {
+    pub lead: LeadRecord,
+    /// Every number of the lead, primary first, with what its calls came to
+    pub numbers: Vec<crate::domain::lead_numbers::LeadNumber>,
+    /// Every call, oldest first, with its steps
+    pub attempts: Vec<ServedAttempt>,
+}
+
+/// A call of a lead's history with its ring and talk time.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = LeadHistoryCall)]
+pub struct ServedAttempt {
+    #[serde(flatten)]
+    pub attempt: AttemptHistory,
+    /// Dial to answer, or to the end of a call never answered, never past the ring timeout
+    pub ring_time_ms: Option<i64>,
+    /// Answer to hang-up
+    pub talk_time_ms: Option<i64>,
 }
 
 pub fn lead_history(conn: &Connection, lead: LeadId) -> Result<LeadHistory, StoreError> {

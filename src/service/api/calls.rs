@@ -2,6 +2,7 @@
 //! timeline; and the agent's disposition by HTTP.
 
 use super::envelope::{ApiError, Body, Data, Param, QueryArgs};
+use super::operation::{Operation, Tag};
 use super::ApiState;
 use crate::domain::{AttemptId, AttemptState, CampaignId};
 use crate::engine::{Command, Reply};
@@ -13,12 +14,14 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize)]
+/// One step of a call's timeline.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CallEventOut {
     pub at: DateTime<Utc>,
     pub kind: String,
     pub detail: String,
+    /// What LiveKit or the agent said with it, as they said it
     pub data: Option<serde_json::Value>,
 }
 
@@ -33,31 +36,49 @@ impl From<AttemptEventRecord> for CallEventOut {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A call with its timeline.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CallWithEvents {
     #[serde(flatten)]
     pub call: AttemptRecord,
+    #[schema(inline)]
     pub events: Vec<CallEventOut>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CallsQuery {
-    /// Only calls in this state or with this outcome (`no_answer`, `completed`, ...).
+    /// Only calls in this state or with this outcome (completed, no_answer, busy, ...)
+    #[param(value_type = Option<AttemptState>)]
     pub outcome: Option<String>,
-    /// Calls after this id: the `next` of the previous page.
+    /// Calls after this id: the previous page's next
     pub after: Option<i64>,
-    /// At most this many (100 when absent, at most 1000).
+    /// Calls per page
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<usize>,
 }
 
-#[derive(Debug, Serialize)]
+/// A page of a campaign's calls, oldest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CallsPage {
     pub calls: Vec<AttemptRecord>,
-    /// Pass as `after` for the next page; absent on the last.
+    /// Pass as after for the next page; null on the last
     pub next: Option<AttemptId>,
+}
+
+/// The campaign's id in the path.
+const CAMPAIGN_ID: &str = "The campaign's id";
+
+pub fn for_campaign_doc() -> Operation {
+    Operation::new(Tag::Calls, "A page of the campaign's calls, oldest first")
+        .path_param::<i64>("id", CAMPAIGN_ID)
+        .query::<CallsQuery>()
+        .answers::<CallsPage>()
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
 }
 
 const DEFAULT_PAGE: usize = 100;
@@ -94,6 +115,15 @@ pub async fn for_campaign(
     Ok(Data(CallsPage { calls, next }))
 }
 
+pub fn get_one_doc() -> Operation {
+    Operation::new(Tag::Calls, "One call with its event timeline")
+        .path_param::<i64>("id", "The attempt's id")
+        .answers::<CallWithEvents>()
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
+}
+
 pub async fn get_one(
     State(state): State<ApiState>,
     Param(id): Param<i64>,
@@ -116,14 +146,29 @@ pub async fn get_one(
 
 /// The agent's report: `outcome` or `disposition` (the same thing, by the name each
 /// client knows), and an optional `note`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OutcomeInput {
+    #[schema(example = "interested")]
     pub outcome: Option<String>,
+    /// The same as outcome; give one
     pub disposition: Option<String>,
+    #[schema(max_length = 1024)]
     pub note: Option<String>,
-    /// When the callee asked to be called back (RFC 3339), for a `callback_at` rule.
+    /// When the callee asked to be called back; a campaign rule such as callback=callback_at retries then
+    #[schema(format = DateTime)]
     pub callback_at: Option<String>,
+}
+
+pub fn report_outcome_doc() -> Operation {
+    Operation::new(Tag::Calls, "The agent's disposition, by HTTP")
+        .describe("An alternative to the agent's participant attribute. A live call (or one awaiting its agent's report) records it as it would the attribute; an ended call's attempt is updated.")
+        .path_param::<String>("callId", "The attempt id, the room name, or LiveKit's SIP call id")
+        .body::<OutcomeInput>()
+        .answers::<Reply>()
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
 }
 
 /// A note longer than this is refused: it is shown in the timeline and exported.

@@ -3,12 +3,25 @@
 
 use super::campaign_dto::{CampaignInput, CampaignOut};
 use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
+use super::openapi::SETTINGS_PATCH;
+use super::operation::{Operation, Tag};
 use super::ApiState;
 use crate::domain::{CampaignId, CampaignSettings};
 use crate::engine::{Answer, CampaignView, Command, EngineError, Query, Reply};
 use crate::store::CampaignRecord;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+
+/// The campaign's id in the path.
+const ID: &str = "The campaign's id";
+
+pub fn create_doc() -> Operation {
+    Operation::new(Tag::Campaigns, "Create a campaign")
+        .body_named(SETTINGS_PATCH)
+        .creates::<CampaignOut>("Created")
+        .bad_input()
+        .busy()
+}
 
 pub async fn create(
     State(state): State<ApiState>,
@@ -26,9 +39,24 @@ pub async fn create(
     Ok(Created(record(&state, id).await?.into()))
 }
 
+pub fn list_doc() -> Operation {
+    Operation::new(Tag::Campaigns, "Every campaign")
+        .answers_list::<CampaignOut>()
+        .busy()
+}
+
 pub async fn list(State(state): State<ApiState>) -> Result<Data<Vec<CampaignOut>>, ApiError> {
     let records = state.reader.read(CampaignRecord::list).await?;
     Ok(Data(records.into_iter().map(CampaignOut::from).collect()))
+}
+
+pub fn get_one_doc() -> Operation {
+    Operation::new(Tag::Campaigns, "One campaign")
+        .path_param::<i64>("id", ID)
+        .answers::<CampaignOut>()
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
 }
 
 pub async fn get_one(
@@ -36,6 +64,20 @@ pub async fn get_one(
     Param(id): Param<i64>,
 ) -> Result<Data<CampaignOut>, ApiError> {
     Ok(Data(record(&state, CampaignId(id)).await?.into()))
+}
+
+pub fn update_doc() -> Operation {
+    Operation::new(
+        Tag::Campaigns,
+        "Change a campaign's settings (not while it runs)",
+    )
+    .path_param::<i64>("id", ID)
+    .body_named(SETTINGS_PATCH)
+    .answers::<CampaignOut>()
+    .bad_input()
+    .unknown("Unknown id")
+    .refused()
+    .busy()
 }
 
 /// Changes the fields given. While the campaign runs, only the settings that may change
@@ -57,22 +99,62 @@ pub async fn update(
     Ok(Data(record(&state, id).await?.into()))
 }
 
+/// What a delete answers: the id of the campaign deleted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub deleted: CampaignId,
+}
+
+pub fn remove_doc() -> Operation {
+    Operation::new(
+        Tag::Campaigns,
+        "Delete a campaign with its leads and calls (not while it runs)",
+    )
+    .path_param::<i64>("id", ID)
+    .answers_inline::<Deleted>()
+    .unknown("Unknown id")
+    .refused()
+    .busy()
+}
+
 /// Deletes the campaign with its leads and calls; refused (409) while it runs.
 pub async fn remove(
     State(state): State<ApiState>,
     Param(id): Param<i64>,
-) -> Result<Data<serde_json::Value>, ApiError> {
+) -> Result<Data<Deleted>, ApiError> {
     let id = CampaignId(id);
     state.engine.send(Command::DeleteCampaign(id)).await?;
-    Ok(Data(serde_json::json!({ "deleted": id })))
+    Ok(Data(Deleted { deleted: id }))
+}
+
+/// A lifecycle command's operation: the engine's reply, or why it refused.
+fn lifecycle_doc(summary: &str) -> Operation {
+    Operation::new(Tag::Campaigns, summary)
+        .path_param::<i64>("id", ID)
+        .answers::<Reply>()
+        .unknown("Unknown id")
+        .refused()
+        .busy()
+}
+
+pub fn start_doc() -> Operation {
+    lifecycle_doc("Start dialling (checks the trunk first)")
 }
 
 pub async fn start(state: State<ApiState>, Param(id): Param<i64>) -> Result<Data<Reply>, ApiError> {
     send(state, Command::Start(CampaignId(id))).await
 }
 
+pub fn pause_doc() -> Operation {
+    lifecycle_doc("Pause: calls in flight finish, no new ones")
+}
+
 pub async fn pause(state: State<ApiState>, Param(id): Param<i64>) -> Result<Data<Reply>, ApiError> {
     send(state, Command::Pause(CampaignId(id))).await
+}
+
+pub fn resume_doc() -> Operation {
+    lifecycle_doc("Resume a paused campaign")
 }
 
 pub async fn resume(
@@ -83,10 +165,18 @@ pub async fn resume(
 }
 
 /// `?confirm=true`: what makes a stop deliberate.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct StopQuery {
+    /// Must be true: a stopped campaign never dials again, and its leads not yet called will not be called
+    #[param(required = true)]
     pub confirm: Option<bool>,
+}
+
+pub fn stop_doc() -> Operation {
+    lifecycle_doc("Stop for good (needs ?confirm=true): calls in flight finish, leads not yet called never will be")
+        .query::<StopQuery>()
+        .fails(400, "Without confirm=true: stopping cannot be undone")
 }
 
 /// Stops the campaign; calls in flight are left to finish. A stop cannot be undone
@@ -107,6 +197,15 @@ pub async fn stop(
         hang_up_live_calls: false,
     };
     send(state, command).await
+}
+
+pub fn status_doc() -> Operation {
+    Operation::new(Tag::Campaigns, "The campaign as the engine sees it now")
+        .path_param::<i64>("id", ID)
+        .answers::<CampaignView>()
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
 }
 
 /// The campaign as the engine sees it now: calls in flight, lead counts, outcomes,
@@ -163,6 +262,18 @@ impl StatsOut {
     }
 }
 
+pub fn stats_doc() -> Operation {
+    Operation::new(
+        Tag::Campaigns,
+        "Totals: leads by state, attempts by outcome, answer rate, ring and talk time",
+    )
+    .path_param::<i64>("id", ID)
+    .answers::<StatsOut>()
+    .bad_input()
+    .unknown("Unknown id")
+    .busy()
+}
+
 pub async fn stats(
     State(state): State<ApiState>,
     Param(id): Param<i64>,
@@ -206,10 +317,23 @@ fn unexpected(reply: Reply) -> ApiError {
 }
 
 /// `?limit=N`: how many of the latest changes.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ChangesQuery {
+    /// How many of the latest changes (default 100)
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
+}
+
+pub fn changes_doc() -> Operation {
+    Operation::new(Tag::Campaigns, "Settings changes, oldest first, with who made each (the last 1000 at most; ?limit=N for fewer)")
+        .describe("Every edit of the campaign's settings is kept setting by setting: when, who (`alice (command line)`, `the API`, `bob (console)`), the setting's key and label, and its value before and after. A running campaign's pace, size, calling hours, caps and caller IDs change under it; this is what its figures are read against.")
+        .path_param::<i64>("id", ID)
+        .query::<ChangesQuery>()
+        .answers_list::<crate::store::settings_changes::SettingsChangeRow>()
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
 }
 
 /// How many changes a plain `GET .../changes` lists.

@@ -3,6 +3,7 @@
 
 use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
 use super::leads::LeadOptions;
+use super::operation::{Operation, Tag};
 use super::ApiState;
 use crate::domain::CampaignId;
 use crate::engine::{Command, Reply};
@@ -11,27 +12,47 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DncInput {
     pub phone_number: String,
-    /// The campaign's own list; the global list when absent.
+    /// The campaign's own list; the global one when absent
     pub campaign_id: Option<CampaignId>,
+    #[schema(max_length = 256)]
     pub reason: Option<String>,
-    /// Region of a number written without `+`; `US` when absent.
+    /// Region of a number written without +; US when absent
+    #[schema(example = "US")]
     pub region: Option<String>,
 }
 
 /// Which list: `?campaignId=ID` for a campaign's own, the global one without.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListQuery {
+    /// The campaign's own list; the global one when absent
     pub campaign_id: Option<i64>,
+    /// Region of numbers written without +; US when absent
+    #[param(example = "US")]
     pub region: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// What adding or removing a number answers: the number as stored, and which list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+pub struct DncChange {
+    /// E.164
+    pub phone_number: String,
+    /// The campaign's own list; null for the global one
+    pub campaign_id: Option<CampaignId>,
+    /// On a removal: true
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<bool>,
+}
+
+/// A number on a do-not-call list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = DncEntry)]
 pub struct DncOut {
     pub phone_number: String,
     pub campaign_id: Option<CampaignId>,
@@ -41,10 +62,20 @@ pub struct DncOut {
 
 const MAX_REASON_CHARS: usize = 256;
 
+pub fn add_doc() -> Operation {
+    Operation::new(Tag::DoNotCall, "Put a number on a do-not-call list")
+        .describe("Leads with the number are marked dnc and never dialled.")
+        .body::<DncInput>()
+        .creates_inline::<DncChange>("Added")
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
+}
+
 pub async fn add(
     State(state): State<ApiState>,
     Body(input): Body<DncInput>,
-) -> Result<Created<serde_json::Value>, ApiError> {
+) -> Result<Created<DncChange>, ApiError> {
     let phone = normalize(&input.phone_number, input.region, "phoneNumber")?;
     if let Some(reason) = &input.reason {
         if reason.chars().count() > MAX_REASON_CHARS {
@@ -62,10 +93,20 @@ pub async fn add(
         reason: input.reason,
     };
     state.engine.send(command).await?;
-    Ok(Created(serde_json::json!({
-        "phoneNumber": phone,
-        "campaignId": input.campaign_id,
-    })))
+    Ok(Created(DncChange {
+        phone_number: phone,
+        campaign_id: input.campaign_id,
+        removed: None,
+    }))
+}
+
+pub fn list_doc() -> Operation {
+    Operation::new(Tag::DoNotCall, "A do-not-call list")
+        .query::<ListQuery>()
+        .answers_list::<DncOut>()
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
 }
 
 pub async fn list(
@@ -90,13 +131,23 @@ pub async fn list(
     ))
 }
 
+pub fn remove_doc() -> Operation {
+    Operation::new(Tag::DoNotCall, "Take a number off a do-not-call list")
+        .path_param::<String>("phone", "The number, E.164 or national")
+        .query::<ListQuery>()
+        .answers_inline::<DncChange>()
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
+}
+
 /// Takes the number off the list (`?campaignId=` for a campaign's). Leads already
 /// marked do-not-call stay so.
 pub async fn remove(
     State(state): State<ApiState>,
     Param(raw): Param<String>,
     QueryArgs(query): QueryArgs<ListQuery>,
-) -> Result<Data<serde_json::Value>, ApiError> {
+) -> Result<Data<DncChange>, ApiError> {
     let phone = normalize(&raw, query.region, "phone")?;
     let campaign = query.campaign_id.map(CampaignId);
     let number = phone.clone();
@@ -123,11 +174,11 @@ pub async fn remove(
             }
         )));
     }
-    Ok(Data(serde_json::json!({
-        "phoneNumber": phone,
-        "campaignId": campaign,
-        "removed": true,
-    })))
+    Ok(Data(DncChange {
+        phone_number: phone,
+        campaign_id: campaign,
+        removed: Some(true),
+    }))
 }
 
 fn normalize(raw: &str, region: Option<String>, field: &str) -> Result<String, ApiError> {

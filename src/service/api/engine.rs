@@ -4,6 +4,7 @@
 //! events from a bounded `broadcast` whose laggards are told to resync.
 
 use super::envelope::{ApiError, Body, Data};
+use super::operation::{text, Operation, Tag};
 use super::ApiState;
 use crate::engine::{Command, Reply, Snapshot};
 use crate::service::protocol::{Answer, Query};
@@ -14,6 +15,20 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType};
+
+pub fn command_doc() -> Operation {
+    Operation::new(
+        Tag::Engine,
+        "Send the engine a command (the engine protocol)",
+    )
+    .body_described("An engine Command, serialised")
+    .answers::<Reply>()
+    .bad_input()
+    .unknown("Unknown id")
+    .refused()
+    .busy()
+}
 
 pub async fn command(
     State(state): State<ApiState>,
@@ -27,11 +42,32 @@ pub async fn command(
     Ok(Data(state.engine.send(command).await?))
 }
 
+pub fn query_doc() -> Operation {
+    Operation::new(Tag::Engine, "Ask the engine a query (the engine protocol)")
+        .body_described("A Query: campaign, queuePage, timelinePage, leadHistory, status")
+        .answers_any(any("The engine's Answer, serialised"))
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
+}
+
+/// A schema that is anything, with what it is in words.
+fn any(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::AnyValue)
+        .description(Some(description))
+}
+
 pub async fn query(
     State(state): State<ApiState>,
     Body(query): Body<Query>,
 ) -> Result<Data<Answer>, ApiError> {
     Ok(Data(state.engine.query(query).await?))
+}
+
+pub fn snapshot_doc() -> Operation {
+    Operation::new(Tag::Engine, "The engine's latest snapshot")
+        .answers_any(ObjectBuilder::new().description(Some("The engine's Snapshot, serialised")))
 }
 
 pub async fn snapshot(State(state): State<ApiState>) -> Data<Arc<Snapshot>> {
@@ -44,11 +80,18 @@ pub async fn snapshot(State(state): State<ApiState>) -> Data<Arc<Snapshot>> {
 /// snapshot it would never draw is never sent. A client may ask for another pace.
 const SNAPSHOT_PACE_MS: u64 = 250;
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Pace {
-    /// Milliseconds between two snapshots at least (50 to 10,000; default 250).
+    /// Milliseconds between two snapshots at least (50 to 10,000; default 250, the console's frame). Snapshots published meanwhile are skipped: a follower always gets the newest.
+    #[param(minimum = 50, maximum = 10000)]
     every_ms: Option<u64>,
+}
+
+pub fn snapshots_doc() -> Operation {
+    Operation::new(Tag::Engine, "The engine's snapshots as server-sent events, the current one first, then the newest at most every `everyMs`")
+        .query::<Pace>()
+        .responds(200, text("Server-sent events", "text/event-stream"))
 }
 
 pub async fn snapshots(
@@ -87,6 +130,12 @@ pub async fn snapshots(
         .header(axum::http::header::CACHE_CONTROL, "no-cache")
         .body(axum::body::Body::from_stream(stream))
         .unwrap_or_default()
+}
+
+pub fn events_doc() -> Operation {
+    Operation::new(Tag::Engine, "Every engine event as it happens")
+        .describe("One `engine` event per engine event (JSON: at, campaign, attempt, lead, leadLabel, kind, detail). A client that falls behind the engine's buffer gets a `resync` event with how many it missed and goes on from the newest.")
+        .responds(200, text("Server-sent events", "text/event-stream"))
 }
 
 /// Server-sent events, one per engine event. A client that falls more than the

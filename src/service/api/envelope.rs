@@ -10,14 +10,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::json;
 
 /// A success: `{"success": true, "data": data}`.
 pub struct Data<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Data<T> {
     fn into_response(self) -> Response {
-        axum::Json(json!({"success": true, "data": self.0})).into_response()
+        axum::Json(Success::new(self.0)).into_response()
     }
 }
 
@@ -26,10 +25,90 @@ pub struct Created<T>(pub T);
 
 impl<T: Serialize> IntoResponse for Created<T> {
     fn into_response(self) -> Response {
-        let body = json!({"success": true, "data": self.0});
-        (StatusCode::CREATED, axum::Json(body)).into_response()
+        (StatusCode::CREATED, axum::Json(Success::new(self.0))).into_response()
     }
 }
+
+/// The body of every success. Here `data` is anything: each operation says what its
+/// `data` is.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(bound = "")]
+pub struct Success<T> {
+    #[schema(inline)]
+    success: Succeeded,
+    #[schema(value_type = serde_json::Value)]
+    data: T,
+}
+
+impl<T> Success<T> {
+    fn new(data: T) -> Self {
+        Success {
+            success: Succeeded,
+            data,
+        }
+    }
+}
+
+/// The body of every failure.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Failure {
+    #[schema(inline)]
+    success: Failed,
+    #[schema(inline)]
+    error: Problem,
+}
+
+/// What went wrong: a stable code, words a person can act on, and the engine's error.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Problem {
+    #[schema(example = "bad_request")]
+    code: &'static str,
+    #[schema(example = "maxConcurrent: invalid type: \"five\", expected a whole number")]
+    message: String,
+    /// The engine's own error, for Switchboard clients
+    detail: Option<EngineError>,
+}
+
+/// `"success": true`, the only value it has on a success.
+struct Succeeded;
+
+/// `"success": false`, the only value it has on a failure.
+struct Failed;
+
+impl Serialize for Succeeded {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bool(true)
+    }
+}
+
+impl Serialize for Failed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bool(false)
+    }
+}
+
+fn only(value: bool) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .enum_values(Some([value]))
+        .into()
+}
+
+impl utoipa::PartialSchema for Succeeded {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        only(true)
+    }
+}
+
+impl utoipa::ToSchema for Succeeded {}
+
+impl utoipa::PartialSchema for Failed {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        only(false)
+    }
+}
+
+impl utoipa::ToSchema for Failed {}
 
 /// A failure with its HTTP status, a stable code and words a person can act on. An
 /// engine error also carries itself (`detail`), so a Switchboard client gets it back.
@@ -94,10 +173,14 @@ impl From<crate::store::StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "success": false,
-            "error": {"code": self.code, "message": self.message, "detail": self.detail},
-        });
+        let body = Failure {
+            success: Failed,
+            error: Problem {
+                code: self.code,
+                message: self.message,
+                detail: self.detail,
+            },
+        };
         (self.status, axum::Json(body)).into_response()
     }
 }

@@ -4,6 +4,7 @@
 //! `X-Attempt-Count` header, counted in the same read as the rows.
 
 use super::envelope::{ApiError, Param, QueryArgs};
+use super::operation::{Operation, Tag};
 use super::ApiState;
 use crate::domain::CampaignId;
 use crate::engine::EngineError;
@@ -15,6 +16,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use std::io::{self, Write};
 use tokio::sync::{mpsc, oneshot};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+use utoipa::openapi::{Content, ResponseBuilder};
 
 /// The header that carries how many attempts the body holds.
 pub const ATTEMPT_COUNT_HEADER: &str = "x-attempt-count";
@@ -23,11 +27,35 @@ pub const ATTEMPT_COUNT_HEADER: &str = "x-attempt-count";
 const CHUNK: usize = 64 * 1024;
 const CHUNKS_AHEAD: usize = 8;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExportQuery {
-    /// `csv` (the default), `json` or `jsonl`.
+    #[param(inline, default = "csv")]
     pub format: Option<ExportFormat>,
+}
+
+pub fn export_doc() -> Operation {
+    let of = |schema: ObjectBuilder| Content::new(Some(schema));
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    let count = HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::Integer))
+        .description(Some("Attempts in the body"))
+        .build();
+    let export = ResponseBuilder::new()
+        .description("The export")
+        .header("X-Attempt-Count", count)
+        .content("text/csv", of(string()))
+        .content("application/json", Content::new(Some(ArrayBuilder::new())))
+        .content("application/x-ndjson", of(string()))
+        .build();
+    Operation::new(Tag::Calls, "Every attempt of the campaign, as `switchboard export` writes it")
+        .describe("Streamed as it is read. The X-Attempt-Count header says how many attempts the body holds (counted in the same read as the rows). CSV has one column per lead variable; json is one array; jsonl one object per line.")
+        .path_param::<i64>("id", "The campaign's id")
+        .query::<ExportQuery>()
+        .responds(200, export)
+        .bad_input()
+        .unknown("Unknown id")
+        .busy()
 }
 
 pub async fn export(

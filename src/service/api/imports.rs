@@ -3,6 +3,7 @@
 
 use super::envelope::{ApiError, Body, Data};
 use super::leads::imported;
+use super::operation::{Operation, Tag};
 use super::ApiState;
 use crate::domain::CampaignId;
 use crate::engine::{ImportJob, ImportSource};
@@ -11,10 +12,12 @@ use axum::extract::State;
 use serde::Deserialize;
 use std::path::PathBuf;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportFile {
     pub campaign: CampaignId,
+    /// The CSV file, on the engine's machine.
+    #[schema(value_type = String)]
     pub path: PathBuf,
     /// Region of numbers written without a country code, e.g. `US`.
     pub region: String,
@@ -25,10 +28,24 @@ pub struct ImportFile {
     /// `,` `;` `tab` `|`; guessed from the header when absent.
     pub delimiter: Option<String>,
     /// Where to write the rejected rows as CSV (a path on this machine).
+    #[schema(value_type = Option<String>)]
     pub rejects: Option<PathBuf>,
     /// Fields may hold line breaks; without it only when the file's start shows so.
     #[serde(default)]
     pub multiline_fields: bool,
+}
+
+pub fn import_file_doc() -> Operation {
+    Operation::new(
+        Tag::Engine,
+        "Import a CSV file on the engine's machine, by path (local socket only)",
+    )
+    .describe("Served only on the local socket: a TCP client uploads instead.")
+    .body_inline::<ImportFile>()
+    .answers::<ImportReport>()
+    .bad_input()
+    .unknown("Unknown id")
+    .busy()
 }
 
 pub async fn import_file(

@@ -5,6 +5,7 @@
 
 use super::envelope::{ApiError, Body, Created, Data, Param, QueryArgs};
 use super::lead_batch::LeadOutcome;
+use super::operation::{Operation, Tag};
 use super::ApiState;
 use crate::domain::CampaignId;
 use crate::engine::{Command, ImportJob, ImportSource, Reply};
@@ -21,35 +22,83 @@ pub const MAX_BULK_BODY: usize = 64 * 1024 * 1024;
 /// Leads one bulk request may carry.
 pub const MAX_BULK_LEADS: usize = 100_000;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeadInput {
+    #[schema(example = "+12125550101")]
     pub phone_number: String,
-    /// The lead's other numbers (office, home), dialled in turn after no answer, busy
-    /// or an invalid number; each checked like `phoneNumber`, a bad one dropped alone.
+    /// The lead's other numbers, dialled in turn after no_answer, busy or invalid_number; a bad one is dropped alone (droppedAlternates in the report)
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub alternate_phone_numbers: Vec<String>,
     pub name: Option<String>,
-    /// IANA zone; inferred from the number when absent.
+    /// IANA zone; inferred from the number when absent
     pub timezone: Option<String>,
-    /// Higher is dialled first.
+    /// Higher is dialled first
     pub priority: Option<i64>,
-    /// Handed to the agent as the call's variables: text, numbers or booleans.
+    /// The call's variables for the agent: text, numbers or booleans
+    #[schema(value_type = Option<HashMap<String, Variable>>, inline)]
     pub metadata: Option<Map<String, Value>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A lead variable's value as a client may give it: text, a number, true or false
+/// (`cell` reads it), or null.
+struct Variable;
+
+impl utoipa::PartialSchema for Variable {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        let kinds = vec![Type::String, Type::Number, Type::Boolean, Type::Null];
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Array(kinds))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Variable {}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkInput {
     pub leads: Vec<LeadInput>,
 }
 
 /// How numbers without a country code are read.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeadOptions {
-    /// Region of numbers written without `+`, e.g. `GB`; `US` when absent.
+    /// Region of numbers written without +; US when absent
+    #[param(example = "US")]
     pub region: Option<String>,
+}
+
+/// The campaign's id in the path.
+const CAMPAIGN_ID: &str = "The campaign's id";
+
+pub fn add_one_doc() -> Operation {
+    Operation::new(Tag::Leads, "Add one lead")
+        .describe("Checked and normalised exactly as the same row of a CSV file; 400 names why a lead is refused, 409 says it is already in the campaign.")
+        .path_param::<i64>("id", CAMPAIGN_ID)
+        .query::<LeadOptions>()
+        .body::<LeadInput>()
+        .creates::<LeadsReport>("Added")
+        .bad_input()
+        .unknown("Unknown id")
+        .refused()
+        .busy()
+}
+
+pub fn add_bulk_doc() -> Operation {
+    Operation::new(Tag::Leads, "Add many leads (up to 100,000; 64 MiB)")
+        .describe("All good leads are added in one transaction; the others are listed by index with the reason.")
+        .path_param::<i64>("id", CAMPAIGN_ID)
+        .query::<LeadOptions>()
+        .body_inline::<BulkInput>()
+        .answers::<LeadsReport>()
+        .bad_input()
+        .unknown("Unknown id")
+        .too_large()
+        .busy()
 }
 
 impl LeadOptions {
@@ -63,7 +112,7 @@ impl LeadOptions {
 }
 
 /// What became of each lead of a request, by its index in the request.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadsReport {
     pub received: usize,
@@ -72,9 +121,12 @@ pub struct LeadsReport {
     pub dnc: u64,
     pub duplicates: u64,
     pub rejected: usize,
+    #[schema(inline)]
     pub rejected_rows: Vec<RejectedLead>,
+    #[schema(inline)]
     pub duplicate_rows: Vec<DuplicateLead>,
-    /// Other numbers that were not valid: dropped, their leads added.
+    /// Other numbers that were not valid: dropped alone, their leads added
+    #[schema(inline)]
     pub dropped_alternates: Vec<RejectedLead>,
 }
 
@@ -90,14 +142,14 @@ impl LeadsReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RejectedLead {
     pub index: usize,
     pub reason: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DuplicateLead {
     pub index: usize,

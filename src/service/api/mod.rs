@@ -2,9 +2,10 @@
 //! for every client outside the engine's process. The same router is served on the
 //! local socket (where the console and the CLI attach) and, with a token, on TCP.
 //!
-//! Every route is one row of [`routes`]; the router is built from that table and so is
-//! the OpenAPI document (`openapi.rs`, served at `/api/v1/openapi.json` and kept in
-//! `docs/openapi.json`).
+//! Every route is one row of [`routes`]: its method and path, its handler, and what the
+//! OpenAPI document says of it (`operation.rs`, made beside each handler). The router
+//! is built from that table and so is the document (`openapi.rs`, served at
+//! `/api/v1/openapi.json` and kept in `docs/openapi.json`).
 
 mod auth;
 mod calls;
@@ -21,6 +22,7 @@ mod lead_search;
 mod leads;
 mod metrics;
 pub mod openapi;
+mod operation;
 mod report;
 mod upload;
 
@@ -30,7 +32,9 @@ use crate::engine::{EngineHandle, Reader, Snapshot};
 use axum::http::Method;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
+use operation::{Operation, Tag};
 use std::sync::Arc;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 /// What every handler reaches.
 #[derive(Clone)]
@@ -121,78 +125,80 @@ pub enum Origin {
     Tcp,
 }
 
-/// One endpoint: its method and path under `/api/v1` (axum's `{param}` syntax), and
-/// what answers it.
+/// One endpoint: its method and path under `/api/v1` (axum's `{param}` syntax), what
+/// answers it, and what the document says of it.
 struct Route {
     method: Method,
     path: &'static str,
     handler: MethodRouter<ApiState>,
+    doc: Operation,
 }
 
-fn route(method: Method, path: &'static str, handler: MethodRouter<ApiState>) -> Route {
+fn route(
+    method: Method,
+    path: &'static str,
+    handler: MethodRouter<ApiState>,
+    doc: Operation,
+) -> Route {
     Route {
         method,
         path,
         handler,
+        doc,
     }
 }
 
-/// Every endpoint of the API for `origin`, in the order the README lists them.
+/// Every endpoint of the API for `origin`, in the order the README lists them: its
+/// method and path, its handler, and the operation the document gives it (made beside
+/// the handler).
+#[rustfmt::skip] // one row per endpoint, so the table reads as one
 fn routes(origin: Origin) -> Vec<Route> {
     use Method as M;
     let mut table = vec![
-        route(M::GET, "/health", get(health)),
-        route(M::GET, "/openapi.json", get(openapi::serve)),
-        route(M::GET, "/events", get(engine::events)),
-        route(M::POST, "/campaigns", post(campaigns::create)),
-        route(M::GET, "/campaigns", get(campaigns::list)),
-        route(M::GET, "/campaigns/{id}", get(campaigns::get_one)),
-        route(M::PATCH, "/campaigns/{id}", patch(campaigns::update)),
-        route(M::DELETE, "/campaigns/{id}", delete(campaigns::remove)),
-        route(M::POST, "/campaigns/{id}/start", post(campaigns::start)),
-        route(M::POST, "/campaigns/{id}/pause", post(campaigns::pause)),
-        route(M::POST, "/campaigns/{id}/resume", post(campaigns::resume)),
-        route(M::POST, "/campaigns/{id}/stop", post(campaigns::stop)),
-        route(M::GET, "/campaigns/{id}/stats", get(campaigns::stats)),
-        route(M::GET, "/campaigns/{id}/changes", get(campaigns::changes)),
-        route(M::GET, "/campaigns/{id}/status", get(campaigns::status)),
-        route(M::GET, "/campaigns/{id}/calls", get(calls::for_campaign)),
-        route(M::GET, "/campaigns/{id}/export", get(export::export)),
-        route(M::GET, "/campaigns/{id}/report", get(report::report)),
-        route(M::POST, "/campaigns/{id}/leads", post(leads::add_one)),
+        route(M::GET, "/health", get(health), health_doc()),
+        route(M::GET, "/openapi.json", get(openapi::serve), openapi::serve_doc()),
+        route(M::GET, "/events", get(engine::events), engine::events_doc()),
+        route(M::POST, "/campaigns", post(campaigns::create), campaigns::create_doc()),
+        route(M::GET, "/campaigns", get(campaigns::list), campaigns::list_doc()),
+        route(M::GET, "/campaigns/{id}", get(campaigns::get_one), campaigns::get_one_doc()),
+        route(M::PATCH, "/campaigns/{id}", patch(campaigns::update), campaigns::update_doc()),
+        route(M::DELETE, "/campaigns/{id}", delete(campaigns::remove), campaigns::remove_doc()),
+        route(M::POST, "/campaigns/{id}/start", post(campaigns::start), campaigns::start_doc()),
+        route(M::POST, "/campaigns/{id}/pause", post(campaigns::pause), campaigns::pause_doc()),
+        route(M::POST, "/campaigns/{id}/resume", post(campaigns::resume), campaigns::resume_doc()),
+        route(M::POST, "/campaigns/{id}/stop", post(campaigns::stop), campaigns::stop_doc()),
+        route(M::GET, "/campaigns/{id}/stats", get(campaigns::stats), campaigns::stats_doc()),
+        route(M::GET, "/campaigns/{id}/changes", get(campaigns::changes), campaigns::changes_doc()),
+        route(M::GET, "/campaigns/{id}/status", get(campaigns::status), campaigns::status_doc()),
+        route(M::GET, "/campaigns/{id}/calls", get(calls::for_campaign), calls::for_campaign_doc()),
+        route(M::GET, "/campaigns/{id}/export", get(export::export), export::export_doc()),
+        route(M::GET, "/campaigns/{id}/report", get(report::report), report::report_doc()),
+        route(M::POST, "/campaigns/{id}/leads", post(leads::add_one), leads::add_one_doc()),
         route(
-            M::POST,
-            "/campaigns/{id}/leads/bulk",
+            M::POST, "/campaigns/{id}/leads/bulk",
             post(leads::add_bulk).layer(axum::extract::DefaultBodyLimit::max(leads::MAX_BULK_BODY)),
+            leads::add_bulk_doc(),
         ),
         // The upload streams its body itself, with its own bound (`upload::MAX_UPLOAD`).
         route(
-            M::POST,
-            "/campaigns/{id}/leads/upload",
+            M::POST, "/campaigns/{id}/leads/upload",
             post(upload::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+            upload::upload_doc(),
         ),
-        route(M::GET, "/leads", get(lead_search::list)),
-        route(M::GET, "/leads/{id}", get(lead_search::get_one)),
-        route(M::GET, "/calls/{id}", get(calls::get_one)),
-        route(
-            M::PUT,
-            "/outbound-calls/{callId}/outcome",
-            put(calls::report_outcome),
-        ),
-        route(M::POST, "/dnc", post(dnc::add)),
-        route(M::GET, "/dnc", get(dnc::list)),
-        route(M::DELETE, "/dnc/{phone}", delete(dnc::remove)),
-        route(M::POST, "/engine/commands", post(engine::command)),
-        route(M::POST, "/engine/queries", post(engine::query)),
-        route(M::GET, "/engine/snapshot", get(engine::snapshot)),
-        route(M::GET, "/engine/snapshots", get(engine::snapshots)),
+        route(M::GET, "/leads", get(lead_search::list), lead_search::list_doc()),
+        route(M::GET, "/leads/{id}", get(lead_search::get_one), lead_search::get_one_doc()),
+        route(M::GET, "/calls/{id}", get(calls::get_one), calls::get_one_doc()),
+        route(M::PUT, "/outbound-calls/{callId}/outcome", put(calls::report_outcome), calls::report_outcome_doc()),
+        route(M::POST, "/dnc", post(dnc::add), dnc::add_doc()),
+        route(M::GET, "/dnc", get(dnc::list), dnc::list_doc()),
+        route(M::DELETE, "/dnc/{phone}", delete(dnc::remove), dnc::remove_doc()),
+        route(M::POST, "/engine/commands", post(engine::command), engine::command_doc()),
+        route(M::POST, "/engine/queries", post(engine::query), engine::query_doc()),
+        route(M::GET, "/engine/snapshot", get(engine::snapshot), engine::snapshot_doc()),
+        route(M::GET, "/engine/snapshots", get(engine::snapshots), engine::snapshots_doc()),
     ];
     if origin == Origin::LocalSocket {
-        table.push(route(
-            M::POST,
-            "/engine/imports",
-            post(imports::import_file),
-        ));
+        table.push(route(M::POST, "/engine/imports", post(imports::import_file), imports::import_file_doc()));
     }
     table
 }
@@ -205,17 +211,56 @@ pub const WEBHOOK_PATH: &str = "/webhooks/livekit";
 /// Where Prometheus scrapes the engine's metrics (`crate::metrics`), on both origins.
 pub const METRICS_PATH: &str = "/metrics";
 
+/// What the document says of LiveKit's webhooks, received at [`WEBHOOK_PATH`].
+fn webhook_doc() -> Operation {
+    Operation::new(Tag::Webhooks, "Receive one of LiveKit's webhooks")
+        .describe("TCP listener only, outside /api/v1. Configure LiveKit's webhook URL as http://HOST:PORT/webhooks/livekit. No bearer token: the Authorization header carries LiveKit's JWT, signed with the project's API secret, whose sha256 claim is the body's hash. Verified as on the separate [webhook] listen port (fresh, short-lived, never replayed). Answers have no body.")
+        .without_token()
+        .body_of(
+            "application/webhook+json",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some("LiveKit's WebhookEvent as protojson")),
+        )
+        .responds(200, no_body("Verified and passed to the engine"))
+        .responds(400, no_body("Signed, but not an event (or not UTF-8)"))
+        .responds(
+            401,
+            no_body("No token, or a token that is not LiveKit's signature of this body"),
+        )
+        .responds(408, no_body("The body did not arrive in time"))
+        .responds(409, no_body("This event was already received (a replay)"))
+        .responds(413, no_body("Larger than 1 MiB"))
+        .responds(415, no_body("Not application/webhook+json"))
+        .responds(503, no_body("The engine is stopping: LiveKit retries later"))
+}
+
+fn no_body(description: &str) -> utoipa::openapi::Response {
+    utoipa::openapi::ResponseBuilder::new()
+        .description(description)
+        .build()
+}
+
+/// Every endpoint served for `origin` with what the document says of it, paths in full
+/// (`/api/v1/campaigns/{id}`), as OpenAPI writes them.
+fn documented(origin: Origin) -> Vec<(Method, String, Operation)> {
+    let mut all: Vec<_> = routes(origin)
+        .into_iter()
+        .map(|r| (r.method, format!("/api/v1{}", r.path), r.doc))
+        .collect();
+    if origin == Origin::Tcp {
+        all.push((Method::POST, WEBHOOK_PATH.to_string(), webhook_doc()));
+    }
+    all
+}
+
 /// The `(method, path)` of every endpoint served for `origin`, paths in full
 /// (`/api/v1/campaigns/{id}`), as OpenAPI writes them.
 pub fn endpoints(origin: Origin) -> Vec<(Method, String)> {
-    let mut all: Vec<_> = routes(origin)
+    documented(origin)
         .into_iter()
-        .map(|r| (r.method, format!("/api/v1{}", r.path)))
-        .collect();
-    if origin == Origin::Tcp {
-        all.push((Method::POST, WEBHOOK_PATH.to_string()));
-    }
-    all
+        .map(|(method, path, _)| (method, path))
+        .collect()
 }
 
 /// Every route of the API, for `origin`.
@@ -233,17 +278,40 @@ pub fn router(state: ApiState, origin: Origin) -> Router {
         .with_state(state)
 }
 
+/// What `/health` answers: the engine is up, in this process, at this version.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Health {
+    #[schema(inline)]
+    status: Up,
+    pid: u32,
+    version: &'static str,
+    campaigns: usize,
+    active_calls: usize,
+}
+
+/// `"ok"`: whoever answers is up.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum Up {
+    Ok,
+}
+
+fn health_doc() -> Operation {
+    Operation::new(Tag::Engine, "Is the engine up").answers::<Health>()
+}
+
 async fn health(
     axum::extract::State(state): axum::extract::State<ApiState>,
-) -> envelope::Data<serde_json::Value> {
+) -> envelope::Data<Health> {
     let snapshot = state.engine.snapshot().borrow().clone();
-    envelope::Data(serde_json::json!({
-        "status": "ok",
-        "pid": std::process::id(),
-        "version": env!("CARGO_PKG_VERSION"),
-        "campaigns": snapshot.campaigns.len(),
-        "activeCalls": snapshot.active_calls(),
-    }))
+    envelope::Data(Health {
+        status: Up::Ok,
+        pid: std::process::id(),
+        version: env!("CARGO_PKG_VERSION"),
+        campaigns: snapshot.campaigns.len(),
+        active_calls: snapshot.active_calls(),
+    })
 }
 
 async fn not_found(uri: axum::http::Uri) -> envelope::ApiError {

@@ -1,28 +1,34 @@
-//! The OpenAPI document, made rather than written: its paths are the route table's
-//! (every endpoint served, and only those), the campaign settings a client may write
-//! (`SettingsPatch`) come from the settings table, and the campaign it reads back
-//! (`Campaign`, `Variant`), a page of leads (`LeadPage`, `LeadRow`, with the states and
-//! outcomes), a settings change (`SettingsChange`) and a campaign's figures
-//! (`CampaignStats`, `VariantRow`) and a call (`Call`) from the types' `ToSchema`
-//! derives. `docs/openapi.json` is
-//! this document, kept for readers and checked by `tests/api.rs` (`UPDATE_OPENAPI=1`
-//! writes it anew).
+//! The OpenAPI document, made rather than written. Its paths are the route table's
+//! (`super::routes`: every endpoint served, and only those), each with the operation
+//! its handler's module makes beside the handler (`operation.rs`: summary, tag,
+//! parameters, body, answer, failures). The schemas are the `utoipa::ToSchema` derives
+//! of the types the handlers read and write: the envelope (`Success`, `Failure`), the
+//! store's records (`Campaign`, `LeadPage`, `Call`, `LeadHistory`, ...), the engine's
+//! views and replies (`CampaignStatus`, `Reply`) and the API's inputs (`LeadInput`,
+//! `DncInput`, ...), so a schema cannot say other than what serde does. The settings a
+//! client may write (`SettingsPatch`) come from the settings table. `info`, `servers`,
+//! `security` and `tags` are made here.
 //!
-//! What is not derived yet is in `openapi_by_hand.json` beside this file: each
-//! operation's summary, parameters and answers, and the schemas of the other bodies,
-//! whose types are to become the store's records.
+//! One declaration of method and path: the route table's row. An operation never
+//! repeats them (as a `#[utoipa::path]` attribute would), and its path parameters are
+//! checked against the row's path when the document is made.
+//!
+//! `docs/openapi.json` is this document, kept for readers and checked by `tests/api.rs`
+//! (`UPDATE_OPENAPI=1` writes it anew).
 
-use super::campaign_dto::{CampaignOut, VariantIo, ALIASES};
-use super::campaigns::StatsOut;
-use super::{endpoints, Origin};
+use super::campaign_dto::ALIASES;
+use super::operation::{Operation, Tag};
+use super::{documented, Origin};
 use crate::domain::{SettingKind, SETTINGS};
-use crate::store::attempts::AttemptRecord;
-use crate::store::lead_search::LeadPage;
-use crate::store::settings_changes::SettingsChangeRow;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
+use utoipa::openapi::path::{HttpMethod, PathsBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApiBuilder, ServerBuilder};
 
-const BY_HAND: &str = include_str!("openapi_by_hand.json");
+/// The name of the schema of a campaign's settings as a client writes them.
+pub const SETTINGS_PATCH: &str = "SettingsPatch";
 
 /// The document as served and as `docs/openapi.json` holds it.
 pub fn json() -> &'static str {
@@ -35,6 +41,19 @@ pub fn json() -> &'static str {
     })
 }
 
+pub fn serve_doc() -> Operation {
+    Operation::new(Tag::Engine, "This document").responds(
+        200,
+        utoipa::openapi::ResponseBuilder::new()
+            .description("The OpenAPI document")
+            .content(
+                "application/json",
+                utoipa::openapi::Content::new(Some(utoipa::openapi::schema::ObjectBuilder::new())),
+            )
+            .build(),
+    )
+}
+
 /// `GET /api/v1/openapi.json`.
 pub async fn serve() -> impl axum::response::IntoResponse {
     (
@@ -43,84 +62,115 @@ pub async fn serve() -> impl axum::response::IntoResponse {
     )
 }
 
+const DESCRIPTION: &str = "The engine's API, JSON under /api/v1. Always served on the database's local socket; on TCP when [api] listen is set, where every request needs Authorization: Bearer TOKEN ([api] token or SWITCHBOARD_API_TOKEN). Every answer is an envelope: {\"success\": true, \"data\": ...} or {\"success\": false, \"error\": {\"code\", \"message\"}}. Bad input is a 4xx whose message names the field.";
+
 /// The document: the route table's endpoints (local socket and TCP), each with its
-/// operation, and the schemas.
+/// operation, and the schemas they name.
 ///
 /// # Panics
-/// When a route has no operation in `openapi_by_hand.json`, which the test of the
+/// When an operation's path parameters are not its path's, which the test of the
 /// document shows at once.
 pub fn document() -> Value {
-    let mut by_hand: Map<String, Value> =
-        serde_json::from_str(BY_HAND).expect("openapi_by_hand.json is JSON");
-    let mut operations = match by_hand.remove("operations") {
-        Some(Value::Object(operations)) => operations,
-        _ => Map::new(),
-    };
-    let mut served = endpoints(Origin::LocalSocket);
-    for endpoint in endpoints(Origin::Tcp) {
-        if !served.contains(&endpoint) {
+    let local = documented(Origin::LocalSocket);
+    let tcp = documented(Origin::Tcp);
+    let on_tcp: Vec<_> = tcp.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
+    let mut served = local;
+    for endpoint in tcp {
+        if !served
+            .iter()
+            .any(|(m, p, _)| *m == endpoint.0 && *p == endpoint.1)
+        {
             served.push(endpoint);
         }
     }
-    let mut paths = Map::new();
-    for (method, path) in served {
-        let key = format!("{method} {path}");
-        let operation = operations.remove(&key).unwrap_or_else(|| {
-            panic!("{key} is served but has no operation in openapi_by_hand.json")
-        });
-        let item = paths.entry(path).or_insert_with(|| json!({}));
-        item[method.as_str().to_ascii_lowercase()] = operation;
+
+    let mut paths = PathsBuilder::new().build();
+    let mut schemas = Vec::new();
+    for (method, path, operation) in served {
+        let named: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        assert_eq!(
+            operation.path_params, named,
+            "{method} {path}: the operation's path parameters are not the path's"
+        );
+        // Every route of `/api/v1` on TCP needs the token; the webhook has its own answers.
+        let operation =
+            if path.starts_with("/api/v1/") && on_tcp.contains(&(method.clone(), path.clone())) {
+                operation.needs_token()
+            } else {
+                operation
+            };
+        schemas.extend(operation.schemas.iter().cloned());
+        paths.add_path_operation(&path, vec![http_method(&method)], operation.build());
     }
 
-    let mut schemas = match by_hand
-        .get_mut("components")
-        .and_then(|c| c.get_mut("schemas"))
-        .map(Value::take)
-    {
-        Some(Value::Object(schemas)) => schemas,
-        _ => Map::new(),
-    };
-    schemas.insert("SettingsPatch".into(), settings_patch_schema());
-    let mut derived = Vec::new();
-    with_dependencies::<CampaignOut>(&mut derived);
-    with_dependencies::<VariantIo>(&mut derived);
-    with_dependencies::<LeadPage>(&mut derived);
-    with_dependencies::<SettingsChangeRow>(&mut derived);
-    with_dependencies::<StatsOut>(&mut derived);
-    with_dependencies::<AttemptRecord>(&mut derived);
-    for (name, schema) in derived {
-        let schema = serde_json::to_value(schema).expect("a schema is JSON");
-        schemas.insert(name, schema);
-    }
-    schemas.sort_keys();
-
-    let mut doc = Map::new();
-    doc.insert("openapi".into(), json!("3.1.0"));
-    for part in ["info", "servers", "security", "tags"] {
-        if let Some(value) = by_hand.remove(part) {
-            doc.insert(part.into(), value);
+    let mut components = ComponentsBuilder::new().security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "TCP only; the local socket needs none (it is private to its user)",
+                ))
+                .build(),
+        ),
+    );
+    // One schema per name: two types documented under one name would hide one of them.
+    let mut by_name = std::collections::BTreeMap::new();
+    for (name, schema) in schemas {
+        match by_name.get(&name) {
+            Some(seen) if *seen != schema => panic!("two different schemas are named {name}"),
+            Some(_) => {}
+            None => {
+                by_name.insert(name, schema);
+            }
         }
     }
-    doc.insert("paths".into(), Value::Object(paths));
-    let mut components = match by_hand.remove("components") {
-        Some(Value::Object(components)) => components,
-        _ => Map::new(),
-    };
-    components.insert("schemas".into(), Value::Object(schemas));
-    doc.insert("components".into(), Value::Object(components));
-    Value::Object(doc)
+    for (name, schema) in by_name {
+        components = components.schema(name, schema);
+    }
+    let doc = OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Switchboard HTTP API")
+                .version("1")
+                .description(Some(DESCRIPTION)),
+        )
+        .servers(Some([ServerBuilder::new()
+            .url("http://127.0.0.1:8090")
+            .description(Some("[api] listen"))
+            .build()]))
+        .security(Some([SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]))
+        .tags(Some(
+            Tag::ALL.map(|tag| TagBuilder::new().name(tag.name()).build()),
+        ))
+        .paths(paths)
+        .components(Some(components.build()))
+        .build();
+
+    let mut doc = serde_json::to_value(doc).expect("an OpenAPI document is JSON");
+    doc["components"]["schemas"][SETTINGS_PATCH] = settings_patch_schema();
+    doc
 }
 
-/// `T`'s schema under its name, and the schemas it refers to (a lead page's rows,
-/// their states and outcomes), from the types' derives.
-fn with_dependencies<T: utoipa::ToSchema>(
-    into: &mut Vec<(
-        String,
-        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-    )>,
-) {
-    into.push((T::name().into_owned(), T::schema()));
-    T::schemas(into);
+fn http_method(method: &axum::http::Method) -> HttpMethod {
+    use axum::http::Method as M;
+    match *method {
+        M::GET => HttpMethod::Get,
+        M::POST => HttpMethod::Post,
+        M::PUT => HttpMethod::Put,
+        M::PATCH => HttpMethod::Patch,
+        M::DELETE => HttpMethod::Delete,
+        M::HEAD => HttpMethod::Head,
+        M::OPTIONS => HttpMethod::Options,
+        M::TRACE => HttpMethod::Trace,
+        _ => panic!("{method}: no such method in OpenAPI"),
+    }
 }
 
 /// The schema of a campaign's settings as a client writes them, one property per
@@ -161,4 +211,40 @@ fn settings_patch_schema() -> Value {
         "description": "A campaign's settings, every one optional: a create starts from the defaults, a patch from the campaign's settings. `null` unsets what may be unset; an absent field stays as it is.",
         "properties": properties,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `$ref` of the document names one of its schemas: a type an operation
+    /// names brings the schemas it refers to.
+    #[test]
+    fn every_reference_has_its_schema() {
+        fn refs<'a>(value: &'a Value, into: &mut Vec<&'a str>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(target)) = map.get("$ref") {
+                        into.push(target);
+                    }
+                    map.values().for_each(|v| refs(v, into));
+                }
+                Value::Array(items) => items.iter().for_each(|v| refs(v, into)),
+                _ => {}
+            }
+        }
+        let doc = document();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(found.len() > 50, "{} references", found.len());
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let missing: Vec<_> = found
+            .into_iter()
+            .filter(|r| {
+                let name = r.strip_prefix("#/components/schemas/").unwrap_or(r);
+                !schemas.contains_key(name)
+            })
+            .collect();
+        assert!(missing.is_empty(), "no schema for {missing:?}");
+    }
 }

@@ -5,6 +5,7 @@
 
 use super::envelope::{ApiError, Data, Param, QueryArgs};
 use super::leads::{run_import, LeadOptions};
+use super::operation::{Operation, Tag};
 use super::ApiState;
 use crate::domain::CampaignId;
 use crate::import::{ImportOptions, ImportReport};
@@ -15,26 +16,41 @@ use futures::StreamExt;
 use serde::Deserialize;
 use std::io::{self, Read};
 use tokio::sync::mpsc;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 /// The largest CSV body accepted.
 pub const MAX_UPLOAD: u64 = 512 * 1024 * 1024;
 /// Chunks in flight between the connection and the importer.
 const CHUNKS_AHEAD: usize = 8;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UploadOptions {
-    /// Region of numbers written without `+`; `US` when absent.
+    /// Region of numbers written without +; US when absent
+    #[param(example = "US")]
     pub region: Option<String>,
-    /// Header of the phone column, when it is not one of the usual names.
+    /// Header of the phone column, when not one of the usual names
     pub phone_column: Option<String>,
-    /// Headers of the lead's other numbers, comma-separated; the usual names when absent.
+    /// Headers of the lead's other numbers, comma-separated; phone2, alt_phone, work_phone, mobile, ... beside the phone column when absent
     pub alt_phone_columns: Option<String>,
-    /// `,` `;` `tab` `|`; guessed from the header when absent.
+    /// , ; tab |; guessed when absent
     pub delimiter: Option<String>,
-    /// Fields may hold line breaks; without it only when the file's start shows so.
+    /// Fields may hold line breaks. Without it only when the file's first rows show such fields; otherwise each line is one row and a quote that does not close on its own line rejects that row and the row it closes on
     #[serde(default)]
     pub multiline_fields: bool,
+}
+
+pub fn upload_doc() -> Operation {
+    Operation::new(Tag::Leads, "Upload a CSV file of leads (up to 512 MiB)")
+        .describe("Imported as `switchboard leads import` imports a file, all or nothing; rejected rows are reported by line. An upload cut off before its end imports nothing.")
+        .path_param::<i64>("id", "The campaign's id")
+        .query::<UploadOptions>()
+        .body_of("text/csv", ObjectBuilder::new().schema_type(Type::String))
+        .answers::<ImportReport>()
+        .bad_input()
+        .unknown("Unknown id")
+        .too_large()
+        .busy()
 }
 
 pub async fn upload(
