@@ -19,7 +19,7 @@
 use chrono::{NaiveTime, Utc};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -95,23 +95,19 @@ fn build_database(path: &Path, leads: u64) -> CampaignId {
     let id = store
         .write_blocking(move |c| CampaignRecord::insert(c, &NewCampaign { settings, now }))
         .expect("campaign");
-    drop(store);
-    let mut conn = Connection::open(path).expect("open");
-    conn.pragma_update(None, "synchronous", "OFF")
-        .expect("pragma");
-    let tx = conn.transaction().expect("tx");
-    {
-        let mut lead = tx
-            .prepare(
+    // The rows go in through the store's own writer: a second connection could find
+    // the file still held by the store's threads.
+    store
+        .write_blocking(move |tx| {
+            let mut lead = tx.prepare(
                 "INSERT INTO leads (campaign_id, phone, name, state, created_at) VALUES (?1, ?2, ?3, 'pending', 0)",
-            )
-            .expect("prepare");
-        for i in 0..leads {
-            lead.execute(params![id.0, format!("+1212{:07}", i), format!("Lead {i}")])
-                .expect("lead");
-        }
-    }
-    tx.commit().expect("commit");
+            )?;
+            for i in 0..leads {
+                lead.execute(params![id.0, format!("+1212{:07}", i), format!("Lead {i}")])?;
+            }
+            Ok(())
+        })
+        .expect("leads");
     id
 }
 
