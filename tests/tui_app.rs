@@ -570,9 +570,17 @@ async fn create_import_start_and_inspect(console: &mut switchboard::tui::Headles
         .expect("calls in flight");
     assert!(screen.contains("Console test"));
 
-    // Details of a live call show its timeline so far.
-    console.action(Action::FocusSlots);
-    console.action(Action::Details);
+    // Details of a live call show its timeline so far. Calls here last about a
+    // second, so the one on screen may be gone when the key is read (then the key
+    // opens nothing): press again, as an operator would.
+    let opened = |s: &str| s.contains("Loading history") || s.contains("Variables");
+    for _ in 0..10 {
+        console.action(Action::FocusSlots);
+        console.action(Action::Details);
+        if console.wait_for(WAIT / 10, opened).await.is_ok() {
+            break;
+        }
+    }
     console
         .wait_for(WAIT, |s| {
             s.contains("Attempt 1") && s.contains("Variables") && s.contains("plan")
