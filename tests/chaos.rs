@@ -207,6 +207,10 @@ async fn kills_and_stalls_at_random_never_call_twice_or_misreport_a_call() {
     // them. It waits for a process that has had a second to start dialling.
     let sure_stall_from = rng.random_range(1..DISRUPTIONS / 2);
     let mut sure_stall_done = false;
+    // And one kill, at a random point of the first half, if the draws brought none by
+    // then: a fast engine can finish the campaign in a dozen steps, and a run without a
+    // kill proves nothing about recovery.
+    let sure_kill_from = rng.random_range(1..DISRUPTIONS / 2);
     let mut spawned_at = Instant::now();
     for step in 0..DISRUPTIONS {
         let calm = Duration::from_millis(rng.random_range(100..700));
@@ -221,9 +225,15 @@ async fn kills_and_stalls_at_random_never_call_twice_or_misreport_a_call() {
             && !sure_stall_done
             && stalled.is_none()
             && now - spawned_at > Duration::from_secs(1);
+        let sure_kill = step >= sure_kill_from
+            && tally.kills == 0
+            && weather.protected_until.is_none_or(|end| end <= now)
+            && now - spawned_at > Duration::from_secs(1);
         let disruption = if sure_stall {
             sure_stall_done = true;
             Disruption::Stall(Duration::from_millis(rng.random_range(3_200..4_000)))
+        } else if sure_kill {
+            Disruption::Kill
         } else {
             Disruption::pick(&mut rng, stalled.is_some())
         };

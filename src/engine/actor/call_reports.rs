@@ -106,13 +106,17 @@ impl<T: Telephony> Actor<T> {
             } => self.emit_call_at(at, key, kind, detail),
             Report::Finished { key, end } => self.finished(key, *end).await,
             Report::Closed { key } => {
-                // A campaign whose retry rules name dispositions waited for this call's.
+                // A campaign whose retry rules name dispositions waits for its calls'
+                // before it settles: with nothing left in the page, this close reads the
+                // queue again to decide. (A disposition that moves a lead reads it
+                // again itself, `LeadMoved`.)
                 if let Some(run) = self
                     .slots
                     .closed(key)
                     .and_then(|campaign| self.runs.get_mut(&campaign))
                 {
-                    run.queue.stale |= !run.settings.disposition_retries.is_empty();
+                    let page_empty = run.queue.leads.is_empty() && run.queue.urgent.is_empty();
+                    run.queue.stale |= !run.settings.disposition_retries.is_empty() && page_empty;
                 }
             }
         }
