@@ -1,7 +1,7 @@
 //! Calls (attempts): a campaign's, paged and filtered by outcome; one with its
 //! timeline; and the agent's disposition by HTTP.
 
-use super::envelope::{ApiError, Body, Data, Param, QueryArgs};
+use super::envelope::{optional_field, ApiError, Body, Data, Param, QueryArgs};
 use super::operation::{Operation, Tag};
 use super::ApiState;
 use crate::domain::{AttemptId, AttemptState, CampaignId};
@@ -89,12 +89,11 @@ pub async fn for_campaign(
     QueryArgs(query): QueryArgs<CallsQuery>,
 ) -> Result<Data<CallsPage>, ApiError> {
     let campaign = CampaignId(id);
-    let outcome = query
-        .outcome
-        .as_deref()
-        .map(str::parse::<AttemptState>)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("outcome: {e}")))?;
+    let outcome = optional_field(
+        "outcome",
+        query.outcome.as_deref(),
+        str::parse::<AttemptState>,
+    )?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::bad_request(format!(

@@ -139,6 +139,18 @@ impl ApiError {
     }
 }
 
+/// An optional field's text read with `parse`; a 400 that names `field` when it does
+/// not read (`state: unknown lead state "x"`).
+pub fn optional_field<T, E: std::fmt::Display>(
+    field: &str,
+    text: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<Option<T>, ApiError> {
+    text.map(parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("{field}: {e}")))
+}
+
 impl From<EngineError> for ApiError {
     fn from(err: EngineError) -> Self {
         let (status, code) = match &err {

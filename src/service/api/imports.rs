@@ -1,7 +1,7 @@
 //! Importing a CSV file that is on this machine, by path: for the console and the CLI
 //! on the local socket (the engine runs as the same user). TCP clients upload instead.
 
-use super::envelope::{ApiError, Body, Data};
+use super::envelope::{optional_field, ApiError, Body, Data};
 use super::leads::imported;
 use super::operation::{Operation, Tag};
 use super::ApiState;
@@ -54,12 +54,11 @@ pub async fn import_file(
 ) -> Result<Data<ImportReport>, ApiError> {
     let region = crate::phone::parse_region(&request.region)
         .map_err(|e| ApiError::bad_request(format!("region: {e}")))?;
-    let delimiter = request
-        .delimiter
-        .as_deref()
-        .map(crate::import::parse_delimiter)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("delimiter: {e}")))?;
+    let delimiter = optional_field(
+        "delimiter",
+        request.delimiter.as_deref(),
+        crate::import::parse_delimiter,
+    )?;
     let rejects: Option<Box<dyn std::io::Write + Send>> = match &request.rejects {
         Some(path) => Some(Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| {

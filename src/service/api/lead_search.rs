@@ -2,7 +2,7 @@
 //! finding a lead and what happened to it, read through the engine
 //! (`Query::LeadSearch`, `Query::LeadHistory`) as the CLI and the console read them.
 
-use super::envelope::{ApiError, Data, Param, QueryArgs};
+use super::envelope::{optional_field, ApiError, Data, Param, QueryArgs};
 use super::operation::{Operation, Tag};
 use super::ApiState;
 use crate::domain::{CampaignId, LeadId, LeadState, Outcome};
@@ -50,18 +50,8 @@ pub async fn list(
     State(state): State<ApiState>,
     QueryArgs(query): QueryArgs<LeadsQuery>,
 ) -> Result<Data<LeadPage>, ApiError> {
-    let lead_state = query
-        .state
-        .as_deref()
-        .map(str::parse::<LeadState>)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("state: {e}")))?;
-    let outcome = query
-        .outcome
-        .as_deref()
-        .map(str::parse::<Outcome>)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("outcome: {e}")))?;
+    let lead_state = optional_field("state", query.state.as_deref(), str::parse::<LeadState>)?;
+    let outcome = optional_field("outcome", query.outcome.as_deref(), str::parse::<Outcome>)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::bad_request(format!(

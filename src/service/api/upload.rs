@@ -3,7 +3,7 @@
 //! reader fed over a bounded channel), so a large upload never sits in memory; a body
 //! cut off before its end (the client vanished) or over the bound imports nothing.
 
-use super::envelope::{ApiError, Data, Param, QueryArgs};
+use super::envelope::{optional_field, ApiError, Data, Param, QueryArgs};
 use super::leads::{run_import, LeadOptions};
 use super::operation::{Operation, Tag};
 use super::ApiState;
@@ -70,12 +70,11 @@ pub async fn upload(
         region: query.region,
     }
     .region()?;
-    let delimiter = query
-        .delimiter
-        .as_deref()
-        .map(crate::import::parse_delimiter)
-        .transpose()
-        .map_err(|e| ApiError::bad_request(format!("delimiter: {e}")))?;
+    let delimiter = optional_field(
+        "delimiter",
+        query.delimiter.as_deref(),
+        crate::import::parse_delimiter,
+    )?;
     let options = ImportOptions {
         region,
         phone_column: query.phone_column,
