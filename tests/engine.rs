@@ -413,6 +413,56 @@ async fn a_retry_waits(mode: Following) {
     assert_eq!(h.lead(busy, id).await.state, LeadState::Exhausted);
 }
 
+/// A call whose lead waits for a retry while other leads are still to call: the
+/// engine knows when the retry falls due without reading the queue again (the page
+/// still has work), shows it, and dials the retry once the time comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_due_later_is_known_while_the_page_still_has_leads() {
+    in_every_mode(a_retry_due_later_is_known).await;
+}
+
+async fn a_retry_due_later_is_known(mode: Following) {
+    use switchboard::sandbox::Outcome as Net;
+    let h = Harness::start_following_at(mode, quick_sandbox(), engine_config(), noon()).await;
+    let id = h
+        .campaign(CampaignSettings {
+            retry_delay_secs: 600,
+            max_attempts: 2,
+            max_concurrent: 1,
+            ..settings("due later")
+        })
+        .await;
+    let busy = "+15550510001";
+    let long = "+15550510002";
+    let quick = ["+15550510003", "+15550510004", "+15550510005"];
+    scripted(&h, busy, ScriptedCall::new(Net::Busy).ring_secs(0.5));
+    scripted(&h, long, ScriptedCall::new(Net::Answer).talk_secs(1500.0));
+    for phone in quick {
+        scripted(&h, phone, ScriptedCall::new(Net::Answer).talk_secs(1.0));
+    }
+    let mut leads = vec![lead(busy), lead(long)];
+    leads.extend(quick.map(lead));
+    h.leads(id, leads).await;
+    h.start_campaign(id).await;
+    let seen = h
+        .until("the retry waits while the long call is on", |s| {
+            s.campaign(id).is_some_and(|c| {
+                c.leads.retry_wait == 1 && c.slots.iter().any(|slot| slot.phone == long)
+            })
+        })
+        .await;
+    let campaign = seen.campaign(id).expect("the campaign");
+    assert_eq!(
+        campaign.next_retry_at,
+        Some(noon() + chrono::Duration::seconds(600)),
+        "{mode:?}"
+    );
+    assert!(!campaign.next_up.is_empty(), "the page still has leads");
+    h.clock.advance(chrono::Duration::seconds(601));
+    h.until_status(id, CampaignStatus::Completed).await;
+    assert_eq!(h.stats().calls_per_number[busy], 2, "{mode:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn infrastructure_errors_spend_no_attempt() {
     in_every_mode(infrastructure_errors).await;
