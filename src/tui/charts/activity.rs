@@ -1,6 +1,7 @@
 //! Calls per minute and the answer rate over the campaign's life: two charts on one
 //! time axis, calls above, the rate (`AnswerRate`) below. A bucket wider than a minute
-//! shows its dials per minute, so the figure reads the same at every width.
+//! shows its dials per minute, so the figure reads the same at every width; the bucket
+//! under way shows the minutes gone by (`ChartSeries::dials_per_minute`).
 
 use super::time_axis;
 use crate::store::chart_series::ChartSeries;
@@ -13,12 +14,11 @@ use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View, series: &ChartSeries) {
     let theme = &view.theme;
-    let minutes = f64::from(series.bucket_secs) / 60.0;
-    let calls: Vec<(f64, f64)> = series
-        .buckets
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (i as f64, b.dials as f64 / minutes))
+    let calls: Vec<(f64, f64)> = (0..series.buckets.len())
+        .filter_map(|i| {
+            let rate = series.dials_per_minute(i, view.snapshot.at)?;
+            Some((i as f64, rate))
+        })
         .collect();
     // Buckets with no decided call have no rate: no point, rather than a fall to 0%.
     let rates: Vec<(f64, f64)> = series
