@@ -105,18 +105,10 @@ async fn run_campaign() -> (Harness, CampaignId) {
 /// The binary with a scrubbed environment, on `db`.
 fn switchboard(home: &Path, db: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    for var in [
-        "SWITCHBOARD_CONFIG",
-        "SWITCHBOARD_DB",
-        "SWITCHBOARD_LOG",
-        "RUST_LOG",
-        "LIVEKIT_URL",
-        "LIVEKIT_API_KEY",
-        "LIVEKIT_API_SECRET",
-        "XDG_CONFIG_HOME",
-        "XDG_DATA_HOME",
-        "XDG_RUNTIME_DIR",
-    ] {
+    for var in common::scrubbed_env::SWITCHBOARD_ENV
+        .iter()
+        .chain(&["XDG_RUNTIME_DIR"])
+    {
         cmd.env_remove(var);
     }
     cmd.env("HOME", home)

@@ -1,24 +1,16 @@
 //! The binary as a user runs it. Each test gets its own HOME, so platform defaults land
 //! in a temp dir, and none of Switchboard's variables leak in from the caller.
 
+#[path = "common/scrubbed_env.rs"]
+mod scrubbed_env;
 use assert_cmd::Command;
 use predicates::prelude::*;
+use scrubbed_env::SWITCHBOARD_ENV;
 use std::path::Path;
-
-const OUR_VARS: [&str; 8] = [
-    "SWITCHBOARD_CONFIG",
-    "SWITCHBOARD_DB",
-    "SWITCHBOARD_LOG",
-    "RUST_LOG",
-    "LIVEKIT_URL",
-    "LIVEKIT_API_KEY",
-    "LIVEKIT_API_SECRET",
-    "NO_COLOR",
-];
 
 fn switchboard(home: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    for var in OUR_VARS.iter().chain(&["XDG_CONFIG_HOME", "XDG_DATA_HOME"]) {
+    for var in SWITCHBOARD_ENV.iter().chain(&["NO_COLOR"]) {
         cmd.env_remove(var);
     }
     cmd.env("HOME", home);

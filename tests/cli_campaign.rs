@@ -1,8 +1,11 @@
 //! The campaign, leads, dnc, export and status commands as a user runs them, each test
 //! with its own HOME and `--db` in a temp dir.
 
+#[path = "common/scrubbed_env.rs"]
+mod scrubbed_env;
 use assert_cmd::Command;
 use predicates::prelude::*;
+use scrubbed_env::SWITCHBOARD_ENV;
 use std::path::{Path, PathBuf};
 
 struct Env {
@@ -27,17 +30,7 @@ impl Env {
     /// The command as std builds it, for what assert_cmd cannot do (close its stdout).
     fn std_cmd(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
-        for var in [
-            "SWITCHBOARD_CONFIG",
-            "SWITCHBOARD_DB",
-            "SWITCHBOARD_LOG",
-            "RUST_LOG",
-            "LIVEKIT_URL",
-            "LIVEKIT_API_KEY",
-            "LIVEKIT_API_SECRET",
-            "XDG_CONFIG_HOME",
-            "XDG_DATA_HOME",
-        ] {
+        for var in SWITCHBOARD_ENV {
             cmd.env_remove(var);
         }
         cmd.env("HOME", self.home.path())

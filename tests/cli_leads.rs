@@ -2,8 +2,11 @@
 //! real binary on its own HOME and `--db`, with leads imported from CSV and one call
 //! written into the database as the engine records it.
 
+#[path = "common/scrubbed_env.rs"]
+mod scrubbed_env;
 use assert_cmd::Command;
 use predicates::prelude::*;
+use scrubbed_env::SWITCHBOARD_ENV;
 use std::path::PathBuf;
 
 struct Env {
@@ -49,17 +52,7 @@ impl Env {
 
     fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-        for var in [
-            "SWITCHBOARD_CONFIG",
-            "SWITCHBOARD_DB",
-            "SWITCHBOARD_LOG",
-            "RUST_LOG",
-            "LIVEKIT_URL",
-            "LIVEKIT_API_KEY",
-            "LIVEKIT_API_SECRET",
-            "XDG_CONFIG_HOME",
-            "XDG_DATA_HOME",
-        ] {
+        for var in SWITCHBOARD_ENV {
             cmd.env_remove(var);
         }
         cmd.env("HOME", self.home.path())

@@ -2,26 +2,17 @@
 //! not configured (and saying so), against a configured LiveKit otherwise, and with a
 //! clear error naming the fix when the credentials are wrong.
 
+#[path = "common/scrubbed_env.rs"]
+mod scrubbed_env;
 use assert_cmd::Command;
 use predicates::prelude::*;
+use scrubbed_env::SWITCHBOARD_ENV;
 use std::path::Path;
 use switchboard::sandbox::{self, SandboxConfig, TrunkConfig};
 
-const OUR_VARS: [&str; 9] = [
-    "SWITCHBOARD_CONFIG",
-    "SWITCHBOARD_DB",
-    "SWITCHBOARD_LOG",
-    "RUST_LOG",
-    "LIVEKIT_URL",
-    "LIVEKIT_API_KEY",
-    "LIVEKIT_API_SECRET",
-    "XDG_CONFIG_HOME",
-    "XDG_DATA_HOME",
-];
-
 fn switchboard(home: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    for var in OUR_VARS {
+    for var in SWITCHBOARD_ENV {
         cmd.env_remove(var);
     }
     cmd.env("HOME", home);

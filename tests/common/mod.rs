@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod binary;
+pub mod scrubbed_env;
 
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use std::sync::Arc;
